@@ -1,0 +1,1 @@
+//! delayed task graphs (work in progress).

@@ -1,0 +1,18 @@
+//! taskscope's trace data model, file formats, importers and analysis.
+//!
+//! This crate is the leaf of the workspace: plain data, formats and pure analysis.
+//! It owns no threads and knows nothing of egui; the engine produces [`Trace`]s,
+//! the layout and viewer crates consume them.
+//!
+//! The model is index based: tasks, lanes and names are `u32` newtypes
+//! ([`TaskId`], [`LaneId`], [`NameId`]) into columnar tables, so a trace of a
+//! million spans stays compact. A [`Trace`] is only built through
+//! [`TraceBuilder`], which validates it once; everything downstream trusts it.
+
+mod model;
+
+pub use model::{
+    Counter, CounterSample, Cycle, Dependents, Diagnostic, Flow, Graph, GraphBuilder, Instant,
+    Lane, LaneId, ModelError, NameId, Names, RunMeta, SourceFormat, Span, SpanId, SpanKind,
+    SpansByTask, TaskId, TaskState, Trace, TraceBuilder,
+};

@@ -1,0 +1,1166 @@
+//! The validated trace model: a task graph, worker lanes and timed spans.
+//!
+//! Everything here is index based. Tasks, lanes, names and spans are `u32`
+//! newtypes into columnar tables owned by [`Graph`] and [`Trace`]; accessors
+//! take an id and return `Option` (or an empty slice) for ids that do not exist.
+//!
+//! A [`Trace`] is only made by [`TraceBuilder::build`], which checks every id,
+//! sorts spans by lane and start time, and records per-lane ranges. Readers of
+//! foreign formats parse into a builder once; analysis and drawing then trust
+//! the invariants documented on [`Trace`].
+//!
+//! Times are integer nanoseconds relative to the trace's origin
+//! ([`RunMeta::origin_ns`]), never floating-point seconds.
+
+use std::fmt;
+use std::ops::Range;
+
+use rustc_hash::FxHashMap;
+
+/// Errors raised while assembling a [`Graph`] or a [`Trace`].
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ModelError {
+    /// A task lists a dependency id that is not a task of the graph.
+    #[error("task {task} depends on task id {dep}, but the graph has only {count} tasks")]
+    UnknownDependency {
+        /// The task holding the bad reference.
+        task: u32,
+        /// The id it refers to.
+        dep: u32,
+        /// How many tasks the graph has.
+        count: u32,
+    },
+    /// A span names a task id that is not in the graph.
+    #[error("span {span} refers to task id {task}, but the graph has only {count} tasks")]
+    UnknownTask {
+        /// Index of the span, in insertion order.
+        span: u32,
+        /// The task id it refers to.
+        task: u32,
+        /// How many tasks the graph has.
+        count: u32,
+    },
+    /// A span names a lane id that was never added.
+    #[error("span {span} refers to lane id {lane}, but the trace has only {count} lanes")]
+    UnknownLane {
+        /// Index of the span, in insertion order.
+        span: u32,
+        /// The lane id it refers to.
+        lane: u32,
+        /// How many lanes the trace has.
+        count: u32,
+    },
+    /// A span ends before it starts.
+    #[error("span {span} ends at {end_ns} ns, before its start at {start_ns} ns")]
+    NegativeDuration {
+        /// Index of the span, in insertion order.
+        span: u32,
+        /// Start time in ns.
+        start_ns: u64,
+        /// End time in ns.
+        end_ns: u64,
+    },
+    /// A flow arrow refers to a span that does not exist.
+    #[error("flow {flow} refers to span {span}, but the trace has only {count} spans")]
+    UnknownSpan {
+        /// Index of the flow, in insertion order.
+        flow: u32,
+        /// The span index it refers to.
+        span: u32,
+        /// How many spans the trace has.
+        count: u32,
+    },
+    /// More items than a `u32` id can address (over four billion).
+    #[error("too many {what} for one trace (the limit is {limit})")]
+    TooLarge {
+        /// What overflowed: "tasks", "spans", "lanes", "names", "key bytes".
+        what: &'static str,
+        /// The limit that was hit.
+        limit: u64,
+    },
+}
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+        pub struct $name(pub u32);
+
+        impl $name {
+            /// The id as an index into its table.
+            #[inline]
+            pub fn index(self) -> usize {
+                self.0 as usize
+            }
+
+            /// The id for table index `index`, or `None` past `u32::MAX`.
+            #[inline]
+            pub fn from_index(index: usize) -> Option<Self> {
+                u32::try_from(index).ok().map(Self)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A task of the [`Graph`].
+    TaskId
+);
+id_type!(
+    /// A lane (worker thread, or an async track) of a [`Trace`].
+    LaneId
+);
+id_type!(
+    /// An interned string of [`Names`].
+    NameId
+);
+id_type!(
+    /// A span of a [`Trace`], in the trace's sorted order.
+    SpanId
+);
+
+/// Checked conversion of a table length to the next `u32` id.
+fn next_id(len: usize, what: &'static str) -> Result<u32, ModelError> {
+    u32::try_from(len).map_err(|_| ModelError::TooLarge {
+        what,
+        limit: u64::from(u32::MAX),
+    })
+}
+
+/// An interner of task names: each distinct string is stored once.
+#[derive(Clone, Debug, Default)]
+pub struct Names {
+    strings: Vec<Box<str>>,
+    lookup: FxHashMap<Box<str>, NameId>,
+}
+
+impl Names {
+    /// The id of `name`, adding it if it is new.
+    pub fn intern(&mut self, name: &str) -> Result<NameId, ModelError> {
+        if let Some(&id) = self.lookup.get(name) {
+            return Ok(id);
+        }
+        let id = NameId(next_id(self.strings.len(), "names")?);
+        self.strings.push(name.into());
+        self.lookup.insert(name.into(), id);
+        Ok(id)
+    }
+
+    /// The id of `name` if it was interned.
+    pub fn find(&self, name: &str) -> Option<NameId> {
+        self.lookup.get(name).copied()
+    }
+
+    /// The string behind `id`.
+    pub fn get(&self, id: NameId) -> Option<&str> {
+        self.strings.get(id.index()).map(AsRef::as_ref)
+    }
+
+    /// How many distinct names there are.
+    pub fn len(&self) -> usize {
+        self.strings.len()
+    }
+
+    /// Whether no name was interned.
+    pub fn is_empty(&self) -> bool {
+        self.strings.is_empty()
+    }
+
+    /// All names with their ids, in id order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (NameId, &str)> {
+        self.strings
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (NameId(i as u32), s.as_ref()))
+    }
+}
+
+/// What happened to a task of the graph.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum TaskState {
+    /// It ran to completion.
+    #[default]
+    Done,
+    /// It ran and failed (panicked or returned an error).
+    Failed,
+    /// It was ready or running when the run was stopped, and did not finish.
+    Cancelled,
+    /// It never started (the run stopped before its inputs were ready).
+    NotRun,
+}
+
+impl TaskState {
+    /// The lower-case word used in files: `done`, `failed`, `cancelled`, `not_run`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Done => "done",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+            Self::NotRun => "not_run",
+        }
+    }
+
+    /// Parses the word written by [`TaskState::as_str`] (also accepts Dask's `OK`/`error`).
+    pub fn parse(word: &str) -> Option<Self> {
+        match word {
+            "done" | "OK" | "ok" | "memory" | "finished" => Some(Self::Done),
+            "failed" | "error" | "erred" => Some(Self::Failed),
+            "cancelled" | "canceled" => Some(Self::Cancelled),
+            "not_run" | "waiting" | "released" => Some(Self::NotRun),
+            _ => None,
+        }
+    }
+}
+
+/// A task graph: every node's key, name, dependencies and state, stored in columns.
+///
+/// Dependencies point from a consumer to its inputs: `deps(t)` are the tasks
+/// whose results `t` uses. Graphs read from foreign files may contain cycles;
+/// algorithms that need an order use [`Graph::topological_order`].
+#[derive(Clone, Debug, Default)]
+pub struct Graph {
+    names: Names,
+    key_text: String,
+    key_ends: Vec<u32>,
+    task_names: Vec<NameId>,
+    states: Vec<TaskState>,
+    dep_ends: Vec<u32>,
+    deps: Vec<TaskId>,
+}
+
+impl Graph {
+    /// How many tasks the graph has.
+    pub fn len(&self) -> usize {
+        self.task_names.len()
+    }
+
+    /// Whether the graph has no task.
+    pub fn is_empty(&self) -> bool {
+        self.task_names.is_empty()
+    }
+
+    /// How many dependency edges the graph has.
+    pub fn edge_count(&self) -> usize {
+        self.deps.len()
+    }
+
+    /// All task ids, in order.
+    pub fn tasks(&self) -> impl ExactSizeIterator<Item = TaskId> + use<> {
+        (0..self.task_names.len() as u32).map(TaskId)
+    }
+
+    /// The task's unique key (e.g. `inc-3f2a…`).
+    pub fn key(&self, task: TaskId) -> Option<&str> {
+        let end = *self.key_ends.get(task.index())? as usize;
+        let start = match task.index().checked_sub(1) {
+            Some(prev) => *self.key_ends.get(prev)? as usize,
+            None => 0,
+        };
+        self.key_text.get(start..end)
+    }
+
+    /// The task's interned name id.
+    pub fn name_id(&self, task: TaskId) -> Option<NameId> {
+        self.task_names.get(task.index()).copied()
+    }
+
+    /// The task's name (the function it runs, e.g. `inc`).
+    pub fn name(&self, task: TaskId) -> Option<&str> {
+        self.names.get(self.name_id(task)?)
+    }
+
+    /// The interned names of the graph.
+    pub fn names(&self) -> &Names {
+        &self.names
+    }
+
+    /// What happened to the task.
+    pub fn state(&self, task: TaskId) -> Option<TaskState> {
+        self.states.get(task.index()).copied()
+    }
+
+    /// The tasks whose results `task` uses (empty for an unknown id).
+    pub fn deps(&self, task: TaskId) -> &[TaskId] {
+        let Some(&end) = self.dep_ends.get(task.index()) else {
+            return &[];
+        };
+        let start = match task.index().checked_sub(1) {
+            Some(prev) => self.dep_ends.get(prev).copied().unwrap_or(0),
+            None => 0,
+        };
+        self.deps.get(start as usize..end as usize).unwrap_or(&[])
+    }
+
+    /// The reverse edges: for each task, the tasks that use its result.
+    ///
+    /// # Complexity
+    /// O(V + E) time and memory.
+    pub fn dependents(&self) -> Dependents {
+        let n = self.len();
+        let mut counts = vec![0u32; n + 1];
+        for dep in &self.deps {
+            if let Some(c) = counts.get_mut(dep.index() + 1) {
+                *c += 1;
+            }
+        }
+        for i in 1..counts.len() {
+            counts[i] += counts[i - 1];
+        }
+        let starts = counts.clone();
+        let mut fill = counts;
+        let mut users = vec![TaskId(0); self.deps.len()];
+        for task in self.tasks() {
+            for dep in self.deps(task) {
+                if let Some(slot) = fill.get_mut(dep.index()) {
+                    if let Some(user) = users.get_mut(*slot as usize) {
+                        *user = task;
+                    }
+                    *slot += 1;
+                }
+            }
+        }
+        Dependents { starts, users }
+    }
+
+    /// A map from key to task id, for resolving references by key.
+    ///
+    /// # Complexity
+    /// O(V) time and memory.
+    pub fn key_index(&self) -> FxHashMap<&str, TaskId> {
+        let mut map = FxHashMap::default();
+        map.reserve(self.len());
+        for task in self.tasks() {
+            if let Some(key) = self.key(task) {
+                map.insert(key, task);
+            }
+        }
+        map
+    }
+
+    /// The tasks in an order where every task comes after all its dependencies.
+    ///
+    /// Ties are broken by task id, so the order is deterministic.
+    ///
+    /// # Complexity
+    /// O(V + E) time (Kahn's algorithm), no recursion.
+    pub fn topological_order(&self) -> Result<Vec<TaskId>, Cycle> {
+        let n = self.len();
+        let dependents = self.dependents();
+        let mut pending: Vec<u32> = self.tasks().map(|t| self.deps(t).len() as u32).collect();
+        let mut order = Vec::with_capacity(n);
+        let mut queue: std::collections::VecDeque<TaskId> =
+            self.tasks().filter(|t| self.deps(*t).is_empty()).collect();
+        while let Some(task) = queue.pop_front() {
+            order.push(task);
+            for &user in dependents.users(task) {
+                if let Some(p) = pending.get_mut(user.index()) {
+                    *p -= 1;
+                    if *p == 0 {
+                        queue.push_back(user);
+                    }
+                }
+            }
+        }
+        if order.len() == n {
+            Ok(order)
+        } else {
+            let on_cycle = self
+                .tasks()
+                .find(|t| pending.get(t.index()).is_some_and(|p| *p > 0))
+                .unwrap_or_default();
+            Err(Cycle { task: on_cycle })
+        }
+    }
+}
+
+/// The graph has a cycle through (or downstream of) `task`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the task graph has a cycle (task id {task} is on it or after it)")]
+pub struct Cycle {
+    /// A task that could not be ordered.
+    pub task: TaskId,
+}
+
+/// Reverse edges of a [`Graph`], from [`Graph::dependents`].
+#[derive(Clone, Debug, Default)]
+pub struct Dependents {
+    starts: Vec<u32>,
+    users: Vec<TaskId>,
+}
+
+impl Dependents {
+    /// The tasks that use the result of `task` (empty for an unknown id).
+    pub fn users(&self, task: TaskId) -> &[TaskId] {
+        let (Some(&start), Some(&end)) = (
+            self.starts.get(task.index()),
+            self.starts.get(task.index() + 1),
+        ) else {
+            return &[];
+        };
+        self.users.get(start as usize..end as usize).unwrap_or(&[])
+    }
+}
+
+/// Builds a [`Graph`] task by task; dependency ids are checked in [`GraphBuilder::build`].
+#[derive(Clone, Debug, Default)]
+pub struct GraphBuilder {
+    graph: Graph,
+}
+
+impl GraphBuilder {
+    /// An empty builder.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// An empty builder with room for `tasks` tasks and `edges` edges.
+    pub fn with_capacity(tasks: usize, edges: usize) -> Self {
+        let mut graph = Graph::default();
+        graph.key_ends.reserve(tasks);
+        graph.task_names.reserve(tasks);
+        graph.states.reserve(tasks);
+        graph.dep_ends.reserve(tasks);
+        graph.deps.reserve(edges);
+        Self { graph }
+    }
+
+    /// How many tasks were added so far.
+    pub fn len(&self) -> usize {
+        self.graph.len()
+    }
+
+    /// Whether no task was added.
+    pub fn is_empty(&self) -> bool {
+        self.graph.is_empty()
+    }
+
+    /// Adds a task. Its dependencies may name tasks added later; they are checked by `build`.
+    pub fn add_task(
+        &mut self,
+        key: &str,
+        name: &str,
+        deps: impl IntoIterator<Item = TaskId>,
+        state: TaskState,
+    ) -> Result<TaskId, ModelError> {
+        let id = TaskId(next_id(self.graph.len(), "tasks")?);
+        let name = self.graph.names.intern(name)?;
+        self.graph.key_text.push_str(key);
+        self.graph
+            .key_ends
+            .push(next_id(self.graph.key_text.len(), "key bytes")?);
+        self.graph.task_names.push(name);
+        self.graph.states.push(state);
+        self.graph.deps.extend(deps);
+        self.graph
+            .dep_ends
+            .push(next_id(self.graph.deps.len(), "edges")?);
+        Ok(id)
+    }
+
+    /// Changes the state of a task already added (ignored for an unknown id).
+    pub fn set_state(&mut self, task: TaskId, state: TaskState) {
+        if let Some(s) = self.graph.states.get_mut(task.index()) {
+            *s = state;
+        }
+    }
+
+    /// The graph as built so far (dependencies not yet checked).
+    pub fn peek(&self) -> &Graph {
+        &self.graph
+    }
+
+    /// Checks every dependency id and returns the graph.
+    pub fn build(self) -> Result<Graph, ModelError> {
+        let count = self.graph.len() as u32;
+        for task in self.graph.tasks() {
+            if let Some(bad) = self.graph.deps(task).iter().find(|d| d.0 >= count) {
+                return Err(ModelError::UnknownDependency {
+                    task: task.0,
+                    dep: bad.0,
+                    count,
+                });
+            }
+        }
+        Ok(self.graph)
+    }
+}
+
+/// What a span's interval was spent on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+pub enum SpanKind {
+    /// Running the task's function.
+    #[default]
+    Compute,
+    /// Fetching an input from another worker (Dask's `transfer`).
+    Transfer,
+    /// Reading a spilled value from disk.
+    DiskRead,
+    /// Writing a value to disk.
+    DiskWrite,
+    /// Deserializing an input.
+    Deserialize,
+    /// Anything else a foreign file records.
+    Other,
+}
+
+impl SpanKind {
+    /// The word used in files: `compute`, `transfer`, `disk-read`, `disk-write`, `deserialize`, `other`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Compute => "compute",
+            Self::Transfer => "transfer",
+            Self::DiskRead => "disk-read",
+            Self::DiskWrite => "disk-write",
+            Self::Deserialize => "deserialize",
+            Self::Other => "other",
+        }
+    }
+
+    /// Parses the word written by [`SpanKind::as_str`]; unknown words are [`SpanKind::Other`].
+    pub fn parse(word: &str) -> Self {
+        match word {
+            "compute" => Self::Compute,
+            "transfer" => Self::Transfer,
+            "disk-read" => Self::DiskRead,
+            "disk-write" => Self::DiskWrite,
+            "deserialize" => Self::Deserialize,
+            _ => Self::Other,
+        }
+    }
+}
+
+/// One timed interval on one lane, belonging to one task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Span {
+    /// Start, in ns from the trace origin.
+    pub start_ns: u64,
+    /// End, in ns from the trace origin (`>= start_ns`).
+    pub end_ns: u64,
+    /// The task this interval belongs to.
+    pub task: TaskId,
+    /// The lane it ran on.
+    pub lane: LaneId,
+    /// What the interval was spent on.
+    pub kind: SpanKind,
+    /// Nesting depth on its lane (0 = top level), for foreign traces with nested slices.
+    pub depth: u16,
+    /// The source never closed it (a `B` without `E`); it is kept open to the trace end.
+    pub unclosed: bool,
+}
+
+impl Span {
+    /// `end_ns - start_ns`.
+    pub fn duration_ns(&self) -> u64 {
+        self.end_ns.saturating_sub(self.start_ns)
+    }
+}
+
+/// A lane of the timeline: one worker thread, or one async track of a foreign trace.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Lane {
+    /// The lane's name, e.g. `worker 0`.
+    pub name: String,
+    /// The process (or host, or run) the lane belongs to; lanes are grouped by it.
+    pub process: String,
+    /// Sort key within its process (Chrome's `thread_sort_index`); ties keep insertion order.
+    pub sort_index: i64,
+    /// An async track rather than a thread.
+    pub is_async: bool,
+}
+
+/// A dependency arrow between two spans (from the producer's span to the consumer's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Flow {
+    /// The span the arrow leaves.
+    pub from: SpanId,
+    /// The span the arrow enters.
+    pub to: SpanId,
+}
+
+/// A point event (Chrome's `i`/`I`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Instant {
+    /// When, in ns from the trace origin.
+    pub ts_ns: u64,
+    /// The lane it belongs to, or `None` for a process- or global-scoped instant.
+    pub lane: Option<LaneId>,
+    /// Its name.
+    pub name: String,
+}
+
+/// One sample of a [`Counter`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CounterSample {
+    /// When, in ns from the trace origin.
+    pub ts_ns: u64,
+    /// The value from then on.
+    pub value: f64,
+}
+
+/// One series of a counter track (Chrome's `C` events), e.g. "running tasks".
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Counter {
+    /// The track's name (the `C` event's name).
+    pub track: String,
+    /// The series within the track (the `args` key).
+    pub series: String,
+    /// Samples in time order.
+    pub samples: Vec<CounterSample>,
+}
+
+/// Where a trace came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum SourceFormat {
+    /// Recorded in memory by the taskscope engine.
+    #[default]
+    Engine,
+    /// A taskscope trace file.
+    Taskscope,
+    /// A Chrome Trace Event JSON file written by another tool.
+    Chrome,
+    /// A Ray timeline (`ray.timeline()`).
+    Ray,
+    /// Dask distributed's `get_task_stream()` data.
+    DaskTaskStream,
+    /// Dask's `Profiler().results`.
+    DaskProfiler,
+    /// A Dask graph dump without timings.
+    DaskGraph,
+}
+
+impl SourceFormat {
+    /// A short human-readable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Engine => "taskscope engine",
+            Self::Taskscope => "taskscope trace",
+            Self::Chrome => "Chrome trace",
+            Self::Ray => "Ray timeline",
+            Self::DaskTaskStream => "Dask task stream",
+            Self::DaskProfiler => "Dask profiler",
+            Self::DaskGraph => "Dask graph",
+        }
+    }
+}
+
+/// Facts about the run as a whole.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct RunMeta {
+    /// A title for the run (e.g. the example's name), if known.
+    pub title: Option<String>,
+    /// The scheduler that ran it, e.g. `threads` or `sequential`.
+    pub scheduler: Option<String>,
+    /// How many workers the scheduler had.
+    pub workers: Option<u32>,
+    /// Wall time of the run in ns (0 when unknown: then the last span's end is used).
+    pub wall_ns: u64,
+    /// The machine it ran on.
+    pub host: Option<String>,
+    /// When it started, as Unix time in ns, if known.
+    pub started_at_unix_ns: Option<i64>,
+    /// The source clock's reading, in ns, at this trace's time 0.
+    pub origin_ns: i64,
+    /// Where the trace came from.
+    pub source: SourceFormat,
+    /// The file format version it was read from, for taskscope files.
+    pub format_version: Option<u32>,
+}
+
+/// Something a reader noticed and recovered from (a dropped tail, unclosed slices, skipped events).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// What happened, in words, with counts.
+    pub message: String,
+}
+
+/// A validated trace: a graph, lanes, and timed spans, plus optional flows, instants and counters.
+///
+/// Invariants (established by [`TraceBuilder::build`]):
+/// - every span's task and lane exist, and `start_ns <= end_ns`;
+/// - spans are sorted by `(lane, start_ns, depth)`; [`Trace::lane_spans`] is one contiguous slice;
+/// - every flow refers to existing spans (in that sorted order).
+#[derive(Clone, Debug, Default)]
+pub struct Trace {
+    meta: RunMeta,
+    graph: Graph,
+    lanes: Vec<Lane>,
+    spans: Vec<Span>,
+    lane_ends: Vec<u32>,
+    flows: Vec<Flow>,
+    instants: Vec<Instant>,
+    counters: Vec<Counter>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Trace {
+    /// Facts about the run.
+    pub fn meta(&self) -> &RunMeta {
+        &self.meta
+    }
+
+    /// Mutable run facts (title, host…); they carry no invariant.
+    pub fn meta_mut(&mut self) -> &mut RunMeta {
+        &mut self.meta
+    }
+
+    /// The task graph.
+    pub fn graph(&self) -> &Graph {
+        &self.graph
+    }
+
+    /// All lanes, in id order.
+    pub fn lanes(&self) -> &[Lane] {
+        &self.lanes
+    }
+
+    /// One lane.
+    pub fn lane(&self, lane: LaneId) -> Option<&Lane> {
+        self.lanes.get(lane.index())
+    }
+
+    /// All spans, sorted by `(lane, start_ns, depth)`.
+    pub fn spans(&self) -> &[Span] {
+        &self.spans
+    }
+
+    /// One span.
+    pub fn span(&self, span: SpanId) -> Option<&Span> {
+        self.spans.get(span.index())
+    }
+
+    /// The range of span ids on `lane` (empty for an unknown lane).
+    pub fn lane_span_range(&self, lane: LaneId) -> Range<usize> {
+        let Some(&end) = self.lane_ends.get(lane.index()) else {
+            return 0..0;
+        };
+        let start = match lane.index().checked_sub(1) {
+            Some(prev) => self.lane_ends.get(prev).copied().unwrap_or(0),
+            None => 0,
+        };
+        start as usize..end as usize
+    }
+
+    /// The spans of one lane, sorted by start time (empty for an unknown lane).
+    pub fn lane_spans(&self, lane: LaneId) -> &[Span] {
+        self.spans.get(self.lane_span_range(lane)).unwrap_or(&[])
+    }
+
+    /// Dependency arrows between spans, sorted.
+    pub fn flows(&self) -> &[Flow] {
+        &self.flows
+    }
+
+    /// Point events.
+    pub fn instants(&self) -> &[Instant] {
+        &self.instants
+    }
+
+    /// Counter series.
+    pub fn counters(&self) -> &[Counter] {
+        &self.counters
+    }
+
+    /// What the reader recovered from.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    /// The task's name (shortcut through the graph).
+    pub fn task_name(&self, task: TaskId) -> Option<&str> {
+        self.graph.name(task)
+    }
+
+    /// The latest span end, in ns (0 for a trace without spans).
+    pub fn end_ns(&self) -> u64 {
+        self.spans.iter().map(|s| s.end_ns).max().unwrap_or(0)
+    }
+
+    /// The earliest span start, in ns (0 for a trace without spans).
+    pub fn start_ns(&self) -> u64 {
+        self.spans.iter().map(|s| s.start_ns).min().unwrap_or(0)
+    }
+
+    /// The run's wall time: [`RunMeta::wall_ns`] if recorded, else the last span end.
+    pub fn wall_ns(&self) -> u64 {
+        if self.meta.wall_ns > 0 {
+            self.meta.wall_ns
+        } else {
+            self.end_ns()
+        }
+    }
+
+    /// For each task, the ids of its spans (in sorted span order).
+    ///
+    /// # Complexity
+    /// O(V + S) time and memory.
+    pub fn spans_by_task(&self) -> SpansByTask {
+        let n = self.graph.len();
+        let mut starts = vec![0u32; n + 1];
+        for span in &self.spans {
+            if let Some(c) = starts.get_mut(span.task.index() + 1) {
+                *c += 1;
+            }
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        let mut fill = starts.clone();
+        let mut ids = vec![SpanId(0); self.spans.len()];
+        for (i, span) in self.spans.iter().enumerate() {
+            if let Some(slot) = fill.get_mut(span.task.index()) {
+                if let Some(id) = ids.get_mut(*slot as usize) {
+                    *id = SpanId(i as u32);
+                }
+                *slot += 1;
+            }
+        }
+        SpansByTask { starts, ids }
+    }
+}
+
+/// The spans of each task, from [`Trace::spans_by_task`].
+#[derive(Clone, Debug, Default)]
+pub struct SpansByTask {
+    starts: Vec<u32>,
+    ids: Vec<SpanId>,
+}
+
+impl SpansByTask {
+    /// The spans of `task` (empty for an unknown id or a task that did not run).
+    pub fn spans(&self, task: TaskId) -> &[SpanId] {
+        let (Some(&start), Some(&end)) = (
+            self.starts.get(task.index()),
+            self.starts.get(task.index() + 1),
+        ) else {
+            return &[];
+        };
+        self.ids.get(start as usize..end as usize).unwrap_or(&[])
+    }
+}
+
+/// Assembles a [`Trace`]; [`TraceBuilder::build`] validates and sorts it.
+#[derive(Clone, Debug, Default)]
+pub struct TraceBuilder {
+    meta: RunMeta,
+    graph: GraphBuilder,
+    lanes: Vec<Lane>,
+    spans: Vec<Span>,
+    flows: Vec<Flow>,
+    instants: Vec<Instant>,
+    counters: Vec<Counter>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl TraceBuilder {
+    /// A builder for a run described by `meta`.
+    pub fn new(meta: RunMeta) -> Self {
+        Self {
+            meta,
+            ..Self::default()
+        }
+    }
+
+    /// A builder around a graph that is already built.
+    pub fn with_graph(meta: RunMeta, graph: Graph) -> Self {
+        Self {
+            meta,
+            graph: GraphBuilder { graph },
+            ..Self::default()
+        }
+    }
+
+    /// The run facts, to fill in while reading.
+    pub fn meta_mut(&mut self) -> &mut RunMeta {
+        &mut self.meta
+    }
+
+    /// The graph under construction.
+    pub fn graph_mut(&mut self) -> &mut GraphBuilder {
+        &mut self.graph
+    }
+
+    /// Reserves room for `spans` more spans.
+    pub fn reserve_spans(&mut self, spans: usize) {
+        self.spans.reserve(spans);
+    }
+
+    /// Adds a lane and returns its id.
+    pub fn add_lane(&mut self, lane: Lane) -> Result<LaneId, ModelError> {
+        let id = LaneId(next_id(self.lanes.len(), "lanes")?);
+        self.lanes.push(lane);
+        Ok(id)
+    }
+
+    /// The lanes added so far.
+    pub fn lanes(&self) -> &[Lane] {
+        &self.lanes
+    }
+
+    /// Adds a span and returns its index in insertion order (for [`TraceBuilder::add_flow`]).
+    pub fn add_span(&mut self, span: Span) -> Result<SpanId, ModelError> {
+        let id = SpanId(next_id(self.spans.len(), "spans")?);
+        self.spans.push(span);
+        Ok(id)
+    }
+
+    /// The spans added so far, in insertion order.
+    pub fn spans(&self) -> &[Span] {
+        &self.spans
+    }
+
+    /// Adds a flow arrow between two spans, named by their insertion-order ids.
+    pub fn add_flow(&mut self, flow: Flow) {
+        self.flows.push(flow);
+    }
+
+    /// Adds a point event.
+    pub fn add_instant(&mut self, instant: Instant) {
+        self.instants.push(instant);
+    }
+
+    /// Adds a counter series.
+    pub fn add_counter(&mut self, counter: Counter) {
+        self.counters.push(counter);
+    }
+
+    /// Records something the reader recovered from.
+    pub fn add_diagnostic(&mut self, message: impl Into<String>) {
+        self.diagnostics.push(Diagnostic {
+            message: message.into(),
+        });
+    }
+
+    /// Validates every id, sorts spans by `(lane, start_ns, depth)`, remaps flows, and returns the trace.
+    ///
+    /// # Complexity
+    /// O(S log S + F log F + V + E).
+    pub fn build(self) -> Result<Trace, ModelError> {
+        let graph = self.graph.build()?;
+        let task_count = graph.len() as u32;
+        let lane_count = next_id(self.lanes.len(), "lanes")?;
+        for (i, span) in self.spans.iter().enumerate() {
+            let i = i as u32;
+            if span.task.0 >= task_count {
+                return Err(ModelError::UnknownTask {
+                    span: i,
+                    task: span.task.0,
+                    count: task_count,
+                });
+            }
+            if span.lane.0 >= lane_count {
+                return Err(ModelError::UnknownLane {
+                    span: i,
+                    lane: span.lane.0,
+                    count: lane_count,
+                });
+            }
+            if span.end_ns < span.start_ns {
+                return Err(ModelError::NegativeDuration {
+                    span: i,
+                    start_ns: span.start_ns,
+                    end_ns: span.end_ns,
+                });
+            }
+        }
+        let span_count = self.spans.len() as u32;
+        for (i, flow) in self.flows.iter().enumerate() {
+            for end in [flow.from, flow.to] {
+                if end.0 >= span_count {
+                    return Err(ModelError::UnknownSpan {
+                        flow: i as u32,
+                        span: end.0,
+                        count: span_count,
+                    });
+                }
+            }
+        }
+
+        let already_sorted = self.spans.is_sorted_by_key(span_order);
+        let (spans, flows) = if already_sorted {
+            let mut flows = self.flows;
+            flows.sort_unstable();
+            (self.spans, flows)
+        } else {
+            let mut order: Vec<u32> = (0..span_count).collect();
+            order.sort_by_key(|&i| self.spans.get(i as usize).map(span_order));
+            let mut new_id = vec![0u32; order.len()];
+            for (new, &old) in order.iter().enumerate() {
+                if let Some(slot) = new_id.get_mut(old as usize) {
+                    *slot = new as u32;
+                }
+            }
+            let spans: Vec<Span> = order
+                .iter()
+                .filter_map(|&old| self.spans.get(old as usize).copied())
+                .collect();
+            let remap = |id: SpanId| SpanId(new_id.get(id.index()).copied().unwrap_or(id.0));
+            let mut flows: Vec<Flow> = self
+                .flows
+                .iter()
+                .map(|f| Flow {
+                    from: remap(f.from),
+                    to: remap(f.to),
+                })
+                .collect();
+            flows.sort_unstable();
+            (spans, flows)
+        };
+
+        let mut lane_ends = vec![0u32; self.lanes.len()];
+        for span in &spans {
+            if let Some(end) = lane_ends.get_mut(span.lane.index()) {
+                *end += 1;
+            }
+        }
+        for i in 1..lane_ends.len() {
+            lane_ends[i] += lane_ends[i - 1];
+        }
+
+        Ok(Trace {
+            meta: self.meta,
+            graph,
+            lanes: self.lanes,
+            spans,
+            lane_ends,
+            flows,
+            instants: self.instants,
+            counters: self.counters,
+            diagnostics: self.diagnostics,
+        })
+    }
+}
+
+/// The sort key of spans within a trace.
+fn span_order(span: &Span) -> (LaneId, u64, u16, std::cmp::Reverse<u64>) {
+    (
+        span.lane,
+        span.start_ns,
+        span.depth,
+        std::cmp::Reverse(span.end_ns),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn diamond() -> Trace {
+        let mut b = TraceBuilder::new(RunMeta::default());
+        let g = b.graph_mut();
+        let x = g.add_task("inc-1", "inc", [], TaskState::Done).unwrap();
+        let y = g.add_task("inc-2", "inc", [], TaskState::Done).unwrap();
+        let z = g.add_task("add-3", "add", [x, y], TaskState::Done).unwrap();
+        let w0 = b
+            .add_lane(Lane {
+                name: "worker 0".into(),
+                ..Lane::default()
+            })
+            .unwrap();
+        let w1 = b
+            .add_lane(Lane {
+                name: "worker 1".into(),
+                ..Lane::default()
+            })
+            .unwrap();
+        let span = |task, lane, start_ns, end_ns| Span {
+            start_ns,
+            end_ns,
+            task,
+            lane,
+            kind: SpanKind::Compute,
+            depth: 0,
+            unclosed: false,
+        };
+        // Inserted out of order on purpose.
+        let sz = b.add_span(span(z, w0, 10, 20)).unwrap();
+        let sy = b.add_span(span(y, w1, 0, 9)).unwrap();
+        let sx = b.add_span(span(x, w0, 0, 10)).unwrap();
+        b.add_flow(Flow { from: sx, to: sz });
+        b.add_flow(Flow { from: sy, to: sz });
+        b.build().unwrap()
+    }
+
+    #[test]
+    fn graph_accessors() {
+        let t = diamond();
+        let g = t.graph();
+        assert_eq!(g.len(), 3);
+        assert_eq!(g.key(TaskId(0)), Some("inc-1"));
+        assert_eq!(g.key(TaskId(2)), Some("add-3"));
+        assert_eq!(g.key(TaskId(3)), None);
+        assert_eq!(g.name(TaskId(2)), Some("add"));
+        assert_eq!(g.deps(TaskId(2)), &[TaskId(0), TaskId(1)]);
+        assert!(g.deps(TaskId(9)).is_empty());
+        assert_eq!(g.names().len(), 2);
+        let d = g.dependents();
+        assert_eq!(d.users(TaskId(0)), &[TaskId(2)]);
+        assert!(d.users(TaskId(2)).is_empty());
+        assert_eq!(
+            g.topological_order().unwrap(),
+            vec![TaskId(0), TaskId(1), TaskId(2)]
+        );
+        assert_eq!(g.key_index().get("add-3"), Some(&TaskId(2)));
+    }
+
+    #[test]
+    fn spans_sorted_by_lane_and_flows_remapped() {
+        let t = diamond();
+        let lane0 = t.lane_spans(LaneId(0));
+        assert_eq!(lane0.len(), 2);
+        assert_eq!(lane0[0].task, TaskId(0));
+        assert_eq!(lane0[1].task, TaskId(2));
+        assert_eq!(t.lane_spans(LaneId(1))[0].task, TaskId(1));
+        // Flows still connect x→z and y→z after sorting.
+        let pairs: Vec<(TaskId, TaskId)> = t
+            .flows()
+            .iter()
+            .map(|f| (t.span(f.from).unwrap().task, t.span(f.to).unwrap().task))
+            .collect();
+        assert!(pairs.contains(&(TaskId(0), TaskId(2))));
+        assert!(pairs.contains(&(TaskId(1), TaskId(2))));
+        assert_eq!(t.end_ns(), 20);
+        let by_task = t.spans_by_task();
+        assert_eq!(by_task.spans(TaskId(2)).len(), 1);
+    }
+
+    #[test]
+    fn builder_rejects_bad_ids() {
+        let mut g = GraphBuilder::new();
+        g.add_task("a", "a", [TaskId(5)], TaskState::Done).unwrap();
+        assert!(matches!(
+            g.build(),
+            Err(ModelError::UnknownDependency { dep: 5, .. })
+        ));
+
+        let mut b = TraceBuilder::new(RunMeta::default());
+        b.graph_mut()
+            .add_task("a", "a", [], TaskState::Done)
+            .unwrap();
+        b.add_span(Span {
+            start_ns: 5,
+            end_ns: 1,
+            task: TaskId(0),
+            lane: LaneId(0),
+            kind: SpanKind::Compute,
+            depth: 0,
+            unclosed: false,
+        })
+        .unwrap();
+        assert!(matches!(b.build(), Err(ModelError::UnknownLane { .. })));
+    }
+
+    #[test]
+    fn cycle_is_reported() {
+        let mut g = GraphBuilder::new();
+        g.add_task("a", "a", [TaskId(1)], TaskState::Done).unwrap();
+        g.add_task("b", "b", [TaskId(0)], TaskState::Done).unwrap();
+        let g = g.build().unwrap();
+        assert!(g.topological_order().is_err());
+    }
+}
