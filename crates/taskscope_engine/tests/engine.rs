@@ -1,5 +1,14 @@
 //! Behaviour of the engine: values, structure of traces, ordering, failure, scale.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::float_cmp,
+    clippy::panic,
+    clippy::needless_pass_by_value,
+    clippy::map_unwrap_or
+)]
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::sleep;
