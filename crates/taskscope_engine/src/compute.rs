@@ -41,9 +41,8 @@ fn take<T: 'static>(
 ) -> Result<T, ComputeError> {
     let value =
         reader(index).ok_or_else(|| ComputeError::Internal("output value missing".into()))?;
-    let any: Box<dyn std::any::Any> = value;
-    any.downcast::<T>()
-        .map(|b| *b)
+    value
+        .downcast::<T>()
         .map_err(|_| ComputeError::Internal("output has an unexpected type".into()))
 }
 

@@ -144,7 +144,7 @@ pub(crate) fn node_with<R: Data>(
     deps: Vec<Arc<Node>>,
     body: impl Fn(&mut Inputs<'_>) -> Result<R, TaskFailure> + Send + Sync + 'static,
 ) -> Delayed<R> {
-    let func = Box::new(move |inputs: &mut Inputs<'_>| body(inputs).map(|v| Box::new(v) as Value));
+    let func = Box::new(move |inputs: &mut Inputs<'_>| body(inputs).map(Value::new));
     Delayed::from_node(Node::new(name, deps, func, clone_value::<R>))
 }
 

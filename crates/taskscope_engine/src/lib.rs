@@ -39,6 +39,7 @@ mod run;
 mod scheduler;
 mod slots;
 mod threads;
+mod value;
 
 pub use compute::{Outputs, Run, compute, compute_with};
 pub use delayed::{Data, Delayed, combine};

@@ -9,17 +9,15 @@
 //! Dropping a node never recurses on graph depth: [`Node`]'s `Drop` unlinks
 //! inputs onto an explicit stack, so a chain of a million nodes drops in a loop.
 
-use std::any::Any;
 use std::borrow::Cow;
 use std::cell::Cell;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// A finished task's result, type-erased while it moves between tasks.
-pub(crate) type Value = Box<dyn Any + Send>;
+pub(crate) use crate::value::Value;
 
 /// Clones a type-erased value of the node's output type (used when a result has several consumers).
-pub(crate) type CloneFn = fn(&(dyn Any + Send)) -> Option<Value>;
+pub(crate) type CloneFn = fn(&Value) -> Option<Value>;
 
 /// Why a task did not produce a value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,10 +79,8 @@ impl Drop for Node {
 }
 
 /// Clone function for a concrete output type.
-pub(crate) fn clone_value<T: Clone + Send + 'static>(value: &(dyn Any + Send)) -> Option<Value> {
-    value
-        .downcast_ref::<T>()
-        .map(|v| Box::new(v.clone()) as Value)
+pub(crate) fn clone_value<T: Clone + Send + 'static>(value: &Value) -> Option<Value> {
+    value.downcast_ref::<T>().map(|v| Value::new(v.clone()))
 }
 
 thread_local! {

@@ -1,15 +1,14 @@
 //! What every scheduler shares: running one task, recording its span, and
 //! turning a finished run into a [`Trace`].
 
-use std::fmt::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 
 use parking_lot::Mutex;
 use taskscope_trace::{
-    Lane, LaneId, ModelError, RunMeta, SourceFormat, Span, SpanKind, TaskId, TaskState, Trace,
-    TraceBuilder,
+    Lane, LaneId, ModelError, NameId, RunMeta, SourceFormat, Span, SpanKind, TaskId, TaskState,
+    Trace, TraceBuilder,
 };
 
 use crate::node::{TaskFailure, Value};
@@ -186,21 +185,44 @@ pub(crate) fn trace_graph(
 ) -> Result<taskscope_trace::Graph, ModelError> {
     let edges = (0..plan.len() as u32).map(|t| plan.deps(t).len()).sum();
     let mut graph = taskscope_trace::GraphBuilder::with_capacity(plan.len(), edges);
+    // Consecutive tasks mostly share a name (`&'static str`s of the same function):
+    // remember the last one by address and length to skip the interner's hash.
+    let mut last_name: Option<(*const u8, usize, NameId)> = None;
     let mut key = String::new();
     for (i, node) in plan.nodes.iter().enumerate() {
+        let name: &str = &node.name;
+        let name_id = match last_name {
+            Some((ptr, len, id)) if ptr == name.as_ptr() && len == name.len() => id,
+            _ => {
+                let id = graph.intern_name(name)?;
+                last_name = Some((name.as_ptr(), name.len(), id));
+                id
+            }
+        };
         key.clear();
-        let _ = write!(key, "{}-{:016x}", node.name, node.key_hash);
+        key.push_str(name);
+        key.push('-');
+        push_hex16(&mut key, node.key_hash);
         let state = states
             .and_then(|s| s.get(i).copied())
             .unwrap_or(TaskState::NotRun);
-        graph.add_task(
+        graph.add_task_named(
             &key,
-            &node.name,
+            name_id,
             plan.deps(i as u32).iter().map(|&d| TaskId(d)),
             state,
         )?;
     }
     graph.build()
+}
+
+/// Appends `value` as 16 lower-case hex digits (the key's hash part).
+fn push_hex16(out: &mut String, value: u64) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for shift in (0..16).rev() {
+        let nibble = ((value >> (shift * 4)) & 0xf) as usize;
+        out.push(char::from(DIGITS.get(nibble).copied().unwrap_or(b'0')));
+    }
 }
 
 /// Assembles the trace of a finished run.

@@ -9,7 +9,6 @@
 //! gets a clone (through the node's clone function), the last one takes the
 //! value itself. Users whose values are expensive to clone wrap them in `Arc`.
 
-use std::any::Any;
 use std::cell::UnsafeCell;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -90,7 +89,7 @@ impl Slots {
             if left == 1 {
                 cell.take()
             } else {
-                cell.as_deref().and_then(|v| (slot.clone_fn)(v))
+                cell.as_ref().and_then(|v| (slot.clone_fn)(v))
             }
         } else {
             // SAFETY: a slot with a single reader is read exactly once, by that reader, after
@@ -102,9 +101,8 @@ impl Slots {
 }
 
 fn downcast<T: 'static>(value: Value) -> Result<T, TaskFailure> {
-    let any: Box<dyn Any> = value;
-    any.downcast::<T>()
-        .map(|b| *b)
+    value
+        .downcast::<T>()
         .map_err(|_| internal("input has an unexpected type"))
 }
 
