@@ -185,6 +185,8 @@ pub(crate) fn trace_graph(
 ) -> Result<taskscope_trace::Graph, ModelError> {
     let edges = (0..plan.len() as u32).map(|t| plan.deps(t).len()).sum();
     let mut graph = taskscope_trace::GraphBuilder::with_capacity(plan.len(), edges);
+    // Keys are `name-<16 hex>`; names are short, so this is close (it only grows if not).
+    graph.reserve_key_bytes(plan.len() * 24);
     // Consecutive tasks mostly share a name (`&'static str`s of the same function):
     // remember the last one by address and length to skip the interner's hash.
     let mut last_name: Option<(*const u8, usize, NameId)> = None;

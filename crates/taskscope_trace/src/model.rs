@@ -430,6 +430,11 @@ impl GraphBuilder {
         Self { graph }
     }
 
+    /// Reserves room for `bytes` more bytes of key text.
+    pub fn reserve_key_bytes(&mut self, bytes: usize) {
+        self.graph.key_text.reserve(bytes);
+    }
+
     /// How many tasks were added so far.
     pub fn len(&self) -> usize {
         self.graph.len()
