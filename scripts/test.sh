@@ -4,10 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if cargo nextest --version >/dev/null 2>&1; then
-    cargo nextest run --workspace --all-targets --locked --no-fail-fast "$@"
+    cargo nextest run --workspace --locked --no-fail-fast "$@"
 else
     echo "cargo-nextest not found; using cargo test" >&2
-    cargo test --workspace --all-targets --locked --no-fail-fast "$@"
+    cargo test --workspace --locked --no-fail-fast "$@"
 fi
 # nextest does not run doc tests.
 cargo test --workspace --doc --locked
