@@ -8,12 +8,16 @@
 //! them are thin. Colours come from [`theme`].
 
 pub mod axis;
+pub mod graph_view;
 pub mod index;
 pub mod replay;
 pub mod selection;
+pub mod synthetic;
 pub mod theme;
 pub mod timeline;
 
+pub use graph_view::layout::{EdgePath, GraphLayout, NodeBox, simple_layered_layout};
+pub use graph_view::{GraphEvent, GraphInput, GraphResponse, GraphView, NodeColoring};
 pub use index::TraceIndex;
 pub use replay::{NodeState, Replay, TaskTimes};
 pub use selection::Highlight;

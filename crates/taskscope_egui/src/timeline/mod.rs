@@ -112,22 +112,54 @@ impl RowGeometry {
 }
 
 /// The timeline widget: its view state and per-frame scratch buffers.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Timeline {
     /// Which time range is on screen.
     pub view: TimelineView,
     fitted: bool,
     last_width_px: f32,
+    last_time_rect: Rect,
     items: Vec<RenderItem>,
     row_items: Vec<std::ops::Range<usize>>,
     rows: Vec<RowGeometry>,
     columns: Vec<u32>,
 }
 
+impl Default for Timeline {
+    fn default() -> Self {
+        Self {
+            view: TimelineView::default(),
+            fitted: false,
+            last_width_px: 0.0,
+            last_time_rect: Rect::ZERO,
+            items: Vec::new(),
+            row_items: Vec::new(),
+            rows: Vec::new(),
+            columns: Vec::new(),
+        }
+    }
+}
+
 impl Timeline {
     /// A timeline that fits the whole trace on its first frame.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Where `span`'s bar was (or would have been) drawn in the last frame, in screen points.
+    ///
+    /// `None` before the first frame or for a lane that is not shown.
+    pub fn bar_rect(&self, trace: &Trace, model: &TimelineModel, span: SpanId) -> Option<Rect> {
+        let s = trace.span(span)?;
+        let row = self.rows.get(model.row_of(s.lane)?)?;
+        let x0 = self.last_time_rect.left() + self.view.x_from_ns(s.start_ns as f64) as f32;
+        let x1 = self.last_time_rect.left() + self.view.x_from_ns(s.end_ns as f64) as f32;
+        Some(row.depth_rect(s.depth, x0, x1.max(x0 + 1.0)))
+    }
+
+    /// The time area of the canvas in the last frame (right of the lane names).
+    pub fn last_time_rect(&self) -> Rect {
+        self.last_time_rect
     }
 
     /// Fits the whole trace on the next frame.
@@ -168,12 +200,14 @@ impl Timeline {
         let rect = ui.available_rect_before_wrap();
         let id = ui.make_persistent_id("taskscope_timeline");
         let response = ui.interact(rect, id, Sense::click_and_drag());
+        response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Canvas, true, "Timeline"));
         ui.advance_cursor_after_rect(rect);
         let mut out = TimelineResponse::default();
 
         let time_rect = Rect::from_min_max(pos2(rect.left() + GUTTER_PX, rect.top()), rect.max);
         let width_px = time_rect.width().max(1.0);
         self.last_width_px = width_px;
+        self.last_time_rect = time_rect;
         let model = input.model;
         if !self.fitted {
             self.view = TimelineView::fit(model.start_ns(), model.end_ns(), width_px);
