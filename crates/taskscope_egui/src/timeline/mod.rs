@@ -119,6 +119,7 @@ pub struct Timeline {
     fitted: bool,
     last_width_px: f32,
     last_time_rect: Rect,
+    extent: Option<(u64, u64)>,
     items: Vec<RenderItem>,
     row_items: Vec<std::ops::Range<usize>>,
     rows: Vec<RowGeometry>,
@@ -132,6 +133,7 @@ impl Default for Timeline {
             fitted: false,
             last_width_px: 0.0,
             last_time_rect: Rect::ZERO,
+            extent: None,
             items: Vec::new(),
             row_items: Vec::new(),
             rows: Vec::new(),
@@ -162,6 +164,23 @@ impl Timeline {
         self.last_time_rect
     }
 
+    /// Shows exactly `view` (no fit on the first frame); for views shared between timelines.
+    pub fn set_view(&mut self, view: TimelineView) {
+        self.view = view;
+        self.fitted = true;
+    }
+
+    /// Uses `start_ns..end_ns` instead of the trace's own extent for fitting and for
+    /// limiting panning (so timelines of different runs can share one axis).
+    pub fn set_extent(&mut self, start_ns: u64, end_ns: u64) {
+        self.extent = Some((start_ns, end_ns));
+    }
+
+    /// The time range fitted by a double-click: the trace's extent or the one set by [`Timeline::set_extent`].
+    fn extent(&self, model: &TimelineModel) -> (u64, u64) {
+        self.extent.unwrap_or((model.start_ns(), model.end_ns()))
+    }
+
     /// Fits the whole trace on the next frame.
     pub fn request_fit(&mut self) {
         self.fitted = false;
@@ -190,8 +209,8 @@ impl Timeline {
         self.fitted = true;
     }
 
-    fn max_ns_per_px(model: &TimelineModel, width_px: f32) -> f64 {
-        let len = model.end_ns().saturating_sub(model.start_ns()).max(1) as f64;
+    fn max_ns_per_px(start_ns: u64, end_ns: u64, width_px: f32) -> f64 {
+        let len = end_ns.saturating_sub(start_ns).max(1) as f64;
         (len * 4.0 / f64::from(width_px.max(1.0))).max(1.0)
     }
 
@@ -210,7 +229,8 @@ impl Timeline {
         self.last_time_rect = time_rect;
         let model = input.model;
         if !self.fitted {
-            self.view = TimelineView::fit(model.start_ns(), model.end_ns(), width_px);
+            let (start, end) = self.extent(model);
+            self.view = TimelineView::fit(start, end, width_px);
             self.fitted = true;
         }
 
@@ -306,7 +326,8 @@ impl Timeline {
         out: &mut TimelineResponse,
     ) {
         let width_px = time_rect.width().max(1.0);
-        let max_ns_per_px = Self::max_ns_per_px(input.model, width_px);
+        let (extent_start, extent_end) = self.extent(input.model);
+        let max_ns_per_px = Self::max_ns_per_px(extent_start, extent_end, width_px);
         let pointer_x = response.hover_pos().map_or(f64::from(width_px) * 0.5, |p| {
             f64::from(p.x - time_rect.left())
         });
@@ -340,7 +361,7 @@ impl Timeline {
             out.events.push(TimelineEvent::Seek(t as u64));
         }
         if response.double_clicked() {
-            self.view = TimelineView::fit(input.model.start_ns(), input.model.end_ns(), width_px);
+            self.view = TimelineView::fit(extent_start, extent_end, width_px);
         }
 
         let keys_allowed = input.keyboard && !ui.ctx().egui_wants_keyboard_input();
@@ -375,18 +396,11 @@ impl Timeline {
                     .and_then(|t| input.index.task_times.range(t));
                 match range {
                     Some((s, e)) => self.view = TimelineView::fit(s, e, width_px),
-                    None => {
-                        self.view = TimelineView::fit(
-                            input.model.start_ns(),
-                            input.model.end_ns(),
-                            width_px,
-                        );
-                    }
+                    None => self.view = TimelineView::fit(extent_start, extent_end, width_px),
                 }
             }
         }
-        self.view
-            .clamp_to(input.model.start_ns(), input.model.end_ns(), width_px);
+        self.view.clamp_to(extent_start, extent_end, width_px);
     }
 
     /// Places every lane vertically inside `lanes_rect`.
