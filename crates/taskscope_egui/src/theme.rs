@@ -57,6 +57,10 @@ pub struct Theme {
     pub failed: Color32,
     /// How much of a colour is kept for tasks outside the current selection (0–255).
     pub dim_alpha: u8,
+    /// A merged (level-of-detail) bar of tasks with different names.
+    pub mixed: Color32,
+    /// The veil over the timeline right of the replay cursor (the future).
+    pub future_veil: Color32,
 }
 
 impl Theme {
@@ -85,6 +89,8 @@ impl Theme {
             not_run: Color32::from_gray(55),
             failed: Color32::from_rgb(220, 40, 40),
             dim_alpha: 60,
+            mixed: Color32::from_gray(140),
+            future_veil: Color32::from_black_alpha(150),
         }
     }
 
@@ -113,6 +119,8 @@ impl Theme {
             not_run: Color32::from_gray(200),
             failed: Color32::from_rgb(200, 20, 20),
             dim_alpha: 70,
+            mixed: Color32::from_gray(150),
+            future_veil: Color32::from_white_alpha(170),
         }
     }
 

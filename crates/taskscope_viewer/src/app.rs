@@ -24,9 +24,9 @@ use crate::settings::{STORAGE_KEY, Settings};
 pub enum Demo {
     /// Two `inc`s in parallel, then `add`.
     Diamond,
-    /// 2,000 tasks in layers on 4 workers.
+    /// 400 tasks in layers on 4 workers.
     Layered,
-    /// The same 2,000 tasks on 1 worker (compare it with `Layered`).
+    /// The same 400 tasks on 1 worker (compare it with `Layered`).
     LayeredSerial,
 }
 
@@ -34,12 +34,26 @@ impl Demo {
     /// Every demo, for the start page.
     pub const ALL: [Self; 3] = [Self::Diamond, Self::Layered, Self::LayeredSerial];
 
+    /// Its name on the command line (`--demo NAME`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Diamond => "diamond",
+            Self::Layered => "layered",
+            Self::LayeredSerial => "layered-serial",
+        }
+    }
+
+    /// The demo called `name` on the command line.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.name() == name)
+    }
+
     /// Its name on the start page and its tab.
     pub fn title(self) -> &'static str {
         match self {
             Self::Diamond => "diamond: inc, inc, add",
-            Self::Layered => "layered: 2,000 tasks on 4 workers",
-            Self::LayeredSerial => "layered: 2,000 tasks on 1 worker",
+            Self::Layered => "layered: 400 tasks on 4 workers",
+            Self::LayeredSerial => "layered: 400 tasks on 1 worker",
         }
     }
 
@@ -47,8 +61,8 @@ impl Demo {
     pub fn build(self) -> Result<Trace, ModelError> {
         match self {
             Self::Diamond => taskscope_egui::synthetic::diamond(),
-            Self::Layered => taskscope_egui::synthetic::layered(2000, 40, 4, 11),
-            Self::LayeredSerial => taskscope_egui::synthetic::layered(2000, 40, 1, 11),
+            Self::Layered => taskscope_egui::synthetic::layered(400, 16, 4, 11),
+            Self::LayeredSerial => taskscope_egui::synthetic::layered(400, 16, 1, 11),
         }
     }
 }
@@ -111,6 +125,8 @@ struct PendingCompare {
 pub struct StartupOptions {
     /// Files to open, one tab each.
     pub files: Vec<PathBuf>,
+    /// Built-in examples to open, one tab each (after the files).
+    pub demos: Vec<Demo>,
     /// Two files to open in a compare tab.
     pub compare: Option<(PathBuf, PathBuf)>,
     /// Select the task with this key in the first trace opened.
@@ -178,6 +194,9 @@ impl ViewerApp {
         };
         for file in options.files {
             app.apply(AppCommand::Open(file), None);
+        }
+        for demo in options.demos {
+            app.apply(AppCommand::OpenDemo(demo), None);
         }
         if let Some((a, b)) = options.compare {
             app.apply(AppCommand::Compare(a, b), None);
@@ -259,6 +278,7 @@ impl ViewerApp {
         egui::CentralPanel::no_frame().show(ui, |ui| match self.tabs.get_mut(active) {
             Some(Tab::Start(page)) => {
                 egui::Frame::central_panel(ui.style()).show(ui, |ui| {
+                    ui.set_min_size(ui.available_size());
                     commands.extend(page.ui(ui, &self.settings));
                 });
             }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use taskscope_viewer::StartupOptions;
+use taskscope_viewer::{Demo, StartupOptions};
 
 /// Lazy task graphs: see what happened.
 #[derive(Debug, Parser)]
@@ -32,6 +32,10 @@ enum Command {
 struct ViewArgs {
     /// Trace files to open, one tab each.
     files: Vec<PathBuf>,
+
+    /// Open a built-in example (repeatable): diamond, layered, layered-serial.
+    #[arg(long, value_name = "NAME", value_parser = ["diamond", "layered", "layered-serial"])]
+    demo: Vec<String>,
 
     /// Open a compare tab of two traces (A is the baseline).
     #[arg(long, num_args = 2, value_names = ["A", "B"])]
@@ -62,6 +66,11 @@ impl ViewArgs {
         });
         StartupOptions {
             files: self.files,
+            demos: self
+                .demo
+                .iter()
+                .filter_map(|d| Demo::from_name(d))
+                .collect(),
             compare,
             select: self.select,
             replay_at: self.replay_at,

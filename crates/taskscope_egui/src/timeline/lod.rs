@@ -31,6 +31,8 @@ pub struct RenderItem {
     pub count: u32,
     /// The nesting row (span depth, capped at `MAX_DEPTH_ROWS - 1`).
     pub depth: u16,
+    /// A merged item whose spans do not all have the same key (e.g. task name).
+    pub mixed: bool,
 }
 
 impl RenderItem {
@@ -64,7 +66,9 @@ pub fn running_max_end(spans: &[Span]) -> Vec<u64> {
 /// - `spans`: the lane's spans, sorted by start (as [`taskscope_trace::Trace::lane_spans`] gives them);
 /// - `max_end`: [`running_max_end`] of those spans (same length);
 /// - `visible`: the visible time range in ns;
-/// - `width_px`: how many pixels that range spans.
+/// - `width_px`: how many pixels that range spans;
+/// - `key`: a span's colour key (e.g. its task's name id); merged items whose spans'
+///   keys differ are marked [`RenderItem::mixed`].
 ///
 /// Spans at least [`MERGE_BELOW_PX`] wide become their own item. Thinner spans
 /// on the same depth row are merged while the gap to the previous thin span is
@@ -79,6 +83,7 @@ pub fn render_items(
     max_end: &[u64],
     visible: Range<u64>,
     width_px: f32,
+    key: impl Fn(&Span) -> u32,
     out: &mut Vec<RenderItem>,
 ) {
     if visible.is_empty() || width_px <= 0.0 || spans.len() != max_end.len() {
@@ -95,7 +100,8 @@ pub fn render_items(
     };
     let hi = lo + tail.partition_point(|s| s.start_ns < visible.end);
 
-    let mut open: [Option<RenderItem>; MAX_DEPTH_ROWS as usize] = [None; MAX_DEPTH_ROWS as usize];
+    let mut open: [Option<(RenderItem, u32)>; MAX_DEPTH_ROWS as usize] =
+        [None; MAX_DEPTH_ROWS as usize];
     let Some(window) = spans.get(lo..hi) else {
         return;
     };
@@ -114,27 +120,31 @@ pub fn render_items(
             first: index,
             count: 1,
             depth,
+            mixed: false,
         };
         if span.duration_ns() >= thin_ns {
-            if let Some(done) = slot.take() {
+            if let Some((done, _)) = slot.take() {
                 out.push(done);
             }
             out.push(item);
             continue;
         }
         match slot {
-            Some(group) if span.start_ns.saturating_sub(group.end_ns) < thin_ns => {
+            Some((group, group_key)) if span.start_ns.saturating_sub(group.end_ns) < thin_ns => {
                 group.end_ns = group.end_ns.max(span.end_ns);
                 group.count += 1;
+                if !group.mixed && key(span) != *group_key {
+                    group.mixed = true;
+                }
             }
             _ => {
-                if let Some(done) = slot.replace(item) {
+                if let Some((done, _)) = slot.replace((item, key(span))) {
                     out.push(done);
                 }
             }
         }
     }
-    out.extend(open.into_iter().flatten());
+    out.extend(open.into_iter().flatten().map(|(item, _)| item));
 }
 
 #[cfg(test)]
@@ -161,7 +171,7 @@ mod tests {
         let max_end = running_max_end(&sorted);
         let width = (visible.end - visible.start) as f32;
         let mut out = Vec::new();
-        render_items(&sorted, &max_end, visible, width, &mut out);
+        render_items(&sorted, &max_end, visible, width, |s| s.task.0, &mut out);
         out.sort_by_key(|i| (i.depth, i.start_ns));
         out
     }
@@ -173,6 +183,7 @@ mod tests {
             first,
             count,
             depth: 0,
+            mixed: false,
         }
     }
 
@@ -282,16 +293,16 @@ mod tests {
         let spans: Vec<Span> = (0..1000).map(|i| span(i * 2, i * 2 + 1, 0)).collect();
         let mut out = Vec::new();
         let max_end = running_max_end(&spans);
-        render_items(&spans, &max_end, 0..2000, 10.0, &mut out);
+        render_items(&spans, &max_end, 0..2000, 10.0, |s| s.task.0, &mut out);
         assert_eq!(out, vec![item(0, 1999, 0, 1000)]);
         // Zoomed in to 1 ns/px on the middle, only the visible spans come out, unmerged... or merged:
         // 1 ns wide with 1 ns gaps are thin, so they merge into one run of the visible ones.
         out.clear();
-        render_items(&spans, &max_end, 1000..1010, 10.0, &mut out);
+        render_items(&spans, &max_end, 1000..1010, 10.0, |s| s.task.0, &mut out);
         assert_eq!(out, vec![item(1000, 1009, 500, 5)]);
         // At 0.1 ns/px each span is 10 px wide: five separate bars.
         out.clear();
-        render_items(&spans, &max_end, 1000..1010, 100.0, &mut out);
+        render_items(&spans, &max_end, 1000..1010, 100.0, |s| s.task.0, &mut out);
         assert_eq!(out.len(), 5);
         assert!(out.iter().all(|i| i.count == 1));
     }
@@ -321,7 +332,14 @@ mod tests {
                 .filter(|s| s.end_ns >= visible.start && s.start_ns < visible.end)
                 .count();
             let mut out = Vec::new();
-            render_items(&spans, &max_end, visible.clone(), width, &mut out);
+            render_items(
+                &spans,
+                &max_end,
+                visible.clone(),
+                width,
+                |s| s.task.0,
+                &mut out,
+            );
             let covered: u32 = out.iter().map(|i| i.count).sum();
             assert_eq!(covered as usize, expected, "window {visible:?}");
             // Items are in start order and do not overlap (the lane has no overlapping spans).
@@ -330,14 +348,31 @@ mod tests {
     }
 
     #[test]
+    fn merged_items_know_whether_their_keys_differ() {
+        let mut spans = vec![
+            span(0, 1, 0),
+            span(1, 2, 0),
+            span(10, 11, 0),
+            span(11, 12, 0),
+        ];
+        spans[3].task = TaskId(7);
+        let max_end = running_max_end(&spans);
+        let mut out = Vec::new();
+        render_items(&spans, &max_end, 0..100, 100.0, |s| s.task.0, &mut out);
+        assert_eq!(out.len(), 2);
+        assert!(!out[0].mixed && out[0].count == 2);
+        assert!(out[1].mixed && out[1].count == 2);
+    }
+
+    #[test]
     fn degenerate_inputs_give_nothing() {
         let spans = [span(0, 10, 0)];
         let max_end = running_max_end(&spans);
         let mut out = Vec::new();
-        render_items(&spans, &max_end, 5..5, 100.0, &mut out);
-        render_items(&spans, &max_end, 0..10, 0.0, &mut out);
-        render_items(&spans, &[], 0..10, 100.0, &mut out);
-        render_items(&[], &[], 0..10, 100.0, &mut out);
+        render_items(&spans, &max_end, 5..5, 100.0, |s| s.task.0, &mut out);
+        render_items(&spans, &max_end, 0..10, 0.0, |s| s.task.0, &mut out);
+        render_items(&spans, &[], 0..10, 100.0, |_| 0, &mut out);
+        render_items(&[], &[], 0..10, 100.0, |_| 0, &mut out);
         assert!(out.is_empty());
     }
 }

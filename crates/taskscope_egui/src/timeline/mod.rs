@@ -37,7 +37,7 @@ pub const STRIP_PX: f32 = 44.0;
 /// Height of a process group header.
 pub const GROUP_HEADER_PX: f32 = 16.0;
 /// Largest height of one nesting row of a lane.
-pub const MAX_ROW_PX: f32 = 22.0;
+pub const MAX_ROW_PX: f32 = 34.0;
 /// Smallest height of one nesting row of a lane.
 pub const MIN_ROW_PX: f32 = 2.0;
 /// Bars at least this wide get a text label.
@@ -248,17 +248,26 @@ impl Timeline {
         let lanes_rect = Rect::from_min_max(pos2(rect.left(), strip_rect.bottom() + 4.0), rect.max);
 
         self.layout_rows(model, lanes_rect);
-        let mut shapes = Vec::new();
         self.paint_rows_background(&painter, input, rect, lanes_rect);
         self.compute_items(input, width_px);
-        self.paint_bars(&painter, input, time_rect, &mut shapes);
-        painter.extend(shapes);
+        self.paint_bars(&painter, input, time_rect);
         self.paint_concurrency(&painter, input, strip_rect, rect);
         let grid = self.paint_axis(&painter, input, axis_rect, time_rect, rect);
         painter.set(grid_slot, Shape::Vec(grid));
         self.paint_arrows(&painter, input, time_rect);
         if let Some(cursor) = input.cursor_ns {
             let x = time_rect.left() + self.view.x_from_ns(cursor as f64) as f32;
+            // The replay's future is veiled: what has not happened yet at the cursor.
+            let future = Rect::from_min_max(
+                pos2(
+                    x.clamp(time_rect.left(), time_rect.right()),
+                    strip_rect.top(),
+                ),
+                rect.max,
+            );
+            if future.width() > 0.0 {
+                painter.rect_filled(future, CornerRadius::ZERO, input.theme.future_veil);
+            }
             if time_rect.x_range().contains(x) {
                 painter.line_segment(
                     [pos2(x, rect.top()), pos2(x, rect.bottom())],
@@ -510,7 +519,16 @@ impl Timeline {
             let start = self.items.len();
             let spans = input.trace.lane_spans(row.lane);
             let max_end = input.model.lane_max_end(input.trace, row.lane);
-            render_items(spans, max_end, visible.clone(), width_px, &mut self.items);
+            let graph = input.trace.graph();
+            let name_key = |s: &Span| graph.name_id(s.task).map_or(u32::MAX, |n| n.0);
+            render_items(
+                spans,
+                max_end,
+                visible.clone(),
+                width_px,
+                name_key,
+                &mut self.items,
+            );
             self.row_items.push(start..self.items.len());
         }
     }
@@ -530,13 +548,9 @@ impl Timeline {
         (x0, x1.max(x0 + 1.0))
     }
 
-    fn paint_bars(
-        &self,
-        painter: &egui::Painter,
-        input: &TimelineInput<'_>,
-        time_rect: Rect,
-        shapes: &mut Vec<Shape>,
-    ) {
+    fn paint_bars(&self, painter: &egui::Painter, input: &TimelineInput<'_>, time_rect: Rect) {
+        let mut shapes = Vec::with_capacity(self.items.len());
+        let mut labels = Vec::new();
         let theme = input.theme;
         let trace = input.trace;
         let hl = input.highlight;
@@ -558,12 +572,13 @@ impl Timeline {
                 if trace.graph().state(task) == Some(taskscope_trace::TaskState::Failed) {
                     color = theme.failed;
                 }
-                if item.is_merged() {
+                if item.mixed {
+                    color = theme.mixed;
+                } else if item.is_merged() {
                     color = theme.merged(color);
                 }
                 let faded = !hl.is_lit(task)
-                    || (input.show_critical && !hl.has_selection() && !hl.is_critical(task))
-                    || input.cursor_ns.is_some_and(|c| item.start_ns > c);
+                    || (input.show_critical && !hl.has_selection() && !hl.is_critical(task));
                 if faded {
                     color = theme.dimmed(color);
                 }
@@ -602,16 +617,21 @@ impl Timeline {
                     } else {
                         theme.text_on_bar
                     };
-                    clip.with_clip_rect(visible_bar.shrink2(vec2(3.0, 0.0)))
-                        .text(
-                            pos2(visible_bar.left() + 3.0, bar.center().y),
-                            Align2::LEFT_CENTER,
-                            name,
-                            font.clone(),
-                            text_color,
-                        );
+                    labels.push((visible_bar, bar.center().y, name, text_color));
                 }
             }
+        }
+        painter.extend(shapes);
+        // Labels after the bars, so no bar paints over them.
+        for (visible_bar, y, name, color) in labels {
+            clip.with_clip_rect(visible_bar.shrink2(vec2(3.0, 0.0)))
+                .text(
+                    pos2(visible_bar.left() + 3.0, y),
+                    Align2::LEFT_CENTER,
+                    name,
+                    font.clone(),
+                    color,
+                );
         }
     }
 
@@ -820,6 +840,7 @@ impl Timeline {
             first: hit.first,
             count: hit.count,
             depth: hit.depth,
+            mixed: false,
         };
         let (x0, x1) = self.item_x(time_rect, &item);
         painter.rect_stroke(
