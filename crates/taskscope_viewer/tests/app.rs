@@ -275,3 +275,73 @@ fn help_toggles_with_question_mark_and_theme_switches() {
     h.run_steps(2);
     assert_eq!(h.ctx.theme(), egui::Theme::Light);
 }
+
+/// The bundled sample traces (`traces/` at the workspace root).
+fn samples_dir() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../traces"))
+}
+
+fn real_harness(options: StartupOptions) -> Harness<'static, ViewerApp> {
+    let app = ViewerApp::new(Settings::default(), options, taskscope_viewer::parse_trace);
+    Harness::builder()
+        .with_size(egui::vec2(1400.0, 800.0))
+        .with_max_steps(200)
+        .build_ui_state(|ui, app: &mut ViewerApp| app.ui_contents(ui), app)
+}
+
+#[test]
+fn opens_a_bundled_sample_trace_and_selects_a_task_by_clicking() {
+    let file = samples_dir().join("total_parallel.json");
+    let mut h = real_harness(StartupOptions {
+        files: vec![file],
+        traces_dir: Some(samples_dir()),
+        ..StartupOptions::default()
+    });
+    wait_for_loads(&mut h);
+    assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
+    let (task, bar) = {
+        let tab = h.state().trace_tab(1).expect("the sample opened in a tab");
+        let trace = &tab.doc.trace;
+        assert!(trace.spans().len() >= 3);
+        // The task with the most inputs: its ancestors are lit when it is selected.
+        let task = trace
+            .graph()
+            .tasks()
+            .filter(|t| !tab.doc.index.spans_by_task.spans(*t).is_empty())
+            .max_by_key(|t| trace.graph().deps(*t).len())
+            .unwrap();
+        let span = tab.doc.index.first_span(trace, task).unwrap();
+        (
+            task,
+            tab.timeline.bar_rect(trace, &tab.doc.model, span).unwrap(),
+        )
+    };
+    click(&mut h, bar.center());
+    let tab = h.state().trace_tab(1).unwrap();
+    assert_eq!(tab.highlight.selected(), Some(task));
+    let deps = tab.doc.trace.graph().deps(task);
+    assert!(!deps.is_empty());
+    assert!(deps.iter().all(|d| tab.highlight.is_ancestor(*d)));
+}
+
+#[test]
+fn compares_the_bundled_serial_and_parallel_runs() {
+    let mut h = real_harness(StartupOptions {
+        compare: Some((
+            samples_dir().join("total_serial.json"),
+            samples_dir().join("total_parallel.json"),
+        )),
+        traces_dir: Some(samples_dir()),
+        ..StartupOptions::default()
+    });
+    wait_for_loads(&mut h);
+    assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
+    let active = h.state().active;
+    let summary = h
+        .state()
+        .compare_tab(active)
+        .expect("a compare tab")
+        .summary;
+    assert!(summary.speedup > 1.0, "{summary:?}");
+    assert!(h.query_by_label_contains("speedup").is_some());
+}
