@@ -1,4 +1,5 @@
 //! Critical path on crafted traces.
+#![allow(clippy::unwrap_used, reason = "test helpers outside #[test] functions")]
 
 mod analysis_support;
 

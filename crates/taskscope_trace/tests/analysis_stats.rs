@@ -1,4 +1,5 @@
 //! Per-name statistics on crafted traces.
+#![allow(clippy::unwrap_used, reason = "test helpers outside #[test] functions")]
 
 mod analysis_support;
 

@@ -78,7 +78,8 @@ pub struct AdvisorOptions {
     pub min_short_tasks: usize,
     /// The shortest same-name chain reported as a serial reduction (default 4).
     pub min_reduction_chain: usize,
-    /// One task dominates when its duration is at least this share of the run (default 0.5).
+    /// One task dominates when its duration is at least this share of the run's
+    /// span and of all task time (default 0.5).
     pub dominant_share: f64,
     /// Idle lane time while tasks were ready is reported from this share of the
     /// workers × run time (default 0.05).
@@ -131,7 +132,8 @@ pub fn advise(trace: &Trace) -> Vec<Finding> {
 ///   when the model is faster by [`AdvisorOptions::order_gain_share`] and the run
 ///   started a task while a ready task with a longer remaining path waited.
 /// - **critical path bound**: total work / critical path below the worker count.
-/// - **dominant task**: one task lasting [`AdvisorOptions::dominant_share`] of the run.
+/// - **dominant task**: one task lasting [`AdvisorOptions::dominant_share`] of the
+///   run's span (first start to last end) and of all task time.
 ///
 /// # Complexity
 /// O((S + V + E) log(S + V)) time, O(S + V + E) memory.
@@ -726,10 +728,13 @@ fn scheduling_order(
     } else {
         format!("since {}", at(worst.waiting_ready_ns))
     };
-    let times = if found.len() == 1 {
-        "once".to_owned()
+    let times = if found.len() > 1 {
+        format!(
+            " A task started ahead of a ready task with a longer remaining path {} times.",
+            found.len()
+        )
     } else {
-        format!("{} times", found.len())
+        String::new()
     };
     let overhead_part = if overhead > 0 {
         format!(
@@ -741,19 +746,18 @@ fn scheduling_order(
     };
     let message = format!(
         "the tasks ran for {} on {workers} workers, and the workers were idle for {} of that \
-         ({} of worker time). At {}, {} started while {}, ready {since} with {} of dependent \
-         work ahead of it versus {}, waited until {}; a task started ahead of a ready task \
-         with a longer remaining path {times}. Starting the longest remaining path first, the \
-         same tasks with their measured durations finish in {} on {workers} workers ({} or {} \
-         sooner; a list-scheduling model{overhead_part}).",
+         ({} of worker time). At {}, {}, with {} of work left on its longest path, started \
+         while {}, ready {since} with {} left on its path, waited until {}.{times} Running the \
+         longest remaining path first, the same tasks with their measured durations finish in \
+         {} on {workers} workers, {} ({}) sooner (a list-scheduling model{overhead_part}).",
         dur(extent),
         dur(idle),
         format_percent(idle as f64 / (u64::from(workers).saturating_mul(extent)).max(1) as f64),
         at(worst.at_ns),
         described(ctx, worst.started),
+        dur(level(worst.started)),
         described(ctx, worst.waiting),
         dur(level(worst.waiting)),
-        dur(level(worst.started)),
         at(ctx.times.start(worst.waiting)),
         dur(model),
         dur(gain),
@@ -854,7 +858,11 @@ fn dominant_task(ctx: &Context<'_>, options: &AdvisorOptions, out: &mut Vec<Find
         return;
     };
     let extent = ctx.extent_ns();
-    if extent == 0 || (duration as f64) < options.dominant_share * extent as f64 {
+    let total = ctx.times.total_work_ns;
+    if extent == 0
+        || (duration as f64) < options.dominant_share * extent as f64
+        || (duration as f64) < options.dominant_share * total as f64
+    {
         return;
     }
     let message = format!(
