@@ -136,60 +136,55 @@ impl TaskTimes {
     /// O(V + S) when every task has at most one span of the kind that counts,
     /// plus O(M log M) for the M spans of tasks that have several.
     pub(crate) fn of(trace: &Trace) -> Self {
+        // Per-task flags: whether it has one / several compute spans, one / several spans.
+        const COMPUTE: u8 = 1;
+        const MANY_COMPUTE: u8 = 2;
+        const ANY: u8 = 4;
+        const MANY_ANY: u8 = 8;
         let n = trace.graph().len();
         let mut start_ns = vec![u64::MAX; n];
         let mut end_ns = vec![0u64; n];
-        let mut compute_ns = vec![0u64; n];
-        let mut compute_count = vec![0u32; n];
-        let mut any_ns = vec![0u64; n];
-        let mut any_count = vec![0u32; n];
+        // The sum of compute spans; fixed up below for tasks that need a union.
+        let mut duration_ns = vec![0u64; n];
+        let mut flags = vec![0u8; n];
         for span in trace.spans() {
             let t = span.task.index();
-            if let Some(s) = start_ns.get_mut(t) {
-                *s = (*s).min(span.start_ns);
-            }
-            if let Some(e) = end_ns.get_mut(t) {
-                *e = (*e).max(span.end_ns);
-            }
-            if let (Some(sum), Some(count)) = (any_ns.get_mut(t), any_count.get_mut(t)) {
-                *sum = sum.saturating_add(span.duration_ns());
-                *count = count.saturating_add(1);
-            }
-            if span.kind == SpanKind::Compute
-                && let (Some(sum), Some(count)) = (compute_ns.get_mut(t), compute_count.get_mut(t))
-            {
-                *sum = sum.saturating_add(span.duration_ns());
-                *count = count.saturating_add(1);
+            let (Some(s), Some(e), Some(d), Some(f)) = (
+                start_ns.get_mut(t),
+                end_ns.get_mut(t),
+                duration_ns.get_mut(t),
+                flags.get_mut(t),
+            ) else {
+                continue;
+            };
+            *s = (*s).min(span.start_ns);
+            *e = (*e).max(span.end_ns);
+            *f |= if *f & ANY == 0 { ANY } else { MANY_ANY };
+            if span.kind == SpanKind::Compute {
+                *d = d.saturating_add(span.duration_ns());
+                *f |= if *f & COMPUTE == 0 {
+                    COMPUTE
+                } else {
+                    MANY_COMPUTE
+                };
             }
         }
-        // Which spans count for a task, and whether it needs a union.
-        let uses_compute: Vec<bool> = compute_count.iter().map(|&c| c > 0).collect();
-        let mut duration_ns: Vec<u64> = (0..n)
-            .map(|t| {
-                if uses_compute.get(t).copied().unwrap_or(false) {
-                    compute_ns.get(t).copied().unwrap_or(0)
-                } else {
-                    any_ns.get(t).copied().unwrap_or(0)
-                }
-            })
-            .collect();
-        let needs_union = |t: usize| {
-            let count = if uses_compute.get(t).copied().unwrap_or(false) {
-                compute_count.get(t)
+        // Tasks whose duration is not simply their one compute span's.
+        let uses_compute = |f: u8| f & COMPUTE != 0;
+        let needs_union = |f: u8| {
+            if uses_compute(f) {
+                f & MANY_COMPUTE != 0
             } else {
-                any_count.get(t)
-            };
-            count.copied().unwrap_or(0) > 1
+                f & ANY != 0
+            }
         };
-        if (0..n).any(needs_union) {
+        if flags.iter().any(|&f| needs_union(f)) {
             let mut pieces: Vec<(u32, u64, u64)> = trace
                 .spans()
                 .iter()
                 .filter(|s| {
-                    let t = s.task.index();
-                    needs_union(t)
-                        && (s.kind == SpanKind::Compute
-                            || !uses_compute.get(t).copied().unwrap_or(false))
+                    let f = flags.get(s.task.index()).copied().unwrap_or(0);
+                    needs_union(f) && (s.kind == SpanKind::Compute || !uses_compute(f))
                 })
                 .map(|s| (s.task.0, s.start_ns, s.end_ns))
                 .collect();
@@ -205,7 +200,7 @@ impl TaskTimes {
             }
         }
         let total_work_ns = duration_ns.iter().fold(0u64, |a, &d| a.saturating_add(d));
-        let ran_count = start_ns.iter().filter(|&&s| s != u64::MAX).count();
+        let ran_count = flags.iter().filter(|&&f| f & ANY != 0).count();
         Self {
             duration_ns,
             start_ns,
@@ -293,14 +288,31 @@ pub(crate) fn dependencies(trace: &Trace) -> Deps<'_> {
 /// # Complexity
 /// O(V + E).
 pub(crate) fn dependents(deps: &Deps<'_>, task_count: usize) -> Csr {
-    let mut pairs = Vec::new();
+    let mut starts = vec![0u32; task_count + 1];
+    let mut edges = 0usize;
     for t in 0..task_count {
-        let task = TaskId(t as u32);
-        for &dep in deps.of(task) {
-            pairs.push((dep, task));
+        for dep in deps.of(TaskId(t as u32)) {
+            if let Some(c) = starts.get_mut(dep.index() + 1) {
+                *c += 1;
+                edges += 1;
+            }
         }
     }
-    Csr::from_pairs(task_count, &pairs)
+    prefix_sum(&mut starts);
+    let mut fill = starts.clone();
+    let mut items = vec![TaskId(0); edges];
+    for t in 0..task_count {
+        let task = TaskId(t as u32);
+        for dep in deps.of(task) {
+            if let Some(slot) = fill.get_mut(dep.index()) {
+                if let Some(out) = items.get_mut(*slot as usize) {
+                    *out = task;
+                }
+                *slot += 1;
+            }
+        }
+    }
+    Csr { starts, items }
 }
 
 /// A dependency-respecting order of all tasks, with cycles broken (see the module docs).
@@ -390,6 +402,10 @@ impl Order {
 
     /// Whether the edge `dep → task` agrees with the order (is not ignored).
     pub(crate) fn keeps(&self, dep: TaskId, task: TaskId) -> bool {
+        if self.ignored_edges == 0 {
+            // Without a broken cycle every edge agrees with the order.
+            return true;
+        }
         match (
             self.position.get(dep.index()),
             self.position.get(task.index()),

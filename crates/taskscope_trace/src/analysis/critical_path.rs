@@ -101,18 +101,27 @@ pub(crate) fn critical_path_in(ctx: &Context<'_>) -> CriticalPath {
 /// # Complexity
 /// O(V + E).
 pub(crate) fn longest_chain(ctx: &Context<'_>) -> Vec<TaskId> {
+    /// `finish` of a task that did not run.
+    const NOT_RUN: u64 = u64::MAX;
+    /// `previous` of a task without predecessor on its chain.
+    const NONE: u32 = u32::MAX;
     let n = ctx.times.duration_ns.len();
     // finish[t]: length of the longest chain ending with t (t included).
-    let mut finish = vec![0u64; n];
-    let mut previous: Vec<Option<TaskId>> = vec![None; n];
+    let mut finish = vec![NOT_RUN; n];
+    let mut previous = vec![NONE; n];
     let mut best: Option<(u64, TaskId)> = None;
     for &task in &ctx.order.tasks {
         if !ctx.times.ran(task) {
             continue;
         }
         let mut longest: Option<(u64, TaskId)> = None;
-        for dep in ctx.kept_deps(task) {
-            let f = finish.get(dep.index()).copied().unwrap_or(0);
+        for &dep in ctx.deps.of(task) {
+            let f = finish.get(dep.index()).copied().unwrap_or(NOT_RUN);
+            // Deps that did not run, or come later in the order (an ignored
+            // cycle edge, still NOT_RUN here), are skipped.
+            if f == NOT_RUN || !ctx.order.keeps(dep, task) {
+                continue;
+            }
             let better = match longest {
                 None => true,
                 Some((lf, ld)) => f > lf || (f == lf && dep < ld),
@@ -121,14 +130,16 @@ pub(crate) fn longest_chain(ctx: &Context<'_>) -> Vec<TaskId> {
                 longest = Some((f, dep));
             }
         }
+        // Durations are capped so a finish never reaches the NOT_RUN marker.
         let here = longest
             .map_or(0, |(f, _)| f)
-            .saturating_add(ctx.times.duration(task));
+            .saturating_add(ctx.times.duration(task))
+            .min(NOT_RUN - 1);
         if let Some(slot) = finish.get_mut(task.index()) {
             *slot = here;
         }
         if let Some(slot) = previous.get_mut(task.index()) {
-            *slot = longest.map(|(_, d)| d);
+            *slot = longest.map_or(NONE, |(_, d)| d.0);
         }
         let better = match best {
             None => true,
@@ -142,7 +153,11 @@ pub(crate) fn longest_chain(ctx: &Context<'_>) -> Vec<TaskId> {
     let mut cursor = best.map(|(_, t)| t);
     while let Some(task) = cursor {
         chain.push(task);
-        cursor = previous.get(task.index()).copied().flatten();
+        cursor = previous
+            .get(task.index())
+            .copied()
+            .filter(|&p| p != NONE)
+            .map(TaskId);
     }
     chain.reverse();
     chain
