@@ -1,11 +1,11 @@
 //! Analysis of a run: pure functions from a [`Trace`](crate::Trace) to plain result structs.
 //!
 //! What this module owns:
-//! - [`critical_path`]: the longest chain of dependent tasks by measured duration;
+//! - [`critical_path()`]: the longest chain of dependent tasks by measured duration;
 //! - [`concurrency_profile`]: busy lanes over time, per-lane busy and idle time, utilisation;
 //! - [`name_stats`]: count, total, mean, median, p95 and max duration per task name;
-//! - [`simulate`]: the makespan list scheduling predicts for 1 to 2 × the run's workers;
-//! - [`compare`]: two runs of the same graph side by side;
+//! - [`simulate()`]: the makespan list scheduling predicts for 1 to 2 × the run's workers;
+//! - [`compare()`]: two runs of the same graph side by side;
 //! - [`advise`]: plain-language findings with numbers;
 //! - [`format_duration_ns`] and friends, so every front end prints durations alike.
 //!
