@@ -5,9 +5,10 @@
 mod analysis_support;
 
 use analysis_support::{Crafted, MS, S, US, dask_total_on_two_threads, id, total_in_four_seconds};
+use taskscope_trace::SpanKind;
 use taskscope_trace::Trace;
 use taskscope_trace::analysis::{
-    AdvisorOptions, Finding, FindingKind, Severity, advise, advise_with,
+    AdvisorOptions, Finding, FindingKind, Severity, advise, advise_with, simulate_makespan,
 };
 
 fn of_kind(findings: &[Finding], kind: FindingKind) -> Vec<&Finding> {
@@ -214,14 +215,39 @@ fn dask_total_on_two_threads_loses_a_second_to_its_order() {
          (30% of worker time). At 1.00 s, `add` (key `z`), with 2.00 s of work left on its \
          longest path, started while `inc` (key `y2`), ready since the start with 3.00 s left \
          on its path, waited until 2.00 s. Running the longest remaining path first, the same \
-         tasks with their measured durations finish in 4.00 s on 2 workers, 1.00 s (20%) \
-         sooner (a list-scheduling model)."
+         tasks with their measured times finish in 4.00 s on 2 workers, 1.00 s (20%) sooner (a \
+         list-scheduling model: each task occupies a worker for as long as its spans did here)."
     );
     assert_eq!(f.severity, Severity::Warning);
     assert_eq!(f.impact_ns, S);
     assert_eq!(keys(&trace, f), ["y2", "z"]);
     // That is the only thing to say about this run.
     assert_eq!(findings.len(), 1, "{findings:#?}");
+}
+
+#[test]
+fn the_order_model_charges_transfers_to_their_task() {
+    // w (1 s, nothing after it) ran before y (whose consumer z follows): an
+    // inversion. z spent 1 s fetching its input before its 1 s compute. Counting
+    // compute only, 2 s would suffice; with z's transfer, the model needs 3 s.
+    let mut t = Crafted::new(2);
+    t.task_run("x", "inc", &[], 0, 0, S);
+    t.task_run("w", "other", &[], 1, 0, S);
+    t.task_run("y", "inc", &[], 0, S, 2 * S);
+    t.task("z", "add", &["x", "y"]);
+    t.span("z", 1, 2 * S, 3 * S, SpanKind::Transfer, 0);
+    t.run("z", 1, 3 * S, 4 * S);
+    let trace = t.build();
+    let findings = advise(&trace);
+    let f = only(&findings, FindingKind::SchedulingOrder);
+    assert!(
+        f.message
+            .contains("finish in 3.00 s on 2 workers, 1.00 s (25%) sooner"),
+        "{}",
+        f.message
+    );
+    assert_eq!(keys(&trace, f), ["y", "w"]);
+    assert_eq!(simulate_makespan(&trace, 2), 2 * S);
 }
 
 #[test]

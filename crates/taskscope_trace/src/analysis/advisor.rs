@@ -128,7 +128,8 @@ pub fn advise(trace: &Trace) -> Vec<Finding> {
 ///   min(waiting tasks, idle workers) over time.
 /// - **scheduling order**: the measured span of the run against list scheduling of
 ///   the same tasks, longest remaining path first, on the same number of workers,
-///   each task charged the run's median gap between spans as overhead; reported
+///   each task occupying a worker as long as its top-level spans of any kind did
+///   (transfers included) plus the run's median gap between spans; reported
 ///   when the model is faster by [`AdvisorOptions::order_gain_share`] and the run
 ///   started a task while a ready task with a longer remaining path waited.
 /// - **critical path bound**: total work / critical path below the worker count.
@@ -700,7 +701,15 @@ fn scheduling_order(
     let workers = worker_count(ctx.trace);
     let overhead = gap_ns.unwrap_or(0);
     let extent = ctx.extent_ns();
-    let model = sim.makespan_with_overhead(workers, overhead);
+    let occupancy = occupancy(ctx);
+    let model = sim.makespan_with_costs(workers, &|task| {
+        occupancy
+            .get(task.index())
+            .copied()
+            .unwrap_or(0)
+            .max(ctx.times.duration(task))
+            .saturating_add(overhead)
+    });
     let gain = extent.saturating_sub(model);
     if gain == 0 || (gain as f64) < options.order_gain_share * extent as f64 {
         return;
@@ -738,7 +747,7 @@ fn scheduling_order(
     };
     let overhead_part = if overhead > 0 {
         format!(
-            ", each task charged this run's median gap of {} between tasks",
+            "; each task also charged this run's median gap of {} between tasks",
             dur(overhead)
         )
     } else {
@@ -748,8 +757,9 @@ fn scheduling_order(
         "the tasks ran for {} on {workers} workers, and the workers were idle for {} of that \
          ({} of worker time). At {}, {}, with {} of work left on its longest path, started \
          while {}, ready {since} with {} left on its path, waited until {}.{times} Running the \
-         longest remaining path first, the same tasks with their measured durations finish in \
-         {} on {workers} workers, {} ({}) sooner (a list-scheduling model{overhead_part}).",
+         longest remaining path first, the same tasks with their measured times finish in {} \
+         on {workers} workers, {} ({}) sooner (a list-scheduling model: each task occupies a \
+         worker for as long as its spans did here{overhead_part}).",
         dur(extent),
         dur(idle),
         format_percent(idle as f64 / (u64::from(workers).saturating_mul(extent)).max(1) as f64),
@@ -776,6 +786,21 @@ fn scheduling_order(
         options,
         message,
     ));
+}
+
+/// How long each task kept its lane busy: the sum of its top-level spans of any
+/// kind (a Dask transfer before the compute included).
+///
+/// # Complexity
+/// O(V + S).
+fn occupancy(ctx: &Context<'_>) -> Vec<u64> {
+    let mut busy = vec![0u64; ctx.times.duration_ns.len()];
+    for span in ctx.trace.spans().iter().filter(|s| s.depth == 0) {
+        if let Some(b) = busy.get_mut(span.task.index()) {
+            *b = b.saturating_add(span.duration_ns());
+        }
+    }
+    busy
 }
 
 /// Worker time not busy between the first start and the last end.

@@ -148,14 +148,15 @@ impl<'c, 'a> Simulator<'c, 'a> {
     /// # Complexity
     /// O((V + E) log V).
     pub(crate) fn makespan(&self, workers: u32) -> u64 {
-        self.makespan_with_overhead(workers, 0)
+        self.makespan_with_costs(workers, &|task| self.ctx.times.duration(task))
     }
 
-    /// [`Simulator::makespan`] with every task lasting `overhead_ns` longer.
+    /// [`Simulator::makespan`] with each task occupying a worker for `cost(task)`
+    /// instead of its measured duration (priorities stay the b-levels of durations).
     ///
     /// # Complexity
     /// O((V + E) log V).
-    pub(crate) fn makespan_with_overhead(&self, workers: u32, overhead_ns: u64) -> u64 {
+    pub(crate) fn makespan_with_costs(&self, workers: u32, cost: &dyn Fn(TaskId) -> u64) -> u64 {
         let ctx = self.ctx;
         let n = ctx.times.duration_ns.len();
         let mut pending = vec![0u32; n];
@@ -182,8 +183,7 @@ impl<'c, 'a> Simulator<'c, 'a> {
                     break;
                 };
                 free -= 1;
-                let busy = ctx.times.duration(task).saturating_add(overhead_ns);
-                running.push(Reverse((now.saturating_add(busy), task)));
+                running.push(Reverse((now.saturating_add(cost(task)), task)));
             }
             let Some(&Reverse((finish, _))) = running.peek() else {
                 break;
