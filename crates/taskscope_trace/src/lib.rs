@@ -9,8 +9,10 @@
 //! million spans stays compact. A [`Trace`] is only built through
 //! [`TraceBuilder`], which validates it once; everything downstream trusts it.
 
+pub mod format;
 mod model;
 
+pub use format::FormatError;
 pub use model::{
     Counter, CounterSample, Cycle, Dependents, Diagnostic, Flow, Graph, GraphBuilder, Instant,
     Lane, LaneId, ModelError, NameId, Names, RunMeta, SourceFormat, Span, SpanId, SpanKind,
