@@ -172,16 +172,38 @@ fn short_tasks_are_reported_with_the_measured_gap() {
     assert_eq!(f.severity, Severity::Warning);
     assert_eq!(f.tasks.len(), 20);
     assert!(
-        f.message.starts_with("20 `inc` tasks have a median duration of 2.00 µs (under 10.0 µs), 40.0 µs of work in total"),
+        f.message.starts_with("20 `inc` tasks have a median duration of 2.00 µs, 40.0 µs of work in total (under 10.0 µs): at that size"),
         "{}",
         f.message
     );
     assert!(
-        f.message.contains("the median gap between consecutive tasks on a lane is 50.0 µs, longer than the median task itself; the gaps add up to about 1.00 ms for these tasks"),
+        f.message.contains("In this run the median gap between consecutive tasks on a lane is 50.0 µs, longer than the median task itself (the gaps add up to about 1.00 ms for these tasks)."),
         "{}",
         f.message
     );
     assert_eq!(f.impact_ns, MS);
+}
+
+#[test]
+fn tasks_shorter_than_the_gaps_between_them_are_short() {
+    // 12 tasks of 1 ms on one lane, 3 ms apart: above 10 µs, but the lane spends
+    // 3 ms between tasks for each 1 ms in one.
+    let mut t = Crafted::new(1);
+    for i in 0..12u64 {
+        t.task_run(&format!("t{i}"), "inc", &[], 0, i * 4 * MS, i * 4 * MS + MS);
+    }
+    let trace = t.build();
+    let f = only(&advise(&trace), FindingKind::ShortTasks).clone();
+    assert_eq!(
+        f.message,
+        "12 `inc` tasks have a median duration of 1.00 ms, 12.0 ms of work in total, but the \
+         median gap between consecutive tasks on a lane is 3.00 ms, longer than the median task \
+         itself (the gaps add up to about 36.0 ms for these tasks): the workers spent more time \
+         between tasks than in them. If that gap is scheduling overhead, fewer, larger tasks \
+         would amortize it."
+    );
+    assert_eq!(f.impact_ns, 36 * MS);
+    assert_eq!(f.tasks.len(), 12);
 }
 
 #[test]

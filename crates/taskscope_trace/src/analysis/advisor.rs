@@ -121,8 +121,9 @@ pub fn advise(trace: &Trace) -> Vec<Finding> {
 ///   [`AdvisorOptions::min_reduction_chain`] tasks, with the depth a balanced
 ///   binary tree over the same inputs would have.
 /// - **short tasks**: names with at least [`AdvisorOptions::min_short_tasks`] tasks
-///   whose median duration is under [`AdvisorOptions::short_task_ns`], with the run's
-///   median gap between consecutive spans on a lane for comparison.
+///   whose median duration is under [`AdvisorOptions::short_task_ns`], or under the
+///   run's median gap between consecutive top-level spans on a lane (the workers
+///   spent more time between tasks than in them).
 /// - **idle while ready**: the lane time during which a worker was idle and a task
 ///   was ready (all dependencies finished) but not started, i.e. the integral of
 ///   min(waiting tasks, idle workers) over time.
@@ -411,9 +412,9 @@ fn short_tasks(
     let graph = ctx.trace.graph();
     let ran = ctx.times.ran_count.max(1);
     for stats in name_stats_with(ctx.trace, &ctx.times) {
-        if (stats.count as usize) < options.min_short_tasks
-            || stats.median_ns >= options.short_task_ns
-        {
+        let under_threshold = stats.median_ns < options.short_task_ns;
+        let under_gap = gap_ns.is_some_and(|gap| stats.median_ns < gap);
+        if (stats.count as usize) < options.min_short_tasks || !(under_threshold || under_gap) {
             continue;
         }
         let Some(name_id) = graph.names().find(&stats.name) else {
@@ -423,29 +424,43 @@ fn short_tasks(
             .tasks()
             .filter(|&t| ctx.times.ran(t) && graph.name_id(t) == Some(name_id))
             .collect();
+        let head = format!(
+            "{} `{}` tasks have a median duration of {}, {} of work in total",
+            stats.count,
+            stats.name,
+            dur(stats.median_ns),
+            dur(stats.total_ns),
+        );
         let gap_part = match gap_ns {
-            Some(gap) if gap > stats.median_ns => format!(
-                " In this run the median gap between consecutive tasks on a lane is {}, longer \
-                 than the median task itself; the gaps add up to about {} for these tasks.",
+            Some(gap) if under_gap => format!(
+                "the median gap between consecutive tasks on a lane is {}, longer than the \
+                 median task itself (the gaps add up to about {} for these tasks)",
                 dur(gap),
                 dur(gap.saturating_mul(stats.count))
             ),
             Some(gap) => format!(
-                " In this run the median gap between consecutive tasks on a lane is {}.",
+                "the median gap between consecutive tasks on a lane is {}",
                 dur(gap)
             ),
             None => String::new(),
         };
-        let message = format!(
-            "{} `{}` tasks have a median duration of {} (under {}), {} of work in total: at \
-             that size the per-task cost of scheduling is likely to exceed the work; batch \
-             them into fewer, larger tasks.{gap_part}",
-            stats.count,
-            stats.name,
-            dur(stats.median_ns),
-            dur(options.short_task_ns),
-            dur(stats.total_ns),
-        );
+        let message = if under_threshold {
+            let gap_sentence = if gap_part.is_empty() {
+                String::new()
+            } else {
+                format!(" In this run {gap_part}.")
+            };
+            format!(
+                "{head} (under {}): at that size the per-task cost of scheduling is likely to \
+                 exceed the work; batch them into fewer, larger tasks.{gap_sentence}",
+                dur(options.short_task_ns),
+            )
+        } else {
+            format!(
+                "{head}, but {gap_part}: the workers spent more time between tasks than in \
+                 them. If that gap is scheduling overhead, fewer, larger tasks would amortize it."
+            )
+        };
         let severity = if (stats.count as usize).saturating_mul(2) >= ran {
             Severity::Warning
         } else {
@@ -595,14 +610,18 @@ fn idle_while_ready(ctx: &Context<'_>, options: &AdvisorOptions, out: &mut Vec<F
     let tasks_word = if count == 1 { "task" } else { "tasks" };
     let message = format!(
         "workers sat idle for {} of worker time while tasks were ready to run ({} of {} \
-         workers × {}; {count} {tasks_word} waited). The longest such wait: {} was ready at {} \
+         workers × {}; {count} {tasks_word} waited). The longest such wait: {} was ready {} \
          but started at {}.",
         dur(wasted),
         format_percent(wasted as f64 / lane_time.max(1) as f64),
         workers,
         dur(extent),
         described(ctx, worst),
-        at(worst_ready),
+        if worst_ready <= trace.start_ns() {
+            "from the start".to_owned()
+        } else {
+            format!("at {}", at(worst_ready))
+        },
         at(worst_start),
     );
     let severity = if wasted as f64 >= 0.2 * lane_time as f64 {
