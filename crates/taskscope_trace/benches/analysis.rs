@@ -4,6 +4,8 @@
 //! The trace is a random layered DAG generated here: 1,000 layers of 1,000 tasks,
 //! each task depending on 1–3 tasks of the layer before, on 8 lanes, each task one
 //! compute span of 1–100 µs; a layer starts when the previous one has finished.
+//! The same DAG is also built with task ids reversed (dependencies pointing to
+//! higher ids), which takes the critical path off its id-order fast path.
 //! Baselines: the model's `Graph::topological_order` (one pass of Kahn's
 //! algorithm over the same graph) and a plain sum of span durations.
 #![allow(
@@ -45,28 +47,41 @@ impl Rng {
     }
 }
 
-fn layered_trace() -> Trace {
+/// The layered trace; with `reversed`, task ids run from the last layer to the
+/// first, so dependencies point to higher ids and the analyses cannot take id
+/// order as a dependency order.
+fn layered_trace(reversed: bool) -> Trace {
     let mut rng = Rng(0x5EED);
     let tasks = (LAYERS * WIDTH) as usize;
-    let mut graph = GraphBuilder::with_capacity(tasks, tasks * 2);
+    let id = |layer: u32, i: u32| {
+        let layer = if reversed { LAYERS - 1 - layer } else { layer };
+        TaskId(layer * WIDTH + i)
+    };
     let names = ["load", "inc", "add", "mul", "reduce"];
+    // (layer, i, name, deps), generated in layer order, added in id order.
+    let mut rows: Vec<(u32, u32, &str, Vec<TaskId>)> = Vec::with_capacity(tasks);
     for layer in 0..LAYERS {
         for i in 0..WIDTH {
             let deps: Vec<TaskId> = if layer == 0 {
                 Vec::new()
             } else {
                 let mut deps: Vec<TaskId> = (0..=rng.below(3))
-                    .map(|_| TaskId((layer - 1) * WIDTH + rng.below(u64::from(WIDTH)) as u32))
+                    .map(|_| id(layer - 1, rng.below(u64::from(WIDTH)) as u32))
                     .collect();
                 deps.sort_unstable();
                 deps.dedup();
                 deps
             };
             let name = names[rng.below(names.len() as u64) as usize];
-            graph
-                .add_task(&format!("{name}-{layer}-{i}"), name, deps, TaskState::Done)
-                .unwrap();
+            rows.push((layer, i, name, deps));
         }
+    }
+    rows.sort_by_key(|row| id(row.0, row.1));
+    let mut graph = GraphBuilder::with_capacity(tasks, tasks * 2);
+    for (layer, i, name, deps) in rows {
+        graph
+            .add_task(&format!("{name}-{layer}-{i}"), name, deps, TaskState::Done)
+            .unwrap();
     }
     let mut b = TraceBuilder::with_graph(
         RunMeta {
@@ -94,7 +109,7 @@ fn layered_trace() -> Trace {
             b.add_span(Span {
                 start_ns: start,
                 end_ns: end,
-                task: TaskId(layer * WIDTH + i),
+                task: id(layer, i),
                 lane: LaneId(lane),
                 kind: SpanKind::Compute,
                 depth: 0,
@@ -108,8 +123,13 @@ fn layered_trace() -> Trace {
 }
 
 fn bench(c: &mut Criterion) {
-    let trace = layered_trace();
+    let trace = layered_trace(false);
+    let reversed = layered_trace(true);
     assert_eq!(trace.spans().len(), 1_000_000);
+    assert_eq!(
+        critical_path(&trace).length_ns,
+        critical_path(&reversed).length_ns
+    );
     let mut group = c.benchmark_group("analysis_1M_spans");
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(8));
@@ -129,6 +149,20 @@ fn bench(c: &mut Criterion) {
     });
     group.bench_function("critical_path", |b| {
         b.iter(|| black_box(critical_path(black_box(&trace)).length_ns));
+    });
+    group.bench_function("baseline/topological_order_reversed_ids", |b| {
+        b.iter(|| {
+            black_box(
+                black_box(&reversed)
+                    .graph()
+                    .topological_order()
+                    .unwrap()
+                    .len(),
+            )
+        });
+    });
+    group.bench_function("critical_path_reversed_ids", |b| {
+        b.iter(|| black_box(critical_path(black_box(&reversed)).length_ns));
     });
     group.bench_function("concurrency_profile", |b| {
         b.iter(|| black_box(concurrency_profile(black_box(&trace)).busy_ns));

@@ -320,13 +320,33 @@ pub(crate) fn dependents(deps: &Deps<'_>, task_count: usize) -> Csr {
 pub(crate) struct Order {
     /// Tasks in order.
     pub(crate) tasks: Vec<TaskId>,
-    /// `position[t]` is the index of task `t` in `order`.
+    /// `position[t]` is the index of task `t` in `tasks` (left empty by
+    /// [`Order::identity`]; only consulted when edges were ignored).
     pub(crate) position: Vec<u32>,
     /// Dependency edges ignored to break cycles.
     pub(crate) ignored_edges: u64,
 }
 
 impl Order {
+    /// Whether every dependency has a lower id than its task, so that id order is
+    /// already a dependency order (the engine and most files number tasks that way).
+    ///
+    /// # Complexity
+    /// O(V + E), sequential.
+    pub(crate) fn ids_are_ordered(deps: &Deps<'_>, task_count: usize) -> bool {
+        (0..task_count).all(|t| deps.of(TaskId(t as u32)).iter().all(|d| d.index() < t))
+    }
+
+    /// Id order, for graphs where [`Order::ids_are_ordered`] holds.
+    pub(crate) fn identity(task_count: usize) -> Self {
+        Self {
+            tasks: (0..task_count).map(|t| TaskId(t as u32)).collect(),
+            // Not consulted: with no ignored edge, `keeps` answers without it.
+            position: Vec::new(),
+            ignored_edges: 0,
+        }
+    }
+
     /// Orders the tasks by Kahn's algorithm (FIFO, ties by id), breaking cycles.
     ///
     /// # Complexity
@@ -425,8 +445,9 @@ pub(crate) struct Context<'a> {
     pub(crate) times: TaskTimes,
     /// Dependencies (graph or flows).
     pub(crate) deps: Deps<'a>,
-    /// Reverse dependencies.
-    pub(crate) users: Csr,
+    /// Reverse dependencies, built on first use (the critical path of a graph
+    /// whose ids are already in dependency order never needs them).
+    users: std::cell::OnceCell<Csr>,
     /// A cycle-free order.
     pub(crate) order: Order,
 }
@@ -440,8 +461,13 @@ impl<'a> Context<'a> {
         let n = trace.graph().len();
         let times = TaskTimes::of(trace);
         let deps = dependencies(trace);
-        let users = dependents(&deps, n);
-        let order = Order::new(&deps, &users, &times, n);
+        let users = std::cell::OnceCell::new();
+        let order = if Order::ids_are_ordered(&deps, n) {
+            Order::identity(n)
+        } else {
+            let built = users.get_or_init(|| dependents(&deps, n));
+            Order::new(&deps, built, &times, n)
+        };
         Self {
             trace,
             times,
@@ -449,6 +475,15 @@ impl<'a> Context<'a> {
             users,
             order,
         }
+    }
+
+    /// The tasks that depend on each task.
+    ///
+    /// # Complexity
+    /// O(V + E) on first use, O(1) after.
+    pub(crate) fn users(&self) -> &Csr {
+        self.users
+            .get_or_init(|| dependents(&self.deps, self.times.duration_ns.len()))
     }
 
     /// The dependencies of `task` that ran and that agree with the order.
@@ -462,7 +497,7 @@ impl<'a> Context<'a> {
 
     /// The dependents of `task` that ran and whose edge agrees with the order.
     pub(crate) fn kept_users(&self, task: TaskId) -> impl Iterator<Item = TaskId> + '_ {
-        self.users
+        self.users()
             .row(task)
             .iter()
             .copied()
