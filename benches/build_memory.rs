@@ -39,7 +39,8 @@ static GLOBAL: Counting = Counting;
 
 fn main() {
     const N: usize = 1_000_000;
-    let shapes: [(&str, fn() -> Delayed<u64>); 3] = [
+    type Builder = fn() -> Delayed<u64>;
+    let shapes: [(&str, Builder); 3] = [
         ("chain", || {
             let mut d = Delayed::from_fn("start", || 0_u64);
             for _ in 1..N {

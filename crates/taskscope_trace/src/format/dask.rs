@@ -9,6 +9,29 @@
 //!   that `json.dump` makes of its named tuples. Lanes are the worker threads.
 //! - Graph file: `{"tasks": [{"key", "name", "deps": [keys]}...]}`.
 //!
+//! The Python that writes these files:
+//! ```python
+//! import json
+//! from dask.distributed import Client, get_task_stream
+//! with get_task_stream() as ts:          # distributed task stream
+//!     result.compute()
+//! json.dump(ts.data, open("run.taskstream.json", "w"), default=str)
+//!
+//! from dask.diagnostics import Profiler  # local schedulers
+//! with Profiler() as prof:
+//!     result.compute(scheduler="threads")
+//! json.dump([{"key": r.key, "start_time": r.start_time, "end_time": r.end_time,
+//!             "worker_id": r.worker_id} for r in prof.results],
+//!           open("run.profiler.json", "w"), default=str)
+//!
+//! graph = dict(result.__dask_graph__())  # optional graph file
+//! from dask.core import get_dependencies, key_split
+//! json.dump({"tasks": [{"key": str(k), "name": key_split(k),
+//!                       "deps": [str(d) for d in get_dependencies(graph, k)]} for k in graph]},
+//!           open("run.graph.json", "w"))
+//! ```
+//! Then `Trace::open_with_graph("run.taskstream.json", "run.graph.json")`.
+//!
 //! Keys that Dask writes as tuples (JSON lists) are turned into Python's tuple
 //! text (`('sum-agg', 0)`), so a list key and its string form match.
 
