@@ -34,13 +34,21 @@ const NAMES: [&str; 6] = ["load", "inc", "add", "mul", "transform", "sum"];
 pub fn random_layered_dag(n: usize, seed: u64) -> (Vec<usize>, Vec<(u32, u32)>) {
     let mut rng = Rng::new(seed);
     let width = ((n as f64).sqrt().ceil() as usize).max(1);
-    let names: Vec<usize> = (0..n).map(|_| rng.below(NAMES.len() as u64) as usize).collect();
+    let names: Vec<usize> = (0..n)
+        .map(|_| rng.below(NAMES.len() as u64) as usize)
+        .collect();
     let mut edges = Vec::with_capacity(2 * n);
     for v in width..n {
         let layer = v / width;
         for _ in 0..2 {
             let r = rng.below(10);
-            let down = if r < 7 { 1 } else if r < 9 { 2 } else { 3 };
+            let down = if r < 7 {
+                1
+            } else if r < 9 {
+                2
+            } else {
+                3
+            };
             let l = layer.saturating_sub(down);
             let u = l * width + rng.below(width as u64) as usize;
             edges.push((u as u32, v as u32));
