@@ -470,17 +470,24 @@ fn arrow_pairs(trace: &Trace, arrows: Arrows) -> Vec<(&Span, &Span)> {
 }
 
 /// `text` cut with an ellipsis to fit `max_px`.
+///
+/// # Complexity
+/// O(len): widths are summed char by char.
 fn shorten(text: &str, font: f64, max_px: f64) -> String {
     if text_width(text, font) <= max_px {
         return text.to_owned();
     }
+    let budget = max_px - text_width("…", font);
     let mut out = String::new();
+    let mut used = 0.0;
+    let mut buf = [0u8; 4];
     for c in text.chars() {
-        out.push(c);
-        if text_width(&out, font) + text_width("…", font) > max_px {
-            out.pop();
+        let w = text_width(c.encode_utf8(&mut buf), font);
+        if used + w > budget {
             break;
         }
+        used += w;
+        out.push(c);
     }
     out.push('…');
     out
