@@ -25,6 +25,16 @@ pub enum LayoutError {
         /// How many nodes the graph has.
         count: usize,
     },
+    /// The picture has no form in the requested format (a timeline as DOT).
+    #[error("a {what} cannot be written as {format}; use {expected}")]
+    Unsupported {
+        /// What was being drawn, e.g. `timeline`.
+        what: &'static str,
+        /// The format asked for, e.g. `DOT`.
+        format: &'static str,
+        /// The formats that would work.
+        expected: &'static str,
+    },
     /// Rendering our own SVG to PNG failed (a bug: the SVG should always parse).
     #[error("cannot render the picture to PNG: {0}")]
     Render(String),

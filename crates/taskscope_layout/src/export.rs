@@ -107,10 +107,10 @@ pub fn render_timeline(
         ImageFormat::Svg => svg.into_bytes(),
         ImageFormat::Png => render_png(&svg, &options.png)?,
         ImageFormat::Dot => {
-            return Err(LayoutError::UnknownFormat {
-                path: "timeline.dot".into(),
-                extension: "dot".to_owned(),
-                expected: ".svg or .png (a timeline has no DOT form)",
+            return Err(LayoutError::Unsupported {
+                what: "timeline",
+                format: "DOT",
+                expected: "SVG or PNG",
             });
         }
     };
@@ -164,6 +164,14 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), LayoutError> {
         .tempfile_in(dir)
         .map_err(err)?;
     tmp.write_all(bytes).map_err(err)?;
+    // Temporary files are created private (0600); a picture is for sharing.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(err)?;
+    }
     tmp.as_file().sync_all().map_err(err)?;
     tmp.persist(path).map_err(|e| err(e.error))?;
     Ok(())

@@ -428,6 +428,15 @@ fn export_picks_the_format_by_extension_and_writes_atomically() {
     let err = export_graph(&g, None, &missing, &GraphOptions::default()).unwrap_err();
     assert!(matches!(err, LayoutError::Write { .. }));
     assert!(err.to_string().contains("no/such/dir/g.svg"), "{err}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(dir.path().join("g.svg"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o644);
+    }
     // Only the four pictures: no temporary file left behind.
     let mut names: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()

@@ -286,6 +286,10 @@ fn export_timeline_writes_svg_and_png_and_refuses_dot() {
     assert!(matches!(err, LayoutError::UnknownFormat { .. }));
     assert!(err.to_string().contains(".svg or .png"), "{err}");
     assert!(!dir.path().join("t.dot").exists());
+    assert!(matches!(
+        render_timeline(&t, ImageFormat::Dot, &TimelineOptions::default()),
+        Err(LayoutError::Unsupported { .. })
+    ));
     // Deterministic.
     let a = render_timeline(&t, ImageFormat::Png, &TimelineOptions::default())
         .unwrap()

@@ -47,6 +47,11 @@ impl Csr {
         }
     }
 
+    /// The total number of items.
+    pub(crate) fn len(&self) -> usize {
+        self.items.len()
+    }
+
     /// The number of items of `key`.
     #[inline]
     pub(crate) fn degree(&self, key: u32) -> usize {

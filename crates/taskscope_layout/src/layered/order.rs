@@ -21,6 +21,20 @@ pub(crate) type Layers = Vec<Vec<u32>>;
 /// Transpose passes after one sweep, at most (each is linear; they usually stop after a few).
 const TRANSPOSE_PASSES: usize = 32;
 
+/// Above this many nodes plus edges (dummies included), fewer transpose passes
+/// are allowed, in proportion, so that 100,000-task graphs stay within seconds.
+const FULL_EFFORT_SIZE: usize = 100_000;
+
+/// The transpose pass limit for a proper graph of `size` nodes plus edges:
+/// [`TRANSPOSE_PASSES`] up to [`FULL_EFFORT_SIZE`], then scaled down to no less than 4.
+fn transpose_passes(size: usize) -> usize {
+    if size <= FULL_EFFORT_SIZE {
+        TRANSPOSE_PASSES
+    } else {
+        (TRANSPOSE_PASSES * FULL_EFFORT_SIZE / size).max(4)
+    }
+}
+
 /// Sweeps of each of the two opening passes.
 const OPENING_SWEEPS: u32 = 4;
 
@@ -90,7 +104,7 @@ struct Best {
 ///
 /// # Complexity
 /// O(sweeps · (E log V + T · E)): each sweep sorts every layer once, runs
-/// at most [`TRANSPOSE_PASSES`] (T) linear transpose passes, and counts
+/// at most T linear transpose passes (32, fewer for graphs over 100,000 elements; see `transpose_passes`), and counts
 /// crossings in O(E log V) (Barth, Mutzel and Jünger's accumulator tree).
 pub(crate) fn reduce_crossings(
     p: &Proper,
@@ -259,7 +273,8 @@ fn sort_by_median(
 fn transpose(p: &Proper, layers: &mut Layers, pos: &mut [u32], loose: bool, s: &mut Scratch) {
     let count = layers.len();
     let mut candidate = vec![true; count];
-    for _ in 0..TRANSPOSE_PASSES {
+    let edges = p.succ.len();
+    for _ in 0..transpose_passes(p.len() + edges) {
         let mut gain = 0u64;
         let mut next = vec![false; count];
         for (l, layer) in layers.iter_mut().enumerate() {
