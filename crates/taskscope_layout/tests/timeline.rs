@@ -307,3 +307,63 @@ fn an_empty_trace_draws_an_empty_chart() {
     roxmltree::Document::parse(std::str::from_utf8(&svg).unwrap()).unwrap();
     assert_eq!((stats.lanes, stats.items), (0, 0));
 }
+
+#[test]
+fn one_ns_per_px_places_bars_exactly() {
+    // 1,000 ns on 1,000 px: a bar's x and width are its start and duration.
+    let t = trace_of(
+        &[
+            ("a", &[], 0, 0, 100),
+            ("b", &[], 0, 250, 1_000),
+            ("c", &[], 1, 40, 41),
+        ],
+        2,
+    );
+    let options = TimelineOptions {
+        width_px: 1_000.0,
+        ..TimelineOptions::default()
+    };
+    let s = TimelineScene::new(&t, &options);
+    let round = |v: f64| (v * 1e6).round() / 1e6;
+    let got: Vec<(usize, f64, f64)> = s
+        .items
+        .iter()
+        .map(|i| (i.row, round(i.x - s.plot_x), round(i.width)))
+        .collect();
+    assert_eq!(
+        got,
+        vec![(0, 0.0, 100.0), (0, 250.0, 750.0), (1, 40.0, 2.0)]
+    );
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn every_span_is_drawn_once_within_the_plot(
+        spans in proptest::collection::vec((0u32..3, 0u64..1_000_000, 0u64..50_000), 1..400),
+        width in 50.0f64..2_000.0,
+    ) {
+        let rows: Vec<(&str, &[u32], u32, u64, u64)> = spans
+            .iter()
+            .enumerate()
+            .map(|(i, &(lane, start, len))| (["x", "y", "z"][i % 3], &[][..], lane, start, start + len))
+            .collect();
+        let t = trace_of(&rows, 3);
+        let options = TimelineOptions { width_px: width, ..TimelineOptions::default() };
+        let s = TimelineScene::new(&t, &options);
+        proptest::prop_assert_eq!(s.items.iter().map(|i| i.spans).sum::<usize>(), spans.len());
+        for item in &s.items {
+            proptest::prop_assert!(item.width >= options.min_bar_px);
+            proptest::prop_assert!(item.x >= s.plot_x - 1e-9);
+            proptest::prop_assert!(item.x <= s.plot_x + s.plot_width + 1e-9);
+            proptest::prop_assert!(item.x + item.width <= s.plot_x + s.plot_width + options.min_bar_px + 1e-9);
+        }
+        // Items of one row and level never start before the previous one.
+        for w in s.items.windows(2) {
+            if (w[0].row, w[0].level) == (w[1].row, w[1].level) {
+                proptest::prop_assert!(w[0].x <= w[1].x);
+            }
+        }
+    }
+}
