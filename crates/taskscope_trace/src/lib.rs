@@ -9,10 +9,14 @@
 //! million spans stays compact. A [`Trace`] is only built through
 //! [`TraceBuilder`], which validates it once; everything downstream trusts it.
 
+pub mod format;
 mod model;
 
+pub use format::FormatError;
 pub use model::{
     Counter, CounterSample, Cycle, Dependents, Diagnostic, Flow, Graph, GraphBuilder, Instant,
     Lane, LaneId, ModelError, NameId, Names, RunMeta, SourceFormat, Span, SpanId, SpanKind,
     SpansByTask, TaskId, TaskState, Trace, TraceBuilder,
 };
+
+pub mod analysis;

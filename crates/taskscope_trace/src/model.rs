@@ -430,6 +430,11 @@ impl GraphBuilder {
         Self { graph }
     }
 
+    /// Reserves room for `bytes` more bytes of key text.
+    pub fn reserve_key_bytes(&mut self, bytes: usize) {
+        self.graph.key_text.reserve(bytes);
+    }
+
     /// How many tasks were added so far.
     pub fn len(&self) -> usize {
         self.graph.len()
@@ -448,8 +453,26 @@ impl GraphBuilder {
         deps: impl IntoIterator<Item = TaskId>,
         state: TaskState,
     ) -> Result<TaskId, ModelError> {
-        let id = TaskId(next_id(self.graph.len(), "tasks")?);
         let name = self.graph.names.intern(name)?;
+        self.add_task_named(key, name, deps, state)
+    }
+
+    /// Interns a task name, for [`GraphBuilder::add_task_named`].
+    pub fn intern_name(&mut self, name: &str) -> Result<NameId, ModelError> {
+        self.graph.names.intern(name)
+    }
+
+    /// Like [`GraphBuilder::add_task`], with a name already interned by
+    /// [`GraphBuilder::intern_name`] (saves a hash lookup per task for bulk producers).
+    /// An id that was not interned leaves the task without a readable name.
+    pub fn add_task_named(
+        &mut self,
+        key: &str,
+        name: NameId,
+        deps: impl IntoIterator<Item = TaskId>,
+        state: TaskState,
+    ) -> Result<TaskId, ModelError> {
+        let id = TaskId(next_id(self.graph.len(), "tasks")?);
         self.graph.key_text.push_str(key);
         self.graph
             .key_ends

@@ -1,0 +1,189 @@
+//! CPU time of one frame of the timeline (1,000,000 spans) and of the graph view (10,000 nodes),
+//! built headless through an egui context (no GPU): layout, level of detail and shapes, and
+//! separately the same plus tessellation into triangles.
+//!
+//! Baselines measured in the same run, for ratios on a noisy shared machine:
+//! `baseline/empty_frame` (an egui frame with one label) and `baseline/scan_1m_spans`
+//! (one pass summing the durations of all spans: the cost of touching every span once).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use egui::{Context, RawInput, Rect, pos2, vec2};
+use taskscope_egui::synthetic;
+use taskscope_egui::{
+    GraphInput, GraphView, Highlight, NodeColoring, Theme, Timeline, TimelineInput, TimelineModel,
+    TimelineView, TraceIndex, simple_layered_layout,
+};
+use taskscope_trace::Trace;
+
+fn input() -> RawInput {
+    RawInput {
+        screen_rect: Some(Rect::from_min_size(pos2(0.0, 0.0), vec2(1600.0, 900.0))),
+        ..RawInput::default()
+    }
+}
+
+fn rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+struct Loaded {
+    trace: Trace,
+    index: TraceIndex,
+    model: TimelineModel,
+    highlight: Highlight,
+}
+
+fn load(trace: Trace) -> Loaded {
+    let index = TraceIndex::new(&trace);
+    let model = TimelineModel::new(&trace);
+    let highlight = Highlight::new(trace.graph().len());
+    Loaded {
+        trace,
+        index,
+        model,
+        highlight,
+    }
+}
+
+fn timeline_frame(
+    ctx: &Context,
+    timeline: &mut Timeline,
+    l: &Loaded,
+    theme: &Theme,
+) -> egui::FullOutput {
+    ctx.run_ui(input(), |ui| {
+        let input = TimelineInput {
+            trace: &l.trace,
+            index: &l.index,
+            model: &l.model,
+            highlight: &l.highlight,
+            theme,
+            cursor_ns: None,
+            show_critical: false,
+            show_all_arrows: false,
+            keyboard: false,
+        };
+        black_box(timeline.ui(ui, &input));
+    })
+}
+
+fn bench_timeline(c: &mut Criterion) {
+    let before = rss_mib();
+    let trace = synthetic::layered(1_000_000, 1000, 16, 1).unwrap();
+    let l = load(trace);
+    let after = rss_mib();
+    if let (Some(b), Some(a)) = (before, after) {
+        eprintln!(
+            "resident memory for 1,000,000 spans (trace + index + timeline model): {:.0} MiB",
+            a - b
+        );
+    }
+    let theme = Theme::dark();
+    let ctx = Context::default();
+    let mut timeline = Timeline::new();
+    // First frame fits the whole trace.
+    let _ = timeline_frame(&ctx, &mut timeline, &l, &theme);
+    let fitted = timeline.view;
+    let mid = u64::midpoint(l.model.start_ns(), l.model.end_ns());
+    let zoomed_in = TimelineView::fit(mid, mid + 1_000_000, timeline.last_width_px());
+
+    let mut group = c.benchmark_group("timeline_1m_spans");
+    for (name, view) in [("zoomed_out", fitted), ("zoomed_in_1ms", zoomed_in)] {
+        group.bench_function(format!("{name}/frame"), |b| {
+            b.iter(|| {
+                timeline.set_view(view);
+                black_box(timeline_frame(&ctx, &mut timeline, &l, &theme))
+            });
+        });
+        group.bench_function(format!("{name}/frame_and_tessellate"), |b| {
+            b.iter(|| {
+                timeline.set_view(view);
+                let out = timeline_frame(&ctx, &mut timeline, &l, &theme);
+                black_box(ctx.tessellate(out.shapes, out.pixels_per_point))
+            });
+        });
+    }
+    // Panning: a different view every frame (nothing can be reused between frames).
+    let mut step = 0u64;
+    group.bench_function("panning/frame", |b| {
+        b.iter(|| {
+            step += 1;
+            let mut view = fitted;
+            view.zoom_about(4.0, 800.0, f64::MAX);
+            view.pan_px(((step % 200) as f64) - 100.0);
+            timeline.set_view(view);
+            black_box(timeline_frame(&ctx, &mut timeline, &l, &theme))
+        });
+    });
+    group.finish();
+
+    let mut base = c.benchmark_group("baseline");
+    base.bench_function("empty_frame", |b| {
+        b.iter(|| {
+            black_box(ctx.run_ui(input(), |ui| {
+                ui.label("baseline");
+            }))
+        });
+    });
+    base.bench_function("scan_1m_spans", |b| {
+        b.iter(|| {
+            black_box(
+                l.trace
+                    .spans()
+                    .iter()
+                    .map(taskscope_trace::Span::duration_ns)
+                    .sum::<u64>(),
+            )
+        });
+    });
+    base.finish();
+}
+
+fn bench_graph(c: &mut Criterion) {
+    let l = load(synthetic::layered(10_000, 100, 16, 2).unwrap());
+    let layout = simple_layered_layout(l.trace.graph());
+    let theme = Theme::dark();
+    let ctx = Context::default();
+    let mut view = GraphView::new();
+    let frame = |view: &mut GraphView| {
+        ctx.run_ui(input(), |ui| {
+            let input = GraphInput {
+                trace: &l.trace,
+                index: &l.index,
+                layout: &layout,
+                highlight: &l.highlight,
+                theme: &theme,
+                coloring: NodeColoring::Name,
+                replay_ns: None,
+                show_critical: false,
+            };
+            black_box(view.ui(ui, &input));
+        })
+    };
+    let _ = frame(&mut view);
+    let mut group = c.benchmark_group("graph_10k_nodes");
+    group.bench_function("fitted/frame", |b| b.iter(|| black_box(frame(&mut view))));
+    let out = frame(&mut view);
+    group.bench_function("fitted/frame_and_tessellate", |b| {
+        b.iter(|| {
+            let out = frame(&mut view);
+            black_box(ctx.tessellate(out.shapes, out.pixels_per_point))
+        });
+    });
+    drop(out);
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(20).measurement_time(std::time::Duration::from_secs(4));
+    targets = bench_timeline, bench_graph
+}
+criterion_main!(benches);

@@ -1,0 +1,489 @@
+//! The graph view: the task graph as boxes and arrows, with pan, zoom, linked
+//! selection and replay states.
+//!
+//! It paints a [`layout::GraphLayout`] computed elsewhere (by the layout crate,
+//! or [`layout::simple_layered_layout`]); culling is the pure [`cull`] module.
+//! Like the timeline it owns only its view state and reports clicks as
+//! [`GraphEvent`]s.
+
+pub mod cull;
+pub mod layout;
+
+use egui::{
+    Align2, Color32, CornerRadius, FontId, Pos2, Rect, Sense, Shape, Stroke, StrokeKind, Ui, Vec2,
+    vec2,
+};
+use taskscope_trace::{TaskId, TaskState, Trace};
+
+use crate::axis::format_ns;
+use crate::index::TraceIndex;
+use crate::replay::NodeState;
+use crate::selection::Highlight;
+use crate::theme::{Theme, lane_color};
+use layout::GraphLayout;
+
+/// Smallest zoom (points per layout unit).
+pub const MIN_ZOOM: f32 = 0.001;
+/// Largest zoom.
+pub const MAX_ZOOM: f32 = 8.0;
+/// Boxes at least this wide on screen get a label.
+pub const LABEL_MIN_PX: f32 = 34.0;
+
+/// How nodes are coloured.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum NodeColoring {
+    /// By task name (the same colours as the timeline).
+    #[default]
+    Name,
+    /// By duration, on a cool-to-hot ramp (log scale).
+    Duration,
+    /// By the lane (worker) the task ran on.
+    Lane,
+}
+
+impl NodeColoring {
+    /// Every choice, for a menu.
+    pub const ALL: [Self; 3] = [Self::Name, Self::Duration, Self::Lane];
+
+    /// A short word for menus.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Name => "name",
+            Self::Duration => "duration",
+            Self::Lane => "worker",
+        }
+    }
+}
+
+/// What the graph view reads each frame.
+pub struct GraphInput<'a> {
+    /// The trace.
+    pub trace: &'a Trace,
+    /// Its shared index.
+    pub index: &'a TraceIndex,
+    /// The drawing.
+    pub layout: &'a GraphLayout,
+    /// Selection, critical path, search matches.
+    pub highlight: &'a Highlight,
+    /// Colours.
+    pub theme: &'a Theme,
+    /// How to colour nodes.
+    pub coloring: NodeColoring,
+    /// The replay time: nodes show waiting / running / done at it.
+    pub replay_ns: Option<u64>,
+    /// Whether the critical path is shown.
+    pub show_critical: bool,
+}
+
+/// Something the user did in the graph view.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GraphEvent {
+    /// Select this task (or clear the selection).
+    Select(Option<TaskId>),
+}
+
+/// What one frame of the graph view reports.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GraphResponse {
+    /// Events to apply, in order.
+    pub events: Vec<GraphEvent>,
+    /// The task under the pointer.
+    pub hovered: Option<TaskId>,
+}
+
+/// The graph view's state: the layout point at the canvas centre and the zoom.
+#[derive(Clone, Debug)]
+pub struct GraphView {
+    /// Layout point shown at the centre of the canvas.
+    pub center: Pos2,
+    /// Points per layout unit.
+    pub zoom: f32,
+    fitted: bool,
+    last_rect: Rect,
+    nodes: Vec<u32>,
+    edges: Vec<u32>,
+}
+
+impl Default for GraphView {
+    fn default() -> Self {
+        Self {
+            center: Pos2::ZERO,
+            zoom: 1.0,
+            fitted: false,
+            last_rect: Rect::ZERO,
+            nodes: Vec::new(),
+            edges: Vec::new(),
+        }
+    }
+}
+
+impl GraphView {
+    /// A view that fits the whole graph on its first frame.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Fits the whole graph on the next frame.
+    pub fn request_fit(&mut self) {
+        self.fitted = false;
+    }
+
+    /// Zooms and centres to show `bounds` in a canvas of `size`.
+    pub fn fit(&mut self, bounds: Rect, size: Vec2) {
+        let margin = 20.0;
+        let zx = (size.x - 2.0 * margin).max(10.0) / bounds.width().max(1.0);
+        let zy = (size.y - 2.0 * margin).max(10.0) / bounds.height().max(1.0);
+        self.zoom = zx.min(zy).clamp(MIN_ZOOM, 1.5);
+        self.center = bounds.center();
+        self.fitted = true;
+    }
+
+    /// The screen position of a layout point, for a canvas `rect`.
+    pub fn to_screen(&self, rect: Rect, p: Pos2) -> Pos2 {
+        rect.center() + (p - self.center) * self.zoom
+    }
+
+    /// The layout point under a screen position.
+    pub fn to_layout(&self, rect: Rect, p: Pos2) -> Pos2 {
+        self.center + (p - rect.center()) / self.zoom
+    }
+
+    /// The visible layout rectangle of a canvas `rect`.
+    pub fn visible_layout_rect(&self, rect: Rect) -> Rect {
+        Rect::from_min_max(
+            self.to_layout(rect, rect.min),
+            self.to_layout(rect, rect.max),
+        )
+    }
+
+    /// The visible layout rectangle in the last frame.
+    pub fn last_visible_layout_rect(&self) -> Rect {
+        self.visible_layout_rect(self.last_rect)
+    }
+
+    /// Zooms by `factor` keeping the layout point under `anchor` (screen) fixed.
+    pub fn zoom_about(&mut self, rect: Rect, factor: f32, anchor: Pos2) {
+        let before = self.to_layout(rect, anchor);
+        self.zoom = (self.zoom * factor).clamp(MIN_ZOOM, MAX_ZOOM);
+        let after = self.to_layout(rect, anchor);
+        self.center += before - after;
+    }
+
+    /// Centres on `task` if its box is not fully visible.
+    pub fn reveal_task(&mut self, layout: &GraphLayout, task: TaskId) {
+        if let Some(node) = layout.node_of(task)
+            && !self.last_visible_layout_rect().contains_rect(node.rect)
+        {
+            self.center = node.rect.center();
+        }
+    }
+
+    /// Where `task`'s box was drawn in the last frame, in screen points.
+    pub fn node_screen_rect(&self, layout: &GraphLayout, task: TaskId) -> Option<Rect> {
+        let node = layout.node_of(task)?;
+        Some(Rect::from_min_max(
+            self.to_screen(self.last_rect, node.rect.min),
+            self.to_screen(self.last_rect, node.rect.max),
+        ))
+    }
+
+    /// How many nodes were visible (culled in) in the last frame.
+    pub fn visible_node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Shows the graph in all of `ui`'s available space.
+    pub fn ui(&mut self, ui: &mut Ui, input: &GraphInput<'_>) -> GraphResponse {
+        let rect = ui.available_rect_before_wrap();
+        let id = ui.make_persistent_id("taskscope_graph_view");
+        let response = ui.interact(rect, id, Sense::click_and_drag());
+        response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Canvas, true, "Task graph"));
+        ui.advance_cursor_after_rect(rect);
+        self.last_rect = rect;
+        let mut out = GraphResponse::default();
+        if !self.fitted || self.zoom <= 0.0 {
+            self.fit(input.layout.bounds(), rect.size());
+        }
+
+        // Input: drag and wheel pan, ctrl+wheel zoom about the pointer, double-click fits.
+        if response.hovered() {
+            let (scroll, zoom) = ui.input(|i| (i.smooth_scroll_delta, i.zoom_delta()));
+            if (zoom - 1.0).abs() > f32::EPSILON {
+                let anchor = response.hover_pos().unwrap_or(rect.center());
+                self.zoom_about(rect, zoom, anchor);
+            }
+            self.center -= scroll / self.zoom;
+        }
+        if response.dragged() {
+            self.center -= response.drag_delta() / self.zoom;
+        }
+        if response.double_clicked() {
+            self.fit(input.layout.bounds(), rect.size());
+        }
+
+        let visible = self.visible_layout_rect(rect);
+        self.nodes.clear();
+        self.edges.clear();
+        cull::visible_nodes(input.layout, visible, &mut self.nodes);
+        cull::visible_edges(input.layout, visible, &mut self.edges);
+
+        let painter = ui.painter_at(rect);
+        painter.rect_filled(rect, CornerRadius::ZERO, input.theme.background);
+        self.paint_edges(&painter, input, rect);
+        self.paint_nodes(&painter, input, rect);
+
+        let hovered = response
+            .hover_pos()
+            .and_then(|p| self.hit_test(input.layout, rect, p));
+        if let Some(task) = hovered {
+            out.hovered = Some(task);
+            if let Some(node) = input.layout.node_of(task) {
+                let r = Rect::from_min_max(
+                    self.to_screen(rect, node.rect.min),
+                    self.to_screen(rect, node.rect.max),
+                );
+                painter.rect_stroke(
+                    r.expand(2.0),
+                    CornerRadius::same(3),
+                    Stroke::new(1.0, input.theme.text),
+                    StrokeKind::Outside,
+                );
+            }
+            response.clone().on_hover_ui_at_pointer(|ui| {
+                node_tooltip(ui, input, task);
+            });
+        }
+        if response.clicked() {
+            out.events.push(GraphEvent::Select(hovered));
+        }
+        out
+    }
+
+    fn node_color(input: &GraphInput<'_>, task: TaskId, max_log: f32) -> Color32 {
+        let index = input.index;
+        let theme = input.theme;
+        let base = match input.coloring {
+            NodeColoring::Name => index.task_color(input.trace, task),
+            NodeColoring::Duration => {
+                let d = index.task_times.duration_ns(task) as f32;
+                theme.duration_color((1.0 + d).ln() / max_log.max(1e-6))
+            }
+            NodeColoring::Lane => index
+                .task_times
+                .lane(task)
+                .map_or(theme.not_run, |l| lane_color(l as usize)),
+        };
+        let base = if input.trace.graph().state(task) == Some(TaskState::Failed) {
+            theme.failed
+        } else {
+            base
+        };
+        match input.replay_ns.map(|t| index.task_times.state_at(task, t)) {
+            None | Some(NodeState::Done) => base,
+            Some(NodeState::Running) => theme.running,
+            Some(NodeState::Waiting) => theme.waiting,
+            Some(NodeState::NotRun) => theme.not_run,
+        }
+    }
+
+    fn paint_nodes(&self, painter: &egui::Painter, input: &GraphInput<'_>, rect: Rect) {
+        let theme = input.theme;
+        let hl = input.highlight;
+        let max_log = (1.0 + input.index.task_times.max_duration_ns() as f32).ln();
+        let font = FontId::proportional((11.0 * self.zoom.sqrt()).clamp(9.0, 14.0));
+        let mut shapes = Vec::with_capacity(self.nodes.len() * 2);
+        let mut labels = Vec::new();
+        for &i in &self.nodes {
+            let Some(node) = input.layout.nodes().get(i as usize) else {
+                continue;
+            };
+            let task = node.task;
+            let mut r = Rect::from_min_max(
+                self.to_screen(rect, node.rect.min),
+                self.to_screen(rect, node.rect.max),
+            );
+            if r.width() < 2.0 || r.height() < 2.0 {
+                r = Rect::from_center_size(r.center(), r.size().max(vec2(2.0, 2.0)));
+            }
+            let mut color = Self::node_color(input, task, max_log);
+            let faded = !hl.is_lit(task)
+                || (input.show_critical && !hl.has_selection() && !hl.is_critical(task));
+            if faded {
+                color = theme.dimmed(color);
+            }
+            let rounding = if r.height() > 8.0 {
+                CornerRadius::same(4)
+            } else {
+                CornerRadius::ZERO
+            };
+            shapes.push(Shape::rect_filled(r, rounding, color));
+            let outline = if hl.is_selected(task) {
+                Some(Stroke::new(2.5, theme.selected))
+            } else if input.show_critical && hl.is_critical(task) {
+                Some(Stroke::new(2.0, theme.critical))
+            } else if hl.is_ancestor(task) {
+                Some(Stroke::new(2.0, theme.ancestor))
+            } else if hl.is_descendant(task) {
+                Some(Stroke::new(2.0, theme.descendant))
+            } else if hl.is_match(task) {
+                Some(Stroke::new(2.0, theme.cursor))
+            } else {
+                None
+            };
+            if let Some(stroke) = outline {
+                shapes.push(Shape::rect_stroke(r, rounding, stroke, StrokeKind::Outside));
+            }
+            if r.width() >= LABEL_MIN_PX && r.height() >= 12.0 {
+                labels.push((r, task, faded));
+            }
+        }
+        painter.extend(shapes);
+        for (r, task, faded) in labels {
+            let Some(name) = input.trace.task_name(task) else {
+                continue;
+            };
+            let color = if faded {
+                theme.dimmed(theme.text_on_bar)
+            } else {
+                theme.text_on_bar
+            };
+            painter
+                .with_clip_rect(r.intersect(painter.clip_rect()))
+                .text(r.center(), Align2::CENTER_CENTER, name, font.clone(), color);
+        }
+    }
+
+    fn paint_edges(&self, painter: &egui::Painter, input: &GraphInput<'_>, rect: Rect) {
+        let theme = input.theme;
+        let hl = input.highlight;
+        let width = (1.2 * self.zoom.sqrt()).clamp(0.5, 2.0);
+        let heads = self.zoom >= 0.35;
+        for &i in &self.edges {
+            let Some(edge) = input.layout.edges().get(i as usize) else {
+                continue;
+            };
+            let up = |t| hl.is_selected(t) || hl.is_ancestor(t);
+            let down = |t| hl.is_selected(t) || hl.is_descendant(t);
+            let lit_path = hl.has_selection()
+                && ((up(edge.from) && up(edge.to)) || (down(edge.from) && down(edge.to)));
+            let critical =
+                input.show_critical && hl.is_critical(edge.from) && hl.is_critical(edge.to);
+            let color = if lit_path {
+                theme.arrow
+            } else if critical && !hl.has_selection() {
+                theme.critical
+            } else if hl.has_selection() || input.show_critical {
+                theme.dimmed(theme.edge)
+            } else {
+                theme.edge
+            };
+            let points: Vec<Pos2> = edge
+                .points
+                .iter()
+                .map(|p| self.to_screen(rect, *p))
+                .collect();
+            let stroke = Stroke::new(if lit_path { width * 1.5 } else { width }, color);
+            if heads && let [.., a, b] = points.as_slice() {
+                let dir = (*b - *a).normalized();
+                let normal = vec2(-dir.y, dir.x);
+                let head = (7.0 * self.zoom.sqrt()).clamp(4.0, 10.0);
+                painter.add(Shape::convex_polygon(
+                    vec![
+                        *b,
+                        *b - dir * head + normal * head * 0.45,
+                        *b - dir * head - normal * head * 0.45,
+                    ],
+                    color,
+                    Stroke::NONE,
+                ));
+            }
+            painter.add(Shape::line(points, stroke));
+        }
+    }
+
+    /// The task whose box is under `pointer` (the last drawn wins), from this frame's culled nodes.
+    fn hit_test(&self, layout: &GraphLayout, rect: Rect, pointer: Pos2) -> Option<TaskId> {
+        let p = self.to_layout(rect, pointer);
+        let slack = 2.0 / self.zoom;
+        self.nodes
+            .iter()
+            .rev()
+            .filter_map(|&i| layout.nodes().get(i as usize))
+            .find(|n| n.rect.expand(slack).contains(p))
+            .map(|n| n.task)
+    }
+}
+
+/// The hover text of one node.
+fn node_tooltip(ui: &mut Ui, input: &GraphInput<'_>, task: TaskId) {
+    let graph = input.trace.graph();
+    ui.strong(graph.name(task).unwrap_or("?"));
+    if let Some(key) = graph.key(task) {
+        ui.monospace(key);
+    }
+    let times = &input.index.task_times;
+    match times.range(task) {
+        Some((s, _)) => {
+            ui.label(format!(
+                "start {}   duration {}",
+                format_ns(s.saturating_sub(input.trace.start_ns())),
+                format_ns(times.duration_ns(task))
+            ));
+        }
+        None => {
+            ui.label("never ran");
+        }
+    }
+    if let Some(t) = input.replay_ns {
+        ui.label(format!(
+            "at the cursor: {}",
+            times.state_at(task, t).as_str()
+        ));
+    }
+    ui.label(format!(
+        "{} inputs, {} outputs",
+        graph.deps(task).len(),
+        input.index.dependents.users(task).len()
+    ));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use egui::pos2;
+
+    #[test]
+    fn screen_and_layout_round_trip() {
+        let mut v = GraphView::new();
+        let rect = Rect::from_min_size(pos2(100.0, 50.0), vec2(400.0, 300.0));
+        v.fit(
+            Rect::from_min_max(pos2(0.0, 0.0), pos2(1000.0, 100.0)),
+            rect.size(),
+        );
+        let p = pos2(250.0, 40.0);
+        let back = v.to_layout(rect, v.to_screen(rect, p));
+        assert!((back - p).length() < 1e-3);
+        // Fitting centres the bounds and makes them fit the canvas.
+        assert_eq!(v.center, pos2(500.0, 50.0));
+        let visible = v.visible_layout_rect(rect);
+        assert!(visible.contains_rect(Rect::from_min_max(pos2(0.0, 0.0), pos2(1000.0, 100.0))));
+    }
+
+    #[test]
+    fn zoom_about_keeps_the_anchor() {
+        let mut v = GraphView::new();
+        let rect = Rect::from_min_size(pos2(0.0, 0.0), vec2(400.0, 300.0));
+        v.fit(
+            Rect::from_min_max(pos2(0.0, 0.0), pos2(400.0, 300.0)),
+            rect.size(),
+        );
+        let anchor = pos2(300.0, 100.0);
+        let before = v.to_layout(rect, anchor);
+        let z = v.zoom;
+        v.zoom_about(rect, 2.0, anchor);
+        assert!((v.zoom - 2.0 * z).abs() < 1e-5);
+        assert!((v.to_layout(rect, anchor) - before).length() < 1e-3);
+        v.zoom_about(rect, 1e9, anchor);
+        assert!((v.zoom - MAX_ZOOM).abs() < f32::EPSILON);
+    }
+}

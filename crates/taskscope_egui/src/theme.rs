@@ -1,0 +1,220 @@
+//! Every colour the widgets paint comes from here.
+//!
+//! [`Theme`] holds the dark and light palettes for the chrome (backgrounds,
+//! grid, selection, replay states); [`name_color`] gives each task name a
+//! stable colour that is the same in both themes, in every run and on every
+//! machine (it hashes the name, it does not depend on insertion order).
+//! This module does not decide *what* is highlighted, only how it looks.
+
+use egui::Color32;
+use egui::ecolor::Hsva;
+use taskscope_trace::Names;
+
+/// The palette of one visual theme.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Theme {
+    /// Whether this is the dark theme.
+    pub dark: bool,
+    /// Canvas background.
+    pub background: Color32,
+    /// Background of every other lane, to tell lanes apart.
+    pub lane_stripe: Color32,
+    /// Process group header background.
+    pub group_header: Color32,
+    /// Main text colour.
+    pub text: Color32,
+    /// Secondary text (axis labels, lane names).
+    pub weak_text: Color32,
+    /// Text painted on top of a coloured bar.
+    pub text_on_bar: Color32,
+    /// Vertical grid lines of the time axis.
+    pub grid: Color32,
+    /// Outline of the selected task.
+    pub selected: Color32,
+    /// Outline of the selected task's ancestors (its inputs, transitively).
+    pub ancestor: Color32,
+    /// Outline of the selected task's descendants (the tasks using it, transitively).
+    pub descendant: Color32,
+    /// Outline of tasks on the critical path.
+    pub critical: Color32,
+    /// The replay cursor.
+    pub cursor: Color32,
+    /// Bars of the concurrency strip ("running tasks").
+    pub concurrency: Color32,
+    /// The worker-count line of the concurrency strip.
+    pub worker_line: Color32,
+    /// Dependency arrows.
+    pub arrow: Color32,
+    /// Graph edges.
+    pub edge: Color32,
+    /// Replay: a node whose inputs are not all done yet.
+    pub waiting: Color32,
+    /// Replay: a node running at the cursor.
+    pub running: Color32,
+    /// A task that never ran.
+    pub not_run: Color32,
+    /// A task that failed.
+    pub failed: Color32,
+    /// How much of a colour is kept for tasks outside the current selection (0–255).
+    pub dim_alpha: u8,
+    /// A merged (level-of-detail) bar of tasks with different names.
+    pub mixed: Color32,
+    /// The veil over the timeline right of the replay cursor (the future).
+    pub future_veil: Color32,
+}
+
+impl Theme {
+    /// The dark theme.
+    pub fn dark() -> Self {
+        Self {
+            dark: true,
+            background: Color32::from_gray(24),
+            lane_stripe: Color32::from_gray(30),
+            group_header: Color32::from_gray(44),
+            text: Color32::from_gray(225),
+            weak_text: Color32::from_gray(150),
+            text_on_bar: Color32::from_gray(15),
+            grid: Color32::from_gray(48),
+            selected: Color32::WHITE,
+            ancestor: Color32::from_rgb(110, 190, 255),
+            descendant: Color32::from_rgb(255, 170, 80),
+            critical: Color32::from_rgb(255, 70, 90),
+            cursor: Color32::from_rgb(255, 220, 60),
+            concurrency: Color32::from_rgb(90, 150, 220),
+            worker_line: Color32::from_rgb(240, 120, 120),
+            arrow: Color32::from_gray(235),
+            edge: Color32::from_gray(110),
+            waiting: Color32::from_gray(70),
+            running: Color32::from_rgb(255, 200, 40),
+            not_run: Color32::from_gray(55),
+            failed: Color32::from_rgb(220, 40, 40),
+            dim_alpha: 60,
+            mixed: Color32::from_gray(140),
+            future_veil: Color32::from_black_alpha(150),
+        }
+    }
+
+    /// The light theme.
+    pub fn light() -> Self {
+        Self {
+            dark: false,
+            background: Color32::from_gray(250),
+            lane_stripe: Color32::from_gray(238),
+            group_header: Color32::from_gray(220),
+            text: Color32::from_gray(20),
+            weak_text: Color32::from_gray(90),
+            text_on_bar: Color32::from_gray(10),
+            grid: Color32::from_gray(215),
+            selected: Color32::BLACK,
+            ancestor: Color32::from_rgb(0, 90, 200),
+            descendant: Color32::from_rgb(200, 90, 0),
+            critical: Color32::from_rgb(210, 0, 40),
+            cursor: Color32::from_rgb(200, 120, 0),
+            concurrency: Color32::from_rgb(70, 120, 200),
+            worker_line: Color32::from_rgb(200, 40, 40),
+            arrow: Color32::from_gray(20),
+            edge: Color32::from_gray(150),
+            waiting: Color32::from_gray(215),
+            running: Color32::from_rgb(255, 170, 0),
+            not_run: Color32::from_gray(200),
+            failed: Color32::from_rgb(200, 20, 20),
+            dim_alpha: 70,
+            mixed: Color32::from_gray(150),
+            future_veil: Color32::from_white_alpha(170),
+        }
+    }
+
+    /// The theme for egui's `dark_mode` flag.
+    pub fn for_dark_mode(dark: bool) -> Self {
+        if dark { Self::dark() } else { Self::light() }
+    }
+
+    /// `color` faded for tasks outside the current selection.
+    pub fn dimmed(&self, color: Color32) -> Color32 {
+        color.gamma_multiply_u8(self.dim_alpha)
+    }
+
+    /// The colour of a merged (level-of-detail) bar standing for several spans starting with `color`.
+    pub fn merged(&self, color: Color32) -> Color32 {
+        color.gamma_multiply(0.75)
+    }
+
+    /// A colour on the duration ramp: `t = 0` for the shortest task, `t = 1` for the longest.
+    pub fn duration_color(&self, t: f32) -> Color32 {
+        let t = t.clamp(0.0, 1.0);
+        // Blue (cool, short) through yellow to red (hot, long).
+        let hue = (0.62 - 0.62 * t).rem_euclid(1.0);
+        Color32::from(Hsva::new(hue, 0.65, 0.9, 1.0))
+    }
+}
+
+impl Default for Theme {
+    fn default() -> Self {
+        Self::dark()
+    }
+}
+
+/// FNV-1a, 64 bit: a tiny stable hash (std's hashers are randomly seeded or may change).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}
+
+/// The stable colour of a task name: the same name always gets the same colour.
+///
+/// Saturation and value are chosen to read well on both the dark and the light background.
+pub fn name_color(name: &str) -> Color32 {
+    let h = fnv1a(name.as_bytes());
+    let hue = (h % 360) as f32 / 360.0;
+    let saturation = 0.45 + ((h >> 16) % 20) as f32 / 100.0;
+    let value = 0.78 + ((h >> 32) % 15) as f32 / 100.0;
+    Color32::from(Hsva::new(hue, saturation, value, 1.0))
+}
+
+/// The colour of lane number `index` (for "colour by lane").
+pub fn lane_color(index: usize) -> Color32 {
+    // Golden-ratio hue steps spread neighbouring lanes far apart.
+    let hue = (index as f32 * 0.618_034).fract();
+    Color32::from(Hsva::new(hue, 0.55, 0.85, 1.0))
+}
+
+/// One colour per interned name, indexed by `NameId`.
+///
+/// # Complexity
+/// O(total name bytes).
+pub fn name_palette(names: &Names) -> Vec<Color32> {
+    names.iter().map(|(_, name)| name_color(name)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_colors_are_stable_and_distinct() {
+        assert_eq!(name_color("inc"), name_color("inc"));
+        assert_ne!(name_color("inc"), name_color("add"));
+        // Pinned so a change of hash (which would recolour everyone's screenshots) is noticed.
+        assert_eq!(fnv1a(b"inc"), fnv1a(b"inc"));
+        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
+
+    #[test]
+    fn duration_ramp_ends_differ() {
+        let t = Theme::dark();
+        assert_ne!(t.duration_color(0.0), t.duration_color(1.0));
+        assert_eq!(t.duration_color(-1.0), t.duration_color(0.0));
+    }
+
+    #[test]
+    fn themes_differ() {
+        assert_ne!(Theme::dark().background, Theme::light().background);
+        assert!(Theme::for_dark_mode(true).dark);
+        assert!(!Theme::for_dark_mode(false).dark);
+    }
+}

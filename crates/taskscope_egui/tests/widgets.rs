@@ -1,0 +1,352 @@
+//! egui_kittest tests driving the real timeline and graph widgets, asserting on state.
+
+// Test helpers outside #[test] functions unwrap too.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use egui::{Event, Key, Modifiers, PointerButton, Pos2};
+use egui_kittest::Harness;
+use taskscope_egui::synthetic;
+use taskscope_egui::{
+    GraphEvent, GraphInput, GraphLayout, GraphView, Highlight, NodeColoring, NodeState, Theme,
+    Timeline, TimelineEvent, TimelineInput, TimelineModel, TraceIndex, simple_layered_layout,
+};
+use taskscope_trace::{SpanId, TaskId, Trace};
+
+/// A host for the widgets: owns the trace and applies their events like the app does.
+struct Host {
+    trace: Trace,
+    index: TraceIndex,
+    model: TimelineModel,
+    layout: GraphLayout,
+    highlight: Highlight,
+    theme: Theme,
+    timeline: Timeline,
+    graph: GraphView,
+    show_graph: bool,
+    replay_ns: Option<u64>,
+    seeks: Vec<u64>,
+}
+
+impl Host {
+    fn new(trace: Trace, show_graph: bool) -> Self {
+        let index = TraceIndex::new(&trace);
+        let model = TimelineModel::new(&trace);
+        let layout = simple_layered_layout(trace.graph());
+        let highlight = Highlight::new(trace.graph().len());
+        Self {
+            trace,
+            index,
+            model,
+            layout,
+            highlight,
+            theme: Theme::dark(),
+            timeline: Timeline::new(),
+            graph: GraphView::new(),
+            show_graph,
+            replay_ns: None,
+            seeks: Vec::new(),
+        }
+    }
+
+    fn select(&mut self, task: Option<TaskId>) {
+        self.highlight
+            .select(self.trace.graph(), &self.index.dependents, task);
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui) {
+        if self.show_graph {
+            let input = GraphInput {
+                trace: &self.trace,
+                index: &self.index,
+                layout: &self.layout,
+                highlight: &self.highlight,
+                theme: &self.theme,
+                coloring: NodeColoring::Name,
+                replay_ns: self.replay_ns,
+                show_critical: false,
+            };
+            let response = self.graph.ui(ui, &input);
+            for event in response.events {
+                let GraphEvent::Select(task) = event;
+                self.select(task);
+            }
+        } else {
+            let input = TimelineInput {
+                trace: &self.trace,
+                index: &self.index,
+                model: &self.model,
+                highlight: &self.highlight,
+                theme: &self.theme,
+                cursor_ns: self.replay_ns,
+                show_critical: false,
+                show_all_arrows: false,
+                keyboard: true,
+            };
+            let response = self.timeline.ui(ui, &input);
+            for event in response.events {
+                match event {
+                    TimelineEvent::Select(task) => self.select(task),
+                    TimelineEvent::Seek(t) => self.seeks.push(t),
+                }
+            }
+        }
+    }
+}
+
+fn harness(trace: Trace, show_graph: bool) -> Harness<'static, Host> {
+    harness_with_dt(trace, show_graph, 0.25)
+}
+
+/// A harness whose frames are `step_dt` seconds apart (double clicks need them under 0.3 s).
+fn harness_with_dt(trace: Trace, show_graph: bool, step_dt: f32) -> Harness<'static, Host> {
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1000.0, 500.0))
+        .with_step_dt(step_dt)
+        .with_max_steps(64)
+        .build_ui_state(
+            |ui, host: &mut Host| host.ui(ui),
+            Host::new(trace, show_graph),
+        );
+    h.run();
+    h
+}
+
+fn click(h: &mut Harness<'_, Host>, pos: Pos2) {
+    h.hover_at(pos);
+    for pressed in [true, false] {
+        h.event(Event::PointerButton {
+            pos,
+            button: PointerButton::Primary,
+            pressed,
+            modifiers: Modifiers::NONE,
+        });
+    }
+    h.run();
+}
+
+/// The sorted span id of `task`'s only span.
+fn span_of(trace: &Trace, task: TaskId) -> SpanId {
+    let i = trace.spans().iter().position(|s| s.task == task).unwrap();
+    SpanId(i as u32)
+}
+
+#[test]
+fn clicking_a_bar_selects_it_and_lights_its_ancestors() {
+    let mut h = harness(synthetic::diamond().unwrap(), false);
+    let add = TaskId(2);
+    let bar = {
+        let host = h.state();
+        host.timeline
+            .bar_rect(&host.trace, &host.model, span_of(&host.trace, add))
+            .unwrap()
+    };
+    click(&mut h, bar.center());
+    let host = h.state();
+    assert_eq!(host.highlight.selected(), Some(add));
+    assert!(host.highlight.is_ancestor(TaskId(0)));
+    assert!(host.highlight.is_ancestor(TaskId(1)));
+    assert_eq!(host.highlight.ancestor_count(), 2);
+
+    // Clicking empty lane space clears the selection.
+    let empty = {
+        let host = h.state();
+        let r = host.timeline.last_time_rect();
+        let inc2 = host
+            .timeline
+            .bar_rect(&host.trace, &host.model, span_of(&host.trace, TaskId(1)))
+            .unwrap();
+        egui::pos2(r.right() - 5.0, inc2.center().y)
+    };
+    click(&mut h, empty);
+    assert_eq!(h.state().highlight.selected(), None);
+}
+
+#[test]
+fn keys_zoom_and_pan_the_visible_range() {
+    let mut h = harness(synthetic::diamond().unwrap(), false);
+    let fitted = h.state().timeline.visible_range();
+    let fitted_ns_per_px = h.state().timeline.view.ns_per_px;
+    // The whole 20 ms run is visible after the first frame.
+    assert!(fitted.start == 0 && fitted.end >= 20_000_000, "{fitted:?}");
+
+    h.remove_cursor();
+    h.key_press(Key::W);
+    h.run();
+    let zoomed = h.state().timeline.visible_range();
+    let len = |r: &std::ops::Range<u64>| r.end - r.start;
+    assert!(len(&zoomed) < len(&fitted), "{zoomed:?} vs {fitted:?}");
+    assert!((h.state().timeline.view.ns_per_px * 1.5 - fitted_ns_per_px).abs() < 1e-6);
+
+    h.key_press(Key::D);
+    h.run();
+    let panned = h.state().timeline.visible_range();
+    assert!(panned.start > zoomed.start, "{panned:?} vs {zoomed:?}");
+    assert!(len(&panned).abs_diff(len(&zoomed)) <= 1);
+
+    h.key_press(Key::S);
+    h.run();
+    let out = h.state().timeline.visible_range();
+    assert!(len(&out) > len(&panned));
+}
+
+#[test]
+fn ctrl_wheel_zooms_about_the_pointer_and_drag_pans() {
+    let mut h = harness_with_dt(synthetic::diamond().unwrap(), false, 0.05);
+    let r = h.state().timeline.last_time_rect();
+    let pointer = egui::pos2(r.left() + r.width() * 0.25, r.center().y);
+    let t_before = {
+        let v = h.state().timeline.view;
+        v.ns_from_x(f64::from(pointer.x - r.left()))
+    };
+    h.hover_at(pointer);
+    h.event(Event::Zoom(2.0));
+    h.run();
+    let v = h.state().timeline.view;
+    let t_after = v.ns_from_x(f64::from(pointer.x - r.left()));
+    assert!(
+        (t_after - t_before).abs() < v.ns_per_px,
+        "{t_before} vs {t_after}"
+    );
+    let before = h.state().timeline.visible_range();
+
+    // Drag 100 px to the left: later times come into view.
+    let start = egui::pos2(r.center().x, r.bottom() - 20.0);
+    h.hover_at(start);
+    h.drag_at(start);
+    h.run();
+    for step in 1..=5 {
+        h.hover_at(start - egui::vec2(20.0 * step as f32, 0.0));
+        h.run();
+    }
+    h.drop_at(start - egui::vec2(100.0, 0.0));
+    h.run();
+    let after = h.state().timeline.visible_range();
+    assert!(after.start > before.start, "{after:?} vs {before:?}");
+    assert_eq!(
+        h.state().highlight.selected(),
+        None,
+        "a drag is not a click"
+    );
+
+    // Double-click (two clicks in consecutive frames, 0.05 s apart) fits again.
+    let p = egui::pos2(r.center().x, r.bottom() - 5.0);
+    h.hover_at(p);
+    for _ in 0..2 {
+        for pressed in [true, false] {
+            h.event(Event::PointerButton {
+                pos: p,
+                button: PointerButton::Primary,
+                pressed,
+                modifiers: Modifiers::NONE,
+            });
+        }
+        h.step();
+    }
+    h.run();
+    let fitted = h.state().timeline.visible_range();
+    assert!(fitted.start == 0 && fitted.end >= 20_000_000, "{fitted:?}");
+}
+
+#[test]
+fn clicking_the_axis_seeks_the_replay_cursor() {
+    let mut h = harness(synthetic::diamond().unwrap(), false);
+    let r = h.state().timeline.last_time_rect();
+    let x = r.left() + r.width() * 0.5;
+    click(&mut h, egui::pos2(x, r.top() + 5.0));
+    let host = h.state();
+    let expected = host.timeline.view.ns_from_x(f64::from(x - r.left()));
+    let got = *host.seeks.last().unwrap() as f64;
+    assert!(
+        (got - expected).abs() <= host.timeline.view.ns_per_px,
+        "{got} vs {expected}"
+    );
+    assert_eq!(host.highlight.selected(), None);
+}
+
+#[test]
+fn merged_bars_zoom_in_when_clicked() {
+    // 2000 short tasks on 2 workers: zoomed out, each lane folds into a few merged bars.
+    let trace = synthetic::layered(2000, 50, 2, 3).unwrap();
+    let mut h = harness(trace, false);
+    let before = h.state().timeline.visible_range();
+    let r = h.state().timeline.last_time_rect();
+    let first_bar = {
+        let host = h.state();
+        host.timeline
+            .bar_rect(&host.trace, &host.model, SpanId(0))
+            .unwrap()
+    };
+    click(
+        &mut h,
+        egui::pos2(r.left() + r.width() * 0.5, first_bar.center().y),
+    );
+    let after = h.state().timeline.visible_range();
+    assert!(after.end - after.start < before.end - before.start);
+    assert_eq!(h.state().highlight.selected(), None);
+}
+
+#[test]
+fn graph_click_selects_and_lights_relatives() {
+    let mut h = harness(synthetic::diamond().unwrap(), true);
+    let node = {
+        let host = h.state();
+        host.graph
+            .node_screen_rect(&host.layout, TaskId(0))
+            .unwrap()
+    };
+    click(&mut h, node.center());
+    let host = h.state();
+    assert_eq!(host.highlight.selected(), Some(TaskId(0)));
+    assert!(host.highlight.is_descendant(TaskId(2)));
+    assert!(!host.highlight.is_lit(TaskId(1)));
+}
+
+#[test]
+fn graph_replay_states_follow_the_cursor() {
+    use NodeState::*;
+    let mut h = harness(synthetic::diamond().unwrap(), true);
+    let states = |host: &Host, t: u64| {
+        (0..3)
+            .map(|i| host.index.task_times.state_at(TaskId(i), t))
+            .collect::<Vec<_>>()
+    };
+    h.state_mut().replay_ns = Some(5_000_000);
+    h.run();
+    assert_eq!(
+        states(h.state(), 5_000_000),
+        vec![Running, Running, Waiting]
+    );
+    assert_eq!(states(h.state(), 15_000_000), vec![Done, Done, Running]);
+    assert_eq!(h.state().graph.visible_node_count(), 3);
+}
+
+#[test]
+fn graph_wheel_pans_and_ctrl_wheel_zooms() {
+    let mut h = harness(synthetic::layered(300, 30, 4, 9).unwrap(), true);
+    let zoom0 = h.state().graph.zoom;
+    h.hover_at(egui::pos2(500.0, 250.0));
+    h.event(Event::Zoom(4.0));
+    h.run();
+    assert!(h.state().graph.zoom > zoom0 * 3.9);
+    let visible_zoomed = h.state().graph.visible_node_count();
+    assert!(
+        visible_zoomed < 300,
+        "culling keeps only visible nodes: {visible_zoomed}"
+    );
+    let center1 = h.state().graph.center;
+    let zoom1 = h.state().graph.zoom;
+    h.event(Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Point,
+        delta: egui::vec2(0.0, -200.0),
+        modifiers: Modifiers::NONE,
+        phase: egui::TouchPhase::Move,
+        source: egui::MouseWheelSource::Wheel,
+    });
+    h.run();
+    // The content moved up by 200 points: the view now shows lower layout rows.
+    let moved = h.state().graph.center.y - center1.y;
+    assert!(
+        (moved * zoom1 - 200.0).abs() < 1.0,
+        "moved {moved} units at zoom {zoom1}"
+    );
+}

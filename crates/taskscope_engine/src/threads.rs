@@ -1,0 +1,456 @@
+//! The thread-pool scheduler: a dependency-driven executor with work stealing.
+//!
+//! # Design
+//! A pool owns `n` named worker threads that park between runs. A run publishes
+//! one [`Job`] to all of them; the calling thread waits until every worker has
+//! reported back, so the job (and the graph it borrows) outlives every use.
+//!
+//! Within a run each worker looks for work in this order (as rayon's `find_work`):
+//! 1. the task it just made ready (a *continuation*: no queue operation at all);
+//! 2. its own LIFO deque (tasks it made ready but did not run);
+//! 3. the shared list of root tasks, claimed in small chunks by an atomic cursor;
+//! 4. stealing half of another worker's deque;
+//! 5. after a short spin, sleeping on a condition variable until work is pushed.
+//!
+//! **Ordering.** When more tasks are ready than workers are free, the task with
+//! the longest remaining path to the output (its b-level, in tasks) goes first:
+//! roots are sorted by b-level, a finished task continues with the highest
+//! b-level consumer it released, and a continuation or deque task yields to a
+//! waiting root of strictly higher b-level. That is what runs the seed's `total`
+//! (4 `inc`s, 3 `add`s) in 4 steps on 2 workers, where Dask's depth-first order
+//! starts `add(x, y)` before the second pair of `inc`s and takes 5. The checks
+//! are a couple of loads per task, so equal priorities cost nothing extra.
+//!
+//! **Termination.** Only tasks without consumers (the sinks) count down a
+//! shared counter: every task is an ancestor of some sink, so all sinks done
+//! means all tasks done, and the hot path never touches a global counter.
+//!
+//! **Sleep.** A worker that finds nothing spins briefly, then registers as a
+//! sleeper and re-checks for work before waiting (a Dekker-style handshake with
+//! a `SeqCst` fence on the pushing side), so a push never goes unnoticed. Parked
+//! workers use no CPU; between runs they wait on the pool's condition variable.
+
+use std::ops::Range;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering, fence};
+use std::time::Duration;
+
+use crossbeam_deque::{Steal, Stealer, Worker};
+use parking_lot::{Condvar, Mutex};
+
+use crate::error::ComputeError;
+use crate::run::{RawSpan, RunRecord, RunState, clock, unix_now_ns};
+
+/// How often an idle worker re-checks for work before it sleeps.
+const SPIN_ROUNDS: u32 = 64;
+/// A safety net: a sleeping worker re-checks after this long even without a wake-up.
+const SLEEP_TIMEOUT: Duration = Duration::from_millis(50);
+
+static NEXT_POOL_ID: AtomicUsize = AtomicUsize::new(1);
+
+std::thread_local! {
+    /// The id of the pool whose worker this thread is (0 for other threads).
+    static CURRENT_POOL: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// A pool of worker threads, shared by clones of a [`Scheduler`](crate::Scheduler).
+pub(crate) struct Pool {
+    shared: Arc<PoolShared>,
+    /// One run at a time per pool.
+    run_lock: Mutex<()>,
+}
+
+struct PoolShared {
+    id: usize,
+    workers: usize,
+    state: Mutex<PoolState>,
+    wake: Condvar,
+}
+
+#[derive(Default)]
+struct PoolState {
+    generation: u64,
+    job: Option<JobPtr>,
+    shutdown: bool,
+    spawned: bool,
+}
+
+/// A pointer to the current run's job, valid until every worker has reported back.
+#[derive(Clone, Copy)]
+struct JobPtr(*const Job<'static, 'static, 'static>);
+
+// SAFETY: the job is only dereferenced by workers between its publication and their
+// report; `Pool::run` does not return (and the job is not dropped) before all reports.
+unsafe impl Send for JobPtr {}
+
+impl Pool {
+    /// A pool of `workers` threads (at least one), started on first use.
+    pub(crate) fn new(workers: usize) -> Self {
+        Self {
+            shared: Arc::new(PoolShared {
+                id: NEXT_POOL_ID.fetch_add(1, Ordering::Relaxed),
+                workers: workers.max(1),
+                state: Mutex::new(PoolState::default()),
+                wake: Condvar::new(),
+            }),
+            run_lock: Mutex::new(()),
+        }
+    }
+
+    /// How many worker threads the pool has.
+    pub(crate) fn workers(&self) -> usize {
+        self.shared.workers
+    }
+
+    /// Whether the calling thread is one of this pool's workers (a task computing a graph itself).
+    pub(crate) fn is_current_thread_worker(&self) -> bool {
+        CURRENT_POOL.with(std::cell::Cell::get) == self.shared.id
+    }
+
+    fn ensure_started(&self) -> Result<(), ComputeError> {
+        let mut state = self.shared.state.lock();
+        if state.spawned {
+            return Ok(());
+        }
+        for index in 0..self.shared.workers {
+            let shared = Arc::clone(&self.shared);
+            std::thread::Builder::new()
+                .name(format!("taskscope-worker-{index}"))
+                .spawn(move || worker_main(&shared, index))
+                .map_err(ComputeError::Spawn)?;
+        }
+        state.spawned = true;
+        Ok(())
+    }
+
+    /// Runs the plan of `run` on the pool's workers and waits for it to finish or stop.
+    pub(crate) fn run(&self, run: &RunState<'_, '_>) -> Result<RunRecord, ComputeError> {
+        let _one_run = self.run_lock.lock();
+        self.ensure_started()?;
+        let workers = self.shared.workers;
+        let job = Job::new(run, workers);
+        let clock = clock();
+        let started_at_unix_ns = unix_now_ns();
+        let t0 = clock.raw();
+        {
+            let mut state = self.shared.state.lock();
+            state.generation += 1;
+            // SAFETY (lifetime erasure): see `JobPtr`; we wait for every report below.
+            state.job = Some(JobPtr(std::ptr::from_ref(&job).cast::<Job<
+                'static,
+                'static,
+                'static,
+            >>()));
+        }
+        self.shared.wake.notify_all();
+        {
+            let mut reported = job.reported.lock();
+            while reported.count < workers {
+                job.all_reported.wait(&mut reported);
+            }
+        }
+        self.shared.state.lock().job = None;
+        let end = match job.end_raw.load(Ordering::Acquire) {
+            0 => clock.raw(),
+            end => end,
+        };
+        let lanes = std::mem::take(&mut job.reported.lock().spans);
+        Ok(RunRecord {
+            scheduler: "threads",
+            lanes,
+            t0,
+            wall_ns: clock.delta_as_nanos(t0, end),
+            started_at_unix_ns,
+        })
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        // Workers exit on their own; we do not join (the last handle may be dropped on a worker).
+        self.shared.state.lock().shutdown = true;
+        self.shared.wake.notify_all();
+    }
+}
+
+fn worker_main(shared: &PoolShared, index: usize) {
+    CURRENT_POOL.with(|c| c.set(shared.id));
+    let mut seen_generation = 0;
+    loop {
+        let job = {
+            let mut state = shared.state.lock();
+            loop {
+                if state.shutdown {
+                    return;
+                }
+                if state.generation != seen_generation {
+                    seen_generation = state.generation;
+                    break state.job;
+                }
+                shared.wake.wait(&mut state);
+            }
+        };
+        let Some(JobPtr(job)) = job else { continue };
+        // SAFETY: the job stays alive until this worker reports (see `JobPtr`).
+        let job = unsafe { &*job };
+        let spans = job.work(index);
+        job.report(index, spans);
+    }
+}
+
+struct Reported {
+    count: usize,
+    spans: Vec<Vec<RawSpan>>,
+}
+
+#[derive(Default)]
+struct Sleep {
+    sleepers: AtomicUsize,
+    lock: Mutex<()>,
+    cv: Condvar,
+}
+
+/// One run as the workers see it.
+struct Job<'r, 'p, 'g> {
+    run: &'r RunState<'p, 'g>,
+    /// Unfinished inputs per task.
+    pending: Box<[AtomicU32]>,
+    /// Sinks (tasks without consumers) not yet finished.
+    sinks_left: AtomicUsize,
+    done: AtomicBool,
+    end_raw: AtomicU64,
+    root_cursor: AtomicUsize,
+    deques: Mutex<Vec<Option<Worker<u32>>>>,
+    stealers: Vec<Stealer<u32>>,
+    sleep: Sleep,
+    reported: Mutex<Reported>,
+    all_reported: Condvar,
+}
+
+impl<'r, 'p, 'g> Job<'r, 'p, 'g> {
+    fn new(run: &'r RunState<'p, 'g>, workers: usize) -> Self {
+        let plan = run.plan;
+        let pending = (0..plan.len() as u32)
+            .map(|t| AtomicU32::new(plan.deps(t).len() as u32))
+            .collect();
+        let sinks = (0..plan.len() as u32)
+            .filter(|&t| plan.users(t).is_empty())
+            .count();
+        let deques: Vec<Worker<u32>> = (0..workers).map(|_| Worker::new_lifo()).collect();
+        let stealers = deques.iter().map(Worker::stealer).collect();
+        Self {
+            run,
+            pending,
+            sinks_left: AtomicUsize::new(sinks),
+            done: AtomicBool::new(sinks == 0),
+            end_raw: AtomicU64::new(0),
+            root_cursor: AtomicUsize::new(0),
+            deques: Mutex::new(deques.into_iter().map(Some).collect()),
+            stealers,
+            sleep: Sleep::default(),
+            reported: Mutex::new(Reported {
+                count: 0,
+                spans: vec![Vec::new(); workers],
+            }),
+            all_reported: Condvar::new(),
+        }
+    }
+
+    fn report(&self, index: usize, spans: Vec<RawSpan>) {
+        let mut reported = self.reported.lock();
+        if let Some(slot) = reported.spans.get_mut(index) {
+            *slot = spans;
+        }
+        reported.count += 1;
+        self.all_reported.notify_all();
+    }
+
+    fn stopped(&self) -> bool {
+        self.done.load(Ordering::Acquire) || self.run.abort.load(Ordering::Acquire)
+    }
+
+    /// The worker loop of one run.
+    fn work(&self, me: usize) -> Vec<RawSpan> {
+        let plan = self.run.plan;
+        let Some(local) = self.deques.lock().get_mut(me).and_then(Option::take) else {
+            return Vec::new();
+        };
+        let mut spans = Vec::new();
+        if self.run.record {
+            // Any worker may run every task. Reserving address space is free; only the
+            // pages actually written are touched, so this never copies on growth.
+            spans.reserve(plan.len());
+        }
+        let mut next: Option<u32> = None;
+        let mut my_roots: Range<usize> = 0..0;
+        loop {
+            if self.stopped() {
+                break;
+            }
+            let task = match next.take().or_else(|| local.pop()) {
+                Some(candidate) => match self.peek_root(&my_roots) {
+                    Some(root) if plan.priority(root) > plan.priority(candidate) => {
+                        // A root with a longer path to the output is waiting: it goes first.
+                        local.push(candidate);
+                        self.take_root(&mut my_roots).or(Some(candidate))
+                    }
+                    _ => Some(candidate),
+                },
+                None => self
+                    .take_root(&mut my_roots)
+                    .or_else(|| self.steal(me, &local)),
+            };
+            let Some(task) = task else {
+                self.idle();
+                continue;
+            };
+            if !self.run.run_task(task, &mut spans) {
+                self.wake_all();
+                break;
+            }
+            next = self.release(task, &local);
+        }
+        // Roots claimed but not run stay unrun (the run stopped).
+        spans
+    }
+
+    /// Counts down the consumers of `task`; returns the best one that became ready and
+    /// pushes the others onto the local deque.
+    fn release(&self, task: u32, local: &Worker<u32>) -> Option<u32> {
+        let plan = self.run.plan;
+        let users = plan.users(task);
+        if users.is_empty() {
+            if self.sinks_left.fetch_sub(1, Ordering::AcqRel) == 1 {
+                self.end_raw.store(clock().raw(), Ordering::Release);
+                self.done.store(true, Ordering::Release);
+                self.wake_all();
+            }
+            return None;
+        }
+        let mut best: Option<u32> = None;
+        let mut pushed = false;
+        for &user in users {
+            let Some(pending) = self.pending.get(user as usize) else {
+                continue;
+            };
+            // AcqRel: our result must be visible to whoever runs `user`, and we must see
+            // the other inputs' results if we are the one to run it.
+            if pending.fetch_sub(1, Ordering::AcqRel) != 1 {
+                continue;
+            }
+            match best {
+                None => best = Some(user),
+                Some(b) => {
+                    pushed = true;
+                    if plan.priority(user) > plan.priority(b) {
+                        local.push(b);
+                        best = Some(user);
+                    } else {
+                        local.push(user);
+                    }
+                }
+            }
+        }
+        if pushed {
+            self.notify_work();
+        }
+        best
+    }
+
+    /// The next root this worker would take, without taking it.
+    fn peek_root(&self, mine: &Range<usize>) -> Option<u32> {
+        let roots = &self.run.plan.roots;
+        if mine.start < mine.end {
+            return roots.get(mine.start).copied();
+        }
+        roots.get(self.root_cursor.load(Ordering::Relaxed)).copied()
+    }
+
+    /// Takes the next root: from this worker's claimed chunk, or claims a new chunk.
+    fn take_root(&self, mine: &mut Range<usize>) -> Option<u32> {
+        let roots = &self.run.plan.roots;
+        if mine.start >= mine.end {
+            let workers = self.stealers.len().max(1);
+            let mut cursor = self.root_cursor.load(Ordering::Relaxed);
+            loop {
+                if cursor >= roots.len() {
+                    return None;
+                }
+                // Small chunks while few roots are left, so priorities and balance hold.
+                let chunk = ((roots.len() - cursor) / (workers * 4)).clamp(1, 64);
+                match self.root_cursor.compare_exchange_weak(
+                    cursor,
+                    cursor + chunk,
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => {
+                        *mine = cursor..cursor + chunk;
+                        break;
+                    }
+                    Err(now) => cursor = now,
+                }
+            }
+        }
+        let root = roots.get(mine.start).copied();
+        mine.start += 1;
+        root
+    }
+
+    fn steal(&self, me: usize, local: &Worker<u32>) -> Option<u32> {
+        let n = self.stealers.len();
+        for offset in 1..n {
+            let Some(stealer) = self.stealers.get((me + offset) % n) else {
+                continue;
+            };
+            loop {
+                match stealer.steal_batch_and_pop(local) {
+                    Steal::Success(task) => return Some(task),
+                    Steal::Empty => break,
+                    Steal::Retry => {}
+                }
+            }
+        }
+        None
+    }
+
+    fn has_work(&self) -> bool {
+        self.root_cursor.load(Ordering::Relaxed) < self.run.plan.roots.len()
+            || self.stealers.iter().any(|s| !s.is_empty())
+    }
+
+    /// Spins a little, then sleeps until work is pushed or the run stops.
+    fn idle(&self) {
+        for round in 0..SPIN_ROUNDS {
+            if self.stopped() || self.has_work() {
+                return;
+            }
+            if round < SPIN_ROUNDS / 2 {
+                std::hint::spin_loop();
+            } else {
+                std::thread::yield_now();
+            }
+        }
+        let mut guard = self.sleep.lock.lock();
+        self.sleep.sleepers.fetch_add(1, Ordering::SeqCst);
+        // Re-check after registering: a push that happened before we registered is seen
+        // here; one after it sees us in `sleepers` (see `notify_work`).
+        if !(self.stopped() || self.has_work()) {
+            self.sleep.cv.wait_for(&mut guard, SLEEP_TIMEOUT);
+        }
+        self.sleep.sleepers.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    fn notify_work(&self) {
+        fence(Ordering::SeqCst);
+        if self.sleep.sleepers.load(Ordering::SeqCst) > 0 {
+            let _guard = self.sleep.lock.lock();
+            self.sleep.cv.notify_one();
+        }
+    }
+
+    fn wake_all(&self) {
+        let _guard = self.sleep.lock.lock();
+        self.sleep.cv.notify_all();
+    }
+}

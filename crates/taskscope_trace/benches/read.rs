@@ -1,0 +1,191 @@
+//! Reading a 1,000,000-span taskscope file, next to a plain `serde_json` DOM parse of its events.
+//!
+//! Run: `cargo bench -p taskscope_trace --bench read`. Besides criterion's timings, the
+//! bench prints the figures the issue asks for as ratios measured in the same run:
+//! read MB/s against `serde_json::from_slice::<Vec<Value>>` of the `traceEvents` array,
+//! and the heap the loaded trace keeps per span (a counting global allocator).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    missing_docs,
+    reason = "benchmark harness"
+)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::hint::black_box;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use taskscope_trace::{
+    Lane, LaneId, RunMeta, Span, SpanKind, TaskId, TaskState, Trace, TraceBuilder,
+};
+
+/// Counts live heap bytes, to measure what a loaded trace keeps.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: forwards every call to the system allocator unchanged; only counts sizes.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+        PEAK.fetch_max(live, Ordering::Relaxed);
+        // SAFETY: same layout contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        // SAFETY: `ptr` was allocated by `System` with `layout`.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if new_size >= layout.size() {
+            let live = LIVE.fetch_add(new_size - layout.size(), Ordering::Relaxed) + new_size
+                - layout.size();
+            PEAK.fetch_max(live, Ordering::Relaxed);
+        } else {
+            LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
+        }
+        // SAFETY: same contract as the caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+const SPANS: u32 = 1_000_000;
+const LANES: u32 = 8;
+
+/// A run of `SPANS` tasks on `LANES` workers: task i depends on task (i-1)/2 (a binary tree).
+fn generate() -> Trace {
+    let mut b = TraceBuilder::new(RunMeta {
+        title: Some("bench".into()),
+        scheduler: Some("threads".into()),
+        workers: Some(LANES),
+        ..RunMeta::default()
+    });
+    let names = ["inc", "add", "mul", "sum", "load", "store"];
+    {
+        let g = b.graph_mut();
+        for i in 0..SPANS {
+            let deps = (i > 0).then(|| TaskId((i - 1) / 2));
+            let name = names[i as usize % names.len()];
+            g.add_task(&format!("{name}-{i:08x}"), name, deps, TaskState::Done)
+                .unwrap();
+        }
+    }
+    for l in 0..LANES {
+        b.add_lane(Lane {
+            name: format!("worker {l}"),
+            ..Lane::default()
+        })
+        .unwrap();
+    }
+    b.reserve_spans(SPANS as usize);
+    let mut clock = [0u64; LANES as usize];
+    for i in 0..SPANS {
+        let lane = i % LANES;
+        let start = clock[lane as usize] + 1_000 + u64::from(i % 7) * 13;
+        let end = start + 5_000 + u64::from(i % 11) * 997;
+        clock[lane as usize] = end;
+        b.add_span(Span {
+            start_ns: start,
+            end_ns: end,
+            task: TaskId(i),
+            lane: LaneId(lane),
+            kind: SpanKind::Compute,
+            depth: 0,
+            unclosed: false,
+        })
+        .unwrap();
+    }
+    b.build().unwrap()
+}
+
+/// The first events of `traceEvents` (about `limit` bytes), as a JSON array of their own.
+///
+/// A `Value` DOM costs 0.5-1.8 KB per event, so the baseline parses a prefix that fits in
+/// memory next to the rest; MB/s is a rate, so the comparison holds.
+fn events_prefix(bytes: &[u8], limit: usize) -> Vec<u8> {
+    let start = bytes.iter().position(|&b| b == b'[').unwrap();
+    let mut end = (start + limit).min(bytes.len() - 1);
+    while !(bytes[end] == b'\n' && bytes[end - 1] == b',') {
+        end -= 1;
+    }
+    let mut out = bytes[start..end - 1].to_vec();
+    out.push(b']');
+    out
+}
+
+fn time<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+    let t0 = Instant::now();
+    let v = f();
+    (v, t0.elapsed())
+}
+
+fn read(c: &mut Criterion) {
+    let trace = generate();
+    let mut bytes = Vec::new();
+    let ((), write_time) = time(|| trace.write_to(&mut bytes).unwrap());
+    drop(trace);
+    let events_owned = events_prefix(&bytes, 100_000_000);
+    let events = events_owned.as_slice();
+    let mb = bytes.len() as f64 / 1e6;
+
+    // One measured load for the memory figure and a same-run timing ratio.
+    let before = LIVE.load(Ordering::Relaxed);
+    PEAK.store(before, Ordering::Relaxed);
+    let (loaded, read_time) = time(|| Trace::from_slice(&bytes, "bench.json").unwrap());
+    let kept = LIVE.load(Ordering::Relaxed) - before;
+    let peak = PEAK.load(Ordering::Relaxed) - before;
+    assert_eq!(loaded.spans().len(), SPANS as usize);
+    drop(loaded);
+    let (dom, dom_time) =
+        time(|| serde_json::from_slice::<Vec<serde_json::Value>>(events).unwrap());
+    let dom_events = dom.len();
+    drop(dom);
+
+    println!(
+        "file: {mb:.1} MB, {SPANS} spans, {dom_events} events; written in {:.2} s ({:.0} MB/s)",
+        write_time.as_secs_f64(),
+        mb / write_time.as_secs_f64()
+    );
+    println!(
+        "Trace::from_slice: {:.3} s = {:.0} MB/s; serde_json Vec<Value> of the first {:.1} MB of traceEvents: {:.3} s = {:.0} MB/s; time ratio read/DOM = {:.2}, throughput ratio = {:.2}",
+        read_time.as_secs_f64(),
+        mb / read_time.as_secs_f64(),
+        events.len() as f64 / 1e6,
+        dom_time.as_secs_f64(),
+        events.len() as f64 / 1e6 / dom_time.as_secs_f64(),
+        read_time.as_secs_f64() / dom_time.as_secs_f64(),
+        (mb / read_time.as_secs_f64()) / (events.len() as f64 / 1e6 / dom_time.as_secs_f64()),
+    );
+    println!(
+        "heap kept by the loaded trace: {kept} bytes = {:.1} bytes/span (target <= 120); peak while loading: {:.1} bytes/span = {:.2} x file size",
+        kept as f64 / f64::from(SPANS),
+        peak as f64 / f64::from(SPANS),
+        peak as f64 / bytes.len() as f64
+    );
+
+    let mut group = c.benchmark_group("read_1m_spans");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(20));
+    group.throughput(Throughput::Bytes(bytes.len() as u64));
+    group.bench_function("taskscope Trace::from_slice", |b| {
+        b.iter(|| black_box(Trace::from_slice(black_box(&bytes), "bench.json").unwrap()));
+    });
+    group.throughput(Throughput::Bytes(events.len() as u64));
+    group.bench_function("serde_json Vec<Value> of traceEvents", |b| {
+        b.iter(|| {
+            black_box(serde_json::from_slice::<Vec<serde_json::Value>>(black_box(events)).unwrap())
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, read);
+criterion_main!(benches);

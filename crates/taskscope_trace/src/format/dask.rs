@@ -1,0 +1,317 @@
+//! Dask: `distributed`'s task stream, `dask.diagnostics.Profiler` results, and graph files.
+//!
+//! - Task stream: records of `client.get_task_stream()` (`key`, `worker`, `thread`,
+//!   `startstops` with `action`/`start`/`stop` in epoch seconds, `status`). Lanes are
+//!   worker × thread; each startstop is a span of the record's task, its `action`
+//!   giving the [`SpanKind`] (`compute`, `transfer`, `disk-read`, `disk-write`, ...).
+//! - Profiler: records of `Profiler().results` (`key`, `start_time`, `end_time`,
+//!   `worker_id`), as objects or as the `[key, task, start, end, worker_id]` lists
+//!   that `json.dump` makes of its named tuples. Lanes are the worker threads.
+//! - Graph file: `{"tasks": [{"key", "name", "deps": [keys]}...]}`.
+//!
+//! The Python that writes these files:
+//! ```python
+//! import json
+//! from dask.distributed import Client, get_task_stream
+//! with get_task_stream() as ts:          # distributed task stream
+//!     result.compute()
+//! json.dump(ts.data, open("run.taskstream.json", "w"), default=str)
+//!
+//! from dask.diagnostics import Profiler  # local schedulers
+//! with Profiler() as prof:
+//!     result.compute(scheduler="threads")
+//! json.dump([{"key": r.key, "start_time": r.start_time, "end_time": r.end_time,
+//!             "worker_id": r.worker_id} for r in prof.results],
+//!           open("run.profiler.json", "w"), default=str)
+//!
+//! graph = dict(result.__dask_graph__())  # optional graph file
+//! from dask.core import get_dependencies, key_split
+//! json.dump({"tasks": [{"key": str(k), "name": key_split(k),
+//!                       "deps": [str(d) for d in get_dependencies(graph, k)]} for k in graph]},
+//!           open("run.graph.json", "w"))
+//! ```
+//! Then `Trace::open_with_graph("run.taskstream.json", "run.graph.json")`.
+//!
+//! Keys that Dask writes as tuples (JSON lists) are turned into Python's tuple
+//! text (`('sum-agg', 0)`), so a list key and its string form match.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::chrome::Collector;
+use super::graph::{GraphSpec, GraphTask};
+use super::num::{id_text, parse_scaled, raw_str};
+use crate::model::{SpanKind, TaskState};
+
+/// The text of a Dask key: strings as they are, lists as Python tuple text.
+pub(crate) fn key_text(raw: &RawValue) -> Cow<'_, str> {
+    if let Some(s) = raw_str(raw.get()) {
+        return s;
+    }
+    match serde_json::from_str::<serde_json::Value>(raw.get()) {
+        Ok(v) => {
+            let mut out = String::new();
+            python_repr(&v, &mut out);
+            Cow::Owned(out)
+        }
+        Err(_) => Cow::Borrowed(raw.get()),
+    }
+}
+
+/// Python's `repr` of a JSON value (lists as tuples). Iterative: no recursion on nesting.
+fn python_repr(v: &serde_json::Value, out: &mut String) {
+    enum Item<'v> {
+        Value(&'v serde_json::Value),
+        Text(&'static str),
+    }
+    let mut stack = vec![Item::Value(v)];
+    while let Some(item) = stack.pop() {
+        match item {
+            Item::Text(t) => out.push_str(t),
+            Item::Value(serde_json::Value::String(s)) => {
+                out.push('\'');
+                for c in s.chars() {
+                    match c {
+                        '\'' => out.push_str("\\'"),
+                        '\\' => out.push_str("\\\\"),
+                        c => out.push(c),
+                    }
+                }
+                out.push('\'');
+            }
+            Item::Value(serde_json::Value::Array(items)) => {
+                out.push('(');
+                stack.push(Item::Text(if items.len() == 1 { ",)" } else { ")" }));
+                for (i, x) in items.iter().enumerate().rev() {
+                    stack.push(Item::Value(x));
+                    if i > 0 {
+                        stack.push(Item::Text(", "));
+                    }
+                }
+            }
+            Item::Value(serde_json::Value::Null) => out.push_str("None"),
+            Item::Value(serde_json::Value::Bool(b)) => {
+                out.push_str(if *b { "True" } else { "False" });
+            }
+            Item::Value(other) => {
+                let _ = write!(out, "{other}");
+            }
+        }
+    }
+}
+
+/// Dask's `key_split`: the task name of a key (`inc-3f2a…` → `inc`, `('sum-agg', 0)` → `sum-agg`).
+pub(crate) fn key_split(key: &str) -> &str {
+    let mut s = key;
+    if let Some(inner) = s.strip_prefix("('").or_else(|| s.strip_prefix("(\"")) {
+        let end = inner.find(['\'', '"']).unwrap_or(inner.len());
+        s = inner.get(..end).unwrap_or(inner);
+    }
+    let mut end = 0;
+    for (i, word) in s.split('-').enumerate() {
+        let is_hash = word.len() >= 8 && word.bytes().all(|b| b.is_ascii_hexdigit());
+        let is_word = !word.is_empty()
+            && word.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_')
+            && !is_hash;
+        if i == 0 {
+            end = word.len();
+        } else if is_word {
+            end += 1 + word.len();
+        } else {
+            break;
+        }
+    }
+    s.get(..end).filter(|n| !n.is_empty()).unwrap_or(s)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct StreamRecord<'a> {
+    #[serde(borrow)]
+    key: &'a RawValue,
+    #[serde(borrow, default)]
+    worker: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    thread: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    startstops: Vec<StartStop<'a>>,
+    #[serde(borrow, default)]
+    status: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct StartStop<'a> {
+    #[serde(borrow)]
+    action: &'a RawValue,
+    #[serde(borrow)]
+    start: &'a RawValue,
+    #[serde(borrow)]
+    stop: &'a RawValue,
+}
+
+fn kind_of_action(action: &str) -> SpanKind {
+    match action {
+        "compute" => SpanKind::Compute,
+        "transfer" => SpanKind::Transfer,
+        "disk-read" => SpanKind::DiskRead,
+        "disk-write" => SpanKind::DiskWrite,
+        "deserialize" => SpanKind::Deserialize,
+        _ => SpanKind::Other,
+    }
+}
+
+/// Adds the spans of one task-stream record. Returns `false` if its times are not numbers.
+pub(crate) fn add_stream_record<'a>(col: &mut Collector<'a>, rec: &StreamRecord<'a>) -> bool {
+    let key = key_text(rec.key);
+    let name: Cow<'a, str> = Cow::Owned(key_split(&key).to_owned());
+    let worker = rec.worker.map_or("", |w| id_text(w.get()));
+    let thread = rec.thread.map_or("", |t| id_text(t.get()));
+    let lane = col.lane_for(worker, thread);
+    if !worker.is_empty() {
+        col.process_names
+            .entry(worker)
+            .or_insert_with(|| format!("worker {worker}"));
+    }
+    let state = rec
+        .status
+        .and_then(|s| raw_str(s.get()))
+        .and_then(|s| TaskState::parse(&s));
+    let mut ok = true;
+    for ss in &rec.startstops {
+        let (Some(start), Some(stop)) = (
+            parse_scaled(ss.start.get(), 9),
+            parse_scaled(ss.stop.get(), 9),
+        ) else {
+            ok = false;
+            continue;
+        };
+        let action = raw_str(ss.action.get()).unwrap_or(Cow::Borrowed("other"));
+        col.push_span(
+            lane,
+            name.clone(),
+            key.clone(),
+            (start, stop),
+            kind_of_action(&action),
+            state,
+        );
+    }
+    ok
+}
+
+/// One profiler record, as an object.
+#[derive(Deserialize)]
+struct ProfilerObject<'a> {
+    #[serde(borrow)]
+    key: &'a RawValue,
+    #[serde(borrow)]
+    start_time: &'a RawValue,
+    #[serde(borrow)]
+    end_time: &'a RawValue,
+    #[serde(borrow, default)]
+    worker_id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    name: Option<&'a RawValue>,
+}
+
+/// Adds the span of one profiler record (object or 5-element list). Returns `false` if unusable.
+pub(crate) fn add_profiler_record<'a>(col: &mut Collector<'a>, raw: &'a RawValue) -> bool {
+    let (key, start, end, worker, name) = if raw.get().trim_start().starts_with('[') {
+        let Ok(items) = serde_json::from_str::<Vec<&'a RawValue>>(raw.get()) else {
+            return false;
+        };
+        let (Some(&key), Some(&start), Some(&end)) = (items.first(), items.get(2), items.get(3))
+        else {
+            return false;
+        };
+        (key, start, end, items.get(4).copied(), None)
+    } else {
+        let Ok(rec) = serde_json::from_str::<ProfilerObject<'a>>(raw.get()) else {
+            return false;
+        };
+        (
+            rec.key,
+            rec.start_time,
+            rec.end_time,
+            rec.worker_id,
+            rec.name,
+        )
+    };
+    let (Some(start), Some(end)) = (parse_scaled(start.get(), 9), parse_scaled(end.get(), 9))
+    else {
+        return false;
+    };
+    let key = key_text(key);
+    let name = match name.and_then(|n| raw_str(n.get())) {
+        Some(n) => n,
+        None => Cow::Owned(key_split(&key).to_owned()),
+    };
+    let worker = worker.map_or("", |w| id_text(w.get()));
+    let lane = col.lane_for("", worker);
+    col.push_span(lane, name, key, (start, end), SpanKind::Compute, None);
+    true
+}
+
+/// A task of a graph file.
+#[derive(Deserialize)]
+struct GraphFileTask<'a> {
+    #[serde(borrow)]
+    key: &'a RawValue,
+    #[serde(borrow, default)]
+    name: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    deps: Vec<&'a RawValue>,
+    #[serde(borrow, default)]
+    state: Option<&'a RawValue>,
+}
+
+/// Reads the `tasks` list of a graph file into a [`GraphSpec`].
+pub(crate) fn graph_from_tasks(raw: &RawValue) -> Result<GraphSpec<'_>, serde_json::Error> {
+    let tasks: Vec<GraphFileTask<'_>> = serde_json::from_str(raw.get())?;
+    Ok(GraphSpec {
+        tasks: tasks
+            .into_iter()
+            .map(|t| {
+                let key = key_text(t.key);
+                let name = match t.name.and_then(|n| raw_str(n.get())) {
+                    Some(n) => n,
+                    None => Cow::Owned(key_split(&key).to_owned()),
+                };
+                GraphTask {
+                    deps: t.deps.into_iter().map(key_text).collect(),
+                    state: t
+                        .state
+                        .and_then(|s| raw_str(s.get()))
+                        .and_then(|s| TaskState::parse(&s))
+                        .unwrap_or_default(),
+                    key,
+                    name,
+                }
+            })
+            .collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_split_matches_dask() {
+        assert_eq!(key_split("inc-cfb533ed-d6af-4feb-adb2-4500c4565a4f"), "inc");
+        assert_eq!(key_split("add-10-0"), "add");
+        assert_eq!(key_split("_swap-9138805db3c96cd47d9ae79c77b95fa5"), "_swap");
+        assert_eq!(key_split("('sum-agg', 0)"), "sum-agg");
+        assert_eq!(key_split("read-csv-abc12345"), "read-csv");
+        assert_eq!(key_split("x"), "x");
+    }
+
+    #[test]
+    fn list_keys_become_tuple_text() {
+        let raw: &RawValue = serde_json::from_str(r#"["sum-agg", 0, ["x", null]]"#).unwrap();
+        assert_eq!(key_text(raw), "('sum-agg', 0, ('x', None))");
+        let raw: &RawValue = serde_json::from_str(r#"["one"]"#).unwrap();
+        assert_eq!(key_text(raw), "('one',)");
+    }
+}

@@ -1,0 +1,200 @@
+//! Trace files: the taskscope format (writer and reader) and readers for other tools' traces.
+//!
+//! The taskscope trace file is Chrome Trace Event JSON in object form, so the
+//! same file opens in Perfetto and chrome://tracing; after `traceEvents` it
+//! holds a `taskscope` object with the format version, the full task graph,
+//! the lanes and the run facts, enough to read back an identical [`Trace`].
+//!
+//! - [`Trace::save`] / [`Trace::write_to`] write it (atomically, streaming, deterministically);
+//! - [`Trace::open`] / [`Trace::from_slice`] read it back, and read traces written by other
+//!   tools: any Chrome Trace Event JSON (object or array form, truncated files
+//!   recovered), Ray timelines, Dask task streams, Dask profiler results and Dask
+//!   graph files;
+//! - [`Trace::open_with_graph`] / [`Trace::from_slice_with_graph`] combine a trace with a
+//!   separate graph file (`{"tasks": [{"key", "name", "deps": [keys]}...]}`).
+//!
+//! The format is detected from the content, never from the file name; what was
+//! found is recorded in [`RunMeta::source`](crate::RunMeta::source) (a [`SourceFormat`]) and, for
+//! taskscope files, [`RunMeta::format_version`](crate::RunMeta::format_version). Anything a
+//! reader recovered from or skipped (a dropped tail, unclosed `B` events,
+//! unknown phases) is listed in [`Trace::diagnostics`], with counts.
+//!
+//! Errors ([`FormatError`]) name the file, the byte offset and line/column,
+//! and what was expected. No input makes a reader panic, and memory stays
+//! proportional to the input's size.
+//!
+//! This module owns the bytes on disk. It does not decide what a trace means
+//! (that is the model's job) nor how it is analysed.
+
+mod chrome;
+mod dask;
+mod error;
+mod graph;
+mod lex;
+mod num;
+mod read;
+mod taskscope;
+mod write;
+
+use std::io::Write;
+use std::path::Path;
+
+pub use error::FormatError;
+pub use write::FORMAT_VERSION;
+
+pub use crate::model::SourceFormat;
+use crate::model::Trace;
+
+impl Trace {
+    /// Writes the trace as a taskscope file to `out` (buffer it: many small writes are made).
+    ///
+    /// The same trace always gives the same bytes.
+    ///
+    /// ```
+    /// # use taskscope_trace::{RunMeta, TraceBuilder};
+    /// let trace = TraceBuilder::new(RunMeta::default()).build().unwrap();
+    /// let mut bytes = Vec::new();
+    /// trace.write_to(&mut bytes).unwrap();
+    /// assert!(bytes.starts_with(b"{\"displayTimeUnit\":\"ns\",\"traceEvents\":["));
+    /// ```
+    ///
+    /// # Complexity
+    /// O(S log S + V + E) time, O(S + V) integers of memory; the JSON text is streamed.
+    pub fn write_to(&self, mut out: impl Write) -> std::io::Result<()> {
+        write::write_trace(self, &mut out)
+    }
+
+    /// Saves the trace as a taskscope file at `path`, atomically.
+    ///
+    /// The file is written to a temporary file in the same directory, synced,
+    /// and renamed over `path`, so a crash never leaves a half-written trace
+    /// under the final name.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<(), FormatError> {
+        save_atomically(path.as_ref(), |w| self.write_to(w))
+    }
+}
+
+impl Trace {
+    /// Opens a trace file of any supported format (see the [module docs](self)).
+    ///
+    /// ```no_run
+    /// let trace = taskscope_trace::Trace::open("run.json")?;
+    /// println!("{} spans from a {}", trace.spans().len(), trace.meta().source.as_str());
+    /// # Ok::<(), taskscope_trace::FormatError>(())
+    /// ```
+    pub fn open(path: impl AsRef<Path>) -> Result<Trace, FormatError> {
+        let path = path.as_ref();
+        let bytes = read_file(path)?;
+        Self::from_slice(&bytes, &path.display().to_string())
+    }
+
+    /// Opens a trace file together with a graph file naming each task's key, name and
+    /// dependencies (e.g. a Dask task stream plus the graph it ran).
+    ///
+    /// Spans are matched to graph tasks by key; tasks with spans but not in the
+    /// graph are added (and reported in the diagnostics). A graph file alone can
+    /// also be opened with [`Trace::open`]: it gives a trace with a graph and no spans.
+    pub fn open_with_graph(
+        trace_path: impl AsRef<Path>,
+        graph_path: impl AsRef<Path>,
+    ) -> Result<Trace, FormatError> {
+        let trace_path = trace_path.as_ref();
+        let graph_path = graph_path.as_ref();
+        let bytes = read_file(trace_path)?;
+        let graph = read_file(graph_path)?;
+        Self::from_slice_with_graph(
+            &bytes,
+            &trace_path.display().to_string(),
+            &graph,
+            &graph_path.display().to_string(),
+        )
+    }
+
+    /// Reads a trace of any supported format from memory; `source_name` names it in errors.
+    ///
+    /// ```
+    /// let json = br#"[{"ph":"X","name":"work","ts":10,"dur":5,"pid":1,"tid":1}]"#;
+    /// let trace = taskscope_trace::Trace::from_slice(json, "inline.json").unwrap();
+    /// assert_eq!(trace.spans().len(), 1);
+    /// assert_eq!(trace.spans()[0].duration_ns(), 5_000);
+    /// ```
+    ///
+    /// # Complexity
+    /// O(n + S log S) for n bytes and S spans; one pass over the bytes, no DOM.
+    pub fn from_slice(bytes: &[u8], source_name: &str) -> Result<Trace, FormatError> {
+        read::read(bytes, source_name, None)
+    }
+
+    /// [`Trace::from_slice`] combined with a graph file's bytes (see [`Trace::open_with_graph`]).
+    pub fn from_slice_with_graph(
+        bytes: &[u8],
+        source_name: &str,
+        graph: &[u8],
+        graph_name: &str,
+    ) -> Result<Trace, FormatError> {
+        read::read(bytes, source_name, Some((graph, graph_name)))
+    }
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>, FormatError> {
+    std::fs::read(path).map_err(|source| FormatError::Io {
+        path: path.to_path_buf(),
+        action: "reading",
+        source,
+    })
+}
+
+/// Writes through `write` into a temporary file next to `path`, then renames it to `path`.
+fn save_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut std::io::BufWriter<&std::fs::File>) -> std::io::Result<()>,
+) -> Result<(), FormatError> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+    let io = |path: &Path, action: &'static str| {
+        let path = path.to_path_buf();
+        move |source| FormatError::Io {
+            path,
+            action,
+            source,
+        }
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let file_name = path.file_name().map_or_else(
+        || "trace.json".to_owned(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let (file, tmp) = loop {
+        let tmp = dir.join(format!(
+            ".{file_name}.{}.{}.tmp",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+        {
+            Ok(f) => break (f, tmp),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(io(&tmp, "creating a temporary file")(e)),
+        }
+    };
+    let result = (|| {
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, &file);
+        write(&mut w).map_err(io(&tmp, "writing"))?;
+        w.flush().map_err(io(&tmp, "writing"))?;
+        drop(w);
+        file.sync_all().map_err(io(&tmp, "syncing"))?;
+        std::fs::rename(&tmp, path).map_err(io(path, "renaming the temporary file over"))
+    })();
+    if result.is_err() {
+        // Best effort: the original error is what matters.
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}

@@ -1,0 +1,535 @@
+//! Format detection (by content) and the top-level walk of a file.
+//!
+//! The first byte after an optional byte-order mark and whitespace decides
+//! between the array and object forms; then the keys of the object (or the
+//! first element of the array) decide the format:
+//!
+//! | content | format |
+//! |---|---|
+//! | object with `traceEvents` and a `taskscope` object | taskscope |
+//! | object with `traceEvents`, or array of objects with `ph` | Chrome (Ray when pids are strings and tids `worker:…`/`driver:…`) |
+//! | array of objects with `startstops`, or object with `data` | Dask task stream |
+//! | array of objects with `start_time`/`end_time` or of 5-element lists, or object with `results` | Dask profiler |
+//! | object with `tasks` only | Dask graph (a trace with a graph and no spans) |
+
+use std::borrow::Cow;
+
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use serde_json::value::RawValue;
+
+use super::chrome::{Collector, RawEvent};
+use super::error::{FormatError, Source};
+use super::graph::GraphSpec;
+use super::lex::{After, ElementError, after_bom, after_element, key_at, skip_ws, value_at};
+use super::taskscope::{READ_VERSION, TsObject, VersionProbe};
+use super::{dask, taskscope};
+use crate::model::{RunMeta, SourceFormat, Trace, TraceBuilder};
+
+/// How an array ended.
+enum ArrayEnd {
+    /// At its `]`; the offset is past it.
+    Closed(usize),
+    /// The input ended first; the offset is the end of the last complete element.
+    Truncated(usize),
+}
+
+/// Calls `element` for each element of the array whose `[` is at `open`.
+///
+/// `element` gets the element's offset and returns the offset past it. A trailing
+/// comma before `]` is accepted. The input ending inside the array is not an
+/// error: the complete elements were all delivered, and the end of the last one
+/// is returned.
+fn for_each_element(
+    src: &Source<'_>,
+    open: usize,
+    mut element: impl FnMut(usize) -> Result<usize, ElementError>,
+) -> Result<ArrayEnd, FormatError> {
+    let mut last_good = open + 1;
+    let mut pos = skip_ws(src.bytes, open + 1);
+    loop {
+        match src.bytes.get(pos) {
+            None => return Ok(ArrayEnd::Truncated(last_good)),
+            Some(b']') => return Ok(ArrayEnd::Closed(pos + 1)),
+            Some(_) => {}
+        }
+        let end = match element(pos) {
+            Ok(end) => end,
+            Err(ElementError::Truncated) => return Ok(ArrayEnd::Truncated(last_good)),
+            Err(ElementError::Invalid(e) | ElementError::Data(e)) => return Err(e),
+        };
+        last_good = end;
+        match after_element(src, end, b']')? {
+            After::More(next) => pos = next,
+            After::End(past) => return Ok(ArrayEnd::Closed(past)),
+            After::Eof => return Ok(ArrayEnd::Truncated(last_good)),
+        }
+    }
+}
+
+/// A diagnostic for a file that ends early.
+fn truncation_note(src: &Source<'_>, good_end: usize, what: &str, count: u64) -> String {
+    let dropped = src.bytes.len().saturating_sub(good_end);
+    format!(
+        "the file ends before its end (a writer that crashed?): recovered {count} complete {what}; dropped the last {dropped} bytes (from byte {good_end})"
+    )
+}
+
+/// Reads Chrome events from the array at `open` into `col`; returns how the array ended.
+fn read_events<'a>(
+    src: &Source<'a>,
+    open: usize,
+    col: &mut Collector<'a>,
+) -> Result<ArrayEnd, FormatError> {
+    for_each_element(src, open, |pos| match value_at::<RawEvent<'a>>(src, pos) {
+        Ok((ev, end)) => {
+            col.add(&ev, pos);
+            Ok(end)
+        }
+        Err(ElementError::Data(_)) => {
+            // Valid JSON that is not an event object: skip it, counted as invalid.
+            let (_, end) = value_at::<IgnoredAny>(src, pos)?;
+            col.add(&RawEvent::default(), pos);
+            Ok(end)
+        }
+        Err(e) => Err(e),
+    })
+}
+
+/// What the first element of a bare array says about the format.
+#[derive(Deserialize)]
+struct Probe {
+    #[serde(default)]
+    ph: Option<IgnoredAny>,
+    #[serde(default)]
+    startstops: Option<IgnoredAny>,
+    #[serde(default)]
+    start_time: Option<IgnoredAny>,
+    #[serde(default)]
+    end_time: Option<IgnoredAny>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ArrayKind {
+    Chrome,
+    DaskStream,
+    DaskProfiler,
+}
+
+fn probe_array(src: &Source<'_>, open: usize) -> ArrayKind {
+    let first = skip_ws(src.bytes, open + 1);
+    match src.bytes.get(first) {
+        Some(b'[') => ArrayKind::DaskProfiler,
+        Some(b'{') => match value_at::<Probe>(src, first) {
+            Ok((p, _)) if p.ph.is_some() => ArrayKind::Chrome,
+            Ok((p, _)) if p.startstops.is_some() => ArrayKind::DaskStream,
+            Ok((p, _)) if p.start_time.is_some() && p.end_time.is_some() => ArrayKind::DaskProfiler,
+            _ => ArrayKind::Chrome,
+        },
+        _ => ArrayKind::Chrome,
+    }
+}
+
+/// Reads any supported trace from `bytes`, optionally combined with a graph file.
+pub(crate) fn read(
+    bytes: &[u8],
+    name: &str,
+    graph: Option<(&[u8], &str)>,
+) -> Result<Trace, FormatError> {
+    let graph_spec = match graph {
+        Some((gbytes, gname)) => Some(read_graph_file(&Source {
+            bytes: gbytes,
+            name: gname,
+        })?),
+        None => None,
+    };
+    let src = Source { bytes, name };
+    let start = skip_ws(bytes, after_bom(bytes));
+    match bytes.get(start) {
+        None => Err(src.error_at(start, "a JSON object or array (the file is empty)")),
+        Some(b'[') => read_array(&src, start, graph_spec.as_ref()),
+        Some(b'{') => read_object(&src, start, graph_spec.as_ref()),
+        Some(_) => Err(src.error_at(start, "'{' or '[' at the start of a trace file")),
+    }
+}
+
+fn read_array(
+    src: &Source<'_>,
+    open: usize,
+    graph: Option<&GraphSpec<'_>>,
+) -> Result<Trace, FormatError> {
+    let kind = probe_array(src, open);
+    let mut col = Collector::new(*src);
+    let mut diagnostics = Vec::new();
+    let (end, what, format) = match kind {
+        ArrayKind::Chrome => (
+            read_events(src, open, &mut col)?,
+            "events",
+            SourceFormat::Chrome,
+        ),
+        ArrayKind::DaskStream => (
+            read_stream(src, open, &mut col, &mut diagnostics)?,
+            "records",
+            SourceFormat::DaskTaskStream,
+        ),
+        ArrayKind::DaskProfiler => (
+            read_profiler(src, open, &mut col, &mut diagnostics)?,
+            "records",
+            SourceFormat::DaskProfiler,
+        ),
+    };
+    match end {
+        ArrayEnd::Truncated(good) => diagnostics.push(truncation_note(src, good, what, col.events)),
+        ArrayEnd::Closed(past) => check_trailing(src, past)?,
+    }
+    let format = if format == SourceFormat::Chrome && col.looks_like_ray() {
+        SourceFormat::Ray
+    } else {
+        format
+    };
+    col.finish_foreign(
+        RunMeta {
+            source: format,
+            ..RunMeta::default()
+        },
+        graph,
+        diagnostics,
+    )
+}
+
+/// Only whitespace (or NUL padding) may follow the top-level value.
+fn check_trailing(src: &Source<'_>, past: usize) -> Result<(), FormatError> {
+    let pos = skip_ws(src.bytes, past);
+    if super::lex::only_padding(src.bytes, pos) {
+        Ok(())
+    } else {
+        Err(src.error_at(pos, "the end of the file after the top-level value"))
+    }
+}
+
+fn read_stream<'a>(
+    src: &Source<'a>,
+    open: usize,
+    col: &mut Collector<'a>,
+    diagnostics: &mut Vec<String>,
+) -> Result<ArrayEnd, FormatError> {
+    let mut bad = 0u32;
+    let end = for_each_element(src, open, |pos| {
+        let (raw, end) = value_at::<&'a RawValue>(src, pos)?;
+        match serde_json::from_str::<dask::StreamRecord<'a>>(raw.get()) {
+            Ok(rec) => {
+                if !dask::add_stream_record(col, &rec) {
+                    bad += 1;
+                }
+            }
+            Err(_) => bad += 1,
+        }
+        Ok(end)
+    })?;
+    if bad > 0 {
+        diagnostics.push(format!(
+            "skipped {bad} task-stream records without a key or with non-numeric start/stop times"
+        ));
+    }
+    Ok(end)
+}
+
+fn read_profiler<'a>(
+    src: &Source<'a>,
+    open: usize,
+    col: &mut Collector<'a>,
+    diagnostics: &mut Vec<String>,
+) -> Result<ArrayEnd, FormatError> {
+    let mut bad = 0u32;
+    let end = for_each_element(src, open, |pos| {
+        let (raw, end) = value_at::<&'a RawValue>(src, pos)?;
+        if !dask::add_profiler_record(col, raw) {
+            bad += 1;
+        }
+        Ok(end)
+    })?;
+    if bad > 0 {
+        diagnostics.push(format!(
+            "skipped {bad} profiler records without key, start_time and end_time"
+        ));
+    }
+    Ok(end)
+}
+
+/// The offset of `raw` within `src` (it is always a sub-slice of it).
+fn offset_of(src: &Source<'_>, raw: &RawValue) -> usize {
+    (raw.get().as_ptr() as usize).saturating_sub(src.bytes.as_ptr() as usize)
+}
+
+fn read_object(
+    src: &Source<'_>,
+    open: usize,
+    graph: Option<&GraphSpec<'_>>,
+) -> Result<Trace, FormatError> {
+    let mut col = Collector::new(*src);
+    let mut diagnostics = Vec::new();
+    let mut saw_events = false;
+    let mut ts_object: Option<TsObject<'_>> = None;
+    let mut others: Vec<(Cow<'_, str>, &RawValue)> = Vec::new();
+    let mut pos = skip_ws(src.bytes, open + 1);
+    if src.bytes.get(pos) == Some(&b'}') {
+        check_trailing(src, pos + 1)?;
+        return Err(FormatError::Unrecognized {
+            file: src.name.to_owned(),
+            why: "an empty JSON object".to_owned(),
+        });
+    }
+    loop {
+        let (key, after_key) = match key_at(src, pos) {
+            Ok(k) => k,
+            Err(ElementError::Truncated) if saw_events => {
+                diagnostics.push(truncation_note(src, pos, "events", col.events));
+                break;
+            }
+            Err(ElementError::Truncated) => {
+                return Err(src.error_at(
+                    src.bytes.len(),
+                    "more of the top-level object (the file ends early)",
+                ));
+            }
+            Err(ElementError::Invalid(e) | ElementError::Data(e)) => return Err(e),
+        };
+        let colon = skip_ws(src.bytes, after_key);
+        if src.bytes.get(colon) != Some(&b':') {
+            if src.bytes.get(colon).is_none() && saw_events {
+                diagnostics.push(truncation_note(src, pos, "events", col.events));
+                break;
+            }
+            return Err(src.error_at(colon, format!("':' after the key \"{key}\"")));
+        }
+        let value = skip_ws(src.bytes, colon + 1);
+        let end = match key.as_ref() {
+            "traceEvents" if src.bytes.get(value) == Some(&b'[') => {
+                saw_events = true;
+                match read_events(src, value, &mut col)? {
+                    ArrayEnd::Closed(past) => past,
+                    ArrayEnd::Truncated(good) => {
+                        diagnostics.push(truncation_note(src, good, "events", col.events));
+                        break;
+                    }
+                }
+            }
+            "taskscope" => {
+                if let Some((obj, end)) = read_ts_object(src, value)? {
+                    ts_object = Some(obj);
+                    end
+                } else {
+                    diagnostics.push(format!(
+                    "the taskscope object is cut short (from byte {value}); read as a plain Chrome trace"
+                ));
+                    break;
+                }
+            }
+            _ => match value_at::<&RawValue>(src, value) {
+                Ok((raw, end)) => {
+                    others.push((key, raw));
+                    end
+                }
+                Err(ElementError::Truncated) if saw_events => {
+                    diagnostics.push(truncation_note(src, value, "events", col.events));
+                    break;
+                }
+                Err(ElementError::Truncated) => {
+                    return Err(src.error_at(
+                        src.bytes.len(),
+                        format!("the rest of the value of \"{key}\" (the file ends early)"),
+                    ));
+                }
+                Err(ElementError::Invalid(e) | ElementError::Data(e)) => return Err(e),
+            },
+        };
+        match after_element(src, end, b'}')? {
+            After::More(next) => pos = next,
+            After::End(past) => {
+                check_trailing(src, past)?;
+                break;
+            }
+            After::Eof if saw_events => {
+                diagnostics.push(truncation_note(src, end, "events", col.events));
+                break;
+            }
+            After::Eof => return Err(src.error_at(end, "',' or '}' (the file ends early)")),
+        }
+    }
+
+    if saw_events {
+        return finish_chrome(col, ts_object, graph, diagnostics);
+    }
+    read_wrapper(src, col, &others, graph, diagnostics)
+}
+
+/// Parses the `taskscope` object at `value`; `None` when the file ends inside it.
+fn read_ts_object<'a>(
+    src: &Source<'a>,
+    value: usize,
+) -> Result<Option<(TsObject<'a>, usize)>, FormatError> {
+    match value_at::<TsObject<'a>>(src, value) {
+        Ok((obj, end)) => {
+            if obj.version > u64::from(READ_VERSION) || obj.version == 0 {
+                return Err(unsupported(src, obj.version));
+            }
+            Ok(Some((obj, end)))
+        }
+        Err(ElementError::Truncated) => Ok(None),
+        Err(ElementError::Data(e)) => {
+            // A newer version may not parse as version 1: report the version, not the shape.
+            if let Ok((probe, _)) = value_at::<VersionProbe>(src, value)
+                && (probe.version > u64::from(READ_VERSION) || probe.version == 0)
+            {
+                return Err(unsupported(src, probe.version));
+            }
+            Err(e)
+        }
+        Err(ElementError::Invalid(e)) => Err(e),
+    }
+}
+
+/// A Chrome object-form file: taskscope when it has its `taskscope` object, else foreign.
+fn finish_chrome(
+    mut col: Collector<'_>,
+    ts_object: Option<TsObject<'_>>,
+    graph: Option<&GraphSpec<'_>>,
+    mut diagnostics: Vec<String>,
+) -> Result<Trace, FormatError> {
+    if let Some(obj) = ts_object {
+        diagnostics.extend(col.skip_diagnostics());
+        return taskscope::finish(&col, obj, diagnostics);
+    }
+    let format = if col.looks_like_ray() {
+        SourceFormat::Ray
+    } else {
+        SourceFormat::Chrome
+    };
+    if col.taskscope_marker {
+        diagnostics.push(
+            "this taskscope file has no taskscope object (cut short?): read as a plain Chrome trace, without the graph's dependencies".to_owned(),
+        );
+        col.taskscope_marker = false;
+    }
+    col.finish_foreign(
+        RunMeta {
+            source: format,
+            ..RunMeta::default()
+        },
+        graph,
+        diagnostics,
+    )
+}
+
+fn unsupported(src: &Source<'_>, version: u64) -> FormatError {
+    FormatError::UnsupportedVersion {
+        file: src.name.to_owned(),
+        version,
+        supported: READ_VERSION,
+    }
+}
+
+/// Dask wrapper objects (`data`, `results`) and graph files (`tasks`).
+fn read_wrapper<'a>(
+    src: &Source<'a>,
+    mut col: Collector<'a>,
+    others: &[(Cow<'a, str>, &'a RawValue)],
+    graph: Option<&GraphSpec<'_>>,
+    mut diagnostics: Vec<String>,
+) -> Result<Trace, FormatError> {
+    let get = |k: &str| others.iter().find(|(key, _)| key == k).map(|(_, v)| *v);
+    let mut meta = RunMeta::default();
+    if let Some(t) = get("example").and_then(|v| super::num::raw_str(v.get())) {
+        meta.title = Some(t.into_owned());
+    }
+    if let Some(w) = get("wall_s").and_then(|v| super::num::parse_scaled(v.get(), 9)) {
+        meta.wall_ns = w.max(0) as u64;
+    }
+    if let Some(s) = get("scheduler").and_then(|v| super::num::raw_str(v.get())) {
+        meta.scheduler = Some(s.into_owned());
+    }
+    if let Some(n) = get("num_workers").and_then(|v| super::num::raw_i64(v.get())) {
+        meta.workers = u32::try_from(n).ok();
+    }
+    let list = |k: &str| get(k).filter(|v| v.get().trim_start().starts_with('['));
+    if let Some(data) = list("data") {
+        meta.source = SourceFormat::DaskTaskStream;
+        if meta.scheduler.is_none() {
+            meta.scheduler = Some("distributed".to_owned());
+        }
+        let open = offset_of(src, data);
+        read_stream(src, open, &mut col, &mut diagnostics)?;
+        return col.finish_foreign(meta, graph, diagnostics);
+    }
+    if let Some(results) = list("results") {
+        meta.source = SourceFormat::DaskProfiler;
+        let open = offset_of(src, results);
+        read_profiler(src, open, &mut col, &mut diagnostics)?;
+        return col.finish_foreign(meta, graph, diagnostics);
+    }
+    if let Some(tasks) = list("tasks") {
+        let spec = dask::graph_from_tasks(tasks)
+            .map_err(|e| src.serde_error(offset_of(src, tasks), &e))?;
+        meta.source = SourceFormat::DaskGraph;
+        if meta.title.is_none() {
+            meta.title = get("name")
+                .and_then(|v| super::num::raw_str(v.get()))
+                .map(Cow::into_owned);
+        }
+        let mut b = TraceBuilder::new(meta);
+        super::graph::assign_tasks(&mut b, &[], &[], &[], &[], Some(&spec), &mut diagnostics)
+            .map_err(|e| src.model_error(e))?;
+        for d in diagnostics {
+            b.add_diagnostic(d);
+        }
+        return b.build().map_err(|e| src.model_error(e));
+    }
+    let mut keys: Vec<&str> = others.iter().map(|(k, _)| k.as_ref()).collect();
+    keys.truncate(8);
+    Err(FormatError::Unrecognized {
+        file: src.name.to_owned(),
+        why: format!(
+            "a JSON object without traceEvents, data, results or tasks (its keys: {})",
+            keys.join(", ")
+        ),
+    })
+}
+
+/// Reads a graph file: a Dask graph object (`{"tasks": [...]}`) or a bare list of tasks.
+fn read_graph_file<'a>(src: &Source<'a>) -> Result<GraphSpec<'a>, FormatError> {
+    let start = skip_ws(src.bytes, after_bom(src.bytes));
+    let raw: &'a RawValue = match value_at::<&'a RawValue>(src, start) {
+        Ok((raw, end)) => {
+            check_trailing(src, end)?;
+            raw
+        }
+        Err(ElementError::Truncated) => {
+            return Err(src.error_at(
+                src.bytes.len(),
+                "a complete JSON value (the graph file ends early)",
+            ));
+        }
+        Err(ElementError::Invalid(e) | ElementError::Data(e)) => return Err(e),
+    };
+    let tasks = if raw.get().starts_with('[') {
+        raw
+    } else {
+        #[derive(Deserialize)]
+        struct Wrapper<'b> {
+            #[serde(borrow)]
+            tasks: &'b RawValue,
+        }
+        match serde_json::from_str::<Wrapper<'a>>(raw.get()) {
+            Ok(w) => w.tasks,
+            Err(_) => {
+                return Err(FormatError::Unrecognized {
+                    file: src.name.to_owned(),
+                    why:
+                        "a graph file must be an object with a \"tasks\" list (or the list itself)"
+                            .to_owned(),
+                });
+            }
+        }
+    };
+    dask::graph_from_tasks(tasks).map_err(|e| src.serde_error(offset_of(src, tasks), &e))
+}

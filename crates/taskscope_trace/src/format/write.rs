@@ -1,0 +1,626 @@
+//! The taskscope trace writer: Chrome Trace Event JSON (object form) with the graph embedded.
+//!
+//! Layout of a file (version 1), in the order written:
+//! ```text
+//! {"displayTimeUnit":"ns","traceEvents":[
+//! {"ph":"M","cat":"taskscope","name":"taskscope","pid":0,"tid":0,"args":{"version":1}},
+//! M process_name / process_sort_index per process, thread_name / thread_sort_index per lane,
+//! X per span (cat "task"; args: key, status, kind unless compute, depth/unclosed/task when needed),
+//! s/f per graph edge whose two tasks have spans (cat and name "dep", ids 1, 2, ...),
+//! C "running tasks" (cat "derived": concurrency of top-level compute spans),
+//! i per instant (cat "instant"), C per counter sample (cat "counter")
+//! ],
+//! "taskscope":{"version":1,"graph":{"tasks":[{"key","name","deps":[key or index],"state"}]},
+//!  "run":{...},"lanes":[...],"flows":[[from span, to span]...],"diagnostics":[...]}}
+//! ```
+//! Times are microseconds with exactly three decimals (integer nanoseconds
+//! printed as `ns/1000`), relative to the trace origin. `pid` is the run
+//! (one per distinct [`Lane::process`]), `tid` is the lane's index.
+//!
+//! The writer streams: events go straight to the `Write` (buffered); only
+//! per-task and per-edge integer tables are built in memory. Nothing iterates
+//! a hash map, so the same trace always gives the same bytes.
+//!
+//! This module does not decide how a file is read back (see `read`), only
+//! what is written.
+
+use std::io::Write;
+
+use rustc_hash::FxHashMap;
+
+use super::num::write_us;
+use crate::model::{Lane, SpanKind, TaskId, TaskState, Trace};
+
+/// The taskscope format version this writer produces.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Flush the scratch buffer to the writer once it holds this many bytes.
+const CHUNK: usize = 64 * 1024;
+
+/// Writes `trace` as a taskscope file to `out`.
+///
+/// # Complexity
+/// O(S log S + V + E) time; O(S + V + E) integers of memory besides the output buffer.
+pub(crate) fn write_trace(trace: &Trace, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut w = Chunked {
+        buf: Vec::with_capacity(CHUNK + 4096),
+        out,
+    };
+    let processes = Processes::new(trace.lanes());
+    let refs = TaskRefs::new(trace);
+
+    w.raw(b"{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n");
+    w.raw(b"{\"ph\":\"M\",\"cat\":\"taskscope\",\"name\":\"taskscope\",\"pid\":0,\"tid\":0,\"args\":{\"version\":");
+    w.uint(u64::from(FORMAT_VERSION));
+    w.raw(b"}}");
+    write_metadata(&mut w, trace, &processes)?;
+    write_spans(&mut w, trace, &processes, &refs)?;
+    write_edge_flows(&mut w, trace, &processes)?;
+    write_running_counter(&mut w, trace)?;
+    write_instants(&mut w, trace, &processes)?;
+    write_counters(&mut w, trace)?;
+    w.raw(b"\n],\n\"taskscope\":{\"version\":");
+    w.uint(u64::from(FORMAT_VERSION));
+    write_graph(&mut w, trace, &refs)?;
+    write_run(&mut w, trace);
+    write_lanes(&mut w, trace.lanes());
+    write_flows(&mut w, trace)?;
+    w.raw(b",\"diagnostics\":[");
+    for (i, d) in trace.diagnostics().iter().enumerate() {
+        if i > 0 {
+            w.raw(b",");
+        }
+        w.string(&d.message);
+    }
+    w.raw(b"]}}\n");
+    w.flush_all()
+}
+
+/// A scratch buffer flushed to the real writer in chunks (faster than many small `write` calls).
+struct Chunked<'w> {
+    buf: Vec<u8>,
+    out: &'w mut dyn Write,
+}
+
+impl Chunked<'_> {
+    fn raw(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+    }
+
+    fn uint(&mut self, v: u64) {
+        let mut b = itoa::Buffer::new();
+        self.buf.extend_from_slice(b.format(v).as_bytes());
+    }
+
+    fn int(&mut self, v: i64) {
+        let mut b = itoa::Buffer::new();
+        self.buf.extend_from_slice(b.format(v).as_bytes());
+    }
+
+    fn us(&mut self, ns: u64) {
+        write_us(&mut self.buf, ns);
+    }
+
+    fn string(&mut self, s: &str) {
+        write_json_str(&mut self.buf, s);
+    }
+
+    fn float(&mut self, v: f64) {
+        if v.is_finite() {
+            // serde_json prints the shortest text that parses back to the same f64.
+            if serde_json::to_writer(&mut self.buf, &v).is_err() {
+                self.buf.extend_from_slice(b"null");
+            }
+        } else {
+            self.buf.extend_from_slice(b"null");
+        }
+    }
+
+    /// Passes the buffer on when it is full enough.
+    fn maybe_flush(&mut self) -> std::io::Result<()> {
+        if self.buf.len() >= CHUNK {
+            self.out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    fn flush_all(&mut self) -> std::io::Result<()> {
+        self.out.write_all(&self.buf)?;
+        self.buf.clear();
+        self.out.flush()
+    }
+}
+
+/// Writes `s` as a JSON string literal (quotes, backslashes and control characters escaped).
+pub(crate) fn write_json_str(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0..=0x1f => b"",
+            _ => continue,
+        };
+        out.extend_from_slice(bytes.get(start..i).unwrap_or(&[]));
+        if escape.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.extend_from_slice(b"\\u00");
+            out.push(HEX[usize::from(b >> 4)]);
+            out.push(HEX[usize::from(b & 0xf)]);
+        } else {
+            out.extend_from_slice(escape);
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(bytes.get(start..).unwrap_or(&[]));
+    out.push(b'"');
+}
+
+/// The `pid` of each lane: one per distinct [`Lane::process`], numbered in order of first appearance.
+struct Processes<'t> {
+    /// Process name for each pid.
+    names: Vec<&'t str>,
+    /// pid of each lane.
+    lane_pid: Vec<u32>,
+}
+
+impl<'t> Processes<'t> {
+    fn new(lanes: &'t [Lane]) -> Self {
+        let mut names: Vec<&str> = Vec::new();
+        let mut index: FxHashMap<&str, u32> = FxHashMap::default();
+        let mut lane_pid = Vec::with_capacity(lanes.len());
+        for lane in lanes {
+            let pid = *index.entry(lane.process.as_str()).or_insert_with(|| {
+                names.push(lane.process.as_str());
+                (names.len() - 1) as u32
+            });
+            lane_pid.push(pid);
+        }
+        if names.is_empty() {
+            names.push("");
+        }
+        Self { names, lane_pid }
+    }
+
+    fn pid(&self, lane: usize) -> u32 {
+        self.lane_pid.get(lane).copied().unwrap_or(0)
+    }
+}
+
+/// How the file refers to each task: by key when the key is unique, else by index.
+struct TaskRefs {
+    /// `true` for tasks whose key was already used by an earlier task.
+    by_index: Vec<bool>,
+}
+
+impl TaskRefs {
+    fn new(trace: &Trace) -> Self {
+        let graph = trace.graph();
+        let mut seen: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::default();
+        seen.reserve(graph.len());
+        let by_index = graph
+            .tasks()
+            .map(|t| !seen.insert(graph.key(t).unwrap_or("")))
+            .collect();
+        Self { by_index }
+    }
+
+    fn needs_index(&self, task: TaskId) -> bool {
+        self.by_index.get(task.index()).copied().unwrap_or(false)
+    }
+}
+
+fn run_label(trace: &Trace) -> String {
+    let meta = trace.meta();
+    let mut label = String::from("taskscope run");
+    if let Some(title) = &meta.title {
+        label.push_str(": ");
+        label.push_str(title);
+    }
+    let mut details = Vec::new();
+    if let Some(s) = &meta.scheduler {
+        details.push(format!("{s} scheduler"));
+    }
+    if let Some(n) = meta.workers {
+        details.push(format!("{n} worker{}", if n == 1 { "" } else { "s" }));
+    }
+    if !details.is_empty() {
+        label.push_str(" (");
+        label.push_str(&details.join(", "));
+        label.push(')');
+    }
+    label
+}
+
+fn write_metadata(
+    w: &mut Chunked<'_>,
+    trace: &Trace,
+    processes: &Processes<'_>,
+) -> std::io::Result<()> {
+    let label = run_label(trace);
+    for (pid, process) in processes.names.iter().enumerate() {
+        let name = if process.is_empty() {
+            label.clone()
+        } else if processes.names.len() == 1 {
+            format!("{process} — {label}")
+        } else {
+            (*process).to_owned()
+        };
+        w.raw(b",\n{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":");
+        w.uint(pid as u64);
+        w.raw(b",\"tid\":0,\"args\":{\"name\":");
+        w.string(&name);
+        w.raw(b"}},\n{\"ph\":\"M\",\"name\":\"process_sort_index\",\"pid\":");
+        w.uint(pid as u64);
+        w.raw(b",\"tid\":0,\"args\":{\"sort_index\":");
+        w.uint(pid as u64);
+        w.raw(b"}}");
+    }
+    for (i, lane) in trace.lanes().iter().enumerate() {
+        let pid = processes.pid(i);
+        w.raw(b",\n{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":");
+        w.uint(u64::from(pid));
+        w.raw(b",\"tid\":");
+        w.uint(i as u64);
+        w.raw(b",\"args\":{\"name\":");
+        w.string(&lane.name);
+        w.raw(b"}},\n{\"ph\":\"M\",\"name\":\"thread_sort_index\",\"pid\":");
+        w.uint(u64::from(pid));
+        w.raw(b",\"tid\":");
+        w.uint(i as u64);
+        w.raw(b",\"args\":{\"sort_index\":");
+        w.int(lane.sort_index);
+        w.raw(b"}}");
+        w.maybe_flush()?;
+    }
+    Ok(())
+}
+
+fn write_spans(
+    w: &mut Chunked<'_>,
+    trace: &Trace,
+    processes: &Processes<'_>,
+    refs: &TaskRefs,
+) -> std::io::Result<()> {
+    let graph = trace.graph();
+    for span in trace.spans() {
+        w.raw(b",\n{\"ph\":\"X\",\"cat\":\"task\",\"name\":");
+        w.string(graph.name(span.task).unwrap_or(""));
+        w.raw(b",\"ts\":");
+        w.us(span.start_ns);
+        w.raw(b",\"dur\":");
+        w.us(span.duration_ns());
+        w.raw(b",\"pid\":");
+        w.uint(u64::from(processes.pid(span.lane.index())));
+        w.raw(b",\"tid\":");
+        w.uint(u64::from(span.lane.0));
+        w.raw(b",\"args\":{\"key\":");
+        w.string(graph.key(span.task).unwrap_or(""));
+        w.raw(b",\"status\":\"");
+        w.raw(
+            graph
+                .state(span.task)
+                .unwrap_or_default()
+                .as_str()
+                .as_bytes(),
+        );
+        w.raw(b"\"");
+        if span.kind != SpanKind::Compute {
+            w.raw(b",\"kind\":\"");
+            w.raw(span.kind.as_str().as_bytes());
+            w.raw(b"\"");
+        }
+        if span.depth != 0 {
+            w.raw(b",\"depth\":");
+            w.uint(u64::from(span.depth));
+        }
+        if span.unclosed {
+            w.raw(b",\"unclosed\":true");
+        }
+        if refs.needs_index(span.task) {
+            w.raw(b",\"task\":");
+            w.uint(u64::from(span.task.0));
+        }
+        w.raw(b"}}");
+        w.maybe_flush()?;
+    }
+    Ok(())
+}
+
+/// For each task, its first-starting and last-ending span (compute spans preferred).
+fn task_endpoints(trace: &Trace) -> (Vec<Option<u32>>, Vec<Option<u32>>) {
+    let n = trace.graph().len();
+    let mut first: Vec<Option<u32>> = vec![None; n];
+    let mut last: Vec<Option<u32>> = vec![None; n];
+    let spans = trace.spans();
+    let better_first = |cand: u32, cur: Option<u32>| -> bool {
+        let Some(cur) = cur else { return true };
+        let (Some(a), Some(b)) = (spans.get(cand as usize), spans.get(cur as usize)) else {
+            return false;
+        };
+        let rank = |k: SpanKind| u8::from(k != SpanKind::Compute);
+        (rank(a.kind), a.start_ns, a.depth) < (rank(b.kind), b.start_ns, b.depth)
+    };
+    let better_last = |cand: u32, cur: Option<u32>| -> bool {
+        let Some(cur) = cur else { return true };
+        let (Some(a), Some(b)) = (spans.get(cand as usize), spans.get(cur as usize)) else {
+            return false;
+        };
+        let rank = |k: SpanKind| u8::from(k == SpanKind::Compute);
+        (rank(a.kind), a.end_ns, std::cmp::Reverse(a.depth))
+            > (rank(b.kind), b.end_ns, std::cmp::Reverse(b.depth))
+    };
+    for (i, span) in spans.iter().enumerate() {
+        let i = i as u32;
+        let t = span.task.index();
+        if let Some(slot) = first.get_mut(t)
+            && better_first(i, *slot)
+        {
+            *slot = Some(i);
+        }
+        if let Some(slot) = last.get_mut(t)
+            && better_last(i, *slot)
+        {
+            *slot = Some(i);
+        }
+    }
+    (first, last)
+}
+
+fn write_edge_flows(
+    w: &mut Chunked<'_>,
+    trace: &Trace,
+    processes: &Processes<'_>,
+) -> std::io::Result<()> {
+    let graph = trace.graph();
+    let (first, last) = task_endpoints(trace);
+    let mut id: u64 = 0;
+    for consumer in graph.tasks() {
+        let Some(Some(to)) = first.get(consumer.index()).copied() else {
+            continue;
+        };
+        let Some(to_span) = trace.spans().get(to as usize) else {
+            continue;
+        };
+        for dep in graph.deps(consumer) {
+            let Some(Some(from)) = last.get(dep.index()).copied() else {
+                continue;
+            };
+            let Some(from_span) = trace.spans().get(from as usize) else {
+                continue;
+            };
+            id += 1;
+            // Just before the producer ends, so the arrow binds to the producer's slice.
+            let s_ts = from_span.end_ns.saturating_sub(1).max(from_span.start_ns);
+            // Just after the consumer starts; "bp":"e" binds it to the enclosing slice.
+            let f_ts = to_span.start_ns.saturating_add(1).min(to_span.end_ns);
+            w.raw(b",\n{\"ph\":\"s\",\"cat\":\"dep\",\"name\":\"dep\",\"id\":");
+            w.uint(id);
+            w.raw(b",\"ts\":");
+            w.us(s_ts);
+            w.raw(b",\"pid\":");
+            w.uint(u64::from(processes.pid(from_span.lane.index())));
+            w.raw(b",\"tid\":");
+            w.uint(u64::from(from_span.lane.0));
+            w.raw(b"},\n{\"ph\":\"f\",\"bp\":\"e\",\"cat\":\"dep\",\"name\":\"dep\",\"id\":");
+            w.uint(id);
+            w.raw(b",\"ts\":");
+            w.us(f_ts);
+            w.raw(b",\"pid\":");
+            w.uint(u64::from(processes.pid(to_span.lane.index())));
+            w.raw(b",\"tid\":");
+            w.uint(u64::from(to_span.lane.0));
+            w.raw(b"}");
+            w.maybe_flush()?;
+        }
+    }
+    Ok(())
+}
+
+/// The "running tasks" counter: how many top-level compute spans run at each change.
+fn write_running_counter(w: &mut Chunked<'_>, trace: &Trace) -> std::io::Result<()> {
+    let mut changes: Vec<(u64, i8)> = Vec::new();
+    for span in trace.spans() {
+        if span.depth == 0 && span.kind == SpanKind::Compute {
+            changes.push((span.start_ns, 1));
+            changes.push((span.end_ns, -1));
+        }
+    }
+    // Ends before starts at the same instant, so back-to-back tasks do not count twice.
+    changes.sort_unstable();
+    let mut running: i64 = 0;
+    let mut last_written: Option<i64> = None;
+    let mut i = 0;
+    while let Some(&(ts, _)) = changes.get(i) {
+        while let Some(&(t, d)) = changes.get(i) {
+            if t != ts {
+                break;
+            }
+            running += i64::from(d);
+            i += 1;
+        }
+        if last_written != Some(running) {
+            last_written = Some(running);
+            w.raw(b",\n{\"ph\":\"C\",\"cat\":\"derived\",\"name\":\"running tasks\",\"ts\":");
+            w.us(ts);
+            w.raw(b",\"pid\":0,\"args\":{\"running tasks\":");
+            w.int(running);
+            w.raw(b"}}");
+            w.maybe_flush()?;
+        }
+    }
+    Ok(())
+}
+
+fn write_instants(
+    w: &mut Chunked<'_>,
+    trace: &Trace,
+    processes: &Processes<'_>,
+) -> std::io::Result<()> {
+    for instant in trace.instants() {
+        w.raw(b",\n{\"ph\":\"i\",\"cat\":\"instant\",\"name\":");
+        w.string(&instant.name);
+        w.raw(b",\"ts\":");
+        w.us(instant.ts_ns);
+        match instant.lane {
+            Some(lane) => {
+                w.raw(b",\"pid\":");
+                w.uint(u64::from(processes.pid(lane.index())));
+                w.raw(b",\"tid\":");
+                w.uint(u64::from(lane.0));
+                w.raw(b",\"s\":\"t\"}");
+            }
+            None => w.raw(b",\"pid\":0,\"s\":\"g\"}"),
+        }
+        w.maybe_flush()?;
+    }
+    Ok(())
+}
+
+fn write_counters(w: &mut Chunked<'_>, trace: &Trace) -> std::io::Result<()> {
+    for (i, counter) in trace.counters().iter().enumerate() {
+        for sample in &counter.samples {
+            // The id keeps each series its own track, in the trace's order.
+            w.raw(b",\n{\"ph\":\"C\",\"cat\":\"counter\",\"id\":");
+            w.uint(i as u64);
+            w.raw(b",\"name\":");
+            w.string(&counter.track);
+            w.raw(b",\"ts\":");
+            w.us(sample.ts_ns);
+            w.raw(b",\"pid\":0,\"args\":{");
+            w.string(&counter.series);
+            w.raw(b":");
+            w.float(sample.value);
+            w.raw(b"}}");
+            w.maybe_flush()?;
+        }
+    }
+    Ok(())
+}
+
+fn write_task_ref(w: &mut Chunked<'_>, trace: &Trace, refs: &TaskRefs, task: TaskId) {
+    if refs.needs_index(task) {
+        w.uint(u64::from(task.0));
+    } else {
+        w.string(trace.graph().key(task).unwrap_or(""));
+    }
+}
+
+fn write_graph(w: &mut Chunked<'_>, trace: &Trace, refs: &TaskRefs) -> std::io::Result<()> {
+    let graph = trace.graph();
+    w.raw(b",\n\"graph\":{\"tasks\":[");
+    for task in graph.tasks() {
+        if task.0 > 0 {
+            w.raw(b",");
+        }
+        w.raw(b"\n{\"key\":");
+        w.string(graph.key(task).unwrap_or(""));
+        w.raw(b",\"name\":");
+        w.string(graph.name(task).unwrap_or(""));
+        w.raw(b",\"deps\":[");
+        for (i, dep) in graph.deps(task).iter().enumerate() {
+            if i > 0 {
+                w.raw(b",");
+            }
+            write_task_ref(w, trace, refs, *dep);
+        }
+        w.raw(b"]");
+        let state = graph.state(task).unwrap_or_default();
+        if state != TaskState::Done {
+            w.raw(b",\"state\":\"");
+            w.raw(state.as_str().as_bytes());
+            w.raw(b"\"");
+        }
+        w.raw(b"}");
+        w.maybe_flush()?;
+    }
+    w.raw(b"]}");
+    Ok(())
+}
+
+fn write_run(w: &mut Chunked<'_>, trace: &Trace) {
+    let meta = trace.meta();
+    w.raw(b",\n\"run\":{\"wall_ns\":");
+    w.uint(meta.wall_ns);
+    w.raw(b",\"origin_ns\":");
+    w.int(meta.origin_ns);
+    if let Some(s) = &meta.scheduler {
+        w.raw(b",\"scheduler\":");
+        w.string(s);
+    }
+    if let Some(n) = meta.workers {
+        w.raw(b",\"workers\":");
+        w.uint(u64::from(n));
+    }
+    if let Some(h) = &meta.host {
+        w.raw(b",\"host\":");
+        w.string(h);
+    }
+    if let Some(t) = meta.started_at_unix_ns {
+        w.raw(b",\"started_at_unix_ns\":");
+        w.int(t);
+    }
+    if let Some(t) = &meta.title {
+        w.raw(b",\"title\":");
+        w.string(t);
+    }
+    w.raw(b"}");
+}
+
+fn write_lanes(w: &mut Chunked<'_>, lanes: &[Lane]) {
+    w.raw(b",\n\"lanes\":[");
+    for (i, lane) in lanes.iter().enumerate() {
+        if i > 0 {
+            w.raw(b",");
+        }
+        w.raw(b"\n{\"name\":");
+        w.string(&lane.name);
+        w.raw(b",\"process\":");
+        w.string(&lane.process);
+        w.raw(b",\"sort_index\":");
+        w.int(lane.sort_index);
+        if lane.is_async {
+            w.raw(b",\"async\":true");
+        }
+        w.raw(b"}");
+    }
+    w.raw(b"]");
+}
+
+fn write_flows(w: &mut Chunked<'_>, trace: &Trace) -> std::io::Result<()> {
+    w.raw(b",\n\"flows\":[");
+    for (i, flow) in trace.flows().iter().enumerate() {
+        if i > 0 {
+            w.raw(b",");
+        }
+        w.raw(b"[");
+        w.uint(u64::from(flow.from.0));
+        w.raw(b",");
+        w.uint(u64::from(flow.to.0));
+        w.raw(b"]");
+        w.maybe_flush()?;
+    }
+    w.raw(b"]");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_are_escaped() {
+        let mut out = Vec::new();
+        write_json_str(&mut out, "a\"b\\c\nd\u{1}é");
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text, "\"a\\\"b\\\\c\\nd\\u0001é\"");
+        let back: String = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, "a\"b\\c\nd\u{1}é");
+    }
+}

@@ -1,0 +1,583 @@
+//! The viewer application: tabs, loading, menus, errors, and the commands panels return.
+//!
+//! [`ViewerApp::ui_contents`] draws one frame into any `egui::Ui`, so the same
+//! code runs in the eframe window and under `egui_kittest`. Panels never change
+//! app state directly: they return [`AppCommand`]s, applied after drawing.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use egui::{Key, KeyboardShortcut, Modifiers, Ui};
+use taskscope_egui::Theme;
+use taskscope_trace::{ModelError, Trace};
+
+use crate::document::TraceDoc;
+use crate::loader::{LoadJob, ParseFn};
+use crate::panels::compare_tab::CompareTab;
+use crate::panels::help;
+use crate::panels::start_page::StartPage;
+use crate::panels::trace_tab::TraceTab;
+use crate::settings::{STORAGE_KEY, Settings};
+
+/// A built-in example trace (made in memory, no file needed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Demo {
+    /// Two `inc`s in parallel, then `add`.
+    Diamond,
+    /// 400 tasks in layers on 4 workers.
+    Layered,
+    /// The same 400 tasks on 1 worker (compare it with `Layered`).
+    LayeredSerial,
+}
+
+impl Demo {
+    /// Every demo, for the start page.
+    pub const ALL: [Self; 3] = [Self::Diamond, Self::Layered, Self::LayeredSerial];
+
+    /// Its name on the command line (`--demo NAME`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Diamond => "diamond",
+            Self::Layered => "layered",
+            Self::LayeredSerial => "layered-serial",
+        }
+    }
+
+    /// The demo called `name` on the command line.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.name() == name)
+    }
+
+    /// Its name on the start page and its tab.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Diamond => "diamond: inc, inc, add",
+            Self::Layered => "layered: 400 tasks on 4 workers",
+            Self::LayeredSerial => "layered: 400 tasks on 1 worker",
+        }
+    }
+
+    /// Builds its trace.
+    pub fn build(self) -> Result<Trace, ModelError> {
+        match self {
+            Self::Diamond => taskscope_egui::synthetic::diamond(),
+            Self::Layered => taskscope_egui::synthetic::layered(400, 16, 4, 11),
+            Self::LayeredSerial => taskscope_egui::synthetic::layered(400, 16, 1, 11),
+        }
+    }
+}
+
+/// Something a panel asks the app to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AppCommand {
+    /// Open this file in a new tab.
+    Open(PathBuf),
+    /// Open a built-in example.
+    OpenDemo(Demo),
+    /// Open a compare tab of these two files (A is the baseline).
+    Compare(PathBuf, PathBuf),
+    /// Ask for files with the native dialog and open them.
+    PickFiles,
+    /// Ask for a file to compare the active trace with.
+    PickCompare,
+    /// Close the tab at this index.
+    CloseTab(usize),
+}
+
+/// One tab of the window.
+#[derive(Debug)]
+pub enum Tab {
+    /// The start page.
+    Start(StartPage),
+    /// One trace.
+    Trace(Box<TraceTab>),
+    /// Two traces compared.
+    Compare(Box<CompareTab>),
+}
+
+impl Tab {
+    fn title(&self) -> String {
+        match self {
+            Self::Start(_) => "Start".to_owned(),
+            Self::Trace(t) => t.doc.title.clone(),
+            Self::Compare(c) => c.title(),
+        }
+    }
+}
+
+/// What a finished load is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Purpose {
+    /// A new trace tab.
+    Tab,
+    /// One side (0 = A, 1 = B) of a pending comparison.
+    Compare { id: u64, side: usize },
+}
+
+#[derive(Debug)]
+struct PendingCompare {
+    id: u64,
+    sides: [Option<Arc<TraceDoc>>; 2],
+}
+
+/// What the command line asked for at start-up.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StartupOptions {
+    /// Files to open, one tab each.
+    pub files: Vec<PathBuf>,
+    /// Built-in examples to open, one tab each (after the files).
+    pub demos: Vec<Demo>,
+    /// Two files to open in a compare tab.
+    pub compare: Option<(PathBuf, PathBuf)>,
+    /// Select the task with this key in the first trace opened.
+    pub select: Option<String>,
+    /// Put the replay cursor of the first trace opened at this fraction (0–1) of the run.
+    pub replay_at: Option<f64>,
+    /// Force the theme (`Some(true)` dark, `Some(false)` light) instead of the saved one.
+    pub dark: Option<bool>,
+    /// The folder the start page lists.
+    pub traces_dir: Option<PathBuf>,
+}
+
+/// The default folder of sample traces: `./traces` if it exists, else the workspace's `traces/`.
+pub fn default_traces_dir() -> PathBuf {
+    let here = PathBuf::from("traces");
+    if here.is_dir() {
+        return here;
+    }
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../traces"))
+}
+
+/// The whole application state.
+#[derive(Debug)]
+pub struct ViewerApp {
+    /// Persisted preferences.
+    pub settings: Settings,
+    /// Open tabs; the start page is always first.
+    pub tabs: Vec<Tab>,
+    /// Index of the shown tab.
+    pub active: usize,
+    /// Errors to show (newest last), until dismissed.
+    pub errors: Vec<String>,
+    /// Whether the keyboard help is open.
+    pub show_help: bool,
+    loads: Vec<(LoadJob, Purpose)>,
+    compares: Vec<PendingCompare>,
+    next_compare_id: u64,
+    parse: ParseFn,
+    select_on_open: Option<String>,
+    replay_on_open: Option<f64>,
+    applied_dark: Option<bool>,
+}
+
+impl ViewerApp {
+    /// A new app with `settings`, reading files with `parse`, and starting the loads `options` asks for.
+    pub fn new(settings: Settings, options: StartupOptions, parse: ParseFn) -> Self {
+        let mut settings = settings;
+        if let Some(dark) = options.dark {
+            settings.dark = dark;
+        }
+        let traces_dir = options.traces_dir.unwrap_or_else(default_traces_dir);
+        let mut app = Self {
+            settings,
+            tabs: vec![Tab::Start(StartPage::new(traces_dir))],
+            active: 0,
+            errors: Vec::new(),
+            show_help: false,
+            loads: Vec::new(),
+            compares: Vec::new(),
+            next_compare_id: 0,
+            parse,
+            select_on_open: options.select,
+            replay_on_open: options.replay_at,
+            applied_dark: None,
+        };
+        for file in options.files {
+            app.apply(AppCommand::Open(file), None);
+        }
+        for demo in options.demos {
+            app.apply(AppCommand::OpenDemo(demo), None);
+        }
+        if let Some((a, b)) = options.compare {
+            app.apply(AppCommand::Compare(a, b), None);
+        }
+        app
+    }
+
+    /// The app for eframe: settings from storage, theme applied.
+    pub fn from_creation_context(
+        cc: &eframe::CreationContext<'_>,
+        options: StartupOptions,
+        parse: ParseFn,
+    ) -> Self {
+        let settings = cc
+            .storage
+            .and_then(|s| eframe::get_value::<Settings>(s, STORAGE_KEY))
+            .unwrap_or_default();
+        Self::new(settings, options, parse)
+    }
+
+    /// Whether any file is still loading.
+    pub fn is_loading(&self) -> bool {
+        !self.loads.is_empty()
+    }
+
+    /// The trace tab at `index`, if it is one.
+    pub fn trace_tab(&self, index: usize) -> Option<&TraceTab> {
+        match self.tabs.get(index) {
+            Some(Tab::Trace(t)) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The trace tab at `index`, mutably.
+    pub fn trace_tab_mut(&mut self, index: usize) -> Option<&mut TraceTab> {
+        match self.tabs.get_mut(index) {
+            Some(Tab::Trace(t)) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The compare tab at `index`, if it is one.
+    pub fn compare_tab(&self, index: usize) -> Option<&CompareTab> {
+        match self.tabs.get(index) {
+            Some(Tab::Compare(c)) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Draws one frame and applies what the panels asked for.
+    pub fn ui_contents(&mut self, ui: &mut Ui) {
+        let ctx = ui.ctx().clone();
+        if self.applied_dark != Some(self.settings.dark) {
+            ctx.set_theme(if self.settings.dark {
+                egui::Theme::Dark
+            } else {
+                egui::Theme::Light
+            });
+            self.applied_dark = Some(self.settings.dark);
+        }
+        self.poll_loads();
+        let mut commands = Vec::new();
+        self.global_input(ui, &mut commands);
+
+        egui::Panel::top("menu").show(ui, |ui| {
+            self.menu_bar(ui, &mut commands);
+            self.tab_strip(ui, &mut commands);
+        });
+        if !self.errors.is_empty() {
+            egui::Panel::bottom("errors").show(ui, |ui| self.errors_ui(ui));
+        }
+        if !self.loads.is_empty() {
+            egui::Panel::bottom("loading").show(ui, |ui| self.loading_ui(ui));
+            ctx.request_repaint_after(std::time::Duration::from_millis(100));
+        }
+        let theme = Theme::for_dark_mode(self.settings.dark);
+        let active = self.active;
+        let keyboard = !self.show_help;
+        egui::CentralPanel::no_frame().show(ui, |ui| match self.tabs.get_mut(active) {
+            Some(Tab::Start(page)) => {
+                egui::Frame::central_panel(ui.style()).show(ui, |ui| {
+                    ui.set_min_size(ui.available_size());
+                    commands.extend(page.ui(ui, &self.settings));
+                });
+            }
+            Some(Tab::Trace(tab)) => {
+                commands.extend(tab.ui(ui, &mut self.settings, &theme, keyboard));
+            }
+            Some(Tab::Compare(tab)) => tab.ui(ui, &theme),
+            None => {}
+        });
+        if self.show_help {
+            let mut open = true;
+            egui::Window::new("Keyboard and mouse")
+                .open(&mut open)
+                .collapsible(false)
+                .show(&ctx, help::ui);
+            self.show_help = open;
+        }
+        for command in commands {
+            self.apply(command, Some(&ctx));
+        }
+    }
+
+    fn global_input(&mut self, ui: &Ui, commands: &mut Vec<AppCommand>) {
+        let typing = ui.ctx().egui_wants_keyboard_input();
+        let (help, open, close, next) = ui.input_mut(|i| {
+            (
+                !typing && (i.key_pressed(Key::Questionmark) || i.key_pressed(Key::F1)),
+                i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::O)),
+                i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::W)),
+                i.consume_shortcut(&KeyboardShortcut::new(Modifiers::CTRL, Key::Tab)),
+            )
+        });
+        if help {
+            self.show_help = !self.show_help;
+        }
+        if open {
+            commands.push(AppCommand::PickFiles);
+        }
+        if close && self.active > 0 {
+            commands.push(AppCommand::CloseTab(self.active));
+        }
+        if next && !self.tabs.is_empty() {
+            self.active = (self.active + 1) % self.tabs.len();
+        }
+        let dropped: Vec<PathBuf> = ui.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect()
+        });
+        commands.extend(dropped.into_iter().map(AppCommand::Open));
+    }
+
+    fn menu_bar(&mut self, ui: &mut Ui, commands: &mut Vec<AppCommand>) {
+        egui::MenuBar::new().ui(ui, |ui| {
+            ui.menu_button("File", |ui| {
+                if ui.button("Open…  (Ctrl+O)").clicked() {
+                    commands.push(AppCommand::PickFiles);
+                }
+                ui.menu_button("Open recent", |ui| {
+                    if self.settings.recent_files.is_empty() {
+                        ui.label("(none yet)");
+                    }
+                    for path in &self.settings.recent_files {
+                        if ui.button(path.display().to_string()).clicked() {
+                            commands.push(AppCommand::Open(path.clone()));
+                        }
+                    }
+                });
+                if self.trace_tab(self.active).is_some()
+                    && ui.button("Compare active trace with…").clicked()
+                {
+                    commands.push(AppCommand::PickCompare);
+                }
+                if self.active > 0 && ui.button("Close tab  (Ctrl+W)").clicked() {
+                    commands.push(AppCommand::CloseTab(self.active));
+                }
+                ui.separator();
+                if ui.button("Quit").clicked() {
+                    ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+                }
+            });
+            ui.menu_button("View", |ui| {
+                let mut dark = self.settings.dark;
+                ui.radio_value(&mut dark, true, "Dark theme");
+                ui.radio_value(&mut dark, false, "Light theme");
+                self.settings.dark = dark;
+                ui.separator();
+                ui.checkbox(&mut self.settings.show_graph, "Graph view");
+                ui.checkbox(&mut self.settings.show_stats, "Statistics panel");
+                ui.checkbox(&mut self.settings.show_all_arrows, "All dependency arrows");
+            });
+            ui.menu_button("Help", |ui| {
+                if ui.button("Keyboard and mouse  (?)").clicked() {
+                    self.show_help = true;
+                }
+            });
+        });
+    }
+
+    fn tab_strip(&mut self, ui: &mut Ui, commands: &mut Vec<AppCommand>) {
+        ui.horizontal_wrapped(|ui| {
+            for i in 0..self.tabs.len() {
+                let Some(tab) = self.tabs.get(i) else {
+                    continue;
+                };
+                let title = tab.title();
+                if ui.selectable_label(self.active == i, title).clicked() {
+                    self.active = i;
+                }
+                if i > 0 && ui.small_button("x").on_hover_text("Close").clicked() {
+                    commands.push(AppCommand::CloseTab(i));
+                }
+                ui.separator();
+            }
+        });
+    }
+
+    fn errors_ui(&mut self, ui: &mut Ui) {
+        let mut dismiss = None;
+        for (i, error) in self.errors.iter().enumerate() {
+            ui.horizontal(|ui| {
+                if ui.small_button("x").on_hover_text("Dismiss").clicked() {
+                    dismiss = Some(i);
+                }
+                ui.colored_label(ui.visuals().error_fg_color, error);
+            });
+        }
+        if let Some(i) = dismiss {
+            self.errors.remove(i);
+        }
+    }
+
+    fn loading_ui(&self, ui: &mut Ui) {
+        for (job, _) in &self.loads {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(format!(
+                    "{} — {}",
+                    job.path().display(),
+                    job.stage().as_str()
+                ));
+                ui.add(
+                    egui::ProgressBar::new(job.fraction_read())
+                        .desired_width(200.0)
+                        .show_percentage(),
+                );
+            });
+        }
+    }
+
+    /// Collects finished loads into tabs (or errors).
+    fn poll_loads(&mut self) {
+        let mut i = 0;
+        while let Some((job, purpose)) = self.loads.get(i) {
+            let Some(result) = job.poll() else {
+                i += 1;
+                continue;
+            };
+            let purpose = *purpose;
+            self.loads.remove(i);
+            match result {
+                Ok(doc) => {
+                    if let Some(path) = &doc.path {
+                        self.settings.add_recent(path);
+                    }
+                    self.loaded(Arc::new(doc), purpose);
+                }
+                Err(message) => {
+                    self.errors.push(message);
+                    if let Purpose::Compare { id, .. } = purpose {
+                        self.compares.retain(|c| c.id != id);
+                    }
+                }
+            }
+        }
+    }
+
+    fn loaded(&mut self, doc: Arc<TraceDoc>, purpose: Purpose) {
+        match purpose {
+            Purpose::Tab => self.add_trace_tab(doc),
+            Purpose::Compare { id, side } => {
+                let Some(pending) = self.compares.iter_mut().find(|c| c.id == id) else {
+                    return;
+                };
+                if let Some(slot) = pending.sides.get_mut(side) {
+                    *slot = Some(doc);
+                }
+                if let [Some(a), Some(b)] = &pending.sides {
+                    let tab = CompareTab::new(Arc::clone(a), Arc::clone(b));
+                    self.compares.retain(|c| c.id != id);
+                    self.tabs.push(Tab::Compare(Box::new(tab)));
+                    self.active = self.tabs.len() - 1;
+                }
+            }
+        }
+    }
+
+    fn add_trace_tab(&mut self, doc: Arc<TraceDoc>) {
+        let mut tab = TraceTab::new(doc);
+        if let Some(key) = self.select_on_open.take() {
+            let task = tab.doc.trace.graph().key_index().get(key.as_str()).copied();
+            match task {
+                Some(task) => tab.select(Some(task)),
+                None => self
+                    .errors
+                    .push(format!("{}: no task has the key {key:?}", tab.doc.title)),
+            }
+        }
+        if let Some(fraction) = self.replay_on_open.take() {
+            let r = &mut tab.replay;
+            let len = r.end_ns.saturating_sub(r.start_ns) as f64;
+            r.seek(r.start_ns + (len * fraction.clamp(0.0, 1.0)) as u64);
+        }
+        self.tabs.push(Tab::Trace(Box::new(tab)));
+        self.active = self.tabs.len() - 1;
+    }
+
+    fn spawn_load(&mut self, path: PathBuf, purpose: Purpose, ctx: Option<&egui::Context>) {
+        let ctx = ctx.cloned();
+        let repaint = move || {
+            if let Some(ctx) = &ctx {
+                ctx.request_repaint();
+            }
+        };
+        match LoadJob::spawn(path, self.parse, repaint) {
+            Ok(job) => self.loads.push((job, purpose)),
+            Err(e) => self.errors.push(e),
+        }
+    }
+
+    /// Applies one command.
+    pub fn apply(&mut self, command: AppCommand, ctx: Option<&egui::Context>) {
+        match command {
+            AppCommand::Open(path) => self.spawn_load(path, Purpose::Tab, ctx),
+            AppCommand::OpenDemo(demo) => match demo.build() {
+                Ok(trace) => {
+                    let mut doc = TraceDoc::new(None, trace);
+                    demo.title().clone_into(&mut doc.title);
+                    self.add_trace_tab(Arc::new(doc));
+                }
+                Err(e) => self.errors.push(format!("{}: {e}", demo.title())),
+            },
+            AppCommand::Compare(a, b) => {
+                let id = self.next_compare_id;
+                self.next_compare_id += 1;
+                self.compares.push(PendingCompare {
+                    id,
+                    sides: [None, None],
+                });
+                self.spawn_load(a, Purpose::Compare { id, side: 0 }, ctx);
+                self.spawn_load(b, Purpose::Compare { id, side: 1 }, ctx);
+            }
+            AppCommand::PickFiles => {
+                let files = rfd::FileDialog::new()
+                    .add_filter("Trace files", &["json"])
+                    .pick_files()
+                    .unwrap_or_default();
+                for file in files {
+                    self.spawn_load(file, Purpose::Tab, ctx);
+                }
+            }
+            AppCommand::PickCompare => {
+                let Some(current) = self.trace_tab(self.active).map(|t| Arc::clone(&t.doc)) else {
+                    return;
+                };
+                if let Some(file) = rfd::FileDialog::new()
+                    .add_filter("Trace files", &["json"])
+                    .pick_file()
+                {
+                    let id = self.next_compare_id;
+                    self.next_compare_id += 1;
+                    self.compares.push(PendingCompare {
+                        id,
+                        sides: [Some(current), None],
+                    });
+                    self.spawn_load(file, Purpose::Compare { id, side: 1 }, ctx);
+                }
+            }
+            AppCommand::CloseTab(i) => {
+                if i > 0 && i < self.tabs.len() {
+                    self.tabs.remove(i);
+                    if self.active >= i {
+                        self.active = self.active.saturating_sub(1);
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl eframe::App for ViewerApp {
+    fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
+        self.ui_contents(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, STORAGE_KEY, &self.settings);
+    }
+}

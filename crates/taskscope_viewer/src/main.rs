@@ -1,0 +1,111 @@
+//! `taskscope`: the command line and desktop viewer.
+//!
+//! `taskscope FILE...` and `taskscope view FILE...` open the viewer. Further
+//! subcommands are variants of [`Command`]; each dispatches to its own module.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use taskscope_viewer::{Demo, StartupOptions};
+
+mod cli;
+
+/// Lazy task graphs: see what happened.
+#[derive(Debug, Parser)]
+#[command(name = "taskscope", version, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+
+    /// With no subcommand: trace files to open in the viewer.
+    #[command(flatten)]
+    view: ViewArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Open trace files in the desktop viewer.
+    View(ViewArgs),
+    /// Summary, critical path, concurrency, per-name statistics and findings of a run.
+    Stats(cli::stats::StatsArgs),
+    /// Compare two runs (e.g. serial vs parallel): speed-up, efficiency, per-task changes.
+    Compare(cli::compare::CompareArgs),
+    /// Convert any readable trace (Chrome, Perfetto, Dask, Ray) to a taskscope trace file.
+    Convert(cli::convert::ConvertArgs),
+}
+
+/// Options of the viewer.
+#[derive(Debug, Args)]
+struct ViewArgs {
+    /// Trace files to open, one tab each.
+    files: Vec<PathBuf>,
+
+    /// Open a built-in example (repeatable): diamond, layered, layered-serial.
+    #[arg(long, value_name = "NAME", value_parser = ["diamond", "layered", "layered-serial"])]
+    demo: Vec<String>,
+
+    /// Open a compare tab of two traces (A is the baseline).
+    #[arg(long, num_args = 2, value_names = ["A", "B"])]
+    compare: Option<Vec<PathBuf>>,
+
+    /// Select the task with this key in the first trace opened.
+    #[arg(long, value_name = "KEY")]
+    select: Option<String>,
+
+    /// Put the replay cursor at this fraction (0 to 1) of the first trace opened.
+    #[arg(long, value_name = "FRACTION")]
+    replay_at: Option<f64>,
+
+    /// Colour theme (overrides the saved one).
+    #[arg(long, value_parser = ["dark", "light"])]
+    theme: Option<String>,
+
+    /// Folder of sample traces listed on the start page (default: ./traces).
+    #[arg(long, value_name = "DIR")]
+    traces_dir: Option<PathBuf>,
+}
+
+impl ViewArgs {
+    fn into_options(self) -> StartupOptions {
+        let compare = self.compare.and_then(|v| match v.as_slice() {
+            [a, b] => Some((a.clone(), b.clone())),
+            _ => None,
+        });
+        StartupOptions {
+            files: self.files,
+            demos: self
+                .demo
+                .iter()
+                .filter_map(|d| Demo::from_name(d))
+                .collect(),
+            compare,
+            select: self.select,
+            replay_at: self.replay_at,
+            dark: self.theme.map(|t| t == "dark"),
+            traces_dir: self.traces_dir,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => taskscope_viewer::run(cli.view.into_options()),
+        Some(Command::View(args)) => taskscope_viewer::run(args.into_options()),
+        Some(Command::Stats(args)) => cli::stats::run(&args),
+        Some(Command::Compare(args)) if args.gui => taskscope_viewer::run(StartupOptions {
+            compare: Some((args.a, args.b)),
+            ..StartupOptions::default()
+        }),
+        Some(Command::Compare(args)) => cli::compare::run(&args),
+        Some(Command::Convert(args)) => cli::convert::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("taskscope: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

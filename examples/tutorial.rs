@@ -1,0 +1,40 @@
+//! The Dask tutorial's cases one by one: `total`, `total_plus`, `sum`, the product over
+//! `[3, 8, 1, 4, 2, 9, 4, 6]` as a chain (`prod_chain`) and as one task (`prod_one`).
+//!
+//! Each case runs sequentially and on N threads; traces go to
+//! `traces/<case>_serial.json` and `traces/<case>_threads<N>.json`.
+//!
+//! Usage: `cargo run --release --example tutorial -- [CASE...] [--threads N]`
+//! (`TASKSCOPE_STEP_MS` sets the sleep per task, default 1000).
+
+#[path = "common/cases.rs"]
+mod cases;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut only = Vec::new();
+    let mut workers = 2;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--threads" => {
+                workers = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .ok_or("--threads needs a number")?;
+            }
+            "--help" | "-h" => {
+                println!("cases:");
+                for (name, about, _) in cases::cases() {
+                    println!("  {name:<11} {about}");
+                }
+                return Ok(());
+            }
+            case => only.push(case.to_owned()),
+        }
+    }
+    let known: Vec<&str> = cases::cases().iter().map(|c| c.0).collect();
+    if let Some(bad) = only.iter().find(|o| !known.contains(&o.as_str())) {
+        return Err(format!("unknown case {bad:?}; cases: {}", known.join(", ")).into());
+    }
+    cases::run_cases(&only, workers)
+}

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Screenshots of the taskscope viewer for the README, taken in a real window.
+#
+# Starts Xvfb, runs the viewer with Mesa's software OpenGL (no GPU needed),
+# grabs the screen with ImageMagick's `import`, and saves PNGs into assets/.
+# Installs xvfb, imagemagick and Mesa with apt-get if they are missing.
+#
+# Usage: scripts/screenshots.sh            (uses traces/*.json when present)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need() { command -v "$1" >/dev/null 2>&1; }
+if ! need Xvfb || ! need import || ! [ -e /usr/lib/x86_64-linux-gnu/dri ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq xvfb imagemagick libgl1-mesa-dri libgl1 libegl1 x11-utils >/dev/null
+fi
+
+cargo build -q -p taskscope_viewer --bin taskscope
+BIN=target/debug/taskscope
+OUT=assets
+mkdir -p "$OUT"
+
+WIDTH=1400
+HEIGHT=860
+DISPLAY_NUM=":$((90 + RANDOM % 9))"
+Xvfb "$DISPLAY_NUM" -screen 0 "${WIDTH}x${HEIGHT}x24" -nolisten tcp >/dev/null 2>&1 &
+XVFB_PID=$!
+# Settings are persisted per user: use a throwaway home so screenshots do not depend on it.
+SCRATCH="$(mktemp -d)"
+cleanup() {
+    kill "$XVFB_PID" 2>/dev/null || true
+    rm -rf "$SCRATCH"
+}
+trap cleanup EXIT
+sleep 1
+
+export DISPLAY="$DISPLAY_NUM"
+export LIBGL_ALWAYS_SOFTWARE=1
+export XDG_DATA_HOME="$SCRATCH/data" XDG_CONFIG_HOME="$SCRATCH/config" HOME="$SCRATCH"
+
+# shot NAME SECONDS ARGS...: run the viewer with ARGS, wait, grab the window, close it.
+shot() {
+    local name=$1 wait=$2
+    shift 2
+    "$BIN" "$@" >"$SCRATCH/$name.log" 2>&1 &
+    local pid=$!
+    sleep "$wait"
+    if ! kill -0 "$pid" 2>/dev/null; then
+        echo "viewer exited early for $name:" >&2
+        cat "$SCRATCH/$name.log" >&2
+        return 1
+    fi
+    import -window root "$OUT/$name.png"
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    echo "saved $OUT/$name.png"
+}
+
+shot viewer-start 5 --traces-dir traces
+shot viewer-diamond 5 --demo diamond --select add-3
+shot viewer-replay 6 --demo layered --replay-at 0.4
+shot viewer-light 6 --demo layered --theme light --select add-165
+
+serial=traces/total_serial.json
+parallel=traces/total_parallel.json
+if [ -f "$serial" ] && [ -f "$parallel" ]; then
+    shot viewer-trace 6 "$parallel"
+    shot viewer-compare 6 --compare "$serial" "$parallel"
+else
+    echo "no $serial / $parallel: skipping the file and compare screenshots" >&2
+fi
