@@ -48,6 +48,7 @@ pub struct GraphOptions {
     /// How nodes are filled.
     pub color_by: ColorBy,
     /// Tasks to outline (e.g. the critical path); their edges between each other too.
+    /// In a grouped drawing, a group is outlined when it holds a highlighted task.
     pub highlight: Vec<TaskId>,
     /// A title drawn above the graph.
     pub title: Option<String>,
