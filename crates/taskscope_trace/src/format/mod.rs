@@ -29,6 +29,7 @@
 mod chrome;
 mod dask;
 mod error;
+mod fast;
 mod graph;
 mod lex;
 mod num;
