@@ -585,6 +585,9 @@ mod tests {
     };
 
     const GOLDEN: &[u8] = include_bytes!("../../tests/golden/taskscope_v1.json");
+    /// Version 1 before spans carried their task index (found by key instead).
+    const GOLDEN_SPAN_KEYS: &[u8] =
+        include_bytes!("../../tests/golden/taskscope_v1_span_keys.json");
 
     /// Everything a read gives, in comparable form: the trace as rewritten plus what the
     /// writer does not carry, or the error message.
@@ -654,7 +657,11 @@ mod tests {
     fn the_writer_layout_is_what_the_scanners_take() {
         // If the writer changes its layout, the fast path must change with it, or every
         // event would quietly fall back to serde.
-        for bytes in [GOLDEN.to_vec(), written(&mixed_trace())] {
+        for bytes in [
+            GOLDEN.to_vec(),
+            GOLDEN_SPAN_KEYS.to_vec(),
+            written(&mixed_trace()),
+        ] {
             let text = String::from_utf8(bytes.clone()).unwrap();
             let mut offset = 0;
             let (mut tasks, mut derived, mut graph_tasks) = (0, 0, 0);
@@ -702,6 +709,10 @@ mod tests {
             assert_eq!(fast, outcome(&bytes, false).unwrap());
             assert_eq!(fast.0, bytes, "reading and rewriting gives the same bytes");
         }
+        // The older layout (spans found by key) reads alike too, as today's layout.
+        let old = outcome(GOLDEN_SPAN_KEYS, true).unwrap();
+        assert_eq!(old, outcome(GOLDEN_SPAN_KEYS, false).unwrap());
+        assert_eq!(old.0, GOLDEN);
         // The mixed trace really has what it claims (else the test above proves less).
         let back = Trace::from_slice(&written(&mixed_trace()), "m.json").unwrap();
         assert_eq!(back.graph().key(TaskId(1)), Some("q\"uote"));
@@ -774,10 +785,14 @@ mod tests {
 
         #[test]
         fn fast_and_general_paths_agree_on_damaged_files(
-            mixed in any::<bool>(),
+            seed in 0..3usize,
             mutations in proptest::collection::vec(mutation(), 1..4),
         ) {
-            let seed = if mixed { written(&mixed_trace()) } else { GOLDEN.to_vec() };
+            let seed = match seed {
+                0 => GOLDEN.to_vec(),
+                1 => GOLDEN_SPAN_KEYS.to_vec(),
+                _ => written(&mixed_trace()),
+            };
             let bytes = apply(&seed, &mutations);
             prop_assert_eq!(outcome(&bytes, true), outcome(&bytes, false));
         }

@@ -19,8 +19,8 @@ use super::fast::{self, Scan, TaskRef};
 use super::lex::{ElementError, skip_ws, value_at};
 use super::num::id_text;
 use crate::model::{
-    Counter, CounterSample, Flow, Graph, GraphBuilder, Instant, Lane, LaneId, NameId, RunMeta,
-    SourceFormat, Span, SpanId, TaskId, TaskState, Trace, TraceBuilder,
+    Counter, CounterSample, Flow, Graph, GraphBuilder, Instant, Lane, LaneId, ModelError, NameId,
+    RunMeta, SourceFormat, Span, SpanId, TaskId, TaskState, Trace, TraceBuilder,
 };
 
 /// The newest taskscope format version this reader understands.
@@ -101,7 +101,12 @@ impl<'de: 'a, 'a> Deserialize<'de> for TaskRef<'a> {
 /// The tasks of the embedded graph in columns: one allocation per column, not per task.
 #[derive(Default)]
 struct TsTasks<'a> {
-    keys: Vec<Cow<'a, str>>,
+    /// Every key, one after the other (compact, so that key lookups stay in cache).
+    key_text: String,
+    /// End in `key_text` of each task's key.
+    key_ends: Vec<u32>,
+    /// The keys outgrew `u32` offsets (more than 4 GiB of keys): the model rejects that.
+    too_large: bool,
     /// Index into `names` of each task's name.
     name_of: Vec<u32>,
     /// Distinct names in order of first appearance (the order the graph interns them).
@@ -116,7 +121,7 @@ struct TsTasks<'a> {
 impl<'a> TsTasks<'a> {
     fn with_capacity(tasks: usize) -> Self {
         Self {
-            keys: Vec::with_capacity(tasks),
+            key_ends: Vec::with_capacity(tasks),
             name_of: Vec::with_capacity(tasks),
             states: Vec::with_capacity(tasks),
             dep_ends: Vec::with_capacity(tasks),
@@ -126,11 +131,23 @@ impl<'a> TsTasks<'a> {
     }
 
     fn len(&self) -> usize {
-        self.keys.len()
+        self.key_ends.len()
+    }
+
+    /// The key of task `i`.
+    fn key(&self, i: usize) -> &str {
+        let start = match i.checked_sub(1) {
+            Some(prev) => self.key_ends.get(prev).copied().unwrap_or(0),
+            None => 0,
+        };
+        let end = self.key_ends.get(i).copied().unwrap_or(start);
+        self.key_text
+            .get(start as usize..end as usize)
+            .unwrap_or("")
     }
 
     /// Adds a task whose dependencies were already pushed onto `deps`.
-    fn push(&mut self, key: Cow<'a, str>, name: Cow<'a, str>, state: Option<&str>) {
+    fn push(&mut self, key: &str, name: Cow<'a, str>, state: Option<&str>) {
         let name = if let Some(&i) = self.name_index.get(name.as_ref()) {
             i
         } else {
@@ -139,7 +156,12 @@ impl<'a> TsTasks<'a> {
             self.name_index.insert(name, i);
             i
         };
-        self.keys.push(key);
+        self.key_text.push_str(key);
+        let end = u32::try_from(self.key_text.len()).unwrap_or_else(|_| {
+            self.too_large = true;
+            u32::MAX
+        });
+        self.key_ends.push(end);
         self.name_of.push(name);
         self.states.push(match state {
             None => TaskState::Done,
@@ -150,7 +172,7 @@ impl<'a> TsTasks<'a> {
 
     fn push_serde(&mut self, task: TsTask<'a>) {
         self.deps.extend(task.deps);
-        self.push(task.key, task.name, task.state.as_deref());
+        self.push(&task.key, task.name, task.state.as_deref());
     }
 
     /// The dependencies of task `i`.
@@ -161,6 +183,164 @@ impl<'a> TsTasks<'a> {
         };
         let end = self.dep_ends.get(i).copied().unwrap_or(start);
         self.deps.get(start..end).unwrap_or(&[])
+    }
+}
+
+/// Task keys to task indices (the first task with each key): open addressing with
+/// linear probing, slots holding task indices into the [`TsTasks`] key arena.
+///
+/// Compact on purpose: a tag byte and a `u32` per slot, at most 2 slots per task,
+/// so a million-task table (10 MB) stays in cache where a `HashMap<&str, u32>`
+/// (about 50 MB) does not; key lookups are most of the reading time otherwise.
+struct KeyTable {
+    /// 0 for an empty slot, else `0x80` plus the top 7 bits of the key's hash.
+    tags: Vec<u8>,
+    slots: Vec<u32>,
+    mask: usize,
+}
+
+/// How many lookups ahead [`KeyTable`] starts reading a key's slot (twice that for its
+/// tag), so that several cache misses are in flight at once instead of one after another.
+const AHEAD: usize = 8;
+
+/// The hash of a key split for the table: slot position bits and a non-zero tag byte.
+#[derive(Clone, Copy, Default)]
+struct KeyHash {
+    at: usize,
+    tag: u8,
+}
+
+impl KeyHash {
+    fn of(key: &str) -> Self {
+        use std::hash::BuildHasher;
+        let h = rustc_hash::FxBuildHasher.hash_one(key);
+        Self {
+            at: h as usize,
+            tag: 0x80 | (h >> 57) as u8,
+        }
+    }
+}
+
+impl KeyTable {
+    /// # Complexity
+    /// O(V) expected for V tasks.
+    fn new(tasks: &TsTasks<'_>) -> Self {
+        let capacity = (tasks.len() * 2).next_power_of_two().max(16);
+        let mut table = Self {
+            tags: vec![0; capacity],
+            slots: vec![0; capacity],
+            mask: capacity - 1,
+        };
+        let mut sink = 0u32;
+        for i in 0..tasks.len() {
+            // Read ahead: the slot of a later insert (inserts are in task order, slots random).
+            if i + AHEAD < tasks.len() {
+                sink ^= table.warm_tag(KeyHash::of(tasks.key(i + AHEAD)));
+            }
+            table.insert(tasks, i as u32);
+        }
+        std::hint::black_box(sink);
+        table
+    }
+
+    /// Adds task `i` unless a task with its key is already in.
+    fn insert(&mut self, tasks: &TsTasks<'_>, i: u32) {
+        let key = tasks.key(i as usize);
+        let KeyHash { at, tag } = KeyHash::of(key);
+        let mut at = at & self.mask;
+        // Terminates: the table is at most half full.
+        loop {
+            let (Some(t), Some(slot)) = (self.tags.get_mut(at), self.slots.get_mut(at)) else {
+                return;
+            };
+            if *t == 0 {
+                *t = tag;
+                *slot = i;
+                return;
+            }
+            if *t == tag && tasks.key(*slot as usize) == key {
+                return;
+            }
+            at = (at + 1) & self.mask;
+        }
+    }
+
+    /// Reads the tag and slot a lookup of `hash` starts at (a value for `black_box`).
+    fn warm_tag(&self, hash: KeyHash) -> u32 {
+        let at = hash.at & self.mask;
+        u32::from(self.tags.get(at).copied().unwrap_or(0))
+            ^ self.slots.get(at).copied().unwrap_or(0)
+    }
+
+    /// Reads the key a lookup of `hash` compares first (a value for `black_box`).
+    fn warm_key(&self, tasks: &TsTasks<'_>, hash: KeyHash) -> u32 {
+        let at = hash.at & self.mask;
+        let slot = self.slots.get(at).copied().unwrap_or(0);
+        tasks
+            .key(slot as usize)
+            .as_bytes()
+            .first()
+            .copied()
+            .map_or(0, u32::from)
+    }
+
+    /// The first task with `key` (whose hash is `hash`).
+    fn find(&self, tasks: &TsTasks<'_>, key: &str, hash: KeyHash) -> Option<u32> {
+        let mut at = hash.at & self.mask;
+        loop {
+            let t = *self.tags.get(at)?;
+            if t == 0 {
+                return None;
+            }
+            if t == hash.tag {
+                let slot = *self.slots.get(at)?;
+                if tasks.key(slot as usize) == key {
+                    return Some(slot);
+                }
+            }
+            at = (at + 1) & self.mask;
+        }
+    }
+
+    /// The first task with each item's key (`None` for items without a key or with an
+    /// unknown one), looking several items ahead so that their memory reads overlap.
+    ///
+    /// # Complexity
+    /// O(n) expected for n items.
+    fn find_all<'k, T>(
+        &self,
+        tasks: &TsTasks<'_>,
+        items: &'k [T],
+        key_of: impl Fn(&'k T) -> Option<&'k str>,
+    ) -> Vec<Option<u32>> {
+        const RING: usize = 4 * AHEAD;
+        let mut hashes = [KeyHash::default(); RING];
+        let hash_at = |i: usize| items.get(i).and_then(&key_of).map(KeyHash::of);
+        for (i, slot) in hashes.iter_mut().enumerate().take(2 * AHEAD) {
+            *slot = hash_at(i).unwrap_or_default();
+        }
+        let mut sink = 0u32;
+        let mut found = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            // Two stages ahead: the tag and slot of item i + 2*AHEAD, then the key of the
+            // slot of item i + AHEAD (its slot is in cache by then).
+            let far = i + 2 * AHEAD;
+            if let Some(h) = hash_at(far) {
+                sink ^= self.warm_tag(h);
+                if let Some(slot) = hashes.get_mut(far % RING) {
+                    *slot = h;
+                }
+            }
+            if i + AHEAD < items.len()
+                && let Some(&h) = hashes.get((i + AHEAD) % RING)
+            {
+                sink ^= self.warm_key(tasks, h);
+            }
+            let hash = hashes.get(i % RING).copied().unwrap_or_default();
+            found.push(key_of(item).and_then(|key| self.find(tasks, key, hash)));
+        }
+        std::hint::black_box(sink);
+        found
     }
 }
 
@@ -301,7 +481,7 @@ fn walk_graph<'a>(
             let end = if let Some((key, name, state, end)) =
                 fast::graph_task(bytes, pos, &mut tasks.deps)
             {
-                tasks.push(Cow::Borrowed(key), Cow::Borrowed(name), state);
+                tasks.push(key, Cow::Borrowed(name), state);
                 end
             } else {
                 let (task, end) = value_at::<TsTask<'a>>(src, pos).ok()?;
@@ -375,6 +555,10 @@ pub(crate) fn finish(
         format_version: u32::try_from(obj.version).ok(),
     };
     let (graph, key_index) = build_graph(&obj.tasks, col)?;
+    // Only spans without a task index are looked up by key.
+    let span_tasks = key_index.find_all(&obj.tasks, &col.spans, |s| {
+        s.key.as_deref().filter(|_| s.task.is_none())
+    });
     let mut b = TraceBuilder::with_graph(meta, graph);
     let lane_count = obj.lanes.len();
     for lane in obj.lanes {
@@ -401,7 +585,7 @@ pub(crate) fn finish(
     add_spans(
         &mut b,
         col,
-        &key_index,
+        &span_tasks,
         obj.tasks.len(),
         &lane_of,
         &mut diagnostics,
@@ -423,33 +607,38 @@ pub(crate) fn finish(
 ///
 /// # Complexity
 /// O(V + E) expected (one hash insert per task, one lookup per key reference).
-fn build_graph<'t>(
-    tasks: &'t TsTasks<'_>,
-    col: &Collector<'_>,
-) -> Result<(Graph, FxHashMap<&'t str, u32>), FormatError> {
+fn build_graph(tasks: &TsTasks<'_>, col: &Collector<'_>) -> Result<(Graph, KeyTable), FormatError> {
     let src = col.src;
     let task_count = tasks.len();
-    let mut key_index: FxHashMap<&str, u32> = FxHashMap::default();
-    key_index.reserve(task_count);
-    let mut key_bytes = 0;
-    for (i, key) in tasks.keys.iter().enumerate() {
-        key_index.entry(key.as_ref()).or_insert(i as u32);
-        key_bytes += key.len();
+    if tasks.too_large {
+        return Err(src.model_error(ModelError::TooLarge {
+            what: "key bytes",
+            limit: u64::from(u32::MAX),
+        }));
     }
+    let key_index = KeyTable::new(tasks);
     let mut graph = GraphBuilder::with_capacity(task_count, tasks.deps.len());
-    graph.reserve_key_bytes(key_bytes);
+    graph.reserve_key_bytes(tasks.key_text.len());
     let name_ids = tasks
         .names
         .iter()
         .map(|n| graph.intern_name(n))
         .collect::<Result<Vec<NameId>, _>>()
         .map_err(|e| src.model_error(e))?;
+    let found = key_index.find_all(tasks, &tasks.deps, |d| match d {
+        TaskRef::Key(k) => Some(k.as_ref()),
+        TaskRef::Index(_) => None,
+    });
     let mut deps = Vec::new();
-    for (i, key) in tasks.keys.iter().enumerate() {
+    let mut next_dep = 0;
+    for i in 0..task_count {
+        let key = tasks.key(i);
         deps.clear();
         for d in tasks.deps(i) {
+            let resolved = found.get(next_dep).copied().flatten();
+            next_dep += 1;
             let id = match d {
-                TaskRef::Key(k) => key_index.get(k.as_ref()).map(|&i| TaskId(i)),
+                TaskRef::Key(_) => resolved.map(TaskId),
                 TaskRef::Index(i) => u32::try_from(*i)
                     .ok()
                     .filter(|&i| (i as usize) < task_count)
@@ -488,7 +677,7 @@ fn build_graph<'t>(
 fn add_spans(
     b: &mut TraceBuilder,
     col: &Collector<'_>,
-    key_index: &FxHashMap<&str, u32>,
+    span_tasks: &[Option<u32>],
     task_count: usize,
     lane_of: &[Option<LaneId>],
     diagnostics: &mut Vec<String>,
@@ -496,7 +685,7 @@ fn add_spans(
     let src = col.src;
     b.reserve_spans(col.spans.len());
     let mut foreign_spans = 0u32;
-    for span in &col.spans {
+    for (span, found) in col.spans.iter().zip(span_tasks) {
         let task = match (span.task, &span.key) {
             (Some(i), _) if (i as usize) < task_count => TaskId(i),
             (Some(i), _) => {
@@ -505,8 +694,8 @@ fn add_spans(
                     format!("a task index below {task_count} in the span's args (found {i})"),
                 ));
             }
-            (None, Some(k)) => match key_index.get(k.as_ref()) {
-                Some(&i) => TaskId(i),
+            (None, Some(k)) => match found {
+                Some(i) => TaskId(*i),
                 None => {
                     return Err(src.error_at(
                         span.offset,

@@ -5,7 +5,8 @@
 //! {"displayTimeUnit":"ns","traceEvents":[
 //! {"ph":"M","cat":"taskscope","name":"taskscope","pid":0,"tid":0,"args":{"version":1}},
 //! M process_name / process_sort_index per process, thread_name / thread_sort_index per lane,
-//! X per span (cat "task"; args: key, status, kind unless compute, depth/unclosed/task when needed),
+//! X per span (cat "task"; args: key, status, kind unless compute, depth/unclosed when set,
+//!   task: the index of the task in the graph),
 //! s/f per graph edge whose two tasks have spans (cat and name "dep", ids 1, 2, ...),
 //! C "running tasks" (cat "derived": concurrency of top-level compute spans),
 //! i per instant (cat "instant"), C per counter sample (cat "counter")
@@ -54,7 +55,7 @@ pub(crate) fn write_trace(trace: &Trace, out: &mut dyn Write) -> std::io::Result
     w.uint(u64::from(FORMAT_VERSION));
     w.raw(b"}}");
     write_metadata(&mut w, trace, &processes)?;
-    write_spans(&mut w, trace, &processes, &refs)?;
+    write_spans(&mut w, trace, &processes)?;
     write_edge_flows(&mut w, trace, &processes)?;
     write_running_counter(&mut w, trace)?;
     write_instants(&mut w, trace, &processes)?;
@@ -286,7 +287,6 @@ fn write_spans(
     w: &mut Chunked<'_>,
     trace: &Trace,
     processes: &Processes<'_>,
-    refs: &TaskRefs,
 ) -> std::io::Result<()> {
     let graph = trace.graph();
     for span in trace.spans() {
@@ -323,10 +323,10 @@ fn write_spans(
         if span.unclosed {
             w.raw(b",\"unclosed\":true");
         }
-        if refs.needs_index(span.task) {
-            w.raw(b",\"task\":");
-            w.uint(u64::from(span.task.0));
-        }
+        // The task's index in the graph: readers resolve spans without a key lookup
+        // (the key is kept for people and other viewers).
+        w.raw(b",\"task\":");
+        w.uint(u64::from(span.task.0));
         w.raw(b"}}");
         w.maybe_flush()?;
     }
