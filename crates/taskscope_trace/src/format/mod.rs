@@ -31,6 +31,7 @@ mod dask;
 mod error;
 mod fast;
 mod graph;
+mod keys;
 mod lex;
 mod num;
 mod read;

@@ -16,6 +16,7 @@ use serde::de::{self, Deserializer, Visitor};
 use super::chrome::Collector;
 use super::error::{FormatError, Source};
 use super::fast::{self, Scan, TaskRef};
+use super::keys::{KeyList, KeyTable};
 use super::lex::{ElementError, skip_ws, value_at};
 use super::num::id_text;
 use crate::model::{
@@ -186,161 +187,13 @@ impl<'a> TsTasks<'a> {
     }
 }
 
-/// Task keys to task indices (the first task with each key): open addressing with
-/// linear probing, slots holding task indices into the [`TsTasks`] key arena.
-///
-/// Compact on purpose: a tag byte and a `u32` per slot, at most 2 slots per task,
-/// so a million-task table (10 MB) stays in cache where a `HashMap<&str, u32>`
-/// (about 50 MB) does not; key lookups are most of the reading time otherwise.
-struct KeyTable {
-    /// 0 for an empty slot, else `0x80` plus the top 7 bits of the key's hash.
-    tags: Vec<u8>,
-    slots: Vec<u32>,
-    mask: usize,
-}
-
-/// How many lookups ahead [`KeyTable`] starts reading a key's slot (twice that for its
-/// tag), so that several cache misses are in flight at once instead of one after another.
-const AHEAD: usize = 8;
-
-/// The hash of a key split for the table: slot position bits and a non-zero tag byte.
-#[derive(Clone, Copy, Default)]
-struct KeyHash {
-    at: usize,
-    tag: u8,
-}
-
-impl KeyHash {
-    fn of(key: &str) -> Self {
-        use std::hash::BuildHasher;
-        let h = rustc_hash::FxBuildHasher.hash_one(key);
-        Self {
-            at: h as usize,
-            tag: 0x80 | (h >> 57) as u8,
-        }
-    }
-}
-
-impl KeyTable {
-    /// # Complexity
-    /// O(V) expected for V tasks.
-    fn new(tasks: &TsTasks<'_>) -> Self {
-        let capacity = (tasks.len() * 2).next_power_of_two().max(16);
-        let mut table = Self {
-            tags: vec![0; capacity],
-            slots: vec![0; capacity],
-            mask: capacity - 1,
-        };
-        let mut sink = 0u32;
-        for i in 0..tasks.len() {
-            // Read ahead: the slot of a later insert (inserts are in task order, slots random).
-            if i + AHEAD < tasks.len() {
-                sink ^= table.warm_tag(KeyHash::of(tasks.key(i + AHEAD)));
-            }
-            table.insert(tasks, i as u32);
-        }
-        std::hint::black_box(sink);
-        table
+impl KeyList for TsTasks<'_> {
+    fn count(&self) -> usize {
+        self.len()
     }
 
-    /// Adds task `i` unless a task with its key is already in.
-    fn insert(&mut self, tasks: &TsTasks<'_>, i: u32) {
-        let key = tasks.key(i as usize);
-        let KeyHash { at, tag } = KeyHash::of(key);
-        let mut at = at & self.mask;
-        // Terminates: the table is at most half full.
-        loop {
-            let (Some(t), Some(slot)) = (self.tags.get_mut(at), self.slots.get_mut(at)) else {
-                return;
-            };
-            if *t == 0 {
-                *t = tag;
-                *slot = i;
-                return;
-            }
-            if *t == tag && tasks.key(*slot as usize) == key {
-                return;
-            }
-            at = (at + 1) & self.mask;
-        }
-    }
-
-    /// Reads the tag and slot a lookup of `hash` starts at (a value for `black_box`).
-    fn warm_tag(&self, hash: KeyHash) -> u32 {
-        let at = hash.at & self.mask;
-        u32::from(self.tags.get(at).copied().unwrap_or(0))
-            ^ self.slots.get(at).copied().unwrap_or(0)
-    }
-
-    /// Reads the key a lookup of `hash` compares first (a value for `black_box`).
-    fn warm_key(&self, tasks: &TsTasks<'_>, hash: KeyHash) -> u32 {
-        let at = hash.at & self.mask;
-        let slot = self.slots.get(at).copied().unwrap_or(0);
-        tasks
-            .key(slot as usize)
-            .as_bytes()
-            .first()
-            .copied()
-            .map_or(0, u32::from)
-    }
-
-    /// The first task with `key` (whose hash is `hash`).
-    fn find(&self, tasks: &TsTasks<'_>, key: &str, hash: KeyHash) -> Option<u32> {
-        let mut at = hash.at & self.mask;
-        loop {
-            let t = *self.tags.get(at)?;
-            if t == 0 {
-                return None;
-            }
-            if t == hash.tag {
-                let slot = *self.slots.get(at)?;
-                if tasks.key(slot as usize) == key {
-                    return Some(slot);
-                }
-            }
-            at = (at + 1) & self.mask;
-        }
-    }
-
-    /// The first task with each item's key (`None` for items without a key or with an
-    /// unknown one), looking several items ahead so that their memory reads overlap.
-    ///
-    /// # Complexity
-    /// O(n) expected for n items.
-    fn find_all<'k, T>(
-        &self,
-        tasks: &TsTasks<'_>,
-        items: &'k [T],
-        key_of: impl Fn(&'k T) -> Option<&'k str>,
-    ) -> Vec<Option<u32>> {
-        const RING: usize = 4 * AHEAD;
-        let mut hashes = [KeyHash::default(); RING];
-        let hash_at = |i: usize| items.get(i).and_then(&key_of).map(KeyHash::of);
-        for (i, slot) in hashes.iter_mut().enumerate().take(2 * AHEAD) {
-            *slot = hash_at(i).unwrap_or_default();
-        }
-        let mut sink = 0u32;
-        let mut found = Vec::with_capacity(items.len());
-        for (i, item) in items.iter().enumerate() {
-            // Two stages ahead: the tag and slot of item i + 2*AHEAD, then the key of the
-            // slot of item i + AHEAD (its slot is in cache by then).
-            let far = i + 2 * AHEAD;
-            if let Some(h) = hash_at(far) {
-                sink ^= self.warm_tag(h);
-                if let Some(slot) = hashes.get_mut(far % RING) {
-                    *slot = h;
-                }
-            }
-            if i + AHEAD < items.len()
-                && let Some(&h) = hashes.get((i + AHEAD) % RING)
-            {
-                sink ^= self.warm_key(tasks, h);
-            }
-            let hash = hashes.get(i % RING).copied().unwrap_or_default();
-            found.push(key_of(item).and_then(|key| self.find(tasks, key, hash)));
-        }
-        std::hint::black_box(sink);
-        found
+    fn key(&self, i: u32) -> &str {
+        TsTasks::key(self, i as usize)
     }
 }
 
@@ -616,7 +469,7 @@ fn build_graph(tasks: &TsTasks<'_>, col: &Collector<'_>) -> Result<(Graph, KeyTa
             limit: u64::from(u32::MAX),
         }));
     }
-    let key_index = KeyTable::new(tasks);
+    let (key_index, _) = KeyTable::new(tasks);
     let mut graph = GraphBuilder::with_capacity(task_count, tasks.deps.len());
     graph.reserve_key_bytes(tasks.key_text.len());
     let name_ids = tasks

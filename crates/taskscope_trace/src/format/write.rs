@@ -137,6 +137,12 @@ impl Chunked<'_> {
 pub(crate) fn write_json_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     let bytes = s.as_bytes();
+    if !bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\') {
+        // Nothing to escape (keys and names, as a rule).
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let escape: &[u8] = match b {
@@ -202,13 +208,7 @@ struct TaskRefs {
 
 impl TaskRefs {
     fn new(trace: &Trace) -> Self {
-        let graph = trace.graph();
-        let mut seen: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::default();
-        seen.reserve(graph.len());
-        let by_index = graph
-            .tasks()
-            .map(|t| !seen.insert(graph.key(t).unwrap_or("")))
-            .collect();
+        let (_, by_index) = super::keys::KeyTable::new(trace.graph());
         Self { by_index }
     }
 
@@ -424,26 +424,43 @@ fn write_edge_flows(
 }
 
 /// The "running tasks" counter: how many top-level compute spans run at each change.
+///
+/// # Complexity
+/// O(S log L) for S spans on L lanes: each lane's starts (and, as a rule, ends) are
+/// already in order, and the stable sort merges such runs.
 fn write_running_counter(w: &mut Chunked<'_>, trace: &Trace) -> std::io::Result<()> {
-    let mut changes: Vec<(u64, i8)> = Vec::new();
-    for span in trace.spans() {
-        if span.depth == 0 && span.kind == SpanKind::Compute {
-            changes.push((span.start_ns, 1));
-            changes.push((span.end_ns, -1));
-        }
+    let top = || {
+        trace
+            .spans()
+            .iter()
+            .filter(|s| s.depth == 0 && s.kind == SpanKind::Compute)
+    };
+    let mut starts: Vec<u64> = top().map(|s| s.start_ns).collect();
+    let mut ends: Vec<u64> = top().map(|s| s.end_ns).collect();
+    #[allow(
+        clippy::stable_sort_primitive,
+        reason = "the stable sort merges the lanes' sorted runs in O(n log lanes)"
+    )]
+    {
+        starts.sort();
+        ends.sort();
     }
-    // Ends before starts at the same instant, so back-to-back tasks do not count twice.
-    changes.sort_unstable();
+    let (mut starts, mut ends) = (starts.iter().peekable(), ends.iter().peekable());
     let mut running: i64 = 0;
     let mut last_written: Option<i64> = None;
-    let mut i = 0;
-    while let Some(&(ts, _)) = changes.get(i) {
-        while let Some(&(t, d)) = changes.get(i) {
-            if t != ts {
-                break;
-            }
-            running += i64::from(d);
-            i += 1;
+    // Ends before starts at the same instant, so back-to-back tasks do not count twice;
+    // the value is written once all changes at an instant are applied.
+    loop {
+        let ts = match (starts.peek(), ends.peek()) {
+            (Some(&&s), Some(&&e)) => s.min(e),
+            (Some(&&t), None) | (None, Some(&&t)) => t,
+            (None, None) => break,
+        };
+        while ends.next_if(|&&e| e == ts).is_some() {
+            running -= 1;
+        }
+        while starts.next_if(|&&s| s == ts).is_some() {
+            running += 1;
         }
         if last_written != Some(running) {
             last_written = Some(running);
