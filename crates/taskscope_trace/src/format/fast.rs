@@ -47,9 +47,12 @@ impl<'a> Scan<'a> {
     }
 
     /// Consumes `lit` if the input continues with it.
-    pub(crate) fn lit(&mut self, lit: &[u8]) -> Option<()> {
-        let end = self.pos.checked_add(lit.len())?;
-        if self.bytes.get(self.pos..end)? == lit {
+    ///
+    /// The length is a constant, so the comparison compiles to a few wide loads.
+    pub(crate) fn lit<const N: usize>(&mut self, lit: &[u8; N]) -> Option<()> {
+        let end = self.pos.checked_add(N)?;
+        let here: &[u8; N] = self.bytes.get(self.pos..end)?.try_into().ok()?;
+        if here == lit {
             self.pos = end;
             Some(())
         } else {
@@ -58,7 +61,7 @@ impl<'a> Scan<'a> {
     }
 
     /// Consumes `lit` if the input continues with it; reports whether it did.
-    pub(crate) fn opt(&mut self, lit: &[u8]) -> bool {
+    pub(crate) fn opt<const N: usize>(&mut self, lit: &[u8; N]) -> bool {
         self.lit(lit).is_some()
     }
 
@@ -81,8 +84,8 @@ impl<'a> Scan<'a> {
         Some(text)
     }
 
-    /// The text of a JSON number (strict JSON grammar).
-    pub(crate) fn number(&mut self) -> Option<&'a str> {
+    /// The text of a JSON number (strict JSON grammar), as bytes (all ASCII).
+    pub(crate) fn number(&mut self) -> Option<&'a [u8]> {
         let start = self.pos;
         self.opt(b"-");
         match self.peek()? {
@@ -106,13 +109,17 @@ impl<'a> Scan<'a> {
             }
             self.digits();
         }
-        std::str::from_utf8(self.bytes.get(start..self.pos)?).ok()
+        self.bytes.get(start..self.pos)
+    }
+
+    /// The text of a JSON number, as a string.
+    pub(crate) fn number_str(&mut self) -> Option<&'a str> {
+        std::str::from_utf8(self.number()?).ok()
     }
 
     fn digits(&mut self) {
-        while self.peek().is_some_and(|b| b.is_ascii_digit()) {
-            self.pos += 1;
-        }
+        let rest = self.bytes.get(self.pos..).unwrap_or(&[]);
+        self.pos += rest.iter().take_while(|b| b.is_ascii_digit()).count();
     }
 
     /// A non-negative JSON integer that fits in `u64` (no sign, fraction or exponent).
@@ -138,8 +145,7 @@ impl<'a> Scan<'a> {
 ///
 /// The writer's form `123.456` is converted directly; anything else goes through
 /// [`parse_scaled`].
-fn us_to_ns(text: &str) -> Option<i64> {
-    let bytes = text.as_bytes();
+fn us_to_ns(bytes: &[u8]) -> Option<i64> {
     if let [int @ .., b'.', a, b, c] = bytes
         && !int.is_empty()
         && int.len() <= 15
@@ -153,7 +159,7 @@ fn us_to_ns(text: &str) -> Option<i64> {
         let frac = i64::from(a - b'0') * 100 + i64::from(b - b'0') * 10 + i64::from(c - b'0');
         return Some(us * 1000 + frac);
     }
-    parse_scaled(text, 3)
+    parse_scaled(std::str::from_utf8(bytes).ok()?, 3)
 }
 
 /// If the event at `pos` is a derived event exactly as the writer prints it, the offset
@@ -232,9 +238,9 @@ pub(crate) fn task_event(bytes: &[u8], pos: usize) -> Option<(TaskEvent<'_>, usi
     s.lit(b",\"dur\":")?;
     let dur_ns = us_to_ns(s.number()?)?;
     s.lit(b",\"pid\":")?;
-    let pid = s.number()?;
+    let pid = s.number_str()?;
     s.lit(b",\"tid\":")?;
-    let tid = s.number()?;
+    let tid = s.number_str()?;
     s.lit(b",\"args\":{\"key\":")?;
     let key = s.string()?;
     s.lit(b",\"status\":")?;
@@ -434,7 +440,7 @@ mod tests {
             "12.5",
             "0.0005",
         ] {
-            assert_eq!(us_to_ns(text), parse_scaled(text, 3), "{text}");
+            assert_eq!(us_to_ns(text.as_bytes()), parse_scaled(text, 3), "{text}");
         }
     }
 

@@ -6,8 +6,8 @@
 //! lookup misses the cache. [`KeyTable`] keeps one `u64` per slot (32 bits of
 //! the key's hash and the task index), at most two slots per task, and
 //! compares the key text in the caller's own key storage only when the hash
-//! bits match. Lookups in bulk ([`KeyTable::find_all`]) read a few lookups
-//! ahead so that several cache misses are in flight at once.
+//! bits match. Inserts and lookups go in batches whose memory reads are issued
+//! together, so that several cache misses are in flight at once.
 //!
 //! This module decides nothing about what keys mean; callers choose which
 //! task wins for a repeated key (the first one inserted).
@@ -32,9 +32,9 @@ impl KeyList for crate::model::Graph {
     }
 }
 
-/// How many lookups ahead [`KeyTable::find_all`] reads a slot (twice that for the
-/// first slot of a key, once for the key it holds).
-const AHEAD: usize = 8;
+/// How many keys [`KeyTable`] looks up (or inserts) together: their first slots are
+/// loaded in one tight loop so that the cache misses overlap instead of queueing.
+const BATCH: usize = 16;
 
 /// An empty slot (no task has index `u32::MAX`: indices are below the task count).
 const EMPTY: u64 = u64::MAX;
@@ -77,22 +77,38 @@ impl KeyTable {
             mask: capacity - 1,
         };
         let mut repeated = Vec::with_capacity(n);
-        let mut sink = 0u64;
-        for i in 0..n {
-            // Inserts go in task order, their slots are random: read a later one's slot now.
-            if i + AHEAD < n {
-                sink ^= table.warm_slot(KeyHash::of(keys.key((i + AHEAD) as u32)));
+        let mut start = 0;
+        while start < n {
+            let end = (start + BATCH).min(n);
+            let mut hashes = [KeyHash::default(); BATCH];
+            for (h, i) in hashes.iter_mut().zip(start..end) {
+                *h = KeyHash::of(keys.key(i as u32));
             }
-            repeated.push(!table.insert(keys, i as u32));
+            // Inserts go in task order and their slots are random: load this batch's
+            // slots together (the values are not needed, the cache lines are).
+            std::hint::black_box(table.first_slots(&hashes));
+            for (h, i) in hashes.iter().zip(start..end) {
+                repeated.push(!table.insert(keys, i as u32, *h));
+            }
+            start = end;
         }
-        std::hint::black_box(sink);
         (table, repeated)
     }
 
-    /// Adds task `i`; `false` if a task with its key is already in (that one stays).
-    fn insert(&mut self, keys: &impl KeyList, i: u32) -> bool {
+    /// The first slot of each hash's probe.
+    fn first_slots(&self, hashes: &[KeyHash; BATCH]) -> [u64; BATCH] {
+        hashes.map(|h| {
+            self.slots
+                .get(h.start & self.mask)
+                .copied()
+                .unwrap_or(EMPTY)
+        })
+    }
+
+    /// Adds task `i`, whose key hashes to `hash`; `false` if a task with its key is
+    /// already in (that one stays).
+    fn insert(&mut self, keys: &impl KeyList, i: u32, hash: KeyHash) -> bool {
         let key = keys.key(i);
-        let hash = KeyHash::of(key);
         let mut at = hash.start & self.mask;
         // Terminates: the table is at most half full.
         loop {
@@ -108,24 +124,6 @@ impl KeyTable {
             }
             at = (at + 1) & self.mask;
         }
-    }
-
-    /// Reads the slot a lookup of `hash` starts at (a value for `black_box`).
-    fn warm_slot(&self, hash: KeyHash) -> u64 {
-        self.slots.get(hash.start & self.mask).copied().unwrap_or(0)
-    }
-
-    /// Reads the key the lookup of `hash` compares first (a value for `black_box`).
-    fn warm_key(&self, keys: &impl KeyList, hash: KeyHash) -> u64 {
-        let slot = self.warm_slot(hash);
-        if slot == EMPTY {
-            return 0;
-        }
-        keys.key(slot as u32)
-            .as_bytes()
-            .first()
-            .copied()
-            .map_or(0, u64::from)
     }
 
     /// The first task with `key`, whose hash is `hash`.
@@ -144,7 +142,9 @@ impl KeyTable {
     }
 
     /// The first task with each item's key (`None` for items without a key or with an
-    /// unknown one), reading a few items ahead so that their cache misses overlap.
+    /// unknown one). Keys are looked up [`BATCH`] at a time, each step of the lookups
+    /// (first slot, candidate key) done for the whole batch before the next, so that
+    /// their cache misses overlap.
     ///
     /// # Complexity
     /// O(n) expected for n items.
@@ -154,33 +154,43 @@ impl KeyTable {
         items: &'k [T],
         key_of: impl Fn(&'k T) -> Option<&'k str>,
     ) -> Vec<Option<u32>> {
-        const RING: usize = 4 * AHEAD;
-        let mut hashes = [KeyHash::default(); RING];
-        let hash_at = |i: usize| items.get(i).and_then(&key_of).map(KeyHash::of);
-        for (i, slot) in hashes.iter_mut().enumerate().take(2 * AHEAD) {
-            *slot = hash_at(i).unwrap_or_default();
-        }
-        let mut sink = 0u64;
         let mut found = Vec::with_capacity(items.len());
-        for (i, item) in items.iter().enumerate() {
-            // Two stages ahead: the first slot of item i + 2*AHEAD; then the key held in
-            // the first slot of item i + AHEAD (that slot is in cache by then).
-            let far = i + 2 * AHEAD;
-            if let Some(h) = hash_at(far) {
-                sink ^= self.warm_slot(h);
-                if let Some(slot) = hashes.get_mut(far % RING) {
-                    *slot = h;
+        for chunk in items.chunks(BATCH) {
+            let mut wanted: [Option<&str>; BATCH] = [None; BATCH];
+            let mut hashes = [KeyHash::default(); BATCH];
+            for ((w, h), item) in wanted.iter_mut().zip(&mut hashes).zip(chunk) {
+                *w = key_of(item);
+                if let Some(key) = *w {
+                    *h = KeyHash::of(key);
                 }
             }
-            if i + AHEAD < items.len()
-                && let Some(&h) = hashes.get((i + AHEAD) % RING)
-            {
-                sink ^= self.warm_key(keys, h);
+            let first = self.first_slots(&hashes);
+            // The key each first slot holds, when its hash bits match.
+            let mut candidates: [Option<&str>; BATCH] = [None; BATCH];
+            for ((c, &slot), h) in candidates.iter_mut().zip(&first).zip(&hashes) {
+                if slot != EMPTY && (slot >> 32) as u32 == h.check {
+                    *c = Some(keys.key(slot as u32));
+                }
             }
-            let hash = hashes.get(i % RING).copied().unwrap_or_default();
-            found.push(key_of(item).and_then(|key| self.find(keys, key, hash)));
+            let touched = candidates.map(|c| c.and_then(|k| k.as_bytes().first().copied()));
+            std::hint::black_box(touched);
+            for (((wanted, candidate), &slot), &hash) in wanted
+                .iter()
+                .zip(&candidates)
+                .zip(&first)
+                .zip(&hashes)
+                .take(chunk.len())
+            {
+                let result = match (*wanted, *candidate) {
+                    (None, _) => None,
+                    (Some(key), Some(c)) if c == key => Some(slot as u32),
+                    (Some(_), _) if slot == EMPTY => None,
+                    // Not in the first slot: probe on (rare at half load).
+                    (Some(key), _) => self.find(keys, key, hash),
+                };
+                found.push(result);
+            }
         }
-        std::hint::black_box(sink);
         found
     }
 }
