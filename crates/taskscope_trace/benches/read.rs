@@ -3,7 +3,10 @@
 //! Run: `cargo bench -p taskscope_trace --bench read`. Besides criterion's timings, the
 //! bench prints the figures the issue asks for as ratios measured in the same run:
 //! read MB/s against `serde_json::from_slice::<Vec<Value>>` of the `traceEvents` array,
-//! and the heap the loaded trace keeps per span (a counting global allocator).
+//! the heap the loaded trace keeps per span (a counting global allocator), and how long
+//! `Trace::save` takes for the same trace. On Linux it also prints the CPU time of each
+//! measured step next to its wall time: on a shared machine the wall time includes
+//! waiting for a core, the CPU time does not.
 
 #![allow(
     clippy::unwrap_used,
@@ -127,11 +130,34 @@ fn time<T>(f: impl FnOnce() -> T) -> (T, Duration) {
     (v, t0.elapsed())
 }
 
+/// CPU time this thread has run (Linux), to tell work from waiting on a busy machine.
+fn thread_cpu() -> Option<Duration> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns = text.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(ns))
+}
+
+/// Wall and CPU time of `f`.
+fn time_cpu<T>(f: impl FnOnce() -> T) -> (T, Duration, Option<Duration>) {
+    let c0 = thread_cpu();
+    let (v, wall) = time(f);
+    let cpu = c0.and_then(|c0| Some(thread_cpu()?.saturating_sub(c0)));
+    (v, wall, cpu)
+}
+
+fn show_cpu(cpu: Option<Duration>) -> String {
+    cpu.map_or_else(|| "n/a".to_owned(), |c| format!("{:.3} s", c.as_secs_f64()))
+}
+
 fn read(c: &mut Criterion) {
     let trace = generate();
     let mut bytes = Vec::new();
     let ((), write_time) = time(|| trace.write_to(&mut bytes).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bench.json");
+    let ((), save_time, save_cpu) = time_cpu(|| trace.save(&path).unwrap());
     drop(trace);
+    std::fs::remove_file(&path).unwrap();
     let events_owned = events_prefix(&bytes, 100_000_000);
     let events = events_owned.as_slice();
     let mb = bytes.len() as f64 / 1e6;
@@ -139,20 +165,23 @@ fn read(c: &mut Criterion) {
     // One measured load for the memory figure and a same-run timing ratio.
     let before = LIVE.load(Ordering::Relaxed);
     PEAK.store(before, Ordering::Relaxed);
-    let (loaded, read_time) = time(|| Trace::from_slice(&bytes, "bench.json").unwrap());
+    let (loaded, read_time, read_cpu) =
+        time_cpu(|| Trace::from_slice(&bytes, "bench.json").unwrap());
     let kept = LIVE.load(Ordering::Relaxed) - before;
     let peak = PEAK.load(Ordering::Relaxed) - before;
     assert_eq!(loaded.spans().len(), SPANS as usize);
     drop(loaded);
-    let (dom, dom_time) =
-        time(|| serde_json::from_slice::<Vec<serde_json::Value>>(events).unwrap());
+    let (dom, dom_time, dom_cpu) =
+        time_cpu(|| serde_json::from_slice::<Vec<serde_json::Value>>(events).unwrap());
     let dom_events = dom.len();
     drop(dom);
 
     println!(
-        "file: {mb:.1} MB, {SPANS} spans, {dom_events} events; written in {:.2} s ({:.0} MB/s)",
+        "file: {mb:.1} MB, {SPANS} spans, {dom_events} events; write_to(Vec) {:.2} s ({:.0} MB/s); Trace::save {:.2} s (CPU {}, the rest is I/O: write, fsync, rename)",
         write_time.as_secs_f64(),
-        mb / write_time.as_secs_f64()
+        mb / write_time.as_secs_f64(),
+        save_time.as_secs_f64(),
+        show_cpu(save_cpu),
     );
     println!(
         "Trace::from_slice: {:.3} s = {:.0} MB/s; serde_json Vec<Value> of the first {:.1} MB of traceEvents: {:.3} s = {:.0} MB/s; time ratio read/DOM = {:.2}, throughput ratio = {:.2}",
@@ -163,6 +192,20 @@ fn read(c: &mut Criterion) {
         events.len() as f64 / 1e6 / dom_time.as_secs_f64(),
         read_time.as_secs_f64() / dom_time.as_secs_f64(),
         (mb / read_time.as_secs_f64()) / (events.len() as f64 / 1e6 / dom_time.as_secs_f64()),
+    );
+    println!(
+        "CPU time: Trace::from_slice {} ({:.0} MB/s); DOM baseline {} ({:.0} MB/s); CPU time ratio read/DOM per MB = {}",
+        show_cpu(read_cpu),
+        read_cpu.map_or(0.0, |c| mb / c.as_secs_f64()),
+        show_cpu(dom_cpu),
+        dom_cpu.map_or(0.0, |c| events.len() as f64 / 1e6 / c.as_secs_f64()),
+        match (read_cpu, dom_cpu) {
+            (Some(r), Some(d)) => format!(
+                "{:.3}",
+                (r.as_secs_f64() / mb) / (d.as_secs_f64() / (events.len() as f64 / 1e6))
+            ),
+            _ => "n/a".to_owned(),
+        },
     );
     println!(
         "heap kept by the loaded trace: {kept} bytes = {:.1} bytes/span (target <= 120); peak while loading: {:.1} bytes/span = {:.2} x file size",
@@ -178,6 +221,11 @@ fn read(c: &mut Criterion) {
     group.bench_function("taskscope Trace::from_slice", |b| {
         b.iter(|| black_box(Trace::from_slice(black_box(&bytes), "bench.json").unwrap()));
     });
+    let reloaded = Trace::from_slice(&bytes, "bench.json").unwrap();
+    group.bench_function("taskscope Trace::write_to (sink)", |b| {
+        b.iter(|| reloaded.write_to(std::io::sink()).unwrap());
+    });
+    drop(reloaded);
     group.throughput(Throughput::Bytes(events.len() as u64));
     group.bench_function("serde_json Vec<Value> of traceEvents", |b| {
         b.iter(|| {

@@ -408,10 +408,16 @@ pub(crate) fn finish(
         format_version: u32::try_from(obj.version).ok(),
     };
     let (graph, key_index) = build_graph(&obj.tasks, col)?;
-    // Only spans without a task index are looked up by key.
-    let span_tasks = key_index.find_all(&obj.tasks, &col.spans, |s| {
-        s.key.as_deref().filter(|_| s.task.is_none())
-    });
+    // Only spans without a task index (files written before spans carried one) are
+    // looked up by key.
+    let keyed: Vec<&str> = col
+        .spans
+        .iter()
+        .filter(|s| s.task.is_none())
+        .filter_map(|s| s.key.as_deref())
+        .collect();
+    let span_tasks = key_index.find_all(&obj.tasks, &keyed, |k| Some(*k));
+    drop(keyed);
     let mut b = TraceBuilder::with_graph(meta, graph);
     let lane_count = obj.lanes.len();
     for lane in obj.lanes {
@@ -526,7 +532,8 @@ fn build_graph(tasks: &TsTasks<'_>, col: &Collector<'_>) -> Result<(Graph, KeyTa
     Ok((graph, key_index))
 }
 
-/// Adds the spans of the file's task `X` events, resolved against the graph and lanes.
+/// Adds the spans of the file's task `X` events, resolved against the graph and lanes;
+/// `span_tasks` holds the task of each span found by key, in order.
 fn add_spans(
     b: &mut TraceBuilder,
     col: &Collector<'_>,
@@ -538,7 +545,8 @@ fn add_spans(
     let src = col.src;
     b.reserve_spans(col.spans.len());
     let mut foreign_spans = 0u32;
-    for (span, found) in col.spans.iter().zip(span_tasks) {
+    let mut by_key = span_tasks.iter();
+    for span in &col.spans {
         let task = match (span.task, &span.key) {
             (Some(i), _) if (i as usize) < task_count => TaskId(i),
             (Some(i), _) => {
@@ -547,8 +555,8 @@ fn add_spans(
                     format!("a task index below {task_count} in the span's args (found {i})"),
                 ));
             }
-            (None, Some(k)) => match found {
-                Some(i) => TaskId(*i),
+            (None, Some(k)) => match by_key.next().copied().flatten() {
+                Some(i) => TaskId(i),
                 None => {
                     return Err(src.error_at(
                         span.offset,
