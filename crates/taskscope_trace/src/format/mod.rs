@@ -48,7 +48,10 @@ pub use crate::model::SourceFormat;
 use crate::model::Trace;
 
 impl Trace {
-    /// Writes the trace as a taskscope file to `out` (buffer it: many small writes are made).
+    /// Writes the trace as a taskscope file to `out`.
+    ///
+    /// The text is assembled in an internal buffer and handed to `out` in pieces of
+    /// about 1 MiB, so `out` needs no buffering of its own.
     ///
     /// The same trace always gives the same bytes.
     ///
@@ -149,7 +152,7 @@ fn read_file(path: &Path) -> Result<Vec<u8>, FormatError> {
 /// Writes through `write` into a temporary file next to `path`, then renames it to `path`.
 fn save_atomically(
     path: &Path,
-    write: impl FnOnce(&mut std::io::BufWriter<&std::fs::File>) -> std::io::Result<()>,
+    write: impl FnOnce(&mut &std::fs::File) -> std::io::Result<()>,
 ) -> Result<(), FormatError> {
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -187,10 +190,10 @@ fn save_atomically(
         }
     };
     let result = (|| {
-        let mut w = std::io::BufWriter::with_capacity(1 << 20, &file);
+        // Unbuffered: the writer hands over large pieces already (a BufWriter would
+        // only copy every byte once more).
+        let mut w = &file;
         write(&mut w).map_err(io(&tmp, "writing"))?;
-        w.flush().map_err(io(&tmp, "writing"))?;
-        drop(w);
         file.sync_all().map_err(io(&tmp, "syncing"))?;
         std::fs::rename(&tmp, path).map_err(io(path, "renaming the temporary file over"))
     })();

@@ -36,7 +36,7 @@ use crate::model::{Lane, SpanKind, TaskId, TaskState, Trace};
 pub const FORMAT_VERSION: u32 = 1;
 
 /// Flush the scratch buffer to the writer once it holds this many bytes.
-const CHUNK: usize = 64 * 1024;
+const CHUNK: usize = 1 << 20;
 
 /// Writes `trace` as a taskscope file to `out`.
 ///
@@ -44,7 +44,7 @@ const CHUNK: usize = 64 * 1024;
 /// O(S log S + V + E) time; O(S + V + E) integers of memory besides the output buffer.
 pub(crate) fn write_trace(trace: &Trace, out: &mut dyn Write) -> std::io::Result<()> {
     let mut w = Chunked {
-        buf: Vec::with_capacity(CHUNK + 4096),
+        buf: Vec::with_capacity(CHUNK + (64 << 10)),
         out,
     };
     let processes = Processes::new(trace.lanes());
