@@ -61,10 +61,18 @@ unsafe impl GlobalAlloc for Counting {
 static ALLOC: Counting = Counting;
 
 const SPANS: u32 = 1_000_000;
+/// The size when the binary runs as a test or lists its benchmarks (`cargo test
+/// --all-targets`, `cargo nextest list`): quick, and nothing printed but criterion's lines.
+const SMOKE_SPANS: u32 = 1_000;
 const LANES: u32 = 8;
 
-/// A run of `SPANS` tasks on `LANES` workers: task i depends on task (i-1)/2 (a binary tree).
-fn generate() -> Trace {
+/// Whether criterion was started to measure (`cargo bench` passes `--bench`).
+fn measuring() -> bool {
+    std::env::args().any(|a| a == "--bench")
+}
+
+/// A run of `spans` tasks on `LANES` workers: task i depends on task (i-1)/2 (a binary tree).
+fn generate(spans: u32) -> Trace {
     let mut b = TraceBuilder::new(RunMeta {
         title: Some("bench".into()),
         scheduler: Some("threads".into()),
@@ -74,7 +82,7 @@ fn generate() -> Trace {
     let names = ["inc", "add", "mul", "sum", "load", "store"];
     {
         let g = b.graph_mut();
-        for i in 0..SPANS {
+        for i in 0..spans {
             let deps = (i > 0).then(|| TaskId((i - 1) / 2));
             let name = names[i as usize % names.len()];
             g.add_task(&format!("{name}-{i:08x}"), name, deps, TaskState::Done)
@@ -88,9 +96,9 @@ fn generate() -> Trace {
         })
         .unwrap();
     }
-    b.reserve_spans(SPANS as usize);
+    b.reserve_spans(spans as usize);
     let mut clock = [0u64; LANES as usize];
-    for i in 0..SPANS {
+    for i in 0..spans {
         let lane = i % LANES;
         let start = clock[lane as usize] + 1_000 + u64::from(i % 7) * 13;
         let end = start + 5_000 + u64::from(i % 11) * 997;
@@ -115,11 +123,17 @@ fn generate() -> Trace {
 /// memory next to the rest; MB/s is a rate, so the comparison holds.
 fn events_prefix(bytes: &[u8], limit: usize) -> Vec<u8> {
     let start = bytes.iter().position(|&b| b == b'[').unwrap();
-    let mut end = (start + limit).min(bytes.len() - 1);
-    while !(bytes[end] == b'\n' && bytes[end - 1] == b',') {
+    // The writer ends the events with "\n],\n" before the taskscope object.
+    let close = memchr::memmem::rfind(bytes, b"\n],\n\"taskscope\"").unwrap();
+    let mut end = start.saturating_add(limit).min(close);
+    if end < close {
+        // Back to the end of the last complete event: its "," before a newline.
+        while !(bytes[end] == b'\n' && bytes[end - 1] == b',') {
+            end -= 1;
+        }
         end -= 1;
     }
-    let mut out = bytes[start..end - 1].to_vec();
+    let mut out = bytes[start..end].to_vec();
     out.push(b']');
     out
 }
@@ -150,7 +164,14 @@ fn show_cpu(cpu: Option<Duration>) -> String {
 }
 
 fn read(c: &mut Criterion) {
-    let trace = generate();
+    if !measuring() {
+        let mut bytes = Vec::new();
+        generate(SMOKE_SPANS).write_to(&mut bytes).unwrap();
+        let events = events_prefix(&bytes, usize::MAX);
+        register(c, &bytes, &events);
+        return;
+    }
+    let trace = generate(SPANS);
     let mut bytes = Vec::new();
     let ((), write_time) = time(|| trace.write_to(&mut bytes).unwrap());
     let dir = tempfile::tempdir().unwrap();
@@ -214,14 +235,20 @@ fn read(c: &mut Criterion) {
         peak as f64 / bytes.len() as f64
     );
 
+    register(c, &bytes, events);
+}
+
+/// The criterion benchmarks: reading and writing the taskscope file `bytes`, and the
+/// serde_json DOM baseline on `events`.
+fn register(c: &mut Criterion, bytes: &[u8], events: &[u8]) {
     let mut group = c.benchmark_group("read_1m_spans");
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(20));
     group.throughput(Throughput::Bytes(bytes.len() as u64));
     group.bench_function("taskscope Trace::from_slice", |b| {
-        b.iter(|| black_box(Trace::from_slice(black_box(&bytes), "bench.json").unwrap()));
+        b.iter(|| black_box(Trace::from_slice(black_box(bytes), "bench.json").unwrap()));
     });
-    let reloaded = Trace::from_slice(&bytes, "bench.json").unwrap();
+    let reloaded = Trace::from_slice(bytes, "bench.json").unwrap();
     group.bench_function("taskscope Trace::write_to (sink)", |b| {
         b.iter(|| reloaded.write_to(std::io::sink()).unwrap());
     });
