@@ -23,6 +23,16 @@
 //! and what was expected. No input makes a reader panic, and memory stays
 //! proportional to the input's size.
 //!
+//! Speed: once a file shows the taskscope marker, each event and each graph
+//! task is first matched against the exact layout our writer prints (a
+//! hand-written scanner; derived flow and counter events are stepped over),
+//! and only what differs goes through serde. Both paths give the same trace,
+//! diagnostics and errors on any input (a property test compares them on
+//! damaged files). Spans name their task by index, and dependency keys are
+//! resolved through a compact, batched key table. A 1,000,000-span file
+//! (577 MB) reads in about 0.6 s of CPU on the 2-core development machine
+//! (`benches/read.rs`).
+//!
 //! This module owns the bytes on disk. It does not decide what a trace means
 //! (that is the model's job) nor how it is analysed.
 
