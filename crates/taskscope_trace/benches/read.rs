@@ -3,7 +3,10 @@
 //! Run: `cargo bench -p taskscope_trace --bench read`. Besides criterion's timings, the
 //! bench prints the figures the issue asks for as ratios measured in the same run:
 //! read MB/s against `serde_json::from_slice::<Vec<Value>>` of the `traceEvents` array,
-//! and the heap the loaded trace keeps per span (a counting global allocator).
+//! the heap the loaded trace keeps per span (a counting global allocator), and how long
+//! `Trace::save` takes for the same trace. On Linux it also prints the CPU time of each
+//! measured step next to its wall time: on a shared machine the wall time includes
+//! waiting for a core, the CPU time does not.
 
 #![allow(
     clippy::unwrap_used,
@@ -58,10 +61,18 @@ unsafe impl GlobalAlloc for Counting {
 static ALLOC: Counting = Counting;
 
 const SPANS: u32 = 1_000_000;
+/// The size when the binary runs as a test or lists its benchmarks (`cargo test
+/// --all-targets`, `cargo nextest list`): quick, and nothing printed but criterion's lines.
+const SMOKE_SPANS: u32 = 1_000;
 const LANES: u32 = 8;
 
-/// A run of `SPANS` tasks on `LANES` workers: task i depends on task (i-1)/2 (a binary tree).
-fn generate() -> Trace {
+/// Whether criterion was started to measure (`cargo bench` passes `--bench`).
+fn measuring() -> bool {
+    std::env::args().any(|a| a == "--bench")
+}
+
+/// A run of `spans` tasks on `LANES` workers: task i depends on task (i-1)/2 (a binary tree).
+fn generate(spans: u32) -> Trace {
     let mut b = TraceBuilder::new(RunMeta {
         title: Some("bench".into()),
         scheduler: Some("threads".into()),
@@ -71,7 +82,7 @@ fn generate() -> Trace {
     let names = ["inc", "add", "mul", "sum", "load", "store"];
     {
         let g = b.graph_mut();
-        for i in 0..SPANS {
+        for i in 0..spans {
             let deps = (i > 0).then(|| TaskId((i - 1) / 2));
             let name = names[i as usize % names.len()];
             g.add_task(&format!("{name}-{i:08x}"), name, deps, TaskState::Done)
@@ -85,9 +96,9 @@ fn generate() -> Trace {
         })
         .unwrap();
     }
-    b.reserve_spans(SPANS as usize);
+    b.reserve_spans(spans as usize);
     let mut clock = [0u64; LANES as usize];
-    for i in 0..SPANS {
+    for i in 0..spans {
         let lane = i % LANES;
         let start = clock[lane as usize] + 1_000 + u64::from(i % 7) * 13;
         let end = start + 5_000 + u64::from(i % 11) * 997;
@@ -112,11 +123,17 @@ fn generate() -> Trace {
 /// memory next to the rest; MB/s is a rate, so the comparison holds.
 fn events_prefix(bytes: &[u8], limit: usize) -> Vec<u8> {
     let start = bytes.iter().position(|&b| b == b'[').unwrap();
-    let mut end = (start + limit).min(bytes.len() - 1);
-    while !(bytes[end] == b'\n' && bytes[end - 1] == b',') {
+    // The writer ends the events with "\n],\n" before the taskscope object.
+    let close = memchr::memmem::rfind(bytes, b"\n],\n\"taskscope\"").unwrap();
+    let mut end = start.saturating_add(limit).min(close);
+    if end < close {
+        // Back to the end of the last complete event: its "," before a newline.
+        while !(bytes[end] == b'\n' && bytes[end - 1] == b',') {
+            end -= 1;
+        }
         end -= 1;
     }
-    let mut out = bytes[start..end - 1].to_vec();
+    let mut out = bytes[start..end].to_vec();
     out.push(b']');
     out
 }
@@ -127,11 +144,41 @@ fn time<T>(f: impl FnOnce() -> T) -> (T, Duration) {
     (v, t0.elapsed())
 }
 
+/// CPU time this thread has run (Linux), to tell work from waiting on a busy machine.
+fn thread_cpu() -> Option<Duration> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns = text.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(ns))
+}
+
+/// Wall and CPU time of `f`.
+fn time_cpu<T>(f: impl FnOnce() -> T) -> (T, Duration, Option<Duration>) {
+    let c0 = thread_cpu();
+    let (v, wall) = time(f);
+    let cpu = c0.and_then(|c0| Some(thread_cpu()?.saturating_sub(c0)));
+    (v, wall, cpu)
+}
+
+fn show_cpu(cpu: Option<Duration>) -> String {
+    cpu.map_or_else(|| "n/a".to_owned(), |c| format!("{:.3} s", c.as_secs_f64()))
+}
+
 fn read(c: &mut Criterion) {
-    let trace = generate();
+    if !measuring() {
+        let mut bytes = Vec::new();
+        generate(SMOKE_SPANS).write_to(&mut bytes).unwrap();
+        let events = events_prefix(&bytes, usize::MAX);
+        register(c, &bytes, &events);
+        return;
+    }
+    let trace = generate(SPANS);
     let mut bytes = Vec::new();
     let ((), write_time) = time(|| trace.write_to(&mut bytes).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bench.json");
+    let ((), save_time, save_cpu) = time_cpu(|| trace.save(&path).unwrap());
     drop(trace);
+    std::fs::remove_file(&path).unwrap();
     let events_owned = events_prefix(&bytes, 100_000_000);
     let events = events_owned.as_slice();
     let mb = bytes.len() as f64 / 1e6;
@@ -139,20 +186,23 @@ fn read(c: &mut Criterion) {
     // One measured load for the memory figure and a same-run timing ratio.
     let before = LIVE.load(Ordering::Relaxed);
     PEAK.store(before, Ordering::Relaxed);
-    let (loaded, read_time) = time(|| Trace::from_slice(&bytes, "bench.json").unwrap());
+    let (loaded, read_time, read_cpu) =
+        time_cpu(|| Trace::from_slice(&bytes, "bench.json").unwrap());
     let kept = LIVE.load(Ordering::Relaxed) - before;
     let peak = PEAK.load(Ordering::Relaxed) - before;
     assert_eq!(loaded.spans().len(), SPANS as usize);
     drop(loaded);
-    let (dom, dom_time) =
-        time(|| serde_json::from_slice::<Vec<serde_json::Value>>(events).unwrap());
+    let (dom, dom_time, dom_cpu) =
+        time_cpu(|| serde_json::from_slice::<Vec<serde_json::Value>>(events).unwrap());
     let dom_events = dom.len();
     drop(dom);
 
     println!(
-        "file: {mb:.1} MB, {SPANS} spans, {dom_events} events; written in {:.2} s ({:.0} MB/s)",
+        "file: {mb:.1} MB, {SPANS} spans, {dom_events} events; write_to(Vec) {:.2} s ({:.0} MB/s); Trace::save {:.2} s (CPU {}, the rest is I/O: write, fsync, rename)",
         write_time.as_secs_f64(),
-        mb / write_time.as_secs_f64()
+        mb / write_time.as_secs_f64(),
+        save_time.as_secs_f64(),
+        show_cpu(save_cpu),
     );
     println!(
         "Trace::from_slice: {:.3} s = {:.0} MB/s; serde_json Vec<Value> of the first {:.1} MB of traceEvents: {:.3} s = {:.0} MB/s; time ratio read/DOM = {:.2}, throughput ratio = {:.2}",
@@ -165,19 +215,44 @@ fn read(c: &mut Criterion) {
         (mb / read_time.as_secs_f64()) / (events.len() as f64 / 1e6 / dom_time.as_secs_f64()),
     );
     println!(
+        "CPU time: Trace::from_slice {} ({:.0} MB/s); DOM baseline {} ({:.0} MB/s); CPU time ratio read/DOM per MB = {}",
+        show_cpu(read_cpu),
+        read_cpu.map_or(0.0, |c| mb / c.as_secs_f64()),
+        show_cpu(dom_cpu),
+        dom_cpu.map_or(0.0, |c| events.len() as f64 / 1e6 / c.as_secs_f64()),
+        match (read_cpu, dom_cpu) {
+            (Some(r), Some(d)) => format!(
+                "{:.3}",
+                (r.as_secs_f64() / mb) / (d.as_secs_f64() / (events.len() as f64 / 1e6))
+            ),
+            _ => "n/a".to_owned(),
+        },
+    );
+    println!(
         "heap kept by the loaded trace: {kept} bytes = {:.1} bytes/span (target <= 120); peak while loading: {:.1} bytes/span = {:.2} x file size",
         kept as f64 / f64::from(SPANS),
         peak as f64 / f64::from(SPANS),
         peak as f64 / bytes.len() as f64
     );
 
+    register(c, &bytes, events);
+}
+
+/// The criterion benchmarks: reading and writing the taskscope file `bytes`, and the
+/// serde_json DOM baseline on `events`.
+fn register(c: &mut Criterion, bytes: &[u8], events: &[u8]) {
     let mut group = c.benchmark_group("read_1m_spans");
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(20));
     group.throughput(Throughput::Bytes(bytes.len() as u64));
     group.bench_function("taskscope Trace::from_slice", |b| {
-        b.iter(|| black_box(Trace::from_slice(black_box(&bytes), "bench.json").unwrap()));
+        b.iter(|| black_box(Trace::from_slice(black_box(bytes), "bench.json").unwrap()));
     });
+    let reloaded = Trace::from_slice(bytes, "bench.json").unwrap();
+    group.bench_function("taskscope Trace::write_to (sink)", |b| {
+        b.iter(|| reloaded.write_to(std::io::sink()).unwrap());
+    });
+    drop(reloaded);
     group.throughput(Throughput::Bytes(events.len() as u64));
     group.bench_function("serde_json Vec<Value> of traceEvents", |b| {
         b.iter(|| {

@@ -14,13 +14,18 @@ use std::path::Path;
 use proptest::prelude::*;
 use taskscope_trace::Trace;
 
-/// Small real files to mutate (skipped when ../shared is absent), plus our golden file.
+/// Small real files to mutate (skipped when ../shared is absent), plus our golden files.
 fn seeds() -> Vec<Vec<u8>> {
     let shared = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared"));
     let mut out = vec![
         std::fs::read(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/tests/golden/taskscope_v1.json"
+        ))
+        .unwrap(),
+        std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/golden/taskscope_v1_span_keys.json"
         ))
         .unwrap(),
     ];

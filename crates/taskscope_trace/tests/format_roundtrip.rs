@@ -1,4 +1,4 @@
-//! Writing a trace and reading it back gives the same trace; the golden file of version 1.
+//! Writing a trace and reading it back gives the same trace; the golden files of version 1.
 
 #![allow(
     clippy::unwrap_used,
@@ -19,6 +19,13 @@ use format_common::{assert_same_trace, sample_trace};
 const GOLDEN_V1: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/golden/taskscope_v1.json"
+);
+
+/// Version 1 as written before spans carried their task index (`args.task` only for
+/// repeated keys, spans found by key): the same sample trace, an older layout.
+const GOLDEN_V1_SPAN_KEYS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/golden/taskscope_v1_span_keys.json"
 );
 
 fn write(trace: &Trace) -> Vec<u8> {
@@ -64,6 +71,44 @@ fn golden_v1_reads_as_the_sample() {
             .iter()
             .all(|d| !d.message.contains("skipped"))
     );
+}
+
+#[test]
+fn golden_v1_with_span_keys_reads_as_the_sample() {
+    let golden = std::fs::read(GOLDEN_V1_SPAN_KEYS).unwrap();
+    let text = String::from_utf8(golden.clone()).unwrap();
+    assert!(
+        !text.contains("\"task\":"),
+        "the older layout has no task indices"
+    );
+    let trace = Trace::from_slice(&golden, "taskscope_v1_span_keys.json").unwrap();
+    assert_eq!(trace.meta().source, SourceFormat::Taskscope);
+    assert_eq!(trace.meta().format_version, Some(1));
+    assert_same_trace(&sample_trace(), &trace);
+    assert!(
+        trace
+            .diagnostics()
+            .iter()
+            .all(|d| !d.message.contains("skipped"))
+    );
+    // Rewritten, it is today's layout of the same trace.
+    assert_eq!(write(&trace), std::fs::read(GOLDEN_V1).unwrap());
+}
+
+#[test]
+fn spans_carry_their_task_index() {
+    let golden = std::fs::read(GOLDEN_V1).unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&golden).unwrap();
+    let trace = sample_trace();
+    let tasks: Vec<u64> = doc["traceEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["ph"] == "X")
+        .map(|e| e["args"]["task"].as_u64().unwrap())
+        .collect();
+    let expected: Vec<u64> = trace.spans().iter().map(|s| u64::from(s.task.0)).collect();
+    assert_eq!(tasks, expected);
 }
 
 #[test]

@@ -267,6 +267,9 @@ pub(crate) struct Collector<'a> {
     pub min_ts: i64,
     /// Saw the taskscope marker event: derived events can be dropped early.
     pub taskscope_marker: bool,
+    /// Try the exact-layout scanners of [`super::fast`] on the events of taskscope files
+    /// (off only in tests that compare them with the general path).
+    pub fast_paths: bool,
     ray_votes: u32,
     x_events: u32,
     unbound_flow_steps: u32,
@@ -299,6 +302,7 @@ impl<'a> Collector<'a> {
             max_ts: i64::MIN,
             min_ts: i64::MAX,
             taskscope_marker: false,
+            fast_paths: true,
             ray_votes: 0,
             x_events: 0,
             unbound_flow_steps: 0,
@@ -521,38 +525,13 @@ impl<'a> Collector<'a> {
             self.invalid_events += 1;
             return;
         };
-        self.x_events += 1;
-        let dur = ev
-            .dur
-            .and_then(|r| parse_scaled(r.get(), 3))
-            .unwrap_or(0)
-            .max(0);
-        let end = start.saturating_add(dur);
-        self.see_ts(start);
-        self.see_ts(end);
-        let lane = self.used_lane(ev);
-        if ev.pid.is_some_and(|p| p.get().starts_with('"'))
-            && ev.tid.is_some_and(|t| {
-                let t = id_text(t.get());
-                t.starts_with("worker:") || t.starts_with("driver:")
-            })
-        {
-            self.ray_votes += 1;
-        }
-        let name = self.intern(raw_text(ev.name).unwrap_or(Cow::Borrowed("")));
-        let mut span = PendingSpan {
-            start,
-            end,
-            lane,
-            name,
-            key: None,
-            task: None,
-            state: None,
-            kind: SpanKind::Compute,
-            depth: None,
-            unclosed: false,
-            offset,
-        };
+        let dur = ev.dur.and_then(|r| parse_scaled(r.get(), 3)).unwrap_or(0);
+        let pid = ev.pid.map_or("", |r| id_text(r.get()));
+        let tid = ev.tid.map_or("", |r| id_text(r.get()));
+        let ray_like = ev.pid.is_some_and(|p| p.get().starts_with('"'))
+            && (tid.starts_with("worker:") || tid.starts_with("driver:"));
+        let name = raw_text(ev.name).unwrap_or(Cow::Borrowed(""));
+        let mut span = self.complete_span((start, dur), (pid, tid), ray_like, name, offset);
         match cat {
             Some("task") => {
                 if let Some(args) = ev.args
@@ -574,6 +553,69 @@ impl<'a> Collector<'a> {
             self.binds.push((index, bind.0, bind.1, bind.2));
         }
         self.spans.push(span);
+    }
+
+    /// The part of folding an `X` event shared by the serde path and the fast path:
+    /// counts it, extends the time range, finds its lane and interns its name.
+    fn complete_span(
+        &mut self,
+        (start, dur): (i64, i64),
+        (pid, tid): (&'a str, &'a str),
+        ray_like: bool,
+        name: Cow<'a, str>,
+        offset: usize,
+    ) -> PendingSpan<'a> {
+        self.x_events += 1;
+        let end = start.saturating_add(dur.max(0));
+        self.see_ts(start);
+        self.see_ts(end);
+        let lane = self.lane_for(pid, tid);
+        if ray_like {
+            self.ray_votes += 1;
+        }
+        let name = self.intern(name);
+        PendingSpan {
+            start,
+            end,
+            lane,
+            name,
+            key: None,
+            task: None,
+            state: None,
+            kind: SpanKind::Compute,
+            depth: None,
+            unclosed: false,
+            offset,
+        }
+    }
+
+    /// Folds a task `X` event read by the fast path ([`super::fast::task_event`]) at byte
+    /// `offset`, exactly as [`Collector::add`] folds the same bytes parsed by serde.
+    pub(crate) fn add_task_event(&mut self, ev: &super::fast::TaskEvent<'a>, offset: usize) {
+        self.events += 1;
+        self.seq = self.seq.wrapping_add(1);
+        // The fast path only accepts numeric pids, so the event never looks like Ray's.
+        let mut span = self.complete_span(
+            (ev.ts_ns, ev.dur_ns),
+            (ev.pid, ev.tid),
+            false,
+            Cow::Borrowed(ev.name),
+            offset,
+        );
+        span.key = Some(Cow::Borrowed(ev.key));
+        span.state = TaskState::parse(ev.status);
+        span.kind = ev.kind.map_or(SpanKind::Compute, SpanKind::parse);
+        span.depth = ev.depth;
+        span.unclosed = ev.unclosed;
+        span.task = ev.task;
+        self.spans.push(span);
+    }
+
+    /// Counts a derived event that the fast path skipped ([`super::fast::skip_derived`]),
+    /// as [`Collector::add`] counts one it drops.
+    pub(crate) fn add_skipped_derived(&mut self) {
+        self.events += 1;
+        self.seq = self.seq.wrapping_add(1);
     }
 
     fn add_counter(&mut self, ev: &RawEvent<'a>, ts: i64, cat: Option<Cow<'a, str>>) {

@@ -23,13 +23,25 @@
 //! and what was expected. No input makes a reader panic, and memory stays
 //! proportional to the input's size.
 //!
+//! Speed: once a file shows the taskscope marker, each event and each graph
+//! task is first matched against the exact layout our writer prints (a
+//! hand-written scanner; derived flow and counter events are stepped over),
+//! and only what differs goes through serde. Both paths give the same trace,
+//! diagnostics and errors on any input (a property test compares them on
+//! damaged files). Spans name their task by index, and dependency keys are
+//! resolved through a compact, batched key table. A 1,000,000-span file
+//! (577 MB) reads in about 0.6 s of CPU on the 2-core development machine
+//! (`benches/read.rs`).
+//!
 //! This module owns the bytes on disk. It does not decide what a trace means
 //! (that is the model's job) nor how it is analysed.
 
 mod chrome;
 mod dask;
 mod error;
+mod fast;
 mod graph;
+mod keys;
 mod lex;
 mod num;
 mod read;
@@ -46,7 +58,10 @@ pub use crate::model::SourceFormat;
 use crate::model::Trace;
 
 impl Trace {
-    /// Writes the trace as a taskscope file to `out` (buffer it: many small writes are made).
+    /// Writes the trace as a taskscope file to `out`.
+    ///
+    /// The text is assembled in an internal buffer and handed to `out` in pieces of
+    /// about 1 MiB, so `out` needs no buffering of its own.
     ///
     /// The same trace always gives the same bytes.
     ///
@@ -147,7 +162,7 @@ fn read_file(path: &Path) -> Result<Vec<u8>, FormatError> {
 /// Writes through `write` into a temporary file next to `path`, then renames it to `path`.
 fn save_atomically(
     path: &Path,
-    write: impl FnOnce(&mut std::io::BufWriter<&std::fs::File>) -> std::io::Result<()>,
+    write: impl FnOnce(&mut &std::fs::File) -> std::io::Result<()>,
 ) -> Result<(), FormatError> {
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -185,10 +200,10 @@ fn save_atomically(
         }
     };
     let result = (|| {
-        let mut w = std::io::BufWriter::with_capacity(1 << 20, &file);
+        // Unbuffered: the writer hands over large pieces already (a BufWriter would
+        // only copy every byte once more).
+        let mut w = &file;
         write(&mut w).map_err(io(&tmp, "writing"))?;
-        w.flush().map_err(io(&tmp, "writing"))?;
-        drop(w);
         file.sync_all().map_err(io(&tmp, "syncing"))?;
         std::fs::rename(&tmp, path).map_err(io(path, "renaming the temporary file over"))
     })();

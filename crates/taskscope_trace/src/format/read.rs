@@ -23,7 +23,7 @@ use super::error::{FormatError, Source};
 use super::graph::GraphSpec;
 use super::lex::{After, ElementError, after_bom, after_element, key_at, skip_ws, value_at};
 use super::taskscope::{READ_VERSION, TsObject, VersionProbe};
-use super::{dask, taskscope};
+use super::{dask, fast, taskscope};
 use crate::model::{RunMeta, SourceFormat, Trace, TraceBuilder};
 
 /// How an array ended.
@@ -81,7 +81,30 @@ fn read_events<'a>(
     open: usize,
     col: &mut Collector<'a>,
 ) -> Result<ArrayEnd, FormatError> {
-    for_each_element(src, open, |pos| match value_at::<RawEvent<'a>>(src, pos) {
+    for_each_element(src, open, |pos| {
+        if col.fast_paths && col.taskscope_marker {
+            // Our own file: most events are derived or task spans in the writer's exact
+            // layout; anything else falls through to serde below.
+            if let Some(end) = fast::skip_derived(src.bytes, pos) {
+                col.add_skipped_derived();
+                return Ok(end);
+            }
+            if let Some((ev, end)) = fast::task_event(src.bytes, pos) {
+                col.add_task_event(&ev, pos);
+                return Ok(end);
+            }
+        }
+        read_event(src, pos, col)
+    })
+}
+
+/// Reads one Chrome event at `pos` with serde into `col`; returns the offset past it.
+fn read_event<'a>(
+    src: &Source<'a>,
+    pos: usize,
+    col: &mut Collector<'a>,
+) -> Result<usize, ElementError> {
+    match value_at::<RawEvent<'a>>(src, pos) {
         Ok((ev, end)) => {
             col.add(&ev, pos);
             Ok(end)
@@ -93,7 +116,7 @@ fn read_events<'a>(
             Ok(end)
         }
         Err(e) => Err(e),
-    })
+    }
 }
 
 /// What the first element of a bare array says about the format.
@@ -136,6 +159,16 @@ pub(crate) fn read(
     name: &str,
     graph: Option<(&[u8], &str)>,
 ) -> Result<Trace, FormatError> {
+    read_with(bytes, name, graph, true)
+}
+
+/// [`read`], with the fast paths for our own files on or off (off only to test them).
+fn read_with(
+    bytes: &[u8],
+    name: &str,
+    graph: Option<(&[u8], &str)>,
+    fast: bool,
+) -> Result<Trace, FormatError> {
     let graph_spec = match graph {
         Some((gbytes, gname)) => Some(read_graph_file(&Source {
             bytes: gbytes,
@@ -147,8 +180,8 @@ pub(crate) fn read(
     let start = skip_ws(bytes, after_bom(bytes));
     match bytes.get(start) {
         None => Err(src.error_at(start, "a JSON object or array (the file is empty)")),
-        Some(b'[') => read_array(&src, start, graph_spec.as_ref()),
-        Some(b'{') => read_object(&src, start, graph_spec.as_ref()),
+        Some(b'[') => read_array(&src, start, graph_spec.as_ref(), fast),
+        Some(b'{') => read_object(&src, start, graph_spec.as_ref(), fast),
         Some(_) => Err(src.error_at(start, "'{' or '[' at the start of a trace file")),
     }
 }
@@ -157,9 +190,11 @@ fn read_array(
     src: &Source<'_>,
     open: usize,
     graph: Option<&GraphSpec<'_>>,
+    fast: bool,
 ) -> Result<Trace, FormatError> {
     let kind = probe_array(src, open);
     let mut col = Collector::new(*src);
+    col.fast_paths = fast;
     let mut diagnostics = Vec::new();
     let (end, what, format) = match kind {
         ArrayKind::Chrome => (
@@ -265,8 +300,10 @@ fn read_object(
     src: &Source<'_>,
     open: usize,
     graph: Option<&GraphSpec<'_>>,
+    fast: bool,
 ) -> Result<Trace, FormatError> {
     let mut col = Collector::new(*src);
+    col.fast_paths = fast;
     let mut diagnostics = Vec::new();
     let mut saw_events = false;
     let mut ts_object: Option<TsObject<'_>> = None;
@@ -315,7 +352,7 @@ fn read_object(
                 }
             }
             "taskscope" => {
-                if let Some((obj, end)) = read_ts_object(src, value)? {
+                if let Some((obj, end)) = read_ts_object(src, value, &col)? {
                     ts_object = Some(obj);
                     end
                 } else {
@@ -367,8 +404,10 @@ fn read_object(
 fn read_ts_object<'a>(
     src: &Source<'a>,
     value: usize,
+    col: &Collector<'a>,
 ) -> Result<Option<(TsObject<'a>, usize)>, FormatError> {
-    match value_at::<TsObject<'a>>(src, value) {
+    // Our files have about one span per task: a good first size for the task columns.
+    match taskscope::parse_object(src, value, col.fast_paths, col.spans.len()) {
         Ok((obj, end)) => {
             if obj.version > u64::from(READ_VERSION) || obj.version == 0 {
                 return Err(unsupported(src, obj.version));
@@ -532,4 +571,230 @@ fn read_graph_file<'a>(src: &Source<'a>) -> Result<GraphSpec<'a>, FormatError> {
         }
     };
     dask::graph_from_tasks(tasks).map_err(|e| src.serde_error(offset_of(src, tasks), &e))
+}
+
+#[cfg(test)]
+mod tests {
+    //! The fast paths for our own files against the general path: same result on any input.
+
+    use proptest::prelude::*;
+
+    use super::read_with;
+    use crate::model::{
+        Lane, LaneId, RunMeta, Span, SpanKind, TaskId, TaskState, Trace, TraceBuilder,
+    };
+
+    const GOLDEN: &[u8] = include_bytes!("../../tests/golden/taskscope_v1.json");
+    /// Version 1 before spans carried their task index (found by key instead).
+    const GOLDEN_SPAN_KEYS: &[u8] =
+        include_bytes!("../../tests/golden/taskscope_v1_span_keys.json");
+
+    /// Everything a read gives, in comparable form: the trace as rewritten plus what the
+    /// writer does not carry, or the error message.
+    fn outcome(bytes: &[u8], fast: bool) -> Result<(Vec<u8>, String), String> {
+        match read_with(bytes, "t.json", None, fast) {
+            Ok(trace) => {
+                let mut out = Vec::new();
+                trace.write_to(&mut out).map_err(|e| e.to_string())?;
+                Ok((out, format!("{:?} {:?}", trace.meta(), trace.diagnostics())))
+            }
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    /// A trace whose file mixes the writer's plain layout with what the scanners leave to
+    /// serde: escaped strings, repeated keys (task indices), depth and unclosed flags.
+    fn mixed_trace() -> Trace {
+        let mut b = TraceBuilder::new(RunMeta::default());
+        let g = b.graph_mut();
+        let a = g.add_task("a", "plain", [], TaskState::Done).unwrap();
+        let q = g
+            .add_task("q\"uote", "na\\me", [a], TaskState::Failed)
+            .unwrap();
+        let d1 = g.add_task("dup", "x", [q], TaskState::Done).unwrap();
+        let d2 = g
+            .add_task("dup", "x", [d1, a], TaskState::Cancelled)
+            .unwrap();
+        g.add_task("never", "é", [d2], TaskState::NotRun).unwrap();
+        let l0 = b.add_lane(Lane::default()).unwrap();
+        let l1 = b
+            .add_lane(Lane {
+                name: "other".into(),
+                process: "p".into(),
+                sort_index: -3,
+                is_async: true,
+            })
+            .unwrap();
+        let spans = [
+            (a, l0, 0, 10, SpanKind::Compute, 0, false),
+            (q, l0, 5, 8, SpanKind::Deserialize, 1, false),
+            (d1, l1, 12, 30, SpanKind::Compute, 0, true),
+            (d2, l1, 40, 41, SpanKind::Other, 0, false),
+            (d2, l0, 40, 45, SpanKind::Transfer, 0, false),
+        ];
+        for (task, lane, start_ns, end_ns, kind, depth, unclosed) in spans {
+            b.add_span(Span {
+                start_ns,
+                end_ns,
+                task,
+                lane,
+                kind,
+                depth,
+                unclosed,
+            })
+            .unwrap();
+        }
+        b.build().unwrap()
+    }
+
+    fn written(trace: &Trace) -> Vec<u8> {
+        let mut out = Vec::new();
+        trace.write_to(&mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn the_writer_layout_is_what_the_scanners_take() {
+        // If the writer changes its layout, the fast path must change with it, or every
+        // event would quietly fall back to serde.
+        for bytes in [
+            GOLDEN.to_vec(),
+            GOLDEN_SPAN_KEYS.to_vec(),
+            written(&mixed_trace()),
+        ] {
+            let text = String::from_utf8(bytes.clone()).unwrap();
+            let mut offset = 0;
+            let (mut tasks, mut derived, mut graph_tasks) = (0, 0, 0);
+            for line in text.split_inclusive('\n') {
+                let body = line.trim_end_matches(['\n', ',']);
+                let plain = !body.contains('\\');
+                if body.starts_with("{\"ph\":\"X\"") && plain {
+                    let (_, end) = super::fast::task_event(&bytes, offset).unwrap();
+                    assert_eq!(end, offset + body.len(), "{body}");
+                    tasks += 1;
+                }
+                if body.contains("\"cat\":\"dep\"") || body.contains("\"cat\":\"derived\"") {
+                    let end = super::fast::skip_derived(&bytes, offset).unwrap();
+                    assert_eq!(end, offset + body.len(), "{body}");
+                    derived += 1;
+                }
+                if body.starts_with("{\"key\":") && plain {
+                    let mut deps = Vec::new();
+                    let (.., end) = super::fast::graph_task(&bytes, offset, &mut deps).unwrap();
+                    assert!(end >= offset + body.len() - 2, "{body}");
+                    graph_tasks += 1;
+                }
+                offset += line.len();
+            }
+            assert!(
+                tasks >= 3 && derived >= 3 && graph_tasks >= 3,
+                "{tasks} {derived} {graph_tasks}"
+            );
+            let object = text.find("\"taskscope\":{\"version\"").unwrap() + "\"taskscope\":".len();
+            let src = super::Source {
+                bytes: &bytes,
+                name: "t.json",
+            };
+            let (obj, _) = super::taskscope::parse_object(&src, object, true, 0)
+                .ok()
+                .unwrap();
+            assert_eq!(obj.version, 1);
+        }
+    }
+
+    #[test]
+    fn fast_and_general_paths_read_our_files_alike() {
+        for bytes in [GOLDEN.to_vec(), written(&mixed_trace())] {
+            let fast = outcome(&bytes, true).unwrap();
+            assert_eq!(fast, outcome(&bytes, false).unwrap());
+            assert_eq!(fast.0, bytes, "reading and rewriting gives the same bytes");
+        }
+        // The older layout (spans found by key) reads alike too, as today's layout.
+        let old = outcome(GOLDEN_SPAN_KEYS, true).unwrap();
+        assert_eq!(old, outcome(GOLDEN_SPAN_KEYS, false).unwrap());
+        assert_eq!(old.0, GOLDEN);
+        // The mixed trace really has what it claims (else the test above proves less).
+        let back = Trace::from_slice(&written(&mixed_trace()), "m.json").unwrap();
+        assert_eq!(back.graph().key(TaskId(1)), Some("q\"uote"));
+        assert_eq!(back.spans().iter().filter(|s| s.unclosed).count(), 1);
+        assert_eq!(back.lane_spans(LaneId(0)).len(), 3);
+    }
+
+    #[derive(Debug, Clone)]
+    enum Mutation {
+        Truncate(usize),
+        Flip(usize, u8),
+        Insert(usize, &'static str),
+        Remove(usize, usize),
+    }
+
+    fn mutation() -> impl Strategy<Value = Mutation> {
+        let token = prop_oneof![
+            Just("\\"),
+            Just("\""),
+            Just("{"),
+            Just("}"),
+            Just("]"),
+            Just(","),
+            Just(" "),
+            Just("0"),
+            Just("-"),
+            Just("1e5"),
+            Just(".5"),
+            Just("\\u0041"),
+            Just("\"depth\":70000,"),
+            Just("\"x\":1,"),
+            Just("\u{0}"),
+            Just("\u{1}"),
+        ];
+        prop_oneof![
+            any::<usize>().prop_map(Mutation::Truncate),
+            (any::<usize>(), any::<u8>()).prop_map(|(a, b)| Mutation::Flip(a, b)),
+            (any::<usize>(), token).prop_map(|(a, t)| Mutation::Insert(a, t)),
+            (any::<usize>(), 1usize..6).prop_map(|(a, n)| Mutation::Remove(a, n)),
+        ]
+    }
+
+    fn apply(bytes: &[u8], mutations: &[Mutation]) -> Vec<u8> {
+        let mut out = bytes.to_vec();
+        for m in mutations {
+            let len = out.len().max(1);
+            match *m {
+                Mutation::Truncate(at) => out.truncate(at % len),
+                Mutation::Flip(at, b) => {
+                    if let Some(x) = out.get_mut(at % len) {
+                        *x ^= b;
+                    }
+                }
+                Mutation::Insert(at, s) => {
+                    let at = (at % len).min(out.len());
+                    out.splice(at..at, s.bytes());
+                }
+                Mutation::Remove(at, n) => {
+                    let at = (at % len).min(out.len());
+                    let end = (at + n).min(out.len());
+                    out.drain(at..end);
+                }
+            }
+        }
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn fast_and_general_paths_agree_on_damaged_files(
+            seed in 0..3usize,
+            mutations in proptest::collection::vec(mutation(), 1..4),
+        ) {
+            let seed = match seed {
+                0 => GOLDEN.to_vec(),
+                1 => GOLDEN_SPAN_KEYS.to_vec(),
+                _ => written(&mixed_trace()),
+            };
+            let bytes = apply(&seed, &mutations);
+            prop_assert_eq!(outcome(&bytes, true), outcome(&bytes, false));
+        }
+    }
 }

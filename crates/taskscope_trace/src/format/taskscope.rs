@@ -14,20 +14,33 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 
 use super::chrome::Collector;
-use super::error::FormatError;
+use super::error::{FormatError, Source};
+use super::fast::{self, Scan, TaskRef};
+use super::keys::{KeyList, KeyTable};
+use super::lex::{ElementError, skip_ws, value_at};
 use super::num::id_text;
 use crate::model::{
-    Counter, CounterSample, Flow, Instant, Lane, LaneId, RunMeta, SourceFormat, Span, SpanId,
-    TaskId, TaskState, Trace, TraceBuilder,
+    Counter, CounterSample, Flow, Graph, GraphBuilder, Instant, Lane, LaneId, ModelError, NameId,
+    RunMeta, SourceFormat, Span, SpanId, TaskId, TaskState, Trace, TraceBuilder,
 };
 
 /// The newest taskscope format version this reader understands.
 pub(crate) const READ_VERSION: u32 = 1;
 
-/// The `taskscope` object of a file.
-#[derive(Deserialize)]
+/// The `taskscope` object of a file, its graph in columns.
 pub(crate) struct TsObject<'a> {
     pub version: u64,
+    tasks: TsTasks<'a>,
+    run: TsRun,
+    lanes: Vec<TsLane>,
+    flows: Vec<(u32, u32)>,
+    diagnostics: Vec<String>,
+}
+
+/// The `taskscope` object as serde reads it (the general path).
+#[derive(Deserialize)]
+struct SerdeObject<'a> {
+    version: u64,
     #[serde(borrow, default)]
     graph: TsGraph<'a>,
     #[serde(default)]
@@ -64,12 +77,6 @@ struct TsTask<'a> {
     state: Option<Cow<'a, str>>,
 }
 
-/// A reference to a task: its key, or its index when the key is not unique.
-enum TaskRef<'a> {
-    Key(Cow<'a, str>),
-    Index(u64),
-}
-
 impl<'de: 'a, 'a> Deserialize<'de> for TaskRef<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V<'a>(std::marker::PhantomData<&'a ()>);
@@ -90,6 +97,264 @@ impl<'de: 'a, 'a> Deserialize<'de> for TaskRef<'a> {
         }
         d.deserialize_any(V(std::marker::PhantomData))
     }
+}
+
+/// The tasks of the embedded graph in columns: one allocation per column, not per task.
+#[derive(Default)]
+struct TsTasks<'a> {
+    /// Every key, one after the other (compact, so that key lookups stay in cache).
+    key_text: String,
+    /// End in `key_text` of each task's key.
+    key_ends: Vec<u32>,
+    /// The keys outgrew `u32` offsets (more than 4 GiB of keys): the model rejects that.
+    too_large: bool,
+    /// Index into `names` of each task's name.
+    name_of: Vec<u32>,
+    /// Distinct names in order of first appearance (the order the graph interns them).
+    names: Vec<Cow<'a, str>>,
+    name_index: FxHashMap<Cow<'a, str>, u32>,
+    states: Vec<TaskState>,
+    /// End in `deps` of each task's dependencies.
+    dep_ends: Vec<usize>,
+    deps: Vec<TaskRef<'a>>,
+}
+
+impl<'a> TsTasks<'a> {
+    fn with_capacity(tasks: usize) -> Self {
+        Self {
+            key_ends: Vec::with_capacity(tasks),
+            name_of: Vec::with_capacity(tasks),
+            states: Vec::with_capacity(tasks),
+            dep_ends: Vec::with_capacity(tasks),
+            deps: Vec::with_capacity(tasks),
+            ..Self::default()
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.key_ends.len()
+    }
+
+    /// The key of task `i`.
+    fn key(&self, i: usize) -> &str {
+        let start = match i.checked_sub(1) {
+            Some(prev) => self.key_ends.get(prev).copied().unwrap_or(0),
+            None => 0,
+        };
+        let end = self.key_ends.get(i).copied().unwrap_or(start);
+        self.key_text
+            .get(start as usize..end as usize)
+            .unwrap_or("")
+    }
+
+    /// Adds a task whose dependencies were already pushed onto `deps`.
+    fn push(&mut self, key: &str, name: Cow<'a, str>, state: Option<&str>) {
+        let name = if let Some(&i) = self.name_index.get(name.as_ref()) {
+            i
+        } else {
+            let i = self.names.len() as u32;
+            self.names.push(name.clone());
+            self.name_index.insert(name, i);
+            i
+        };
+        self.key_text.push_str(key);
+        let end = u32::try_from(self.key_text.len()).unwrap_or_else(|_| {
+            self.too_large = true;
+            u32::MAX
+        });
+        self.key_ends.push(end);
+        self.name_of.push(name);
+        self.states.push(match state {
+            None => TaskState::Done,
+            Some(s) => TaskState::parse(s).unwrap_or_default(),
+        });
+        self.dep_ends.push(self.deps.len());
+    }
+
+    fn push_serde(&mut self, task: TsTask<'a>) {
+        self.deps.extend(task.deps);
+        self.push(&task.key, task.name, task.state.as_deref());
+    }
+
+    /// The dependencies of task `i`.
+    fn deps(&self, i: usize) -> &[TaskRef<'a>] {
+        let start = match i.checked_sub(1) {
+            Some(prev) => self.dep_ends.get(prev).copied().unwrap_or(0),
+            None => 0,
+        };
+        let end = self.dep_ends.get(i).copied().unwrap_or(start);
+        self.deps.get(start..end).unwrap_or(&[])
+    }
+}
+
+impl KeyList for TsTasks<'_> {
+    fn count(&self) -> usize {
+        self.len()
+    }
+
+    fn key(&self, i: u32) -> &str {
+        TsTasks::key(self, i as usize)
+    }
+}
+
+/// Parses the `taskscope` object at `pos`; returns it and the offset just past it.
+///
+/// Our writer's layout is read by the exact-layout scanners of [`super::fast`] (when
+/// `fast`); anything else, including every kind of error, by serde, so errors and
+/// unusual files are handled exactly as by the general reader.
+///
+/// # Complexity
+/// O(n) for n bytes; a file off the writer's layout may be scanned twice.
+pub(crate) fn parse_object<'a>(
+    src: &Source<'a>,
+    pos: usize,
+    fast: bool,
+    tasks_hint: usize,
+) -> Result<(TsObject<'a>, usize), ElementError> {
+    if fast && let Some(parsed) = walk_object(src, pos, tasks_hint) {
+        return Ok(parsed);
+    }
+    let (obj, end) = value_at::<SerdeObject<'a>>(src, pos)?;
+    let mut tasks = TsTasks::with_capacity(obj.graph.tasks.len());
+    for task in obj.graph.tasks {
+        tasks.push_serde(task);
+    }
+    let obj = TsObject {
+        version: obj.version,
+        tasks,
+        run: obj.run,
+        lanes: obj.lanes,
+        flows: obj.flows,
+        diagnostics: obj.diagnostics,
+    };
+    Ok((obj, end))
+}
+
+/// The fields of a `taskscope` object seen so far by [`walk_object`].
+#[derive(Default)]
+struct Fields<'a> {
+    version: Option<u64>,
+    tasks: Option<TsTasks<'a>>,
+    run: Option<TsRun>,
+    lanes: Option<Vec<TsLane>>,
+    flows: Option<Vec<(u32, u32)>>,
+    diagnostics: Option<Vec<String>>,
+}
+
+/// Walks a `taskscope` object laid out as our writer lays it out (its keys, each once,
+/// a supported version); `None` for anything else.
+fn walk_object<'a>(
+    src: &Source<'a>,
+    open: usize,
+    tasks_hint: usize,
+) -> Option<(TsObject<'a>, usize)> {
+    let bytes = src.bytes;
+    if bytes.get(open) != Some(&b'{') {
+        return None;
+    }
+    let mut f = Fields::default();
+    let mut pos = skip_ws(bytes, open + 1);
+    let end = loop {
+        let mut s = Scan::new(bytes, pos);
+        let key = s.string()?;
+        s.lit(b":")?;
+        let value = skip_ws(bytes, s.pos);
+        let end = match key {
+            "version" if f.version.is_none() => {
+                let mut s = Scan::new(bytes, value);
+                f.version = Some(s.uint()?);
+                s.pos
+            }
+            "graph" if f.tasks.is_none() => {
+                let (tasks, end) = walk_graph(src, value, tasks_hint)?;
+                f.tasks = Some(tasks);
+                end
+            }
+            "run" if f.run.is_none() => {
+                let (run, end) = value_at::<TsRun>(src, value).ok()?;
+                f.run = Some(run);
+                end
+            }
+            "lanes" if f.lanes.is_none() => {
+                let (lanes, end) = value_at::<Vec<TsLane>>(src, value).ok()?;
+                f.lanes = Some(lanes);
+                end
+            }
+            "flows" if f.flows.is_none() => {
+                let (flows, end) = value_at::<Vec<(u32, u32)>>(src, value).ok()?;
+                f.flows = Some(flows);
+                end
+            }
+            "diagnostics" if f.diagnostics.is_none() => {
+                let (diagnostics, end) = value_at::<Vec<String>>(src, value).ok()?;
+                f.diagnostics = Some(diagnostics);
+                end
+            }
+            _ => return None,
+        };
+        let after = skip_ws(bytes, end);
+        match bytes.get(after)? {
+            b',' => pos = skip_ws(bytes, after + 1),
+            b'}' => break after + 1,
+            _ => return None,
+        }
+    };
+    let version = f.version?;
+    if version == 0 || version > u64::from(READ_VERSION) {
+        // The general path reports the version (or whatever else is wrong first).
+        return None;
+    }
+    let obj = TsObject {
+        version,
+        tasks: f.tasks.unwrap_or_default(),
+        run: f.run.unwrap_or_default(),
+        lanes: f.lanes.unwrap_or_default(),
+        flows: f.flows.unwrap_or_default(),
+        diagnostics: f.diagnostics.unwrap_or_default(),
+    };
+    Some((obj, end))
+}
+
+/// Walks the `graph` object (`{"tasks":[...]}`): each task by the fast scanner, or by
+/// serde when it is off the writer's layout; `None` if anything fails.
+fn walk_graph<'a>(
+    src: &Source<'a>,
+    open: usize,
+    tasks_hint: usize,
+) -> Option<(TsTasks<'a>, usize)> {
+    let bytes = src.bytes;
+    let mut s = Scan::new(bytes, open);
+    s.lit(b"{\"tasks\":[")?;
+    let mut tasks = TsTasks::with_capacity(tasks_hint);
+    let mut pos = skip_ws(bytes, s.pos);
+    if bytes.get(pos) == Some(&b']') {
+        pos += 1;
+    } else {
+        loop {
+            let end = if let Some((key, name, state, end)) =
+                fast::graph_task(bytes, pos, &mut tasks.deps)
+            {
+                tasks.push(key, Cow::Borrowed(name), state);
+                end
+            } else {
+                let (task, end) = value_at::<TsTask<'a>>(src, pos).ok()?;
+                tasks.push_serde(task);
+                end
+            };
+            let after = skip_ws(bytes, end);
+            match bytes.get(after)? {
+                b',' => pos = skip_ws(bytes, after + 1),
+                b']' => {
+                    pos = after + 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+    }
+    let mut s = Scan::new(bytes, skip_ws(bytes, pos));
+    s.lit(b"}")?;
+    Some((tasks, s.pos))
 }
 
 #[derive(Deserialize, Default)]
@@ -142,8 +407,18 @@ pub(crate) fn finish(
         source: SourceFormat::Taskscope,
         format_version: u32::try_from(obj.version).ok(),
     };
-    let mut b = TraceBuilder::new(meta);
-    let key_index = add_graph(&mut b, &obj.graph.tasks, col)?;
+    let (graph, key_index) = build_graph(&obj.tasks, col)?;
+    // Only spans without a task index (files written before spans carried one) are
+    // looked up by key.
+    let keyed: Vec<&str> = col
+        .spans
+        .iter()
+        .filter(|s| s.task.is_none())
+        .filter_map(|s| s.key.as_deref())
+        .collect();
+    let span_tasks = key_index.find_all(&obj.tasks, &keyed, |k| Some(*k));
+    drop(keyed);
+    let mut b = TraceBuilder::with_graph(meta, graph);
     let lane_count = obj.lanes.len();
     for lane in obj.lanes {
         b.add_lane(Lane {
@@ -169,8 +444,8 @@ pub(crate) fn finish(
     add_spans(
         &mut b,
         col,
-        &key_index,
-        obj.graph.tasks.len(),
+        &span_tasks,
+        obj.tasks.len(),
         &lane_of,
         &mut diagnostics,
     )?;
@@ -187,26 +462,42 @@ pub(crate) fn finish(
     b.build().map_err(|e| src.model_error(e))
 }
 
-/// Adds the graph's tasks; returns the index of each key (its first task).
-fn add_graph<'t>(
-    b: &mut TraceBuilder,
-    tasks: &'t [TsTask<'_>],
-    col: &Collector<'_>,
-) -> Result<FxHashMap<&'t str, u32>, FormatError> {
+/// Builds the graph from its tasks; returns it and the index of each key (its first task).
+///
+/// # Complexity
+/// O(V + E) expected (one hash insert per task, one lookup per key reference).
+fn build_graph(tasks: &TsTasks<'_>, col: &Collector<'_>) -> Result<(Graph, KeyTable), FormatError> {
     let src = col.src;
     let task_count = tasks.len();
-    let mut key_index: FxHashMap<&str, u32> = FxHashMap::default();
-    key_index.reserve(task_count);
-    for (i, t) in tasks.iter().enumerate() {
-        key_index.entry(t.key.as_ref()).or_insert(i as u32);
+    if tasks.too_large {
+        return Err(src.model_error(ModelError::TooLarge {
+            what: "key bytes",
+            limit: u64::from(u32::MAX),
+        }));
     }
-    let graph = b.graph_mut();
+    let (key_index, _) = KeyTable::new(tasks);
+    let mut graph = GraphBuilder::with_capacity(task_count, tasks.deps.len());
+    graph.reserve_key_bytes(tasks.key_text.len());
+    let name_ids = tasks
+        .names
+        .iter()
+        .map(|n| graph.intern_name(n))
+        .collect::<Result<Vec<NameId>, _>>()
+        .map_err(|e| src.model_error(e))?;
+    let found = key_index.find_all(tasks, &tasks.deps, |d| match d {
+        TaskRef::Key(k) => Some(k.as_ref()),
+        TaskRef::Index(_) => None,
+    });
     let mut deps = Vec::new();
-    for t in tasks {
+    let mut next_dep = 0;
+    for i in 0..task_count {
+        let key = tasks.key(i);
         deps.clear();
-        for d in &t.deps {
+        for d in tasks.deps(i) {
+            let resolved = found.get(next_dep).copied().flatten();
+            next_dep += 1;
             let id = match d {
-                TaskRef::Key(k) => key_index.get(k.as_ref()).map(|&i| TaskId(i)),
+                TaskRef::Key(_) => resolved.map(TaskId),
                 TaskRef::Index(i) => u32::try_from(*i)
                     .ok()
                     .filter(|&i| (i as usize) < task_count)
@@ -220,29 +511,33 @@ fn add_graph<'t>(
                 return Err(FormatError::Unrecognized {
                     file: src.name.to_owned(),
                     why: format!(
-                        "task '{}' in the taskscope graph depends on {what}, which is not a task of the graph",
-                        t.key
+                        "task '{key}' in the taskscope graph depends on {what}, which is not a task of the graph"
                     ),
                 });
             };
             deps.push(id);
         }
-        let state = match &t.state {
-            None => TaskState::Done,
-            Some(s) => TaskState::parse(s).unwrap_or_default(),
-        };
+        let name = tasks
+            .name_of
+            .get(i)
+            .and_then(|&n| name_ids.get(n as usize))
+            .copied()
+            .unwrap_or(NameId(0));
+        let state = tasks.states.get(i).copied().unwrap_or_default();
         graph
-            .add_task(&t.key, &t.name, deps.iter().copied(), state)
+            .add_task_named(key, name, deps.iter().copied(), state)
             .map_err(|e| src.model_error(e))?;
     }
-    Ok(key_index)
+    let graph = graph.build().map_err(|e| src.model_error(e))?;
+    Ok((graph, key_index))
 }
 
-/// Adds the spans of the file's task `X` events, resolved against the graph and lanes.
+/// Adds the spans of the file's task `X` events, resolved against the graph and lanes;
+/// `span_tasks` holds the task of each span found by key, in order.
 fn add_spans(
     b: &mut TraceBuilder,
     col: &Collector<'_>,
-    key_index: &FxHashMap<&str, u32>,
+    span_tasks: &[Option<u32>],
     task_count: usize,
     lane_of: &[Option<LaneId>],
     diagnostics: &mut Vec<String>,
@@ -250,6 +545,7 @@ fn add_spans(
     let src = col.src;
     b.reserve_spans(col.spans.len());
     let mut foreign_spans = 0u32;
+    let mut by_key = span_tasks.iter();
     for span in &col.spans {
         let task = match (span.task, &span.key) {
             (Some(i), _) if (i as usize) < task_count => TaskId(i),
@@ -259,8 +555,8 @@ fn add_spans(
                     format!("a task index below {task_count} in the span's args (found {i})"),
                 ));
             }
-            (None, Some(k)) => match key_index.get(k.as_ref()) {
-                Some(&i) => TaskId(i),
+            (None, Some(k)) => match by_key.next().copied().flatten() {
+                Some(i) => TaskId(i),
                 None => {
                     return Err(src.error_at(
                         span.offset,

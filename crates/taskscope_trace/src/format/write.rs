@@ -5,7 +5,8 @@
 //! {"displayTimeUnit":"ns","traceEvents":[
 //! {"ph":"M","cat":"taskscope","name":"taskscope","pid":0,"tid":0,"args":{"version":1}},
 //! M process_name / process_sort_index per process, thread_name / thread_sort_index per lane,
-//! X per span (cat "task"; args: key, status, kind unless compute, depth/unclosed/task when needed),
+//! X per span (cat "task"; args: key, status, kind unless compute, depth/unclosed when set,
+//!   task: the index of the task in the graph),
 //! s/f per graph edge whose two tasks have spans (cat and name "dep", ids 1, 2, ...),
 //! C "running tasks" (cat "derived": concurrency of top-level compute spans),
 //! i per instant (cat "instant"), C per counter sample (cat "counter")
@@ -35,7 +36,7 @@ use crate::model::{Lane, SpanKind, TaskId, TaskState, Trace};
 pub const FORMAT_VERSION: u32 = 1;
 
 /// Flush the scratch buffer to the writer once it holds this many bytes.
-const CHUNK: usize = 64 * 1024;
+const CHUNK: usize = 1 << 20;
 
 /// Writes `trace` as a taskscope file to `out`.
 ///
@@ -43,7 +44,7 @@ const CHUNK: usize = 64 * 1024;
 /// O(S log S + V + E) time; O(S + V + E) integers of memory besides the output buffer.
 pub(crate) fn write_trace(trace: &Trace, out: &mut dyn Write) -> std::io::Result<()> {
     let mut w = Chunked {
-        buf: Vec::with_capacity(CHUNK + 4096),
+        buf: Vec::with_capacity(CHUNK + (64 << 10)),
         out,
     };
     let processes = Processes::new(trace.lanes());
@@ -54,7 +55,7 @@ pub(crate) fn write_trace(trace: &Trace, out: &mut dyn Write) -> std::io::Result
     w.uint(u64::from(FORMAT_VERSION));
     w.raw(b"}}");
     write_metadata(&mut w, trace, &processes)?;
-    write_spans(&mut w, trace, &processes, &refs)?;
+    write_spans(&mut w, trace, &processes)?;
     write_edge_flows(&mut w, trace, &processes)?;
     write_running_counter(&mut w, trace)?;
     write_instants(&mut w, trace, &processes)?;
@@ -136,6 +137,12 @@ impl Chunked<'_> {
 pub(crate) fn write_json_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     let bytes = s.as_bytes();
+    if !bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\') {
+        // Nothing to escape (keys and names, as a rule).
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let escape: &[u8] = match b {
@@ -201,13 +208,7 @@ struct TaskRefs {
 
 impl TaskRefs {
     fn new(trace: &Trace) -> Self {
-        let graph = trace.graph();
-        let mut seen: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::default();
-        seen.reserve(graph.len());
-        let by_index = graph
-            .tasks()
-            .map(|t| !seen.insert(graph.key(t).unwrap_or("")))
-            .collect();
+        let (_, by_index) = super::keys::KeyTable::new(trace.graph());
         Self { by_index }
     }
 
@@ -286,7 +287,6 @@ fn write_spans(
     w: &mut Chunked<'_>,
     trace: &Trace,
     processes: &Processes<'_>,
-    refs: &TaskRefs,
 ) -> std::io::Result<()> {
     let graph = trace.graph();
     for span in trace.spans() {
@@ -323,10 +323,10 @@ fn write_spans(
         if span.unclosed {
             w.raw(b",\"unclosed\":true");
         }
-        if refs.needs_index(span.task) {
-            w.raw(b",\"task\":");
-            w.uint(u64::from(span.task.0));
-        }
+        // The task's index in the graph: readers resolve spans without a key lookup
+        // (the key is kept for people and other viewers).
+        w.raw(b",\"task\":");
+        w.uint(u64::from(span.task.0));
         w.raw(b"}}");
         w.maybe_flush()?;
     }
@@ -424,26 +424,43 @@ fn write_edge_flows(
 }
 
 /// The "running tasks" counter: how many top-level compute spans run at each change.
+///
+/// # Complexity
+/// O(S log L) for S spans on L lanes: each lane's starts (and, as a rule, ends) are
+/// already in order, and the stable sort merges such runs.
 fn write_running_counter(w: &mut Chunked<'_>, trace: &Trace) -> std::io::Result<()> {
-    let mut changes: Vec<(u64, i8)> = Vec::new();
-    for span in trace.spans() {
-        if span.depth == 0 && span.kind == SpanKind::Compute {
-            changes.push((span.start_ns, 1));
-            changes.push((span.end_ns, -1));
-        }
+    let top = || {
+        trace
+            .spans()
+            .iter()
+            .filter(|s| s.depth == 0 && s.kind == SpanKind::Compute)
+    };
+    let mut starts: Vec<u64> = top().map(|s| s.start_ns).collect();
+    let mut ends: Vec<u64> = top().map(|s| s.end_ns).collect();
+    #[allow(
+        clippy::stable_sort_primitive,
+        reason = "the stable sort merges the lanes' sorted runs in O(n log lanes)"
+    )]
+    {
+        starts.sort();
+        ends.sort();
     }
-    // Ends before starts at the same instant, so back-to-back tasks do not count twice.
-    changes.sort_unstable();
+    let (mut starts, mut ends) = (starts.iter().peekable(), ends.iter().peekable());
     let mut running: i64 = 0;
     let mut last_written: Option<i64> = None;
-    let mut i = 0;
-    while let Some(&(ts, _)) = changes.get(i) {
-        while let Some(&(t, d)) = changes.get(i) {
-            if t != ts {
-                break;
-            }
-            running += i64::from(d);
-            i += 1;
+    // Ends before starts at the same instant, so back-to-back tasks do not count twice;
+    // the value is written once all changes at an instant are applied.
+    loop {
+        let ts = match (starts.peek(), ends.peek()) {
+            (Some(&&s), Some(&&e)) => s.min(e),
+            (Some(&&t), None) | (None, Some(&&t)) => t,
+            (None, None) => break,
+        };
+        while ends.next_if(|&&e| e == ts).is_some() {
+            running -= 1;
+        }
+        while starts.next_if(|&&s| s == ts).is_some() {
+            running += 1;
         }
         if last_written != Some(running) {
             last_written = Some(running);
