@@ -94,3 +94,29 @@ fn a_deep_chain_saves_and_reopens_without_recursion() {
     assert_eq!(back.graph().len(), N);
     assert_eq!(back.graph().edge_count(), N - 1);
 }
+
+#[test]
+fn visualize_draws_the_graph_in_dasks_vocabulary() {
+    use taskscope::Visualize;
+    let z = delayed!(add(delayed!(inc(1)), delayed!(inc(2))));
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("z.svg");
+    let stats = z.visualize(&svg).unwrap();
+    assert_eq!(stats.crossings, 0);
+    let text = std::fs::read_to_string(&svg).unwrap();
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    let labels: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.text())
+        .collect();
+    assert_eq!(labels.iter().filter(|l| **l == "inc").count(), 2);
+    assert_eq!(labels.iter().filter(|l| **l == "add").count(), 1);
+    // PNG and DOT by extension; an unknown extension is an error naming it.
+    z.visualize(dir.path().join("z.png")).unwrap();
+    let dot = dir.path().join("z.dot");
+    z.visualize(&dot).unwrap();
+    assert!(std::fs::read_to_string(&dot).unwrap().contains("digraph"));
+    let err = z.visualize(dir.path().join("z.gif")).unwrap_err();
+    assert!(err.to_string().contains("gif"), "{err}");
+}

@@ -39,7 +39,7 @@ pub enum LayoutError {
     #[error("cannot render the picture to PNG: {0}")]
     Render(String),
     /// Writing the output file failed.
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}", path = path.display())]
     Write {
         /// The file that was being written.
         path: PathBuf,

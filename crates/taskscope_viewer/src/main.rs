@@ -33,6 +33,8 @@ enum Command {
     Compare(cli::compare::CompareArgs),
     /// Convert any readable trace (Chrome, Perfetto, Dask, Ray) to a taskscope trace file.
     Convert(cli::convert::ConvertArgs),
+    /// Draw a trace's task graph (SVG, PNG, DOT) and/or its Gantt timeline (SVG, PNG).
+    Export(cli::export::ExportArgs),
 }
 
 /// Options of the viewer.
@@ -100,6 +102,7 @@ fn main() -> ExitCode {
         }),
         Some(Command::Compare(args)) => cli::compare::run(&args),
         Some(Command::Convert(args)) => cli::convert::run(&args),
+        Some(Command::Export(args)) => cli::export::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

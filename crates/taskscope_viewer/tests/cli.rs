@@ -178,3 +178,85 @@ fn every_command_has_help() {
         assert!(stdout(&out).contains("Usage"));
     }
 }
+
+#[test]
+fn export_draws_the_graph_and_the_timeline() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("graph.svg");
+    let dot = dir.path().join("graph.dot");
+    let png = dir.path().join("timeline.png");
+    let out = taskscope(&[
+        "export",
+        &sample("total_threads2.json"),
+        "--graph",
+        svg.to_str().unwrap(),
+        "--timeline",
+        png.to_str().unwrap(),
+        "--critical-path",
+        "--stats",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("graph: 14 nodes, 13 edges"),
+        "Dask's task + output-box vocabulary: {text}"
+    );
+    assert!(text.contains("0 crossings"), "{text}");
+    assert!(text.contains("timeline: 2 lanes, 7 spans"), "{text}");
+    assert!(std::fs::read_to_string(&svg).unwrap().contains("<svg"));
+    assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG"));
+
+    let out = taskscope(&[
+        "export",
+        &sample("xyz_threads2.json"),
+        "--graph",
+        dot.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(std::fs::read_to_string(&dot).unwrap().contains("digraph"));
+
+    // A timeline cannot be DOT, an unknown extension is named, and one output is required.
+    let bad = dir.path().join("timeline.dot");
+    let out = taskscope(&[
+        "export",
+        &sample("xyz_threads2.json"),
+        "--timeline",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("timeline.dot"), "{}", stderr(&out));
+    let out = taskscope(&["export", &sample("xyz_threads2.json")]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn export_draws_a_dask_graph_file_with_its_trace() {
+    let (Some(trace), Some(graph)) = (
+        shared("dask/tree1024.profiler.json"),
+        shared("dask/tree1024.graph.json"),
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("tree.svg");
+    let out = taskscope(&[
+        "export",
+        &trace,
+        "--graph-file",
+        &graph,
+        "--graph",
+        svg.to_str().unwrap(),
+        "--stats",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // 2,047 tasks are above the grouping threshold: one node per key prefix.
+    let text = stdout(&out);
+    assert!(text.contains("graph: "), "{text}");
+    let nodes: usize = text
+        .split("graph: ")
+        .nth(1)
+        .and_then(|t| t.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(nodes < 100, "collapsed into groups: {text}");
+}

@@ -12,7 +12,7 @@ use crate::model::ModelError;
 #[derive(Debug, thiserror::Error)]
 pub enum FormatError {
     /// The file could not be read, created, written or renamed.
-    #[error("{path}: {action}: {source}", path = path.display())]
+    #[error("{path}: {action}", path = path.display())]
     Io {
         /// The file (or the temporary file next to it).
         path: PathBuf,
@@ -57,7 +57,7 @@ pub enum FormatError {
         supported: u32,
     },
     /// The content parsed, but does not make a valid trace (e.g. more than `u32::MAX` spans).
-    #[error("{file}: {source}")]
+    #[error("{file}: not a valid trace")]
     Model {
         /// The file's name as given to the reader.
         file: String,

@@ -9,6 +9,7 @@ use taskscope_trace::Trace;
 
 pub mod compare;
 pub mod convert;
+pub mod export;
 pub mod stats;
 mod table;
 
