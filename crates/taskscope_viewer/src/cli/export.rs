@@ -14,6 +14,7 @@ use super::open;
 
 /// Options of `taskscope export`.
 #[derive(Debug, Args)]
+#[allow(clippy::struct_excessive_bools)] // Each bool is an independent command-line flag.
 #[command(group(ArgGroup::new("what").required(true).multiple(true).args(["graph", "timeline"])))]
 pub struct ExportArgs {
     /// The trace file (any format the reader accepts).
