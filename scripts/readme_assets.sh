@@ -11,7 +11,7 @@ $ts export traces/total_serial.json --timeline assets/total_serial_timeline.svg
 $ts export traces/prod_chain_threads2.json --graph assets/prod_chain_graph.svg --critical-path --timeline assets/prod_chain_threads2_timeline.svg
 $ts export traces/prod_one_threads2.json --graph assets/prod_one_graph.svg
 $ts export traces/sum_threads2.json --graph assets/sum_graph.svg
-if [ -f ../shared/dask/total.profiler.json ]; then
-    $ts export ../shared/dask/total.profiler.json --graph-file ../shared/dask/total.graph.json \
-        --timeline assets/dask_total_threads2_timeline.svg
+if [ -f ../shared/dask/sum.profiler.json ]; then
+    $ts export ../shared/dask/sum.profiler.json --graph-file ../shared/dask/sum.graph.json \
+        --timeline assets/dask_sum_threads2_timeline.svg --graph assets/dask_sum_graph.svg
 fi
