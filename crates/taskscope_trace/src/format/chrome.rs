@@ -1088,7 +1088,13 @@ pub(crate) fn nest(spans: Vec<PendingSpan<'_>>) -> Nested<'_> {
         if let Some(r) = lane_ranges.get_mut(&lane) {
             r.1 = i as u32 + 1;
         }
-        while stack.last().is_some_and(|&(end, _)| end <= span.start) {
+        // A span is nested in an open one only if it ends within it: one that merely
+        // overlaps the end of the previous span (clock jitter between two reads, as in
+        // Dask's profiler records) follows it on the same level instead.
+        while stack
+            .last()
+            .is_some_and(|&(end, _)| end <= span.start || end < span.end)
+        {
             stack.pop();
         }
         let depth = match span.depth {

@@ -249,6 +249,9 @@ pub(crate) fn add_profiler_record<'a>(col: &mut Collector<'a>, raw: &'a RawValue
     };
     let worker = worker.map_or("", |w| id_text(w.get()));
     let lane = col.lane_for("", worker);
+    col.process_names
+        .entry("")
+        .or_insert_with(|| "dask profiler".to_owned());
     col.push_span(lane, name, key, (start, end), SpanKind::Compute, None);
     true
 }
