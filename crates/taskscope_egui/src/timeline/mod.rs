@@ -518,17 +518,17 @@ impl Timeline {
         for row in &self.rows {
             let start = self.items.len();
             let spans = input.trace.lane_spans(row.lane);
-            let max_end = input.model.lane_max_end(input.trace, row.lane);
-            let graph = input.trace.graph();
-            let name_key = |s: &Span| graph.name_id(s.task).map_or(u32::MAX, |n| n.0);
-            render_items(
-                spans,
-                max_end,
-                visible.clone(),
-                width_px,
-                name_key,
-                &mut self.items,
-            );
+            if let Some(lod) = input.model.lane_lod(row.lane) {
+                let trace = input.trace;
+                render_items(
+                    spans,
+                    lod,
+                    visible.clone(),
+                    width_px,
+                    |s| TimelineModel::span_key(trace, s),
+                    &mut self.items,
+                );
+            }
             self.row_items.push(start..self.items.len());
         }
     }
