@@ -157,7 +157,10 @@ pub fn compute_with<O: Outputs>(
     }
     let mut reader = |i: usize| {
         let task = *plan.outputs.get(i)?;
-        state.slots.read_value(task).ok()
+        state
+            .slots
+            .read_value(task, || plan.nodes.get(task as usize).map(|n| n.clone_fn))
+            .ok()
     };
     let value = outputs.extract_n(&mut reader)?;
     Ok(Run { value, trace })

@@ -66,6 +66,16 @@ impl<'g> Plan<'g> {
                     };
                     match known {
                         Some(index) => pending_deps.push(index),
+                        // A leaf is numbered at once, without a frame (most nodes of wide graphs).
+                        None if input.deps.is_empty() => {
+                            let index = nodes.len() as u32;
+                            nodes.push(input.as_ref());
+                            dep_ends.push(deps.len() as u32);
+                            if shared {
+                                seen.insert(Arc::as_ptr(input), index);
+                            }
+                            pending_deps.push(index);
+                        }
                         None => stack.push((input.as_ref(), 0, pending_deps.len(), shared)),
                     }
                     continue;

@@ -53,12 +53,7 @@ pub(crate) struct RunState<'p, 'g> {
 
 impl<'p, 'g> RunState<'p, 'g> {
     pub(crate) fn new(plan: &'p Plan<'g>, record: bool) -> Self {
-        let slots = Slots::new(
-            plan.readers
-                .iter()
-                .zip(&plan.nodes)
-                .map(|(&r, node)| (r, node.clone_fn)),
-        );
+        let slots = Slots::new(&plan.readers);
         Self {
             plan,
             slots,
@@ -79,7 +74,7 @@ impl<'p, 'g> RunState<'p, 'g> {
         let Some(node) = self.plan.nodes.get(task as usize) else {
             return false;
         };
-        let mut inputs = Inputs::new(&self.slots, self.plan.deps(task));
+        let mut inputs = Inputs::new(&self.slots, &self.plan.nodes, self.plan.deps(task));
         let clock = clock();
         let start = if self.record { clock.raw() } else { 0 };
         // The task body is user code: a panic is caught here and becomes this task's failure.

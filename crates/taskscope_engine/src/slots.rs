@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use parking_lot::Mutex;
 
-use crate::node::{CloneFn, TaskFailure, Value};
+use crate::node::{CloneFn, Node, TaskFailure, Value};
 
 struct Slot {
     value: UnsafeCell<Option<Value>>,
@@ -22,7 +22,6 @@ struct Slot {
     readers_left: AtomicU32,
     shared: bool,
     lock: Mutex<()>,
-    clone_fn: CloneFn,
 }
 
 /// The result slots of one run, indexed by task index.
@@ -37,15 +36,15 @@ pub(crate) struct Slots {
 unsafe impl Sync for Slots {}
 
 impl Slots {
-    /// Slots for tasks with the given reader counts and clone functions.
-    pub(crate) fn new(readers: impl Iterator<Item = (u32, CloneFn)>) -> Self {
+    /// Slots for tasks with the given reader counts.
+    pub(crate) fn new(readers: &[u32]) -> Self {
         let slots = readers
-            .map(|(readers, clone_fn)| Slot {
+            .iter()
+            .map(|&readers| Slot {
                 value: UnsafeCell::new(None),
                 readers_left: AtomicU32::new(readers),
                 shared: readers > 1,
                 lock: Mutex::new(()),
-                clone_fn,
             })
             .collect();
         Self { slots }
@@ -67,12 +66,22 @@ impl Slots {
     ///
     /// Must only be called after the producer's `put` happened-before this call
     /// (guaranteed by the dependency counters), at most `readers` times in total.
-    pub(crate) fn read<T: 'static>(&self, index: u32) -> Result<T, TaskFailure> {
-        downcast(self.read_value(index)?)
+    ///
+    /// `clone_fn` clones a value of the producer's output type (used only for shared slots).
+    pub(crate) fn read<T: 'static>(
+        &self,
+        index: u32,
+        clone_fn: impl FnOnce() -> Option<CloneFn>,
+    ) -> Result<T, TaskFailure> {
+        downcast(self.read_value(index, clone_fn)?)
     }
 
     /// Like [`Slots::read`], without the downcast.
-    pub(crate) fn read_value(&self, index: u32) -> Result<Value, TaskFailure> {
+    pub(crate) fn read_value(
+        &self,
+        index: u32,
+        clone_fn: impl FnOnce() -> Option<CloneFn>,
+    ) -> Result<Value, TaskFailure> {
         let Some(slot) = self.slots.get(index as usize) else {
             return Err(internal("input slot out of range"));
         };
@@ -89,7 +98,8 @@ impl Slots {
             if left == 1 {
                 cell.take()
             } else {
-                cell.as_ref().and_then(|v| (slot.clone_fn)(v))
+                let clone_fn = clone_fn().ok_or_else(|| internal("no clone function"))?;
+                cell.as_ref().and_then(clone_fn)
             }
         } else {
             // SAFETY: a slot with a single reader is read exactly once, by that reader, after
@@ -115,14 +125,16 @@ fn internal(what: &str) -> TaskFailure {
 /// The inputs of one running task, read in argument order.
 pub(crate) struct Inputs<'a> {
     slots: &'a Slots,
+    nodes: &'a [&'a Node],
     deps: &'a [u32],
     next: usize,
 }
 
 impl<'a> Inputs<'a> {
-    pub(crate) fn new(slots: &'a Slots, deps: &'a [u32]) -> Self {
+    pub(crate) fn new(slots: &'a Slots, nodes: &'a [&'a Node], deps: &'a [u32]) -> Self {
         Self {
             slots,
+            nodes,
             deps,
             next: 0,
         }
@@ -134,7 +146,9 @@ impl<'a> Inputs<'a> {
             return Err(internal("task read more inputs than it has"));
         };
         self.next += 1;
-        self.slots.read(dep)
+        let nodes = self.nodes;
+        self.slots
+            .read(dep, || nodes.get(dep as usize).map(|n| n.clone_fn))
     }
 
     /// All remaining inputs' values, in order.

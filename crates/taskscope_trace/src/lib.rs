@@ -18,3 +18,5 @@ pub use model::{
     Lane, LaneId, ModelError, NameId, Names, RunMeta, SourceFormat, Span, SpanId, SpanKind,
     SpansByTask, TaskId, TaskState, Trace, TraceBuilder,
 };
+
+pub mod analysis;

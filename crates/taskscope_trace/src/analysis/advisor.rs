@@ -1,0 +1,929 @@
+//! Plain-language findings about a run, each with numbers and the tasks it is about.
+//!
+//! Each check is a small function of a prepared [`Context`]; [`advise_with`] runs
+//! them all and sorts the findings. A check only speaks when its numbers say so
+//! (thresholds in [`AdvisorOptions`]), and its message states measured facts or
+//! model predictions labelled as such. This module does not decide how findings
+//! are displayed.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use serde::Serialize;
+
+use super::concurrency::busy_intervals;
+use super::context::Context;
+use super::critical_path::longest_chain;
+use super::format::{format_duration_ns as dur, format_factor, format_percent};
+use super::ser;
+use super::simulate::{Simulator, worker_count};
+use super::stats::{median_of, name_stats_with};
+use crate::model::{LaneId, TaskId, Trace};
+
+/// What a finding is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingKind {
+    /// Tasks of one name form a serial chain where a tree would be shallower
+    /// (the `sum()` / `np.prod` pattern).
+    SerialReduction,
+    /// Many tasks of one name are too short to pay for their scheduling.
+    ShortTasks,
+    /// Lanes sat idle while tasks were ready to run.
+    IdleWhileReady,
+    /// The order in which ready tasks were started left lanes idle later on: a
+    /// longest-path-first order of the same tasks finishes sooner.
+    SchedulingOrder,
+    /// The critical path limits the speed-up below the number of workers.
+    CriticalPathBound,
+    /// One task takes most of the run.
+    DominantTask,
+}
+
+/// How much a finding matters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Worth knowing; little time at stake.
+    Info,
+    /// A real cost to this run.
+    Warning,
+}
+
+/// One finding of the advisor.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// What it is about.
+    pub kind: FindingKind,
+    /// How much it matters.
+    pub severity: Severity,
+    /// The time at stake, in ns (see each kind's check for what is counted); used for sorting.
+    pub impact_ns: u64,
+    /// The tasks it talks about (for a UI to select), most relevant first, at most
+    /// [`AdvisorOptions::max_listed_tasks`].
+    #[serde(serialize_with = "ser::task_ids")]
+    pub tasks: Vec<TaskId>,
+    /// How many more tasks it concerns beyond those listed.
+    pub more_tasks: u64,
+    /// One or two sentences, with numbers and units.
+    pub message: String,
+}
+
+/// Thresholds of the advisor.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AdvisorOptions {
+    /// A task name whose median duration is below this is "short", in ns (default 10 µs).
+    pub short_task_ns: u64,
+    /// …when at least this many tasks have that name (default 10).
+    pub min_short_tasks: usize,
+    /// The shortest same-name chain reported as a serial reduction (default 4).
+    pub min_reduction_chain: usize,
+    /// One task dominates when its duration is at least this share of the run's
+    /// span and of all task time (default 0.5).
+    pub dominant_share: f64,
+    /// Idle lane time while tasks were ready is reported from this share of the
+    /// workers × run time (default 0.05).
+    pub idle_ready_share: f64,
+    /// A better order is reported when it would save at least this share of the run (default 0.05).
+    pub order_gain_share: f64,
+    /// At most this many task ids per finding (default 1000).
+    pub max_listed_tasks: usize,
+}
+
+impl Default for AdvisorOptions {
+    fn default() -> Self {
+        Self {
+            short_task_ns: 10_000,
+            min_short_tasks: 10,
+            min_reduction_chain: 4,
+            dominant_share: 0.5,
+            idle_ready_share: 0.05,
+            order_gain_share: 0.05,
+            max_listed_tasks: 1000,
+        }
+    }
+}
+
+/// The advisor's findings for `trace` with default thresholds.
+///
+/// # Complexity
+/// O((S + V + E) log(S + V)): see [`advise_with`].
+pub fn advise(trace: &Trace) -> Vec<Finding> {
+    advise_with(trace, &AdvisorOptions::default())
+}
+
+/// The advisor's findings for `trace`, most severe first, then by time at stake.
+///
+/// The checks:
+/// - **serial reduction**: maximal chains of tasks of one name where each combines
+///   at least two inputs and feeds the next (its only same-name dependent, and the
+///   next one's only same-name dependency); reported from
+///   [`AdvisorOptions::min_reduction_chain`] tasks, with the depth a balanced
+///   binary tree over the same inputs would have.
+/// - **short tasks**: names with at least [`AdvisorOptions::min_short_tasks`] tasks
+///   whose median duration is under [`AdvisorOptions::short_task_ns`], or under the
+///   run's median gap between consecutive top-level spans on a lane (the workers
+///   spent more time between tasks than in them).
+/// - **idle while ready**: the lane time during which a worker was idle and a task
+///   was ready (all dependencies finished) but not started, i.e. the integral of
+///   min(waiting tasks, idle workers) over time.
+/// - **scheduling order**: the measured span of the run against list scheduling of
+///   the same tasks, longest remaining path first, on the same number of workers,
+///   each task occupying a worker as long as its top-level spans of any kind did
+///   (transfers included) plus the run's median gap between spans; reported
+///   when the model is faster by [`AdvisorOptions::order_gain_share`] and the run
+///   started a task while a ready task with a longer remaining path waited.
+/// - **critical path bound**: total work / critical path below the worker count.
+/// - **dominant task**: one task lasting [`AdvisorOptions::dominant_share`] of the
+///   run's span (first start to last end) and of all task time.
+///
+/// # Complexity
+/// O((S + V + E) log(S + V)) time, O(S + V + E) memory.
+pub fn advise_with(trace: &Trace, options: &AdvisorOptions) -> Vec<Finding> {
+    let ctx = Context::new(trace);
+    let sim = Simulator::new(&ctx);
+    let path = longest_chain(&ctx);
+    let gap_ns = median_lane_gap(trace);
+    let mut findings = Vec::new();
+    serial_reductions(&ctx, &path, options, &mut findings);
+    short_tasks(&ctx, gap_ns, options, &mut findings);
+    idle_while_ready(&ctx, options, &mut findings);
+    scheduling_order(&ctx, &sim, gap_ns, options, &mut findings);
+    critical_path_bound(&ctx, &path, sim.critical_path_ns, options, &mut findings);
+    dominant_task(&ctx, options, &mut findings);
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| b.impact_ns.cmp(&a.impact_ns))
+            .then_with(|| a.kind.cmp(&b.kind))
+            .then_with(|| a.tasks.first().cmp(&b.tasks.first()))
+    });
+    findings
+}
+
+/// A finding, with its task list capped.
+fn finding(
+    kind: FindingKind,
+    severity: Severity,
+    impact_ns: u64,
+    mut tasks: Vec<TaskId>,
+    options: &AdvisorOptions,
+    message: String,
+) -> Finding {
+    let more_tasks = tasks.len().saturating_sub(options.max_listed_tasks) as u64;
+    tasks.truncate(options.max_listed_tasks);
+    Finding {
+        kind,
+        severity,
+        impact_ns,
+        tasks,
+        more_tasks,
+        message,
+    }
+}
+
+/// `` `name` `` of a task, for messages.
+fn quoted_name(ctx: &Context<'_>, task: TaskId) -> String {
+    format!("`{}`", ctx.trace.task_name(task).unwrap_or("?"))
+}
+
+/// A task's name and key, e.g. `` `inc` (key `inc-1`) ``; the key is left out when it equals the name.
+fn described(ctx: &Context<'_>, task: TaskId) -> String {
+    let name = ctx.trace.task_name(task).unwrap_or("?");
+    match ctx.trace.graph().key(task) {
+        Some(key) if key != name && !key.is_empty() => format!("`{name}` (key `{key}`)"),
+        _ => format!("`{name}`"),
+    }
+}
+
+/// A time since the trace origin, for messages ("at 1.00 s").
+fn at(ns: u64) -> String {
+    dur(ns)
+}
+
+/// The median gap between consecutive top-level spans on the same lane (overlaps
+/// count as 0), or `None` when no lane has two spans.
+///
+/// # Complexity
+/// O(S log S).
+fn median_lane_gap(trace: &Trace) -> Option<u64> {
+    let mut gaps = Vec::new();
+    for l in 0..trace.lanes().len() {
+        let mut previous_end: Option<u64> = None;
+        for span in trace
+            .lane_spans(LaneId(l as u32))
+            .iter()
+            .filter(|s| s.depth == 0)
+        {
+            if let Some(end) = previous_end {
+                gaps.push(span.start_ns.saturating_sub(end));
+            }
+            previous_end = Some(previous_end.map_or(span.end_ns, |e| e.max(span.end_ns)));
+        }
+    }
+    median_of(gaps)
+}
+
+/// Distinct dependencies of `task` that agree with the order.
+fn distinct_deps(ctx: &Context<'_>, task: TaskId) -> Vec<TaskId> {
+    let mut deps: Vec<TaskId> = ctx
+        .deps
+        .of(task)
+        .iter()
+        .copied()
+        .filter(|&d| ctx.order.keeps(d, task))
+        .collect();
+    deps.sort_unstable();
+    deps.dedup();
+    deps
+}
+
+/// Links between reduction steps of one name: `next[d] = u` when `u` combines at
+/// least two inputs, `d` is its only same-name dependency, `d` combines at least
+/// two inputs too, and `u` is the only such successor of `d`.
+struct ReductionLinks {
+    next: Vec<Option<TaskId>>,
+    has_pred: Vec<bool>,
+    dep_count: Vec<u32>,
+}
+
+impl ReductionLinks {
+    /// # Complexity
+    /// O(V + E log D) for D the largest in-degree.
+    fn new(ctx: &Context<'_>) -> Self {
+        let graph = ctx.trace.graph();
+        let n = graph.len();
+        let mut dep_count = vec![0u32; n];
+        let mut pred: Vec<Option<TaskId>> = vec![None; n];
+        for task in graph.tasks() {
+            let deps = distinct_deps(ctx, task);
+            if let Some(c) = dep_count.get_mut(task.index()) {
+                *c = deps.len() as u32;
+            }
+            let name = graph.name_id(task);
+            let mut same = deps.iter().filter(|&&d| graph.name_id(d) == name);
+            if let (Some(&d), None) = (same.next(), same.next())
+                && let Some(p) = pred.get_mut(task.index())
+            {
+                *p = Some(d);
+            }
+        }
+        let combines = |t: TaskId| dep_count.get(t.index()).copied().unwrap_or(0) >= 2;
+        let link = |task: TaskId| {
+            pred.get(task.index())
+                .copied()
+                .flatten()
+                .filter(|&d| combines(task) && combines(d))
+        };
+        let mut successors = vec![0u32; n];
+        for task in graph.tasks() {
+            if let Some(d) = link(task)
+                && let Some(s) = successors.get_mut(d.index())
+            {
+                *s += 1;
+            }
+        }
+        let mut next: Vec<Option<TaskId>> = vec![None; n];
+        let mut has_pred = vec![false; n];
+        for task in graph.tasks() {
+            let Some(d) = link(task) else {
+                continue;
+            };
+            if successors.get(d.index()) == Some(&1) {
+                if let Some(slot) = next.get_mut(d.index()) {
+                    *slot = Some(task);
+                }
+                if let Some(h) = has_pred.get_mut(task.index()) {
+                    *h = true;
+                }
+            }
+        }
+        Self {
+            next,
+            has_pred,
+            dep_count,
+        }
+    }
+
+    /// Every maximal chain of two or more linked tasks, from its head.
+    fn chains(&self) -> impl Iterator<Item = Vec<TaskId>> + '_ {
+        (0..self.next.len()).filter_map(|t| {
+            let head = TaskId(t as u32);
+            let is_head = !self.has_pred.get(t).copied().unwrap_or(true)
+                && self.next.get(t).copied().flatten().is_some();
+            if !is_head {
+                return None;
+            }
+            let mut chain = vec![head];
+            let mut cursor = self.next.get(t).copied().flatten();
+            while let Some(task) = cursor {
+                chain.push(task);
+                cursor = self.next.get(task.index()).copied().flatten();
+            }
+            Some(chain)
+        })
+    }
+
+    /// How many inputs a chain combines: the first step's inputs plus each later
+    /// step's inputs other than the chain itself.
+    fn inputs(&self, chain: &[TaskId]) -> u64 {
+        1 + chain
+            .iter()
+            .map(|t| {
+                u64::from(
+                    self.dep_count
+                        .get(t.index())
+                        .copied()
+                        .unwrap_or(1)
+                        .saturating_sub(1),
+                )
+            })
+            .sum::<u64>()
+    }
+}
+
+/// Serial chains of one reduction op.
+///
+/// # Complexity
+/// O(V + E log D) for D the largest in-degree.
+fn serial_reductions(
+    ctx: &Context<'_>,
+    path: &[TaskId],
+    options: &AdvisorOptions,
+    out: &mut Vec<Finding>,
+) {
+    let links = ReductionLinks::new(ctx);
+    let on_path: rustc_hash::FxHashSet<TaskId> = path.iter().copied().collect();
+    let path_ns = path
+        .iter()
+        .fold(0u64, |a, &t| a.saturating_add(ctx.times.duration(t)));
+    for chain in links.chains() {
+        let m = chain.len();
+        let inputs = links.inputs(&chain);
+        // A balanced binary tree over `inputs` leaves has depth ceil(log2(inputs)).
+        let tree_depth = u64::from(inputs.next_power_of_two().trailing_zeros());
+        if m < options.min_reduction_chain || tree_depth >= m as u64 {
+            continue;
+        }
+        let total_ns = chain
+            .iter()
+            .fold(0u64, |a, &t| a.saturating_add(ctx.times.duration(t)));
+        let on_path_ns = chain
+            .iter()
+            .filter(|t| on_path.contains(t))
+            .fold(0u64, |a, &t| a.saturating_add(ctx.times.duration(t)));
+        let severity = if path_ns > 0 && on_path_ns.saturating_mul(10) >= path_ns {
+            Severity::Warning
+        } else {
+            Severity::Info
+        };
+        let path_part = if on_path_ns > 0 {
+            format!("{} of it on the critical path", dur(on_path_ns))
+        } else {
+            "none of it on the critical path".to_owned()
+        };
+        let name = chain
+            .first()
+            .map_or_else(String::new, |&t| quoted_name(ctx, t));
+        let message = format!(
+            "the {m} {name} tasks form a serial chain of depth {m}, each waiting for the previous \
+             one; combining their {inputs} inputs as a balanced tree would have depth \
+             {tree_depth}. The chain's tasks take {} in total, {path_part}.",
+            dur(total_ns)
+        );
+        out.push(finding(
+            FindingKind::SerialReduction,
+            severity,
+            on_path_ns,
+            chain,
+            options,
+            message,
+        ));
+    }
+}
+
+/// Names whose median task is shorter than the overhead threshold.
+fn short_tasks(
+    ctx: &Context<'_>,
+    gap_ns: Option<u64>,
+    options: &AdvisorOptions,
+    out: &mut Vec<Finding>,
+) {
+    let graph = ctx.trace.graph();
+    let ran = ctx.times.ran_count.max(1);
+    for stats in name_stats_with(ctx.trace, &ctx.times) {
+        let under_threshold = stats.median_ns < options.short_task_ns;
+        let under_gap = gap_ns.is_some_and(|gap| stats.median_ns < gap);
+        if (stats.count as usize) < options.min_short_tasks || !(under_threshold || under_gap) {
+            continue;
+        }
+        let Some(name_id) = graph.names().find(&stats.name) else {
+            continue;
+        };
+        let tasks: Vec<TaskId> = graph
+            .tasks()
+            .filter(|&t| ctx.times.ran(t) && graph.name_id(t) == Some(name_id))
+            .collect();
+        let head = format!(
+            "{} `{}` tasks have a median duration of {}, {} of work in total",
+            stats.count,
+            stats.name,
+            dur(stats.median_ns),
+            dur(stats.total_ns),
+        );
+        let gap_part = match gap_ns {
+            Some(gap) if under_gap => format!(
+                "the median gap between consecutive tasks on a lane is {}, longer than the \
+                 median task itself (the gaps add up to about {} for these tasks)",
+                dur(gap),
+                dur(gap.saturating_mul(stats.count))
+            ),
+            Some(gap) => format!(
+                "the median gap between consecutive tasks on a lane is {}",
+                dur(gap)
+            ),
+            None => String::new(),
+        };
+        let message = if under_threshold {
+            let gap_sentence = if gap_part.is_empty() {
+                String::new()
+            } else {
+                format!(" In this run {gap_part}.")
+            };
+            format!(
+                "{head} (under {}): at that size the per-task cost of scheduling is likely to \
+                 exceed the work; batch them into fewer, larger tasks.{gap_sentence}",
+                dur(options.short_task_ns),
+            )
+        } else {
+            format!(
+                "{head}, but {gap_part}: the workers spent more time between tasks than in \
+                 them. If that gap is scheduling overhead, fewer, larger tasks would amortize it."
+            )
+        };
+        let severity = if (stats.count as usize).saturating_mul(2) >= ran {
+            Severity::Warning
+        } else {
+            Severity::Info
+        };
+        let impact = gap_ns.map_or(0, |g| g.saturating_mul(stats.count));
+        out.push(finding(
+            FindingKind::ShortTasks,
+            severity,
+            impact,
+            tasks,
+            options,
+            message,
+        ));
+    }
+}
+
+/// When each task that ran became ready: the last end of its kept dependencies,
+/// or the trace's first start for tasks without any.
+fn ready_times(ctx: &Context<'_>) -> Vec<u64> {
+    let origin = ctx.trace.start_ns();
+    (0..ctx.times.duration_ns.len())
+        .map(|t| {
+            let task = TaskId(t as u32);
+            ctx.kept_deps(task)
+                .map(|d| ctx.times.end(d))
+                .max()
+                .unwrap_or(origin)
+                .max(origin)
+        })
+        .collect()
+}
+
+/// The periods during which a worker was idle while a task was ready, from a
+/// sweep over ready/start and busy/idle events; the total is the integral of
+/// min(waiting tasks, idle workers) over time.
+struct IdleReady {
+    /// Disjoint, ascending periods with at least one usable idle worker.
+    periods: Vec<(u64, u64)>,
+    /// `prefix[i]`: total length of the first `i` periods.
+    prefix: Vec<u64>,
+    /// Worker time idle while tasks were ready, in ns.
+    wasted_ns: u64,
+}
+
+impl IdleReady {
+    /// # Complexity
+    /// O((S + W) log (S + W)) for W waiting tasks.
+    fn new(trace: &Trace, workers: i64, waiting: &[(TaskId, u64, u64)]) -> Self {
+        // (time, change of waiting tasks, change of busy lanes)
+        let mut events: Vec<(u64, i64, i64)> = Vec::with_capacity(waiting.len() * 2);
+        for &(_, ready, start) in waiting {
+            events.push((ready, 1, 0));
+            events.push((start, -1, 0));
+        }
+        for l in 0..trace.lanes().len() {
+            for (s, e) in busy_intervals(trace, LaneId(l as u32)) {
+                events.push((s, 0, 1));
+                events.push((e, 0, -1));
+            }
+        }
+        events.sort_unstable();
+        let mut periods: Vec<(u64, u64)> = Vec::new();
+        let mut wasted_ns = 0u64;
+        let (mut w, mut busy) = (0i64, 0i64);
+        let mut last = 0u64;
+        for group in events.chunk_by(|a, b| a.0 == b.0) {
+            let Some(&(now, _, _)) = group.first() else {
+                continue;
+            };
+            let usable = w.min(workers - busy).max(0) as u64;
+            if usable > 0 && now > last {
+                wasted_ns = wasted_ns.saturating_add(usable.saturating_mul(now - last));
+                match periods.last_mut() {
+                    Some(p) if p.1 == last => p.1 = now,
+                    _ => periods.push((last, now)),
+                }
+            }
+            for &(_, dw, db) in group {
+                w += dw;
+                busy += db;
+            }
+            last = now;
+        }
+        let mut prefix = Vec::with_capacity(periods.len() + 1);
+        prefix.push(0u64);
+        for &(s, e) in &periods {
+            let total = prefix.last().copied().unwrap_or(0);
+            prefix.push(total.saturating_add(e - s));
+        }
+        Self {
+            periods,
+            prefix,
+            wasted_ns,
+        }
+    }
+
+    /// Total length of the periods before time `x`.
+    fn covered_before(&self, x: u64) -> u64 {
+        let i = self.periods.partition_point(|&(s, _)| s < x);
+        match i.checked_sub(1).and_then(|j| self.periods.get(j)) {
+            // The last period starting before x may end after it.
+            Some(&(s, e)) if e > x => self.prefix.get(i - 1).copied().unwrap_or(0) + (x - s),
+            _ => self.prefix.get(i).copied().unwrap_or(0),
+        }
+    }
+}
+
+/// Worker time idle while tasks were ready.
+///
+/// # Complexity
+/// O((S + V) log (S + V)).
+fn idle_while_ready(ctx: &Context<'_>, options: &AdvisorOptions, out: &mut Vec<Finding>) {
+    let trace = ctx.trace;
+    let workers = worker_count(trace);
+    let ready = ready_times(ctx);
+    let waiting: Vec<(TaskId, u64, u64)> = (0..ready.len())
+        .map(|t| TaskId(t as u32))
+        .filter(|&task| ctx.times.ran(task))
+        .filter_map(|task| {
+            let r = ready.get(task.index()).copied().unwrap_or(0);
+            let s = ctx.times.start(task);
+            (s > r).then_some((task, r, s))
+        })
+        .collect();
+    if waiting.is_empty() {
+        return;
+    }
+    let idle = IdleReady::new(trace, i64::from(workers), &waiting);
+    let wasted = idle.wasted_ns;
+    let extent = ctx.extent_ns();
+    let lane_time = u64::from(workers).saturating_mul(extent);
+    if wasted == 0 || (wasted as f64) < options.idle_ready_share * lane_time as f64 {
+        return;
+    }
+    // Per task: how long its wait overlapped those periods.
+    let mut overlaps: Vec<(u64, TaskId, u64, u64)> = waiting
+        .iter()
+        .map(|&(task, r, s)| (idle.covered_before(s) - idle.covered_before(r), task, r, s))
+        .filter(|o| o.0 > 0)
+        .collect();
+    overlaps.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let Some(&(_, worst, worst_ready, worst_start)) = overlaps.first() else {
+        return;
+    };
+    let count = overlaps.len();
+    let tasks_word = if count == 1 { "task" } else { "tasks" };
+    let message = format!(
+        "workers sat idle for {} of worker time while tasks were ready to run ({} of {} \
+         workers × {}; {count} {tasks_word} waited). The longest such wait: {} was ready {} \
+         but started at {}.",
+        dur(wasted),
+        format_percent(wasted as f64 / lane_time.max(1) as f64),
+        workers,
+        dur(extent),
+        described(ctx, worst),
+        if worst_ready <= trace.start_ns() {
+            "from the start".to_owned()
+        } else {
+            format!("at {}", at(worst_ready))
+        },
+        at(worst_start),
+    );
+    let severity = if wasted as f64 >= 0.2 * lane_time as f64 {
+        Severity::Warning
+    } else {
+        Severity::Info
+    };
+    out.push(finding(
+        FindingKind::IdleWhileReady,
+        severity,
+        wasted,
+        overlaps.iter().map(|o| o.1).collect(),
+        options,
+        message,
+    ));
+}
+
+/// A task started while a ready task with a longer remaining path waited.
+#[derive(Clone, Copy, Debug)]
+struct Inversion {
+    at_ns: u64,
+    started: TaskId,
+    waiting: TaskId,
+    waiting_ready_ns: u64,
+}
+
+/// Finds the moments when a task started while a ready, not yet started task had
+/// a longer remaining path (b-level).
+///
+/// # Complexity
+/// O(V log V + E).
+fn inversions(ctx: &Context<'_>, levels: &[u64], ready: &[u64]) -> Vec<Inversion> {
+    let level = |t: TaskId| levels.get(t.index()).copied().unwrap_or(0);
+    let mut by_ready: Vec<(u64, TaskId)> = Vec::new();
+    let mut by_start: Vec<(u64, TaskId)> = Vec::new();
+    for t in 0..ready.len() {
+        let task = TaskId(t as u32);
+        if ctx.times.ran(task) {
+            by_ready.push((ready.get(t).copied().unwrap_or(0), task));
+            by_start.push((ctx.times.start(task), task));
+        }
+    }
+    by_ready.sort_unstable();
+    by_start.sort_unstable();
+    let mut started = vec![false; ready.len()];
+    let mut heap: BinaryHeap<(u64, Reverse<TaskId>)> = BinaryHeap::new();
+    let mut next_ready = 0usize;
+    let mut found = Vec::new();
+    for group in by_start.chunk_by(|a, b| a.0 == b.0) {
+        let Some(&(now, _)) = group.first() else {
+            continue;
+        };
+        while let Some(&(r, task)) = by_ready.get(next_ready) {
+            if r > now {
+                break;
+            }
+            heap.push((level(task), Reverse(task)));
+            next_ready += 1;
+        }
+        for &(_, task) in group {
+            if let Some(s) = started.get_mut(task.index()) {
+                *s = true;
+            }
+        }
+        while heap
+            .peek()
+            .is_some_and(|&(_, Reverse(t))| started.get(t.index()).copied().unwrap_or(true))
+        {
+            heap.pop();
+        }
+        let Some(&(top_level, Reverse(waiting))) = heap.peek() else {
+            continue;
+        };
+        for &(_, task) in group {
+            if top_level > level(task) {
+                found.push(Inversion {
+                    at_ns: now,
+                    started: task,
+                    waiting,
+                    waiting_ready_ns: ready.get(waiting.index()).copied().unwrap_or(0),
+                });
+            }
+        }
+    }
+    found
+}
+
+/// Lanes idle later because ready tasks were started in a poor order.
+fn scheduling_order(
+    ctx: &Context<'_>,
+    sim: &Simulator<'_, '_>,
+    gap_ns: Option<u64>,
+    options: &AdvisorOptions,
+    out: &mut Vec<Finding>,
+) {
+    let workers = worker_count(ctx.trace);
+    let overhead = gap_ns.unwrap_or(0);
+    let extent = ctx.extent_ns();
+    let occupancy = occupancy(ctx);
+    let model = sim.makespan_with_costs(workers, &|task| {
+        occupancy
+            .get(task.index())
+            .copied()
+            .unwrap_or(0)
+            .max(ctx.times.duration(task))
+            .saturating_add(overhead)
+    });
+    let gain = extent.saturating_sub(model);
+    if gain == 0 || (gain as f64) < options.order_gain_share * extent as f64 {
+        return;
+    }
+    let levels = sim.bottom_levels();
+    let ready = ready_times(ctx);
+    let found = inversions(ctx, levels, &ready);
+    let level = |t: TaskId| levels.get(t.index()).copied().unwrap_or(0);
+    // The worst inversion: the largest difference in remaining path, then the earliest.
+    let Some(worst) = found.iter().copied().max_by(|a, b| {
+        let da = level(a.waiting).saturating_sub(level(a.started));
+        let db = level(b.waiting).saturating_sub(level(b.started));
+        da.cmp(&db)
+            .then_with(|| b.at_ns.cmp(&a.at_ns))
+            .then_with(|| b.started.cmp(&a.started))
+    }) else {
+        return;
+    };
+    let idle = idle_lane_time(ctx, workers);
+    let mut tasks = vec![worst.waiting, worst.started];
+    tasks.extend(found.iter().flat_map(|i| [i.waiting, i.started]));
+    super::context::dedup_keep_order(&mut tasks);
+    let since = if worst.waiting_ready_ns <= ctx.trace.start_ns() {
+        "since the start".to_owned()
+    } else {
+        format!("since {}", at(worst.waiting_ready_ns))
+    };
+    let times = if found.len() > 1 {
+        format!(
+            " A task started ahead of a ready task with a longer remaining path {} times.",
+            found.len()
+        )
+    } else {
+        String::new()
+    };
+    let overhead_part = if overhead > 0 {
+        format!(
+            "; each task also charged this run's median gap of {} between tasks",
+            dur(overhead)
+        )
+    } else {
+        String::new()
+    };
+    let message = format!(
+        "the tasks ran for {} on {workers} workers, and the workers were idle for {} of that \
+         ({} of worker time). At {}, {}, with {} of work left on its longest path, started \
+         while {}, ready {since} with {} left on its path, waited until {}.{times} Running the \
+         longest remaining path first, the same tasks with their measured times finish in {} \
+         on {workers} workers, {} ({}) sooner (a list-scheduling model: each task occupies a \
+         worker for as long as its spans did here{overhead_part}).",
+        dur(extent),
+        dur(idle),
+        format_percent(idle as f64 / (u64::from(workers).saturating_mul(extent)).max(1) as f64),
+        at(worst.at_ns),
+        described(ctx, worst.started),
+        dur(level(worst.started)),
+        described(ctx, worst.waiting),
+        dur(level(worst.waiting)),
+        at(ctx.times.start(worst.waiting)),
+        dur(model),
+        dur(gain),
+        format_percent(gain as f64 / extent.max(1) as f64),
+    );
+    let severity = if gain.saturating_mul(10) >= extent {
+        Severity::Warning
+    } else {
+        Severity::Info
+    };
+    out.push(finding(
+        FindingKind::SchedulingOrder,
+        severity,
+        gain,
+        tasks,
+        options,
+        message,
+    ));
+}
+
+/// How long each task kept its lane busy: the sum of its top-level spans of any
+/// kind (a Dask transfer before the compute included).
+///
+/// # Complexity
+/// O(V + S).
+fn occupancy(ctx: &Context<'_>) -> Vec<u64> {
+    let mut busy = vec![0u64; ctx.times.duration_ns.len()];
+    for span in ctx.trace.spans().iter().filter(|s| s.depth == 0) {
+        if let Some(b) = busy.get_mut(span.task.index()) {
+            *b = b.saturating_add(span.duration_ns());
+        }
+    }
+    busy
+}
+
+/// Worker time not busy between the first start and the last end.
+fn idle_lane_time(ctx: &Context<'_>, workers: u32) -> u64 {
+    let trace = ctx.trace;
+    let busy = (0..trace.lanes().len()).fold(0u64, |acc, l| {
+        busy_intervals(trace, LaneId(l as u32)).fold(acc, |a, (s, e)| a.saturating_add(e - s))
+    });
+    u64::from(workers)
+        .saturating_mul(ctx.extent_ns())
+        .saturating_sub(busy)
+}
+
+/// The critical path caps the speed-up below the worker count.
+fn critical_path_bound(
+    ctx: &Context<'_>,
+    path: &[TaskId],
+    path_ns: u64,
+    options: &AdvisorOptions,
+    out: &mut Vec<Finding>,
+) {
+    let workers = worker_count(ctx.trace);
+    let total = ctx.times.total_work_ns;
+    if workers < 2 || path_ns == 0 || path.len() < 2 {
+        return;
+    }
+    // total / path < workers, in integers.
+    if u128::from(path_ns) * u128::from(workers) <= u128::from(total) {
+        return;
+    }
+    let extent = ctx.extent_ns();
+    let max_speedup = total as f64 / path_ns as f64;
+    let names = path_names(ctx, path);
+    let message = format!(
+        "the critical path, {} tasks ({names}), takes {}: {} of the run's {}. No schedule can \
+         finish sooner, so with {} of work in all, this graph runs at most {} faster than \
+         serially on any number of workers, less than the {workers} workers here.",
+        path.len(),
+        dur(path_ns),
+        format_percent(path_ns as f64 / extent.max(1) as f64),
+        dur(extent),
+        dur(total),
+        format_factor(max_speedup),
+    );
+    let severity = if path_ns.saturating_mul(2) >= extent {
+        Severity::Warning
+    } else {
+        Severity::Info
+    };
+    let impact = path_ns.saturating_sub(total / u64::from(workers));
+    out.push(finding(
+        FindingKind::CriticalPathBound,
+        severity,
+        impact,
+        path.to_vec(),
+        options,
+        message,
+    ));
+}
+
+/// `inc → add → add`, shortened in the middle for long paths.
+fn path_names(ctx: &Context<'_>, path: &[TaskId]) -> String {
+    let name = |t: &TaskId| ctx.trace.task_name(*t).unwrap_or("?");
+    if path.len() <= 6 {
+        return path.iter().map(name).collect::<Vec<_>>().join(" → ");
+    }
+    let head: Vec<&str> = path.iter().take(3).map(name).collect();
+    let tail: Vec<&str> = path.iter().skip(path.len() - 2).map(name).collect();
+    format!("{} → … → {}", head.join(" → "), tail.join(" → "))
+}
+
+/// One task takes most of the run.
+fn dominant_task(ctx: &Context<'_>, options: &AdvisorOptions, out: &mut Vec<Finding>) {
+    if ctx.times.ran_count < 2 {
+        return;
+    }
+    let Some((task, duration)) = super::stats::ran_tasks(&ctx.times)
+        .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
+    else {
+        return;
+    };
+    let extent = ctx.extent_ns();
+    let total = ctx.times.total_work_ns;
+    if extent == 0
+        || (duration as f64) < options.dominant_share * extent as f64
+        || (duration as f64) < options.dominant_share * total as f64
+    {
+        return;
+    }
+    let message = format!(
+        "one task, {}, ran for {}: {} of the run's {} and {} of all task time. The run cannot \
+         finish sooner than this task alone unless it is split into smaller tasks.",
+        described(ctx, task),
+        dur(duration),
+        format_percent(duration as f64 / extent as f64),
+        dur(extent),
+        format_percent(duration as f64 / ctx.times.total_work_ns.max(1) as f64),
+    );
+    out.push(finding(
+        FindingKind::DominantTask,
+        Severity::Warning,
+        duration,
+        vec![task],
+        options,
+        message,
+    ));
+}

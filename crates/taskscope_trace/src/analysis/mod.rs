@@ -1,0 +1,52 @@
+//! Analysis of a run: pure functions from a [`Trace`](crate::Trace) to plain result structs.
+//!
+//! What this module owns:
+//! - [`critical_path()`]: the longest chain of dependent tasks by measured duration;
+//! - [`concurrency_profile`]: busy lanes over time, per-lane busy and idle time, utilisation;
+//! - [`name_stats`]: count, total, mean, median, p95 and max duration per task name;
+//! - [`simulate()`]: the makespan list scheduling predicts for 1 to 2 × the run's workers;
+//! - [`compare()`]: two runs of the same graph side by side;
+//! - [`advise`]: plain-language findings with numbers;
+//! - [`format_duration_ns`] and friends, so every front end prints durations alike.
+//!
+//! What it deliberately does not decide: how results are shown (tables, colours,
+//! JSON layout beyond the field order of the result structs) and nothing here
+//! reads or writes files.
+//!
+//! # Shared definitions
+//! - Times are integer nanoseconds from the trace origin.
+//! - A task **ran** when it has at least one span; tasks that did not run are left out.
+//! - A task's **duration** is the length of the union of its `Compute` spans (a
+//!   task with no `Compute` span, e.g. from a foreign file that labels slices
+//!   otherwise, uses the union of all its spans). Transfers and disk spans are
+//!   not task work but do occupy their lane (see [`concurrency_profile`]).
+//! - **Dependencies** come from the graph when it has any edge, else from the
+//!   trace's flow arrows (span → span mapped to task → task); the result says which
+//!   ([`DependencySource`]).
+//! - **Cycles** never fail an analysis: the tasks are ordered by Kahn's algorithm;
+//!   when it is stuck on a cycle, the task that started first among those left
+//!   (then the lowest id) is taken next and its dependencies not yet ordered are
+//!   ignored. Analyses use only edges that agree with that order, and report how
+//!   many were ignored.
+//!
+//! Every result derives `Serialize` with a fixed field order, so `--json` output is
+//! deterministic; ids serialize as plain numbers.
+
+mod advisor;
+mod compare;
+mod concurrency;
+mod context;
+mod critical_path;
+mod format;
+mod ser;
+mod simulate;
+mod stats;
+
+pub use advisor::{AdvisorOptions, Finding, FindingKind, Severity, advise, advise_with};
+pub use compare::{Comparison, MatchedBy, RunSummary, Side, TaskChange, compare};
+pub use concurrency::{ConcurrencyProfile, LaneUsage, concurrency_profile};
+pub use context::DependencySource;
+pub use critical_path::{CriticalPath, PathStep, critical_path};
+pub use format::{format_duration_ns, format_factor, format_percent};
+pub use simulate::{Simulation, SimulationPoint, simulate, simulate_makespan, worker_count};
+pub use stats::{NameStats, name_stats};
