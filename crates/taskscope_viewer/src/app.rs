@@ -82,6 +82,13 @@ pub enum AppCommand {
     PickCompare,
     /// Close the tab at this index.
     CloseTab(usize),
+    /// Ask where to save `contents` (suggesting `file_name`) and write it atomically.
+    SaveText {
+        /// The suggested file name.
+        file_name: String,
+        /// What to write.
+        contents: String,
+    },
 }
 
 /// One tab of the window.
@@ -558,6 +565,16 @@ impl ViewerApp {
                         sides: [Some(current), None],
                     });
                     self.spawn_load(file, Purpose::Compare { id, side: 1 }, ctx);
+                }
+            }
+            AppCommand::SaveText {
+                file_name,
+                contents,
+            } => {
+                if let Some(path) = rfd::FileDialog::new().set_file_name(&file_name).save_file()
+                    && let Err(e) = crate::export::write_atomically(&path, contents.as_bytes())
+                {
+                    self.errors.push(format!("{e:#}"));
                 }
             }
             AppCommand::CloseTab(i) => {

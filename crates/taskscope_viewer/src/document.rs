@@ -2,8 +2,13 @@
 
 use std::path::PathBuf;
 
+use taskscope_egui::timeline::concurrency::ConcurrencyProfile as StripProfile;
 use taskscope_egui::{GraphLayout, TimelineModel, TraceIndex, simple_layered_layout};
 use taskscope_trace::Trace;
+use taskscope_trace::analysis::{
+    ConcurrencyProfile, CriticalPath, Finding, NameStats, advise, concurrency_profile,
+    critical_path, name_stats,
+};
 
 /// One opened trace with its indexes and graph layout. Shared read-only by the tabs that show it.
 #[derive(Debug)]
@@ -20,13 +25,21 @@ pub struct TraceDoc {
     pub model: TimelineModel,
     /// The graph drawing.
     pub layout: GraphLayout,
+    /// The critical path.
+    pub critical: CriticalPath,
+    /// Per-name duration statistics, largest total first.
+    pub stats: Vec<NameStats>,
+    /// Running lanes over time and per-lane utilisation.
+    pub profile: ConcurrencyProfile,
+    /// The advisor's findings, most important first.
+    pub findings: Vec<Finding>,
 }
 
 impl TraceDoc {
-    /// Builds the indexes and layout of `trace`.
+    /// Builds the indexes, the layout and the analyses of `trace` (call it off the UI thread).
     ///
     /// # Complexity
-    /// O(S log S + V log V + E).
+    /// O(S log S + V log V + E), dominated by the analyses and the layout.
     pub fn new(path: Option<PathBuf>, trace: Trace) -> Self {
         let title = path
             .as_ref()
@@ -35,8 +48,14 @@ impl TraceDoc {
             .or_else(|| trace.meta().title.clone())
             .unwrap_or_else(|| "trace".to_owned());
         let index = TraceIndex::new(&trace);
-        let model = TimelineModel::new(&trace);
+        let profile = concurrency_profile(&trace);
+        let (times, running) = profile.steps.iter().copied().unzip();
+        let model =
+            TimelineModel::with_concurrency(&trace, StripProfile::from_steps(times, running));
         let layout = simple_layered_layout(trace.graph());
+        let critical = critical_path(&trace);
+        let stats = name_stats(&trace);
+        let findings = advise(&trace);
         Self {
             path,
             title,
@@ -44,11 +63,20 @@ impl TraceDoc {
             index,
             model,
             layout,
+            critical,
+            stats,
+            profile,
+            findings,
         }
     }
 
-    /// The run's wall time in ns (from the first span start to the end).
+    /// The run's wall time in ns ([`Trace::wall_ns`]).
     pub fn wall_ns(&self) -> u64 {
-        self.model.end_ns().saturating_sub(self.model.start_ns())
+        self.trace.wall_ns()
+    }
+
+    /// The tasks of the critical path, in order.
+    pub fn critical_tasks(&self) -> Vec<taskscope_trace::TaskId> {
+        self.critical.steps.iter().map(|s| s.task).collect()
     }
 }

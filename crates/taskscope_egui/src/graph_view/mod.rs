@@ -15,12 +15,12 @@ use egui::{
 };
 use taskscope_trace::{TaskId, TaskState, Trace};
 
-use crate::axis::format_ns;
 use crate::index::TraceIndex;
 use crate::replay::NodeState;
 use crate::selection::Highlight;
 use crate::theme::{Theme, lane_color};
 use layout::GraphLayout;
+use taskscope_trace::analysis::format_duration_ns as format_ns;
 
 /// Smallest zoom (points per layout unit).
 pub const MIN_ZOOM: f32 = 0.001;

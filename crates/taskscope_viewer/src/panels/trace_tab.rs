@@ -8,12 +8,12 @@
 use std::sync::Arc;
 
 use egui::{Key, Ui};
-use taskscope_egui::axis::format_ns;
 use taskscope_egui::{
     GraphEvent, GraphInput, GraphView, Highlight, NodeColoring, Replay, Theme, Timeline,
     TimelineEvent, TimelineInput,
 };
 use taskscope_trace::TaskId;
+use taskscope_trace::analysis::format_duration_ns as format_ns;
 
 use super::stats;
 use crate::app::AppCommand;
@@ -40,6 +40,8 @@ pub struct TraceTab {
     pub show_critical: bool,
     /// The search text.
     pub search: String,
+    /// How the statistics table is sorted.
+    pub stats_sort: stats::Sort,
     matches: Vec<TaskId>,
     next_match: usize,
 }
@@ -57,6 +59,7 @@ impl TraceTab {
             replay,
             show_critical: false,
             search: String::new(),
+            stats_sort: stats::Sort::default(),
             matches: Vec::new(),
             next_match: 0,
         }
@@ -105,6 +108,26 @@ impl TraceTab {
         self.highlight.set_matches(&self.matches);
     }
 
+    /// Shows or hides the critical path in both views.
+    pub fn set_show_critical(&mut self, show: bool) {
+        self.show_critical = show;
+        let path = if show {
+            self.doc.critical_tasks()
+        } else {
+            Vec::new()
+        };
+        self.highlight.set_critical_path(&path);
+    }
+
+    /// Marks `tasks` (as search matches) and selects the first.
+    pub fn select_all(&mut self, tasks: &[TaskId]) {
+        self.search.clear();
+        self.matches = tasks.to_vec();
+        self.next_match = 1;
+        self.highlight.set_matches(&self.matches);
+        self.select(tasks.first().copied());
+    }
+
     /// Selects the next search match, cycling.
     pub fn select_next_match(&mut self) {
         if self.matches.is_empty() {
@@ -148,15 +171,26 @@ impl TraceTab {
         if settings.show_stats {
             egui::Panel::right("stats")
                 .resizable(true)
-                .default_size(320.0)
-                .show(ui, |ui| match stats::ui(ui, &self.doc) {
-                    Some(stats::StatsAction::Select(task)) => self.select(Some(task)),
-                    Some(stats::StatsAction::Search(text)) => {
-                        self.search = text;
-                        self.update_search();
-                        self.select_next_match();
+                .default_size(340.0)
+                .max_size(ui.available_width() * 0.4)
+                .show(ui, |ui| {
+                    let doc = Arc::clone(&self.doc);
+                    match stats::ui(ui, &doc, &mut self.stats_sort) {
+                        Some(stats::StatsAction::Select(task)) => self.select(Some(task)),
+                        Some(stats::StatsAction::SelectAll(tasks)) => self.select_all(&tasks),
+                        Some(stats::StatsAction::Search(text)) => {
+                            self.search = text;
+                            self.update_search();
+                            self.select_next_match();
+                        }
+                        Some(stats::StatsAction::ExportCsv) => {
+                            commands.push(AppCommand::SaveText {
+                                file_name: format!("{}.stats.csv", file_stem(&doc)),
+                                contents: stats::stats_csv(&doc.stats),
+                            });
+                        }
+                        None => {}
                     }
-                    None => {}
                 });
         }
         if settings.show_graph {
@@ -215,6 +249,21 @@ impl TraceTab {
             if self.replay.active && ui.button("Stop replay").clicked() {
                 self.replay.pause();
                 self.replay.active = false;
+            }
+            ui.separator();
+            let mut critical = self.show_critical;
+            let cp = &self.doc.critical;
+            let hover = format!(
+                "The longest chain of dependent tasks: {} of {} wall time",
+                format_ns(cp.length_ns),
+                format_ns(cp.wall_ns)
+            );
+            if ui
+                .checkbox(&mut critical, "Critical path")
+                .on_hover_text(hover)
+                .changed()
+            {
+                self.set_show_critical(critical);
             }
             ui.separator();
             let search = ui.add(
@@ -296,6 +345,16 @@ impl TraceTab {
                     self.highlight.descendant_count()
                 ));
             }
+            if self.show_critical {
+                ui.separator();
+                let cp = &self.doc.critical;
+                ui.label(format!(
+                    "critical path {} of {} wall ({} tasks)",
+                    format_ns(cp.length_ns),
+                    format_ns(cp.wall_ns),
+                    cp.steps.len()
+                ));
+            }
             if self.replay.active {
                 ui.separator();
                 let t = self.replay.cursor_ns;
@@ -348,4 +407,12 @@ impl TraceTab {
             }
         }
     }
+}
+
+/// The file name of `doc` without its extension (or its title), for suggested export names.
+fn file_stem(doc: &TraceDoc) -> String {
+    doc.path
+        .as_ref()
+        .and_then(|p| p.file_stem())
+        .map_or_else(|| doc.title.clone(), |s| s.to_string_lossy().into_owned())
 }
