@@ -9,6 +9,8 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use taskscope_viewer::{Demo, StartupOptions};
 
+mod cli;
+
 /// Lazy task graphs: see what happened.
 #[derive(Debug, Parser)]
 #[command(name = "taskscope", version, args_conflicts_with_subcommands = true)]
@@ -25,6 +27,12 @@ struct Cli {
 enum Command {
     /// Open trace files in the desktop viewer.
     View(ViewArgs),
+    /// Summary, critical path, concurrency, per-name statistics and findings of a run.
+    Stats(cli::stats::StatsArgs),
+    /// Compare two runs (e.g. serial vs parallel): speed-up, efficiency, per-task changes.
+    Compare(cli::compare::CompareArgs),
+    /// Convert any readable trace (Chrome, Perfetto, Dask, Ray) to a taskscope trace file.
+    Convert(cli::convert::ConvertArgs),
 }
 
 /// Options of the viewer.
@@ -85,6 +93,13 @@ fn main() -> ExitCode {
     let result = match cli.command {
         None => taskscope_viewer::run(cli.view.into_options()),
         Some(Command::View(args)) => taskscope_viewer::run(args.into_options()),
+        Some(Command::Stats(args)) => cli::stats::run(&args),
+        Some(Command::Compare(args)) if args.gui => taskscope_viewer::run(StartupOptions {
+            compare: Some((args.a, args.b)),
+            ..StartupOptions::default()
+        }),
+        Some(Command::Compare(args)) => cli::compare::run(&args),
+        Some(Command::Convert(args)) => cli::convert::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

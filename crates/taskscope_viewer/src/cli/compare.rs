@@ -1,0 +1,137 @@
+//! `taskscope compare A B`: two runs of (typically) the same graph side by side.
+
+use std::path::PathBuf;
+
+use std::fmt::Write as _;
+
+use clap::Args;
+use taskscope_trace::analysis::{
+    Comparison, Side, compare, format_duration_ns as dur, format_factor, format_percent,
+};
+
+use super::open;
+use super::table::Table;
+
+/// Options of `taskscope compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The first run (the baseline, e.g. the serial one).
+    pub a: PathBuf,
+    /// The second run (e.g. the parallel one).
+    pub b: PathBuf,
+
+    /// A Dask graph file for A.
+    #[arg(long, value_name = "GRAPH.json")]
+    pub graph_a: Option<PathBuf>,
+
+    /// A Dask graph file for B.
+    #[arg(long, value_name = "GRAPH.json")]
+    pub graph_b: Option<PathBuf>,
+
+    /// Print machine-readable JSON instead of tables.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Open the comparison in the viewer's compare tab instead of printing it.
+    #[arg(long)]
+    pub gui: bool,
+
+    /// How many per-task changes to list.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub top: usize,
+}
+
+/// Runs `taskscope compare` (without `--gui`).
+pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
+    let a = open(&args.a, args.graph_a.as_deref())?;
+    let b = open(&args.b, args.graph_b.as_deref())?;
+    let comparison = compare(&a, &b);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&comparison)?);
+    } else {
+        print!(
+            "{}",
+            render(
+                &comparison,
+                &args.a.display().to_string(),
+                &args.b.display().to_string(),
+                args.top
+            )
+        );
+    }
+    Ok(())
+}
+
+fn opt(v: Option<f64>, f: fn(f64) -> String) -> String {
+    v.map_or_else(|| "-".to_owned(), f)
+}
+
+fn render(c: &Comparison, a_name: &str, b_name: &str, top: usize) -> String {
+    let mut out = String::new();
+    let mut runs = Table::new(&[
+        "run",
+        "workers",
+        "tasks",
+        "wall time",
+        "total work",
+        "critical path",
+    ]);
+    for (label, name, r) in [("A ", a_name, &c.a), ("B ", b_name, &c.b)] {
+        runs.row(vec![
+            format!("{}{name}", label),
+            r.workers.to_string(),
+            r.tasks.to_string(),
+            dur(r.wall_ns),
+            dur(r.total_work_ns),
+            dur(r.critical_path_ns),
+        ]);
+    }
+    out.push_str(&runs.render());
+    out.push('\n');
+    let faster = match c.faster {
+        Side::A => "A",
+        Side::B => "B",
+    };
+    let _ = writeln!(
+        out,
+        "\n{faster} is faster: speed-up {}, parallel efficiency {}; the critical path allows at most {}",
+        opt(c.speedup, format_factor),
+        opt(c.parallel_efficiency, format_percent),
+        opt(c.critical_path_speedup, format_factor),
+    );
+    let _ = writeln!(
+        out,
+        "Tasks matched: {} by key, {} by name and order; {} only in A, {} only in B",
+        c.matched_by_key, c.matched_by_name, c.only_in_a, c.only_in_b
+    );
+    let _ = writeln!(
+        out,
+        "Task time lost in B: {}, gained: {}",
+        dur(c.total_slowdown_ns),
+        dur(c.total_speedup_ns)
+    );
+    if !c.top_slowdowns.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nThe slowdowns that explain most of it ({} of {}):",
+            dur(c.top_slowdowns_ns),
+            dur(c.total_slowdown_ns)
+        );
+        let mut t = Table::new(&["task", "key in B", "A", "B", "change"]);
+        for ch in c.top_slowdowns.iter().take(top) {
+            t.row(vec![
+                ch.name.clone(),
+                ch.b_key.clone(),
+                dur(ch.a_duration_ns),
+                dur(ch.b_duration_ns),
+                format!("+{}", dur(ch.change_ns.unsigned_abs())),
+            ]);
+        }
+        for line in t.render().lines() {
+            out.push_str("  ");
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}

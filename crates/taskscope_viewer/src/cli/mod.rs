@@ -1,0 +1,34 @@
+//! The command-line subcommands that do not open a window: `stats`, `compare`,
+//! `convert`, `export`. Each reads any file the trace reader accepts, prints a
+//! readable report (or `--json`), and returns an error naming the file on bad input.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use clap::Args;
+use taskscope_trace::Trace;
+
+pub mod compare;
+pub mod convert;
+pub mod stats;
+mod table;
+
+/// A trace file and, optionally, a graph file that goes with it (Dask graph dumps).
+#[derive(Debug, Args)]
+pub struct Input {
+    /// The trace file (taskscope, Chrome/Perfetto JSON, Dask task stream or profiler, Ray timeline).
+    pub file: PathBuf,
+
+    /// A Dask graph file (`{"tasks": [{key, name, deps}]}`) giving the dependencies.
+    #[arg(long, value_name = "GRAPH.json")]
+    pub graph: Option<PathBuf>,
+}
+
+/// Opens a trace (with its graph file, if given).
+pub fn open(file: &Path, graph: Option<&Path>) -> anyhow::Result<Trace> {
+    let trace = match graph {
+        Some(graph) => Trace::open_with_graph(file, graph),
+        None => Trace::open(file),
+    };
+    trace.with_context(|| format!("cannot read {}", file.display()))
+}

@@ -1,0 +1,166 @@
+//! The `taskscope` command line: stats, compare, convert; exit codes 0 / 1 / 2.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use taskscope_trace::{SourceFormat, Trace};
+
+fn taskscope(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_taskscope"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn sample(name: &str) -> String {
+    let path = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../traces")).join(name);
+    assert!(path.exists(), "bundled sample {name} is missing");
+    path.display().to_string()
+}
+
+fn shared(path: &str) -> Option<String> {
+    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")).join(path);
+    if p.exists() {
+        Some(p.display().to_string())
+    } else {
+        eprintln!("skipping: {} not found", p.display());
+        None
+    }
+}
+
+#[test]
+fn stats_reports_the_critical_path_and_names() {
+    let out = taskscope(&["stats", &sample("total_threads2.json")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("7 tasks, 6 dependencies, 7 spans on 2 lanes"),
+        "{text}"
+    );
+    assert!(text.contains("Critical path: 3 tasks"), "{text}");
+    assert!(text.contains("inc       4"), "{text}");
+    assert!(text.contains("add       3"), "{text}");
+}
+
+#[test]
+fn stats_json_is_machine_readable() {
+    let out = taskscope(&["stats", "--json", &sample("prod_chain_threads2.json")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["summary"]["tasks"], 15);
+    // The path ends at the last `mul`; where it starts depends on which `inc` finished last.
+    let steps = json["critical_path"]["steps"].as_array().unwrap();
+    assert_eq!(steps.last().unwrap()["name"], "mul");
+    let findings = json["findings"].as_array().unwrap();
+    assert!(
+        findings.iter().any(|f| f["kind"] == "serial_reduction"
+            && f["message"].as_str().unwrap().contains("7 `mul` tasks")),
+        "the product chain is reported: {findings:?}"
+    );
+}
+
+#[test]
+fn compare_shows_the_speedup_of_the_parallel_run() {
+    let out = taskscope(&[
+        "compare",
+        &sample("total_serial.json"),
+        &sample("total_parallel.json"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("B is faster: speed-up 2.3"), "{text}");
+    assert!(
+        text.contains("7 by key"),
+        "the seed's runs share their keys: {text}"
+    );
+
+    let out = taskscope(&[
+        "compare",
+        "--json",
+        &sample("total_serial.json"),
+        &sample("total_threads2.json"),
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let speedup = json["speedup"].as_f64().unwrap();
+    assert!((1.6..1.9).contains(&speedup), "7 s vs 4 s: {speedup}");
+}
+
+#[test]
+fn compare_works_across_engines_with_a_dask_trace() {
+    let Some(dask) = shared("dask/total.profiler.json") else {
+        return;
+    };
+    let out = taskscope(&["compare", &dask, &sample("total_threads2.json")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("7 by name and order"), "{text}");
+}
+
+#[test]
+fn convert_writes_a_taskscope_file_from_a_dask_task_stream() {
+    let (Some(stream), Some(graph)) = (
+        shared("dask/xyz.taskstream.json"),
+        shared("dask/xyz.graph.json"),
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out_path = dir.path().join("xyz.json");
+    let out = taskscope(&[
+        "convert",
+        &stream,
+        "--graph",
+        &graph,
+        "-o",
+        out_path.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let trace = Trace::open(&out_path).unwrap();
+    assert_eq!(trace.meta().source, SourceFormat::Taskscope);
+    assert_eq!(trace.graph().len(), 3);
+    assert_eq!(trace.graph().edge_count(), 2);
+}
+
+#[test]
+fn bad_input_exits_1_naming_the_file_and_usage_errors_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("broken.json");
+    std::fs::write(&bad, "{\"traceEvents\": [{\"ph\": \"X\", \"ts\": }]}").unwrap();
+    let out = taskscope(&["stats", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("broken.json"), "{err}");
+    assert!(
+        err.contains("broken.json:1:"),
+        "the line and column are named: {err}"
+    );
+    assert!(err.contains("byte"), "the byte offset is named: {err}");
+
+    let out = taskscope(&["stats", dir.path().join("missing.json").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("missing.json"));
+
+    let out = taskscope(&["stats", "--no-such-flag"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = taskscope(&["compare", "only-one.json"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn every_command_has_help() {
+    for cmd in ["stats", "compare", "convert", "view"] {
+        let out = taskscope(&[cmd, "--help"]);
+        assert!(out.status.success());
+        assert!(stdout(&out).contains("Usage"));
+    }
+}
