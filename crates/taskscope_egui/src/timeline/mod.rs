@@ -751,6 +751,9 @@ impl Timeline {
                 [pos2(x, axis_rect.bottom()), pos2(x, rect.bottom())],
                 Stroke::new(1.0, theme.grid),
             ));
+            if x > time_rect.right() - 40.0 {
+                continue; // no room for a label that would be cut off
+            }
             painter.text(
                 pos2(x + 3.0, axis_rect.center().y),
                 Align2::LEFT_CENTER,
