@@ -97,13 +97,27 @@ fn compare_shows_the_speedup_of_the_parallel_run() {
 
 #[test]
 fn compare_works_across_engines_with_a_dask_trace() {
-    let Some(dask) = shared("dask/total.profiler.json") else {
+    let (Some(dask), Some(graph)) = (
+        shared("dask/sum.profiler.json"),
+        shared("dask/sum.graph.json"),
+    ) else {
         return;
     };
-    let out = taskscope(&["compare", &dask, &sample("total_threads2.json")]);
+    // Dask's sum([z, z2]) on 2 threads against ours: Dask has one more task (`_swap`).
+    let out = taskscope(&[
+        "compare",
+        &dask,
+        &sample("sum_threads2.json"),
+        "--graph-a",
+        &graph,
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("7 by name and order"), "{text}");
+    assert!(text.contains("7 by name and order; 1 only in A"), "{text}");
+    assert!(
+        text.contains("B is faster"),
+        "ours takes 3 s where Dask took 4 s: {text}"
+    );
 }
 
 #[test]

@@ -4,7 +4,6 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context as _;
 use clap::Args;
 use taskscope_trace::Trace;
 
@@ -24,11 +23,11 @@ pub struct Input {
     pub graph: Option<PathBuf>,
 }
 
-/// Opens a trace (with its graph file, if given).
+/// Opens a trace (with its graph file, if given). Reader errors already name the file
+/// and the position, so they are passed on as they are.
 pub fn open(file: &Path, graph: Option<&Path>) -> anyhow::Result<Trace> {
-    let trace = match graph {
-        Some(graph) => Trace::open_with_graph(file, graph),
-        None => Trace::open(file),
-    };
-    trace.with_context(|| format!("cannot read {}", file.display()))
+    Ok(match graph {
+        Some(graph) => Trace::open_with_graph(file, graph)?,
+        None => Trace::open(file)?,
+    })
 }

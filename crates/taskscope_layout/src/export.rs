@@ -1,0 +1,178 @@
+//! Writing pictures to files: format by extension, atomic writes.
+
+use std::io::Write as _;
+use std::path::Path;
+
+use taskscope_trace::{Graph, Trace};
+
+use crate::LayoutError;
+use crate::dot::GraphDot;
+use crate::layered::LayoutStats;
+use crate::png::render_png;
+use crate::scene::{GraphOptions, GraphScene};
+use crate::svg::GraphSvg;
+use crate::timeline::{TimelineOptions, TimelineScene, TimelineStats, TimelineSvg};
+
+/// A picture file format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ImageFormat {
+    /// Scalable Vector Graphics (`.svg`).
+    Svg,
+    /// Portable Network Graphics (`.png`), rasterised from our SVG.
+    Png,
+    /// Graphviz DOT (`.dot`, `.gv`); graphs only.
+    Dot,
+}
+
+impl ImageFormat {
+    /// The format named by `path`'s extension (case-insensitive).
+    pub fn from_path(path: &Path) -> Result<Self, LayoutError> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        match ext.as_str() {
+            "svg" => Ok(Self::Svg),
+            "png" => Ok(Self::Png),
+            "dot" | "gv" => Ok(Self::Dot),
+            _ => Err(LayoutError::UnknownFormat {
+                path: path.to_path_buf(),
+                extension: ext,
+                expected: ".svg, .png or .dot",
+            }),
+        }
+    }
+}
+
+/// Draws `graph` in `format` and returns the file's bytes with the layout's stats.
+///
+/// `trace`, when given, must be the trace `graph` belongs to; it supplies
+/// durations and lanes for colours and tooltips.
+pub fn render_graph(
+    graph: &Graph,
+    trace: Option<&Trace>,
+    format: ImageFormat,
+    options: &GraphOptions,
+) -> Result<(Vec<u8>, LayoutStats), LayoutError> {
+    let scene = GraphScene::new(graph, trace, options);
+    let bytes = match format {
+        ImageFormat::Svg => GraphSvg::new(&scene).to_string().into_bytes(),
+        ImageFormat::Dot => GraphDot::new(&scene, &options.dot).to_string().into_bytes(),
+        ImageFormat::Png => render_png(&GraphSvg::new(&scene).to_string(), &options.png)?,
+    };
+    Ok((bytes, scene.layout.stats))
+}
+
+/// Draws `graph` into `path`, choosing SVG, PNG or DOT by the extension; the
+/// Rust twin of Dask's `visualize(filename=...)`.
+///
+/// The file is written atomically (a temporary file in the same directory,
+/// then renamed), so a reader never sees half a picture.
+///
+/// ```no_run
+/// use taskscope_layout::{export_graph, GraphOptions};
+/// # let graph = taskscope_trace::GraphBuilder::new().build().unwrap();
+/// let stats = export_graph(&graph, None, "graph.svg", &GraphOptions::default())?;
+/// println!("{} crossings", stats.crossings);
+/// # Ok::<(), taskscope_layout::LayoutError>(())
+/// ```
+///
+/// # Errors
+/// [`LayoutError::UnknownFormat`] for another extension (checked before any
+/// work), [`LayoutError::Write`] if the file cannot be written, and
+/// [`LayoutError::Render`] if rasterising fails.
+pub fn export_graph(
+    graph: &Graph,
+    trace: Option<&Trace>,
+    path: impl AsRef<Path>,
+    options: &GraphOptions,
+) -> Result<LayoutStats, LayoutError> {
+    let path = path.as_ref();
+    let format = ImageFormat::from_path(path)?;
+    let (bytes, stats) = render_graph(graph, trace, format, options)?;
+    write_atomic(path, &bytes)?;
+    Ok(stats)
+}
+
+/// Draws the Gantt chart of `trace` in `format` (SVG or PNG) and returns the bytes.
+pub fn render_timeline(
+    trace: &Trace,
+    format: ImageFormat,
+    options: &TimelineOptions,
+) -> Result<(Vec<u8>, TimelineStats), LayoutError> {
+    let scene = TimelineScene::new(trace, options);
+    let svg = TimelineSvg::new(&scene).to_string();
+    let bytes = match format {
+        ImageFormat::Svg => svg.into_bytes(),
+        ImageFormat::Png => render_png(&svg, &options.png)?,
+        ImageFormat::Dot => {
+            return Err(LayoutError::Unsupported {
+                what: "timeline",
+                format: "DOT",
+                expected: "SVG or PNG",
+            });
+        }
+    };
+    Ok((bytes, scene.stats))
+}
+
+/// Draws the Gantt chart of `trace` into `path` (`.svg` or `.png`), atomically.
+///
+/// # Errors
+/// [`LayoutError::UnknownFormat`] for another extension, [`LayoutError::Write`]
+/// if the file cannot be written, [`LayoutError::Render`] if rasterising fails.
+pub fn export_timeline(
+    trace: &Trace,
+    path: impl AsRef<Path>,
+    options: &TimelineOptions,
+) -> Result<TimelineStats, LayoutError> {
+    let path = path.as_ref();
+    let format = match ImageFormat::from_path(path) {
+        Ok(ImageFormat::Dot) | Err(LayoutError::UnknownFormat { .. }) => {
+            return Err(LayoutError::UnknownFormat {
+                path: path.to_path_buf(),
+                extension: path
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .unwrap_or("")
+                    .to_ascii_lowercase(),
+                expected: ".svg or .png",
+            });
+        }
+        Ok(f) => f,
+        Err(e) => return Err(e),
+    };
+    let (bytes, stats) = render_timeline(trace, format, options)?;
+    write_atomic(path, &bytes)?;
+    Ok(stats)
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory and a rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), LayoutError> {
+    let err = |source: std::io::Error| LayoutError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".taskscope-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(err)?;
+    tmp.write_all(bytes).map_err(err)?;
+    // Temporary files are created private (0600); a picture is for sharing.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(err)?;
+    }
+    tmp.as_file().sync_all().map_err(err)?;
+    tmp.persist(path).map_err(|e| err(e.error))?;
+    Ok(())
+}

@@ -1,0 +1,244 @@
+//! Property tests of the whole layout pipeline on random graphs.
+
+use proptest::prelude::*;
+
+use super::*;
+
+/// A random DAG: `sizes` nodes, edges from lower to higher index, no duplicates.
+fn dag_strategy(max_nodes: usize) -> impl Strategy<Value = LayoutGraph> {
+    (1..max_nodes)
+        .prop_flat_map(|n| {
+            (
+                proptest::collection::vec((4.0f64..90.0, 4.0f64..40.0), n),
+                proptest::collection::vec((0..n, 0..n), 0..n * 3),
+            )
+        })
+        .prop_map(|(sizes, pairs)| {
+            let mut g = LayoutGraph::new();
+            for &(w, h) in &sizes {
+                g.add_node(w, h);
+            }
+            let mut edges: Vec<(u32, u32)> = pairs
+                .into_iter()
+                .filter(|(a, b)| a != b)
+                .map(|(a, b)| (a.min(b) as u32, a.max(b) as u32))
+                .collect();
+            edges.sort_unstable();
+            edges.dedup();
+            for (a, b) in edges {
+                g.add_edge(LayoutNodeId(a), LayoutNodeId(b)).unwrap();
+            }
+            g
+        })
+}
+
+/// Any digraph, cycles, self-loops and parallel edges included.
+fn digraph_strategy(max_nodes: usize) -> impl Strategy<Value = LayoutGraph> {
+    (1..max_nodes)
+        .prop_flat_map(|n| {
+            proptest::collection::vec((0..n, 0..n), 0..n * 3).prop_map(move |e| (n, e))
+        })
+        .prop_map(|(n, pairs)| {
+            let mut g = LayoutGraph::new();
+            for i in 0..n {
+                g.add_node(10.0 + (i % 7) as f64 * 9.0, 16.0);
+            }
+            for (a, b) in pairs {
+                g.add_edge(LayoutNodeId(a as u32), LayoutNodeId(b as u32))
+                    .unwrap();
+            }
+            g
+        })
+}
+
+/// Crossings of the drawing, counted geometrically from the routes (O(E²)):
+/// two segments between the same pair of layers cross when their order flips.
+fn drawn_crossings(out: &Layout) -> u64 {
+    // Per edge: (layer, order-axis coordinate) of each node or dummy along it.
+    let mut segments: Vec<(u32, f64, f64)> = Vec::new();
+    for e in &out.edges {
+        let src = out.nodes[e.from.index()];
+        let tgt = out.nodes[e.to.index()];
+        let mut xs = vec![src.center.x];
+        xs.extend(e.points[1..e.points.len() - 1].iter().map(|p| p.x));
+        xs.push(tgt.center.x);
+        for (k, w) in xs.windows(2).enumerate() {
+            segments.push((src.layer + k as u32, w[0], w[1]));
+        }
+    }
+    let mut c = 0;
+    for (i, a) in segments.iter().enumerate() {
+        for b in &segments[i + 1..] {
+            if a.0 == b.0 && ((a.1 < b.1 && a.2 > b.2) || (a.1 > b.1 && a.2 < b.2)) {
+                c += 1;
+            }
+        }
+    }
+    c
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn edges_go_up_and_layers_are_a_topological_order(g in dag_strategy(40)) {
+        let out = layout(&g, &LayoutOptions::default());
+        prop_assert_eq!(out.nodes.len(), g.node_count());
+        prop_assert_eq!(out.stats.reversed_edges, 0);
+        for (e, (u, v)) in out.edges.iter().zip(g.edges()) {
+            prop_assert!(out.nodes[u.index()].layer < out.nodes[v.index()].layer);
+            prop_assert!(!e.reversed);
+            // Bottom to top: the consumer is drawn above its input.
+            prop_assert!(out.nodes[v.index()].center.y < out.nodes[u.index()].center.y);
+        }
+        // Listing nodes layer by layer is a topological order.
+        let mut by_layer: Vec<usize> = (0..g.node_count()).collect();
+        by_layer.sort_by_key(|&v| (out.nodes[v].layer, out.nodes[v].order));
+        let mut rank = vec![0; g.node_count()];
+        for (i, &v) in by_layer.iter().enumerate() {
+            rank[v] = i;
+        }
+        for (u, v) in g.edges() {
+            prop_assert!(rank[u.index()] < rank[v.index()]);
+        }
+    }
+
+    #[test]
+    fn no_two_nodes_overlap(g in dag_strategy(40), dir in 0..4u8) {
+        let rank_dir = [RankDir::BottomToTop, RankDir::TopToBottom, RankDir::LeftToRight, RankDir::RightToLeft][dir as usize];
+        let out = layout(&g, &LayoutOptions { rank_dir, ..LayoutOptions::default() });
+        for (i, a) in out.nodes.iter().enumerate() {
+            prop_assert!(a.center.x - a.width / 2.0 >= -1e-9 && a.center.x + a.width / 2.0 <= out.width + 1e-9);
+            prop_assert!(a.center.y - a.height / 2.0 >= -1e-9 && a.center.y + a.height / 2.0 <= out.height + 1e-9);
+            for b in &out.nodes[i + 1..] {
+                prop_assert!(!a.overlaps(b), "{a:?} overlaps {b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn reduction_never_adds_crossings_and_the_count_is_the_drawn_one(g in dag_strategy(40)) {
+        let out = layout(&g, &LayoutOptions::default());
+        prop_assert!(out.stats.crossings <= out.stats.initial_crossings);
+        prop_assert_eq!(out.stats.crossings, drawn_crossings(&out));
+    }
+
+    #[test]
+    fn same_graph_same_coordinates(g in dag_strategy(30)) {
+        let a = layout(&g, &LayoutOptions::default());
+        let b = layout(&g.clone(), &LayoutOptions::default());
+        prop_assert_eq!(a, b);
+    }
+
+    #[test]
+    fn any_digraph_is_laid_out(g in digraph_strategy(30)) {
+        let out = layout(&g, &LayoutOptions::default());
+        prop_assert_eq!(out.edges.len(), g.edge_count());
+        for (e, (u, v)) in out.edges.iter().zip(g.edges()) {
+            prop_assert_eq!((e.from, e.to), (u, v));
+            let (lu, lv) = (out.nodes[u.index()].layer, out.nodes[v.index()].layer);
+            if e.self_loop {
+                prop_assert_eq!(u, v);
+            } else if e.reversed {
+                prop_assert!(lu > lv);
+            } else {
+                prop_assert!(lu < lv);
+            }
+            prop_assert_eq!(e.curves.len() + 1, e.points.len());
+            for p in &e.points {
+                prop_assert!(p.x.is_finite() && p.y.is_finite());
+            }
+        }
+        for (i, a) in out.nodes.iter().enumerate() {
+            for b in &out.nodes[i + 1..] {
+                prop_assert!(!a.overlaps(b));
+            }
+        }
+    }
+}
+
+#[test]
+fn long_chain_is_laid_out_without_recursion() {
+    let n = 100_000;
+    let mut g = LayoutGraph::with_capacity(n, n);
+    let mut prev = g.add_node(30.0, 20.0);
+    for _ in 1..n {
+        let next = g.add_node(30.0, 20.0);
+        g.add_edge(prev, next).unwrap();
+        prev = next;
+    }
+    let out = layout(&g, &LayoutOptions::default());
+    assert_eq!(out.stats.layers, n);
+    assert_eq!(out.stats.crossings, 0);
+    // A chain is drawn straight.
+    assert!(
+        out.nodes
+            .iter()
+            .all(|p| (p.center.x - out.nodes[0].center.x).abs() < 1e-9)
+    );
+}
+
+#[test]
+fn long_edges_get_dummies_and_stay_straight() {
+    // 0 -> 1 -> 2 -> 3 -> 4 and a long edge 0 -> 4 beside it.
+    let mut g = LayoutGraph::new();
+    let ids: Vec<_> = (0..5).map(|_| g.add_node(40.0, 20.0)).collect();
+    for w in ids.windows(2) {
+        g.add_edge(w[0], w[1]).unwrap();
+    }
+    let long = g.add_edge(ids[0], ids[4]).unwrap();
+    let out = layout(&g, &LayoutOptions::default());
+    assert_eq!(out.stats.dummy_nodes, 3);
+    let route = &out.edges[long];
+    assert_eq!(route.points.len(), 5);
+    // The dummies of the long edge share one x.
+    let inner = &route.points[1..4];
+    assert!(
+        inner.iter().all(|p| (p.x - inner[0].x).abs() < 1e-9),
+        "{inner:?}"
+    );
+    // Each curve is tangent to the layer axis at both ends.
+    for (c, w) in route.curves.iter().zip(route.points.windows(2)) {
+        assert!((c.ctrl1.x - w[0].x).abs() < 1e-9);
+        assert!((c.ctrl2.x - w[1].x).abs() < 1e-9);
+    }
+}
+
+#[test]
+fn left_to_right_puts_inputs_on_the_left() {
+    let mut g = LayoutGraph::new();
+    let a = g.add_node(60.0, 20.0);
+    let b = g.add_node(60.0, 20.0);
+    g.add_edge(a, b).unwrap();
+    let out = layout(
+        &g,
+        &LayoutOptions {
+            rank_dir: RankDir::LeftToRight,
+            ..LayoutOptions::default()
+        },
+    );
+    assert!(out.nodes[0].center.x < out.nodes[1].center.x);
+    assert!((out.nodes[0].center.y - out.nodes[1].center.y).abs() < 1e-9);
+    assert!((out.width - (60.0 + 36.0 + 60.0)).abs() < 1e-9);
+}
+
+#[test]
+fn bad_edge_is_an_error() {
+    let mut g = LayoutGraph::new();
+    let a = g.add_node(1.0, 1.0);
+    assert!(matches!(
+        g.add_edge(a, LayoutNodeId(7)),
+        Err(LayoutError::UnknownNode {
+            node: 7,
+            count: 1,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn empty_graph() {
+    let out = layout(&LayoutGraph::new(), &LayoutOptions::default());
+    assert!(out.nodes.is_empty());
+    assert_eq!((out.width, out.height), (0.0, 0.0));
+}
