@@ -68,7 +68,7 @@ impl Demo {
 }
 
 /// Something a panel asks the app to do.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub enum AppCommand {
     /// Open this file in a new tab.
     Open(PathBuf),
@@ -82,6 +82,17 @@ pub enum AppCommand {
     PickCompare,
     /// Close the tab at this index.
     CloseTab(usize),
+    /// Ask where to save a picture of `doc` and draw it there.
+    Export {
+        /// The trace.
+        doc: Arc<TraceDoc>,
+        /// What to draw.
+        kind: crate::export::ExportKind,
+        /// Tasks to outline in a graph picture.
+        highlight: Vec<taskscope_trace::TaskId>,
+        /// The suggested file name.
+        file_name: String,
+    },
     /// Ask where to save `contents` (suggesting `file_name`) and write it atomically.
     SaveText {
         /// The suggested file name.
@@ -573,6 +584,18 @@ impl ViewerApp {
             } => {
                 if let Some(path) = rfd::FileDialog::new().set_file_name(&file_name).save_file()
                     && let Err(e) = crate::export::write_atomically(&path, contents.as_bytes())
+                {
+                    self.errors.push(format!("{e:#}"));
+                }
+            }
+            AppCommand::Export {
+                doc,
+                kind,
+                highlight,
+                file_name,
+            } => {
+                if let Some(path) = rfd::FileDialog::new().set_file_name(&file_name).save_file()
+                    && let Err(e) = crate::export::export(&doc, kind, &path, &highlight)
                 {
                     self.errors.push(format!("{e:#}"));
                 }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use taskscope_egui::timeline::concurrency::ConcurrencyProfile as StripProfile;
-use taskscope_egui::{GraphLayout, TimelineModel, TraceIndex, simple_layered_layout};
+use taskscope_egui::{GraphLayout, TimelineModel, TraceIndex, graph_layout};
 use taskscope_trace::Trace;
 use taskscope_trace::analysis::{
     ConcurrencyProfile, CriticalPath, Finding, NameStats, advise, concurrency_profile,
@@ -52,7 +52,7 @@ impl TraceDoc {
         let (times, running) = profile.steps.iter().copied().unzip();
         let model =
             TimelineModel::with_concurrency(&trace, StripProfile::from_steps(times, running));
-        let layout = simple_layered_layout(trace.graph());
+        let layout = graph_layout(&trace);
         let critical = critical_path(&trace);
         let stats = name_stats(&trace);
         let findings = advise(&trace);

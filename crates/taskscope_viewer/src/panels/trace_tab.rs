@@ -18,6 +18,7 @@ use taskscope_trace::analysis::format_duration_ns as format_ns;
 use super::stats;
 use crate::app::AppCommand;
 use crate::document::TraceDoc;
+use crate::export::ExportKind;
 use crate::settings::Settings;
 
 /// At most this many search matches are highlighted.
@@ -304,7 +305,32 @@ impl TraceTab {
             if ui.button("Compare with…").clicked() {
                 commands.push(AppCommand::PickCompare);
             }
+            ui.menu_button("Export", |ui| self.export_menu(ui, commands));
         });
+    }
+
+    fn export_menu(&self, ui: &mut Ui, commands: &mut Vec<AppCommand>) {
+        for kind in ExportKind::ALL {
+            if ui.button(kind.label()).clicked() {
+                let highlight = if self.show_critical {
+                    self.doc.critical_tasks()
+                } else {
+                    Vec::new()
+                };
+                commands.push(AppCommand::Export {
+                    doc: Arc::clone(&self.doc),
+                    kind,
+                    highlight,
+                    file_name: kind.file_name(&file_stem(&self.doc)),
+                });
+            }
+        }
+        if ui.button("Statistics as CSV…").clicked() {
+            commands.push(AppCommand::SaveText {
+                file_name: format!("{}.stats.csv", file_stem(&self.doc)),
+                contents: stats::stats_csv(&self.doc.stats),
+            });
+        }
     }
 
     fn status_line(&self, ui: &mut Ui) {
