@@ -333,16 +333,18 @@ impl GraphView {
                 CornerRadius::ZERO
             };
             shapes.push(Shape::rect_filled(r, rounding, color));
+            // Outlines thin out with the boxes, so small boxes keep their fill colour.
+            let w = (r.height() / 10.0).clamp(0.75, 2.0);
             let outline = if hl.is_selected(task) {
-                Some(Stroke::new(2.5, theme.selected))
+                Some(Stroke::new(w * 1.25, theme.selected))
             } else if input.show_critical && hl.is_critical(task) {
-                Some(Stroke::new(2.0, theme.critical))
+                Some(Stroke::new(w, theme.critical))
             } else if hl.is_ancestor(task) {
-                Some(Stroke::new(2.0, theme.ancestor))
+                Some(Stroke::new(w, theme.ancestor))
             } else if hl.is_descendant(task) {
-                Some(Stroke::new(2.0, theme.descendant))
+                Some(Stroke::new(w, theme.descendant))
             } else if hl.is_match(task) {
-                Some(Stroke::new(2.0, theme.cursor))
+                Some(Stroke::new(w, theme.cursor))
             } else {
                 None
             };
