@@ -1,7 +1,8 @@
-//! Opening a 1,000,000-span trace file: reading and parsing it (taskscope_trace's reader)
-//! and building everything the viewer shows (indexes, timeline model, graph layout,
-//! analyses) — the work between choosing a file and its first frame. Also prints the
-//! resident memory of the loaded document.
+//! Opening a 1,000,000-span trace file: reading and parsing it (taskscope_trace's reader),
+//! then the first stage of the document (what the timeline needs: the work between
+//! choosing a file and its first frame), and everything (graph layout and analyses,
+//! which the viewer finishes in the background). Also prints the resident memory of
+//! the loaded document.
 //!
 //! Baseline in the same run: `baseline/read_bytes` (reading the file into memory).
 
@@ -54,6 +55,13 @@ fn bench_open(c: &mut Criterion) {
             let bytes = std::fs::read(&path).unwrap();
             let trace = taskscope_viewer::parse_trace(&bytes, "1m.json").unwrap();
             black_box(TraceDoc::new(Some(path.clone()), trace))
+        });
+    });
+    group.bench_function("read_parse_first_stage", |b| {
+        b.iter(|| {
+            let bytes = std::fs::read(&path).unwrap();
+            let trace = taskscope_viewer::parse_trace(&bytes, "1m.json").unwrap();
+            black_box(TraceDoc::first_stage(Some(path.clone()), trace))
         });
     });
     group.bench_function("read_parse", |b| {

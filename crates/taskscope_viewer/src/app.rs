@@ -235,9 +235,16 @@ impl ViewerApp {
         Self::new(settings, options, parse)
     }
 
-    /// Whether any file is still loading.
+    /// Whether any file is still loading, or an open trace still waits for its analyses.
     pub fn is_loading(&self) -> bool {
-        !self.loads.is_empty()
+        !self.loads.is_empty() || self.analysing()
+    }
+
+    /// Whether an open trace still waits for its graph layout and analyses.
+    fn analysing(&self) -> bool {
+        self.tabs
+            .iter()
+            .any(|t| matches!(t, Tab::Trace(t) if t.doc.analyses().is_none()))
     }
 
     /// The trace tab at `index`, if it is one.
@@ -288,6 +295,8 @@ impl ViewerApp {
         }
         if !self.loads.is_empty() {
             egui::Panel::bottom("loading").show(ui, |ui| self.loading_ui(ui));
+        }
+        if self.is_loading() {
             ctx.request_repaint_after(std::time::Duration::from_millis(100));
         }
         let theme = Theme::for_dark_mode(self.settings.dark);
@@ -465,7 +474,7 @@ impl ViewerApp {
                     if let Some(path) = &doc.path {
                         self.settings.add_recent(path);
                     }
-                    self.loaded(Arc::new(doc), purpose);
+                    self.loaded(doc, purpose);
                 }
                 Err(message) => {
                     self.errors.push(message);

@@ -113,7 +113,7 @@ fn opens_a_trace_and_clicking_a_bar_lights_ancestors_in_both_views() {
     let node = {
         let tab = h.state().trace_tab(1).unwrap();
         tab.graph
-            .node_screen_rect(&tab.doc.layout, TaskId(0))
+            .node_screen_rect(&tab.doc.analyses().unwrap().layout, TaskId(0))
             .unwrap()
     };
     click(&mut h, node.center());
@@ -391,6 +391,8 @@ fn advisor_findings_select_the_tasks_they_name() {
     let finding = {
         let tab = h.state().trace_tab(1).unwrap();
         tab.doc
+            .analyses()
+            .unwrap()
             .findings
             .iter()
             .find(|f| !f.tasks.is_empty())

@@ -10,7 +10,7 @@ use taskscope_trace::analysis::{
     NameStats, Severity, format_duration_ns as format_ns, format_factor, format_percent,
 };
 
-use crate::document::TraceDoc;
+use crate::document::{Analyses, TraceDoc};
 
 /// What a click in the panel asks for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -135,16 +135,23 @@ pub fn ui(ui: &mut Ui, doc: &TraceDoc, sort: &mut Sort) -> Option<StatsAction> {
     egui::ScrollArea::both().show(ui, |ui| {
         run_facts(ui, doc);
         ui.add_space(8.0);
-        findings(ui, doc, &mut action);
-        ui.add_space(8.0);
-        ui.horizontal(|ui| {
-            ui.heading("Tasks by name");
-            if ui.small_button("Save CSV…").clicked() {
-                action = Some(StatsAction::ExportCsv);
-            }
-        });
-        ui.weak("Click a header to sort, a name to find its tasks.");
-        name_table(ui, doc, sort, &mut action);
+        if let Some(analyses) = doc.analyses() {
+            findings(ui, analyses, &mut action);
+            ui.add_space(8.0);
+            ui.horizontal(|ui| {
+                ui.heading("Tasks by name");
+                if ui.small_button("Save CSV…").clicked() {
+                    action = Some(StatsAction::ExportCsv);
+                }
+            });
+            ui.weak("Click a header to sort, a name to find its tasks.");
+            name_table(ui, doc, analyses, sort, &mut action);
+        } else {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label("Analysing the run…");
+            });
+        }
         ui.add_space(8.0);
         lanes(ui, doc);
         let trace = &doc.trace;
@@ -184,17 +191,18 @@ fn run_facts(ui: &mut Ui, doc: &TraceDoc) {
         if let Some(p) = doc.profile.average_parallelism {
             row("mean running", format!("{p:.2}"));
         }
-        let cp = &doc.critical;
-        row(
-            "critical path",
-            format!(
-                "{} ({} of the wall time)",
-                format_ns(cp.length_ns),
-                cp.ratio.map_or_else(|| "n/a".to_owned(), format_percent)
-            ),
-        );
-        if let Some(s) = cp.max_speedup {
-            row("max speed-up", format_factor(s));
+        if let Some(cp) = doc.analyses().map(|a| &a.critical) {
+            row(
+                "critical path",
+                format!(
+                    "{} ({} of the wall time)",
+                    format_ns(cp.length_ns),
+                    cp.ratio.map_or_else(|| "n/a".to_owned(), format_percent)
+                ),
+            );
+            if let Some(s) = cp.max_speedup {
+                row("max speed-up", format_factor(s));
+            }
         }
         if let Some(host) = &meta.host {
             row("host", host.clone());
@@ -202,13 +210,13 @@ fn run_facts(ui: &mut Ui, doc: &TraceDoc) {
     });
 }
 
-fn findings(ui: &mut Ui, doc: &TraceDoc, action: &mut Option<StatsAction>) {
+fn findings(ui: &mut Ui, analyses: &Analyses, action: &mut Option<StatsAction>) {
     ui.heading("Advisor");
-    if doc.findings.is_empty() {
+    if analyses.findings.is_empty() {
         ui.label("Nothing to report: no pattern the advisor knows slowed this run.");
         return;
     }
-    for f in &doc.findings {
+    for f in &analyses.findings {
         ui.horizontal_wrapped(|ui| {
             let (word, color) = match f.severity {
                 Severity::Warning => ("warning", ui.visuals().warn_fg_color),
@@ -229,7 +237,13 @@ fn findings(ui: &mut Ui, doc: &TraceDoc, action: &mut Option<StatsAction>) {
     }
 }
 
-fn name_table(ui: &mut Ui, doc: &TraceDoc, sort: &mut Sort, action: &mut Option<StatsAction>) {
+fn name_table(
+    ui: &mut Ui,
+    doc: &TraceDoc,
+    analyses: &Analyses,
+    sort: &mut Sort,
+    action: &mut Option<StatsAction>,
+) {
     let graph = doc.trace.graph();
     egui::Grid::new("name_stats")
         .num_columns(Column::ALL.len() + 1)
@@ -257,7 +271,7 @@ fn name_table(ui: &mut Ui, doc: &TraceDoc, sort: &mut Sort, action: &mut Option<
                 }
             }
             ui.end_row();
-            for s in sorted(&doc.stats, *sort) {
+            for s in sorted(&analyses.stats, *sort) {
                 let color = graph
                     .names()
                     .find(&s.name)

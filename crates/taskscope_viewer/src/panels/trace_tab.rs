@@ -73,7 +73,9 @@ impl TraceTab {
             .select(doc.trace.graph(), &doc.index.dependents, task);
         if let Some(task) = self.highlight.selected() {
             self.timeline.reveal_task(&doc.index, task);
-            self.graph.reveal_task(&doc.layout, task);
+            if let Some(analyses) = doc.analyses() {
+                self.graph.reveal_task(&analyses.layout, task);
+            }
         }
     }
 
@@ -185,10 +187,12 @@ impl TraceTab {
                             self.select_next_match();
                         }
                         Some(stats::StatsAction::ExportCsv) => {
-                            commands.push(AppCommand::SaveText {
-                                file_name: format!("{}.stats.csv", file_stem(&doc)),
-                                contents: stats::stats_csv(&doc.stats),
-                            });
+                            if let Some(analyses) = doc.analyses() {
+                                commands.push(AppCommand::SaveText {
+                                    file_name: format!("{}.stats.csv", file_stem(&doc)),
+                                    contents: stats::stats_csv(&analyses.stats),
+                                });
+                            }
                         }
                         None => {}
                     }
@@ -253,17 +257,25 @@ impl TraceTab {
             }
             ui.separator();
             let mut critical = self.show_critical;
-            let cp = &self.doc.critical;
-            let hover = format!(
-                "The longest chain of dependent tasks: {} of {} wall time",
-                format_ns(cp.length_ns),
-                format_ns(cp.wall_ns)
+            let doc = Arc::clone(&self.doc);
+            let hover = doc.analyses().map_or_else(
+                || "Still analysing the run".to_owned(),
+                |a| {
+                    format!(
+                        "The longest chain of dependent tasks: {} of {} wall time",
+                        format_ns(a.critical.length_ns),
+                        format_ns(a.critical.wall_ns)
+                    )
+                },
             );
-            if ui
-                .checkbox(&mut critical, "Critical path")
-                .on_hover_text(hover)
-                .changed()
-            {
+            let checkbox = ui
+                .add_enabled(
+                    doc.analyses().is_some(),
+                    egui::Checkbox::new(&mut critical, "Critical path"),
+                )
+                .on_hover_text(&hover)
+                .on_disabled_hover_text(&hover);
+            if checkbox.changed() {
                 self.set_show_critical(critical);
             }
             ui.separator();
@@ -325,10 +337,12 @@ impl TraceTab {
                 });
             }
         }
-        if ui.button("Statistics as CSV…").clicked() {
+        if let Some(analyses) = self.doc.analyses()
+            && ui.button("Statistics as CSV…").clicked()
+        {
             commands.push(AppCommand::SaveText {
                 file_name: format!("{}.stats.csv", file_stem(&self.doc)),
-                contents: stats::stats_csv(&self.doc.stats),
+                contents: stats::stats_csv(&analyses.stats),
             });
         }
     }
@@ -371,9 +385,10 @@ impl TraceTab {
                     self.highlight.descendant_count()
                 ));
             }
-            if self.show_critical {
+            if self.show_critical
+                && let Some(cp) = self.doc.analyses().map(|a| &a.critical)
+            {
                 ui.separator();
-                let cp = &self.doc.critical;
                 ui.label(format!(
                     "critical path {} of {} wall ({} tasks)",
                     format_ns(cp.length_ns),
@@ -395,10 +410,19 @@ impl TraceTab {
 
     fn graph_ui(&mut self, ui: &mut Ui, settings: &Settings, theme: &Theme) {
         let doc = Arc::clone(&self.doc);
+        let Some(analyses) = doc.analyses() else {
+            ui.centered_and_justified(|ui| {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label("Laying out the graph…");
+                });
+            });
+            return;
+        };
         let input = GraphInput {
             trace: &doc.trace,
             index: &doc.index,
-            layout: &doc.layout,
+            layout: &analyses.layout,
             highlight: &self.highlight,
             theme,
             coloring: settings.coloring.into(),
