@@ -122,6 +122,40 @@ fn bench_timeline(c: &mut Criterion) {
             black_box(timeline_frame(&ctx, &mut timeline, &l, &theme))
         });
     });
+    // The two pure stages of a zoomed-out frame, alone.
+    let width = timeline.last_width_px();
+    let visible = fitted.visible_range(width);
+    let mut items = Vec::new();
+    group.bench_function("zoomed_out/lod_only", |b| {
+        b.iter(|| {
+            items.clear();
+            for (i, _) in l.trace.lanes().iter().enumerate() {
+                let lane = taskscope_trace::LaneId(i as u32);
+                let lod = l.model.lane_lod(lane).unwrap();
+                taskscope_egui::timeline::lod::render_items(
+                    l.trace.lane_spans(lane),
+                    lod,
+                    visible.clone(),
+                    width,
+                    |s| TimelineModel::span_key(&l.trace, s),
+                    &mut items,
+                );
+            }
+            black_box(items.len())
+        });
+    });
+    let mut columns = Vec::new();
+    group.bench_function("zoomed_out/concurrency_only", |b| {
+        b.iter(|| {
+            l.model.concurrency().column_max(
+                fitted.start_ns,
+                fitted.ns_per_px,
+                width as usize,
+                &mut columns,
+            );
+            black_box(columns.len())
+        });
+    });
     group.finish();
 
     let mut base = c.benchmark_group("baseline");

@@ -59,26 +59,6 @@ pub fn format_tick(ns: f64, step_ns: f64) -> String {
     format!("{value:.decimals$} {symbol}")
 }
 
-/// A time or duration in ns for people: `850 ns`, `12.3 µs`, `4.56 ms`, `2.35 s`, three significant digits.
-pub fn format_ns(ns: u64) -> String {
-    let ns_f = ns as f64;
-    let (value, symbol) = if ns < 1_000 {
-        return format!("{ns} ns");
-    } else if ns < 1_000_000 {
-        (ns_f / 1e3, "µs")
-    } else if ns < 1_000_000_000 {
-        (ns_f / 1e6, "ms")
-    } else {
-        (ns_f / 1e9, "s")
-    };
-    let decimals = match value {
-        v if v < 10.0 => 2,
-        v if v < 100.0 => 1,
-        _ => 0,
-    };
-    format!("{value:.decimals$} {symbol}")
-}
-
 #[cfg(test)]
 #[allow(clippy::float_cmp)] // the compared values are exact in binary floating point
 mod tests {
@@ -114,14 +94,5 @@ mod tests {
         assert_eq!(format_tick(0.0, 2e8), "0.0 s");
         assert_eq!(format_tick(1.2e8, 2e7), "120 ms");
         assert_eq!(format_tick(3e8, 1e8), "0.3 s");
-    }
-
-    #[test]
-    fn human_durations() {
-        assert_eq!(format_ns(850), "850 ns");
-        assert_eq!(format_ns(12_345), "12.3 µs");
-        assert_eq!(format_ns(4_560_000), "4.56 ms");
-        assert_eq!(format_ns(2_350_000_000), "2.35 s");
-        assert_eq!(format_ns(123_000_000_000), "123 s");
     }
 }

@@ -350,3 +350,16 @@ fn graph_wheel_pans_and_ctrl_wheel_zooms() {
         "moved {moved} units at zoom {zoom1}"
     );
 }
+
+#[test]
+fn huge_graphs_draw_a_density_map_until_zoomed_in() {
+    let mut h = harness(synthetic::layered(30_000, 300, 8, 4).unwrap(), true);
+    assert!(h.state().graph.visible_node_count() > taskscope_egui::graph_view::DENSE_NODES);
+    assert!(h.state().graph.is_dense());
+    // Zoomed in, boxes again (and clicking one selects it).
+    h.hover_at(egui::pos2(500.0, 250.0));
+    h.event(Event::Zoom(60.0));
+    h.run();
+    assert!(h.state().graph.visible_node_count() < taskscope_egui::graph_view::DENSE_NODES);
+    assert!(!h.state().graph.is_dense());
+}

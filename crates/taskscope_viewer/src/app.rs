@@ -68,7 +68,7 @@ impl Demo {
 }
 
 /// Something a panel asks the app to do.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub enum AppCommand {
     /// Open this file in a new tab.
     Open(PathBuf),
@@ -82,6 +82,24 @@ pub enum AppCommand {
     PickCompare,
     /// Close the tab at this index.
     CloseTab(usize),
+    /// Ask where to save a picture of `doc` and draw it there.
+    Export {
+        /// The trace.
+        doc: Arc<TraceDoc>,
+        /// What to draw.
+        kind: crate::export::ExportKind,
+        /// Tasks to outline in a graph picture.
+        highlight: Vec<taskscope_trace::TaskId>,
+        /// The suggested file name.
+        file_name: String,
+    },
+    /// Ask where to save `contents` (suggesting `file_name`) and write it atomically.
+    SaveText {
+        /// The suggested file name.
+        file_name: String,
+        /// What to write.
+        contents: String,
+    },
 }
 
 /// One tab of the window.
@@ -217,9 +235,16 @@ impl ViewerApp {
         Self::new(settings, options, parse)
     }
 
-    /// Whether any file is still loading.
+    /// Whether any file is still loading, or an open trace still waits for its analyses.
     pub fn is_loading(&self) -> bool {
-        !self.loads.is_empty()
+        !self.loads.is_empty() || self.analysing()
+    }
+
+    /// Whether an open trace still waits for its graph layout and analyses.
+    fn analysing(&self) -> bool {
+        self.tabs
+            .iter()
+            .any(|t| matches!(t, Tab::Trace(t) if t.doc.analyses().is_none()))
     }
 
     /// The trace tab at `index`, if it is one.
@@ -270,6 +295,8 @@ impl ViewerApp {
         }
         if !self.loads.is_empty() {
             egui::Panel::bottom("loading").show(ui, |ui| self.loading_ui(ui));
+        }
+        if self.is_loading() {
             ctx.request_repaint_after(std::time::Duration::from_millis(100));
         }
         let theme = Theme::for_dark_mode(self.settings.dark);
@@ -447,7 +474,7 @@ impl ViewerApp {
                     if let Some(path) = &doc.path {
                         self.settings.add_recent(path);
                     }
-                    self.loaded(Arc::new(doc), purpose);
+                    self.loaded(doc, purpose);
                 }
                 Err(message) => {
                     self.errors.push(message);
@@ -558,6 +585,28 @@ impl ViewerApp {
                         sides: [Some(current), None],
                     });
                     self.spawn_load(file, Purpose::Compare { id, side: 1 }, ctx);
+                }
+            }
+            AppCommand::SaveText {
+                file_name,
+                contents,
+            } => {
+                if let Some(path) = rfd::FileDialog::new().set_file_name(&file_name).save_file()
+                    && let Err(e) = crate::export::write_atomically(&path, contents.as_bytes())
+                {
+                    self.errors.push(format!("{e:#}"));
+                }
+            }
+            AppCommand::Export {
+                doc,
+                kind,
+                highlight,
+                file_name,
+            } => {
+                if let Some(path) = rfd::FileDialog::new().set_file_name(&file_name).save_file()
+                    && let Err(e) = crate::export::export(&doc, kind, &path, &highlight)
+                {
+                    self.errors.push(format!("{e:#}"));
                 }
             }
             AppCommand::CloseTab(i) => {

@@ -1,11 +1,50 @@
 //! A loaded trace and everything the views precompute from it (runtime data, never persisted).
 
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
-use taskscope_egui::{GraphLayout, TimelineModel, TraceIndex, simple_layered_layout};
+use taskscope_egui::timeline::concurrency::ConcurrencyProfile as StripProfile;
+use taskscope_egui::{GraphLayout, TimelineModel, TraceIndex, graph_layout};
 use taskscope_trace::Trace;
+use taskscope_trace::analysis::{
+    ConcurrencyProfile, CriticalPath, Finding, NameStats, advise, concurrency_profile,
+    critical_path, name_stats,
+};
 
-/// One opened trace with its indexes and graph layout. Shared read-only by the tabs that show it.
+/// What is computed after a trace is shown: the graph drawing and the analyses.
+#[derive(Debug)]
+pub struct Analyses {
+    /// The graph drawing.
+    pub layout: GraphLayout,
+    /// The critical path.
+    pub critical: CriticalPath,
+    /// Per-name duration statistics, largest total first.
+    pub stats: Vec<NameStats>,
+    /// The advisor's findings, most important first.
+    pub findings: Vec<Finding>,
+}
+
+impl Analyses {
+    /// Lays out `trace`'s graph and analyses the run.
+    ///
+    /// # Complexity
+    /// That of the layout and the analyses: about O(S log S + V log V + E).
+    pub fn new(trace: &Trace) -> Self {
+        Self {
+            layout: graph_layout(trace),
+            critical: critical_path(trace),
+            stats: name_stats(trace),
+            findings: advise(trace),
+        }
+    }
+}
+
+/// One opened trace with what the views need. Shared read-only by the tabs that show it.
+///
+/// It is built in two stages so that a big trace shows as soon as it is read:
+/// [`TraceDoc::first_stage`] builds what the timeline needs; [`TraceDoc::complete`]
+/// (run afterwards on the loader thread) adds the [`Analyses`], which the UI reads
+/// through [`TraceDoc::analyses`] once they are there.
 #[derive(Debug)]
 pub struct TraceDoc {
     /// The file it came from (`None` for a built-in demo).
@@ -18,16 +57,24 @@ pub struct TraceDoc {
     pub index: TraceIndex,
     /// The timeline's lane layout, culling index and concurrency profile.
     pub model: TimelineModel,
-    /// The graph drawing.
-    pub layout: GraphLayout,
+    /// Running lanes over time and per-lane utilisation.
+    pub profile: ConcurrencyProfile,
+    analyses: OnceLock<Analyses>,
 }
 
 impl TraceDoc {
-    /// Builds the indexes and layout of `trace`.
+    /// Builds everything at once (both stages).
+    pub fn new(path: Option<PathBuf>, trace: Trace) -> Self {
+        let doc = Self::first_stage(path, trace);
+        doc.complete();
+        doc
+    }
+
+    /// Builds what the timeline needs: indexes, lanes, the concurrency profile.
     ///
     /// # Complexity
-    /// O(S log S + V log V + E).
-    pub fn new(path: Option<PathBuf>, trace: Trace) -> Self {
+    /// O(S log L + V + E) for S spans on L lanes.
+    pub fn first_stage(path: Option<PathBuf>, trace: Trace) -> Self {
         let title = path
             .as_ref()
             .and_then(|p| p.file_name())
@@ -35,20 +82,40 @@ impl TraceDoc {
             .or_else(|| trace.meta().title.clone())
             .unwrap_or_else(|| "trace".to_owned());
         let index = TraceIndex::new(&trace);
-        let model = TimelineModel::new(&trace);
-        let layout = simple_layered_layout(trace.graph());
+        let profile = concurrency_profile(&trace);
+        let (times, running) = profile.steps.iter().copied().unzip();
+        let model =
+            TimelineModel::with_concurrency(&trace, StripProfile::from_steps(times, running));
         Self {
             path,
             title,
             trace,
             index,
             model,
-            layout,
+            profile,
+            analyses: OnceLock::new(),
         }
     }
 
-    /// The run's wall time in ns (from the first span start to the end).
+    /// Computes the [`Analyses`] if they are not there yet (call it off the UI thread).
+    pub fn complete(&self) {
+        self.analyses.get_or_init(|| Analyses::new(&self.trace));
+    }
+
+    /// The graph drawing and the analyses, once computed.
+    pub fn analyses(&self) -> Option<&Analyses> {
+        self.analyses.get()
+    }
+
+    /// The run's wall time in ns ([`Trace::wall_ns`]).
     pub fn wall_ns(&self) -> u64 {
-        self.model.end_ns().saturating_sub(self.model.start_ns())
+        self.trace.wall_ns()
+    }
+
+    /// The tasks of the critical path, in order (empty until the analyses are done).
+    pub fn critical_tasks(&self) -> Vec<taskscope_trace::TaskId> {
+        self.analyses()
+            .map(|a| a.critical.steps.iter().map(|s| s.task).collect())
+            .unwrap_or_default()
     }
 }

@@ -9,6 +9,7 @@
 
 pub mod app;
 pub mod document;
+pub mod export;
 pub mod loader;
 pub mod panels;
 pub mod settings;

@@ -1,9 +1,11 @@
 //! Loading traces off the UI thread, with progress.
 //!
 //! A [`LoadJob`] reads the file in chunks on a named thread (reporting bytes
-//! read), parses it with the app's [`ParseFn`], then builds everything the views
-//! need ([`TraceDoc`]) before handing it back; the UI thread only polls. Errors
-//! come back as text naming the file, to be shown in the window.
+//! read), parses it with the app's [`ParseFn`], builds what the timeline needs
+//! ([`TraceDoc::first_stage`]) and hands the document back, then goes on with the
+//! graph layout and the analyses ([`TraceDoc::complete`]) while the trace is
+//! already on screen. The UI thread only polls. Errors come back as text naming
+//! the file, to be shown in the window.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -28,7 +30,7 @@ pub enum Stage {
     Reading,
     /// Parsing them into a trace.
     Parsing,
-    /// Building the views' indexes and the graph layout.
+    /// Building the timeline's indexes.
     Indexing,
 }
 
@@ -63,7 +65,7 @@ struct Progress {
 pub struct LoadJob {
     path: PathBuf,
     progress: Arc<Progress>,
-    result: mpsc::Receiver<Result<TraceDoc, String>>,
+    result: mpsc::Receiver<Result<Arc<TraceDoc>, String>>,
 }
 
 impl LoadJob {
@@ -80,10 +82,15 @@ impl LoadJob {
         std::thread::Builder::new()
             .name("taskscope-load".into())
             .spawn(move || {
-                let result = load(&thread_path, parse, &thread_progress, &repaint);
+                let result = load(&thread_path, parse, &thread_progress, &repaint).map(Arc::new);
+                let doc = result.as_ref().ok().map(Arc::clone);
                 // The receiver may be gone if the tab was closed; nothing to do then.
                 let _ = tx.send(result);
                 repaint();
+                if let Some(doc) = doc {
+                    doc.complete();
+                    repaint();
+                }
             })
             .map_err(|e| format!("could not start a loader thread: {e}"))?;
         Ok(Self {
@@ -115,7 +122,7 @@ impl LoadJob {
     }
 
     /// The result, once the thread is done (`None` while it is still working).
-    pub fn poll(&self) -> Option<Result<TraceDoc, String>> {
+    pub fn poll(&self) -> Option<Result<Arc<TraceDoc>, String>> {
         match self.result.try_recv() {
             Ok(result) => Some(result),
             Err(mpsc::TryRecvError::Empty) => None,
@@ -127,7 +134,7 @@ impl LoadJob {
     }
 
     /// Waits for the result (for tests and the command line).
-    pub fn wait(self) -> Result<TraceDoc, String> {
+    pub fn wait(self) -> Result<Arc<TraceDoc>, String> {
         self.result.recv().unwrap_or_else(|_| {
             Err(format!(
                 "{}: the loader stopped unexpectedly",
@@ -166,7 +173,7 @@ fn load(
     drop(bytes);
     progress.stage.store(2, Ordering::Relaxed);
     repaint();
-    Ok(TraceDoc::new(Some(path.to_path_buf()), trace))
+    Ok(TraceDoc::first_stage(Some(path.to_path_buf()), trace))
 }
 
 #[cfg(test)]
@@ -190,6 +197,11 @@ mod tests {
         let doc = job.wait().unwrap();
         assert_eq!(doc.trace.graph().len(), 3);
         assert_eq!(doc.title, "good.json");
+        // The analyses follow on the loader thread; completing waits for them (or does them).
+        doc.complete();
+        let analyses = doc.analyses().unwrap();
+        assert_eq!(analyses.layout.nodes().len(), 3);
+        assert_eq!(doc.critical_tasks().len(), 2);
     }
 
     #[test]

@@ -113,7 +113,7 @@ fn opens_a_trace_and_clicking_a_bar_lights_ancestors_in_both_views() {
     let node = {
         let tab = h.state().trace_tab(1).unwrap();
         tab.graph
-            .node_screen_rect(&tab.doc.layout, TaskId(0))
+            .node_screen_rect(&tab.doc.analyses().unwrap().layout, TaskId(0))
             .unwrap()
     };
     click(&mut h, node.center());
@@ -344,4 +344,65 @@ fn compares_the_bundled_serial_and_parallel_runs() {
         .summary;
     assert!(summary.speedup > 1.0, "{summary:?}");
     assert!(h.query_by_label_contains("speedup").is_some());
+}
+
+#[test]
+fn critical_path_toggle_highlights_the_path_in_both_views() {
+    let file = samples_dir().join("total_parallel.json");
+    let mut h = real_harness(StartupOptions {
+        files: vec![file],
+        traces_dir: Some(samples_dir()),
+        ..StartupOptions::default()
+    });
+    wait_for_loads(&mut h);
+    h.get_by_label("Critical path").click();
+    h.run_steps(2);
+    let tab = h.state().trace_tab(1).unwrap();
+    assert!(tab.show_critical);
+    let path = tab.doc.critical_tasks();
+    assert!(path.len() >= 2, "{path:?}");
+    assert_eq!(tab.highlight.critical_count(), path.len());
+    assert!(path.iter().all(|t| tab.highlight.is_critical(*t)));
+    // Every step depends on the one before it.
+    for pair in path.windows(2) {
+        assert!(tab.doc.trace.graph().deps(pair[1]).contains(&pair[0]));
+    }
+    // The status line reports its length against the wall time.
+    assert!(h.query_by_label_contains("wall (").is_some());
+
+    h.get_by_label("Critical path").click();
+    h.run_steps(2);
+    assert_eq!(
+        h.state().trace_tab(1).unwrap().highlight.critical_count(),
+        0
+    );
+}
+
+#[test]
+fn advisor_findings_select_the_tasks_they_name() {
+    // The chain of `mul`s is a serial reduction the advisor reports.
+    let file = samples_dir().join("prod_chain_threads2.json");
+    let mut h = real_harness(StartupOptions {
+        files: vec![file],
+        traces_dir: Some(samples_dir()),
+        ..StartupOptions::default()
+    });
+    wait_for_loads(&mut h);
+    let finding = {
+        let tab = h.state().trace_tab(1).unwrap();
+        tab.doc
+            .analyses()
+            .unwrap()
+            .findings
+            .iter()
+            .find(|f| !f.tasks.is_empty())
+            .cloned()
+            .expect("a finding that names tasks")
+    };
+    let message = taskscope_viewer::panels::stats::displayable(&finding.message);
+    h.get_by_label(&message).click();
+    h.run_steps(2);
+    let tab = h.state().trace_tab(1).unwrap();
+    assert_eq!(tab.highlight.selected(), finding.tasks.first().copied());
+    assert_eq!(tab.matches(), finding.tasks.as_slice());
 }

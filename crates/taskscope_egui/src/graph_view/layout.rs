@@ -1,13 +1,14 @@
 //! The drawing the graph view shows: node boxes and edge polylines in layout units.
 //!
-//! [`GraphLayout`] is what any layout engine fills in (the `taskscope_layout`
-//! crate's layered layout converts into it); the view only pans, zooms, culls
-//! and paints it. [`simple_layered_layout`] is a small built-in engine —
-//! longest-path layers and one barycentre sweep, straight edges — used when no
-//! better layout is at hand and in tests.
+//! [`GraphLayout`] is what a layout engine fills in; the view only pans, zooms,
+//! culls and paints it. [`GraphLayout::from_scene`] converts the `taskscope_layout`
+//! crate's drawing (the same picture `visualize()` exports, in Dask's style);
+//! [`simple_layered_layout`] is a small built-in engine — longest-path layers and
+//! one barycentre sweep, straight edges — for graphs too big for the full layout.
 
 use egui::{Pos2, Rect, pos2, vec2};
-use taskscope_trace::{Graph, TaskId};
+use taskscope_layout::{GraphOptions, GraphScene, Point, SceneNodeKind};
+use taskscope_trace::{Graph, TaskId, Trace};
 
 /// One task's box in layout units (1 unit = 1 point at zoom 1).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -76,6 +77,63 @@ impl GraphLayout {
         }
     }
 
+    /// The drawing of `scene`: one box per task node, one polyline per edge between
+    /// task nodes (curves are flattened into 8 segments each). Output boxes and groups
+    /// of a scene made with other options are left out.
+    ///
+    /// # Complexity
+    /// O(N + total curve segments).
+    pub fn from_scene(scene: &GraphScene) -> Self {
+        let point = |p: Point| pos2(p.x as f32, p.y as f32);
+        let task_of = |i: usize| match scene.nodes.get(i).map(|n| &n.kind) {
+            Some(SceneNodeKind::Task(t)) => Some(*t),
+            _ => None,
+        };
+        let nodes = scene
+            .layout
+            .nodes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, placement)| {
+                let task = task_of(i)?;
+                let rect = Rect::from_center_size(
+                    point(placement.center),
+                    vec2(placement.width as f32, placement.height as f32),
+                );
+                Some(NodeBox { task, rect })
+            })
+            .collect();
+        let edges = scene
+            .edges
+            .iter()
+            .zip(&scene.layout.edges)
+            .filter_map(|(edge, route)| {
+                let (from, to) = (task_of(edge.from)?, task_of(edge.to)?);
+                let mut points = vec![point(route.start())];
+                let mut last = route.start();
+                for curve in &route.curves {
+                    for step in 1..=8 {
+                        let t = f64::from(step) / 8.0;
+                        let u = 1.0 - t;
+                        let (a, b, c, d) = (u * u * u, 3.0 * u * u * t, 3.0 * u * t * t, t * t * t);
+                        points.push(pos2(
+                            (a * last.x + b * curve.ctrl1.x + c * curve.ctrl2.x + d * curve.end.x)
+                                as f32,
+                            (a * last.y + b * curve.ctrl1.y + c * curve.ctrl2.y + d * curve.end.y)
+                                as f32,
+                        ));
+                    }
+                    last = curve.end;
+                }
+                if route.curves.is_empty() {
+                    points.extend(route.points.iter().skip(1).map(|p| point(*p)));
+                }
+                (points.len() >= 2).then_some(EdgePath { from, to, points })
+            })
+            .collect();
+        Self::new(nodes, edges)
+    }
+
     /// All boxes.
     pub fn nodes(&self) -> &[NodeBox] {
         &self.nodes
@@ -101,6 +159,25 @@ impl GraphLayout {
     pub fn bounds(&self) -> Rect {
         self.bounds
     }
+}
+
+/// Graphs with more tasks than this get [`simple_layered_layout`] instead of the full layout.
+pub const FULL_LAYOUT_LIMIT: usize = 20_000;
+
+/// The drawing of `trace`'s graph for the view: the layout crate's Dask-style
+/// drawing (every task, no output boxes) up to [`FULL_LAYOUT_LIMIT`] tasks, else
+/// [`simple_layered_layout`].
+pub fn graph_layout(trace: &Trace) -> GraphLayout {
+    let graph = trace.graph();
+    if graph.len() > FULL_LAYOUT_LIMIT {
+        return simple_layered_layout(graph);
+    }
+    let options = GraphOptions {
+        compact: true,
+        full: true,
+        ..GraphOptions::default()
+    };
+    GraphLayout::from_scene(&GraphScene::new(graph, Some(trace), &options))
 }
 
 /// Node height of [`simple_layered_layout`].
@@ -261,6 +338,27 @@ mod tests {
         c.add_task("b", "b", [TaskId(0)], TaskState::Done).unwrap();
         let layout = simple_layered_layout(&c.build().unwrap());
         assert_eq!(layout.nodes().len(), 2);
+    }
+
+    #[test]
+    fn scene_layout_has_every_task_and_edge() {
+        let mut b = taskscope_trace::TraceBuilder::new(taskscope_trace::RunMeta::default());
+        let g = b.graph_mut();
+        let x = g.add_task("a", "inc", [], TaskState::Done).unwrap();
+        let y = g.add_task("b", "inc", [], TaskState::Done).unwrap();
+        g.add_task("c", "add", [x, y], TaskState::Done).unwrap();
+        let trace = b.build().unwrap();
+        let layout = graph_layout(&trace);
+        assert_eq!(layout.nodes().len(), 3);
+        assert_eq!(layout.edges().len(), 2);
+        // Dask's direction: the consumer above its inputs; edges end at the consumer.
+        let y = |t| layout.node_of(TaskId(t)).unwrap().rect.center().y;
+        assert!(y(2) < y(0) && (y(0) - y(1)).abs() < 1e-3);
+        for e in layout.edges() {
+            let end = *e.points.last().unwrap();
+            let target = layout.node_of(e.to).unwrap().rect.expand(1.0);
+            assert!(target.contains(end), "{end:?} not on {target:?}");
+        }
     }
 
     #[test]

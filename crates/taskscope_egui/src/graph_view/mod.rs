@@ -15,12 +15,12 @@ use egui::{
 };
 use taskscope_trace::{TaskId, TaskState, Trace};
 
-use crate::axis::format_ns;
 use crate::index::TraceIndex;
 use crate::replay::NodeState;
 use crate::selection::Highlight;
 use crate::theme::{Theme, lane_color};
 use layout::GraphLayout;
+use taskscope_trace::analysis::format_duration_ns as format_ns;
 
 /// Smallest zoom (points per layout unit).
 pub const MIN_ZOOM: f32 = 0.001;
@@ -28,6 +28,10 @@ pub const MIN_ZOOM: f32 = 0.001;
 pub const MAX_ZOOM: f32 = 8.0;
 /// Boxes at least this wide on screen get a label.
 pub const LABEL_MIN_PX: f32 = 34.0;
+/// With more visible nodes than this, the view draws a density map instead of boxes and edges.
+pub const DENSE_NODES: usize = 20_000;
+/// Cell size of the density map, in points.
+pub const DENSE_CELL_PX: f32 = 3.0;
 
 /// How nodes are coloured.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -102,6 +106,7 @@ pub struct GraphView {
     last_rect: Rect,
     nodes: Vec<u32>,
     edges: Vec<u32>,
+    dense: bool,
 }
 
 impl Default for GraphView {
@@ -113,6 +118,7 @@ impl Default for GraphView {
             last_rect: Rect::ZERO,
             nodes: Vec::new(),
             edges: Vec::new(),
+            dense: false,
         }
     }
 }
@@ -187,6 +193,11 @@ impl GraphView {
         ))
     }
 
+    /// Whether the last frame drew the density map (too many nodes in view for boxes).
+    pub fn is_dense(&self) -> bool {
+        self.dense
+    }
+
     /// How many nodes were visible (culled in) in the last frame.
     pub fn visible_node_count(&self) -> usize {
         self.nodes.len()
@@ -229,8 +240,13 @@ impl GraphView {
 
         let painter = ui.painter_at(rect);
         painter.rect_filled(rect, CornerRadius::ZERO, input.theme.background);
-        self.paint_edges(&painter, input, rect);
-        self.paint_nodes(&painter, input, rect);
+        self.dense = self.nodes.len() > DENSE_NODES;
+        if self.dense {
+            self.paint_dense(&painter, input, rect);
+        } else {
+            self.paint_edges(&painter, input, rect);
+            self.paint_nodes(&painter, input, rect);
+        }
 
         let hovered = response
             .hover_pos()
@@ -317,16 +333,18 @@ impl GraphView {
                 CornerRadius::ZERO
             };
             shapes.push(Shape::rect_filled(r, rounding, color));
+            // Outlines thin out with the boxes, so small boxes keep their fill colour.
+            let w = (r.height() / 10.0).clamp(0.75, 2.0);
             let outline = if hl.is_selected(task) {
-                Some(Stroke::new(2.5, theme.selected))
+                Some(Stroke::new(w * 1.25, theme.selected))
             } else if input.show_critical && hl.is_critical(task) {
-                Some(Stroke::new(2.0, theme.critical))
+                Some(Stroke::new(w, theme.critical))
             } else if hl.is_ancestor(task) {
-                Some(Stroke::new(2.0, theme.ancestor))
+                Some(Stroke::new(w, theme.ancestor))
             } else if hl.is_descendant(task) {
-                Some(Stroke::new(2.0, theme.descendant))
+                Some(Stroke::new(w, theme.descendant))
             } else if hl.is_match(task) {
-                Some(Stroke::new(2.0, theme.cursor))
+                Some(Stroke::new(w, theme.cursor))
             } else {
                 None
             };
@@ -399,6 +417,62 @@ impl GraphView {
             }
             painter.add(Shape::line(points, stroke));
         }
+    }
+
+    /// Level of detail for huge graphs: one square per occupied screen cell, shaded by
+    /// how many nodes fall in it, and no edges.
+    ///
+    /// # Complexity
+    /// O(visible nodes + cells).
+    fn paint_dense(&self, painter: &egui::Painter, input: &GraphInput<'_>, rect: Rect) {
+        let cols = (rect.width() / DENSE_CELL_PX).ceil().max(1.0) as usize;
+        let rows = (rect.height() / DENSE_CELL_PX).ceil().max(1.0) as usize;
+        let mut counts = vec![0u32; cols * rows];
+        for &i in &self.nodes {
+            let Some(node) = input.layout.nodes().get(i as usize) else {
+                continue;
+            };
+            let p = self.to_screen(rect, node.rect.center()) - rect.min;
+            if p.x < 0.0 || p.y < 0.0 {
+                continue;
+            }
+            let (c, r) = (
+                (p.x / DENSE_CELL_PX) as usize,
+                (p.y / DENSE_CELL_PX) as usize,
+            );
+            if c < cols
+                && let Some(n) = counts.get_mut(r * cols + c)
+            {
+                *n += 1;
+            }
+        }
+        let max = counts.iter().copied().max().unwrap_or(1).max(1) as f32;
+        let base = input.theme.concurrency;
+        let mut shapes = Vec::new();
+        for (cell, &n) in counts.iter().enumerate() {
+            if n == 0 {
+                continue;
+            }
+            let (c, r) = (cell % cols, cell / cols);
+            let min = rect.min + vec2(c as f32, r as f32) * DENSE_CELL_PX;
+            let strength = 0.35 + 0.65 * (n as f32).ln_1p() / max.ln_1p();
+            shapes.push(Shape::rect_filled(
+                Rect::from_min_size(min, Vec2::splat(DENSE_CELL_PX)),
+                CornerRadius::ZERO,
+                base.gamma_multiply(strength),
+            ));
+        }
+        painter.extend(shapes);
+        painter.text(
+            rect.left_bottom() + vec2(8.0, -8.0),
+            Align2::LEFT_BOTTOM,
+            format!(
+                "{} tasks in view: zoom in to see boxes and edges",
+                self.nodes.len()
+            ),
+            FontId::proportional(12.0),
+            input.theme.weak_text,
+        );
     }
 
     /// The task whose box is under `pointer` (the last drawn wins), from this frame's culled nodes.

@@ -121,7 +121,8 @@ impl ConcurrencyProfile {
     /// written to `out` (cleared first).
     ///
     /// # Complexity
-    /// O(columns × (log N + BLOCK) + N / BLOCK) time for N steps.
+    /// O(columns × (log N + BLOCK) + N / BLOCK) time for N steps; the searches move
+    /// forward through the steps, so memory is read mostly in order.
     pub fn column_max(
         &self,
         start_ns: f64,
@@ -131,6 +132,8 @@ impl ConcurrencyProfile {
     ) {
         out.clear();
         out.reserve(columns);
+        // Columns move forward in time, so each search starts where the last one ended.
+        let mut base = 0usize;
         for c in 0..columns {
             let t0 = start_ns + c as f64 * ns_per_column;
             let t1 = t0 + ns_per_column;
@@ -140,17 +143,16 @@ impl ConcurrencyProfile {
             }
             let t0 = t0.max(0.0) as u64;
             let t1 = t1.ceil() as u64;
+            let rest = self.times_ns.get(base..).unwrap_or(&[]);
             // The step in force at t0, then every step starting before t1.
-            let first = self
-                .times_ns
-                .partition_point(|&t| t <= t0)
-                .saturating_sub(1);
-            let end = self.times_ns.partition_point(|&t| t < t1);
+            let first = (base + rest.partition_point(|&t| t <= t0)).saturating_sub(1);
+            let end = base + rest.partition_point(|&t| t < t1);
             out.push(if end == 0 {
                 0
             } else {
                 self.range_max(first, end - 1)
             });
+            base = first;
         }
     }
 }

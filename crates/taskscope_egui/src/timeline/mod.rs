@@ -20,12 +20,13 @@ use egui::{
 };
 use taskscope_trace::{LaneId, Span, SpanId, TaskId, Trace};
 
-use crate::axis::{format_ns, format_tick, tick_step_ns, ticks};
+use crate::axis::{format_tick, tick_step_ns, ticks};
 use crate::index::TraceIndex;
 use crate::selection::Highlight;
 use crate::theme::Theme;
 use lod::{MAX_DEPTH_ROWS, RenderItem, render_items};
 use model::TimelineModel;
+use taskscope_trace::analysis::format_duration_ns as format_ns;
 use view::TimelineView;
 
 /// Width of the lane-name gutter on the left.
@@ -117,6 +118,8 @@ pub struct Timeline {
     /// Which time range is on screen.
     pub view: TimelineView,
     fitted: bool,
+    /// The view is an automatic fit (not zoomed or panned by the user since): refit on resize.
+    auto_fit: bool,
     last_width_px: f32,
     last_time_rect: Rect,
     extent: Option<(u64, u64)>,
@@ -131,6 +134,7 @@ impl Default for Timeline {
         Self {
             view: TimelineView::default(),
             fitted: false,
+            auto_fit: false,
             last_width_px: 0.0,
             last_time_rect: Rect::ZERO,
             extent: None,
@@ -168,6 +172,7 @@ impl Timeline {
     pub fn set_view(&mut self, view: TimelineView) {
         self.view = view;
         self.fitted = true;
+        self.auto_fit = false;
     }
 
     /// Uses `start_ns..end_ns` instead of the trace's own extent for fitting and for
@@ -199,7 +204,11 @@ impl Timeline {
     /// Pans (zooming out if needed) so that `task` is on screen.
     pub fn reveal_task(&mut self, index: &TraceIndex, task: TaskId) {
         if let Some((s, e)) = index.task_times.range(task) {
+            let before = self.view;
             self.view.reveal(s, e, self.last_width_px.max(1.0));
+            if self.view != before {
+                self.auto_fit = false;
+            }
         }
     }
 
@@ -207,6 +216,7 @@ impl Timeline {
     pub fn zoom_to(&mut self, start_ns: u64, end_ns: u64) {
         self.view = TimelineView::fit(start_ns, end_ns, self.last_width_px.max(1.0));
         self.fitted = true;
+        self.auto_fit = false;
     }
 
     fn max_ns_per_px(start_ns: u64, end_ns: u64, width_px: f32) -> f64 {
@@ -225,16 +235,22 @@ impl Timeline {
 
         let time_rect = Rect::from_min_max(pos2(rect.left() + GUTTER_PX, rect.top()), rect.max);
         let width_px = time_rect.width().max(1.0);
+        let resized = (width_px - self.last_width_px).abs() > 0.5;
         self.last_width_px = width_px;
         self.last_time_rect = time_rect;
         let model = input.model;
-        if !self.fitted {
+        if !self.fitted || (self.auto_fit && resized) {
+            self.auto_fit = true;
             let (start, end) = self.extent(model);
             self.view = TimelineView::fit(start, end, width_px);
             self.fitted = true;
         }
 
+        let before = self.view;
         self.handle_input(ui, &response, time_rect, input, &mut out);
+        if self.view != before && !response.double_clicked() {
+            self.auto_fit = false;
+        }
 
         let painter = ui.painter_at(rect);
         painter.rect_filled(rect, CornerRadius::ZERO, input.theme.background);
@@ -256,33 +272,7 @@ impl Timeline {
         painter.set(grid_slot, Shape::Vec(grid));
         self.paint_arrows(&painter, input, time_rect);
         if let Some(cursor) = input.cursor_ns {
-            let x = time_rect.left() + self.view.x_from_ns(cursor as f64) as f32;
-            // The replay's future is veiled: what has not happened yet at the cursor.
-            let future = Rect::from_min_max(
-                pos2(
-                    x.clamp(time_rect.left(), time_rect.right()),
-                    strip_rect.top(),
-                ),
-                rect.max,
-            );
-            if future.width() > 0.0 {
-                painter.rect_filled(future, CornerRadius::ZERO, input.theme.future_veil);
-            }
-            if time_rect.x_range().contains(x) {
-                painter.line_segment(
-                    [pos2(x, rect.top()), pos2(x, rect.bottom())],
-                    Stroke::new(2.0, input.theme.cursor),
-                );
-                painter.add(Shape::convex_polygon(
-                    vec![
-                        pos2(x - 5.0, rect.top()),
-                        pos2(x + 5.0, rect.top()),
-                        pos2(x, rect.top() + 8.0),
-                    ],
-                    input.theme.cursor,
-                    Stroke::NONE,
-                ));
-            }
+            self.paint_cursor(&painter, input, cursor, time_rect, strip_rect.top());
         }
 
         // Hit-testing and the tooltip use this frame's layout.
@@ -323,6 +313,42 @@ impl Timeline {
             }
         }
         out
+    }
+
+    /// The replay cursor: a line with a handle on the axis, and a veil over the future.
+    fn paint_cursor(
+        &self,
+        painter: &egui::Painter,
+        input: &TimelineInput<'_>,
+        cursor: u64,
+        time_rect: Rect,
+        veil_top: f32,
+    ) {
+        let rect = painter.clip_rect();
+        let x = time_rect.left() + self.view.x_from_ns(cursor as f64) as f32;
+        // The replay's future is veiled: what has not happened yet at the cursor.
+        let future = Rect::from_min_max(
+            pos2(x.clamp(time_rect.left(), time_rect.right()), veil_top),
+            rect.max,
+        );
+        if future.width() > 0.0 {
+            painter.rect_filled(future, CornerRadius::ZERO, input.theme.future_veil);
+        }
+        if time_rect.x_range().contains(x) {
+            painter.line_segment(
+                [pos2(x, rect.top()), pos2(x, rect.bottom())],
+                Stroke::new(2.0, input.theme.cursor),
+            );
+            painter.add(Shape::convex_polygon(
+                vec![
+                    pos2(x - 5.0, rect.top()),
+                    pos2(x + 5.0, rect.top()),
+                    pos2(x, rect.top() + 8.0),
+                ],
+                input.theme.cursor,
+                Stroke::NONE,
+            ));
+        }
     }
 
     /// Applies zoom, pan, fit and keyboard input to the view, and reports axis seeks.
@@ -371,6 +397,7 @@ impl Timeline {
         }
         if response.double_clicked() {
             self.view = TimelineView::fit(extent_start, extent_end, width_px);
+            self.auto_fit = true;
         }
 
         let keys_allowed = input.keyboard && !ui.ctx().egui_wants_keyboard_input();
@@ -518,17 +545,17 @@ impl Timeline {
         for row in &self.rows {
             let start = self.items.len();
             let spans = input.trace.lane_spans(row.lane);
-            let max_end = input.model.lane_max_end(input.trace, row.lane);
-            let graph = input.trace.graph();
-            let name_key = |s: &Span| graph.name_id(s.task).map_or(u32::MAX, |n| n.0);
-            render_items(
-                spans,
-                max_end,
-                visible.clone(),
-                width_px,
-                name_key,
-                &mut self.items,
-            );
+            if let Some(lod) = input.model.lane_lod(row.lane) {
+                let trace = input.trace;
+                render_items(
+                    spans,
+                    lod,
+                    visible.clone(),
+                    width_px,
+                    |s| TimelineModel::span_key(trace, s),
+                    &mut self.items,
+                );
+            }
             self.row_items.push(start..self.items.len());
         }
     }
@@ -724,6 +751,9 @@ impl Timeline {
                 [pos2(x, axis_rect.bottom()), pos2(x, rect.bottom())],
                 Stroke::new(1.0, theme.grid),
             ));
+            if x > time_rect.right() - 40.0 {
+                continue; // no room for a label that would be cut off
+            }
             painter.text(
                 pos2(x + 3.0, axis_rect.center().y),
                 Align2::LEFT_CENTER,

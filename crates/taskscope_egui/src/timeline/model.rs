@@ -6,7 +6,7 @@ use std::ops::Range;
 use taskscope_trace::{LaneId, Trace};
 
 use super::concurrency::ConcurrencyProfile;
-use super::lod::{MAX_DEPTH_ROWS, running_max_end};
+use super::lod::{LaneLod, MAX_DEPTH_ROWS};
 
 /// One lane as displayed: which lane, and how many nesting rows it needs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,7 +34,7 @@ pub struct TimelineModel {
     rows: Vec<LaneRow>,
     groups: Vec<ProcessGroup>,
     lane_row: Vec<usize>,
-    max_end: Vec<u64>,
+    lods: Vec<LaneLod>,
     concurrency: ConcurrencyProfile,
     start_ns: u64,
     end_ns: u64,
@@ -94,10 +94,13 @@ impl TimelineModel {
             }
         }
 
-        let mut max_end = Vec::with_capacity(trace.spans().len());
-        for index in 0..lanes.len() {
-            max_end.extend(running_max_end(trace.lane_spans(LaneId(index as u32))));
-        }
+        let lods = (0..lanes.len())
+            .map(|index| {
+                LaneLod::new(trace.lane_spans(LaneId(index as u32)), |s| {
+                    Self::span_key(trace, s)
+                })
+            })
+            .collect();
 
         let workers = trace
             .meta()
@@ -107,7 +110,7 @@ impl TimelineModel {
             rows,
             groups,
             lane_row,
-            max_end,
+            lods,
             concurrency,
             start_ns: trace.start_ns(),
             end_ns: trace.end_ns().max(trace.wall_ns()),
@@ -133,9 +136,14 @@ impl TimelineModel {
             .filter(|&r| r != usize::MAX)
     }
 
-    /// The running max of span ends for the spans of `lane` (see [`running_max_end`]).
-    pub fn lane_max_end(&self, trace: &Trace, lane: LaneId) -> &[u64] {
-        self.max_end.get(trace.lane_span_range(lane)).unwrap_or(&[])
+    /// The level-of-detail index of `lane`'s spans (keyed by [`TimelineModel::span_key`]).
+    pub fn lane_lod(&self, lane: LaneId) -> Option<&LaneLod> {
+        self.lods.get(lane.index())
+    }
+
+    /// The colour key of a span used by the level-of-detail index: its task's name id.
+    pub fn span_key(trace: &Trace, span: &taskscope_trace::Span) -> u32 {
+        trace.graph().name_id(span.task).map_or(u32::MAX, |n| n.0)
     }
 
     /// Running tasks over time.

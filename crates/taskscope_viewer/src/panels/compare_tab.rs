@@ -6,8 +6,11 @@
 use std::sync::Arc;
 
 use egui::Ui;
-use taskscope_egui::axis::format_ns;
 use taskscope_egui::{Highlight, Theme, Timeline, TimelineEvent, TimelineInput, TimelineView};
+use taskscope_trace::analysis::{
+    Comparison, Simulation, compare, format_duration_ns as format_ns, format_factor,
+    format_percent, simulate,
+};
 
 use crate::document::TraceDoc;
 
@@ -22,28 +25,27 @@ pub struct Summary {
     pub workers_a: u32,
     /// B's workers.
     pub workers_b: u32,
-    /// `wall_a / wall_b`.
+    /// `wall_a / wall_b` (above 1 when B is faster).
     pub speedup: f64,
-    /// Speedup per added worker: `speedup × workers_a / workers_b`.
-    pub efficiency: f64,
+    /// The faster run's speed-up per worker (from the analysis' comparison), if defined.
+    pub efficiency: Option<f64>,
+    /// The speed-up the critical path allows at most, if defined.
+    pub critical_path_bound: Option<f64>,
 }
 
 impl Summary {
-    /// The summary of `a` against `b`.
-    pub fn new(a: &TraceDoc, b: &TraceDoc) -> Self {
-        let wall_a_ns = a.wall_ns();
-        let wall_b_ns = b.wall_ns();
-        let workers_a = a.model.workers().max(1);
-        let workers_b = b.model.workers().max(1);
-        let speedup = wall_a_ns as f64 / wall_b_ns.max(1) as f64;
-        let efficiency = speedup * f64::from(workers_a) / f64::from(workers_b);
+    /// The headline numbers of `comparison` (of A with B).
+    pub fn new(comparison: &Comparison) -> Self {
+        let wall_a_ns = comparison.a.wall_ns;
+        let wall_b_ns = comparison.b.wall_ns;
         Self {
             wall_a_ns,
             wall_b_ns,
-            workers_a,
-            workers_b,
-            speedup,
-            efficiency,
+            workers_a: comparison.a.workers,
+            workers_b: comparison.b.workers,
+            speedup: wall_a_ns as f64 / wall_b_ns.max(1) as f64,
+            efficiency: comparison.parallel_efficiency,
+            critical_path_bound: comparison.critical_path_speedup,
         }
     }
 }
@@ -74,23 +76,68 @@ pub struct CompareTab {
     shared: Option<TimelineView>,
     /// The summary shown above the timelines.
     pub summary: Summary,
+    /// The full comparison (per-task changes).
+    pub comparison: Comparison,
+    /// Predicted makespans of B's graph on 1 to 2 × B's workers.
+    pub prediction: Simulation,
 }
 
 impl CompareTab {
     /// Compares `a` (the baseline, e.g. a serial run) with `b`.
+    ///
+    /// # Complexity
+    /// That of `taskscope_trace::analysis::compare` and `simulate`: O(S log S + V log V + E).
     pub fn new(a: Arc<TraceDoc>, b: Arc<TraceDoc>) -> Self {
-        let summary = Summary::new(&a, &b);
+        let comparison = compare(&a.trace, &b.trace);
+        let prediction = simulate(&b.trace);
+        let summary = Summary::new(&comparison);
         Self {
             a: Side::new(a),
             b: Side::new(b),
             shared: None,
             summary,
+            comparison,
+            prediction,
         }
     }
 
     /// The tab title.
     pub fn title(&self) -> String {
         format!("{} vs {}", self.a.doc.title, self.b.doc.title)
+    }
+
+    fn changes_ui(&self, ui: &mut Ui) {
+        let c = &self.comparison;
+        egui::CollapsingHeader::new(format!(
+            "Per-task changes: {} matched, B lost {} and gained {}",
+            c.changes.len(),
+            format_ns(c.total_slowdown_ns),
+            format_ns(c.total_speedup_ns)
+        ))
+        .id_salt("compare_changes")
+        .show(ui, |ui| {
+            if c.top_slowdowns.is_empty() {
+                ui.label("No task got slower in B.");
+                return;
+            }
+            ui.label("The tasks that account for most of the slowdown:");
+            egui::Grid::new("top_slowdowns")
+                .striped(true)
+                .show(ui, |ui| {
+                    for h in ["name", "key in A", "A", "B", "change"] {
+                        ui.strong(h);
+                    }
+                    ui.end_row();
+                    for t in &c.top_slowdowns {
+                        ui.label(&t.name);
+                        ui.monospace(&t.a_key);
+                        ui.label(format_ns(t.a_duration_ns));
+                        ui.label(format_ns(t.b_duration_ns));
+                        ui.label(format!("+{}", format_ns(t.change_ns.unsigned_abs())));
+                        ui.end_row();
+                    }
+                });
+        });
     }
 
     /// The shared view (after the first frame).
@@ -103,7 +150,7 @@ impl CompareTab {
         let s = self.summary;
         egui::Panel::top("compare_summary").show(ui, |ui| {
             ui.horizontal_wrapped(|ui| {
-                ui.heading(format!("speedup {:.2}×", s.speedup));
+                ui.heading(format!("speedup {}", format_factor(s.speedup)));
                 ui.separator();
                 ui.label(format!(
                     "A: {} on {} worker{}   B: {} on {} worker{}",
@@ -114,10 +161,34 @@ impl CompareTab {
                     s.workers_b,
                     if s.workers_b == 1 { "" } else { "s" },
                 ));
+                if let Some(e) = s.efficiency {
+                    ui.separator();
+                    ui.label(format!("efficiency {}", format_percent(e)))
+                        .on_hover_text("the faster run's speed-up divided by its workers");
+                }
+                if let Some(bound) = s.critical_path_bound {
+                    ui.separator();
+                    ui.label(format!(
+                        "critical path allows at most {}",
+                        format_factor(bound)
+                    ))
+                    .on_hover_text("total work ÷ critical path of the slower run");
+                }
                 ui.separator();
-                ui.label(format!("efficiency {:.0} %", s.efficiency * 100.0))
-                    .on_hover_text("speedup × A's workers ÷ B's workers");
+                let predictions = self
+                    .prediction
+                    .points
+                    .iter()
+                    .filter(|p| p.workers.is_power_of_two() || p.workers == s.workers_b)
+                    .map(|p| format!("{}: {}", p.workers, format_ns(p.makespan_ns)))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                ui.label(format!(
+                    "predicted for B's graph on k workers: {predictions}"
+                ))
+                .on_hover_text("list scheduling of B's tasks with their measured durations");
             });
+            self.changes_ui(ui);
         });
         let height = ui.available_height() / 2.0;
         let shared = &mut self.shared;
@@ -180,9 +251,16 @@ mod tests {
     fn speedup_and_efficiency() {
         let serial = TraceDoc::new(None, synthetic::layered(200, 10, 1, 5).unwrap());
         let parallel = TraceDoc::new(None, synthetic::layered(200, 10, 4, 5).unwrap());
-        let s = Summary::new(&serial, &parallel);
+        let tab = CompareTab::new(Arc::new(serial), Arc::new(parallel));
+        let s = tab.summary;
         assert_eq!((s.workers_a, s.workers_b), (1, 4));
         assert!(s.speedup > 1.5 && s.speedup <= 4.0, "{s:?}");
-        assert!((s.efficiency - s.speedup / 4.0).abs() < 1e-12);
+        assert!(
+            (s.efficiency.unwrap() - s.speedup / 4.0).abs() < 1e-9,
+            "{s:?}"
+        );
+        assert!(s.critical_path_bound.unwrap() >= s.speedup * 0.99, "{s:?}");
+        assert_eq!(tab.prediction.points.len(), 8);
+        assert_eq!(tab.comparison.changes.len(), 200);
     }
 }

@@ -1,131 +1,160 @@
-//! The statistics side panel: facts about the run, the colour legend with
-//! per-name counts, and what the reader recovered from.
+//! The statistics side panel: facts about the run, the advisor's findings (click
+//! to select the tasks they name), the per-name table (sortable; its swatches are
+//! the colour legend), utilisation per lane, and what the reader recovered from.
+
+use std::fmt::Write as _;
 
 use egui::{Color32, CornerRadius, Sense, Ui, vec2};
-use taskscope_egui::axis::format_ns;
 use taskscope_trace::TaskId;
+use taskscope_trace::analysis::{
+    NameStats, Severity, format_duration_ns as format_ns, format_factor, format_percent,
+};
 
-use crate::document::TraceDoc;
+use crate::document::{Analyses, TraceDoc};
 
 /// What a click in the panel asks for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StatsAction {
     /// Select this task.
     Select(TaskId),
-    /// Search for this text (a task name from the legend).
+    /// Select the first of these tasks and mark all of them (an advisor finding).
+    SelectAll(Vec<TaskId>),
+    /// Search for this text (a task name from the table).
     Search(String),
+    /// Save the per-name table as CSV.
+    ExportCsv,
 }
 
-/// Per-name counts and total busy time, sorted by total time (largest first), then name.
-///
-/// # Complexity
-/// O(V + S + N log N) for N names.
-pub fn name_totals(doc: &TraceDoc) -> Vec<(String, Color32, usize, u64)> {
-    let graph = doc.trace.graph();
-    let names = graph.names();
-    let mut count = vec![0usize; names.len()];
-    let mut total = vec![0u64; names.len()];
-    for task in graph.tasks() {
-        if let Some(n) = graph.name_id(task)
-            && let Some(c) = count.get_mut(n.index())
-        {
-            *c += 1;
+/// A column of the per-name table.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Column {
+    /// Task name.
+    Name,
+    /// How many ran.
+    Count,
+    /// Total duration.
+    #[default]
+    Total,
+    /// Mean duration.
+    Mean,
+    /// Median duration.
+    Median,
+    /// 95th percentile.
+    P95,
+    /// Longest.
+    Max,
+}
+
+impl Column {
+    const ALL: [Self; 7] = [
+        Self::Name,
+        Self::Count,
+        Self::Total,
+        Self::Mean,
+        Self::Median,
+        Self::P95,
+        Self::Max,
+    ];
+
+    fn title(self) -> &'static str {
+        match self {
+            Self::Name => "name",
+            Self::Count => "count",
+            Self::Total => "total",
+            Self::Mean => "mean",
+            Self::Median => "median",
+            Self::P95 => "p95",
+            Self::Max => "max",
         }
     }
-    for span in doc.trace.spans() {
-        if let Some(n) = graph.name_id(span.task)
-            && let Some(t) = total.get_mut(n.index())
-        {
-            *t += span.duration_ns();
-        }
-    }
-    let mut rows: Vec<_> = names
-        .iter()
-        .map(|(id, name)| {
-            (
-                name.to_owned(),
-                doc.index
-                    .name_colors
-                    .get(id.index())
-                    .copied()
-                    .unwrap_or(Color32::GRAY),
-                count.get(id.index()).copied().unwrap_or(0),
-                total.get(id.index()).copied().unwrap_or(0),
-            )
-        })
-        .collect();
-    rows.sort_by(|a, b| b.3.cmp(&a.3).then_with(|| a.0.cmp(&b.0)));
+}
+
+/// How the per-name table is sorted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Sort {
+    /// The column.
+    pub column: Column,
+    /// Smallest first (else largest first).
+    pub ascending: bool,
+}
+
+/// `stats` in the order `sort` asks for (ties by name, so the order is deterministic).
+pub fn sorted(stats: &[NameStats], sort: Sort) -> Vec<&NameStats> {
+    let mut rows: Vec<&NameStats> = stats.iter().collect();
+    rows.sort_by(|a, b| {
+        let order = match sort.column {
+            Column::Name => a.name.cmp(&b.name),
+            Column::Count => a.count.cmp(&b.count),
+            Column::Total => a.total_ns.cmp(&b.total_ns),
+            Column::Mean => a.mean_ns.cmp(&b.mean_ns),
+            Column::Median => a.median_ns.cmp(&b.median_ns),
+            Column::P95 => a.p95_ns.cmp(&b.p95_ns),
+            Column::Max => a.max_ns.cmp(&b.max_ns),
+        };
+        let order = if sort.ascending {
+            order
+        } else {
+            order.reverse()
+        };
+        order.then_with(|| a.name.cmp(&b.name))
+    });
     rows
 }
 
+/// The per-name table as CSV (durations in ns), in the table's default order.
+pub fn stats_csv(stats: &[NameStats]) -> String {
+    let mut out = String::from("name,count,total_ns,mean_ns,median_ns,p95_ns,max_ns,share\n");
+    for s in stats {
+        let name = if s.name.contains([',', '"', '\n']) {
+            format!("\"{}\"", s.name.replace('"', "\"\""))
+        } else {
+            s.name.clone()
+        };
+        let _ = writeln!(
+            out,
+            "{name},{},{},{},{},{},{},{:.6}",
+            s.count, s.total_ns, s.mean_ns, s.median_ns, s.p95_ns, s.max_ns, s.share
+        );
+    }
+    out
+}
+
+/// `text` with the few symbols egui's bundled fonts lack spelled in ASCII (`→` as `->`),
+/// so analysis messages never show missing-glyph boxes.
+pub fn displayable(text: &str) -> String {
+    text.replace('→', "->")
+        .replace('←', "<-")
+        .replace('≥', ">=")
+        .replace('≤', "<=")
+        .replace('≈', "~")
+}
+
 /// Shows the panel; returns what the user clicked.
-pub fn ui(ui: &mut Ui, doc: &TraceDoc) -> Option<StatsAction> {
+pub fn ui(ui: &mut Ui, doc: &TraceDoc, sort: &mut Sort) -> Option<StatsAction> {
     let mut action = None;
-    let trace = &doc.trace;
-    let meta = trace.meta();
-    egui::ScrollArea::vertical().show(ui, |ui| {
-        ui.heading("Run");
-        egui::Grid::new("run_facts").num_columns(2).show(ui, |ui| {
-            let mut row = |k: &str, v: String| {
-                ui.label(k);
-                ui.label(v);
-                ui.end_row();
-            };
-            if let Some(title) = &meta.title {
-                row("title", title.clone());
-            }
-            row("source", meta.source.as_str().to_owned());
-            if let Some(s) = &meta.scheduler {
-                row("scheduler", s.clone());
-            }
-            row("workers", doc.model.workers().to_string());
-            row("wall time", format_ns(doc.wall_ns()));
-            row("tasks", trace.graph().len().to_string());
-            row("spans", trace.spans().len().to_string());
-            row("peak running", doc.model.concurrency().peak().to_string());
-            if let Some(host) = &meta.host {
-                row("host", host.clone());
-            }
-        });
-
+    egui::ScrollArea::both().show(ui, |ui| {
+        run_facts(ui, doc);
         ui.add_space(8.0);
-        ui.heading("Task names");
-        ui.weak("Colour, count and total time; click to find them.");
-        egui::Grid::new("legend")
-            .num_columns(4)
-            .striped(true)
-            .show(ui, |ui| {
-                for (name, color, count, total) in name_totals(doc) {
-                    let (rect, _) = ui.allocate_exact_size(vec2(12.0, 12.0), Sense::hover());
-                    ui.painter().rect_filled(rect, CornerRadius::same(2), color);
-                    if ui.link(&name).clicked() {
-                        action = Some(StatsAction::Search(name.clone()));
-                    }
-                    ui.label(count.to_string());
-                    ui.label(format_ns(total));
-                    ui.end_row();
-                }
-            });
-
-        let longest = trace
-            .graph()
-            .tasks()
-            .max_by_key(|&t| doc.index.task_times.duration_ns(t));
-        if let Some(task) = longest {
+        if let Some(analyses) = doc.analyses() {
+            findings(ui, analyses, &mut action);
             ui.add_space(8.0);
             ui.horizontal(|ui| {
-                ui.label("Longest task:");
-                let label = format!(
-                    "{} ({})",
-                    trace.graph().key(task).unwrap_or("?"),
-                    format_ns(doc.index.task_times.duration_ns(task))
-                );
-                if ui.link(label).clicked() {
-                    action = Some(StatsAction::Select(task));
+                ui.heading("Tasks by name");
+                if ui.small_button("Save CSV…").clicked() {
+                    action = Some(StatsAction::ExportCsv);
                 }
             });
+            ui.weak("Click a header to sort, a name to find its tasks.");
+            name_table(ui, doc, analyses, sort, &mut action);
+        } else {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label("Analysing the run…");
+            });
         }
-
+        ui.add_space(8.0);
+        lanes(ui, doc);
+        let trace = &doc.trace;
         if !trace.diagnostics().is_empty() {
             ui.add_space(8.0);
             ui.heading("Reader notes");
@@ -135,4 +164,211 @@ pub fn ui(ui: &mut Ui, doc: &TraceDoc) -> Option<StatsAction> {
         }
     });
     action
+}
+
+fn run_facts(ui: &mut Ui, doc: &TraceDoc) {
+    let trace = &doc.trace;
+    let meta = trace.meta();
+    ui.heading("Run");
+    egui::Grid::new("run_facts").num_columns(2).show(ui, |ui| {
+        let mut row = |k: &str, v: String| {
+            ui.label(k);
+            ui.label(v);
+            ui.end_row();
+        };
+        if let Some(title) = &meta.title {
+            row("title", title.clone());
+        }
+        row("source", meta.source.as_str().to_owned());
+        if let Some(s) = &meta.scheduler {
+            row("scheduler", s.clone());
+        }
+        row("workers", doc.model.workers().to_string());
+        row("wall time", format_ns(doc.wall_ns()));
+        row("tasks", trace.graph().len().to_string());
+        row("spans", trace.spans().len().to_string());
+        row("peak running", doc.profile.max_running.to_string());
+        if let Some(p) = doc.profile.average_parallelism {
+            row("mean running", format!("{p:.2}"));
+        }
+        if let Some(cp) = doc.analyses().map(|a| &a.critical) {
+            row(
+                "critical path",
+                format!(
+                    "{} ({} of the wall time)",
+                    format_ns(cp.length_ns),
+                    cp.ratio.map_or_else(|| "n/a".to_owned(), format_percent)
+                ),
+            );
+            if let Some(s) = cp.max_speedup {
+                row("max speed-up", format_factor(s));
+            }
+        }
+        if let Some(host) = &meta.host {
+            row("host", host.clone());
+        }
+    });
+}
+
+fn findings(ui: &mut Ui, analyses: &Analyses, action: &mut Option<StatsAction>) {
+    ui.heading("Advisor");
+    if analyses.findings.is_empty() {
+        ui.label("Nothing to report: no pattern the advisor knows slowed this run.");
+        return;
+    }
+    for f in &analyses.findings {
+        ui.horizontal_wrapped(|ui| {
+            let (word, color) = match f.severity {
+                Severity::Warning => ("warning", ui.visuals().warn_fg_color),
+                Severity::Info => ("note", ui.visuals().weak_text_color()),
+            };
+            ui.colored_label(color, word);
+            let message = displayable(&f.message);
+            let text = if f.tasks.is_empty() {
+                ui.label(message)
+            } else {
+                ui.link(message)
+                    .on_hover_text(format!("Select the {} tasks it names", f.tasks.len()))
+            };
+            if text.clicked() && !f.tasks.is_empty() {
+                *action = Some(StatsAction::SelectAll(f.tasks.clone()));
+            }
+        });
+    }
+}
+
+fn name_table(
+    ui: &mut Ui,
+    doc: &TraceDoc,
+    analyses: &Analyses,
+    sort: &mut Sort,
+    action: &mut Option<StatsAction>,
+) {
+    let graph = doc.trace.graph();
+    egui::Grid::new("name_stats")
+        .num_columns(Column::ALL.len() + 1)
+        .striped(true)
+        .show(ui, |ui| {
+            ui.label("");
+            for column in Column::ALL {
+                let arrow = match (sort.column == column, sort.ascending) {
+                    (true, true) => " ^",
+                    (true, false) => " v",
+                    _ => "",
+                };
+                if ui
+                    .selectable_label(sort.column == column, format!("{}{arrow}", column.title()))
+                    .clicked()
+                {
+                    if sort.column == column {
+                        sort.ascending = !sort.ascending;
+                    } else {
+                        *sort = Sort {
+                            column,
+                            ascending: column == Column::Name,
+                        };
+                    }
+                }
+            }
+            ui.end_row();
+            for s in sorted(&analyses.stats, *sort) {
+                let color = graph
+                    .names()
+                    .find(&s.name)
+                    .and_then(|n| doc.index.name_colors.get(n.index()).copied())
+                    .unwrap_or(Color32::GRAY);
+                let (rect, _) = ui.allocate_exact_size(vec2(12.0, 12.0), Sense::hover());
+                ui.painter().rect_filled(rect, CornerRadius::same(2), color);
+                if ui.link(&s.name).clicked() {
+                    *action = Some(StatsAction::Search(s.name.clone()));
+                }
+                ui.label(s.count.to_string());
+                ui.label(format_ns(s.total_ns))
+                    .on_hover_text(format!("{} of all work", format_percent(s.share)));
+                ui.label(format_ns(s.mean_ns));
+                ui.label(format_ns(s.median_ns));
+                ui.label(format_ns(s.p95_ns));
+                ui.label(format_ns(s.max_ns));
+                ui.end_row();
+            }
+        });
+}
+
+fn lanes(ui: &mut Ui, doc: &TraceDoc) {
+    ui.heading("Utilisation per lane");
+    egui::Grid::new("lanes")
+        .num_columns(3)
+        .striped(true)
+        .show(ui, |ui| {
+            for lane in &doc.profile.lanes {
+                ui.label(&lane.name);
+                let share = lane.utilisation.unwrap_or(0.0) as f32;
+                ui.add(
+                    egui::ProgressBar::new(share).desired_width(90.0).text(
+                        lane.utilisation
+                            .map_or_else(|| "n/a".to_owned(), format_percent),
+                    ),
+                );
+                ui.label(format!("busy {}", format_ns(lane.busy_ns)));
+                ui.end_row();
+            }
+        });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(name: &str, count: u64, total_ns: u64) -> NameStats {
+        NameStats {
+            name: name.into(),
+            count,
+            total_ns,
+            mean_ns: total_ns / count.max(1),
+            median_ns: 0,
+            p95_ns: 0,
+            max_ns: 0,
+            share: 0.5,
+        }
+    }
+
+    #[test]
+    fn sorting_by_columns() {
+        let stats = vec![row("inc", 4, 40), row("add", 3, 90), row("sum", 4, 10)];
+        let names = |sort| {
+            sorted(&stats, sort)
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(Sort::default()), vec!["add", "inc", "sum"]);
+        let by_count = Sort {
+            column: Column::Count,
+            ascending: false,
+        };
+        // Ties (inc, sum: 4) by name.
+        assert_eq!(names(by_count), vec!["inc", "sum", "add"]);
+        let by_name = Sort {
+            column: Column::Name,
+            ascending: true,
+        };
+        assert_eq!(names(by_name), vec!["add", "inc", "sum"]);
+    }
+
+    #[test]
+    fn arrows_become_ascii() {
+        assert_eq!(displayable("a → b ≥ 2 µs"), "a -> b >= 2 µs");
+    }
+
+    #[test]
+    fn csv_quotes_awkward_names() {
+        let csv = stats_csv(&[row("inc", 2, 10), row("a,\"b\"", 1, 5)]);
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(
+            lines[0],
+            "name,count,total_ns,mean_ns,median_ns,p95_ns,max_ns,share"
+        );
+        assert_eq!(lines[1], "inc,2,10,5,0,0,0,0.500000");
+        assert_eq!(lines[2], "\"a,\"\"b\"\"\",1,5,5,0,0,0,0.500000");
+    }
 }

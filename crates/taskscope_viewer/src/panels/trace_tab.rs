@@ -8,16 +8,17 @@
 use std::sync::Arc;
 
 use egui::{Key, Ui};
-use taskscope_egui::axis::format_ns;
 use taskscope_egui::{
     GraphEvent, GraphInput, GraphView, Highlight, NodeColoring, Replay, Theme, Timeline,
     TimelineEvent, TimelineInput,
 };
 use taskscope_trace::TaskId;
+use taskscope_trace::analysis::format_duration_ns as format_ns;
 
 use super::stats;
 use crate::app::AppCommand;
 use crate::document::TraceDoc;
+use crate::export::ExportKind;
 use crate::settings::Settings;
 
 /// At most this many search matches are highlighted.
@@ -40,6 +41,8 @@ pub struct TraceTab {
     pub show_critical: bool,
     /// The search text.
     pub search: String,
+    /// How the statistics table is sorted.
+    pub stats_sort: stats::Sort,
     matches: Vec<TaskId>,
     next_match: usize,
 }
@@ -57,6 +60,7 @@ impl TraceTab {
             replay,
             show_critical: false,
             search: String::new(),
+            stats_sort: stats::Sort::default(),
             matches: Vec::new(),
             next_match: 0,
         }
@@ -69,7 +73,9 @@ impl TraceTab {
             .select(doc.trace.graph(), &doc.index.dependents, task);
         if let Some(task) = self.highlight.selected() {
             self.timeline.reveal_task(&doc.index, task);
-            self.graph.reveal_task(&doc.layout, task);
+            if let Some(analyses) = doc.analyses() {
+                self.graph.reveal_task(&analyses.layout, task);
+            }
         }
     }
 
@@ -103,6 +109,26 @@ impl TraceTab {
             );
         }
         self.highlight.set_matches(&self.matches);
+    }
+
+    /// Shows or hides the critical path in both views.
+    pub fn set_show_critical(&mut self, show: bool) {
+        self.show_critical = show;
+        let path = if show {
+            self.doc.critical_tasks()
+        } else {
+            Vec::new()
+        };
+        self.highlight.set_critical_path(&path);
+    }
+
+    /// Marks `tasks` (as search matches) and selects the first.
+    pub fn select_all(&mut self, tasks: &[TaskId]) {
+        self.search.clear();
+        self.matches = tasks.to_vec();
+        self.next_match = 1;
+        self.highlight.set_matches(&self.matches);
+        self.select(tasks.first().copied());
     }
 
     /// Selects the next search match, cycling.
@@ -148,15 +174,28 @@ impl TraceTab {
         if settings.show_stats {
             egui::Panel::right("stats")
                 .resizable(true)
-                .default_size(320.0)
-                .show(ui, |ui| match stats::ui(ui, &self.doc) {
-                    Some(stats::StatsAction::Select(task)) => self.select(Some(task)),
-                    Some(stats::StatsAction::Search(text)) => {
-                        self.search = text;
-                        self.update_search();
-                        self.select_next_match();
+                .default_size(340.0)
+                .max_size(ui.available_width() * 0.4)
+                .show(ui, |ui| {
+                    let doc = Arc::clone(&self.doc);
+                    match stats::ui(ui, &doc, &mut self.stats_sort) {
+                        Some(stats::StatsAction::Select(task)) => self.select(Some(task)),
+                        Some(stats::StatsAction::SelectAll(tasks)) => self.select_all(&tasks),
+                        Some(stats::StatsAction::Search(text)) => {
+                            self.search = text;
+                            self.update_search();
+                            self.select_next_match();
+                        }
+                        Some(stats::StatsAction::ExportCsv) => {
+                            if let Some(analyses) = doc.analyses() {
+                                commands.push(AppCommand::SaveText {
+                                    file_name: format!("{}.stats.csv", file_stem(&doc)),
+                                    contents: stats::stats_csv(&analyses.stats),
+                                });
+                            }
+                        }
+                        None => {}
                     }
-                    None => {}
                 });
         }
         if settings.show_graph {
@@ -217,6 +256,29 @@ impl TraceTab {
                 self.replay.active = false;
             }
             ui.separator();
+            let mut critical = self.show_critical;
+            let doc = Arc::clone(&self.doc);
+            let hover = doc.analyses().map_or_else(
+                || "Still analysing the run".to_owned(),
+                |a| {
+                    format!(
+                        "The longest chain of dependent tasks: {} of {} wall time",
+                        format_ns(a.critical.length_ns),
+                        format_ns(a.critical.wall_ns)
+                    )
+                },
+            );
+            let checkbox = ui
+                .add_enabled(
+                    doc.analyses().is_some(),
+                    egui::Checkbox::new(&mut critical, "Critical path"),
+                )
+                .on_hover_text(&hover)
+                .on_disabled_hover_text(&hover);
+            if checkbox.changed() {
+                self.set_show_critical(critical);
+            }
+            ui.separator();
             let search = ui.add(
                 egui::TextEdit::singleline(&mut self.search)
                     .hint_text("Search name or key")
@@ -255,7 +317,34 @@ impl TraceTab {
             if ui.button("Compare with…").clicked() {
                 commands.push(AppCommand::PickCompare);
             }
+            ui.menu_button("Export", |ui| self.export_menu(ui, commands));
         });
+    }
+
+    fn export_menu(&self, ui: &mut Ui, commands: &mut Vec<AppCommand>) {
+        for kind in ExportKind::ALL {
+            if ui.button(kind.label()).clicked() {
+                let highlight = if self.show_critical {
+                    self.doc.critical_tasks()
+                } else {
+                    Vec::new()
+                };
+                commands.push(AppCommand::Export {
+                    doc: Arc::clone(&self.doc),
+                    kind,
+                    highlight,
+                    file_name: kind.file_name(&file_stem(&self.doc)),
+                });
+            }
+        }
+        if let Some(analyses) = self.doc.analyses()
+            && ui.button("Statistics as CSV…").clicked()
+        {
+            commands.push(AppCommand::SaveText {
+                file_name: format!("{}.stats.csv", file_stem(&self.doc)),
+                contents: stats::stats_csv(&analyses.stats),
+            });
+        }
     }
 
     fn status_line(&self, ui: &mut Ui) {
@@ -296,6 +385,17 @@ impl TraceTab {
                     self.highlight.descendant_count()
                 ));
             }
+            if self.show_critical
+                && let Some(cp) = self.doc.analyses().map(|a| &a.critical)
+            {
+                ui.separator();
+                ui.label(format!(
+                    "critical path {} of {} wall ({} tasks)",
+                    format_ns(cp.length_ns),
+                    format_ns(cp.wall_ns),
+                    cp.steps.len()
+                ));
+            }
             if self.replay.active {
                 ui.separator();
                 let t = self.replay.cursor_ns;
@@ -310,10 +410,19 @@ impl TraceTab {
 
     fn graph_ui(&mut self, ui: &mut Ui, settings: &Settings, theme: &Theme) {
         let doc = Arc::clone(&self.doc);
+        let Some(analyses) = doc.analyses() else {
+            ui.centered_and_justified(|ui| {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label("Laying out the graph…");
+                });
+            });
+            return;
+        };
         let input = GraphInput {
             trace: &doc.trace,
             index: &doc.index,
-            layout: &doc.layout,
+            layout: &analyses.layout,
             highlight: &self.highlight,
             theme,
             coloring: settings.coloring.into(),
@@ -348,4 +457,12 @@ impl TraceTab {
             }
         }
     }
+}
+
+/// The file name of `doc` without its extension (or its title), for suggested export names.
+fn file_stem(doc: &TraceDoc) -> String {
+    doc.path
+        .as_ref()
+        .and_then(|p| p.file_stem())
+        .map_or_else(|| doc.title.clone(), |s| s.to_string_lossy().into_owned())
 }
