@@ -90,10 +90,32 @@ impl ViewArgs {
     }
 }
 
+/// With nothing to open, `taskscope` (and so `cargo run` at the repository root) opens the
+/// seed example's bundled traces: `total` on 2 threads, and its serial run against its
+/// 4-thread run in a compare tab. The start page lists the rest.
+fn with_samples(mut options: StartupOptions) -> StartupOptions {
+    if !options.files.is_empty() || !options.demos.is_empty() || options.compare.is_some() {
+        return options;
+    }
+    let dir = options
+        .traces_dir
+        .clone()
+        .unwrap_or_else(taskscope_viewer::app::default_traces_dir);
+    let threads2 = dir.join("total_threads2.json");
+    if threads2.is_file() {
+        options.files.push(threads2);
+    }
+    let (serial, parallel) = (dir.join("total_serial.json"), dir.join("total_parallel.json"));
+    if serial.is_file() && parallel.is_file() {
+        options.compare = Some((serial, parallel));
+    }
+    options
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        None => taskscope_viewer::run(cli.view.into_options()),
+        None => taskscope_viewer::run(with_samples(cli.view.into_options())),
         Some(Command::View(args)) => taskscope_viewer::run(args.into_options()),
         Some(Command::Stats(args)) => cli::stats::run(&args),
         Some(Command::Compare(args)) if args.gui => taskscope_viewer::run(StartupOptions {
