@@ -291,8 +291,11 @@ impl<'r, 'p, 'g> Job<'r, 'p, 'g> {
                 Some(candidate) => match self.peek_root(&my_roots) {
                     Some(root) if plan.priority(root) > plan.priority(candidate) => {
                         // A root with a longer path to the output is waiting: it goes first.
+                        // Another worker may claim that root first; then we take back the
+                        // candidate from our deque (unless it was stolen meanwhile: it must
+                        // run exactly once, so we never keep a copy of what we pushed).
                         local.push(candidate);
-                        self.take_root(&mut my_roots).or(Some(candidate))
+                        self.take_root(&mut my_roots).or_else(|| local.pop())
                     }
                     _ => Some(candidate),
                 },

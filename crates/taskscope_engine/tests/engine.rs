@@ -544,3 +544,32 @@ proptest! {
         }
     }
 }
+
+/// Regression: a worker holding a ready task yields to a waiting root of higher b-level;
+/// when another worker claimed that root first, the held task ran twice (its second run
+/// found its inputs gone: "input value missing"). Tree reductions hit this at the moment
+/// the roots run out, once per run, so run many small ones.
+#[test]
+fn tasks_yielding_to_roots_run_exactly_once() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let leaves: Vec<Delayed<u64>> = (0..256_u64)
+        .map(|i| {
+            let calls = Arc::clone(&calls);
+            Delayed::from_fn("leaf", move || {
+                calls.fetch_add(1, Ordering::Relaxed);
+                i
+            })
+        })
+        .collect();
+    let total = taskscope_engine::reduce(leaves, "add", |a, b| a + b).unwrap();
+    for workers in [2, 3] {
+        let scheduler = Scheduler::threads(workers);
+        for _ in 0..1_500 {
+            calls.store(0, Ordering::Relaxed);
+            let run = total.compute_with(&scheduler).unwrap();
+            assert_eq!(run.value, 255 * 256 / 2);
+            assert_eq!(calls.load(Ordering::Relaxed), 256);
+            assert_eq!(run.trace.spans().len(), 511);
+        }
+    }
+}
