@@ -12,6 +12,10 @@
 //! kind of task body (sum the inputs' values). Compare `taskscope/<shape>/<n>`
 //! with `baseline/<shape>/<n>`: the target is ≤ 3× on every shape at 10^5 and 10^6.
 //!
+//! `taskscope` and `taskscope_untraced` compute the same graph again and again (as a
+//! user re-running a computation does); `taskscope_first` is the first compute of a
+//! freshly built graph (building it is not timed), which also flattens the graph.
+//!
 //! Also measured: graph building time (bytes per node are measured by the
 //! `build_memory` bench, which needs a counting allocator), the cost of recording the trace (tracing on vs off), and the
 //! latency of a tiny compute on a pool whose workers are parked (waking cost).
@@ -22,7 +26,7 @@ use std::hint::black_box;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use crossbeam_deque::{Injector, Steal, Stealer, Worker};
 use taskscope::{Delayed, Scheduler, combine};
 
@@ -231,18 +235,33 @@ impl BareGraph {
 
 // ---------------------------------------------------------------------------------------------
 
+fn env_usize(name: &str) -> Option<usize> {
+    std::env::var(name).ok().and_then(|v| v.parse().ok())
+}
+
 fn sizes() -> Vec<usize> {
-    // TASKSCOPE_BENCH_MAX limits the sizes for a quick run.
-    let max = std::env::var("TASKSCOPE_BENCH_MAX")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(usize::MAX);
-    SIZES.into_iter().filter(|&n| n <= max).collect()
+    // TASKSCOPE_BENCH_MIN / TASKSCOPE_BENCH_MAX limit the sizes for a quick run.
+    let min = env_usize("TASKSCOPE_BENCH_MIN").unwrap_or(0);
+    let max = env_usize("TASKSCOPE_BENCH_MAX").unwrap_or(usize::MAX);
+    SIZES
+        .into_iter()
+        .filter(|&n| n >= min && n <= max)
+        .collect()
+}
+
+fn shapes() -> Vec<&'static str> {
+    // TASKSCOPE_BENCH_SHAPES=gather,chain limits the shapes (graphs are built before
+    // criterion's name filter applies, and a million-task graph takes a while).
+    let only = std::env::var("TASKSCOPE_BENCH_SHAPES").unwrap_or_default();
+    SHAPES
+        .into_iter()
+        .filter(|s| only.is_empty() || only.split(',').any(|o| o == *s))
+        .collect()
 }
 
 fn overhead(c: &mut Criterion) {
     let scheduler = Scheduler::threads(WORKERS);
-    for shape in SHAPES {
+    for shape in shapes() {
         let mut group = c.benchmark_group(format!("overhead/{shape}"));
         group
             .sample_size(10)
@@ -258,6 +277,15 @@ fn overhead(c: &mut Criterion) {
             let untraced = scheduler.clone().tracing(false);
             group.bench_with_input(BenchmarkId::new("taskscope_untraced", n), &graph, |b, g| {
                 b.iter(|| black_box(g.compute_with(&untraced).unwrap().value));
+            });
+            // The first compute of a freshly built graph (building and dropping it are not
+            // timed): it flattens the graph, which later computes of the same value skip.
+            group.bench_function(BenchmarkId::new("taskscope_first", n), |b| {
+                b.iter_batched_ref(
+                    || build(shape, n),
+                    |g| black_box(g.compute_with(&scheduler).unwrap().value),
+                    BatchSize::PerIteration,
+                );
             });
             let bare = BareGraph::shape(shape, n);
             assert_eq!(bare.len(), tasks, "baseline has the same shape");
