@@ -26,7 +26,7 @@ use std::hint::black_box;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group};
 use crossbeam_deque::{Injector, Steal, Stealer, Worker};
 use taskscope::{Delayed, Scheduler, combine};
 
@@ -343,5 +343,60 @@ fn waking(c: &mut Criterion) {
     group.finish();
 }
 
+/// `TASKSCOPE_BENCH_QUICK=<rounds>`: instead of criterion, run every variant of every
+/// selected shape and size `rounds` times, interleaved (so a change in the machine's
+/// load hits all variants alike), and print the minimum and median time of each and
+/// their ratios to the baseline's. Quicker and steadier than criterion on a shared,
+/// loaded machine; `TASKSCOPE_BENCH_SHAPES`/`MIN`/`MAX` select as above.
+fn quick(rounds: usize) {
+    fn time(f: impl FnOnce() -> u64) -> Duration {
+        let start = Instant::now();
+        black_box(f());
+        start.elapsed()
+    }
+    fn stats(mut v: Vec<Duration>) -> (f64, f64) {
+        v.sort();
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        (ms(v[0]), ms(v[v.len() / 2]))
+    }
+    let scheduler = Scheduler::threads(WORKERS);
+    let untraced = scheduler.clone().tracing(false);
+    for shape in shapes() {
+        for n in sizes() {
+            let graph = build(shape, n);
+            let bare = BareGraph::shape(shape, n);
+            let tasks = bare.len();
+            let mut times: [Vec<Duration>; 4] = Default::default();
+            for _ in 0..rounds {
+                times[0].push(time(|| bare.run(WORKERS)));
+                times[1].push(time(|| graph.compute_with(&scheduler).unwrap().value));
+                times[2].push(time(|| graph.compute_with(&untraced).unwrap().value));
+                let fresh = build(shape, n);
+                times[3].push(time(|| fresh.compute_with(&scheduler).unwrap().value));
+                drop(fresh);
+            }
+            let [base, traced, plain, first] = times.map(stats);
+            let ratio =
+                |(min, med): (f64, f64)| format!("{:.2}x/{:.2}x", min / base.0, med / base.1);
+            println!(
+                "{shape:>9} {n:>8}: baseline {:8.2} ms | taskscope {} untraced {} first {} (min/median) | recording {:.1} ns/task",
+                base.0,
+                ratio(traced),
+                ratio(plain),
+                ratio(first),
+                (traced.0 - plain.0) * 1e6 / tasks as f64,
+            );
+        }
+    }
+}
+
 criterion_group!(benches, overhead, building, waking);
-criterion_main!(benches);
+
+fn main() {
+    if let Some(rounds) = env_usize("TASKSCOPE_BENCH_QUICK") {
+        quick(rounds.max(1));
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -96,6 +96,7 @@ impl Value {
         std::mem::replace(self, Self::EMPTY)
     }
 
+    #[inline]
     fn holds<T: 'static>(&self) -> bool {
         self.vtable.is_some_and(|v| v.type_id == TypeId::of::<T>())
     }
@@ -113,6 +114,25 @@ impl Value {
         } else {
             // SAFETY: as above, for the `Box<T>` a large `T` is stored as.
             Ok(*unsafe { this.storage.as_ptr().cast::<Box<T>>().read() })
+        }
+    }
+
+    /// Takes the value out as a `T`, leaving the empty value; `None` (and the value left
+    /// as it was) if it is empty or of another type. Moves nothing through the stack
+    /// but the `T` itself.
+    #[inline]
+    pub(crate) fn take_as<T: 'static>(&mut self) -> Option<T> {
+        if !self.holds::<T>() {
+            return None;
+        }
+        self.vtable = None;
+        if fits_in_place::<T>() {
+            // SAFETY: the storage held a `T` (type checked above); marking the value empty
+            // first means it is moved out exactly once and never dropped here.
+            Some(unsafe { self.storage.as_ptr().cast::<T>().read() })
+        } else {
+            // SAFETY: as above, for the `Box<T>` a large `T` is stored as.
+            Some(*unsafe { self.storage.as_ptr().cast::<Box<T>>().read() })
         }
     }
 
@@ -176,6 +196,13 @@ mod tests {
         assert!(v.is_empty());
         assert_eq!(taken.downcast::<u32>().ok(), Some(5));
         assert!(Value::EMPTY.downcast::<u32>().is_err());
+        let mut v = Value::new(String::from("x"));
+        assert!(v.take_as::<u32>().is_none(), "wrong type: left as it was");
+        assert_eq!(v.take_as::<String>().as_deref(), Some("x"));
+        assert!(v.is_empty() && v.take_as::<String>().is_none());
+        let mut big = Value::new([3_u64; 5]);
+        assert_eq!(big.take_as::<[u64; 5]>(), Some([3; 5]));
+        assert!(big.is_empty());
     }
 
     #[test]
