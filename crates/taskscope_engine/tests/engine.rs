@@ -702,3 +702,31 @@ fn computing_every_node_of_a_chain_one_by_one() {
     let run = nodes[250].compute_with(&scheduler).unwrap();
     assert_eq!(run.value, 250);
 }
+
+#[test]
+fn with_many_roots_waiting_a_ready_consumer_runs_first() {
+    // Maps have the longer path (b-level 3) than partial sums (2); with thousands of maps
+    // waiting, a partial runs as soon as its maps are done (its inputs still in cache)
+    // rather than after the last map. With few roots (the seed) b-level order holds:
+    // see total_on_two_threads_reaches_the_optimum_order.
+    let maps: Vec<Delayed<u64>> = (0..64 * 40_u64).map(Delayed::value).collect();
+    let partials: Vec<Delayed<u64>> = maps
+        .chunks(64)
+        .map(|c| combine("partial", c.to_vec(), |v| v.into_iter().sum::<u64>()))
+        .collect();
+    drop(maps);
+    let total = combine("total", partials, |v| v.into_iter().sum::<u64>());
+    let run = total.compute_with(&Scheduler::threads(2)).unwrap();
+    assert_eq!(run.value, (64 * 40 - 1) * 64 * 40 / 2);
+    let last_map_start = spans_of(&run.trace, "value")
+        .iter()
+        .map(|s| s.start_ns)
+        .max()
+        .unwrap();
+    let first_partial_start = spans_of(&run.trace, "partial")
+        .iter()
+        .map(|s| s.start_ns)
+        .min()
+        .unwrap();
+    assert!(first_partial_start < last_map_start);
+}
