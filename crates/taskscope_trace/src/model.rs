@@ -999,6 +999,11 @@ impl TraceBuilder {
         };
         let task_count = graph.len() as u32;
         let lane_count = next_id(self.lanes.len(), "lanes")?;
+        // One pass over the spans checks them, counts them per lane (the counts do not
+        // depend on the order) and finds out whether they are sorted already.
+        let mut lane_ends = vec![0u32; self.lanes.len()];
+        let mut already_sorted = true;
+        let mut previous: Option<&Span> = None;
         for (i, span) in self.spans.iter().enumerate() {
             let i = i as u32;
             if span.task.0 >= task_count {
@@ -1022,6 +1027,13 @@ impl TraceBuilder {
                     end_ns: span.end_ns,
                 });
             }
+            if let Some(end) = lane_ends.get_mut(span.lane.index()) {
+                *end += 1;
+            }
+            if let Some(previous) = previous {
+                already_sorted &= span_order(previous) <= span_order(span);
+            }
+            previous = Some(span);
         }
         let span_count = self.spans.len() as u32;
         for (i, flow) in self.flows.iter().enumerate() {
@@ -1036,7 +1048,6 @@ impl TraceBuilder {
             }
         }
 
-        let already_sorted = self.spans.is_sorted_by_key(span_order);
         let (spans, flows) = if already_sorted {
             let mut flows = self.flows;
             flows.sort_unstable();
@@ -1067,12 +1078,6 @@ impl TraceBuilder {
             (spans, flows)
         };
 
-        let mut lane_ends = vec![0u32; self.lanes.len()];
-        for span in &spans {
-            if let Some(end) = lane_ends.get_mut(span.lane.index()) {
-                *end += 1;
-            }
-        }
         for i in 1..lane_ends.len() {
             lane_ends[i] += lane_ends[i - 1];
         }
