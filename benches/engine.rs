@@ -321,12 +321,70 @@ fn building(c: &mut Criterion) {
     group.finish();
 }
 
+/// CPU time (user + system, in clock ticks) of each worker thread of this process.
+fn worker_cpu_ticks() -> Vec<(String, u64)> {
+    let mut out = Vec::new();
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return out;
+    };
+    for task in tasks.flatten() {
+        let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
+            continue;
+        };
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        let name = stat[open + 1..close].to_owned();
+        // After the name: state, ppid, …; utime and stime are fields 14 and 15 of the line.
+        let fields: Vec<&str> = stat[close + 1..].split_whitespace().collect();
+        let ticks = |i: usize| {
+            fields
+                .get(i)
+                .and_then(|f| f.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        if name.starts_with("taskscope-work") {
+            out.push((name, ticks(11) + ticks(12)));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// `TASKSCOPE_BENCH_IDLE=<seconds>`: runs a compute, then lets the workers idle and prints
+/// the CPU time each used meanwhile (parked workers use none).
+fn idle_check(seconds: u64) {
+    let scheduler = Scheduler::threads(WORKERS);
+    let graph = build("tree", 100_000);
+    black_box(graph.compute_with(&scheduler).unwrap().value);
+    let before = worker_cpu_ticks();
+    std::thread::sleep(Duration::from_secs(seconds));
+    let after = worker_cpu_ticks();
+    let hz = 100; // USER_HZ on Linux
+    for ((name, b), (_, a)) in before.iter().zip(&after) {
+        println!(
+            "idle/{name}: {} ticks ({} ms) of CPU in {seconds} s of idling",
+            a - b,
+            (a - b) * 1000 / hz
+        );
+    }
+}
+
 fn waking(c: &mut Criterion) {
     let scheduler = Scheduler::threads(WORKERS);
     let tiny = Delayed::from_fn("one", || 1_u64) + 1;
     tiny.compute_with(&scheduler).unwrap();
     let mut group = c.benchmark_group("wake");
     group.sample_size(20);
+    // For comparison: the same compute with workers just back from the previous one, and
+    // on the calling thread alone (no workers to wake).
+    group.bench_function("tiny_compute_back_to_back", |b| {
+        b.iter(|| black_box(tiny.compute_with(&scheduler).unwrap().value));
+    });
+    let sequential = Scheduler::sequential();
+    group.bench_function("tiny_compute_sequential", |b| {
+        b.iter(|| black_box(tiny.compute_with(&sequential).unwrap().value));
+    });
     group.bench_function("tiny_compute_after_workers_parked", |b| {
         b.iter_custom(|iters| {
             let mut total = Duration::ZERO;
@@ -393,6 +451,10 @@ fn quick(rounds: usize) {
 criterion_group!(benches, overhead, building, waking);
 
 fn main() {
+    if let Some(seconds) = env_usize("TASKSCOPE_BENCH_IDLE") {
+        idle_check(seconds as u64);
+        return;
+    }
     if let Some(rounds) = env_usize("TASKSCOPE_BENCH_QUICK") {
         quick(rounds.max(1));
         return;

@@ -21,19 +21,8 @@ pub(crate) fn clock() -> &'static quanta::Clock {
     CLOCK.get_or_init(quanta::Clock::new)
 }
 
-/// A lane's spans as they are recorded: in raw clock ticks until [`ticks_to_ns`]
-/// converts them (each worker converts its own when the run ends, in parallel), so
-/// the trace takes them in bulk.
+/// A lane's spans, in nanoseconds since the run started.
 pub(crate) type LaneSpans = Vec<Span>;
-
-/// Converts spans recorded in raw ticks to nanoseconds since `t0` (also raw).
-pub(crate) fn ticks_to_ns(spans: &mut [Span], t0: u64) {
-    let clock = clock();
-    for span in spans {
-        span.start_ns = clock.delta_as_nanos(t0, span.start_ns);
-        span.end_ns = clock.delta_as_nanos(t0, span.end_ns).max(span.start_ns);
-    }
-}
 
 /// The first failure of a run.
 pub(crate) struct Failure {
@@ -50,6 +39,8 @@ pub(crate) struct RunState<'a> {
     failure: Mutex<Option<Failure>>,
     failed_count: AtomicUsize,
     pub(crate) record: bool,
+    /// The run's start, in raw clock ticks: spans are in nanoseconds since then.
+    pub(crate) t0: u64,
 }
 
 impl<'a> RunState<'a> {
@@ -62,13 +53,14 @@ impl<'a> RunState<'a> {
             failure: Mutex::new(None),
             failed_count: AtomicUsize::new(0),
             record,
+            t0: clock().raw(),
         }
     }
 
     /// Runs task `task` and records its span; returns whether it succeeded.
     ///
-    /// `last_end` is the end (raw ticks) of the task this lane ran just before, if it
-    /// went straight on to this one; it becomes this task's end.
+    /// `last_end` is the end (ns) of the task this lane ran just before, if it went
+    /// straight on to this one; it becomes this task's end.
     ///
     /// **One clock reading per task.** A span ends with a reading taken right after
     /// the task's body (before its consumers are released). When the lane went straight
@@ -78,7 +70,8 @@ impl<'a> RunState<'a> {
     /// idle (or for its first task), the span starts with a reading of its own. Either
     /// way a span never starts before its inputs' spans end nor overlaps its lane's
     /// previous span. (A reading of the TSC costs ~20 ns in a VM: a second one per
-    /// task would be most of the recording's cost.)
+    /// task would be most of the recording's cost.) Readings are turned into nanoseconds
+    /// since the run's start right away (a multiply and a shift).
     ///
     /// On failure the run is aborted and the first failure kept.
     pub(crate) fn run_task(
@@ -93,19 +86,25 @@ impl<'a> RunState<'a> {
         };
         let mut inputs = Inputs::new(self.tasks, self.plan, task);
         let clock = clock();
+        let now_ns = || clock.delta_as_nanos(self.t0, clock.raw());
         let fresh_start = match *last_end {
-            None if self.record => clock.raw(),
+            None if self.record => now_ns(),
             _ => 0,
         };
         // The task body is user code: a panic is caught here and becomes this task's failure.
         let result = catch_unwind(AssertUnwindSafe(|| (node.func)(&mut inputs)));
+        if matches!(result, Ok(Ok(_))) {
+            // Every input slot is emptied by its readers, even if the body skipped one.
+            inputs.finish();
+        }
         let mut end = 0;
         if self.record {
-            end = clock.raw();
-            let start = match *last_end {
-                Some(previous) => previous.max(inputs.latest_input_end()),
-                None => fresh_start,
-            };
+            // Clocks of different cores may disagree by a little: clamp, so a span still
+            // starts after its inputs end and ends after it starts.
+            let start = last_end
+                .unwrap_or(fresh_start)
+                .max(inputs.latest_input_end());
+            end = now_ns().max(start);
             spans.push(Span {
                 start_ns: start,
                 end_ns: end,
@@ -119,8 +118,6 @@ impl<'a> RunState<'a> {
         }
         match result {
             Ok(Ok(value)) => {
-                // Every input slot is emptied by its readers, even if the body skipped one.
-                inputs.finish();
                 // SAFETY: this worker ran `task`; its dependents are released only after we return.
                 unsafe { self.tasks.put(task, value, end) };
                 self.tasks.set_outcome(task, true);
@@ -266,7 +263,6 @@ pub(crate) fn unix_now_ns() -> Option<i64> {
 pub(crate) fn run_sequential(state: &RunState<'_>, mut lane: LaneSpans) -> RunRecord {
     let clock = clock();
     let started_at_unix_ns = unix_now_ns();
-    let t0 = clock.raw();
     if state.record {
         lane.reserve(state.plan.len());
     }
@@ -276,8 +272,7 @@ pub(crate) fn run_sequential(state: &RunState<'_>, mut lane: LaneSpans) -> RunRe
             break;
         }
     }
-    let wall_ns = clock.delta_as_nanos(t0, clock.raw());
-    ticks_to_ns(&mut lane, t0);
+    let wall_ns = clock.delta_as_nanos(state.t0, clock.raw());
     RunRecord {
         scheduler: "sequential",
         lanes: vec![lane],

@@ -50,9 +50,9 @@ pub(crate) enum Outcome {
 /// A task's result, and when the task ended.
 struct Slot {
     value: Value,
-    /// Raw clock ticks at the task's end, when the run records spans (its consumers'
-    /// spans start no earlier).
-    end_ticks: u64,
+    /// The task's end in ns since the run's start, when the run records spans (its
+    /// consumers' spans start no earlier).
+    end_ns: u64,
 }
 
 /// The per-task buffers of a run, reused from run to run.
@@ -196,17 +196,17 @@ impl TaskBuffers {
     /// # Safety
     /// Only the worker that ran task `task` may call this, once, before it releases the
     /// task's dependents; no reader of this slot may run concurrently.
-    pub(crate) unsafe fn put(&self, task: u32, value: Value, end_ticks: u64) {
+    pub(crate) unsafe fn put(&self, task: u32, value: Value, end_ns: u64) {
         if let Some(slot) = self.values.get(task as usize) {
             // SAFETY: exclusive access per this function's contract. The slot is empty
             // (between runs every slot is, and a task runs once), so nothing is
             // overwritten that needs dropping: write without reading the old slot first.
-            unsafe { slot.get().write(Slot { value, end_ticks }) };
+            unsafe { slot.get().write(Slot { value, end_ns }) };
         }
     }
 
     /// Takes the value of task `task`, whose result has a single reader, as a `T`, with
-    /// the raw clock ticks at the task's end: the fast path of [`TaskBuffers::read_value`]
+    /// the task's end (ns since the run's start): the fast path of [`TaskBuffers::read_value`]
     /// (same protocol: only after the producer's `put` happened-before this call).
     #[inline]
     pub(crate) fn take_single<T: 'static>(&self, task: u32) -> Result<(T, u64), TaskFailure> {
@@ -217,14 +217,14 @@ impl TaskBuffers {
         // the producer finished.
         let cell = unsafe { &mut *slot.get() };
         match cell.value.take_as::<T>() {
-            Some(value) => Ok((value, cell.end_ticks)),
+            Some(value) => Ok((value, cell.end_ns)),
             None if cell.value.is_empty() => Err(internal("input value missing")),
             None => Err(internal("input has an unexpected type")),
         }
     }
 
     /// One reader's copy of task `task`'s value (the last reader takes the value itself),
-    /// and the raw clock ticks at the task's end.
+    /// and the task's end (ns since the run's start).
     ///
     /// Must only be called after the producer's `put` happened-before this call
     /// (guaranteed by the dependency counters), at most `readers` times in total, where
@@ -257,20 +257,17 @@ impl TaskBuffers {
             let cell = unsafe { &mut *slot.get() };
             if done == readers {
                 reads.store(0, Ordering::Relaxed);
-                (cell.value.take(), cell.end_ticks)
+                (cell.value.take(), cell.end_ns)
             } else {
                 reads.store(done, Ordering::Relaxed);
                 let clone_fn = clone_fn().ok_or_else(|| internal("no clone function"))?;
-                (
-                    clone_fn(&cell.value).unwrap_or(Value::EMPTY),
-                    cell.end_ticks,
-                )
+                (clone_fn(&cell.value).unwrap_or(Value::EMPTY), cell.end_ns)
             }
         } else {
             // SAFETY: a slot with a single reader is read exactly once, by that reader, after
             // the producer finished.
             let cell = unsafe { &mut *slot.get() };
-            (cell.value.take(), cell.end_ticks)
+            (cell.value.take(), cell.end_ns)
         };
         if value.0.is_empty() {
             return Err(internal("input value missing"));
@@ -297,7 +294,7 @@ pub(crate) struct Inputs<'a> {
     plan: &'a Plan,
     deps: &'a [u32],
     next: usize,
-    /// The latest end (raw ticks) of the inputs read so far.
+    /// The latest end (ns since the run's start) of the inputs read so far.
     latest_input_end: u64,
 }
 
@@ -318,14 +315,14 @@ impl<'a> Inputs<'a> {
         };
         self.next += 1;
         let plan = self.plan;
-        let (value, end_ticks) = self.buffers.read_value(dep, plan.readers(dep), || {
+        let (value, end_ns) = self.buffers.read_value(dep, plan.readers(dep), || {
             plan.node(dep).map(|n| n.clone_fn)
         })?;
-        self.latest_input_end = self.latest_input_end.max(end_ticks);
+        self.latest_input_end = self.latest_input_end.max(end_ns);
         Ok(value)
     }
 
-    /// The latest end (raw clock ticks) of the inputs read so far.
+    /// The latest end (ns since the run's start) of the inputs read so far.
     pub(crate) fn latest_input_end(&self) -> u64 {
         self.latest_input_end
     }
@@ -341,8 +338,8 @@ impl<'a> Inputs<'a> {
             return downcast(self.next_value()?);
         }
         self.next += 1;
-        let (value, end_ticks) = self.buffers.take_single::<T>(dep)?;
-        self.latest_input_end = self.latest_input_end.max(end_ticks);
+        let (value, end_ns) = self.buffers.take_single::<T>(dep)?;
+        self.latest_input_end = self.latest_input_end.max(end_ns);
         Ok(value)
     }
 

@@ -59,7 +59,7 @@ use parking_lot::{Condvar, Mutex};
 use taskscope_trace::{LaneId, Span};
 
 use crate::error::ComputeError;
-use crate::run::{RunRecord, RunState, clock, ticks_to_ns, unix_now_ns};
+use crate::run::{RunRecord, RunState, clock, unix_now_ns};
 use crate::slots::RunBuffers;
 
 /// How often an idle worker re-checks for work before it sleeps.
@@ -175,8 +175,8 @@ impl Pool {
         let workers = self.shared.workers;
         let clock = clock();
         let started_at_unix_ns = unix_now_ns();
-        let t0 = clock.raw();
-        let job = Job::new(run, lanes, workers, t0);
+        let t0 = run.t0;
+        let job = Job::new(run, lanes, workers);
         {
             // Waits for every worker's report when it goes out of scope (even when
             // unwinding): the workers borrow `job`, which lives on our stack.
@@ -279,8 +279,6 @@ struct Job<'r, 'p> {
     sinks_left: AtomicUsize,
     done: AtomicBool,
     end_raw: AtomicU64,
-    /// The run's start, in raw clock ticks.
-    t0: u64,
     root_cursor: AtomicUsize,
     deques: Mutex<Vec<Option<Worker<u32>>>>,
     stealers: Vec<Stealer<u32>>,
@@ -290,7 +288,7 @@ struct Job<'r, 'p> {
 }
 
 impl<'r, 'p> Job<'r, 'p> {
-    fn new(run: &'r RunState<'p>, lanes: Vec<Vec<Span>>, workers: usize, t0: u64) -> Self {
+    fn new(run: &'r RunState<'p>, lanes: Vec<Vec<Span>>, workers: usize) -> Self {
         let sinks = run.plan.sinks;
         let deques: Vec<Worker<u32>> = (0..workers).map(|_| Worker::new_lifo()).collect();
         let stealers = deques.iter().map(Worker::stealer).collect();
@@ -301,7 +299,6 @@ impl<'r, 'p> Job<'r, 'p> {
             sinks_left: AtomicUsize::new(sinks),
             done: AtomicBool::new(sinks == 0),
             end_raw: AtomicU64::new(0),
-            t0,
             root_cursor: AtomicUsize::new(0),
             deques: Mutex::new(deques.into_iter().map(Some).collect()),
             stealers,
@@ -390,7 +387,6 @@ impl<'r, 'p> Job<'r, 'p> {
             next = self.release(task, &local);
         }
         // Roots claimed but not run stay unrun (the run stopped).
-        ticks_to_ns(&mut spans, self.t0);
         spans
     }
 
