@@ -17,8 +17,15 @@
 //! freshly built graph (building it is not timed), which also flattens the graph.
 //!
 //! Also measured: graph building time (bytes per node are measured by the
-//! `build_memory` bench, which needs a counting allocator), the cost of recording the trace (tracing on vs off), and the
-//! latency of a tiny compute on a pool whose workers are parked (waking cost).
+//! `build_memory` bench, which needs a counting allocator), the cost of recording
+//! the trace (tracing on vs off), and the latency of a tiny compute on a pool whose
+//! workers are parked (waking cost).
+//!
+//! Environment: `TASKSCOPE_BENCH_SHAPES=gather,chain`, `TASKSCOPE_BENCH_MIN`/`MAX`
+//! select shapes and sizes (graphs are built before criterion's name filter
+//! applies); `TASKSCOPE_BENCH_QUICK=<rounds>` skips criterion and prints min/median
+//! ratios from interleaved rounds (steadier on a loaded machine);
+//! `TASKSCOPE_BENCH_IDLE=<seconds>` prints the CPU time idle workers use.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
