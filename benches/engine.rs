@@ -12,9 +12,20 @@
 //! kind of task body (sum the inputs' values). Compare `taskscope/<shape>/<n>`
 //! with `baseline/<shape>/<n>`: the target is ≤ 3× on every shape at 10^5 and 10^6.
 //!
+//! `taskscope` and `taskscope_untraced` compute the same graph again and again (as a
+//! user re-running a computation does); `taskscope_first` is the first compute of a
+//! freshly built graph (building it is not timed), which also flattens the graph.
+//!
 //! Also measured: graph building time (bytes per node are measured by the
-//! `build_memory` bench, which needs a counting allocator), the cost of recording the trace (tracing on vs off), and the
-//! latency of a tiny compute on a pool whose workers are parked (waking cost).
+//! `build_memory` bench, which needs a counting allocator), the cost of recording
+//! the trace (tracing on vs off), and the latency of a tiny compute on a pool whose
+//! workers are parked (waking cost).
+//!
+//! Environment: `TASKSCOPE_BENCH_SHAPES=gather,chain`, `TASKSCOPE_BENCH_MIN`/`MAX`
+//! select shapes and sizes (graphs are built before criterion's name filter
+//! applies); `TASKSCOPE_BENCH_QUICK=<rounds>` skips criterion and prints min/median
+//! ratios from interleaved rounds (steadier on a loaded machine);
+//! `TASKSCOPE_BENCH_IDLE=<seconds>` prints the CPU time idle workers use.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -22,7 +33,7 @@ use std::hint::black_box;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group};
 use crossbeam_deque::{Injector, Steal, Stealer, Worker};
 use taskscope::{Delayed, Scheduler, combine};
 
@@ -231,18 +242,33 @@ impl BareGraph {
 
 // ---------------------------------------------------------------------------------------------
 
+fn env_usize(name: &str) -> Option<usize> {
+    std::env::var(name).ok().and_then(|v| v.parse().ok())
+}
+
 fn sizes() -> Vec<usize> {
-    // TASKSCOPE_BENCH_MAX limits the sizes for a quick run.
-    let max = std::env::var("TASKSCOPE_BENCH_MAX")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(usize::MAX);
-    SIZES.into_iter().filter(|&n| n <= max).collect()
+    // TASKSCOPE_BENCH_MIN / TASKSCOPE_BENCH_MAX limit the sizes for a quick run.
+    let min = env_usize("TASKSCOPE_BENCH_MIN").unwrap_or(0);
+    let max = env_usize("TASKSCOPE_BENCH_MAX").unwrap_or(usize::MAX);
+    SIZES
+        .into_iter()
+        .filter(|&n| n >= min && n <= max)
+        .collect()
+}
+
+fn shapes() -> Vec<&'static str> {
+    // TASKSCOPE_BENCH_SHAPES=gather,chain limits the shapes (graphs are built before
+    // criterion's name filter applies, and a million-task graph takes a while).
+    let only = std::env::var("TASKSCOPE_BENCH_SHAPES").unwrap_or_default();
+    SHAPES
+        .into_iter()
+        .filter(|s| only.is_empty() || only.split(',').any(|o| o == *s))
+        .collect()
 }
 
 fn overhead(c: &mut Criterion) {
     let scheduler = Scheduler::threads(WORKERS);
-    for shape in SHAPES {
+    for shape in shapes() {
         let mut group = c.benchmark_group(format!("overhead/{shape}"));
         group
             .sample_size(10)
@@ -258,6 +284,15 @@ fn overhead(c: &mut Criterion) {
             let untraced = scheduler.clone().tracing(false);
             group.bench_with_input(BenchmarkId::new("taskscope_untraced", n), &graph, |b, g| {
                 b.iter(|| black_box(g.compute_with(&untraced).unwrap().value));
+            });
+            // The first compute of a freshly built graph (building and dropping it are not
+            // timed): it flattens the graph, which later computes of the same value skip.
+            group.bench_function(BenchmarkId::new("taskscope_first", n), |b| {
+                b.iter_batched_ref(
+                    || build(shape, n),
+                    |g| black_box(g.compute_with(&scheduler).unwrap().value),
+                    BatchSize::PerIteration,
+                );
             });
             let bare = BareGraph::shape(shape, n);
             assert_eq!(bare.len(), tasks, "baseline has the same shape");
@@ -293,12 +328,70 @@ fn building(c: &mut Criterion) {
     group.finish();
 }
 
+/// CPU time (user + system, in clock ticks) of each worker thread of this process.
+fn worker_cpu_ticks() -> Vec<(String, u64)> {
+    let mut out = Vec::new();
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return out;
+    };
+    for task in tasks.flatten() {
+        let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
+            continue;
+        };
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        let name = stat[open + 1..close].to_owned();
+        // After the name: state, ppid, …; utime and stime are fields 14 and 15 of the line.
+        let fields: Vec<&str> = stat[close + 1..].split_whitespace().collect();
+        let ticks = |i: usize| {
+            fields
+                .get(i)
+                .and_then(|f| f.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        if name.starts_with("taskscope-work") {
+            out.push((name, ticks(11) + ticks(12)));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// `TASKSCOPE_BENCH_IDLE=<seconds>`: runs a compute, then lets the workers idle and prints
+/// the CPU time each used meanwhile (parked workers use none).
+fn idle_check(seconds: u64) {
+    let scheduler = Scheduler::threads(WORKERS);
+    let graph = build("tree", 100_000);
+    black_box(graph.compute_with(&scheduler).unwrap().value);
+    let before = worker_cpu_ticks();
+    std::thread::sleep(Duration::from_secs(seconds));
+    let after = worker_cpu_ticks();
+    let hz = 100; // USER_HZ on Linux
+    for ((name, b), (_, a)) in before.iter().zip(&after) {
+        println!(
+            "idle/{name}: {} ticks ({} ms) of CPU in {seconds} s of idling",
+            a - b,
+            (a - b) * 1000 / hz
+        );
+    }
+}
+
 fn waking(c: &mut Criterion) {
     let scheduler = Scheduler::threads(WORKERS);
     let tiny = Delayed::from_fn("one", || 1_u64) + 1;
     tiny.compute_with(&scheduler).unwrap();
     let mut group = c.benchmark_group("wake");
     group.sample_size(20);
+    // For comparison: the same compute with workers just back from the previous one, and
+    // on the calling thread alone (no workers to wake).
+    group.bench_function("tiny_compute_back_to_back", |b| {
+        b.iter(|| black_box(tiny.compute_with(&scheduler).unwrap().value));
+    });
+    let sequential = Scheduler::sequential();
+    group.bench_function("tiny_compute_sequential", |b| {
+        b.iter(|| black_box(tiny.compute_with(&sequential).unwrap().value));
+    });
     group.bench_function("tiny_compute_after_workers_parked", |b| {
         b.iter_custom(|iters| {
             let mut total = Duration::ZERO;
@@ -315,5 +408,64 @@ fn waking(c: &mut Criterion) {
     group.finish();
 }
 
+/// `TASKSCOPE_BENCH_QUICK=<rounds>`: instead of criterion, run every variant of every
+/// selected shape and size `rounds` times, interleaved (so a change in the machine's
+/// load hits all variants alike), and print the minimum and median time of each and
+/// their ratios to the baseline's. Quicker and steadier than criterion on a shared,
+/// loaded machine; `TASKSCOPE_BENCH_SHAPES`/`MIN`/`MAX` select as above.
+fn quick(rounds: usize) {
+    fn time(f: impl FnOnce() -> u64) -> Duration {
+        let start = Instant::now();
+        black_box(f());
+        start.elapsed()
+    }
+    fn stats(mut v: Vec<Duration>) -> (f64, f64) {
+        v.sort();
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        (ms(v[0]), ms(v[v.len() / 2]))
+    }
+    let scheduler = Scheduler::threads(WORKERS);
+    let untraced = scheduler.clone().tracing(false);
+    for shape in shapes() {
+        for n in sizes() {
+            let graph = build(shape, n);
+            let bare = BareGraph::shape(shape, n);
+            let tasks = bare.len();
+            let mut times: [Vec<Duration>; 4] = Default::default();
+            for _ in 0..rounds {
+                times[0].push(time(|| bare.run(WORKERS)));
+                times[1].push(time(|| graph.compute_with(&scheduler).unwrap().value));
+                times[2].push(time(|| graph.compute_with(&untraced).unwrap().value));
+                let fresh = build(shape, n);
+                times[3].push(time(|| fresh.compute_with(&scheduler).unwrap().value));
+                drop(fresh);
+            }
+            let [base, traced, plain, first] = times.map(stats);
+            let ratio =
+                |(min, med): (f64, f64)| format!("{:.2}x/{:.2}x", min / base.0, med / base.1);
+            println!(
+                "{shape:>9} {n:>8}: baseline {:8.2} ms | taskscope {} untraced {} first {} (min/median) | recording {:.1} ns/task",
+                base.0,
+                ratio(traced),
+                ratio(plain),
+                ratio(first),
+                (traced.0 - plain.0) * 1e6 / tasks as f64,
+            );
+        }
+    }
+}
+
 criterion_group!(benches, overhead, building, waking);
-criterion_main!(benches);
+
+fn main() {
+    if let Some(seconds) = env_usize("TASKSCOPE_BENCH_IDLE") {
+        idle_check(seconds as u64);
+        return;
+    }
+    if let Some(rounds) = env_usize("TASKSCOPE_BENCH_QUICK") {
+        quick(rounds.max(1));
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

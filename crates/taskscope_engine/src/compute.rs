@@ -1,6 +1,8 @@
 //! Running graphs: [`compute`], [`compute_with`], and [`Run`].
 
-use taskscope_trace::Trace;
+use std::sync::Arc;
+
+use taskscope_trace::{Graph, TaskState, Trace};
 
 use crate::delayed::{Data, Delayed};
 use crate::error::{ComputeError, TaskFailed};
@@ -9,9 +11,10 @@ use crate::node::Node;
 /// An opaque reference to a graph node (used by [`Outputs`]).
 #[doc(hidden)]
 pub struct NodeRef<'a>(&'a Node);
-use crate::plan::Plan;
-use crate::run::{RunState, build_trace, run_sequential, trace_graph};
+use crate::plan::{Cover, Plan};
+use crate::run::{RunState, build_trace, run_sequential};
 use crate::scheduler::{Kind, Scheduler};
+use crate::slots::RunBuffers;
 
 /// The result of [`compute_with`]: the values, and the trace of the run that made them.
 #[derive(Debug)]
@@ -126,6 +129,10 @@ pub fn compute<O: Outputs>(outputs: O) -> Result<O::Values, ComputeError> {
 
 /// Computes the outputs with `scheduler` and returns their values with the run's trace.
 ///
+/// A single output keeps the flattened plan of its graph (and the trace's graph:
+/// keys, names, dependencies, shared by the traces of its runs) for its next
+/// compute, so computing the same value again skips flattening.
+///
 /// # Errors
 /// [`ComputeError::TaskFailed`] when a task panics or returns an error: no new task
 /// starts, running tasks finish, and the error names the first failed task and carries
@@ -136,34 +143,137 @@ pub fn compute_with<O: Outputs>(
     scheduler: &Scheduler,
 ) -> Result<Run<O::Values>, ComputeError> {
     let nodes: Vec<&Node> = outputs.nodes().into_iter().map(|n| n.0).collect();
-    let plan = Plan::build(&nodes);
-    let state = RunState::new(&plan, scheduler.record);
-    let record = match &scheduler.kind {
-        Kind::Sequential => run_sequential(&state),
-        // A task that computes a graph on its own pool would wait for itself: run it inline.
-        Kind::Threads(pool) if pool.is_current_thread_worker() => run_sequential(&state),
-        Kind::Threads(pool) => pool.run(&state)?,
-    };
-    let trace = build_trace(&state, &record)?;
-    if let Some((failure, failed_tasks)) = state.take_failure() {
-        let node = plan.nodes.get(failure.task as usize);
-        return Err(ComputeError::TaskFailed(Box::new(TaskFailed {
-            key: node.map(|n| n.key()).unwrap_or_default(),
-            name: node.map(|n| n.name.to_string()).unwrap_or_default(),
-            message: failure.message,
-            failed_tasks,
-            trace,
-        })));
+    if let [single] = nodes.as_slice()
+        && let Some(prepared) = single.plan_slot.get()
+    {
+        return execute(
+            &outputs,
+            &prepared.plan,
+            Arc::clone(&prepared.graph),
+            scheduler,
+        );
     }
-    let mut reader = |i: usize| {
-        let task = *plan.outputs.get(i)?;
-        state
-            .slots
-            .read_value(task, || plan.nodes.get(task as usize).map(|n| n.clone_fn))
-            .ok()
+    // SAFETY: the plan is used only within this function, while `outputs` (which own
+    // the output nodes) is alive — or kept by the single output node itself.
+    let (plan, graph) = unsafe { Plan::build(&nodes, TaskState::Done, Cover::ForKeeping)? };
+    let graph = Arc::new(graph);
+    let result = execute(&outputs, &plan, Arc::clone(&graph), scheduler);
+    if let [single] = nodes.as_slice()
+        && plan.may_keep
+    {
+        Prepared { plan, graph }.keep_in(single);
+    }
+    result
+}
+
+/// One run of `plan`, whose trace's graph (every task `Done`) is `graph`.
+fn execute<O: Outputs>(
+    outputs: &O,
+    plan: &Plan,
+    graph: Arc<Graph>,
+    scheduler: &Scheduler,
+) -> Result<Run<O::Values>, ComputeError> {
+    let pool = match &scheduler.kind {
+        // A task that computes a graph on its own pool would wait for itself: run it inline.
+        Kind::Threads(pool) if !pool.is_current_thread_worker() => Some(pool),
+        _ => None,
     };
-    let value = outputs.extract_n(&mut reader)?;
-    Ok(Run { value, trace })
+    let mut buffers = pool.map_or_else(RunBuffers::new, |p| p.take_buffers());
+    buffers.prepare(plan.len(), pool.map_or(1, |p| p.workers()));
+    let lanes = std::mem::take(&mut buffers.lanes);
+    let state = RunState::new(plan, &buffers.tasks, scheduler.record);
+    let record = match pool {
+        Some(pool) => pool.run(&state, lanes)?,
+        None => run_sequential(&state, lanes.into_iter().next().unwrap_or_default()),
+    };
+    let trace = build_trace(&state, graph, &record);
+    let failure = state.take_failure();
+    let mut clean = failure.is_none();
+    let result = match (trace, failure) {
+        (Err(e), _) => {
+            clean = false;
+            Err(e.into())
+        }
+        (Ok(trace), Some((failure, failed_tasks))) => {
+            let node = plan.node(failure.task);
+            Err(ComputeError::TaskFailed(Box::new(TaskFailed {
+                key: node.map(Node::key).unwrap_or_default(),
+                name: node.map(|n| n.name.to_string()).unwrap_or_default(),
+                message: failure.message,
+                failed_tasks,
+                trace,
+            })))
+        }
+        (Ok(trace), None) => {
+            let mut reader = |i: usize| {
+                let task = *plan.outputs.get(i)?;
+                state
+                    .tasks
+                    .read_value(task, plan.readers(task), || {
+                        plan.node(task).map(|n| n.clone_fn)
+                    })
+                    .ok()
+                    .map(|(value, _)| value)
+            };
+            let value = outputs.extract_n(&mut reader);
+            clean &= value.is_ok();
+            value.map(|value| Run { value, trace })
+        }
+    };
+    drop(state);
+    // Give the buffers back clean (every slot empty) for the pool's next run.
+    if !clean {
+        buffers.tasks.clear();
+    }
+    buffers.lanes = record.lanes;
+    if let Some(pool) = pool {
+        pool.keep_buffers(buffers);
+    }
+    result
+}
+
+/// What a node keeps between computes: the flattened plan of its graph and the
+/// trace's graph (which the traces of its runs share).
+///
+/// Kept by the single output of a compute, in its node, and dropped with it. The
+/// plan points into the graph below that node, which the node keeps alive and which
+/// never changes, so the plan stays valid exactly as long as it is kept.
+///
+/// Memory: about 40 bytes per task for the plan plus the graph's keys, names and
+/// dependencies (about 45 bytes per task with short names). A node keeps a plan only
+/// if no node of its graph keeps one or belongs to one (see
+/// [`PlanSlot`](crate::node)): computing many nodes of one graph one by one keeps
+/// at most one plan per node, not one per compute.
+pub(crate) struct Prepared {
+    plan: Plan,
+    /// Shared with the traces of the runs (they point to it rather than copy it).
+    graph: Arc<Graph>,
+}
+
+impl Prepared {
+    /// Keeps `self` in `root`'s plan slot (the other nodes are marked covered already,
+    /// see [`Cover::ForKeeping`]); if `root` got a plan from another thread meanwhile,
+    /// drops `self` and its marks.
+    fn keep_in(self, root: &Node) {
+        if let Err(prepared) = root.plan_slot.keep(Box::new(self)) {
+            prepared.uncover(std::ptr::from_ref(root));
+        }
+    }
+
+    /// Removes the covered marks of every node but `root` (which is being dropped: its
+    /// inputs, and so the whole graph below it, are still alive).
+    pub(crate) fn uncover(&self, root: *const Node) {
+        for task in 0..self.plan.len() as u32 {
+            if self
+                .plan
+                .node_ptr(task)
+                .is_some_and(|p| !std::ptr::eq(p, root))
+                && let Some(node) = self.plan.node(task)
+            {
+                node.plan_slot.uncover();
+            }
+        }
+    }
 }
 
 impl<T: Data> Delayed<T> {
@@ -186,8 +296,65 @@ impl<T: Data> Delayed<T> {
     /// The task graph behind this value, as a trace graph (tasks in a topological order,
     /// all in state `NotRun`), without running anything — for drawing it.
     pub fn graph(&self) -> Result<taskscope_trace::Graph, ComputeError> {
-        let nodes = [self.node.as_ref()];
-        let plan = Plan::build(&nodes);
-        Ok(trace_graph(&plan, None)?)
+        // SAFETY: the plan is dropped here, while `self` keeps the node alive.
+        let (_, graph) =
+            unsafe { Plan::build(&[self.node.as_ref()], TaskState::NotRun, Cover::No)? };
+        Ok(graph)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Delayed, Scheduler};
+
+    /// Which nodes keep a plan, which are covered by one.
+    fn slots(nodes: &[Delayed<u64>]) -> String {
+        nodes
+            .iter()
+            .map(
+                |d| match (d.node.plan_slot.get(), d.node.plan_slot.is_empty()) {
+                    (Some(_), _) => 'K',
+                    (None, true) => '.',
+                    (None, false) => 'c',
+                },
+            )
+            .collect()
+    }
+
+    #[test]
+    fn a_single_output_keeps_its_plan_and_covers_its_graph() {
+        let scheduler = Scheduler::sequential();
+        let mut nodes = vec![Delayed::value(1_u64)];
+        for i in 1..5 {
+            let next = &nodes[i - 1] + 1;
+            nodes.push(next);
+        }
+        assert_eq!(slots(&nodes), ".....");
+        nodes[2].compute_with(&scheduler).unwrap();
+        assert_eq!(slots(&nodes), "ccK..");
+        // Its graph contains a kept plan: the last node keeps none.
+        assert_eq!(nodes[4].compute_with(&scheduler).unwrap().value, 5);
+        assert_eq!(slots(&nodes), "ccK..");
+        // A covered node keeps none either.
+        assert_eq!(nodes[1].compute_with(&scheduler).unwrap().value, 2);
+        assert_eq!(slots(&nodes), "ccK..");
+        // Several outputs keep nothing.
+        crate::compute_with((&nodes[3], &nodes[4]), &scheduler).unwrap();
+        assert_eq!(slots(&nodes), "ccK..");
+        // The kept plan lives as long as its node, which its consumers keep alive.
+        let kept = nodes.remove(2);
+        drop(kept);
+        assert_eq!(slots(&nodes), "cc..");
+        // Dropping the node that kept the plan uncovers its graph.
+        nodes.truncate(2);
+        assert_eq!(slots(&nodes), "..");
+        assert_eq!(nodes[1].compute_with(&scheduler).unwrap().value, 2);
+        assert_eq!(slots(&nodes), "cK");
+        // The kept plan serves the next computes.
+        assert_eq!(
+            nodes[1].compute_with(&Scheduler::threads(2)).unwrap().value,
+            2
+        );
+        assert_eq!(slots(&nodes), "cK");
     }
 }

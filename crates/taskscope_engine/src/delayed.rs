@@ -5,7 +5,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use crate::node::{Node, TaskFailure, Value, clone_value};
+use crate::node::{Deps, Node, TaskFailure, Value, clone_value};
 use crate::slots::Inputs;
 
 /// What a task's inputs and outputs must be: cloneable (a result used by several
@@ -41,7 +41,7 @@ impl<T> fmt::Debug for Delayed<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Delayed")
             .field("key", &self.node.key())
-            .field("deps", &self.node.deps.len())
+            .field("deps", &self.node.deps.as_slice().len())
             .finish()
     }
 }
@@ -80,7 +80,7 @@ impl<T: Data> Delayed<T> {
         name: impl Into<Cow<'static, str>>,
         f: impl Fn() -> T + Send + Sync + 'static,
     ) -> Self {
-        node_with(name.into(), Vec::new(), move |_| Ok(f()))
+        node_with(name.into(), Deps::None, move |_| Ok(f()))
     }
 
     /// A task that just returns `value` (Dask's `delayed(value)`).
@@ -100,7 +100,7 @@ impl<T: Data> Delayed<T> {
         name: impl Into<Cow<'static, str>>,
         f: impl Fn(T) -> U + Send + Sync + 'static,
     ) -> Delayed<U> {
-        node_with(name.into(), vec![Arc::clone(&self.node)], move |inputs| {
+        node_with(name.into(), [Arc::clone(&self.node)], move |inputs| {
             Ok(f(inputs.next::<T>()?))
         })
     }
@@ -112,7 +112,7 @@ impl<T: Data> Delayed<T> {
         name: impl Into<Cow<'static, str>>,
         f: impl Fn(T) -> Result<U, E> + Send + Sync + 'static,
     ) -> Delayed<U> {
-        node_with(name.into(), vec![Arc::clone(&self.node)], move |inputs| {
+        node_with(name.into(), [Arc::clone(&self.node)], move |inputs| {
             f(inputs.next::<T>()?).map_err(failure)
         })
     }
@@ -134,18 +134,18 @@ pub fn combine<T: Data, R: Data>(
     inputs: impl IntoIterator<Item = Delayed<T>>,
     f: impl Fn(Vec<T>) -> R + Send + Sync + 'static,
 ) -> Delayed<R> {
-    let deps = inputs.into_iter().map(|d| d.node).collect();
+    let deps: Vec<Arc<Node>> = inputs.into_iter().map(|d| d.node).collect();
     node_with(name.into(), deps, move |inputs| Ok(f(inputs.rest::<T>()?)))
 }
 
 /// Makes a node whose body reads its inputs with `body` and boxes the result.
 pub(crate) fn node_with<R: Data>(
     name: Cow<'static, str>,
-    deps: Vec<Arc<Node>>,
+    deps: impl Into<Deps>,
     body: impl Fn(&mut Inputs<'_>) -> Result<R, TaskFailure> + Send + Sync + 'static,
 ) -> Delayed<R> {
     let func = Box::new(move |inputs: &mut Inputs<'_>| body(inputs).map(Value::new));
-    Delayed::from_node(Node::new(name, deps, func, clone_value::<R>))
+    Delayed::from_node(Node::new(name, deps.into(), func, clone_value::<R>))
 }
 
 /// Turns a user's error into a task failure message.
@@ -201,7 +201,7 @@ pub enum ArgSource<A> {
 }
 
 impl<A: Data> ArgSource<A> {
-    fn split(arg: Arg<A>, deps: &mut Vec<Arc<Node>>) -> Self {
+    fn split(arg: Arg<A>, deps: &mut Deps) -> Self {
         match arg {
             Arg::Value(v) => Self::Value(v),
             Arg::Input(InputNode(node)) => {
@@ -234,7 +234,7 @@ macro_rules! call_fns {
             F: Fn($($A),*) -> R + Send + Sync + 'static,
         {
             #[allow(unused_mut)]
-            let mut deps = Vec::new();
+            let mut deps = Deps::None;
             $(let $a = ArgSource::split($a.into_arg(), &mut deps);)*
             #[allow(unused_variables)]
             node_with(Cow::Borrowed(name), deps, move |inputs| {
@@ -253,7 +253,7 @@ macro_rules! call_fns {
             F: Fn($($A),*) -> Result<R, E> + Send + Sync + 'static,
         {
             #[allow(unused_mut)]
-            let mut deps = Vec::new();
+            let mut deps = Deps::None;
             $(let $a = ArgSource::split($a.into_arg(), &mut deps);)*
             #[allow(unused_variables)]
             node_with(Cow::Borrowed(name), deps, move |inputs| {

@@ -4,7 +4,12 @@
 //! graph lives exactly as long as some handle to one of its outputs. Building is
 //! linear: a new node only copies the `Arc`s of its direct inputs (Dask copies
 //! the whole upstream graph on every call, which is what makes its chains
-//! quadratic).
+//! quadratic). Up to two inputs are stored in the node itself ([`Deps`]), so
+//! most nodes are one allocation and walking a chain touches one node per step.
+//!
+//! The graph below a node never changes: a node's inputs are fixed when it is
+//! built. That is what lets a node keep the flattened plan of its graph for
+//! its next compute (see [`Prepared`](crate::compute)).
 //!
 //! Dropping a node never recurses on graph depth: [`Node`]'s `Drop` unlinks
 //! inputs onto an explicit stack, so a chain of a million nodes drops in a loop.
@@ -12,8 +17,9 @@
 use std::borrow::Cow;
 use std::cell::Cell;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
+use crate::compute::Prepared;
 pub(crate) use crate::value::Value;
 
 /// Clones a type-erased value of the node's output type (used when a result has several consumers).
@@ -29,32 +35,114 @@ pub(crate) struct TaskFailure {
 pub(crate) type TaskFn =
     dyn Fn(&mut crate::slots::Inputs<'_>) -> Result<Value, TaskFailure> + Send + Sync;
 
+/// A node's inputs, in argument order: up to two in place, more in one boxed slice.
+#[derive(Default)]
+pub(crate) enum Deps {
+    #[default]
+    None,
+    One([Arc<Node>; 1]),
+    Two([Arc<Node>; 2]),
+    Many(Box<[Arc<Node>]>),
+}
+
+impl Deps {
+    /// The inputs as a slice.
+    pub(crate) fn as_slice(&self) -> &[Arc<Node>] {
+        match self {
+            Self::None => &[],
+            Self::One(d) => d,
+            Self::Two(d) => d,
+            Self::Many(d) => d,
+        }
+    }
+
+    /// Appends one input.
+    pub(crate) fn push(&mut self, dep: Arc<Node>) {
+        *self = match std::mem::take(self) {
+            Self::None => Self::One([dep]),
+            Self::One([a]) => Self::Two([a, dep]),
+            Self::Two([a, b]) => Self::Many(Box::new([a, b, dep])),
+            // Only calls with more than three arguments get here (at most eight).
+            Self::Many(many) => {
+                let mut v = many.into_vec();
+                v.push(dep);
+                Self::Many(v.into_boxed_slice())
+            }
+        };
+    }
+
+    /// Moves the inputs onto `stack`.
+    fn move_to(self, stack: &mut Vec<Arc<Node>>) {
+        match self {
+            Self::None => {}
+            Self::One(d) => stack.extend(d),
+            Self::Two(d) => stack.extend(d),
+            Self::Many(d) => stack.extend(d.into_vec()),
+        }
+    }
+}
+
+impl From<Vec<Arc<Node>>> for Deps {
+    fn from(mut deps: Vec<Arc<Node>>) -> Self {
+        match deps.len() {
+            0 => Self::None,
+            1 | 2 => {
+                let mut out = Self::None;
+                for d in deps.drain(..) {
+                    out.push(d);
+                }
+                out
+            }
+            _ => Self::Many(deps.into_boxed_slice()),
+        }
+    }
+}
+
+impl From<[Arc<Node>; 1]> for Deps {
+    fn from(deps: [Arc<Node>; 1]) -> Self {
+        Self::One(deps)
+    }
+}
+
+impl From<[Arc<Node>; 2]> for Deps {
+    fn from(deps: [Arc<Node>; 2]) -> Self {
+        Self::Two(deps)
+    }
+}
+
 /// One node of a task graph.
+///
+/// `repr(C)`: the fields a graph walk reads (inputs, plan slot) come first, next to
+/// the `Arc`'s reference counts, so visiting a node touches as few cache lines as it can.
+#[repr(C)]
 pub(crate) struct Node {
+    /// Inputs, in argument order (a node used twice appears twice).
+    pub(crate) deps: Deps,
+    /// The flattened plan of this node's graph, once computed (see [`PlanSlot`]).
+    pub(crate) plan_slot: PlanSlot,
     /// Hash part of the key; with the name it forms the key `name-<hash>`.
     pub(crate) key_hash: u64,
-    pub(crate) name: Cow<'static, str>,
-    /// Inputs, in argument order (a node used twice appears twice).
-    pub(crate) deps: Vec<Arc<Node>>,
-    pub(crate) func: Box<TaskFn>,
     pub(crate) clone_fn: CloneFn,
+    pub(crate) func: Box<TaskFn>,
+    pub(crate) name: Cow<'static, str>,
 }
 
 impl Node {
     /// Creates a node; its key is derived from its name, its inputs' keys and a build counter.
     pub(crate) fn new(
         name: Cow<'static, str>,
-        deps: Vec<Arc<Node>>,
+        deps: Deps,
         func: Box<TaskFn>,
         clone_fn: CloneFn,
     ) -> Arc<Self> {
-        let key_hash = next_key_hash(&name, &deps);
+        let key_hash = next_key_hash(&name, deps.as_slice());
         Arc::new(Self {
-            key_hash,
-            name,
             deps,
-            func,
+            plan_slot: PlanSlot::default(),
+            key_hash,
             clone_fn,
+            func,
+            name,
         })
     }
 
@@ -66,15 +154,108 @@ impl Node {
 
 impl Drop for Node {
     fn drop(&mut self) {
+        // Our kept plan marks the nodes of our graph as covered; unmark them while our
+        // inputs (which keep them alive) are still here.
+        if let Some(prepared) = self.plan_slot.take() {
+            prepared.uncover(std::ptr::from_ref(self));
+        }
         // Unlink inputs iteratively: dropping the last handle of a long chain must not
         // recurse once per node. Each input whose last strong reference we hold is
         // emptied of its own inputs before it is dropped, so its own `drop` is shallow.
-        let mut stack = std::mem::take(&mut self.deps);
+        let mut stack = Vec::new();
+        std::mem::take(&mut self.deps).move_to(&mut stack);
         while let Some(dep) = stack.pop() {
             if let Some(mut node) = Arc::into_inner(dep) {
-                stack.append(&mut node.deps);
+                std::mem::take(&mut node.deps).move_to(&mut stack);
+                // `node` drops here, while the inputs it just gave up are still on the
+                // stack: its kept plan (if any) can unmark them.
             }
         }
+    }
+}
+
+/// Where a node keeps the flattened plan of its graph between computes.
+///
+/// Three states: empty; *covered* (the node belongs to the kept plan of another node,
+/// so it keeps none itself — this bounds the memory of kept plans by the graph's
+/// size, however many of its nodes are computed one by one); or the node's own plan.
+/// The marks are advisory (a race can leave a node unmarked or marked for too long);
+/// only the kept plan itself matters for correctness, and it is owned by its node.
+#[derive(Default)]
+pub(crate) struct PlanSlot(AtomicPtr<Prepared>);
+
+/// The `covered` mark: a well-aligned address no allocation has.
+fn covered() -> *mut Prepared {
+    std::ptr::dangling_mut()
+}
+
+impl PlanSlot {
+    /// The kept plan, if there is one.
+    pub(crate) fn get(&self) -> Option<&Prepared> {
+        let ptr = self.0.load(Ordering::Acquire);
+        if ptr.is_null() || ptr == covered() {
+            return None;
+        }
+        // SAFETY: a pointer other than null and the mark came from `Box::into_raw` in
+        // `keep`, and stays valid until `take` (which needs `&mut self`) or drop.
+        Some(unsafe { &*ptr })
+    }
+
+    /// Whether the slot is empty (neither covered nor holding a plan).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.load(Ordering::Relaxed).is_null()
+    }
+
+    /// Marks the slot covered, if it is empty.
+    pub(crate) fn cover(&self) {
+        let _ = self.0.compare_exchange(
+            std::ptr::null_mut(),
+            covered(),
+            Ordering::Relaxed,
+            Ordering::Relaxed,
+        );
+    }
+
+    /// Removes the covered mark, if it is there.
+    pub(crate) fn uncover(&self) {
+        let _ = self.0.compare_exchange(
+            covered(),
+            std::ptr::null_mut(),
+            Ordering::Relaxed,
+            Ordering::Relaxed,
+        );
+    }
+
+    /// Keeps `prepared` if the slot is empty; otherwise gives it back.
+    pub(crate) fn keep(&self, prepared: Box<Prepared>) -> Result<&Prepared, Box<Prepared>> {
+        let ptr = Box::into_raw(prepared);
+        match self.0.compare_exchange(
+            std::ptr::null_mut(),
+            ptr,
+            Ordering::AcqRel,
+            Ordering::Relaxed,
+        ) {
+            // SAFETY: we just stored `ptr`, which stays valid until `take` or drop.
+            Ok(_) => Ok(unsafe { &*ptr }),
+            // SAFETY: `ptr` came from `Box::into_raw` above and was not stored.
+            Err(_) => Err(unsafe { Box::from_raw(ptr) }),
+        }
+    }
+
+    /// Takes the kept plan out (the slot becomes empty).
+    fn take(&mut self) -> Option<Box<Prepared>> {
+        let ptr = std::mem::replace(self.0.get_mut(), std::ptr::null_mut());
+        if ptr.is_null() || ptr == covered() {
+            return None;
+        }
+        // SAFETY: see `get`; we own the slot exclusively (`&mut self`) and emptied it.
+        Some(unsafe { Box::from_raw(ptr) })
+    }
+}
+
+impl Drop for PlanSlot {
+    fn drop(&mut self) {
+        drop(self.take());
     }
 }
 
@@ -122,4 +303,40 @@ fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deps_stay_in_the_node_up_to_two() {
+        assert_eq!(size_of::<Deps>(), 24, "as small as a Vec");
+        let leaf = || {
+            Node::new(
+                Cow::Borrowed("x"),
+                Deps::None,
+                Box::new(|_| Ok(Value::new(1_u8))),
+                clone_value::<u8>,
+            )
+        };
+        let mut deps = Deps::None;
+        let nodes: Vec<Arc<Node>> = (0..5).map(|_| leaf()).collect();
+        for (i, n) in nodes.iter().enumerate() {
+            deps.push(Arc::clone(n));
+            assert_eq!(deps.as_slice().len(), i + 1);
+            assert!(matches!(
+                (i, &deps),
+                (0, Deps::One(_)) | (1, Deps::Two(_)) | (2.., Deps::Many(_))
+            ));
+        }
+        assert!(
+            deps.as_slice()
+                .iter()
+                .zip(&nodes)
+                .all(|(a, b)| Arc::ptr_eq(a, b))
+        );
+        assert!(matches!(Deps::from(nodes[..2].to_vec()), Deps::Two(_)));
+        assert!(matches!(Deps::from(nodes.clone()), Deps::Many(_)));
+    }
 }

@@ -26,7 +26,7 @@ fn binary<A: Data, B: Data, R: Data>(
 ) -> Delayed<R> {
     node_with(
         Cow::Borrowed(name),
-        vec![Arc::clone(&lhs.node), Arc::clone(&rhs.node)],
+        [Arc::clone(&lhs.node), Arc::clone(&rhs.node)],
         move |inputs| {
             let a = inputs.next::<A>()?;
             let b = inputs.next::<B>()?;
@@ -44,7 +44,7 @@ fn with_rhs<A: Data, B: Data, R: Data>(
 ) -> Delayed<R> {
     node_with(
         Cow::Borrowed(name),
-        vec![Arc::clone(&lhs.node)],
+        [Arc::clone(&lhs.node)],
         move |inputs| Ok(op(inputs.next::<A>()?, rhs.clone())),
     )
 }
@@ -58,7 +58,7 @@ fn with_lhs<A: Data, B: Data, R: Data>(
 ) -> Delayed<R> {
     node_with(
         Cow::Borrowed(name),
-        vec![Arc::clone(&rhs.node)],
+        [Arc::clone(&rhs.node)],
         move |inputs| Ok(op(lhs.clone(), inputs.next::<B>()?)),
     )
 }
@@ -179,11 +179,9 @@ where
 {
     type Output = Delayed<A::Output>;
     fn neg(self) -> Self::Output {
-        node_with(
-            Cow::Borrowed("neg"),
-            vec![Arc::clone(&self.node)],
-            |inputs| Ok(-inputs.next::<A>()?),
-        )
+        node_with(Cow::Borrowed("neg"), [Arc::clone(&self.node)], |inputs| {
+            Ok(-inputs.next::<A>()?)
+        })
     }
 }
 

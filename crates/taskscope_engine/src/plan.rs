@@ -7,44 +7,112 @@
 //! A node whose `Arc` has a single owner is referenced by exactly one input
 //! list, so it cannot be reached twice and skips the visited-set lookup; chains
 //! and trees built from temporaries flatten without hashing.
+//!
+//! The same walk writes the trace's graph (keys `name-<hash>`, names, inputs):
+//! each node is read once, while it is in cache. For a single output it also
+//! marks the nodes *covered* (see [`PlanSlot`](crate::node)).
+//!
+//! A plan points to its nodes without owning them (raw pointers), so that a node
+//! can keep the plan of its own graph (see [`Prepared`](crate::compute)): whoever
+//! builds a plan promises to use it only while its output nodes are alive, and the
+//! output nodes keep every node of their graph alive.
+//!
+//! On a fresh graph the walk is bound by memory: a chain is a linked list (one
+//! cache miss per node, in a row), and the ~80 bytes per task of plan and trace
+//! graph it writes are fresh pages.
 
+use std::ptr::NonNull;
 use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
-use crate::node::Node;
+use taskscope_trace::{Graph, GraphBuilder, NameId, TaskId, TaskState};
 
-/// A flattened graph, borrowed from the output nodes that keep it alive.
-pub(crate) struct Plan<'g> {
+use crate::error::ComputeError;
+use crate::node::{Node, TaskFn};
+use crate::slots::MAX_INPUTS;
+
+/// A flattened graph, valid while the output nodes it was built from are alive.
+pub(crate) struct Plan {
     /// Nodes in topological (post-)order.
-    pub(crate) nodes: Vec<&'g Node>,
-    dep_ends: Vec<u32>,
+    nodes: Vec<NonNull<Node>>,
+    /// `deps[dep_starts[t]..dep_starts[t + 1]]` are task `t`'s inputs.
+    dep_starts: Vec<u32>,
     deps: Vec<u32>,
+    /// `users[user_starts[t]..user_starts[t + 1]]` are the tasks reading task `t`.
     user_starts: Vec<u32>,
     users: Vec<u32>,
     /// Consumer edges plus requested outputs, per task: how often its result is read.
-    pub(crate) readers: Vec<u32>,
+    readers: Vec<u32>,
     /// Plan indices of the requested outputs, in request order.
     pub(crate) outputs: Vec<u32>,
     /// Longest path, in tasks, from each task to the end of the graph (1 for a sink).
-    pub(crate) blevel: Vec<u32>,
+    blevel: Vec<u32>,
     /// Tasks with no inputs, highest `blevel` first (ties in index order).
     pub(crate) roots: Vec<u32>,
+    /// How many tasks have no consumers.
+    pub(crate) sinks: usize,
+    /// Whether the plan was built for one output, and every node's plan slot was empty
+    /// (no node of the graph keeps a plan or is covered by one): only then may the
+    /// output keep this plan.
+    pub(crate) may_keep: bool,
 }
 
-impl<'g> Plan<'g> {
-    /// Flattens the graph reachable from `outputs`.
+// SAFETY: the node pointers are shared references in all but lifetime (see `Plan::build`),
+// and `Node` is `Sync`; everything else is plain data.
+unsafe impl Send for Plan {}
+// SAFETY: as above.
+unsafe impl Sync for Plan {}
+
+/// How [`Plan::build`] treats the nodes' plan slots.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Cover {
+    /// Leave them alone.
+    No,
+    /// Mark every node but the (single) output covered, for the output to keep the plan.
+    ForKeeping,
+}
+
+impl Plan {
+    /// Flattens the graph reachable from `outputs`, and writes the trace's graph of it
+    /// (keys, names, dependencies, every task in `state`) in the same walk: each node is
+    /// read once, while it is in cache.
+    ///
+    /// With [`Cover::ForKeeping`] (one output), every other node is marked covered on the
+    /// way, and [`Plan::may_keep`] says whether the output may keep the plan; if it may
+    /// not (part of the graph is covered or kept already), the marks this walk made are
+    /// removed again.
+    ///
+    /// # Safety
+    /// The plan points into the graph: it must only be used while every node of
+    /// `outputs` is alive (they keep the rest of their graph alive, and a graph never
+    /// changes).
+    ///
+    /// # Errors
+    /// [`ComputeError::Internal`] for a graph beyond the engine's limits (more than
+    /// `u32::MAX` tasks or edges, or a task with more than 2^30 inputs), and
+    /// [`ComputeError::Trace`] if the trace's graph outgrows its own limits.
     ///
     /// # Complexity
     /// O(V + E) time and memory; one hash lookup per edge into a node with several owners.
-    pub(crate) fn build(outputs: &[&'g Node]) -> Self {
-        let mut nodes: Vec<&'g Node> = Vec::new();
-        let mut dep_ends: Vec<u32> = Vec::new();
-        let mut deps: Vec<u32> = Vec::new();
+    pub(crate) unsafe fn build(
+        outputs: &[&Node],
+        state: TaskState,
+        cover: Cover,
+    ) -> Result<(Self, Graph), ComputeError> {
+        let mut numbered = Numbered {
+            nodes: Vec::new(),
+            dep_starts: vec![0],
+            deps: Vec::new(),
+            graph: GraphWriter::new(state),
+            cover: cover == Cover::ForKeeping && outputs.len() == 1,
+            covered: 0,
+            may_keep: outputs.len() == 1,
+        };
         let mut seen: FxHashMap<*const Node, u32> = FxHashMap::default();
         // Frames of the walk: the node, how many of its inputs were handled, where its
         // inputs' indices start in `pending_deps`, and whether it can be reached twice.
-        let mut stack: Vec<(&'g Node, usize, usize, bool)> = Vec::new();
+        let mut stack: Vec<(&Node, usize, usize, bool)> = Vec::new();
         let mut pending_deps: Vec<u32> = Vec::new();
         let mut output_indices = Vec::with_capacity(outputs.len());
 
@@ -53,10 +121,11 @@ impl<'g> Plan<'g> {
                 output_indices.push(index);
                 continue;
             }
+            numbered.may_keep &= out.plan_slot.is_empty();
             stack.push((out, 0, pending_deps.len(), true));
             while let Some(frame) = stack.last_mut() {
                 let (node, next_input, deps_start, shared_node) = *frame;
-                if let Some(input) = node.deps.get(next_input) {
+                if let Some(input) = node.deps.as_slice().get(next_input) {
                     frame.1 += 1;
                     let shared = Arc::strong_count(input) > 1;
                     let known = if shared {
@@ -67,10 +136,8 @@ impl<'g> Plan<'g> {
                     match known {
                         Some(index) => pending_deps.push(index),
                         // A leaf is numbered at once, without a frame (most nodes of wide graphs).
-                        None if input.deps.is_empty() => {
-                            let index = nodes.len() as u32;
-                            nodes.push(input.as_ref());
-                            dep_ends.push(deps.len() as u32);
+                        None if input.deps.as_slice().is_empty() => {
+                            let index = numbered.number(input, &[], true)?;
                             if shared {
                                 seen.insert(Arc::as_ptr(input), index);
                             }
@@ -82,71 +149,93 @@ impl<'g> Plan<'g> {
                 }
                 // All inputs are numbered: number this node.
                 stack.pop();
-                let index = nodes.len() as u32;
-                nodes.push(node);
-                deps.extend(pending_deps.drain(deps_start..));
-                dep_ends.push(deps.len() as u32);
+                let is_output = stack.is_empty();
+                let index = numbered.number(
+                    node,
+                    pending_deps.get(deps_start..).unwrap_or(&[]),
+                    !is_output,
+                )?;
+                pending_deps.truncate(deps_start);
                 if shared_node {
                     seen.insert(std::ptr::from_ref(node), index);
                 }
-                if stack.is_empty() {
+                if is_output {
                     output_indices.push(index);
                 } else {
                     pending_deps.push(index);
                 }
             }
         }
-        Self::finish(nodes, dep_ends, deps, output_indices)
+        if numbered.cover && !numbered.may_keep {
+            // Another plan covers part of this graph: take back the marks this walk made.
+            for node in numbered.nodes.iter().take(numbered.covered) {
+                // SAFETY: the nodes are alive (the contract of this function).
+                unsafe { node.as_ref() }.plan_slot.uncover();
+            }
+        }
+        let graph = numbered.graph.finish()?;
+        let mut plan = Self::finish(
+            numbered.nodes,
+            numbered.dep_starts,
+            numbered.deps,
+            output_indices,
+        );
+        plan.may_keep = numbered.may_keep;
+        Ok((plan, graph))
     }
 
-    fn finish(nodes: Vec<&'g Node>, dep_ends: Vec<u32>, deps: Vec<u32>, outputs: Vec<u32>) -> Self {
+    fn finish(
+        nodes: Vec<NonNull<Node>>,
+        dep_starts: Vec<u32>,
+        deps: Vec<u32>,
+        outputs: Vec<u32>,
+    ) -> Self {
         let n = nodes.len();
-        // Reverse edges, by counting.
+        // Reverse edges, by counting: first `user_starts[d]` counts d's users, then holds the
+        // end of d's range, and placing users from the last task down leaves it at the start.
         let mut user_starts = vec![0u32; n + 1];
         for &d in &deps {
-            if let Some(c) = user_starts.get_mut(d as usize + 1) {
+            if let Some(c) = user_starts.get_mut(d as usize) {
                 *c += 1;
             }
         }
-        for i in 1..=n {
-            user_starts[i] += user_starts[i - 1];
+        let mut readers = user_starts.clone();
+        readers.truncate(n);
+        let mut end = 0u32;
+        for s in &mut user_starts {
+            end += *s;
+            *s = end;
         }
-        let mut fill = user_starts.clone();
         let mut users = vec![0u32; deps.len()];
-        let mut start = 0usize;
-        for (task, &end) in dep_ends.iter().enumerate() {
-            for &d in deps.get(start..end as usize).unwrap_or(&[]) {
-                if let Some(slot) = fill.get_mut(d as usize) {
-                    if let Some(u) = users.get_mut(*slot as usize) {
+        // In the same backward pass, b-levels: consumers have larger indices, so when task
+        // t is reached every consumer has already pushed its own b-level into t's.
+        let mut blevel = vec![0u32; n];
+        for task in (0..n).rev() {
+            let level = blevel.get(task).copied().unwrap_or(0) + 1;
+            if let Some(b) = blevel.get_mut(task) {
+                *b = level;
+            }
+            let range = dep_range(&dep_starts, task as u32);
+            for &d in deps.get(range).unwrap_or(&[]).iter().rev() {
+                if let Some(s) = user_starts.get_mut(d as usize) {
+                    *s -= 1;
+                    if let Some(u) = users.get_mut(*s as usize) {
                         *u = task as u32;
                     }
-                    *slot += 1;
+                }
+                if let Some(b) = blevel.get_mut(d as usize) {
+                    *b = (*b).max(level);
                 }
             }
-            start = end as usize;
         }
-        let mut readers: Vec<u32> = user_starts.windows(2).map(|w| w[1] - w[0]).collect();
+        let sinks = readers.iter().filter(|&&r| r == 0).count();
         for &o in &outputs {
             if let Some(r) = readers.get_mut(o as usize) {
                 *r += 1;
             }
         }
-        // b-levels: consumers have larger indices, so one backward pass suffices.
-        let mut blevel = vec![1u32; n];
-        for task in (0..n).rev() {
-            let users_of = users
-                .get(user_starts[task] as usize..user_starts[task + 1] as usize)
-                .unwrap_or(&[]);
-            let below = users_of
-                .iter()
-                .filter_map(|&u| blevel.get(u as usize))
-                .max()
-                .copied()
-                .unwrap_or(0);
-            blevel[task] = below + 1;
-        }
         let mut roots: Vec<u32> = (0..n as u32)
-            .filter(|&t| dep_range(&dep_ends, t).is_empty())
+            .filter(|&t| dep_range(&dep_starts, t).is_empty())
             .collect();
         let first = roots.first().and_then(|&r| blevel.get(r as usize)).copied();
         if roots
@@ -157,7 +246,7 @@ impl<'g> Plan<'g> {
         }
         Self {
             nodes,
-            dep_ends,
+            dep_starts,
             deps,
             user_starts,
             users,
@@ -165,7 +254,42 @@ impl<'g> Plan<'g> {
             outputs,
             blevel,
             roots,
+            sinks,
+            may_keep: false,
         }
+    }
+
+    /// Task `task`'s node.
+    pub(crate) fn node(&self, task: u32) -> Option<&Node> {
+        let ptr = self.nodes.get(task as usize)?;
+        // SAFETY: the graph outlives every use of the plan (the contract of `Plan::build`).
+        Some(unsafe { ptr.as_ref() })
+    }
+
+    /// Starts loading the part of task `task`'s node that running it reads first (its
+    /// task function), without waiting for it.
+    #[inline]
+    pub(crate) fn prefetch_node(&self, task: u32) {
+        if let Some(ptr) = self.nodes.get(task as usize) {
+            // SAFETY: only computes a field's address (no read); the node is alive.
+            prefetch(unsafe { &raw const (*ptr.as_ptr()).func }.cast());
+        }
+    }
+
+    /// Starts loading the data task `task`'s function captured (its closure's state),
+    /// without waiting for it. Reads the node: prefetch that first.
+    #[inline]
+    pub(crate) fn prefetch_task_data(&self, task: u32) {
+        if let Some(node) = self.node(task) {
+            prefetch(std::ptr::from_ref::<TaskFn>(&*node.func).cast());
+        }
+    }
+
+    /// Task `task`'s node as a pointer, for comparing without dereferencing.
+    pub(crate) fn node_ptr(&self, task: u32) -> Option<*const Node> {
+        self.nodes
+            .get(task as usize)
+            .map(|p| p.as_ptr().cast_const())
     }
 
     /// How many tasks the plan has.
@@ -176,17 +300,26 @@ impl<'g> Plan<'g> {
     /// The plan indices of a task's inputs, in argument order.
     pub(crate) fn deps(&self, task: u32) -> &[u32] {
         self.deps
-            .get(dep_range(&self.dep_ends, task))
+            .get(dep_range(&self.dep_starts, task))
             .unwrap_or(&[])
+    }
+
+    /// How many inputs a task has.
+    pub(crate) fn input_count(&self, task: u32) -> u32 {
+        let range = dep_range(&self.dep_starts, task);
+        (range.end - range.start) as u32
     }
 
     /// The tasks that read this task's result (once per edge).
     pub(crate) fn users(&self, task: u32) -> &[u32] {
-        let t = task as usize;
-        match (self.user_starts.get(t), self.user_starts.get(t + 1)) {
-            (Some(&s), Some(&e)) => self.users.get(s as usize..e as usize).unwrap_or(&[]),
-            _ => &[],
-        }
+        self.users
+            .get(dep_range(&self.user_starts, task))
+            .unwrap_or(&[])
+    }
+
+    /// How often the task's result is read (consumer edges plus requested outputs).
+    pub(crate) fn readers(&self, task: u32) -> u32 {
+        self.readers.get(task as usize).copied().unwrap_or(0)
     }
 
     /// The task's `blevel` (0 for an unknown index).
@@ -195,12 +328,172 @@ impl<'g> Plan<'g> {
     }
 }
 
-fn dep_range(dep_ends: &[u32], task: u32) -> std::ops::Range<usize> {
+/// `starts[task]..starts[task + 1]`, empty for an unknown task.
+fn dep_range(starts: &[u32], task: u32) -> std::ops::Range<usize> {
     let t = task as usize;
-    let end = dep_ends.get(t).copied().unwrap_or(0) as usize;
-    let start = match t.checked_sub(1) {
-        Some(p) => dep_ends.get(p).copied().unwrap_or(0) as usize,
-        None => 0,
-    };
-    start..end.max(start)
+    match (starts.get(t), starts.get(t + 1)) {
+        (Some(&s), Some(&e)) => s as usize..(e as usize).max(s as usize),
+        _ => 0..0,
+    }
+}
+
+/// The arrays a walk fills as it numbers nodes.
+struct Numbered {
+    nodes: Vec<NonNull<Node>>,
+    dep_starts: Vec<u32>,
+    deps: Vec<u32>,
+    graph: GraphWriter,
+    /// Whether to mark numbered nodes covered.
+    cover: bool,
+    /// How many of the first numbered nodes this walk marked covered.
+    covered: usize,
+    may_keep: bool,
+}
+
+impl Numbered {
+    /// Numbers `node`, whose inputs have the indices `deps`; `coverable` is false for
+    /// the output itself.
+    fn number(&mut self, node: &Node, deps: &[u32], coverable: bool) -> Result<u32, ComputeError> {
+        let too_large =
+            || ComputeError::Internal("the graph has more than 2^32 tasks or edges".into());
+        if deps.len() > MAX_INPUTS {
+            return Err(ComputeError::Internal(format!(
+                "a task has more than {MAX_INPUTS} inputs"
+            )));
+        }
+        let index = u32::try_from(self.nodes.len()).map_err(|_| too_large())?;
+        if coverable {
+            self.may_keep &= node.plan_slot.is_empty();
+            if self.cover && self.may_keep {
+                node.plan_slot.cover();
+                self.covered = self.nodes.len() + 1;
+            }
+        }
+        self.nodes.push(NonNull::from(node));
+        self.deps.extend_from_slice(deps);
+        self.dep_starts
+            .push(u32::try_from(self.deps.len()).map_err(|_| too_large())?);
+        self.graph.add(node, deps)?;
+        Ok(index)
+    }
+}
+
+/// Writes the trace's graph of a plan, task by task in plan order.
+pub(crate) struct GraphWriter {
+    builder: GraphBuilder,
+    state: TaskState,
+    /// Consecutive tasks mostly share a name (`&'static str`s of the same function):
+    /// the last one by address and length, to skip the interner's hash.
+    last_name: Option<(*const u8, usize, NameId)>,
+    key: String,
+}
+
+impl GraphWriter {
+    /// A writer whose tasks all get `state`.
+    pub(crate) fn new(state: TaskState) -> Self {
+        Self {
+            builder: GraphBuilder::new(),
+            state,
+            last_name: None,
+            key: String::with_capacity(64),
+        }
+    }
+
+    /// Adds `node` as the next task, with inputs `deps` (plan indices).
+    fn add(&mut self, node: &Node, deps: &[u32]) -> Result<(), ComputeError> {
+        let name: &str = &node.name;
+        let name_id = match self.last_name {
+            Some((ptr, len, id)) if ptr == name.as_ptr() && len == name.len() => id,
+            _ => {
+                let id = self.builder.intern_name(name)?;
+                self.last_name = Some((name.as_ptr(), name.len(), id));
+                id
+            }
+        };
+        self.key.clear();
+        self.key.push_str(name);
+        self.key.push('-');
+        self.key.push_str(hex16(node.key_hash).as_str());
+        self.builder.add_task_named(
+            &self.key,
+            name_id,
+            deps.iter().map(|&d| TaskId(d)),
+            self.state,
+        )?;
+        Ok(())
+    }
+
+    fn finish(self) -> Result<Graph, ComputeError> {
+        Ok(self.builder.build()?)
+    }
+}
+
+/// A `u64` as 16 lower-case hex digits (the key's hash part), without a loop per digit.
+struct Hex16([u8; 16]);
+
+impl Hex16 {
+    fn as_str(&self) -> &str {
+        // The bytes are ASCII hex digits by construction.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+fn hex16(value: u64) -> Hex16 {
+    /// Spreads the 8 nibbles of `x` into the 8 bytes of a `u64` (most significant
+    /// nibble in the most significant byte) and turns each into its ASCII hex digit.
+    fn spread(x: u32) -> u64 {
+        let mut x = u64::from(x);
+        x = (x | (x << 16)) & 0x0000_ffff_0000_ffff;
+        x = (x | (x << 8)) & 0x00ff_00ff_00ff_00ff;
+        x = (x | (x << 4)) & 0x0f0f_0f0f_0f0f_0f0f;
+        // 1 in each byte whose nibble is 10 or more (x + 6 carries into bit 4).
+        let letters = ((x + 0x0606_0606_0606_0606) >> 4) & 0x0101_0101_0101_0101;
+        x + 0x3030_3030_3030_3030 + letters * u64::from(b'a' - b'0' - 10)
+    }
+    let mut out = [0u8; 16];
+    let (high, low) = out.split_at_mut(8);
+    high.copy_from_slice(&spread((value >> 32) as u32).to_be_bytes());
+    low.copy_from_slice(&spread(value as u32).to_be_bytes());
+    Hex16(out)
+}
+
+/// Asks the CPU to start loading the cache line at `ptr` (a hint: never faults, and
+/// does nothing on targets without a prefetch instruction we use).
+#[inline]
+fn prefetch(ptr: *const u8) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is only a hint; it never faults, whatever the address.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(ptr.cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = ptr;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hex16;
+
+    #[test]
+    fn hex16_matches_format() {
+        for v in [
+            0,
+            1,
+            9,
+            10,
+            15,
+            16,
+            0xdead_beef,
+            u64::MAX,
+            0x0123_4567_89ab_cdef,
+            1 << 63,
+        ] {
+            assert_eq!(hex16(v).as_str(), format!("{v:016x}"));
+        }
+        let mut x = 0x9e37_79b9_7f4a_7c15_u64;
+        for _ in 0..1000 {
+            x = x.wrapping_mul(0x5851_f42d_4c95_7f2d).wrapping_add(1);
+            assert_eq!(hex16(x).as_str(), format!("{x:016x}"));
+        }
+    }
 }

@@ -57,15 +57,11 @@ pub fn reduce<T: Data>(
             match items.next() {
                 Some(b) => {
                     let f = f.clone();
-                    next.push(node_with(
-                        name.clone(),
-                        vec![a.node, b.node],
-                        move |inputs| {
-                            let left = inputs.next::<T>()?;
-                            let right = inputs.next::<T>()?;
-                            Ok(f(left, right))
-                        },
-                    ));
+                    next.push(node_with(name.clone(), [a.node, b.node], move |inputs| {
+                        let left = inputs.next::<T>()?;
+                        let right = inputs.next::<T>()?;
+                        Ok(f(left, right))
+                    }));
                 }
                 None => next.push(a),
             }

@@ -2,36 +2,28 @@
 //! turning a finished run into a [`Trace`].
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use parking_lot::Mutex;
 use taskscope_trace::{
-    Lane, LaneId, ModelError, NameId, RunMeta, SourceFormat, Span, SpanKind, TaskId, TaskState,
-    Trace, TraceBuilder,
+    Lane, LaneId, ModelError, RunMeta, SourceFormat, Span, SpanKind, TaskId, TaskState, Trace,
+    TraceBuilder,
 };
 
-use crate::node::{TaskFailure, Value};
+use crate::node::TaskFailure;
 use crate::plan::Plan;
-use crate::slots::{Inputs, Slots};
+use crate::slots::{Inputs, Outcome, TaskBuffers};
 
-/// The process-wide calibrated clock (TSC-based where available; ~7 ns a reading).
+/// The process-wide calibrated clock (TSC-based where available; a reading costs
+/// ~7 ns on bare metal, ~23 ns in the VM these benchmarks ran in).
 pub(crate) fn clock() -> &'static quanta::Clock {
     static CLOCK: OnceLock<quanta::Clock> = OnceLock::new();
     CLOCK.get_or_init(quanta::Clock::new)
 }
 
-/// One recorded task execution, in raw clock ticks.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct RawSpan {
-    pub(crate) task: u32,
-    pub(crate) start: u64,
-    pub(crate) end: u64,
-}
-
-const NOT_STARTED: u8 = 0;
-const SUCCEEDED: u8 = 1;
-const FAILED: u8 = 2;
+/// A lane's spans, in nanoseconds since the run started.
+pub(crate) type LaneSpans = Vec<Span>;
 
 /// The first failure of a run.
 pub(crate) struct Failure {
@@ -40,83 +32,118 @@ pub(crate) struct Failure {
 }
 
 /// Per-run state that every worker reads.
-pub(crate) struct RunState<'p, 'g> {
-    pub(crate) plan: &'p Plan<'g>,
-    pub(crate) slots: Slots,
-    outcome: Box<[AtomicU8]>,
+pub(crate) struct RunState<'a> {
+    pub(crate) plan: &'a Plan,
+    pub(crate) tasks: &'a TaskBuffers,
     /// Set when a task fails: no new task starts.
     pub(crate) abort: AtomicBool,
     failure: Mutex<Option<Failure>>,
     failed_count: AtomicUsize,
     pub(crate) record: bool,
+    /// The run's start, in raw clock ticks: spans are in nanoseconds since then.
+    pub(crate) t0: u64,
 }
 
-impl<'p, 'g> RunState<'p, 'g> {
-    pub(crate) fn new(plan: &'p Plan<'g>, record: bool) -> Self {
-        let slots = Slots::new(&plan.readers);
+impl<'a> RunState<'a> {
+    /// A run of `plan` in `tasks` (prepared for `plan.len()` tasks).
+    pub(crate) fn new(plan: &'a Plan, tasks: &'a TaskBuffers, record: bool) -> Self {
         Self {
             plan,
-            slots,
-            outcome: (0..plan.len())
-                .map(|_| AtomicU8::new(NOT_STARTED))
-                .collect(),
+            tasks,
             abort: AtomicBool::new(false),
             failure: Mutex::new(None),
             failed_count: AtomicUsize::new(0),
             record,
+            t0: clock().raw(),
         }
     }
 
     /// Runs task `task` and records its span; returns whether it succeeded.
     ///
+    /// `last_end` is the end (ns) of the task this lane ran just before, if it went
+    /// straight on to this one; it becomes this task's end.
+    ///
+    /// **One clock reading per task.** A span ends with a reading taken right after
+    /// the task's body (before its consumers are released). When the lane went straight
+    /// from one task to the next, the next span starts at the later of the previous
+    /// span's end and its inputs' ends: no second reading, and the span also covers the
+    /// scheduling step between the two tasks (tens of nanoseconds). After the lane was
+    /// idle (or for its first task), the span starts with a reading of its own. Either
+    /// way a span never starts before its inputs' spans end nor overlaps its lane's
+    /// previous span. (A reading of the TSC costs ~20 ns in a VM: a second one per
+    /// task would be most of the recording's cost.) Readings are turned into nanoseconds
+    /// since the run's start right away (a multiply and a shift).
+    ///
     /// On failure the run is aborted and the first failure kept.
-    pub(crate) fn run_task(&self, task: u32, spans: &mut Vec<RawSpan>) -> bool {
-        let Some(node) = self.plan.nodes.get(task as usize) else {
+    pub(crate) fn run_task(
+        &self,
+        task: u32,
+        spans: &mut LaneSpans,
+        lane: LaneId,
+        last_end: &mut Option<u64>,
+    ) -> bool {
+        let Some(node) = self.plan.node(task) else {
             return false;
         };
-        let mut inputs = Inputs::new(&self.slots, &self.plan.nodes, self.plan.deps(task));
+        let mut inputs = Inputs::new(self.tasks, self.plan, task);
         let clock = clock();
-        let start = if self.record { clock.raw() } else { 0 };
+        let now_ns = || clock.delta_as_nanos(self.t0, clock.raw());
+        let fresh_start = match *last_end {
+            None if self.record => now_ns(),
+            _ => 0,
+        };
         // The task body is user code: a panic is caught here and becomes this task's failure.
         let result = catch_unwind(AssertUnwindSafe(|| (node.func)(&mut inputs)));
-        if self.record {
-            spans.push(RawSpan {
-                task,
-                start,
-                end: clock.raw(),
-            });
+        if matches!(result, Ok(Ok(_))) {
+            // Every input slot is emptied by its readers, even if the body skipped one.
+            inputs.finish();
         }
-        let outcome = match result {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(TaskFailure { message })) => Err(message),
-            Err(payload) => Err(panic_message(payload.as_ref())),
-        };
-        self.finish(task, outcome)
-    }
-
-    fn finish(&self, task: u32, outcome: Result<Value, String>) -> bool {
-        match outcome {
-            Ok(value) => {
+        let mut end = 0;
+        if self.record {
+            // Clocks of different cores may disagree by a little: clamp, so a span still
+            // starts after its inputs end and ends after it starts.
+            let start = last_end
+                .unwrap_or(fresh_start)
+                .max(inputs.latest_input_end());
+            end = now_ns().max(start);
+            spans.push(Span {
+                start_ns: start,
+                end_ns: end,
+                task: TaskId(task),
+                lane,
+                kind: SpanKind::Compute,
+                depth: 0,
+                unclosed: false,
+            });
+            *last_end = Some(end);
+        }
+        match result {
+            Ok(Ok(value)) => {
                 // SAFETY: this worker ran `task`; its dependents are released only after we return.
-                unsafe { self.slots.put(task, value) };
-                if let Some(o) = self.outcome.get(task as usize) {
-                    o.store(SUCCEEDED, Ordering::Relaxed);
-                }
+                unsafe { self.tasks.put(task, value, end) };
+                self.tasks.set_outcome(task, true);
                 true
             }
-            Err(message) => {
-                if let Some(o) = self.outcome.get(task as usize) {
-                    o.store(FAILED, Ordering::Relaxed);
-                }
-                self.failed_count.fetch_add(1, Ordering::Relaxed);
-                let mut first = self.failure.lock();
-                if first.is_none() {
-                    *first = Some(Failure { task, message });
-                }
-                self.abort.store(true, Ordering::SeqCst);
-                false
-            }
+            Ok(Err(TaskFailure { message })) => self.fail(task, message),
+            Err(payload) => self.fail(task, panic_message(payload.as_ref())),
         }
+    }
+
+    #[cold]
+    fn fail(&self, task: u32, message: String) -> bool {
+        self.tasks.set_outcome(task, false);
+        self.failed_count.fetch_add(1, Ordering::Relaxed);
+        let mut first = self.failure.lock();
+        if first.is_none() {
+            *first = Some(Failure { task, message });
+        }
+        self.abort.store(true, Ordering::SeqCst);
+        false
+    }
+
+    /// Whether a task failed (the run stopped early).
+    pub(crate) fn failed(&self) -> bool {
+        self.failed_count.load(Ordering::Relaxed) > 0
     }
 
     /// The first failure and how many tasks failed, if any did.
@@ -125,28 +152,33 @@ impl<'p, 'g> RunState<'p, 'g> {
         Some((failure, self.failed_count.load(Ordering::Relaxed)))
     }
 
-    /// What happened to each task, for the trace.
-    fn states(&self) -> Vec<TaskState> {
-        let outcomes: Vec<u8> = self
-            .outcome
-            .iter()
-            .map(|o| o.load(Ordering::Relaxed))
-            .collect();
+    /// What happened to each task that did not finish, for the trace of a failed run.
+    ///
+    /// Returns `(task, state)` for every task whose state is not `Done`; empty when no
+    /// task failed (then every task finished).
+    fn unfinished_states(&self) -> Vec<(u32, TaskState)> {
+        if !self.failed() {
+            return Vec::new();
+        }
+        let outcome = |t: u32| self.tasks.outcome(t);
         (0..self.plan.len() as u32)
-            .map(|t| match outcomes.get(t as usize).copied() {
-                Some(SUCCEEDED) => TaskState::Done,
-                Some(FAILED) => TaskState::Failed,
-                _ => {
+            .filter_map(|t| match outcome(t) {
+                Outcome::Succeeded => None,
+                Outcome::Failed => Some((t, TaskState::Failed)),
+                Outcome::NotRun => {
                     let ready = self
                         .plan
                         .deps(t)
                         .iter()
-                        .all(|&d| outcomes.get(d as usize).copied() == Some(SUCCEEDED));
-                    if ready {
-                        TaskState::Cancelled
-                    } else {
-                        TaskState::NotRun
-                    }
+                        .all(|&d| outcome(d) == Outcome::Succeeded);
+                    Some((
+                        t,
+                        if ready {
+                            TaskState::Cancelled
+                        } else {
+                            TaskState::NotRun
+                        },
+                    ))
                 }
             })
             .collect()
@@ -167,121 +199,57 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 pub(crate) struct RunRecord {
     pub(crate) scheduler: &'static str,
     /// Spans per worker lane.
-    pub(crate) lanes: Vec<Vec<RawSpan>>,
-    pub(crate) t0: u64,
+    /// Spans per worker lane, in nanoseconds since the run started.
+    pub(crate) lanes: Vec<LaneSpans>,
     pub(crate) wall_ns: u64,
     pub(crate) started_at_unix_ns: Option<i64>,
 }
 
-/// The graph of a plan as a trace graph (keys, names, dependencies, states).
-pub(crate) fn trace_graph(
-    plan: &Plan<'_>,
-    states: Option<&[TaskState]>,
-) -> Result<taskscope_trace::Graph, ModelError> {
-    let edges = (0..plan.len() as u32).map(|t| plan.deps(t).len()).sum();
-    let mut graph = taskscope_trace::GraphBuilder::with_capacity(plan.len(), edges);
-    // Keys are `name-<16 hex>`; names are short, so this is close (it only grows if not).
-    graph.reserve_key_bytes(plan.len() * 24);
-    // Consecutive tasks mostly share a name (`&'static str`s of the same function):
-    // remember the last one by address and length to skip the interner's hash.
-    let mut last_name: Option<(*const u8, usize, NameId)> = None;
-    let mut key = String::new();
-    for (i, node) in plan.nodes.iter().enumerate() {
-        let name: &str = &node.name;
-        let name_id = match last_name {
-            Some((ptr, len, id)) if ptr == name.as_ptr() && len == name.len() => id,
-            _ => {
-                let id = graph.intern_name(name)?;
-                last_name = Some((name.as_ptr(), name.len(), id));
-                id
-            }
-        };
-        key.clear();
-        key.push_str(name);
-        key.push('-');
-        push_hex16(&mut key, node.key_hash);
-        let state = states
-            .and_then(|s| s.get(i).copied())
-            .unwrap_or(TaskState::NotRun);
-        graph.add_task_named(
-            &key,
-            name_id,
-            plan.deps(i as u32).iter().map(|&d| TaskId(d)),
-            state,
-        )?;
-    }
-    graph.build()
-}
-
-/// Appends `value` as 16 lower-case hex digits (the key's hash part).
-fn push_hex16(out: &mut String, value: u64) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    for shift in (0..16).rev() {
-        let nibble = ((value >> (shift * 4)) & 0xf) as usize;
-        out.push(char::from(DIGITS.get(nibble).copied().unwrap_or(b'0')));
-    }
-}
-
-/// Assembles the trace of a finished run.
+/// Assembles the trace of a finished run from its graph (every task `Done`; shared, and
+/// copied only for a failed run, whose tasks get their states) and spans.
 pub(crate) fn build_trace(
-    state: &RunState<'_, '_>,
+    state: &RunState<'_>,
+    graph: Arc<taskscope_trace::Graph>,
     record: &RunRecord,
 ) -> Result<Trace, ModelError> {
-    let states = state.states();
-    let graph = trace_graph(state.plan, Some(&states))?;
     let meta = RunMeta {
         scheduler: Some(record.scheduler.to_owned()),
         workers: Some(record.lanes.len() as u32),
         wall_ns: record.wall_ns,
-        host: host_name(),
+        host: host_name().map(str::to_owned),
         started_at_unix_ns: record.started_at_unix_ns,
         source: SourceFormat::Engine,
         ..RunMeta::default()
     };
-    let mut builder = TraceBuilder::with_graph(meta, graph);
+    let mut builder = TraceBuilder::with_shared_graph(meta, graph);
+    for (task, task_state) in state.unfinished_states() {
+        builder.graph_mut().set_state(TaskId(task), task_state);
+    }
     builder.reserve_spans(record.lanes.iter().map(Vec::len).sum());
-    let clock = clock();
     for (index, spans) in record.lanes.iter().enumerate() {
-        let lane = builder.add_lane(Lane {
+        // Lanes get ids 0, 1, … in the order they are added: the ids the spans carry.
+        builder.add_lane(Lane {
             name: format!("worker {index}"),
             process: format!("taskscope {}", record.scheduler),
             sort_index: index as i64,
             is_async: false,
         })?;
-        add_lane_spans(&mut builder, lane, spans, |raw| {
-            clock.delta_as_nanos(record.t0, raw)
-        })?;
+        builder.extend_spans(spans)?;
     }
     builder.build()
 }
 
-fn add_lane_spans(
-    builder: &mut TraceBuilder,
-    lane: LaneId,
-    spans: &[RawSpan],
-    to_ns: impl Fn(u64) -> u64,
-) -> Result<(), ModelError> {
-    for raw in spans {
-        let start_ns = to_ns(raw.start);
-        builder.add_span(Span {
-            start_ns,
-            end_ns: to_ns(raw.end).max(start_ns),
-            task: TaskId(raw.task),
-            lane,
-            kind: SpanKind::Compute,
-            depth: 0,
-            unclosed: false,
-        })?;
-    }
-    Ok(())
-}
-
-fn host_name() -> Option<String> {
-    std::env::var("HOSTNAME")
-        .ok()
-        .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
-        .map(|h| h.trim().to_owned())
-        .filter(|h| !h.is_empty())
+/// The host's name, looked up once.
+fn host_name() -> Option<&'static str> {
+    static HOST: OnceLock<Option<String>> = OnceLock::new();
+    HOST.get_or_init(|| {
+        std::env::var("HOSTNAME")
+            .ok()
+            .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
+            .map(|h| h.trim().to_owned())
+            .filter(|h| !h.is_empty())
+    })
+    .as_deref()
 }
 
 /// Unix time now, in ns.
@@ -293,21 +261,22 @@ pub(crate) fn unix_now_ns() -> Option<i64> {
 }
 
 /// Runs every task on the calling thread in plan order (a topological order): the serial baseline.
-pub(crate) fn run_sequential(state: &RunState<'_, '_>) -> RunRecord {
+pub(crate) fn run_sequential(state: &RunState<'_>, mut lane: LaneSpans) -> RunRecord {
     let clock = clock();
     let started_at_unix_ns = unix_now_ns();
-    let t0 = clock.raw();
-    let mut spans = Vec::with_capacity(if state.record { state.plan.len() } else { 0 });
+    if state.record {
+        lane.reserve(state.plan.len());
+    }
+    let mut last_end = None;
     for task in 0..state.plan.len() as u32 {
-        if !state.run_task(task, &mut spans) {
+        if !state.run_task(task, &mut lane, LaneId(0), &mut last_end) {
             break;
         }
     }
-    let wall_ns = clock.delta_as_nanos(t0, clock.raw());
+    let wall_ns = clock.delta_as_nanos(state.t0, clock.raw());
     RunRecord {
         scheduler: "sequential",
-        lanes: vec![spans],
-        t0,
+        lanes: vec![lane],
         wall_ns,
         started_at_unix_ns,
     }

@@ -20,10 +20,28 @@
 //! (4 `inc`s, 3 `add`s) in 4 steps on 2 workers, where Dask's depth-first order
 //! starts `add(x, y)` before the second pair of `inc`s and takes 5. The checks
 //! are a couple of loads per task, so equal priorities cost nothing extra.
+//! One refinement: a task yields to a root only while fewer than
+//! `workers × b-level(root)` roots are waiting. With more, the roots alone keep
+//! every worker busy for longer than the root's path, so the order cannot make
+//! that path the bottleneck, and running the ready consumer first uses inputs
+//! that are still in cache (see `Job::few_roots_left`).
 //!
 //! **Termination.** Only tasks without consumers (the sinks) count down a
 //! shared counter: every task is an ancestor of some sink, so all sinks done
 //! means all tasks done, and the hot path never touches a global counter.
+//!
+//! **Prefetching.** A task's node (its function) and the function's captured
+//! data are two dependent loads from a heap of a million scattered nodes. Roots
+//! are known ahead, so a worker prefetches the node of the root 8 places on and
+//! the captured data of the root 4 places on; before running a task it
+//! prefetches the nodes of its first consumers (a chain's next step).
+//!
+//! **Buffers.** The per-task state of a run (dependency counters, result slots)
+//! and the per-lane span buffers live in [`RunBuffers`] that the pool keeps
+//! between runs: a run of a size the pool has seen allocates nothing per task
+//! (fresh memory costs a page fault per 4 KiB, several microseconds in a VM).
+//! The pool keeps the buffers of its largest run until it is dropped: 40 bytes
+//! per task, plus up to 32 bytes per task and worker for recorded spans.
 //!
 //! **Sleep.** A worker that finds nothing spins briefly, then registers as a
 //! sleeper and re-checks for work before waiting (a Dekker-style handshake with
@@ -32,14 +50,17 @@
 
 use std::ops::Range;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering, fence};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering, fence};
 use std::time::Duration;
 
 use crossbeam_deque::{Steal, Stealer, Worker};
 use parking_lot::{Condvar, Mutex};
 
+use taskscope_trace::{LaneId, Span};
+
 use crate::error::ComputeError;
-use crate::run::{RawSpan, RunRecord, RunState, clock, unix_now_ns};
+use crate::run::{RunRecord, RunState, clock, unix_now_ns};
+use crate::slots::RunBuffers;
 
 /// How often an idle worker re-checks for work before it sleeps.
 const SPIN_ROUNDS: u32 = 64;
@@ -58,6 +79,8 @@ pub(crate) struct Pool {
     shared: Arc<PoolShared>,
     /// One run at a time per pool.
     run_lock: Mutex<()>,
+    /// The buffers of the last run, for the next one.
+    buffers: Mutex<Option<RunBuffers>>,
 }
 
 struct PoolShared {
@@ -77,7 +100,7 @@ struct PoolState {
 
 /// A pointer to the current run's job, valid until every worker has reported back.
 #[derive(Clone, Copy)]
-struct JobPtr(*const Job<'static, 'static, 'static>);
+struct JobPtr(*const Job<'static, 'static>);
 
 // SAFETY: the job is only dereferenced by workers between its publication and their
 // report; `Pool::run` does not return (and the job is not dropped) before all reports.
@@ -94,6 +117,23 @@ impl Pool {
                 wake: Condvar::new(),
             }),
             run_lock: Mutex::new(()),
+            buffers: Mutex::new(None),
+        }
+    }
+
+    /// Buffers for a run: the pool's kept ones, or new ones if another run has them.
+    pub(crate) fn take_buffers(&self) -> RunBuffers {
+        self.buffers.lock().take().unwrap_or_else(RunBuffers::new)
+    }
+
+    /// Keeps `buffers` (clean: every slot empty) for the next run; of two, the larger stays.
+    pub(crate) fn keep_buffers(&self, buffers: RunBuffers) {
+        let mut kept = self.buffers.lock();
+        if kept
+            .as_ref()
+            .is_none_or(|k| k.tasks.capacity() < buffers.tasks.capacity())
+        {
+            *kept = Some(buffers);
         }
     }
 
@@ -123,33 +163,37 @@ impl Pool {
         Ok(())
     }
 
-    /// Runs the plan of `run` on the pool's workers and waits for it to finish or stop.
-    pub(crate) fn run(&self, run: &RunState<'_, '_>) -> Result<RunRecord, ComputeError> {
+    /// Runs the plan of `run` on the pool's workers, recording spans into `lanes` (one
+    /// per worker, empty); returns when the run finished or stopped.
+    pub(crate) fn run(
+        &self,
+        run: &RunState<'_>,
+        lanes: Vec<Vec<Span>>,
+    ) -> Result<RunRecord, ComputeError> {
         let _one_run = self.run_lock.lock();
         self.ensure_started()?;
         let workers = self.shared.workers;
-        let job = Job::new(run, workers);
         let clock = clock();
         let started_at_unix_ns = unix_now_ns();
-        let t0 = clock.raw();
+        let t0 = run.t0;
+        let job = Job::new(run, lanes, workers);
         {
-            let mut state = self.shared.state.lock();
-            state.generation += 1;
-            // SAFETY (lifetime erasure): see `JobPtr`; we wait for every report below.
-            state.job = Some(JobPtr(std::ptr::from_ref(&job).cast::<Job<
-                'static,
-                'static,
-                'static,
-            >>()));
-        }
-        self.shared.wake.notify_all();
-        {
-            let mut reported = job.reported.lock();
-            while reported.count < workers {
-                job.all_reported.wait(&mut reported);
+            // Waits for every worker's report when it goes out of scope (even when
+            // unwinding): the workers borrow `job`, which lives on our stack.
+            let _published = Published {
+                shared: &self.shared,
+                job: &job,
+            };
+            {
+                let mut state = self.shared.state.lock();
+                state.generation += 1;
+                // SAFETY (lifetime erasure): see `JobPtr`; `_published` waits for every report.
+                state.job = Some(JobPtr(
+                    std::ptr::from_ref(&job).cast::<Job<'static, 'static>>(),
+                ));
             }
+            self.shared.wake.notify_all();
         }
-        self.shared.state.lock().job = None;
         let end = match job.end_raw.load(Ordering::Acquire) {
             0 => clock.raw(),
             end => end,
@@ -158,10 +202,27 @@ impl Pool {
         Ok(RunRecord {
             scheduler: "threads",
             lanes,
-            t0,
             wall_ns: clock.delta_as_nanos(t0, end),
             started_at_unix_ns,
         })
+    }
+}
+
+/// A published job: dropping it waits until every worker has reported, then unpublishes it.
+struct Published<'a, 'r, 'p> {
+    shared: &'a PoolShared,
+    job: &'a Job<'r, 'p>,
+}
+
+impl Drop for Published<'_, '_, '_> {
+    fn drop(&mut self) {
+        {
+            let mut reported = self.job.reported.lock();
+            while reported.count < self.shared.workers {
+                self.job.all_reported.wait(&mut reported);
+            }
+        }
+        self.shared.state.lock().job = None;
     }
 }
 
@@ -193,14 +254,15 @@ fn worker_main(shared: &PoolShared, index: usize) {
         let Some(JobPtr(job)) = job else { continue };
         // SAFETY: the job stays alive until this worker reports (see `JobPtr`).
         let job = unsafe { &*job };
-        let spans = job.work(index);
+        let spans = job.take_lane(index);
+        let spans = job.work(index, spans);
         job.report(index, spans);
     }
 }
 
 struct Reported {
     count: usize,
-    spans: Vec<Vec<RawSpan>>,
+    spans: Vec<Vec<Span>>,
 }
 
 #[derive(Default)]
@@ -211,10 +273,8 @@ struct Sleep {
 }
 
 /// One run as the workers see it.
-struct Job<'r, 'p, 'g> {
-    run: &'r RunState<'p, 'g>,
-    /// Unfinished inputs per task.
-    pending: Box<[AtomicU32]>,
+struct Job<'r, 'p> {
+    run: &'r RunState<'p>,
     /// Sinks (tasks without consumers) not yet finished.
     sinks_left: AtomicUsize,
     done: AtomicBool,
@@ -227,20 +287,15 @@ struct Job<'r, 'p, 'g> {
     all_reported: Condvar,
 }
 
-impl<'r, 'p, 'g> Job<'r, 'p, 'g> {
-    fn new(run: &'r RunState<'p, 'g>, workers: usize) -> Self {
-        let plan = run.plan;
-        let pending = (0..plan.len() as u32)
-            .map(|t| AtomicU32::new(plan.deps(t).len() as u32))
-            .collect();
-        let sinks = (0..plan.len() as u32)
-            .filter(|&t| plan.users(t).is_empty())
-            .count();
+impl<'r, 'p> Job<'r, 'p> {
+    fn new(run: &'r RunState<'p>, lanes: Vec<Vec<Span>>, workers: usize) -> Self {
+        let sinks = run.plan.sinks;
         let deques: Vec<Worker<u32>> = (0..workers).map(|_| Worker::new_lifo()).collect();
         let stealers = deques.iter().map(Worker::stealer).collect();
+        let mut spans = lanes;
+        spans.resize_with(workers, Vec::new);
         Self {
             run,
-            pending,
             sinks_left: AtomicUsize::new(sinks),
             done: AtomicBool::new(sinks == 0),
             end_raw: AtomicU64::new(0),
@@ -248,15 +303,22 @@ impl<'r, 'p, 'g> Job<'r, 'p, 'g> {
             deques: Mutex::new(deques.into_iter().map(Some).collect()),
             stealers,
             sleep: Sleep::default(),
-            reported: Mutex::new(Reported {
-                count: 0,
-                spans: vec![Vec::new(); workers],
-            }),
+            reported: Mutex::new(Reported { count: 0, spans }),
             all_reported: Condvar::new(),
         }
     }
 
-    fn report(&self, index: usize, spans: Vec<RawSpan>) {
+    /// Worker `index`'s span buffer for this run.
+    fn take_lane(&self, index: usize) -> Vec<Span> {
+        self.reported
+            .lock()
+            .spans
+            .get_mut(index)
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    fn report(&self, index: usize, spans: Vec<Span>) {
         let mut reported = self.reported.lock();
         if let Some(slot) = reported.spans.get_mut(index) {
             *slot = spans;
@@ -270,17 +332,19 @@ impl<'r, 'p, 'g> Job<'r, 'p, 'g> {
     }
 
     /// The worker loop of one run.
-    fn work(&self, me: usize) -> Vec<RawSpan> {
+    fn work(&self, me: usize, mut spans: Vec<Span>) -> Vec<Span> {
         let plan = self.run.plan;
         let Some(local) = self.deques.lock().get_mut(me).and_then(Option::take) else {
-            return Vec::new();
+            return spans;
         };
-        let mut spans = Vec::new();
         if self.run.record {
             // Any worker may run every task. Reserving address space is free; only the
             // pages actually written are touched, so this never copies on growth.
             spans.reserve(plan.len());
         }
+        let lane = LaneId(me as u32);
+        // The end of the task this lane just ran, while it goes straight on to the next.
+        let mut last_end: Option<u64> = None;
         let mut next: Option<u32> = None;
         let mut my_roots: Range<usize> = 0..0;
         loop {
@@ -289,10 +353,16 @@ impl<'r, 'p, 'g> Job<'r, 'p, 'g> {
             }
             let task = match next.take().or_else(|| local.pop()) {
                 Some(candidate) => match self.peek_root(&my_roots) {
-                    Some(root) if plan.priority(root) > plan.priority(candidate) => {
+                    Some(root)
+                        if plan.priority(root) > plan.priority(candidate)
+                            && self.few_roots_left(&my_roots, plan.priority(root)) =>
+                    {
                         // A root with a longer path to the output is waiting: it goes first.
+                        // Another worker may claim that root first; then we take back the
+                        // candidate from our deque (unless it was stolen meanwhile: it must
+                        // run exactly once, so we never keep a copy of what we pushed).
                         local.push(candidate);
-                        self.take_root(&mut my_roots).or(Some(candidate))
+                        self.take_root(&mut my_roots).or_else(|| local.pop())
                     }
                     _ => Some(candidate),
                 },
@@ -302,9 +372,15 @@ impl<'r, 'p, 'g> Job<'r, 'p, 'g> {
             };
             let Some(task) = task else {
                 self.idle();
+                last_end = None;
                 continue;
             };
-            if !self.run.run_task(task, &mut spans) {
+            // Most likely next: a consumer this task makes ready. Start loading its node
+            // now, so that load overlaps this task (a chain's next step, a tree's parent).
+            for &user in plan.users(task).iter().take(2) {
+                plan.prefetch_node(user);
+            }
+            if !self.run.run_task(task, &mut spans, lane, &mut last_end) {
                 self.wake_all();
                 break;
             }
@@ -330,12 +406,7 @@ impl<'r, 'p, 'g> Job<'r, 'p, 'g> {
         let mut best: Option<u32> = None;
         let mut pushed = false;
         for &user in users {
-            let Some(pending) = self.pending.get(user as usize) else {
-                continue;
-            };
-            // AcqRel: our result must be visible to whoever runs `user`, and we must see
-            // the other inputs' results if we are the one to run it.
-            if pending.fetch_sub(1, Ordering::AcqRel) != 1 {
+            if !self.run.tasks.arrive(user, plan.input_count(user)) {
                 continue;
             }
             match best {
@@ -357,6 +428,25 @@ impl<'r, 'p, 'g> Job<'r, 'p, 'g> {
         best
     }
 
+    /// Whether so few roots are waiting that their order can matter: fewer than
+    /// `workers × blevel` (counting the unclaimed ones and this worker's chunk).
+    ///
+    /// With at least that many, the waiting roots alone keep every worker busy for as
+    /// long as the path through the best of them (`blevel` tasks), so running a ready
+    /// consumer first cannot make that path the bottleneck — and its inputs are still
+    /// in cache. A wide map-reduce runs each partial sum as soon as its maps are done,
+    /// instead of all of them after the last map (a third faster here).
+    fn few_roots_left(&self, mine: &Range<usize>, blevel: u32) -> bool {
+        let unclaimed = self
+            .run
+            .plan
+            .roots
+            .len()
+            .saturating_sub(self.root_cursor.load(Ordering::Relaxed));
+        let left = unclaimed + mine.end.saturating_sub(mine.start);
+        left < self.stealers.len().saturating_mul(blevel as usize)
+    }
+
     /// The next root this worker would take, without taking it.
     fn peek_root(&self, mine: &Range<usize>) -> Option<u32> {
         let roots = &self.run.plan.roots;
@@ -367,8 +457,16 @@ impl<'r, 'p, 'g> Job<'r, 'p, 'g> {
     }
 
     /// Takes the next root: from this worker's claimed chunk, or claims a new chunk.
+    ///
+    /// Roots are known ahead, so their nodes are prefetched: the node of the root
+    /// `NODE_AHEAD` places on, and the task function's captured data (a second load,
+    /// through the node) of the root `DATA_AHEAD` places on. A wide graph's leaves are
+    /// scattered over the heap; without this, each costs two cache misses in a row.
     fn take_root(&self, mine: &mut Range<usize>) -> Option<u32> {
-        let roots = &self.run.plan.roots;
+        const NODE_AHEAD: usize = 8;
+        const DATA_AHEAD: usize = 4;
+        let plan = self.run.plan;
+        let roots = &plan.roots;
         if mine.start >= mine.end {
             let workers = self.stealers.len().max(1);
             let mut cursor = self.root_cursor.load(Ordering::Relaxed);
@@ -391,10 +489,26 @@ impl<'r, 'p, 'g> Job<'r, 'p, 'g> {
                     Err(now) => cursor = now,
                 }
             }
+            for &root in roots
+                .get(mine.start..mine.end.min(mine.start + NODE_AHEAD))
+                .unwrap_or(&[])
+            {
+                plan.prefetch_node(root);
+            }
         }
-        let root = roots.get(mine.start).copied();
+        let at = mine.start;
         mine.start += 1;
-        root
+        if at + NODE_AHEAD < mine.end
+            && let Some(&ahead) = roots.get(at + NODE_AHEAD)
+        {
+            plan.prefetch_node(ahead);
+        }
+        if at + DATA_AHEAD < mine.end
+            && let Some(&ahead) = roots.get(at + DATA_AHEAD)
+        {
+            plan.prefetch_task_data(ahead);
+        }
+        roots.get(at).copied()
     }
 
     fn steal(&self, me: usize, local: &Worker<u32>) -> Option<u32> {

@@ -42,9 +42,19 @@ fn overlap(a: &Span, b: &Span) -> bool {
     a.start_ns < b.end_ns && b.start_ns < a.end_ns
 }
 
-/// Every task has exactly one span, and starts after all its inputs ended.
+/// Every task has exactly one span, starting after all its inputs ended and after the
+/// previous span of its lane ended (a worker runs one task at a time).
 fn assert_well_formed(trace: &Trace) {
     let graph = trace.graph();
+    for lane in 0..trace.lanes().len() {
+        let spans = trace.lane_spans(taskscope_trace::LaneId(lane as u32));
+        for pair in spans.windows(2) {
+            assert!(
+                pair[0].end_ns <= pair[1].start_ns,
+                "spans of lane {lane} overlap"
+            );
+        }
+    }
     let by_task = trace.spans_by_task();
     for task in graph.tasks() {
         assert_eq!(by_task.spans(task).len(), 1, "task {task} has one span");
@@ -543,4 +553,180 @@ proptest! {
             assert_well_formed(&run.trace);
         }
     }
+}
+
+/// Regression: a worker holding a ready task yields to a waiting root of higher b-level;
+/// when another worker claimed that root first, the held task ran twice (its second run
+/// found its inputs gone: "input value missing"). Tree reductions hit this at the moment
+/// the roots run out, once per run, so run many small ones.
+#[test]
+fn tasks_yielding_to_roots_run_exactly_once() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let leaves: Vec<Delayed<u64>> = (0..256_u64)
+        .map(|i| {
+            let calls = Arc::clone(&calls);
+            Delayed::from_fn("leaf", move || {
+                calls.fetch_add(1, Ordering::Relaxed);
+                i
+            })
+        })
+        .collect();
+    let total = taskscope_engine::reduce(leaves, "add", |a, b| a + b).unwrap();
+    for workers in [2, 3] {
+        let scheduler = Scheduler::threads(workers);
+        for _ in 0..1_500 {
+            calls.store(0, Ordering::Relaxed);
+            let run = total.compute_with(&scheduler).unwrap();
+            assert_eq!(run.value, 255 * 256 / 2);
+            assert_eq!(calls.load(Ordering::Relaxed), 256);
+            assert_eq!(run.trace.spans().len(), 511);
+        }
+    }
+}
+
+/// Keys, names and dependencies of a trace's graph, for comparing two runs.
+fn graph_fingerprint(trace: &Trace) -> Vec<(String, String, Vec<TaskId>)> {
+    let g = trace.graph();
+    g.tasks()
+        .map(|t| {
+            (
+                g.key(t).unwrap().to_owned(),
+                g.name(t).unwrap().to_owned(),
+                g.deps(t).to_vec(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn computing_again_gives_the_same_graph_and_values() {
+    let shared = Delayed::value(3_u64);
+    let parts: Vec<Delayed<u64>> = (0..50_u64).map(|i| &shared * i).collect();
+    let total = taskscope_engine::sum(parts) + &shared;
+    let scheduler = Scheduler::threads(2);
+    let first = total.compute_with(&scheduler).unwrap();
+    let graph_before = total.graph().unwrap();
+    for scheduler in [scheduler, Scheduler::sequential(), Scheduler::threads(3)] {
+        let again = total.compute_with(&scheduler).unwrap();
+        assert_eq!(again.value, first.value);
+        assert_eq!(
+            graph_fingerprint(&again.trace),
+            graph_fingerprint(&first.trace)
+        );
+        assert_eq!(again.trace.spans().len(), first.trace.spans().len());
+        assert_well_formed(&again.trace);
+        let g = again.trace.graph();
+        assert!(g.tasks().all(|t| g.state(t) == Some(TaskState::Done)));
+    }
+    let graph_after = total.graph().unwrap();
+    assert_eq!(graph_before.len(), graph_after.len());
+    assert!(graph_after.tasks().all(|t| {
+        graph_after.state(t) == Some(TaskState::NotRun) && graph_after.key(t) == graph_before.key(t)
+    }));
+}
+
+#[test]
+fn a_failed_run_leaves_the_pool_clean_for_the_next() {
+    // Values left in their slots by a stopped run are dropped, not handed to the next run.
+    let alive = Arc::new(());
+    let ok_leaves: Vec<Delayed<Arc<()>>> = (0..200)
+        .map(|_| {
+            let alive = Arc::clone(&alive);
+            Delayed::from_fn("hold", move || Arc::clone(&alive))
+        })
+        .collect();
+    let bad = Delayed::from_fn("bad", || -> Arc<()> { panic!("bad leaf") });
+    let failing = combine(
+        "count",
+        ok_leaves.into_iter().chain([bad]),
+        |v: Vec<Arc<()>>| v.len(),
+    );
+    let scheduler = Scheduler::threads(2);
+    for _ in 0..3 {
+        assert!(failing.compute_with(&scheduler).is_err());
+        // Only the graph's closures hold `alive` now: no value survived the run.
+        assert_eq!(Arc::strong_count(&alive), 201);
+        let fine = Delayed::value(20_u64) + 1;
+        assert_eq!(fine.compute_with(&scheduler).unwrap().value, 21);
+        let tree: Vec<Delayed<u64>> = (0..300_u64).map(Delayed::value).collect();
+        let tree = taskscope_engine::reduce(tree, "add", |a, b| a + b).unwrap();
+        assert_eq!(tree.compute_with(&scheduler).unwrap().value, 299 * 300 / 2);
+    }
+    drop(failing);
+    assert_eq!(
+        Arc::strong_count(&alive),
+        1,
+        "dropping the graph frees its closures"
+    );
+}
+
+#[test]
+fn one_graph_computed_from_several_threads_at_once() {
+    let leaves: Vec<Delayed<u64>> = (0..2_000_u64).map(Delayed::value).collect();
+    let total = taskscope_engine::reduce(leaves, "add", |a, b| a + b).unwrap();
+    let scheduler = Scheduler::threads(2);
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                for _ in 0..20 {
+                    let run = total.compute_with(&scheduler).unwrap();
+                    assert_eq!(run.value, 1_999 * 2_000 / 2);
+                    assert_eq!(run.trace.spans().len(), 3_999);
+                }
+            });
+        }
+    });
+}
+
+#[test]
+fn computing_every_node_of_a_chain_one_by_one() {
+    // Each compute may keep the plan of its graph; covered nodes keep none, so this
+    // stays linear in memory. Values and graphs stay right whichever plan is used.
+    let mut nodes = vec![Delayed::value(0_u64)];
+    for i in 1..300 {
+        let next = nodes[i - 1].then("step", |x| x + 1);
+        nodes.push(next);
+    }
+    let scheduler = Scheduler::threads(2);
+    for round in 0..2 {
+        for (i, node) in nodes.iter().enumerate().rev() {
+            let run = node.compute_with(&scheduler).unwrap();
+            assert_eq!(run.value, i as u64, "round {round}");
+            assert_eq!(run.trace.graph().len(), i + 1);
+            assert_eq!(run.trace.spans().len(), i + 1);
+        }
+    }
+    // Dropping the last node (which kept its plan) and computing again still works.
+    let last = nodes.pop().unwrap();
+    drop(last);
+    let run = nodes[250].compute_with(&scheduler).unwrap();
+    assert_eq!(run.value, 250);
+}
+
+#[test]
+fn with_many_roots_waiting_a_ready_consumer_runs_first() {
+    // Maps have the longer path (b-level 3) than partial sums (2); with thousands of maps
+    // waiting, a partial runs as soon as its maps are done (its inputs still in cache)
+    // rather than after the last map. With few roots (the seed) b-level order holds:
+    // see total_on_two_threads_reaches_the_optimum_order.
+    let maps: Vec<Delayed<u64>> = (0..64 * 40_u64).map(Delayed::value).collect();
+    let partials: Vec<Delayed<u64>> = maps
+        .chunks(64)
+        .map(|c| combine("partial", c.to_vec(), |v| v.into_iter().sum::<u64>()))
+        .collect();
+    drop(maps);
+    let total = combine("total", partials, |v| v.into_iter().sum::<u64>());
+    let run = total.compute_with(&Scheduler::threads(2)).unwrap();
+    assert_eq!(run.value, (64 * 40 - 1) * 64 * 40 / 2);
+    let last_map_start = spans_of(&run.trace, "value")
+        .iter()
+        .map(|s| s.start_ns)
+        .max()
+        .unwrap();
+    let first_partial_start = spans_of(&run.trace, "partial")
+        .iter()
+        .map(|s| s.start_ns)
+        .min()
+        .unwrap();
+    assert!(first_partial_start < last_map_start);
 }

@@ -14,6 +14,7 @@
 
 use std::fmt;
 use std::ops::Range;
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
@@ -711,7 +712,8 @@ pub struct Diagnostic {
 #[derive(Clone, Debug, Default)]
 pub struct Trace {
     meta: RunMeta,
-    graph: Graph,
+    /// Shared, so that runs of one graph need not copy it (see [`TraceBuilder::with_shared_graph`]).
+    graph: Arc<Graph>,
     lanes: Vec<Lane>,
     spans: Vec<Span>,
     lane_ends: Vec<u32>,
@@ -872,6 +874,8 @@ impl SpansByTask {
 pub struct TraceBuilder {
     meta: RunMeta,
     graph: GraphBuilder,
+    /// A finished graph shared with other traces; `graph` is unused while this is set.
+    shared_graph: Option<Arc<Graph>>,
     lanes: Vec<Lane>,
     spans: Vec<Span>,
     flows: Vec<Flow>,
@@ -903,8 +907,24 @@ impl TraceBuilder {
         &mut self.meta
     }
 
+    /// A builder around a finished graph that other traces share (e.g. every run of one
+    /// task graph): the trace points to it instead of copying it. Calling
+    /// [`TraceBuilder::graph_mut`] later copies it, if it is still shared.
+    pub fn with_shared_graph(meta: RunMeta, graph: Arc<Graph>) -> Self {
+        Self {
+            meta,
+            shared_graph: Some(graph),
+            ..Self::default()
+        }
+    }
+
     /// The graph under construction.
     pub fn graph_mut(&mut self) -> &mut GraphBuilder {
+        if let Some(shared) = self.shared_graph.take() {
+            self.graph = GraphBuilder {
+                graph: Arc::unwrap_or_clone(shared),
+            };
+        }
         &mut self.graph
     }
 
@@ -930,6 +950,14 @@ impl TraceBuilder {
         let id = SpanId(next_id(self.spans.len(), "spans")?);
         self.spans.push(span);
         Ok(id)
+    }
+
+    /// Adds spans in bulk, as [`TraceBuilder::add_span`] does one by one (their ids
+    /// continue the insertion order).
+    pub fn extend_spans(&mut self, spans: &[Span]) -> Result<(), ModelError> {
+        next_id(self.spans.len() + spans.len(), "spans")?;
+        self.spans.extend_from_slice(spans);
+        Ok(())
     }
 
     /// The spans added so far, in insertion order.
@@ -964,9 +992,18 @@ impl TraceBuilder {
     /// # Complexity
     /// O(S log S + F log F + V + E).
     pub fn build(self) -> Result<Trace, ModelError> {
-        let graph = self.graph.build()?;
+        // A shared graph is a built one: its dependencies were checked when it was built.
+        let graph = match self.shared_graph {
+            Some(shared) => shared,
+            None => Arc::new(self.graph.build()?),
+        };
         let task_count = graph.len() as u32;
         let lane_count = next_id(self.lanes.len(), "lanes")?;
+        // One pass over the spans checks them, counts them per lane (the counts do not
+        // depend on the order) and finds out whether they are sorted already.
+        let mut lane_ends = vec![0u32; self.lanes.len()];
+        let mut already_sorted = true;
+        let mut previous: Option<&Span> = None;
         for (i, span) in self.spans.iter().enumerate() {
             let i = i as u32;
             if span.task.0 >= task_count {
@@ -990,6 +1027,13 @@ impl TraceBuilder {
                     end_ns: span.end_ns,
                 });
             }
+            if let Some(end) = lane_ends.get_mut(span.lane.index()) {
+                *end += 1;
+            }
+            if let Some(previous) = previous {
+                already_sorted &= span_order(previous) <= span_order(span);
+            }
+            previous = Some(span);
         }
         let span_count = self.spans.len() as u32;
         for (i, flow) in self.flows.iter().enumerate() {
@@ -1004,7 +1048,6 @@ impl TraceBuilder {
             }
         }
 
-        let already_sorted = self.spans.is_sorted_by_key(span_order);
         let (spans, flows) = if already_sorted {
             let mut flows = self.flows;
             flows.sort_unstable();
@@ -1035,12 +1078,6 @@ impl TraceBuilder {
             (spans, flows)
         };
 
-        let mut lane_ends = vec![0u32; self.lanes.len()];
-        for span in &spans {
-            if let Some(end) = lane_ends.get_mut(span.lane.index()) {
-                *end += 1;
-            }
-        }
         for i in 1..lane_ends.len() {
             lane_ends[i] += lane_ends[i - 1];
         }
@@ -1185,5 +1222,47 @@ mod tests {
         g.add_task("b", "b", [TaskId(0)], TaskState::Done).unwrap();
         let g = g.build().unwrap();
         assert!(g.topological_order().is_err());
+    }
+
+    #[test]
+    fn traces_share_a_graph_until_one_changes_it() {
+        let mut g = GraphBuilder::new();
+        let a = g.add_task("a-1", "a", [], TaskState::Done).unwrap();
+        g.add_task("b-2", "b", [a], TaskState::Done).unwrap();
+        let graph = Arc::new(g.build().unwrap());
+        let one = TraceBuilder::with_shared_graph(RunMeta::default(), Arc::clone(&graph))
+            .build()
+            .unwrap();
+        let two = TraceBuilder::with_shared_graph(RunMeta::default(), Arc::clone(&graph))
+            .build()
+            .unwrap();
+        assert!(std::ptr::eq(one.graph(), two.graph()), "not copied");
+        assert_eq!(one.graph().key(TaskId(1)), Some("b-2"));
+        let mut b = TraceBuilder::with_shared_graph(RunMeta::default(), Arc::clone(&graph));
+        b.graph_mut().set_state(TaskId(1), TaskState::NotRun);
+        let three = b.build().unwrap();
+        assert_eq!(three.graph().state(TaskId(1)), Some(TaskState::NotRun));
+        assert_eq!(
+            graph.state(TaskId(1)),
+            Some(TaskState::Done),
+            "the shared one is unchanged"
+        );
+
+        let mut b = TraceBuilder::with_shared_graph(RunMeta::default(), graph);
+        let lane = b.add_lane(Lane::default()).unwrap();
+        let span = |task, start_ns| Span {
+            start_ns,
+            end_ns: start_ns + 1,
+            task: TaskId(task),
+            lane,
+            kind: SpanKind::Compute,
+            depth: 0,
+            unclosed: false,
+        };
+        b.extend_spans(&[span(0, 10), span(1, 5)]).unwrap();
+        assert_eq!(b.add_span(span(1, 20)).unwrap(), SpanId(2));
+        let t = b.build().unwrap();
+        let starts: Vec<u64> = t.spans().iter().map(|s| s.start_ns).collect();
+        assert_eq!(starts, [5, 10, 20]);
     }
 }
