@@ -105,7 +105,10 @@ fn with_samples(mut options: StartupOptions) -> StartupOptions {
     if threads2.is_file() {
         options.files.push(threads2);
     }
-    let (serial, parallel) = (dir.join("total_serial.json"), dir.join("total_parallel.json"));
+    let (serial, parallel) = (
+        dir.join("total_serial.json"),
+        dir.join("total_parallel.json"),
+    );
     if serial.is_file() && parallel.is_file() {
         options.compare = Some((serial, parallel));
     }
