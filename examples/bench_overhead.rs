@@ -230,6 +230,67 @@ fn emit(shape: &str, n: usize, tasks: usize, system: &str, secs: &[f64]) {
     );
 }
 
+/// Measures one shape and size; prints its JSON lines.
+fn case(
+    shape: &str,
+    n: usize,
+    reps: usize,
+    workers: usize,
+    schedulers: &[Scheduler; 3],
+) -> Result<(), BoxError> {
+    let [traced, untraced, sequential] = schedulers;
+    // Building: a fresh graph per repetition; dropping it is not timed.
+    let mut build_secs = Vec::with_capacity(reps);
+    let mut graph = build(shape, n)?;
+    for _ in 0..reps {
+        drop(graph);
+        let start = Instant::now();
+        graph = build(shape, n)?;
+        build_secs.push(start.elapsed().as_secs_f64());
+    }
+    let tasks = graph.graph()?.len();
+    emit(shape, n, tasks, "build", &build_secs);
+    let bare = BareGraph::shape(shape, n)?;
+    if bare.len() != tasks {
+        return Err(format!(
+            "{shape}/{n}: baseline has {} tasks, taskscope {tasks}",
+            bare.len()
+        )
+        .into());
+    }
+    // Interleave the systems repetition by repetition, so load spikes on this
+    // shared machine hit all of them alike.
+    let mut secs: [Vec<f64>; 4] = Default::default();
+    black_box(bare.run(workers));
+    black_box(graph.compute_with(traced)?.value);
+    black_box(graph.compute_with(untraced)?.value);
+    black_box(graph.compute_with(sequential)?.value);
+    for _ in 0..reps {
+        let start = Instant::now();
+        black_box(bare.run(workers));
+        secs[0].push(start.elapsed().as_secs_f64());
+        let start = Instant::now();
+        black_box(graph.compute_with(traced)?.value);
+        secs[1].push(start.elapsed().as_secs_f64());
+        let start = Instant::now();
+        black_box(graph.compute_with(untraced)?.value);
+        secs[2].push(start.elapsed().as_secs_f64());
+        let start = Instant::now();
+        black_box(graph.compute_with(sequential)?.value);
+        secs[3].push(start.elapsed().as_secs_f64());
+    }
+    let names = [
+        "baseline",
+        "taskscope",
+        "taskscope_untraced",
+        "taskscope_sequential",
+    ];
+    for (name, s) in names.iter().zip(&secs) {
+        emit(shape, n, tasks, name, s);
+    }
+    Ok(())
+}
+
 fn main() -> Result<(), BoxError> {
     let mut shapes = vec![
         "gather".to_owned(),
@@ -256,58 +317,24 @@ fn main() -> Result<(), BoxError> {
     let traced = Scheduler::threads(workers);
     let untraced = Scheduler::threads(workers).tracing(false);
     let sequential = Scheduler::sequential().tracing(false);
+    let mut failed = false;
+    let schedulers = [traced, untraced, sequential];
     for shape in &shapes {
         for &n in &sizes {
-            // Building: a fresh graph per repetition; dropping it is not timed.
-            let mut build_secs = Vec::with_capacity(reps);
-            let mut graph = build(shape, n)?;
-            for _ in 0..reps {
-                drop(graph);
-                let start = Instant::now();
-                graph = build(shape, n)?;
-                build_secs.push(start.elapsed().as_secs_f64());
-            }
-            let tasks = graph.graph()?.len();
-            emit(shape, n, tasks, "build", &build_secs);
-            let bare = BareGraph::shape(shape, n)?;
-            if bare.len() != tasks {
-                return Err(format!(
-                    "{shape}/{n}: baseline has {} tasks, taskscope {tasks}",
-                    bare.len()
-                )
-                .into());
-            }
-            // Interleave the systems repetition by repetition, so load spikes on this
-            // shared machine hit all of them alike.
-            let mut secs: [Vec<f64>; 4] = Default::default();
-            black_box(bare.run(workers));
-            black_box(graph.compute_with(&traced)?.value);
-            black_box(graph.compute_with(&untraced)?.value);
-            black_box(graph.compute_with(&sequential)?.value);
-            for _ in 0..reps {
-                let start = Instant::now();
-                black_box(bare.run(workers));
-                secs[0].push(start.elapsed().as_secs_f64());
-                let start = Instant::now();
-                black_box(graph.compute_with(&traced)?.value);
-                secs[1].push(start.elapsed().as_secs_f64());
-                let start = Instant::now();
-                black_box(graph.compute_with(&untraced)?.value);
-                secs[2].push(start.elapsed().as_secs_f64());
-                let start = Instant::now();
-                black_box(graph.compute_with(&sequential)?.value);
-                secs[3].push(start.elapsed().as_secs_f64());
-            }
-            let names = [
-                "baseline",
-                "taskscope",
-                "taskscope_untraced",
-                "taskscope_sequential",
-            ];
-            for (name, s) in names.iter().zip(&secs) {
-                emit(shape, n, tasks, name, s);
+            if let Err(e) = case(shape, n, reps, workers, &schedulers) {
+                // Only the message: a failed run's error carries its whole (partial) trace.
+                let mut message: String = e.to_string().chars().take(300).collect();
+                message = message.replace('\\', "\\\\").replace('"', "\\\"");
+                println!(
+                    "{{\"shape\":\"{shape}\",\"n\":{n},\"system\":\"error\",\"message\":\"{message}\"}}"
+                );
+                eprintln!("{shape}/{n}: {message}");
+                failed = true;
             }
         }
+    }
+    if failed {
+        return Err("some cases failed (see the error lines)".into());
     }
     Ok(())
 }

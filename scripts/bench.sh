@@ -44,7 +44,7 @@ run() {
         status "$section" timeout "killed after ${limit}s"
         log "$section: TIMEOUT after ${limit}s"
     else
-        status "$section" failed "exit $rc: $(tail -n 3 "$RAW/$section.err" | tr '\t\n' '  ')"
+        status "$section" failed "exit $rc: $(tail -c 2000 "$RAW/$section.err" | tail -n 3 | tr '\t\n' '  ' | cut -c1-300)"
         log "$section: FAILED (exit $rc), see $RAW/$section.err"
     fi
     return $rc

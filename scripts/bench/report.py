@@ -220,6 +220,8 @@ def main():
             g = lambda s: tso.get((shape, n, s))  # noqa: E731
             base, tr, un, sq = g("baseline"), g("taskscope"), g("taskscope_untraced"), g("taskscope_sequential")
             ds, dt = dko.get((shape, n, "dask_sync")), dko.get((shape, n, "dask_threads"))
+            err = g("error")
+            miss = f"**failed**: {err['message'][:160]}" if err else "missing"
             tasks = (tr or ds or dt or {}).get("tasks", "—")
             mt = lambda r: med(per_task(r, 1e9)) if r and r.get("secs") else None  # noqa: E731
             r_tr = ratio(mt(tr), mt(base))
@@ -227,10 +229,10 @@ def main():
                 worst[(shape, n)] = mt(tr) / mt(base)
             dt_ratio = ratio(mt(dt), mt(tr), 0) if dt and dt.get("secs") else "—"
             md.append(f"| {shape} | {n:,} | {tasks if isinstance(tasks, str) else f'{tasks:,}'} | "
-                      f"{span(per_task(base, 1e9), 1, 1) if base else 'missing'} | "
-                      f"{span(per_task(tr, 1e9), 1, 1) if tr else 'missing'} | "
-                      f"{span(per_task(un, 1e9), 1, 1) if un else 'missing'} | "
-                      f"{span(per_task(sq, 1e9), 1, 1) if sq else 'missing'} | **{r_tr}** | {ratio(mt(un), mt(base))} | "
+                      f"{span(per_task(base, 1e9), 1, 1) if base else miss} | "
+                      f"{span(per_task(tr, 1e9), 1, 1) if tr else miss} | "
+                      f"{span(per_task(un, 1e9), 1, 1) if un else miss} | "
+                      f"{span(per_task(sq, 1e9), 1, 1) if sq else miss} | **{r_tr}** | {ratio(mt(un), mt(base))} | "
                       f"{dask_cell(ds) if n <= 100000 else 'not run (10^6: budget)'} | "
                       f"{dask_cell(dt) if n <= 100000 else 'not run (10^6: budget)'} | {dt_ratio} |")
     md.append("")
