@@ -69,7 +69,9 @@ def main():
         s = status.get(section)
         if s is None:
             return "not run (section absent)"
-        return s[0] if s[0] == "ok" else f"**{s[0]}**: {s[1]}"
+        if s[0] == "ok":
+            return f"ok ({s[1]})" if "re-run" in s[1] else "ok"
+        return f"**{s[0]}**: {s[1]}"
 
     md = []
     summary = []
@@ -79,7 +81,7 @@ def main():
               "Do not edit by hand: re-run the script.")
     md.append("")
     md.append(f"- **Date**: {machine.get('date', '?')}; commit {machine.get('commit', '?')}; "
-              f"whole run {machine.get('total_s', '?')} s")
+              f"whole run {machine.get('total_s', '?')} s including the release builds")
     md.append(f"- **Machine**: {machine.get('cpu', '?')}, **{machine.get('cores', '?')} cores**, "
               f"{machine.get('mem', '?')}, {machine.get('kernel', '?')}")
     md.append(f"- **Load average** (1/5/15 min) at start {machine.get('loadavg_start', '?')}, at end "
