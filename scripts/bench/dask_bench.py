@@ -1,0 +1,407 @@
+#!/usr/bin/env python3
+"""Dask side of scripts/bench.sh: the same graphs as examples/bench_*.rs, timed in Dask.
+
+Graph definitions and the trace/graph file formats follow ../shared/dask/measure.py
+(the reference Dask measurements), with these differences: the tutorial's sleeps are a
+parameter (50 ms here), np.prod is replaced by its exact graph equivalents (a left fold of
+operator.mul over the delayed values, and one task over the list) so numpy is not needed,
+and the overhead shapes include `mapreduce` (N maps, N/64 partial sums, one total).
+
+Every subcommand prints one JSON object per line prefixed with "RESULT ".
+
+    dask_bench.py tutorial OUT_DIR --step-ms 50 --reps 3 [--cluster-timeout 60]
+    dask_bench.py overhead --shapes gather,chain,tree,mapreduce --sizes 10000,100000 --reps 3 --cap 60
+    dask_bench.py jsonload FILE --reps 3
+"""
+import argparse
+import functools
+import json
+import operator
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from time import perf_counter, sleep
+
+HERE = os.path.abspath(__file__)
+STEP_S = 0.05
+
+
+def emit(d):
+    print("RESULT " + json.dumps(d), flush=True)
+
+
+# ----------------------------------------------------------------------------------------
+# tutorial functions (sleep one step, like examples/common/cases.rs)
+def inc(x):
+    sleep(STEP_S)
+    return x + 1
+
+
+def add(x, y):
+    sleep(STEP_S)
+    return x + y
+
+
+def prod(values):
+    """np.prod over the list, as one instant task (as numpy's is)."""
+    out = 1
+    for v in values:
+        out *= v
+    return out
+
+
+# trivial versions for the overhead shapes
+def tinc(x):
+    return x + 1
+
+
+def tadd(x, y):
+    return x + y
+
+
+def gather(xs):
+    return sum(xs)
+
+
+# ----------------------------------------------------------------------------------------
+# graph -> JSON (as measure.py writes *.graph.json)
+def jkey(k):
+    return k if isinstance(k, str) else str(k)
+
+
+def _fname(f):
+    if isinstance(f, functools.partial):
+        return "partial(" + _fname(f.func) + ")"
+    mod = getattr(f, "__module__", None) or ""
+    qn = getattr(f, "__qualname__", None) or getattr(f, "__name__", None) or type(f).__name__
+    return f"{mod}.{qn}" if mod else qn
+
+
+def graph_json(obj):
+    from dask._task_spec import Alias, DataNode, Task, convert_legacy_graph
+    from dask.utils import key_split
+
+    dsk = convert_legacy_graph(dict(obj.__dask_graph__()))
+    tasks = []
+    for k, v in dsk.items():
+        deps = sorted(jkey(x) for x in v.dependencies)
+        if isinstance(v, Task):
+            func = _fname(v.func)
+        elif isinstance(v, DataNode):
+            func = "<data>"
+        elif isinstance(v, Alias):
+            func = "<alias>"
+        else:
+            func = type(v).__name__
+        tasks.append({"key": jkey(k), "name": key_split(k), "func": func, "deps": deps, "args": []})
+    return {"n_tasks": len(tasks), "n_edges": sum(len(t["deps"]) for t in tasks),
+            "outputs": [jkey(obj.key)], "tasks": tasks}
+
+
+def dump(path, obj):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(obj, f, indent=1, default=str)
+    os.replace(tmp, path)
+
+
+def build_tutorial():
+    from dask import delayed
+
+    g = {}
+    x = delayed(inc)(1)
+    y = delayed(inc)(2)
+    z = delayed(add)(x, y)
+    g["xyz"] = z
+    x2 = delayed(inc)(3)
+    y2 = delayed(inc)(4)
+    z2 = delayed(add)(x2, y2)
+    g["total"] = delayed(add)(z, z2)
+    g["total_plus"] = z + z2
+    g["sum"] = sum([z, z2])
+    data = [3, 8, 1, 4, 2, 9, 4, 6]
+    # np.prod on an object array folds from the left with operator.mul: the same chain.
+    g["prod_chain"] = functools.reduce(operator.mul, [delayed(inc)(v) for v in data])
+    g["prod_one"] = delayed(prod)([delayed(inc)(v) for v in data])
+    return g
+
+
+def profiler_run(obj, scheduler, num_workers=None):
+    import dask
+    from dask.diagnostics import Profiler
+    from dask.utils import key_split
+
+    kw = {"scheduler": scheduler}
+    if num_workers:
+        kw["num_workers"] = num_workers
+    with Profiler() as prof:
+        t0 = perf_counter()
+        (res,) = dask.compute(obj, **kw)
+        wall = perf_counter() - t0
+    t_base = min((r.start_time for r in prof.results), default=0.0)
+    recs = [{"key": jkey(r.key), "name": key_split(r.key), "start_time": r.start_time,
+             "end_time": r.end_time, "start_rel": r.start_time - t_base, "end_rel": r.end_time - t_base,
+             "worker_id": r.worker_id} for r in prof.results]
+    recs.sort(key=lambda r: r["start_time"])
+    return res, wall, recs
+
+
+def run_tutorial(out, reps, workers, cluster_timeout):
+    import dask
+
+    os.makedirs(out, exist_ok=True)
+    t0 = perf_counter()
+    g = build_tutorial()
+    emit({"kind": "tutorial_build", "secs": perf_counter() - t0})
+    for name, obj in g.items():
+        gpath = os.path.join(out, f"{name}.graph.json")
+        dump(gpath, graph_json(obj))
+        for sched, system in (("sync", "dask_sync"), ("threads", "dask_threads")):
+            secs = []
+            for _ in range(reps):
+                val, wall, recs = profiler_run(obj, sched, workers if sched == "threads" else None)
+                secs.append(wall)
+            ppath = os.path.join(out, f"{name}.{sched}.profiler.json")
+            dump(ppath, {"example": name, "scheduler": sched, "num_workers": workers if sched == "threads" else 1,
+                         "wall_s": wall, "results": recs})
+            emit({"case": name, "tasks": len(obj.__dask_graph__()), "system": system, "value": int(val),
+                  "secs": secs, "trace": ppath, "graph": gpath})
+    # LocalCluster: 2 worker processes x 1 thread, if it starts within cluster_timeout seconds.
+    box = {}
+
+    def start():
+        try:
+            from distributed import Client, LocalCluster
+
+            t = perf_counter()
+            cl = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+            client = Client(cl)
+            from dask import delayed
+
+            client.compute(delayed(tinc)(1)).result()  # warm-up
+            box["startup_s"] = perf_counter() - t
+            box["client"], box["cluster"] = client, cl
+        except Exception as e:  # reported, never hidden
+            box["error"] = f"{type(e).__name__}: {e}"
+
+    th = threading.Thread(target=start, daemon=True)
+    th.start()
+    th.join(cluster_timeout)
+    if th.is_alive() or "client" not in box:
+        emit({"kind": "cluster", "ok": False,
+              "error": box.get("error", f"LocalCluster did not start within {cluster_timeout} s")})
+        return
+    emit({"kind": "cluster", "ok": True, "startup_s": box["startup_s"]})
+    client = box["client"]
+    # A fresh graph (fresh keys) per repetition: the cluster keeps results of keys it has
+    # computed while any reference lives, and a repeat would return them without running.
+    fresh = [build_tutorial() for _ in range(reps)]
+    for name, obj in g.items():
+        secs = []
+        for r in range(reps):
+            t = perf_counter()
+            val = client.compute(fresh[r][name]).result(timeout=cluster_timeout)
+            secs.append(perf_counter() - t)
+        emit({"case": name, "tasks": len(obj.__dask_graph__()), "system": "dask_cluster", "value": int(val),
+              "secs": secs})
+    client.close()
+    box["cluster"].close()
+
+
+# ----------------------------------------------------------------------------------------
+# overhead shapes
+def build_shape(shape, n):
+    from dask import delayed
+
+    if shape == "gather":
+        return delayed(gather)([delayed(tinc)(i) for i in range(n)])
+    if shape == "chain":
+        x = delayed(tinc)(0)
+        for _ in range(n - 1):
+            x = delayed(tinc)(x)
+        return x
+    if shape == "tree":
+        level = [delayed(tinc)(i) for i in range(n)]
+        while len(level) > 1:
+            nxt = [delayed(tadd)(level[j], level[j + 1]) for j in range(0, len(level) - 1, 2)]
+            if len(level) % 2:
+                nxt.append(level[-1])
+            level = nxt
+        return level[0]
+    if shape == "mapreduce":
+        maps = [delayed(tinc)(i) for i in range(n)]
+        partials = [delayed(gather)(maps[i:i + 64]) for i in range(0, n, 64)]
+        return delayed(gather)(partials)
+    raise ValueError(shape)
+
+
+def n_tasks_of(shape, n):
+    return {"gather": n + 1, "chain": n, "tree": 2 * n - 1, "mapreduce": n + (n + 63) // 64 + 1}[shape]
+
+
+def case_child(shape, n, scheds, reps):
+    """Child process: warm up, build, then run each scheduler `reps` times (once if a run
+    takes over 5 s). The parent kills this process when it exceeds its time cap."""
+    import dask
+
+    dask.compute(build_shape(shape, 64), scheduler="sync")  # warm-up: imports, first calls
+    secs = []
+    obj = None
+    for _ in range(reps):
+        obj = None
+        t = perf_counter()
+        obj = build_shape(shape, n)
+        secs.append(perf_counter() - t)
+        emit({"shape": shape, "n": n, "system": "dask_build", "partial_secs": secs})
+        if secs[-1] > 5:
+            break
+    emit({"shape": shape, "n": n, "tasks": n_tasks_of(shape, n), "system": "dask_build", "secs": secs})
+    for s in scheds:
+        dask.compute(build_shape(shape, 64), scheduler=s)  # warm-up
+        secs = []
+        for _ in range(reps):
+            emit({"shape": shape, "n": n, "system": f"dask_{s}", "started": True, "partial_secs": secs})
+            t = perf_counter()
+            dask.compute(obj, scheduler=s, num_workers=2) if s == "threads" else dask.compute(obj, scheduler=s)
+            secs.append(perf_counter() - t)
+            if secs[-1] > 5:
+                break
+        emit({"shape": shape, "n": n, "tasks": n_tasks_of(shape, n), "system": f"dask_{s}", "secs": secs})
+
+
+def run_overhead(shapes, sizes, reps, cap):
+    """One child per (shape, n, scheduler list); the cap applies to the build and to each
+    scheduler's runs separately (measured from the child's progress lines)."""
+    for shape in shapes:
+        for n in sizes:
+            todo = ["sync", "threads"]
+            while todo:
+                results, timed_out = run_child(shape, n, todo, reps, cap)
+                done = {r["system"] for r in results if "secs" in r}
+                if "dask_build" not in done:
+                    emit({"shape": shape, "n": n, "tasks": n_tasks_of(shape, n), "system": "dask_build",
+                          "timeout_s": cap if timed_out else None, "error": None if timed_out else "child failed"})
+                    for s in todo:
+                        emit({"shape": shape, "n": n, "tasks": n_tasks_of(shape, n), "system": f"dask_{s}",
+                              "not_run": "graph building did not finish"})
+                    break
+                for r in results:
+                    if "secs" in r and r["system"] != "dask_build":
+                        emit(r)
+                        todo.remove(r["system"][5:])
+                    elif "secs" in r and todo == ["sync", "threads"]:
+                        emit(r)
+                if todo:
+                    s = todo.pop(0)
+                    emit({"shape": shape, "n": n, "tasks": n_tasks_of(shape, n), "system": f"dask_{s}",
+                          "timeout_s": cap if timed_out else None,
+                          "error": None if timed_out else "child failed"})
+                    if timed_out and s == "sync" and todo:
+                        # the threaded scheduler is no faster than sync on trivial tasks
+                        emit({"shape": shape, "n": n, "tasks": n_tasks_of(shape, n), "system": "dask_threads",
+                              "not_run": f"sync already exceeded {cap} s"})
+                        todo = []
+
+
+def run_child(shape, n, scheds, reps, cap):
+    """Runs case_child; kills it (its own process group only) when one phase exceeds `cap`."""
+    p = subprocess.Popen([sys.executable, HERE, "_case", shape, str(n), ",".join(scheds), str(reps)],
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+    results = []
+    phase_start = [perf_counter()]
+    timed_out = [False]
+
+    def watchdog():
+        while p.poll() is None:
+            if perf_counter() - phase_start[0] > cap:
+                timed_out[0] = True
+                os.killpg(p.pid, signal.SIGKILL)
+                return
+            time.sleep(0.2)
+
+    wd = threading.Thread(target=watchdog, daemon=True)
+    wd.start()
+    for line in p.stdout:
+        if not line.startswith("RESULT "):
+            continue
+        r = json.loads(line[7:])
+        if "secs" in r:
+            results.append(r)
+            phase_start[0] = perf_counter()  # a new phase begins
+    p.wait()
+    wd.join()
+    return results, timed_out[0]
+
+
+# ----------------------------------------------------------------------------------------
+def rss_bytes():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return None
+
+
+def run_jsonload(path, reps):
+    import gc
+
+    with open(path, "rb") as f:
+        json.load(f)  # warm the page cache
+    secs = []
+    for _ in range(reps):
+        gc.collect()
+        t = perf_counter()
+        with open(path, "rb") as f:
+            doc = json.load(f)
+        secs.append(perf_counter() - t)
+        del doc
+    gc.collect()
+    before = rss_bytes()
+    with open(path, "rb") as f:
+        doc = json.load(f)
+    after = rss_bytes()
+    emit({"path": path, "bytes": os.path.getsize(path), "system": "python_json_load", "secs": secs,
+          "rss_bytes": (after - before) if before is not None and after is not None else None})
+
+
+def main():
+    global STEP_S
+    if len(sys.argv) > 1 and sys.argv[1] == "_case":
+        case_child(sys.argv[2], int(sys.argv[3]), sys.argv[4].split(","), int(sys.argv[5]))
+        return
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="what", required=True)
+    t = sub.add_parser("tutorial")
+    t.add_argument("out")
+    t.add_argument("--step-ms", type=float, default=50)
+    t.add_argument("--reps", type=int, default=3)
+    t.add_argument("--workers", type=int, default=2)
+    t.add_argument("--cluster-timeout", type=float, default=60)
+    o = sub.add_parser("overhead")
+    o.add_argument("--shapes", default="gather,chain,tree,mapreduce")
+    o.add_argument("--sizes", default="10000,100000")
+    o.add_argument("--reps", type=int, default=3)
+    o.add_argument("--cap", type=float, default=60)
+    j = sub.add_parser("jsonload")
+    j.add_argument("path")
+    j.add_argument("--reps", type=int, default=3)
+    a = ap.parse_args()
+    if a.what == "tutorial":
+        STEP_S = a.step_ms / 1000
+        import dask
+        import distributed
+
+        emit({"kind": "versions", "dask": dask.__version__, "distributed": distributed.__version__,
+              "python": sys.version.split()[0]})
+        run_tutorial(a.out, a.reps, a.workers, a.cluster_timeout)
+    elif a.what == "overhead":
+        run_overhead(a.shapes.split(","), [int(s) for s in a.sizes.split(",")], a.reps, a.cap)
+    else:
+        run_jsonload(a.path, a.reps)
+
+
+if __name__ == "__main__":
+    main()
