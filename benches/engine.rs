@@ -33,49 +33,14 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group};
-use taskscope::{Delayed, Scheduler, combine};
+use taskscope::{Delayed, Scheduler};
 
 const WORKERS: usize = 2;
 const SIZES: [usize; 3] = [10_000, 100_000, 1_000_000];
 const SHAPES: [&str; 4] = ["gather", "chain", "tree", "mapreduce"];
 
-// ---------------------------------------------------------------------------------------------
-// taskscope graphs
-
-fn build(shape: &str, n: usize) -> Delayed<u64> {
-    match shape {
-        "gather" => {
-            let leaves: Vec<Delayed<u64>> = (0..n as u64)
-                .map(|i| Delayed::from_fn("leaf", move || i))
-                .collect();
-            combine("gather", leaves, |v| v.into_iter().sum::<u64>())
-        }
-        "chain" => {
-            let mut d = Delayed::from_fn("start", || 0_u64);
-            for _ in 1..n {
-                d = d.then("step", |x| x + 1);
-            }
-            d
-        }
-        "tree" => {
-            let leaves: Vec<Delayed<u64>> = (0..n as u64)
-                .map(|i| Delayed::from_fn("leaf", move || i))
-                .collect();
-            taskscope::reduce(leaves, "add", |a, b| a + b).unwrap()
-        }
-        "mapreduce" => {
-            let maps: Vec<Delayed<u64>> = (0..n as u64)
-                .map(|i| Delayed::from_fn("map", move || i))
-                .collect();
-            let partials: Vec<Delayed<u64>> = maps
-                .chunks(64)
-                .map(|c| combine("partial", c.to_vec(), |v| v.into_iter().sum::<u64>()))
-                .collect();
-            combine("total", partials, |v| v.into_iter().sum::<u64>())
-        }
-        _ => unreachable!("unknown shape"),
-    }
-}
+#[path = "support/shapes.rs"]
+mod shapes;
 
 #[path = "support/bare.rs"]
 mod bare;
@@ -116,7 +81,7 @@ fn overhead(c: &mut Criterion) {
             .warm_up_time(Duration::from_millis(500));
         group.measurement_time(Duration::from_secs(3));
         for n in sizes() {
-            let graph = build(shape, n);
+            let graph = shapes::build(shape, n).expect("a known shape");
             let tasks = graph.graph().unwrap().len();
             group.throughput(Throughput::Elements(tasks as u64));
             group.bench_with_input(BenchmarkId::new("taskscope", n), &graph, |b, g| {
@@ -130,7 +95,7 @@ fn overhead(c: &mut Criterion) {
             // timed): it flattens the graph, which later computes of the same value skip.
             group.bench_function(BenchmarkId::new("taskscope_first", n), |b| {
                 b.iter_batched_ref(
-                    || build(shape, n),
+                    || shapes::build(shape, n).expect("a known shape"),
                     |g| black_box(g.compute_with(&scheduler).unwrap().value),
                     BatchSize::PerIteration,
                 );
@@ -158,7 +123,7 @@ fn building(c: &mut Criterion) {
                 let mut total = Duration::ZERO;
                 for _ in 0..iters {
                     let start = Instant::now();
-                    let g = build(shape, n);
+                    let g = shapes::build(shape, n).expect("a known shape");
                     total += start.elapsed();
                     drop(black_box(g)); // Dropping is not part of building.
                 }
@@ -203,7 +168,7 @@ fn worker_cpu_ticks() -> Vec<(String, u64)> {
 /// the CPU time each used meanwhile (parked workers use none).
 fn idle_check(seconds: u64) {
     let scheduler = Scheduler::threads(WORKERS);
-    let graph = build("tree", 100_000);
+    let graph = shapes::build("tree", 100_000).expect("a known shape");
     black_box(graph.compute_with(&scheduler).unwrap().value);
     let before = worker_cpu_ticks();
     std::thread::sleep(Duration::from_secs(seconds));
@@ -269,7 +234,7 @@ fn quick(rounds: usize) {
     let untraced = scheduler.clone().tracing(false);
     for shape in shapes() {
         for n in sizes() {
-            let graph = build(shape, n);
+            let graph = shapes::build(shape, n).expect("a known shape");
             let bare = BareGraph::shape(shape, n).expect("a known shape");
             let tasks = bare.len();
             let mut times: [Vec<Duration>; 4] = Default::default();
@@ -277,7 +242,7 @@ fn quick(rounds: usize) {
                 times[0].push(time(|| bare.run(WORKERS)));
                 times[1].push(time(|| graph.compute_with(&scheduler).unwrap().value));
                 times[2].push(time(|| graph.compute_with(&untraced).unwrap().value));
-                let fresh = build(shape, n);
+                let fresh = shapes::build(shape, n).expect("a known shape");
                 times[3].push(time(|| fresh.compute_with(&scheduler).unwrap().value));
                 drop(fresh);
             }

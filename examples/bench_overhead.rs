@@ -14,44 +14,12 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use taskscope::{Delayed, Scheduler, combine};
+use taskscope::Scheduler;
 
 type BoxError = Box<dyn std::error::Error>;
 
-fn build(shape: &str, n: usize) -> Result<Delayed<u64>, BoxError> {
-    Ok(match shape {
-        "gather" => {
-            let leaves: Vec<Delayed<u64>> = (0..n as u64)
-                .map(|i| Delayed::from_fn("leaf", move || i))
-                .collect();
-            combine("gather", leaves, |v| v.into_iter().sum::<u64>())
-        }
-        "chain" => {
-            let mut d = Delayed::from_fn("start", || 0_u64);
-            for _ in 1..n {
-                d = d.then("step", |x| x + 1);
-            }
-            d
-        }
-        "tree" => {
-            let leaves: Vec<Delayed<u64>> = (0..n as u64)
-                .map(|i| Delayed::from_fn("leaf", move || i))
-                .collect();
-            taskscope::reduce(leaves, "add", |a, b| a + b).ok_or("empty tree")?
-        }
-        "mapreduce" => {
-            let maps: Vec<Delayed<u64>> = (0..n as u64)
-                .map(|i| Delayed::from_fn("map", move || i))
-                .collect();
-            let partials: Vec<Delayed<u64>> = maps
-                .chunks(64)
-                .map(|c| combine("partial", c.to_vec(), |v| v.into_iter().sum::<u64>()))
-                .collect();
-            combine("total", partials, |v| v.into_iter().sum::<u64>())
-        }
-        other => return Err(format!("unknown shape {other:?}").into()),
-    })
-}
+#[path = "../benches/support/shapes.rs"]
+mod shapes;
 
 #[path = "../benches/support/bare.rs"]
 mod bare;
@@ -80,11 +48,11 @@ fn case(
     let [traced, untraced, sequential] = schedulers;
     // Building: a fresh graph per repetition; dropping it is not timed.
     let mut build_secs = Vec::with_capacity(reps);
-    let mut graph = build(shape, n)?;
+    let mut graph = shapes::build(shape, n).ok_or_else(|| format!("unknown shape {shape:?}"))?;
     for _ in 0..reps {
         drop(graph);
         let start = Instant::now();
-        graph = build(shape, n)?;
+        graph = shapes::build(shape, n).ok_or_else(|| format!("unknown shape {shape:?}"))?;
         build_secs.push(start.elapsed().as_secs_f64());
     }
     let tasks = graph.graph()?.len();
