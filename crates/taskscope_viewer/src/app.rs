@@ -4,7 +4,7 @@
 //! code runs in the eframe window and under `egui_kittest`. Panels never change
 //! app state directly: they return [`AppCommand`]s, applied after drawing.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use egui::{Key, KeyboardShortcut, Modifiers, Ui};
@@ -12,9 +12,13 @@ use taskscope_egui::Theme;
 use taskscope_trace::{ModelError, Trace};
 
 use crate::document::TraceDoc;
+use crate::export::{ExportJob, SaveWhat};
 use crate::loader::{LoadJob, ParseFn};
 use crate::panels::compare_tab::CompareTab;
 use crate::panels::help;
+use crate::panels::path_prompt::{
+    OpenAction, OpenPrompt, SaveAction, SavePrompt, native_dialogs_available,
+};
 use crate::panels::start_page::StartPage;
 use crate::panels::trace_tab::TraceTab;
 use crate::settings::{STORAGE_KEY, Settings};
@@ -76,13 +80,15 @@ pub enum AppCommand {
     OpenDemo(Demo),
     /// Open a compare tab of these two files (A is the baseline).
     Compare(PathBuf, PathBuf),
-    /// Ask for files with the native dialog and open them.
+    /// Ask for files with the native dialog (or, where there is none, the "Open path" window) and open them.
     PickFiles,
+    /// Show the "Open path" window (a path field and the recent files).
+    OpenPathPrompt,
     /// Ask for a file to compare the active trace with.
     PickCompare,
     /// Close the tab at this index.
     CloseTab(usize),
-    /// Ask where to save a picture of `doc` and draw it there.
+    /// Ask where to save a picture of `doc` (the "Save as" window) and draw it there.
     Export {
         /// The trace.
         doc: Arc<TraceDoc>,
@@ -99,6 +105,13 @@ pub enum AppCommand {
         file_name: String,
         /// What to write.
         contents: String,
+    },
+    /// Write `what` to `path` on a background thread (atomically), reporting how it went.
+    SaveTo {
+        /// What to write.
+        what: SaveWhat,
+        /// Where.
+        path: PathBuf,
     },
 }
 
@@ -177,9 +190,16 @@ pub struct ViewerApp {
     pub active: usize,
     /// Errors to show (newest last), until dismissed.
     pub errors: Vec<String>,
+    /// Messages about finished work (e.g. "Saved /tmp/t.svg"), until dismissed.
+    pub notices: Vec<String>,
     /// Whether the keyboard help is open.
     pub show_help: bool,
+    /// The "Open path" window, while shown.
+    pub open_prompt: Option<OpenPrompt>,
+    /// The "Save as" window, while shown.
+    pub save_prompt: Option<SavePrompt>,
     loads: Vec<(LoadJob, Purpose)>,
+    exports: Vec<ExportJob>,
     compares: Vec<PendingCompare>,
     next_compare_id: u64,
     parse: ParseFn,
@@ -201,8 +221,12 @@ impl ViewerApp {
             tabs: vec![Tab::Start(StartPage::new(traces_dir))],
             active: 0,
             errors: Vec::new(),
+            notices: Vec::new(),
             show_help: false,
+            open_prompt: None,
+            save_prompt: None,
             loads: Vec::new(),
+            exports: Vec::new(),
             compares: Vec::new(),
             next_compare_id: 0,
             parse,
@@ -228,8 +252,17 @@ impl ViewerApp {
         options: StartupOptions,
         parse: ParseFn,
     ) -> Self {
-        let settings = cc
-            .storage
+        Self::from_storage(cc.storage, options, parse)
+    }
+
+    /// The app with the settings saved in `storage` by [`eframe::App::save`] (defaults
+    /// where there are none, or they do not parse).
+    pub fn from_storage(
+        storage: Option<&dyn eframe::Storage>,
+        options: StartupOptions,
+        parse: ParseFn,
+    ) -> Self {
+        let settings = storage
             .and_then(|s| eframe::get_value::<Settings>(s, STORAGE_KEY))
             .unwrap_or_default();
         Self::new(settings, options, parse)
@@ -238,6 +271,16 @@ impl ViewerApp {
     /// Whether any file is still loading, or an open trace still waits for its analyses.
     pub fn is_loading(&self) -> bool {
         !self.loads.is_empty() || self.analysing()
+    }
+
+    /// Whether anything runs in the background: loads, analyses, comparisons, exports.
+    pub fn is_busy(&self) -> bool {
+        self.is_loading()
+            || !self.exports.is_empty()
+            || self
+                .tabs
+                .iter()
+                .any(|t| matches!(t, Tab::Compare(c) if c.is_computing()))
     }
 
     /// Whether an open trace still waits for its graph layout and analyses.
@@ -282,7 +325,8 @@ impl ViewerApp {
             });
             self.applied_dark = Some(self.settings.dark);
         }
-        self.poll_loads();
+        self.poll_loads(&ctx);
+        self.poll_exports();
         let mut commands = Vec::new();
         self.global_input(ui, &mut commands);
 
@@ -293,10 +337,13 @@ impl ViewerApp {
         if !self.errors.is_empty() {
             egui::Panel::bottom("errors").show(ui, |ui| self.errors_ui(ui));
         }
+        if !self.exports.is_empty() || !self.notices.is_empty() {
+            egui::Panel::bottom("exports").show(ui, |ui| self.exports_ui(ui));
+        }
         if !self.loads.is_empty() {
             egui::Panel::bottom("loading").show(ui, |ui| self.loading_ui(ui));
         }
-        if self.is_loading() {
+        if self.is_busy() {
             ctx.request_repaint_after(std::time::Duration::from_millis(100));
         }
         let theme = Theme::for_dark_mode(self.settings.dark);
@@ -323,6 +370,7 @@ impl ViewerApp {
                 .show(&ctx, help::ui);
             self.show_help = open;
         }
+        self.prompts_ui(&ctx, &mut commands);
         for command in commands {
             self.apply(command, Some(&ctx));
         }
@@ -366,6 +414,9 @@ impl ViewerApp {
             ui.menu_button("File", |ui| {
                 if ui.button("Open…  (Ctrl+O)").clicked() {
                     commands.push(AppCommand::PickFiles);
+                }
+                if ui.button("Open path…").clicked() {
+                    commands.push(AppCommand::OpenPathPrompt);
                 }
                 ui.menu_button("Open recent", |ui| {
                     if self.settings.recent_files.is_empty() {
@@ -441,6 +492,116 @@ impl ViewerApp {
         }
     }
 
+    fn exports_ui(&mut self, ui: &mut Ui) {
+        for job in &self.exports {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(format!("Exporting {} …", job.path().display()));
+            });
+        }
+        let mut dismiss = None;
+        for (i, notice) in self.notices.iter().enumerate() {
+            ui.horizontal(|ui| {
+                if ui.small_button("x").on_hover_text("Dismiss").clicked() {
+                    dismiss = Some(i);
+                }
+                ui.label(notice);
+            });
+        }
+        if let Some(i) = dismiss {
+            self.notices.remove(i);
+        }
+    }
+
+    /// The "Open path" and "Save as" windows, when shown.
+    fn prompts_ui(&mut self, ctx: &egui::Context, commands: &mut Vec<AppCommand>) {
+        if let Some(prompt) = &mut self.open_prompt {
+            let (action, keep) = prompt.show(ctx, &self.settings.recent_files);
+            match action {
+                Some(OpenAction::Open(path)) => commands.push(AppCommand::Open(path)),
+                Some(OpenAction::Browse) => commands.push(AppCommand::PickFiles),
+                None => {}
+            }
+            if !keep {
+                self.open_prompt = None;
+            }
+        }
+        let Some(prompt) = &mut self.save_prompt else {
+            return;
+        };
+        match prompt.show(ctx) {
+            None => {}
+            Some(SaveAction::Cancel) => self.save_prompt = None,
+            Some(SaveAction::Browse) => {
+                let dir = prompt
+                    .target()
+                    .and_then(|p| p.parent().map(Path::to_path_buf))
+                    .filter(|d| d.is_dir());
+                let mut dialog = rfd::FileDialog::new().set_file_name(&prompt.file_name);
+                if let Some(dir) = dir {
+                    dialog = dialog.set_directory(dir);
+                }
+                if let Some(path) = dialog.save_file() {
+                    prompt.text = path.display().to_string();
+                }
+            }
+            Some(SaveAction::Save(path)) => {
+                if let Some(prompt) = self.save_prompt.take() {
+                    commands.push(AppCommand::SaveTo {
+                        what: prompt.what,
+                        path,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Starts writing `what` to `path` in the background; the outcome shows in the window.
+    fn spawn_export(&mut self, what: SaveWhat, path: PathBuf, ctx: Option<&egui::Context>) {
+        if let Some(dir) = path.parent().filter(|d| d.is_dir()) {
+            self.settings.last_dir = Some(dir.to_path_buf());
+        }
+        let ctx = ctx.cloned();
+        let repaint = move || {
+            if let Some(ctx) = &ctx {
+                ctx.request_repaint();
+            }
+        };
+        match ExportJob::spawn(what, path, repaint) {
+            Ok(job) => self.exports.push(job),
+            Err(e) => self.errors.push(e),
+        }
+    }
+
+    /// Collects finished exports into notices (or errors).
+    fn poll_exports(&mut self) {
+        let mut i = 0;
+        while let Some(job) = self.exports.get_mut(i) {
+            let Some(result) = job.poll() else {
+                i += 1;
+                continue;
+            };
+            let path = job.path().display().to_string();
+            self.exports.remove(i);
+            match result {
+                Ok(()) => self.notices.push(format!("Saved {path}")),
+                Err(e) => self.errors.push(e),
+            }
+        }
+    }
+
+    /// Opens the "Save as" window for `what`, suggesting `file_name` in the last folder used.
+    fn ask_where_to_save(&mut self, what: SaveWhat, file_name: String) {
+        let dir = self
+            .settings
+            .last_dir
+            .clone()
+            .filter(|d| d.is_dir())
+            .or_else(|| std::env::current_dir().ok())
+            .unwrap_or_default();
+        self.save_prompt = Some(SavePrompt::new(what, file_name, &dir));
+    }
+
     fn loading_ui(&self, ui: &mut Ui) {
         for (job, _) in &self.loads {
             ui.horizontal(|ui| {
@@ -460,7 +621,7 @@ impl ViewerApp {
     }
 
     /// Collects finished loads into tabs (or errors).
-    fn poll_loads(&mut self) {
+    fn poll_loads(&mut self, ctx: &egui::Context) {
         let mut i = 0;
         while let Some((job, purpose)) = self.loads.get(i) {
             let Some(result) = job.poll() else {
@@ -474,7 +635,7 @@ impl ViewerApp {
                     if let Some(path) = &doc.path {
                         self.settings.add_recent(path);
                     }
-                    self.loaded(doc, purpose);
+                    self.loaded(doc, purpose, ctx);
                 }
                 Err(message) => {
                     self.errors.push(message);
@@ -486,7 +647,7 @@ impl ViewerApp {
         }
     }
 
-    fn loaded(&mut self, doc: Arc<TraceDoc>, purpose: Purpose) {
+    fn loaded(&mut self, doc: Arc<TraceDoc>, purpose: Purpose, ctx: &egui::Context) {
         match purpose {
             Purpose::Tab => self.add_trace_tab(doc),
             Purpose::Compare { id, side } => {
@@ -497,7 +658,10 @@ impl ViewerApp {
                     *slot = Some(doc);
                 }
                 if let [Some(a), Some(b)] = &pending.sides {
-                    let tab = CompareTab::new(Arc::clone(a), Arc::clone(b));
+                    let ctx = ctx.clone();
+                    let tab = CompareTab::new(Arc::clone(a), Arc::clone(b), move || {
+                        ctx.request_repaint();
+                    });
                     self.compares.retain(|c| c.id != id);
                     self.tabs.push(Tab::Compare(Box::new(tab)));
                     self.active = self.tabs.len() - 1;
@@ -561,6 +725,12 @@ impl ViewerApp {
                 self.spawn_load(a, Purpose::Compare { id, side: 0 }, ctx);
                 self.spawn_load(b, Purpose::Compare { id, side: 1 }, ctx);
             }
+            AppCommand::PickFiles if !native_dialogs_available() => {
+                self.open_prompt.get_or_insert_with(OpenPrompt::default);
+            }
+            AppCommand::OpenPathPrompt => {
+                self.open_prompt.get_or_insert_with(OpenPrompt::default);
+            }
             AppCommand::PickFiles => {
                 let files = rfd::FileDialog::new()
                     .add_filter("Trace files", &["json"])
@@ -590,25 +760,21 @@ impl ViewerApp {
             AppCommand::SaveText {
                 file_name,
                 contents,
-            } => {
-                if let Some(path) = rfd::FileDialog::new().set_file_name(&file_name).save_file()
-                    && let Err(e) = crate::export::write_atomically(&path, contents.as_bytes())
-                {
-                    self.errors.push(format!("{e:#}"));
-                }
-            }
+            } => self.ask_where_to_save(SaveWhat::Text { contents }, file_name),
             AppCommand::Export {
                 doc,
                 kind,
                 highlight,
                 file_name,
-            } => {
-                if let Some(path) = rfd::FileDialog::new().set_file_name(&file_name).save_file()
-                    && let Err(e) = crate::export::export(&doc, kind, &path, &highlight)
-                {
-                    self.errors.push(format!("{e:#}"));
-                }
-            }
+            } => self.ask_where_to_save(
+                SaveWhat::Picture {
+                    doc,
+                    kind,
+                    highlight,
+                },
+                file_name,
+            ),
+            AppCommand::SaveTo { what, path } => self.spawn_export(what, path, ctx),
             AppCommand::CloseTab(i) => {
                 if i > 0 && i < self.tabs.len() {
                     self.tabs.remove(i);

@@ -1,14 +1,17 @@
 //! Exports from the window — graph to SVG/PNG/DOT, timeline to SVG/PNG (drawn by
 //! `taskscope_layout`), statistics to CSV — all written atomically (a temporary
-//! file in the same folder, then a rename).
+//! file in the same folder, then a rename), on a background thread ([`ExportJob`]).
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::Context as _;
 use taskscope_layout::{GraphOptions, TimelineOptions, export_graph, export_timeline};
 use taskscope_trace::TaskId;
 
+use crate::background::{Job, Poll};
 use crate::document::TraceDoc;
 
 /// A picture the window can export.
@@ -89,8 +92,93 @@ pub fn export(
     result.with_context(|| format!("could not export {}", path.display()))
 }
 
+/// Something the window can save to a file.
+#[derive(Clone, Debug)]
+pub enum SaveWhat {
+    /// A picture of a trace.
+    Picture {
+        /// The trace.
+        doc: Arc<TraceDoc>,
+        /// What to draw.
+        kind: ExportKind,
+        /// Tasks to outline in a graph picture.
+        highlight: Vec<TaskId>,
+    },
+    /// Text made already (e.g. the statistics as CSV).
+    Text {
+        /// What to write.
+        contents: String,
+    },
+}
+
+impl SaveWhat {
+    /// Writes it to `path`, atomically.
+    ///
+    /// # Errors
+    /// When it cannot be drawn or written; the error names `path`.
+    pub fn write(&self, path: &Path) -> anyhow::Result<()> {
+        match self {
+            Self::Picture {
+                doc,
+                kind,
+                highlight,
+            } => export(doc, *kind, path, highlight),
+            Self::Text { contents } => write_atomically(path, contents.as_bytes()),
+        }
+    }
+}
+
+/// One save running on a background thread.
+#[derive(Debug)]
+pub struct ExportJob {
+    path: PathBuf,
+    job: Job<Result<(), String>>,
+}
+
+impl ExportJob {
+    /// Starts writing `what` to `path`; `repaint` is called when it is done.
+    ///
+    /// # Errors
+    /// When the thread cannot be started.
+    pub fn spawn(
+        what: SaveWhat,
+        path: PathBuf,
+        repaint: impl Fn() + Send + 'static,
+    ) -> Result<Self, String> {
+        let thread_path = path.clone();
+        let job = Job::spawn(
+            "taskscope-export",
+            format!("exporting {}", path.display()),
+            move |send: &dyn Fn(Result<(), String>)| {
+                send(what.write(&thread_path).map_err(|e| format!("{e:#}")));
+            },
+            repaint,
+        )?;
+        Ok(Self { path, job })
+    }
+
+    /// The file being written.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The outcome once the write is done (`None` while it is still running).
+    pub fn poll(&mut self) -> Option<Result<(), String>> {
+        match self.job.poll() {
+            Poll::Pending => None,
+            Poll::Message(result) => Some(result),
+            Poll::Finished => Some(Err(format!(
+                "{}: the export ended without a result",
+                self.path.display()
+            ))),
+            Poll::Died(e) => Some(Err(e)),
+        }
+    }
+}
+
 /// Writes `bytes` to `path` atomically: readers see the old file or the whole new one, never a part.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -98,13 +186,18 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let name = path
         .file_name()
         .with_context(|| format!("{}: not a file name", path.display()))?;
+    // Unique per process and call: two exports to one file may run at once.
     let tmp = dir.join(format!(
-        ".{}.tmp{}",
+        ".{}.tmp{}-{}",
         name.to_string_lossy(),
-        std::process::id()
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
     ));
     let result = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
         std::fs::rename(&tmp, path)
@@ -160,6 +253,48 @@ mod tests {
         write_atomically(&path, b"new").unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_failed_rename_leaves_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        // A folder where the file should go: the temporary is written, the rename fails.
+        let path = dir.path().join("out.csv");
+        std::fs::create_dir(&path).unwrap();
+        let err = write_atomically(&path, b"x").unwrap_err();
+        assert!(format!("{err:#}").contains("out.csv"), "{err:#}");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("out.csv")]);
+    }
+
+    #[test]
+    fn an_export_job_reports_success_and_failure() {
+        let dir = tempfile::tempdir().unwrap();
+        let wait = |mut job: ExportJob| {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+            loop {
+                if let Some(result) = job.poll() {
+                    return result;
+                }
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "the export did not end"
+                );
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+        };
+        let good = dir.path().join("a.csv");
+        let what = SaveWhat::Text {
+            contents: "a,b\n".into(),
+        };
+        wait(ExportJob::spawn(what.clone(), good.clone(), || {}).unwrap()).unwrap();
+        assert_eq!(std::fs::read_to_string(&good).unwrap(), "a,b\n");
+        let bad = dir.path().join("missing").join("b.csv");
+        let err = wait(ExportJob::spawn(what, bad, || {}).unwrap()).unwrap_err();
+        assert!(err.contains("b.csv"), "{err}");
     }
 
     #[test]

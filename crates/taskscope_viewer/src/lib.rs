@@ -8,6 +8,7 @@
 //! preferences in [`settings`] are persisted.
 
 pub mod app;
+pub mod background;
 pub mod document;
 pub mod export;
 pub mod loader;
@@ -23,20 +24,28 @@ pub fn parse_trace(bytes: &[u8], name: &str) -> anyhow::Result<Trace> {
     Ok(Trace::from_slice(bytes, name)?)
 }
 
-/// Opens the viewer window and runs it until it is closed.
-pub fn run(options: StartupOptions) -> anyhow::Result<()> {
-    let native = eframe::NativeOptions {
+/// The viewer window's options: glow renderer, drag and drop on, and its size and
+/// position remembered between sessions (eframe's `persistence` feature stores them
+/// with the settings, under the app id "taskscope").
+pub fn native_options() -> eframe::NativeOptions {
+    eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("taskscope")
+            .with_app_id("taskscope")
             .with_inner_size([1400.0, 860.0])
             .with_min_inner_size([640.0, 400.0])
             .with_drag_and_drop(true),
         renderer: eframe::Renderer::Glow,
+        persist_window: true,
         ..eframe::NativeOptions::default()
-    };
+    }
+}
+
+/// Opens the viewer window and runs it until it is closed.
+pub fn run(options: StartupOptions) -> anyhow::Result<()> {
     eframe::run_native(
         "taskscope",
-        native,
+        native_options(),
         Box::new(move |cc| {
             Ok(Box::new(ViewerApp::from_creation_context(
                 cc,

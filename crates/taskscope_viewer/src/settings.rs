@@ -63,6 +63,8 @@ pub struct Settings {
     pub show_graph: bool,
     /// Draw all dependency arrows in the timeline, not only the selected task's.
     pub show_all_arrows: bool,
+    /// The folder of the last export, suggested for the next one.
+    pub last_dir: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -74,6 +76,7 @@ impl Default for Settings {
             show_stats: true,
             show_graph: true,
             show_all_arrows: false,
+            last_dir: None,
         }
     }
 }

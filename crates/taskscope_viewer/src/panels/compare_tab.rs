@@ -12,6 +12,7 @@ use taskscope_trace::analysis::{
     format_percent, simulate,
 };
 
+use crate::background::{Job, Poll};
 use crate::document::TraceDoc;
 
 /// Headline numbers of a comparison of run A (baseline) with run B.
@@ -68,37 +69,117 @@ impl Side {
     }
 }
 
+/// What the comparison thread sends back, in this order.
+#[derive(Debug)]
+enum Computed {
+    /// The comparison of A with B (fast: shown first).
+    Comparison(Box<Comparison>),
+    /// B's predicted makespans on k workers (slow on big graphs: list scheduling).
+    Prediction(Simulation),
+}
+
 /// The state of a compare tab.
+///
+/// The comparison and the k-worker prediction are computed on a background
+/// thread (the prediction takes seconds on a million tasks); the timelines show
+/// at once and the summary fills in when its numbers arrive. Closing the tab
+/// drops the job and its results.
 #[derive(Debug)]
 pub struct CompareTab {
     a: Side,
     b: Side,
     shared: Option<TimelineView>,
-    /// The summary shown above the timelines.
-    pub summary: Summary,
-    /// The full comparison (per-task changes).
-    pub comparison: Comparison,
-    /// Predicted makespans of B's graph on 1 to 2 × B's workers.
-    pub prediction: Simulation,
+    summary: Option<Summary>,
+    comparison: Option<Box<Comparison>>,
+    prediction: Option<Simulation>,
+    job: Option<Job<Computed>>,
+    error: Option<String>,
 }
 
 impl CompareTab {
-    /// Compares `a` (the baseline, e.g. a serial run) with `b`.
+    /// Compares `a` (the baseline, e.g. a serial run) with `b` on a background thread;
+    /// `repaint` is called when a result arrives.
     ///
     /// # Complexity
-    /// That of `taskscope_trace::analysis::compare` and `simulate`: O(S log S + V log V + E).
-    pub fn new(a: Arc<TraceDoc>, b: Arc<TraceDoc>) -> Self {
-        let comparison = compare(&a.trace, &b.trace);
-        let prediction = simulate(&b.trace);
-        let summary = Summary::new(&comparison);
+    /// O(V + E) here; the thread does `taskscope_trace::analysis::compare` and
+    /// `simulate`: O(S log S + V log V + E).
+    pub fn new(a: Arc<TraceDoc>, b: Arc<TraceDoc>, repaint: impl Fn() + Send + 'static) -> Self {
+        let (job_a, job_b) = (Arc::clone(&a), Arc::clone(&b));
+        let what = format!("comparing {} with {}", a.title, b.title);
+        let job = Job::spawn(
+            "taskscope-compare",
+            what,
+            move |send: &dyn Fn(Computed)| {
+                send(Computed::Comparison(Box::new(compare(
+                    &job_a.trace,
+                    &job_b.trace,
+                ))));
+                send(Computed::Prediction(simulate(&job_b.trace)));
+            },
+            repaint,
+        );
+        let (job, error) = match job {
+            Ok(job) => (Some(job), None),
+            Err(e) => (None, Some(e)),
+        };
         Self {
             a: Side::new(a),
             b: Side::new(b),
             shared: None,
-            summary,
-            comparison,
-            prediction,
+            summary: None,
+            comparison: None,
+            prediction: None,
+            job,
+            error,
         }
+    }
+
+    /// Collects what the background thread has computed so far (called every frame).
+    pub fn poll(&mut self) {
+        let Some(job) = &mut self.job else {
+            return;
+        };
+        loop {
+            match job.poll() {
+                Poll::Pending => return,
+                Poll::Message(Computed::Comparison(c)) => {
+                    self.summary = Some(Summary::new(&c));
+                    self.comparison = Some(c);
+                }
+                Poll::Message(Computed::Prediction(p)) => self.prediction = Some(p),
+                Poll::Finished => break,
+                Poll::Died(e) => {
+                    self.error = Some(e);
+                    break;
+                }
+            }
+        }
+        self.job = None;
+    }
+
+    /// Whether the comparison or the prediction is still being computed.
+    pub fn is_computing(&self) -> bool {
+        self.job.is_some()
+    }
+
+    /// The headline numbers, once computed.
+    pub fn summary(&self) -> Option<Summary> {
+        self.summary
+    }
+
+    /// The full comparison (per-task changes), once computed.
+    pub fn comparison(&self) -> Option<&Comparison> {
+        self.comparison.as_deref()
+    }
+
+    /// Predicted makespans of B's graph on 1 to 2 × B's workers, once computed.
+    pub fn prediction(&self) -> Option<&Simulation> {
+        self.prediction.as_ref()
+    }
+
+    /// Why the numbers could not be computed, if they could not.
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
     }
 
     /// The tab title.
@@ -106,8 +187,7 @@ impl CompareTab {
         format!("{} vs {}", self.a.doc.title, self.b.doc.title)
     }
 
-    fn changes_ui(&self, ui: &mut Ui) {
-        let c = &self.comparison;
+    fn changes_ui(ui: &mut Ui, c: &Comparison) {
         egui::CollapsingHeader::new(format!(
             "Per-task changes: {} matched, B lost {} and gained {}",
             c.changes.len(),
@@ -147,48 +227,49 @@ impl CompareTab {
 
     /// Shows the tab.
     pub fn ui(&mut self, ui: &mut Ui, theme: &Theme) {
-        let s = self.summary;
+        self.poll();
         egui::Panel::top("compare_summary").show(ui, |ui| {
+            if let Some(error) = &self.error {
+                ui.colored_label(ui.visuals().error_fg_color, error);
+            }
+            let Some(s) = self.summary else {
+                if self.job.is_some() {
+                    ui.horizontal(|ui| {
+                        ui.spinner();
+                        ui.label("Comparing the runs…");
+                    });
+                }
+                return;
+            };
             ui.horizontal_wrapped(|ui| {
-                ui.heading(format!("speedup {}", format_factor(s.speedup)));
+                summary_ui(ui, &s);
                 ui.separator();
-                ui.label(format!(
-                    "A: {} on {} worker{}   B: {} on {} worker{}",
-                    format_ns(s.wall_a_ns),
-                    s.workers_a,
-                    if s.workers_a == 1 { "" } else { "s" },
-                    format_ns(s.wall_b_ns),
-                    s.workers_b,
-                    if s.workers_b == 1 { "" } else { "s" },
-                ));
-                if let Some(e) = s.efficiency {
-                    ui.separator();
-                    ui.label(format!("efficiency {}", format_percent(e)))
-                        .on_hover_text("the faster run's speed-up divided by its workers");
+                match &self.prediction {
+                    Some(prediction) => {
+                        let predictions = prediction
+                            .points
+                            .iter()
+                            .filter(|p| p.workers.is_power_of_two() || p.workers == s.workers_b)
+                            .map(|p| format!("{}: {}", p.workers, format_ns(p.makespan_ns)))
+                            .collect::<Vec<_>>()
+                            .join(", ");
+                        ui.label(format!(
+                            "predicted for B's graph on k workers: {predictions}"
+                        ))
+                        .on_hover_text(
+                            "list scheduling of B's tasks with their measured durations",
+                        );
+                    }
+                    None if self.job.is_some() => {
+                        ui.spinner();
+                        ui.label("predicting B's graph on k workers…");
+                    }
+                    None => {}
                 }
-                if let Some(bound) = s.critical_path_bound {
-                    ui.separator();
-                    ui.label(format!(
-                        "critical path allows at most {}",
-                        format_factor(bound)
-                    ))
-                    .on_hover_text("total work ÷ critical path of the slower run");
-                }
-                ui.separator();
-                let predictions = self
-                    .prediction
-                    .points
-                    .iter()
-                    .filter(|p| p.workers.is_power_of_two() || p.workers == s.workers_b)
-                    .map(|p| format!("{}: {}", p.workers, format_ns(p.makespan_ns)))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                ui.label(format!(
-                    "predicted for B's graph on k workers: {predictions}"
-                ))
-                .on_hover_text("list scheduling of B's tasks with their measured durations");
             });
-            self.changes_ui(ui);
+            if let Some(c) = &self.comparison {
+                Self::changes_ui(ui, c);
+            }
         });
         let height = ui.available_height() / 2.0;
         let shared = &mut self.shared;
@@ -202,6 +283,33 @@ impl CompareTab {
         egui::CentralPanel::no_frame().show(ui, |ui| {
             side_ui(ui, &mut self.b, "B", (shared, end), theme);
         });
+    }
+}
+
+fn summary_ui(ui: &mut Ui, s: &Summary) {
+    ui.heading(format!("speedup {}", format_factor(s.speedup)));
+    ui.separator();
+    ui.label(format!(
+        "A: {} on {} worker{}   B: {} on {} worker{}",
+        format_ns(s.wall_a_ns),
+        s.workers_a,
+        if s.workers_a == 1 { "" } else { "s" },
+        format_ns(s.wall_b_ns),
+        s.workers_b,
+        if s.workers_b == 1 { "" } else { "s" },
+    ));
+    if let Some(e) = s.efficiency {
+        ui.separator();
+        ui.label(format!("efficiency {}", format_percent(e)))
+            .on_hover_text("the faster run's speed-up divided by its workers");
+    }
+    if let Some(bound) = s.critical_path_bound {
+        ui.separator();
+        ui.label(format!(
+            "critical path allows at most {}",
+            format_factor(bound)
+        ))
+        .on_hover_text("total work ÷ critical path of the slower run");
     }
 }
 
@@ -244,6 +352,8 @@ fn side_ui(
 
 #[cfg(test)]
 mod tests {
+    use std::time::{Duration, Instant};
+
     use super::*;
     use taskscope_egui::synthetic;
 
@@ -251,8 +361,15 @@ mod tests {
     fn speedup_and_efficiency() {
         let serial = TraceDoc::new(None, synthetic::layered(200, 10, 1, 5).unwrap());
         let parallel = TraceDoc::new(None, synthetic::layered(200, 10, 4, 5).unwrap());
-        let tab = CompareTab::new(Arc::new(serial), Arc::new(parallel));
-        let s = tab.summary;
+        let mut tab = CompareTab::new(Arc::new(serial), Arc::new(parallel), || {});
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while tab.is_computing() {
+            assert!(Instant::now() < deadline, "the comparison did not finish");
+            std::thread::sleep(Duration::from_millis(5));
+            tab.poll();
+        }
+        assert_eq!(tab.error(), None);
+        let s = tab.summary().unwrap();
         assert_eq!((s.workers_a, s.workers_b), (1, 4));
         assert!(s.speedup > 1.5 && s.speedup <= 4.0, "{s:?}");
         assert!(
@@ -260,7 +377,7 @@ mod tests {
             "{s:?}"
         );
         assert!(s.critical_path_bound.unwrap() >= s.speedup * 0.99, "{s:?}");
-        assert_eq!(tab.prediction.points.len(), 8);
-        assert_eq!(tab.comparison.changes.len(), 200);
+        assert_eq!(tab.prediction().unwrap().points.len(), 8);
+        assert_eq!(tab.comparison().unwrap().changes.len(), 200);
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod compare_tab;
 pub mod help;
+pub mod path_prompt;
 pub mod start_page;
 pub mod stats;
 pub mod trace_tab;

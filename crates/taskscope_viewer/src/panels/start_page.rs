@@ -1,10 +1,11 @@
-//! The start page: sample traces from `traces/`, recent files, built-in demos, and a compare picker.
+//! The start page: a path field, sample traces from `traces/`, recent files, built-in demos, and a compare picker.
 
 use std::path::{Path, PathBuf};
 
 use egui::Ui;
 
 use crate::app::{AppCommand, Demo};
+use crate::panels::path_prompt::path_field;
 use crate::settings::Settings;
 
 /// The `*.json` files directly in `dir`, sorted by name (empty if the folder is missing).
@@ -28,6 +29,8 @@ pub struct StartPage {
     pub traces_dir: PathBuf,
     samples: Vec<PathBuf>,
     listed: bool,
+    /// The text in the "Open path" field.
+    pub open_path: String,
     compare_a: Option<PathBuf>,
     compare_b: Option<PathBuf>,
 }
@@ -66,6 +69,12 @@ impl StartPage {
                     commands.push(AppCommand::PickFiles);
                 }
                 ui.weak("or drop trace files on the window, or pass them on the command line.");
+            });
+            ui.horizontal(|ui| {
+                ui.label("Open path:");
+                if let Some(path) = path_field(ui, &mut self.open_path, "Open", 420.0) {
+                    commands.push(AppCommand::Open(path));
+                }
             });
             ui.add_space(12.0);
 

@@ -1,0 +1,256 @@
+//! Typing a path instead of using the native file dialog.
+//!
+//! The native dialogs (rfd through the XDG desktop portal) give nothing where no
+//! portal runs, e.g. under Xvfb or a bare window manager. These windows always
+//! work: the "Open path" window (a path field and the recent files) and the
+//! "Save as" window every export goes through (a path field, with "Browse…" for
+//! the native dialog where there is one). They return what to do; the app does it.
+
+use std::path::{Path, PathBuf};
+
+use egui::{Key, Ui};
+
+use crate::export::SaveWhat;
+
+/// The path typed or pasted in `text`: surrounding blanks and quotes and a `file://`
+/// prefix are dropped, a leading `~` means the home folder. `None` if nothing is left.
+pub fn typed_path(text: &str) -> Option<PathBuf> {
+    let mut text = text.trim();
+    for quote in ['"', '\''] {
+        if let Some(inner) = text.strip_prefix(quote).and_then(|t| t.strip_suffix(quote)) {
+            text = inner.trim();
+        }
+    }
+    if let Some(rest) = text.strip_prefix("file://") {
+        text = rest;
+    }
+    if text.is_empty() {
+        return None;
+    }
+    let home = || std::env::var_os("HOME").filter(|h| !h.is_empty());
+    if text == "~" {
+        return Some(home().map_or_else(|| PathBuf::from("~"), PathBuf::from));
+    }
+    if let Some(rest) = text.strip_prefix("~/")
+        && let Some(home) = home()
+    {
+        return Some(Path::new(&home).join(rest));
+    }
+    Some(PathBuf::from(text))
+}
+
+/// Whether the native file dialogs can work: on Linux they need a D-Bus session bus
+/// (for the desktop portal). Where this is false, the path windows are the way in.
+pub fn native_dialogs_available() -> bool {
+    if !cfg!(target_os = "linux") {
+        return true;
+    }
+    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some_and(|a| !a.is_empty()) {
+        return true;
+    }
+    std::env::var_os("XDG_RUNTIME_DIR").is_some_and(|dir| Path::new(&dir).join("bus").exists())
+}
+
+/// A one-line path field with an action button; returns the path when the button
+/// is clicked or Enter is pressed in the field with something typed.
+pub fn path_field(ui: &mut Ui, text: &mut String, button: &str, width: f32) -> Option<PathBuf> {
+    ui.horizontal(|ui| {
+        let field = ui.add(
+            egui::TextEdit::singleline(text)
+                .hint_text("/path/to/trace.json")
+                .desired_width(width),
+        );
+        let entered = field.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
+        let clicked = ui
+            .add_enabled(typed_path(text).is_some(), egui::Button::new(button))
+            .clicked();
+        if entered || clicked {
+            typed_path(text)
+        } else {
+            None
+        }
+    })
+    .inner
+}
+
+/// What the "Open path" window asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OpenAction {
+    /// Open this file.
+    Open(PathBuf),
+    /// Use the native dialog instead.
+    Browse,
+}
+
+/// The "Open path" window: a path field and the recent files.
+#[derive(Debug, Default)]
+pub struct OpenPrompt {
+    /// The text in the path field.
+    pub text: String,
+}
+
+impl OpenPrompt {
+    /// Shows the window. Returns what to do and whether the window stays open.
+    pub fn show(&mut self, ctx: &egui::Context, recent: &[PathBuf]) -> (Option<OpenAction>, bool) {
+        let mut open = true;
+        let mut action = None;
+        egui::Window::new("Open path")
+            .open(&mut open)
+            .collapsible(false)
+            .resizable(false)
+            .default_width(520.0)
+            .show(ctx, |ui| {
+                ui.label("Type or paste the path of a trace file:");
+                if let Some(path) = path_field(ui, &mut self.text, "Open", 400.0) {
+                    action = Some(OpenAction::Open(path));
+                }
+                browse_button(ui, "Browse…", || action = Some(OpenAction::Browse));
+                if !recent.is_empty() {
+                    ui.separator();
+                    ui.strong("Recent files");
+                    for path in recent {
+                        if ui.link(path.display().to_string()).clicked() {
+                            action = Some(OpenAction::Open(path.clone()));
+                        }
+                    }
+                }
+            });
+        let keep = open && action.is_none();
+        (action, keep)
+    }
+}
+
+/// What the "Save as" window asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SaveAction {
+    /// Write to this file.
+    Save(PathBuf),
+    /// Use the native dialog to choose the file.
+    Browse,
+    /// Give up.
+    Cancel,
+}
+
+/// The "Save as" window every export goes through.
+#[derive(Debug)]
+pub struct SavePrompt {
+    /// What to save.
+    pub what: SaveWhat,
+    /// The suggested file name (used when the path typed is a folder).
+    pub file_name: String,
+    /// The text in the path field.
+    pub text: String,
+}
+
+impl SavePrompt {
+    /// A prompt for `what`, suggesting `file_name` in `dir`.
+    pub fn new(what: SaveWhat, file_name: String, dir: &Path) -> Self {
+        let text = dir.join(&file_name).display().to_string();
+        Self {
+            what,
+            file_name,
+            text,
+        }
+    }
+
+    /// The file the typed text names: a folder means the suggested name in it.
+    pub fn target(&self) -> Option<PathBuf> {
+        let path = typed_path(&self.text)?;
+        Some(if path.is_dir() {
+            path.join(&self.file_name)
+        } else {
+            path
+        })
+    }
+
+    /// Shows the window; returns what to do (`None`: keep showing it).
+    pub fn show(&mut self, ctx: &egui::Context) -> Option<SaveAction> {
+        let mut open = true;
+        let mut action = None;
+        egui::Window::new("Save as")
+            .open(&mut open)
+            .collapsible(false)
+            .resizable(false)
+            .default_width(560.0)
+            .show(ctx, |ui| {
+                ui.label(format!("Save {} to:", self.file_name));
+                if path_field(ui, &mut self.text, "Save", 420.0).is_some() {
+                    action = self.target().map(SaveAction::Save);
+                }
+                if let Some(target) = self.target()
+                    && target.is_file()
+                {
+                    ui.weak(format!("{} exists and will be replaced.", target.display()));
+                }
+                ui.horizontal(|ui| {
+                    browse_button(ui, "Browse…", || action = Some(SaveAction::Browse));
+                    if ui.button("Cancel").clicked() {
+                        action = Some(SaveAction::Cancel);
+                    }
+                });
+            });
+        if open {
+            action
+        } else {
+            Some(SaveAction::Cancel)
+        }
+    }
+}
+
+fn browse_button(ui: &mut Ui, label: &str, on_click: impl FnOnce()) {
+    let available = native_dialogs_available();
+    let response = ui.add_enabled(available, egui::Button::new(label));
+    let response = if available {
+        response.on_hover_text("choose with the system's file dialog")
+    } else {
+        response.on_disabled_hover_text(
+            "no desktop portal (D-Bus session bus) here: type the path instead",
+        )
+    };
+    if response.clicked() {
+        on_click();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_paths_are_cleaned_up() {
+        assert_eq!(typed_path("  a/b.json \n"), Some(PathBuf::from("a/b.json")));
+        assert_eq!(
+            typed_path("\"/x y/t.json\""),
+            Some(PathBuf::from("/x y/t.json"))
+        );
+        assert_eq!(typed_path("'/t.json'"), Some(PathBuf::from("/t.json")));
+        assert_eq!(
+            typed_path("file:///tmp/t.json"),
+            Some(PathBuf::from("/tmp/t.json"))
+        );
+        assert_eq!(typed_path("   "), None);
+        assert_eq!(typed_path("\"\""), None);
+        if let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+            assert_eq!(
+                typed_path("~/t.json"),
+                Some(Path::new(&home).join("t.json"))
+            );
+        }
+    }
+
+    #[test]
+    fn a_folder_means_the_suggested_name_in_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let what = SaveWhat::Text {
+            contents: String::new(),
+        };
+        let mut prompt = SavePrompt::new(what, "t.stats.csv".into(), dir.path());
+        assert_eq!(prompt.target(), Some(dir.path().join("t.stats.csv")));
+        prompt.text = dir.path().display().to_string();
+        assert_eq!(prompt.target(), Some(dir.path().join("t.stats.csv")));
+        prompt.text = dir.path().join("other.csv").display().to_string();
+        assert_eq!(prompt.target(), Some(dir.path().join("other.csv")));
+        prompt.text = " ".into();
+        assert_eq!(prompt.target(), None);
+    }
+}
