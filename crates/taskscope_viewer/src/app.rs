@@ -633,7 +633,9 @@ impl ViewerApp {
             match result {
                 Ok(doc) => {
                     if let Some(path) = &doc.path {
-                        self.settings.add_recent(path);
+                        // Absolute, so the entry still works when the app starts elsewhere.
+                        let path = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+                        self.settings.add_recent(&path);
                     }
                     self.loaded(doc, purpose, ctx);
                 }

@@ -229,6 +229,32 @@ fn the_start_page_path_field_opens_a_file_and_shows_errors() {
 }
 
 #[test]
+fn recent_files_are_remembered_as_absolute_paths() {
+    // Integration tests run in the crate's folder: open a bundled sample by a relative path.
+    let relative = PathBuf::from("../../traces/total_serial.json");
+    assert!(relative.is_file(), "run from the crate folder");
+    let mut h = harness_with(ViewerApp::new(
+        Settings::default(),
+        StartupOptions {
+            files: vec![relative],
+            traces_dir: Some(PathBuf::from("../../traces")),
+            ..StartupOptions::default()
+        },
+        taskscope_viewer::parse_trace,
+    ));
+    settle(&mut h);
+    assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
+    let recent = &h.state().settings.recent_files;
+    assert_eq!(recent.len(), 1);
+    assert!(recent[0].is_absolute(), "{recent:?}");
+    assert!(recent[0].is_file(), "{recent:?}");
+    assert!(
+        recent[0].ends_with("traces/total_serial.json"),
+        "{recent:?}"
+    );
+}
+
+#[test]
 fn exporting_through_the_save_as_window_runs_in_the_background_and_reports_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let file = write(dir.path(), "diamond.json", "diamond");

@@ -6,6 +6,7 @@
 //! "Save as" window every export goes through (a path field, with "Browse…" for
 //! the native dialog where there is one). They return what to do; the app does it.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 use egui::{Key, Ui};
@@ -42,24 +43,39 @@ pub fn typed_path(text: &str) -> Option<PathBuf> {
 /// Whether the native file dialogs can work: on Linux they need a D-Bus session bus
 /// (for the desktop portal). Where this is false, the path windows are the way in.
 pub fn native_dialogs_available() -> bool {
-    if !cfg!(target_os = "linux") {
-        return true;
-    }
-    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some_and(|a| !a.is_empty()) {
-        return true;
-    }
-    std::env::var_os("XDG_RUNTIME_DIR").is_some_and(|dir| Path::new(&dir).join("bus").exists())
+    !cfg!(target_os = "linux")
+        || session_bus_reachable(
+            std::env::var_os("DBUS_SESSION_BUS_ADDRESS").as_deref(),
+            std::env::var_os("XDG_RUNTIME_DIR").as_deref(),
+        )
+}
+
+/// Whether a D-Bus session bus can be reached: its address is set, or its socket
+/// is in the runtime folder (where the D-Bus libraries look when it is not set).
+fn session_bus_reachable(address: Option<&OsStr>, runtime_dir: Option<&OsStr>) -> bool {
+    address.is_some_and(|a| !a.is_empty())
+        || runtime_dir.is_some_and(|dir| !dir.is_empty() && Path::new(dir).join("bus").exists())
 }
 
 /// A one-line path field with an action button; returns the path when the button
-/// is clicked or Enter is pressed in the field with something typed.
-pub fn path_field(ui: &mut Ui, text: &mut String, button: &str, width: f32) -> Option<PathBuf> {
+/// is clicked or Enter is pressed in the field with something typed. `focus` puts
+/// the keyboard focus in the field (when its window opens).
+pub fn path_field(
+    ui: &mut Ui,
+    text: &mut String,
+    button: &str,
+    width: f32,
+    focus: bool,
+) -> Option<PathBuf> {
     ui.horizontal(|ui| {
         let field = ui.add(
             egui::TextEdit::singleline(text)
                 .hint_text("/path/to/trace.json")
                 .desired_width(width),
         );
+        if focus {
+            field.request_focus();
+        }
         let entered = field.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
         let clicked = ui
             .add_enabled(typed_path(text).is_some(), egui::Button::new(button))
@@ -87,6 +103,7 @@ pub enum OpenAction {
 pub struct OpenPrompt {
     /// The text in the path field.
     pub text: String,
+    frames_shown: u8,
 }
 
 impl OpenPrompt {
@@ -94,14 +111,17 @@ impl OpenPrompt {
     pub fn show(&mut self, ctx: &egui::Context, recent: &[PathBuf]) -> (Option<OpenAction>, bool) {
         let mut open = true;
         let mut action = None;
+        // The first frame of a window only measures it: ask for the focus for a few frames.
+        let focus = self.frames_shown < 3;
+        self.frames_shown = self.frames_shown.saturating_add(1);
         egui::Window::new("Open path")
             .open(&mut open)
             .collapsible(false)
             .resizable(false)
-            .default_width(520.0)
+            .anchor(egui::Align2::CENTER_TOP, egui::vec2(0.0, 120.0))
             .show(ctx, |ui| {
                 ui.label("Type or paste the path of a trace file:");
-                if let Some(path) = path_field(ui, &mut self.text, "Open", 400.0) {
+                if let Some(path) = path_field(ui, &mut self.text, "Open", 400.0, focus) {
                     action = Some(OpenAction::Open(path));
                 }
                 browse_button(ui, "Browse…", || action = Some(OpenAction::Browse));
@@ -140,6 +160,7 @@ pub struct SavePrompt {
     pub file_name: String,
     /// The text in the path field.
     pub text: String,
+    frames_shown: u8,
 }
 
 impl SavePrompt {
@@ -150,6 +171,7 @@ impl SavePrompt {
             what,
             file_name,
             text,
+            frames_shown: 0,
         }
     }
 
@@ -167,14 +189,17 @@ impl SavePrompt {
     pub fn show(&mut self, ctx: &egui::Context) -> Option<SaveAction> {
         let mut open = true;
         let mut action = None;
+        // The first frame of a window only measures it: ask for the focus for a few frames.
+        let focus = self.frames_shown < 3;
+        self.frames_shown = self.frames_shown.saturating_add(1);
         egui::Window::new("Save as")
             .open(&mut open)
             .collapsible(false)
             .resizable(false)
-            .default_width(560.0)
+            .anchor(egui::Align2::CENTER_TOP, egui::vec2(0.0, 120.0))
             .show(ctx, |ui| {
                 ui.label(format!("Save {} to:", self.file_name));
-                if path_field(ui, &mut self.text, "Save", 420.0).is_some() {
+                if path_field(ui, &mut self.text, "Save", 420.0, focus).is_some() {
                     action = self.target().map(SaveAction::Save);
                 }
                 if let Some(target) = self.target()
@@ -236,6 +261,20 @@ mod tests {
                 Some(Path::new(&home).join("t.json"))
             );
         }
+    }
+
+    #[test]
+    fn native_dialogs_need_a_session_bus() {
+        let dir = tempfile::tempdir().unwrap();
+        let runtime = dir.path().as_os_str();
+        assert!(!session_bus_reachable(None, None));
+        assert!(!session_bus_reachable(Some(OsStr::new("")), Some(runtime)));
+        assert!(session_bus_reachable(
+            Some(OsStr::new("unix:path=/run/user/0/bus")),
+            None
+        ));
+        std::fs::write(dir.path().join("bus"), "").unwrap();
+        assert!(session_bus_reachable(None, Some(runtime)));
     }
 
     #[test]

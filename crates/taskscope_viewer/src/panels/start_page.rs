@@ -72,7 +72,7 @@ impl StartPage {
             });
             ui.horizontal(|ui| {
                 ui.label("Open path:");
-                if let Some(path) = path_field(ui, &mut self.open_path, "Open", 420.0) {
+                if let Some(path) = path_field(ui, &mut self.open_path, "Open", 420.0, false) {
                     commands.push(AppCommand::Open(path));
                 }
             });
