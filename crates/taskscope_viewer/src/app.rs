@@ -194,8 +194,11 @@ pub struct ViewerApp {
     pub notices: Vec<String>,
     /// Whether the keyboard help is open.
     pub show_help: bool,
-    /// The "Open path" window, while shown.
+    /// The "Open path" (or "Compare with") window, while shown.
     pub open_prompt: Option<OpenPrompt>,
+    /// Whether the native file dialogs work here (else File → Open and Browse… use
+    /// the path windows); see [`native_dialogs_available`].
+    pub native_dialogs: bool,
     /// The "Save as" window, while shown.
     pub save_prompt: Option<SavePrompt>,
     loads: Vec<(LoadJob, Purpose)>,
@@ -224,6 +227,7 @@ impl ViewerApp {
             notices: Vec::new(),
             show_help: false,
             open_prompt: None,
+            native_dialogs: native_dialogs_available(),
             save_prompt: None,
             loads: Vec::new(),
             exports: Vec::new(),
@@ -516,20 +520,32 @@ impl ViewerApp {
     /// The "Open path" and "Save as" windows, when shown.
     fn prompts_ui(&mut self, ctx: &egui::Context, commands: &mut Vec<AppCommand>) {
         if let Some(prompt) = &mut self.open_prompt {
-            let (action, keep) = prompt.show(ctx, &self.settings.recent_files);
-            match action {
-                Some(OpenAction::Open(path)) => commands.push(AppCommand::Open(path)),
-                Some(OpenAction::Browse) => commands.push(AppCommand::PickFiles),
-                None => {}
-            }
+            let (action, keep) = prompt.show(ctx, &self.settings.recent_files, self.native_dialogs);
+            let base = prompt.compare_with.clone();
             if !keep {
                 self.open_prompt = None;
+            }
+            match (action, base) {
+                (Some(OpenAction::Open(path)), None) => commands.push(AppCommand::Open(path)),
+                (Some(OpenAction::Open(path)), Some(base)) => {
+                    self.compare_with(base, path, Some(ctx));
+                }
+                (Some(OpenAction::Browse), None) => commands.push(AppCommand::PickFiles),
+                (Some(OpenAction::Browse), Some(base)) => {
+                    if let Some(path) = rfd::FileDialog::new()
+                        .add_filter("Trace files", &["json"])
+                        .pick_file()
+                    {
+                        self.compare_with(base, path, Some(ctx));
+                    }
+                }
+                (None, _) => {}
             }
         }
         let Some(prompt) = &mut self.save_prompt else {
             return;
         };
-        match prompt.show(ctx) {
+        match prompt.show(ctx, self.native_dialogs) {
             None => {}
             Some(SaveAction::Cancel) => self.save_prompt = None,
             Some(SaveAction::Browse) => {
@@ -554,6 +570,17 @@ impl ViewerApp {
                 }
             }
         }
+    }
+
+    /// Loads `file` and opens a compare tab of `base` (the baseline) with it.
+    fn compare_with(&mut self, base: Arc<TraceDoc>, file: PathBuf, ctx: Option<&egui::Context>) {
+        let id = self.next_compare_id;
+        self.next_compare_id += 1;
+        self.compares.push(PendingCompare {
+            id,
+            sides: [Some(base), None],
+        });
+        self.spawn_load(file, Purpose::Compare { id, side: 1 }, ctx);
     }
 
     /// Starts writing `what` to `path` in the background; the outcome shows in the window.
@@ -727,7 +754,7 @@ impl ViewerApp {
                 self.spawn_load(a, Purpose::Compare { id, side: 0 }, ctx);
                 self.spawn_load(b, Purpose::Compare { id, side: 1 }, ctx);
             }
-            AppCommand::PickFiles if !native_dialogs_available() => {
+            AppCommand::PickFiles if !self.native_dialogs => {
                 self.open_prompt.get_or_insert_with(OpenPrompt::default);
             }
             AppCommand::OpenPathPrompt => {
@@ -746,17 +773,13 @@ impl ViewerApp {
                 let Some(current) = self.trace_tab(self.active).map(|t| Arc::clone(&t.doc)) else {
                     return;
                 };
-                if let Some(file) = rfd::FileDialog::new()
+                if !self.native_dialogs {
+                    self.open_prompt = Some(OpenPrompt::compare(current));
+                } else if let Some(file) = rfd::FileDialog::new()
                     .add_filter("Trace files", &["json"])
                     .pick_file()
                 {
-                    let id = self.next_compare_id;
-                    self.next_compare_id += 1;
-                    self.compares.push(PendingCompare {
-                        id,
-                        sides: [Some(current), None],
-                    });
-                    self.spawn_load(file, Purpose::Compare { id, side: 1 }, ctx);
+                    self.compare_with(current, file, ctx);
                 }
             }
             AppCommand::SaveText {

@@ -33,7 +33,8 @@ fn write(dir: &Path, name: &str, recipe: &str) -> PathBuf {
 }
 
 fn harness(options: StartupOptions) -> Harness<'static, ViewerApp> {
-    let app = ViewerApp::new(Settings::default(), options, parse_recipe);
+    let mut app = ViewerApp::new(Settings::default(), options, parse_recipe);
+    app.native_dialogs = false;
     Harness::builder()
         .with_size(egui::vec2(1400.0, 800.0))
         .with_max_steps(200)
@@ -284,7 +285,8 @@ fn samples_dir() -> PathBuf {
 }
 
 fn real_harness(options: StartupOptions) -> Harness<'static, ViewerApp> {
-    let app = ViewerApp::new(Settings::default(), options, taskscope_viewer::parse_trace);
+    let mut app = ViewerApp::new(Settings::default(), options, taskscope_viewer::parse_trace);
+    app.native_dialogs = false;
     Harness::builder()
         .with_size(egui::vec2(1400.0, 800.0))
         .with_max_steps(200)

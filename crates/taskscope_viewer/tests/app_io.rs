@@ -38,7 +38,9 @@ fn write(dir: &Path, name: &str, recipe: &str) -> PathBuf {
     path
 }
 
-fn harness_with(app: ViewerApp) -> Harness<'static, ViewerApp> {
+/// The app in a test harness, with the native file dialogs off (tests never block on one).
+fn harness_with(mut app: ViewerApp) -> Harness<'static, ViewerApp> {
+    app.native_dialogs = false;
     Harness::builder()
         .with_size(egui::vec2(1400.0, 800.0))
         .with_max_steps(200)
@@ -187,6 +189,55 @@ fn the_open_path_window_opens_a_typed_path_and_recent_files() {
     assert_eq!(h.state().tabs.len(), 4);
     assert_eq!(h.state().trace_tab(3).unwrap().doc.title, "first.json");
     assert_eq!(h.state().settings.recent_files, vec![first, second]);
+}
+
+#[test]
+fn without_native_dialogs_open_and_compare_with_use_the_path_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let serial = write(dir.path(), "serial.json", "serial");
+    let parallel = write(dir.path(), "parallel.json", "parallel");
+    let mut h = harness(dir.path(), vec![serial]);
+    settle(&mut h);
+
+    // Ctrl+O falls back to the Open path window.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::O);
+    h.run_steps(4);
+    let prompt = h
+        .state()
+        .open_prompt
+        .as_ref()
+        .expect("the Open path window");
+    assert!(prompt.compare_with.is_none());
+    assert!(
+        h.query_by_label("Type or paste the path of a trace file:")
+            .is_some()
+    );
+    h.state_mut().open_prompt = None;
+    h.run_steps(2);
+
+    // So does "Compare with…": the typed file is compared with the active trace.
+    h.get_by_label("Compare with…").click();
+    h.run_steps(4);
+    let base = h.state().open_prompt.as_ref().unwrap().compare_with.clone();
+    assert_eq!(
+        base.map(|d| d.title.clone()).as_deref(),
+        Some("serial.json")
+    );
+    assert!(
+        h.query_by_label("Type or paste the path of the trace to compare serial.json with:")
+            .is_some()
+    );
+    h.state_mut().open_prompt.as_mut().unwrap().text = parallel.display().to_string();
+    h.run_steps(1);
+    h.get_by_label("Compare").click();
+    h.run_steps(1);
+    settle(&mut h);
+    assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
+    let active = h.state().active;
+    let tab = h.state().compare_tab(active).expect("a compare tab");
+    assert_eq!(tab.title(), "serial.json vs parallel.json");
+    let s = tab.summary().unwrap();
+    assert_eq!((s.workers_a, s.workers_b), (1, 4));
 }
 
 #[test]

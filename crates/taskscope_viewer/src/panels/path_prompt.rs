@@ -8,9 +8,11 @@
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use egui::{Key, Ui};
 
+use crate::document::TraceDoc;
 use crate::export::SaveWhat;
 
 /// The path typed or pasted in `text`: surrounding blanks and quotes and a `file://`
@@ -98,33 +100,68 @@ pub enum OpenAction {
     Browse,
 }
 
-/// The "Open path" window: a path field and the recent files.
+/// The "Open path" window: a path field and the recent files. It also picks the
+/// second run of a comparison ("Compare with").
 #[derive(Debug, Default)]
 pub struct OpenPrompt {
     /// The text in the path field.
     pub text: String,
+    /// The run to compare the chosen file with (`None`: open the file in a tab).
+    pub compare_with: Option<Arc<TraceDoc>>,
     frames_shown: u8,
 }
 
 impl OpenPrompt {
-    /// Shows the window. Returns what to do and whether the window stays open.
-    pub fn show(&mut self, ctx: &egui::Context, recent: &[PathBuf]) -> (Option<OpenAction>, bool) {
+    /// A prompt for the file to compare `base` (the baseline) with.
+    pub fn compare(base: Arc<TraceDoc>) -> Self {
+        Self {
+            compare_with: Some(base),
+            ..Self::default()
+        }
+    }
+
+    /// Shows the window (`native`: whether the native dialog works here). Returns
+    /// what to do and whether the window stays open.
+    pub fn show(
+        &mut self,
+        ctx: &egui::Context,
+        recent: &[PathBuf],
+        native: bool,
+    ) -> (Option<OpenAction>, bool) {
         let mut open = true;
         let mut action = None;
         // The first frame of a window only measures it: ask for the focus for a few frames.
         let focus = self.frames_shown < 3;
         self.frames_shown = self.frames_shown.saturating_add(1);
-        egui::Window::new("Open path")
+        let (title, prompt) = match &self.compare_with {
+            None => (
+                "Open path",
+                "Type or paste the path of a trace file:".to_owned(),
+            ),
+            Some(base) => (
+                "Compare with",
+                format!(
+                    "Type or paste the path of the trace to compare {} with:",
+                    base.title
+                ),
+            ),
+        };
+        egui::Window::new(title)
             .open(&mut open)
             .collapsible(false)
             .resizable(false)
             .anchor(egui::Align2::CENTER_TOP, egui::vec2(0.0, 120.0))
             .show(ctx, |ui| {
-                ui.label("Type or paste the path of a trace file:");
-                if let Some(path) = path_field(ui, &mut self.text, "Open", 400.0, focus) {
+                ui.label(prompt);
+                let button = if self.compare_with.is_some() {
+                    "Compare"
+                } else {
+                    "Open"
+                };
+                if let Some(path) = path_field(ui, &mut self.text, button, 400.0, focus) {
                     action = Some(OpenAction::Open(path));
                 }
-                browse_button(ui, "Browse…", || action = Some(OpenAction::Browse));
+                browse_button(ui, native, || action = Some(OpenAction::Browse));
                 if !recent.is_empty() {
                     ui.separator();
                     ui.strong("Recent files");
@@ -185,8 +222,9 @@ impl SavePrompt {
         })
     }
 
-    /// Shows the window; returns what to do (`None`: keep showing it).
-    pub fn show(&mut self, ctx: &egui::Context) -> Option<SaveAction> {
+    /// Shows the window (`native`: whether the native dialog works here); returns
+    /// what to do (`None`: keep showing it).
+    pub fn show(&mut self, ctx: &egui::Context, native: bool) -> Option<SaveAction> {
         let mut open = true;
         let mut action = None;
         // The first frame of a window only measures it: ask for the focus for a few frames.
@@ -208,7 +246,7 @@ impl SavePrompt {
                     ui.weak(format!("{} exists and will be replaced.", target.display()));
                 }
                 ui.horizontal(|ui| {
-                    browse_button(ui, "Browse…", || action = Some(SaveAction::Browse));
+                    browse_button(ui, native, || action = Some(SaveAction::Browse));
                     if ui.button("Cancel").clicked() {
                         action = Some(SaveAction::Cancel);
                     }
@@ -222,9 +260,8 @@ impl SavePrompt {
     }
 }
 
-fn browse_button(ui: &mut Ui, label: &str, on_click: impl FnOnce()) {
-    let available = native_dialogs_available();
-    let response = ui.add_enabled(available, egui::Button::new(label));
+fn browse_button(ui: &mut Ui, available: bool, on_click: impl FnOnce()) {
+    let response = ui.add_enabled(available, egui::Button::new("Browse…"));
     let response = if available {
         response.on_hover_text("choose with the system's file dialog")
     } else {
