@@ -209,12 +209,16 @@ pub struct ViewerApp {
     select_on_open: Option<String>,
     replay_on_open: Option<f64>,
     applied_dark: Option<bool>,
+    /// `(forced, saved)` when the command line forced the theme: the saved one is kept
+    /// in storage unless the user picks another theme in the window.
+    theme_override: Option<(bool, bool)>,
 }
 
 impl ViewerApp {
     /// A new app with `settings`, reading files with `parse`, and starting the loads `options` asks for.
     pub fn new(settings: Settings, options: StartupOptions, parse: ParseFn) -> Self {
         let mut settings = settings;
+        let theme_override = options.dark.map(|forced| (forced, settings.dark));
         if let Some(dark) = options.dark {
             settings.dark = dark;
         }
@@ -237,6 +241,7 @@ impl ViewerApp {
             select_on_open: options.select,
             replay_on_open: options.replay_at,
             applied_dark: None,
+            theme_override,
         };
         for file in options.files {
             app.apply(AppCommand::Open(file), None);
@@ -818,6 +823,13 @@ impl eframe::App for ViewerApp {
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        eframe::set_value(storage, STORAGE_KEY, &self.settings);
+        let mut settings = self.settings.clone();
+        if let Some((forced, saved)) = self.theme_override
+            && settings.dark == forced
+        {
+            // `--theme` is for this session only.
+            settings.dark = saved;
+        }
+        eframe::set_value(storage, STORAGE_KEY, &settings);
     }
 }

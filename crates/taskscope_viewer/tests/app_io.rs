@@ -590,6 +590,43 @@ fn settings_and_recent_files_survive_save_and_restore() {
 }
 
 #[test]
+fn a_theme_forced_on_the_command_line_is_not_saved() {
+    let mut storage = MemoryStorage::default();
+    let light = Settings {
+        dark: false,
+        ..Settings::default()
+    };
+    eframe::set_value(
+        &mut storage,
+        taskscope_viewer::settings::STORAGE_KEY,
+        &light,
+    );
+    let forced_dark = || StartupOptions {
+        dark: Some(true),
+        ..StartupOptions::default()
+    };
+    let mut app = ViewerApp::from_storage(Some(&storage), forced_dark(), parse_recipe);
+    assert!(app.settings.dark, "--theme dark wins for this session");
+    eframe::App::save(&mut app, &mut storage);
+    let saved = ViewerApp::from_storage(Some(&storage), StartupOptions::default(), parse_recipe);
+    assert!(!saved.settings.dark, "the saved light theme is kept");
+
+    // Picking a theme in the window is saved, even when one was forced.
+    eframe::set_value(
+        &mut storage,
+        taskscope_viewer::settings::STORAGE_KEY,
+        &Settings::default(),
+    );
+    let mut app = ViewerApp::from_storage(Some(&storage), forced_dark(), parse_recipe);
+    assert!(app.settings.dark);
+    app.settings.dark = false;
+    app.settings.show_stats = false;
+    eframe::App::save(&mut app, &mut storage);
+    let saved = ViewerApp::from_storage(Some(&storage), StartupOptions::default(), parse_recipe);
+    assert!(!saved.settings.dark && !saved.settings.show_stats);
+}
+
+#[test]
 fn the_window_remembers_its_state_and_uses_glow() {
     let options = taskscope_viewer::native_options();
     assert!(options.persist_window);
