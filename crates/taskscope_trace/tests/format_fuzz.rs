@@ -63,67 +63,31 @@ fn must_not_panic(bytes: &[u8]) {
     }
 }
 
-#[derive(Debug, Clone)]
-enum Mutation {
-    Truncate(usize),
-    Flip(usize, u8),
-    Insert(usize, &'static str),
-    Remove(usize, usize),
-}
+#[path = "../src/format/mutate.rs"]
+mod mutate;
+use mutate::{apply, mutation};
 
-fn apply(bytes: &[u8], mutations: &[Mutation]) -> Vec<u8> {
-    let mut out = bytes.to_vec();
-    for m in mutations {
-        let len = out.len().max(1);
-        match *m {
-            Mutation::Truncate(at) => out.truncate(at % len),
-            Mutation::Flip(at, b) => {
-                if let Some(x) = out.get_mut(at % len) {
-                    *x ^= b;
-                }
-            }
-            Mutation::Insert(at, s) => {
-                let at = (at % len).min(out.len());
-                out.splice(at..at, s.bytes());
-            }
-            Mutation::Remove(at, n) => {
-                let at = (at % len).min(out.len());
-                let end = (at + n).min(out.len());
-                out.drain(at..end);
-            }
-        }
-    }
-    out
-}
-
-fn mutation() -> impl Strategy<Value = Mutation> {
-    let token = prop_oneof![
-        Just("["),
-        Just("]"),
-        Just("{"),
-        Just("}"),
-        Just(","),
-        Just(":"),
-        Just("\""),
-        Just("-1e999"),
-        Just("18446744073709551616"),
-        Just("null"),
-        Just("\"ph\":\"B\""),
-        Just("\"ph\":\"E\""),
-        Just("\"ph\":\"f\""),
-        Just("\\u0000"),
-        Just("\u{feff}"),
-        Just("\"dur\":1e308"),
-        Just("\"ts\":-9e18"),
-        Just("\"tid\":\"x\""),
-    ];
-    prop_oneof![
-        any::<usize>().prop_map(Mutation::Truncate),
-        (any::<usize>(), any::<u8>()).prop_map(|(a, b)| Mutation::Flip(a, b)),
-        (any::<usize>(), token).prop_map(|(a, s)| Mutation::Insert(a, s)),
-        (any::<usize>(), 0usize..64).prop_map(|(a, n)| Mutation::Remove(a, n)),
-    ]
-}
+/// Tokens that make a Chrome trace hostile: brackets, huge numbers, phases, BOM, NUL.
+const TOKENS: &[&str] = &[
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    ":",
+    "\"",
+    "-1e999",
+    "18446744073709551616",
+    "null",
+    "\"ph\":\"B\"",
+    "\"ph\":\"E\"",
+    "\"ph\":\"f\"",
+    "\\u0000",
+    "\u{feff}",
+    "\"dur\":1e308",
+    "\"ts\":-9e18",
+    "\"tid\":\"x\"",
+];
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
@@ -147,7 +111,7 @@ proptest! {
     #[test]
     fn mutated_real_files_never_panic(
         seed in any::<proptest::sample::Index>(),
-        mutations in proptest::collection::vec(mutation(), 1..6),
+        mutations in proptest::collection::vec(mutation(TOKENS, 64), 1..6),
     ) {
         let seeds = seeds();
         let bytes = apply(&seeds[seed.index(seeds.len())], &mutations);

@@ -43,6 +43,8 @@ mod fast;
 mod graph;
 mod keys;
 mod lex;
+#[cfg(test)]
+pub(crate) mod mutate;
 mod num;
 mod read;
 mod taskscope;

@@ -580,6 +580,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::read_with;
+    use crate::format::mutate::{apply, mutation};
     use crate::model::{
         Lane, LaneId, RunMeta, Span, SpanKind, TaskId, TaskState, Trace, TraceBuilder,
     };
@@ -720,65 +721,25 @@ mod tests {
         assert_eq!(back.lane_spans(LaneId(0)).len(), 3);
     }
 
-    #[derive(Debug, Clone)]
-    enum Mutation {
-        Truncate(usize),
-        Flip(usize, u8),
-        Insert(usize, &'static str),
-        Remove(usize, usize),
-    }
-
-    fn mutation() -> impl Strategy<Value = Mutation> {
-        let token = prop_oneof![
-            Just("\\"),
-            Just("\""),
-            Just("{"),
-            Just("}"),
-            Just("]"),
-            Just(","),
-            Just(" "),
-            Just("0"),
-            Just("-"),
-            Just("1e5"),
-            Just(".5"),
-            Just("\\u0041"),
-            Just("\"depth\":70000,"),
-            Just("\"x\":1,"),
-            Just("\u{0}"),
-            Just("\u{1}"),
-        ];
-        prop_oneof![
-            any::<usize>().prop_map(Mutation::Truncate),
-            (any::<usize>(), any::<u8>()).prop_map(|(a, b)| Mutation::Flip(a, b)),
-            (any::<usize>(), token).prop_map(|(a, t)| Mutation::Insert(a, t)),
-            (any::<usize>(), 1usize..6).prop_map(|(a, n)| Mutation::Remove(a, n)),
-        ]
-    }
-
-    fn apply(bytes: &[u8], mutations: &[Mutation]) -> Vec<u8> {
-        let mut out = bytes.to_vec();
-        for m in mutations {
-            let len = out.len().max(1);
-            match *m {
-                Mutation::Truncate(at) => out.truncate(at % len),
-                Mutation::Flip(at, b) => {
-                    if let Some(x) = out.get_mut(at % len) {
-                        *x ^= b;
-                    }
-                }
-                Mutation::Insert(at, s) => {
-                    let at = (at % len).min(out.len());
-                    out.splice(at..at, s.bytes());
-                }
-                Mutation::Remove(at, n) => {
-                    let at = (at % len).min(out.len());
-                    let end = (at + n).min(out.len());
-                    out.drain(at..end);
-                }
-            }
-        }
-        out
-    }
+    /// Tokens that stress the fast path's lexer.
+    const TOKENS: &[&str] = &[
+        "\\",
+        "\"",
+        "{",
+        "}",
+        "]",
+        ",",
+        " ",
+        "0",
+        "-",
+        "1e5",
+        ".5",
+        "\\u0041",
+        "\"depth\":70000,",
+        "\"x\":1,",
+        "\u{0}",
+        "\u{1}",
+    ];
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
@@ -786,7 +747,7 @@ mod tests {
         #[test]
         fn fast_and_general_paths_agree_on_damaged_files(
             seed in 0..3usize,
-            mutations in proptest::collection::vec(mutation(), 1..4),
+            mutations in proptest::collection::vec(mutation(TOKENS, 6), 1..4),
         ) {
             let seed = match seed {
                 0 => GOLDEN.to_vec(),
