@@ -21,6 +21,7 @@ pub struct Highlight {
     descendants: usize,
     critical: usize,
     matches: usize,
+    revision: u64,
 }
 
 impl Highlight {
@@ -30,6 +31,12 @@ impl Highlight {
             flags: vec![0; tasks],
             ..Self::default()
         }
+    }
+
+    /// A number that changes whenever anything here changes (selection, critical
+    /// path, matches), so that views can cache what they derive from it.
+    pub fn revision(&self) -> u64 {
+        self.revision
     }
 
     /// The selected task.
@@ -103,6 +110,7 @@ impl Highlight {
     /// # Complexity
     /// O(V + E) time in the worst case, O(V) extra memory; iterative.
     pub fn select(&mut self, graph: &Graph, dependents: &Dependents, task: Option<TaskId>) {
+        self.revision = self.revision.wrapping_add(1);
         if self.flags.len() != graph.len() {
             self.flags.resize(graph.len(), 0);
         }
@@ -153,6 +161,7 @@ impl Highlight {
     }
 
     fn set_bit(&mut self, bit: u8, tasks: &[TaskId]) {
+        self.revision = self.revision.wrapping_add(1);
         for f in &mut self.flags {
             *f &= !bit;
         }
@@ -222,7 +231,9 @@ mod tests {
     fn critical_path_and_matches() {
         let g = graph();
         let mut h = Highlight::new(g.len());
+        let r0 = h.revision();
         h.set_critical_path(&[TaskId(0), TaskId(2), TaskId(3)]);
+        assert_ne!(h.revision(), r0);
         assert!(h.is_critical(TaskId(2)) && !h.is_critical(TaskId(1)));
         assert_eq!(h.critical_count(), 3);
         h.set_matches(&[TaskId(4)]);

@@ -25,6 +25,7 @@ struct Host {
     show_graph: bool,
     replay_ns: Option<u64>,
     seeks: Vec<u64>,
+    graph_events: Vec<GraphEvent>,
 }
 
 impl Host {
@@ -45,6 +46,7 @@ impl Host {
             show_graph,
             replay_ns: None,
             seeks: Vec::new(),
+            graph_events: Vec::new(),
         }
     }
 
@@ -67,8 +69,11 @@ impl Host {
             };
             let response = self.graph.ui(ui, &input);
             for event in response.events {
-                let GraphEvent::Select(task) = event;
-                self.select(task);
+                if let GraphEvent::Select(task) = event {
+                    self.select(task);
+                } else {
+                    self.graph_events.push(event);
+                }
             }
         } else {
             let input = TimelineInput {
