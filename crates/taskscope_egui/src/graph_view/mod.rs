@@ -655,15 +655,28 @@ impl GraphView {
     }
 
     /// The node whose shape is under `pointer` (the last drawn wins), from this
-    /// frame's culled nodes.
+    /// frame's culled nodes; failing that, the nearest node within 2 points.
     fn hit_test(&self, layout: &GraphLayout, rect: Rect, pointer: Pos2) -> Option<u32> {
         let p = self.to_layout(rect, pointer);
         let slack = 2.0 / self.zoom;
-        self.nodes.iter().rev().copied().find(|&i| {
-            layout
-                .nodes()
-                .get(i as usize)
-                .is_some_and(|n| n.contains(p, slack))
+        let node = |i: u32| layout.nodes().get(i as usize);
+        let exact = self
+            .nodes
+            .iter()
+            .rev()
+            .copied()
+            .find(|&i| node(i).is_some_and(|n| n.contains(p, 0.0)));
+        exact.or_else(|| {
+            self.nodes
+                .iter()
+                .copied()
+                .filter_map(|i| {
+                    let n = node(i)?;
+                    n.contains(p, slack)
+                        .then(|| (i, n.rect.center().distance_sq(p)))
+                })
+                .min_by(|a, b| a.1.total_cmp(&b.1))
+                .map(|(i, _)| i)
         })
     }
 }
