@@ -460,7 +460,14 @@ impl GraphView {
                 // Level of detail: a dot is a dot, whatever its shape.
                 shapes.push(Shape::rect_filled(r, CornerRadius::ZERO, color));
             } else {
-                let plain = Stroke::new(0.75, theme.dimmed(theme.edge));
+                let plain = Stroke::new(
+                    0.75,
+                    if faded {
+                        theme.dimmed(theme.edge)
+                    } else {
+                        theme.edge
+                    },
+                );
                 if matches!(node.kind, NodeKind::Group(_)) {
                     // A stack of cards: one more outline behind the group.
                     let back = r.translate(vec2(4.0, -4.0));

@@ -23,6 +23,10 @@ use crate::document::{DrawingJob, TraceDoc};
 use crate::export::ExportKind;
 use crate::settings::Settings;
 
+/// After a group is expanded the view zooms to its tasks, but not below this
+/// (task labels are 7 px high there).
+pub const EXPANDED_MIN_ZOOM: f32 = 0.5;
+
 /// At most this many search matches are highlighted.
 pub const MAX_MATCHES: usize = 10_000;
 
@@ -133,7 +137,12 @@ impl TraceTab {
         match result {
             Ok(layout) => {
                 match fit_group.and_then(|g| group_bounds(&layout, &g)) {
-                    Some(bounds) => self.graph.fit_bounds(bounds),
+                    Some(bounds) => {
+                        // A wide group is fitted only as far as its labels stay readable;
+                        // the view centres on it and the rest is a pan away.
+                        self.graph.fit_bounds(bounds);
+                        self.graph.zoom = self.graph.zoom.max(EXPANDED_MIN_ZOOM);
+                    }
                     None => self.graph.request_fit(),
                 }
                 if let Some(task) = self.highlight.selected() {
@@ -524,6 +533,8 @@ impl TraceTab {
             });
             return;
         };
+        // The bar and the canvas touch: no strip of window background between them.
+        ui.spacing_mut().item_spacing.y = 0.0;
         self.graph_bar(ui, &layout);
         let input = GraphInput {
             trace: &doc.trace,
@@ -555,6 +566,24 @@ impl TraceTab {
     /// The line above the graph: output boxes on or off, collapse all, what is shown.
     fn graph_bar(&mut self, ui: &mut Ui, layout: &GraphLayout) {
         let mut event = None;
+        let frame = egui::Frame::NONE
+            .fill(ui.visuals().panel_fill)
+            .inner_margin(egui::Margin::symmetric(6, 3));
+        frame.show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            self.graph_bar_contents(ui, layout, &mut event);
+        });
+        if let Some(event) = event {
+            self.apply_graph_event(event, ui.ctx());
+        }
+    }
+
+    fn graph_bar_contents(
+        &mut self,
+        ui: &mut Ui,
+        layout: &GraphLayout,
+        event: &mut Option<GraphEvent>,
+    ) {
         ui.horizontal_wrapped(|ui| {
             let options = self.drawing_options();
             let mut boxes = !options.compact;
@@ -575,12 +604,12 @@ impl TraceTab {
                     .on_hover_text("Draw every group as one node again")
                     .clicked()
                 {
-                    event = Some(GraphEvent::CollapseAll);
+                    *event = Some(GraphEvent::CollapseAll);
                 }
-                ui.weak(format!(
-                    "{} groups, {open} expanded · click a group to expand it",
-                    groups.len()
-                ));
+                ui.weak(format!("{} groups, {open} expanded", groups.len()))
+                    .on_hover_text(
+                        "Click a group to draw its tasks; right-click a task to collapse its group",
+                    );
             } else if layout.is_simple() {
                 ui.weak("too many groups for the full layout: simple layers");
             }
@@ -588,9 +617,6 @@ impl TraceTab {
                 ui.colored_label(ui.visuals().warn_fg_color, note);
             }
         });
-        if let Some(event) = event {
-            self.apply_graph_event(event, ui.ctx());
-        }
     }
 
     fn timeline_ui(&mut self, ui: &mut Ui, settings: &Settings, theme: &Theme, keyboard: bool) {
