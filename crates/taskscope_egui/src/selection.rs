@@ -4,7 +4,17 @@
 //! click (views never change it themselves). Ancestors and descendants are found
 //! with an explicit stack, never recursion, so a chain of a million tasks is fine.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use taskscope_trace::{Dependents, Graph, TaskId};
+
+/// The next [`Highlight::revision`]: unique across all highlights, so that a cache
+/// keyed on it never mistakes one highlight for another.
+static NEXT_REVISION: AtomicU64 = AtomicU64::new(1);
+
+fn next_revision() -> u64 {
+    NEXT_REVISION.fetch_add(1, Ordering::Relaxed)
+}
 
 const SELECTED: u8 = 1;
 const ANCESTOR: u8 = 2;
@@ -29,12 +39,14 @@ impl Highlight {
     pub fn new(tasks: usize) -> Self {
         Self {
             flags: vec![0; tasks],
+            revision: next_revision(),
             ..Self::default()
         }
     }
 
     /// A number that changes whenever anything here changes (selection, critical
-    /// path, matches), so that views can cache what they derive from it.
+    /// path, matches) and differs between highlights, so that views can cache what
+    /// they derive from it.
     pub fn revision(&self) -> u64 {
         self.revision
     }
@@ -110,7 +122,7 @@ impl Highlight {
     /// # Complexity
     /// O(V + E) time in the worst case, O(V) extra memory; iterative.
     pub fn select(&mut self, graph: &Graph, dependents: &Dependents, task: Option<TaskId>) {
-        self.revision = self.revision.wrapping_add(1);
+        self.revision = next_revision();
         if self.flags.len() != graph.len() {
             self.flags.resize(graph.len(), 0);
         }
@@ -161,7 +173,7 @@ impl Highlight {
     }
 
     fn set_bit(&mut self, bit: u8, tasks: &[TaskId]) {
-        self.revision = self.revision.wrapping_add(1);
+        self.revision = next_revision();
         for f in &mut self.flags {
             *f &= !bit;
         }

@@ -200,6 +200,23 @@ fn collapse_all_closes_every_expanded_group() {
         expanded.into_iter().collect::<Vec<_>>(),
         names(&["load", "sum"])
     );
+    let outputs = |h: &Harness<'_, ViewerApp>| {
+        let layout = h.state().trace_tab(1).unwrap().graph_layout().unwrap();
+        layout
+            .nodes()
+            .iter()
+            .filter(|n| matches!(n.kind, NodeKind::Output(_)))
+            .count()
+    };
+    assert_eq!(outputs(&h), 400);
+    // "Result boxes" off: tasks only, the same groups open.
+    h.get_by_label("Result boxes").click();
+    h.run_steps(2);
+    wait_for_layout(&mut h);
+    assert_eq!(outputs(&h), 0);
+    assert_eq!(collapsed(&h), names(&["parse", "inc", "double", "add"]));
+    assert!(h.state().trace_tab(1).unwrap().drawing_options().compact);
+
     h.get_by_label("Collapse all").click();
     h.run_steps(2);
     wait_for_layout(&mut h);

@@ -574,11 +574,7 @@ impl GraphView {
             } else {
                 theme.edge
             };
-            let points: Vec<Pos2> = edge
-                .points
-                .iter()
-                .map(|p| self.to_screen(rect, *p))
-                .collect();
+            let points = screen_polyline(&edge.points, |p| self.to_screen(rect, p));
             let stroke = Stroke::new(if lit_path { width * 1.5 } else { width }, color);
             if heads && let [.., a, b] = points.as_slice() {
                 let dir = (*b - *a).normalized();
@@ -686,6 +682,28 @@ impl GraphView {
                 .map(|(i, _)| i)
         })
     }
+}
+
+/// Smallest gap, in points, between two drawn points of an edge.
+const EDGE_STEP_PX: f32 = 3.0;
+
+/// An edge's polyline in screen points, leaving out points closer than
+/// [`EDGE_STEP_PX`] to the last kept one (the ends are always kept), so curves cost
+/// little when zoomed out.
+///
+/// # Complexity
+/// O(points).
+fn screen_polyline(points: &[Pos2], to_screen: impl Fn(Pos2) -> Pos2) -> Vec<Pos2> {
+    let mut out: Vec<Pos2> = Vec::with_capacity(points.len());
+    let last = points.len().saturating_sub(1);
+    for (i, p) in points.iter().enumerate() {
+        let q = to_screen(*p);
+        match out.last() {
+            Some(prev) if i != last && prev.distance_sq(q) < EDGE_STEP_PX * EDGE_STEP_PX => {}
+            _ => out.push(q),
+        }
+    }
+    out
 }
 
 /// Group number `g` of `layout`.
@@ -857,6 +875,19 @@ mod tests {
         assert_eq!(v.center, pos2(500.0, 50.0));
         let visible = v.visible_layout_rect(rect);
         assert!(visible.contains_rect(Rect::from_min_max(pos2(0.0, 0.0), pos2(1000.0, 100.0))));
+    }
+
+    #[test]
+    fn edges_lose_points_closer_than_a_few_pixels() {
+        let points: Vec<Pos2> = (0..=8).map(|i| pos2(i as f32, 0.0)).collect();
+        // 1 unit = 1 point: keep 0, 3, 6 and the end.
+        let kept = screen_polyline(&points, |p| p);
+        assert_eq!(kept, vec![points[0], points[3], points[6], points[8]]);
+        // Zoomed in ×10: every point is 10 points from the next, all kept.
+        assert_eq!(screen_polyline(&points, |p| p * 10.0).len(), 9);
+        // Zoomed far out: only the ends.
+        assert_eq!(screen_polyline(&points, |p| p * 0.01).len(), 2);
+        assert!(screen_polyline(&[], |p| p).is_empty());
     }
 
     #[test]
