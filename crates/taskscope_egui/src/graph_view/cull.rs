@@ -55,11 +55,13 @@ mod tests {
             EdgePath {
                 from: 0,
                 to: 1,
+                count: 1,
                 points: vec![pos2(5.0, 10.0), pos2(105.0, 0.0)],
             },
             EdgePath {
                 from: 0,
                 to: 2,
+                count: 1,
                 points: vec![pos2(5.0, 10.0), pos2(205.0, 0.0)],
             },
         ];

@@ -86,6 +86,8 @@ pub struct EdgePath {
     pub from: u32,
     /// The node it enters (the arrowhead is here).
     pub to: u32,
+    /// How many task dependencies it stands for (more than 1 only at groups).
+    pub count: u64,
     /// At least two points, in layout units.
     pub points: Vec<Pos2>,
 }
@@ -272,6 +274,7 @@ impl GraphLayout {
                 (points.len() >= 2).then_some(EdgePath {
                     from: edge.from as u32,
                     to: edge.to as u32,
+                    count: edge.count,
                     points,
                 })
             })
@@ -546,6 +549,7 @@ pub fn simple_layered_layout(graph: &Graph) -> GraphLayout {
                 edges.push(EdgePath {
                     from: from_i,
                     to: to_i,
+                    count: 1,
                     points: vec![from.rect.center_bottom(), to.rect.center_top()],
                 });
             }
@@ -694,6 +698,22 @@ mod tests {
             NodeKind::Task(TaskId(0))
         );
         assert!(open.in_expanded_group(TaskId(0)));
+        // The load tasks each feed the parse group: edges weighted by dependencies.
+        let parse_node = open.group_node("parse").unwrap();
+        let into_parse: u64 = open
+            .edges()
+            .iter()
+            .filter(|e| open.nodes()[e.to as usize] == *parse_node)
+            .map(|e| e.count)
+            .sum();
+        let parse_deps: usize = trace
+            .graph()
+            .tasks()
+            .filter(|&t| open.group_name_of(t) == Some("parse"))
+            .flat_map(|t| trace.graph().deps(t))
+            .filter(|&&d| open.group_name_of(d) != Some("parse"))
+            .count();
+        assert_eq!(into_parse, parse_deps as u64);
         // A parse task is still shown by its group.
         let parse_task = TaskId(40);
         assert_eq!(open.group_name_of(parse_task), Some("parse"));

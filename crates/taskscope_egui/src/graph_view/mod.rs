@@ -575,7 +575,9 @@ impl GraphView {
                 theme.edge
             };
             let points = screen_polyline(&edge.points, |p| self.to_screen(rect, p));
-            let stroke = Stroke::new(if lit_path { width * 1.5 } else { width }, color);
+            // An edge between groups thickens with the dependencies it stands for.
+            let weight = 1.0 + (edge.count.max(1) as f32).log10().min(3.0) * 0.5;
+            let stroke = Stroke::new(if lit_path { width * 1.5 } else { width } * weight, color);
             if heads && let [.., a, b] = points.as_slice() {
                 let dir = (*b - *a).normalized();
                 let normal = vec2(-dir.y, dir.x);
@@ -642,7 +644,7 @@ impl GraphView {
             rect.left_bottom() + vec2(8.0, -8.0),
             Align2::LEFT_BOTTOM,
             format!(
-                "{} tasks in view: zoom in to see boxes and edges",
+                "{} nodes in view: zoom in to see shapes and edges",
                 self.nodes.len()
             ),
             FontId::proportional(12.0),
