@@ -226,18 +226,31 @@ fn collapse_all_closes_every_expanded_group() {
 #[test]
 fn selecting_a_task_of_a_collapsed_group_lights_the_group() {
     let (_dir, mut h) = open("grouped");
-    // A task of "add" (layer 4) that has users, selected the way a click on its
-    // timeline bar does.
+    // A task of "add" (layer 4) that has users, clicked in the timeline.
     let app = h.state_mut();
     let tab = app.trace_tab_mut(1).unwrap();
     let task = (160..200)
         .map(TaskId)
         .find(|&t| !tab.doc.index.dependents.users(t).is_empty())
         .unwrap();
-    // Look elsewhere first, so that revealing has to move the view.
+    // Zoom the timeline to the task, and look elsewhere in the graph, so that
+    // revealing has to move it.
+    let (start, end) = tab.doc.index.task_times.range(task).unwrap();
+    tab.timeline.zoom_to(start, end);
     tab.graph.center = egui::pos2(-1e6, -1e6);
-    tab.select(Some(task));
     h.run_steps(2);
+    let bar = {
+        let tab = h.state().trace_tab(1).unwrap();
+        let span = tab.doc.index.first_span(&tab.doc.trace, task).unwrap();
+        tab.timeline
+            .bar_rect(&tab.doc.trace, &tab.doc.model, span)
+            .unwrap()
+    };
+    click(&mut h, bar.center(), PointerButton::Primary);
+    assert_eq!(
+        h.state().trace_tab(1).unwrap().highlight.selected(),
+        Some(task)
+    );
 
     let tab = h.state().trace_tab(1).unwrap();
     let layout = tab.graph_layout().unwrap();
