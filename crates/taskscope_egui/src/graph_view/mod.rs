@@ -328,10 +328,13 @@ impl GraphView {
         if response.secondary_clicked() {
             self.context_node = hovered;
         }
-        let context_node = self.context_node;
-        response.context_menu(|ui| {
-            context_menu(ui, input.layout, context_node, &mut out.events);
-        });
+        // Only grouped drawings have something to expand or collapse.
+        if input.layout.groups().is_some() {
+            let context_node = self.context_node;
+            response.context_menu(|ui| {
+                context_menu(ui, input.layout, context_node, &mut out.events);
+            });
+        }
         out
     }
 
@@ -339,6 +342,8 @@ impl GraphView {
     fn update_caches(&mut self, input: &GraphInput<'_>) {
         let layout = input.layout;
         if self.max_log_key != Some(layout.id()) {
+            // A new drawing: node indices of the old one mean nothing now.
+            self.context_node = None;
             self.max_log = (1.0 + input.index.task_times.max_duration_ns() as f32).ln();
             self.max_log_key = Some(layout.id());
         }
