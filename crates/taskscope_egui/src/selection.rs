@@ -4,7 +4,17 @@
 //! click (views never change it themselves). Ancestors and descendants are found
 //! with an explicit stack, never recursion, so a chain of a million tasks is fine.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use taskscope_trace::{Dependents, Graph, TaskId};
+
+/// The next [`Highlight::revision`]: unique across all highlights, so that a cache
+/// keyed on it never mistakes one highlight for another.
+static NEXT_REVISION: AtomicU64 = AtomicU64::new(1);
+
+fn next_revision() -> u64 {
+    NEXT_REVISION.fetch_add(1, Ordering::Relaxed)
+}
 
 const SELECTED: u8 = 1;
 const ANCESTOR: u8 = 2;
@@ -21,6 +31,7 @@ pub struct Highlight {
     descendants: usize,
     critical: usize,
     matches: usize,
+    revision: u64,
 }
 
 impl Highlight {
@@ -28,8 +39,16 @@ impl Highlight {
     pub fn new(tasks: usize) -> Self {
         Self {
             flags: vec![0; tasks],
+            revision: next_revision(),
             ..Self::default()
         }
+    }
+
+    /// A number that changes whenever anything here changes (selection, critical
+    /// path, matches) and differs between highlights, so that views can cache what
+    /// they derive from it.
+    pub fn revision(&self) -> u64 {
+        self.revision
     }
 
     /// The selected task.
@@ -103,6 +122,7 @@ impl Highlight {
     /// # Complexity
     /// O(V + E) time in the worst case, O(V) extra memory; iterative.
     pub fn select(&mut self, graph: &Graph, dependents: &Dependents, task: Option<TaskId>) {
+        self.revision = next_revision();
         if self.flags.len() != graph.len() {
             self.flags.resize(graph.len(), 0);
         }
@@ -153,6 +173,7 @@ impl Highlight {
     }
 
     fn set_bit(&mut self, bit: u8, tasks: &[TaskId]) {
+        self.revision = next_revision();
         for f in &mut self.flags {
             *f &= !bit;
         }
@@ -222,7 +243,9 @@ mod tests {
     fn critical_path_and_matches() {
         let g = graph();
         let mut h = Highlight::new(g.len());
+        let r0 = h.revision();
         h.set_critical_path(&[TaskId(0), TaskId(2), TaskId(3)]);
+        assert_ne!(h.revision(), r0);
         assert!(h.is_critical(TaskId(2)) && !h.is_critical(TaskId(1)));
         assert_eq!(h.critical_count(), 3);
         h.set_matches(&[TaskId(4)]);

@@ -7,8 +7,9 @@ use egui::{Event, Key, Modifiers, PointerButton, Pos2};
 use egui_kittest::Harness;
 use taskscope_egui::synthetic;
 use taskscope_egui::{
-    GraphEvent, GraphInput, GraphLayout, GraphView, Highlight, NodeColoring, NodeState, Theme,
-    Timeline, TimelineEvent, TimelineInput, TimelineModel, TraceIndex, simple_layered_layout,
+    GraphEvent, GraphInput, GraphLayout, GraphView, Highlight, NodeColoring, NodeKind, NodeShape,
+    NodeState, Theme, Timeline, TimelineEvent, TimelineInput, TimelineModel, TraceIndex,
+    graph_layout, simple_layered_layout,
 };
 use taskscope_trace::{SpanId, TaskId, Trace};
 
@@ -25,13 +26,18 @@ struct Host {
     show_graph: bool,
     replay_ns: Option<u64>,
     seeks: Vec<u64>,
+    graph_events: Vec<GraphEvent>,
 }
 
 impl Host {
     fn new(trace: Trace, show_graph: bool) -> Self {
+        let layout = simple_layered_layout(trace.graph());
+        Self::with_layout(trace, layout, show_graph)
+    }
+
+    fn with_layout(trace: Trace, layout: GraphLayout, show_graph: bool) -> Self {
         let index = TraceIndex::new(&trace);
         let model = TimelineModel::new(&trace);
-        let layout = simple_layered_layout(trace.graph());
         let highlight = Highlight::new(trace.graph().len());
         Self {
             trace,
@@ -45,6 +51,7 @@ impl Host {
             show_graph,
             replay_ns: None,
             seeks: Vec::new(),
+            graph_events: Vec::new(),
         }
     }
 
@@ -67,8 +74,11 @@ impl Host {
             };
             let response = self.graph.ui(ui, &input);
             for event in response.events {
-                let GraphEvent::Select(task) = event;
-                self.select(task);
+                if let GraphEvent::Select(task) = event {
+                    self.select(task);
+                } else {
+                    self.graph_events.push(event);
+                }
             }
         } else {
             let input = TimelineInput {
@@ -99,16 +109,26 @@ fn harness(trace: Trace, show_graph: bool) -> Harness<'static, Host> {
 
 /// A harness whose frames are `step_dt` seconds apart (double clicks need them under 0.3 s).
 fn harness_with_dt(trace: Trace, show_graph: bool, step_dt: f32) -> Harness<'static, Host> {
+    host_harness(Host::new(trace, show_graph), step_dt)
+}
+
+fn host_harness(host: Host, step_dt: f32) -> Harness<'static, Host> {
     let mut h = Harness::builder()
         .with_size(egui::vec2(1000.0, 500.0))
         .with_step_dt(step_dt)
         .with_max_steps(64)
-        .build_ui_state(
-            |ui, host: &mut Host| host.ui(ui),
-            Host::new(trace, show_graph),
-        );
+        .build_ui_state(|ui, host: &mut Host| host.ui(ui), host);
     h.run();
     h
+}
+
+/// The seed trace `traces/total_threads2.json` (in the repository).
+fn seed_trace() -> Trace {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../traces/total_threads2.json"
+    );
+    Trace::from_slice(&std::fs::read(path).unwrap(), path).unwrap()
 }
 
 fn click(h: &mut Harness<'_, Host>, pos: Pos2) {
@@ -362,4 +382,110 @@ fn huge_graphs_draw_a_density_map_until_zoomed_in() {
     h.run();
     assert!(h.state().graph.visible_node_count() < taskscope_egui::graph_view::DENSE_NODES);
     assert!(!h.state().graph.is_dense());
+}
+
+#[test]
+fn graph_draws_the_seed_trace_like_visualize() {
+    let trace = seed_trace();
+    assert_eq!(trace.graph().len(), 7);
+    let layout = graph_layout(&trace);
+    let mut h = host_harness(Host::with_layout(trace, layout, true), 0.25);
+    let host = h.state();
+    let nodes = host.layout.nodes();
+    let tasks: Vec<_> = nodes
+        .iter()
+        .filter(|n| matches!(n.kind, NodeKind::Task(_)))
+        .collect();
+    let outputs: Vec<_> = nodes
+        .iter()
+        .filter(|n| matches!(n.kind, NodeKind::Output(_)))
+        .collect();
+    assert_eq!(tasks.len(), 7);
+    assert!(
+        tasks
+            .iter()
+            .all(|n| matches!(n.shape, NodeShape::Circle | NodeShape::Ellipse))
+    );
+    assert_eq!(outputs.len(), 7);
+    assert!(outputs.iter().all(|n| n.shape == NodeShape::Box));
+    // Task → its own box, and each box → every task using the result.
+    let graph = host.trace.graph();
+    let kind = |i: u32| nodes[i as usize].kind;
+    let mut want = 7 + graph.edge_count();
+    for e in host.layout.edges() {
+        match (kind(e.from), kind(e.to)) {
+            (NodeKind::Task(a), NodeKind::Output(b)) => assert_eq!(a, b),
+            (NodeKind::Output(d), NodeKind::Task(t)) => assert!(graph.deps(t).contains(&d)),
+            other => panic!("unexpected edge {other:?}"),
+        }
+        want -= 1;
+    }
+    assert_eq!(want, 0, "every dependency is drawn once");
+    // Every node is on screen, each task labelled with its function name.
+    assert_eq!(host.graph.visible_node_count(), 14);
+    let root = graph
+        .tasks()
+        .find(|t| host.index.dependents.users(*t).is_empty())
+        .unwrap();
+    let i = host.layout.node_index_of(root).unwrap() as usize;
+    assert_eq!(host.layout.label(i)[0], graph.name(root).unwrap());
+
+    // Clicking a result box selects its task; clicking an ellipse's corner selects nothing.
+    let (output_rect, task) = {
+        let host = h.state();
+        let (node, task) = host
+            .layout
+            .nodes()
+            .iter()
+            .find_map(|n| match n.kind {
+                NodeKind::Output(t) if t != root => Some((n, t)),
+                _ => None,
+            })
+            .unwrap();
+        let r = egui::Rect::from_min_max(
+            host.graph
+                .to_screen(host.graph.canvas_rect(), node.rect.min),
+            host.graph
+                .to_screen(host.graph.canvas_rect(), node.rect.max),
+        );
+        (r, task)
+    };
+    click(&mut h, output_rect.center());
+    assert_eq!(h.state().highlight.selected(), Some(task));
+    assert!(h.state().highlight.is_selected(task));
+    let corner = {
+        let host = h.state();
+        let r = host.graph.node_screen_rect(&host.layout, root).unwrap();
+        r.left_top() + egui::vec2(1.0, 1.0)
+    };
+    click(&mut h, corner);
+    assert_eq!(h.state().highlight.selected(), None);
+    let center = {
+        let host = h.state();
+        host.graph
+            .node_screen_rect(&host.layout, root)
+            .unwrap()
+            .center()
+    };
+    click(&mut h, center);
+    assert_eq!(h.state().highlight.selected(), Some(root));
+    assert!(h.state().graph_events.is_empty());
+}
+
+#[test]
+fn clicking_a_group_asks_to_expand_it() {
+    let trace = synthetic::layered(1_200, 40, 4, 3).unwrap();
+    let layout = graph_layout(&trace);
+    assert!(layout.groups().is_some());
+    let mut h = host_harness(Host::with_layout(trace, layout, true), 0.25);
+    let r = {
+        let host = h.state();
+        host.graph.group_screen_rect(&host.layout, "parse").unwrap()
+    };
+    click(&mut h, r.center());
+    assert_eq!(
+        h.state().graph_events,
+        vec![GraphEvent::Expand("parse".to_owned())]
+    );
+    assert_eq!(h.state().highlight.selected(), None);
 }

@@ -10,9 +10,11 @@
 //! for short names) labelled with its function name, its output an
 //! unlabelled box, edges from each output to the tasks that use it, inputs at
 //! the bottom. Above [`GraphOptions::group_threshold`] tasks, tasks are
-//! collapsed by key prefix ([`crate::key_split`]) into one node per group.
+//! collapsed by key prefix ([`crate::key_split`]) into one node per group;
+//! the groups named in [`GraphOptions::expanded`] are drawn task by task among
+//! the others.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use taskscope_trace::{Graph, LaneId, SpanKind, TaskId, TaskState, Trace};
 
@@ -56,6 +58,10 @@ pub struct GraphOptions {
     pub group_threshold: usize,
     /// Draw every task even above `group_threshold`.
     pub full: bool,
+    /// In a grouped drawing, the groups (key prefixes, as [`crate::key_split`] gives
+    /// them) drawn task by task, each task with its output box unless `compact`;
+    /// the other groups stay collapsed. Names that match no group are ignored.
+    pub expanded: BTreeSet<String>,
     /// Label font size, in px.
     pub font_size: f64,
     /// DOT output settings.
@@ -74,6 +80,7 @@ impl Default for GraphOptions {
             title: None,
             group_threshold: 1_000,
             full: false,
+            expanded: BTreeSet::new(),
             font_size: 14.0,
             dot: DotOptions::default(),
             png: PngOptions::default(),
@@ -115,6 +122,12 @@ impl GraphOptions {
     /// Draws every task, however many there are.
     pub fn with_full(mut self, full: bool) -> Self {
         self.full = full;
+        self
+    }
+
+    /// In a grouped drawing, draws these groups task by task.
+    pub fn with_expanded<S: Into<String>>(mut self, groups: impl IntoIterator<Item = S>) -> Self {
+        self.expanded = groups.into_iter().map(Into::into).collect();
         self
     }
 }
@@ -305,7 +318,7 @@ impl GraphScene {
     /// shared); it supplies durations and lanes for colours and tooltips.
     ///
     /// # Complexity
-    /// O(V + E + S) to build, plus [`crate::layout`].
+    /// O(V + E log E + S) to build, plus [`crate::layout`].
     pub fn new(graph: &Graph, trace: Option<&Trace>, options: &GraphOptions) -> Self {
         let facts = TaskFacts::new(graph.len(), trace);
         let mut highlight = options.highlight.clone();
@@ -319,20 +332,27 @@ impl GraphScene {
         let mut node_facts = Vec::new();
         if grouped {
             build_groups(
-                graph,
-                &facts,
-                &is_hl,
+                &TaskContext {
+                    graph,
+                    trace,
+                    facts: &facts,
+                    is_hl: &is_hl,
+                    compact: options.compact,
+                },
+                &options.expanded,
                 &mut nodes,
                 &mut edges,
                 &mut node_facts,
             );
         } else {
             build_tasks(
-                graph,
-                trace,
-                &facts,
-                &is_hl,
-                options.compact,
+                &TaskContext {
+                    graph,
+                    trace,
+                    facts: &facts,
+                    is_hl: &is_hl,
+                    compact: options.compact,
+                },
                 &mut nodes,
                 &mut edges,
                 &mut node_facts,
@@ -364,21 +384,28 @@ impl GraphScene {
     }
 }
 
-/// One node per task (and one box per output unless `compact`).
-#[allow(clippy::too_many_arguments)]
-fn build_tasks(
-    graph: &Graph,
-    trace: Option<&Trace>,
-    facts: &TaskFacts,
-    is_hl: &dyn Fn(TaskId) -> bool,
+/// What drawing one task needs.
+struct TaskContext<'a> {
+    graph: &'a Graph,
+    trace: Option<&'a Trace>,
+    facts: &'a TaskFacts,
+    is_hl: &'a dyn Fn(TaskId) -> bool,
+    /// No output boxes.
     compact: bool,
-    nodes: &mut Vec<SceneNode>,
-    edges: &mut Vec<SceneEdge>,
-    node_facts: &mut Vec<NodeFacts>,
-) {
-    // Task t is node `stride * t`, its output box `stride * t + 1`.
-    let stride = if compact { 1 } else { 2 };
-    for t in graph.tasks() {
+}
+
+impl TaskContext<'_> {
+    /// Adds `t`'s node, and its output box and the edge to it unless `compact`.
+    /// Returns the index of the node its users' edges start from (the box, or the
+    /// task when compact).
+    fn push_task(
+        &self,
+        t: TaskId,
+        nodes: &mut Vec<SceneNode>,
+        edges: &mut Vec<SceneEdge>,
+        node_facts: &mut Vec<NodeFacts>,
+    ) -> usize {
+        let (graph, facts) = (self.graph, self.facts);
         let key = graph.key(t).unwrap_or("");
         let name = match graph.name(t) {
             Some(n) if !n.is_empty() => n.to_owned(),
@@ -392,13 +419,13 @@ fn build_tasks(
         if let Some(d) = facts.duration(t) {
             tooltip.push(format!("duration: {}", format_duration_ns(d)));
         }
-        if let (Some(trace), Some(lane)) = (trace, facts.lane(t)) {
+        if let (Some(trace), Some(lane)) = (self.trace, facts.lane(t)) {
             tooltip.push(format!("lane: {}", lane_label(trace, lane)));
         }
         if let Some(s) = state {
             tooltip.push(format!("state: {}", s.as_str().replace('_', " ")));
         }
-        let hl = is_hl(t);
+        let hl = (self.is_hl)(t);
         nodes.push(SceneNode {
             kind: SceneNodeKind::Task(t),
             id: format!("t{}", t.0),
@@ -415,31 +442,48 @@ fn build_tasks(
             state,
             lane: facts.lane(t),
         });
-        if !compact {
-            let task_node = nodes.len() - 1;
-            nodes.push(SceneNode {
-                kind: SceneNodeKind::Output(t),
-                id: format!("o{}", t.0),
-                shape: NodeShape::Box,
-                label: Vec::new(),
-                tooltip: vec![format!("output of {key}")],
-                fill: theme::NODE_FILL,
-                highlighted: hl,
-                width: 0.0,
-                height: 0.0,
-            });
-            node_facts.push(NodeFacts {
-                duration_ns: None,
-                state: None,
-                lane: None,
-            });
-            edges.push(SceneEdge {
-                from: task_node,
-                to: task_node + 1,
-                count: 1,
-                highlighted: hl,
-            });
+        let task_node = nodes.len() - 1;
+        if self.compact {
+            return task_node;
         }
+        nodes.push(SceneNode {
+            kind: SceneNodeKind::Output(t),
+            id: format!("o{}", t.0),
+            shape: NodeShape::Box,
+            label: Vec::new(),
+            tooltip: vec![format!("output of {key}")],
+            fill: theme::NODE_FILL,
+            highlighted: hl,
+            width: 0.0,
+            height: 0.0,
+        });
+        node_facts.push(NodeFacts {
+            duration_ns: None,
+            state: None,
+            lane: None,
+        });
+        edges.push(SceneEdge {
+            from: task_node,
+            to: task_node + 1,
+            count: 1,
+            highlighted: hl,
+        });
+        task_node + 1
+    }
+}
+
+/// One node per task (and one box per output unless `compact`).
+fn build_tasks(
+    cx: &TaskContext<'_>,
+    nodes: &mut Vec<SceneNode>,
+    edges: &mut Vec<SceneEdge>,
+    node_facts: &mut Vec<NodeFacts>,
+) {
+    let graph = cx.graph;
+    // Task t is node `stride * t`, its output box `stride * t + 1`.
+    let stride = if cx.compact { 1 } else { 2 };
+    for t in graph.tasks() {
+        cx.push_task(t, nodes, edges, node_facts);
     }
     for t in graph.tasks() {
         for &d in graph.deps(t) {
@@ -449,7 +493,7 @@ fn build_tasks(
                 from,
                 to,
                 count: 1,
-                highlighted: is_hl(t) && is_hl(d),
+                highlighted: (cx.is_hl)(t) && (cx.is_hl)(d),
             });
         }
     }
@@ -553,15 +597,29 @@ impl Group {
     }
 }
 
-/// One node per key prefix; edges between groups weighted by how many dependencies they stand for.
+/// Where a task's edges attach in a grouped drawing.
+#[derive(Clone, Copy, Default)]
+struct Ends {
+    /// The node edges from its inputs enter (the task, or its collapsed group).
+    input: u32,
+    /// The node edges to its users leave (its output box or task, or its group).
+    output: u32,
+}
+
+/// One node per key prefix, except that the groups in `expanded` are drawn task by
+/// task; edges between nodes weighted by how many dependencies they stand for.
+///
+/// Nodes come in order of each group's first task; an expanded group's tasks in id
+/// order where its node would be. Edges are sorted by (from, to), each task's edge
+/// to its own output box among them.
 fn build_groups(
-    graph: &Graph,
-    facts: &TaskFacts,
-    is_hl: &dyn Fn(TaskId) -> bool,
+    cx: &TaskContext<'_>,
+    expanded: &BTreeSet<String>,
     nodes: &mut Vec<SceneNode>,
     edges: &mut Vec<SceneEdge>,
     node_facts: &mut Vec<NodeFacts>,
 ) {
+    let graph = cx.graph;
     // Groups are numbered in order of first appearance, so ids are stable.
     let mut index: BTreeMap<String, u32> = BTreeMap::new();
     let mut groups: Vec<Group> = Vec::new();
@@ -577,22 +635,79 @@ fn build_groups(
         });
         group_of.push(g);
         if let Some(group) = groups.get_mut(g as usize) {
-            group.add(t, graph, facts, is_hl(t));
+            group.add(t, graph, cx.facts, (cx.is_hl)(t));
+        }
+    }
+    for (t, &gt) in graph.tasks().zip(&group_of) {
+        let inner = graph
+            .deps(t)
+            .iter()
+            .filter(|d| group_of.get(d.index()) == Some(&gt))
+            .count();
+        if let Some(g) = groups.get_mut(gt as usize) {
+            g.inner_edges += inner as u64;
+        }
+    }
+    let is_expanded: Vec<bool> = groups.iter().map(|g| expanded.contains(&g.name)).collect();
+    let mut members: Vec<Vec<TaskId>> = vec![Vec::new(); groups.len()];
+    for (t, &g) in graph.tasks().zip(&group_of) {
+        if is_expanded.get(g as usize).copied().unwrap_or(false)
+            && let Some(m) = members.get_mut(g as usize)
+        {
+            m.push(t);
+        }
+    }
+
+    // Nodes, and where each task's edges attach.
+    let mut ends = vec![Ends::default(); graph.len()];
+    let mut own_edges = Vec::new();
+    let mut group_node = vec![u32::MAX; groups.len()];
+    for (g, group) in groups.iter_mut().enumerate() {
+        let Some(tasks) = members.get(g).filter(|m| !m.is_empty()) else {
+            if let Some(slot) = group_node.get_mut(g) {
+                *slot = nodes.len() as u32;
+            }
+            let (node, f) = std::mem::take(group).into_node(g);
+            nodes.push(node);
+            node_facts.push(f);
+            continue;
+        };
+        for &t in tasks {
+            let input = nodes.len() as u32;
+            let output = cx.push_task(t, nodes, &mut own_edges, node_facts) as u32;
+            if let Some(e) = ends.get_mut(t.index()) {
+                *e = Ends { input, output };
+            }
+        }
+    }
+    for (t, &g) in graph.tasks().zip(&group_of) {
+        if let (Some(e), Some(&n)) = (ends.get_mut(t.index()), group_node.get(g as usize))
+            && n != u32::MAX
+        {
+            *e = Ends {
+                input: n,
+                output: n,
+            };
         }
     }
 
     let mut pairs: Vec<(u32, u32, bool)> = Vec::with_capacity(graph.edge_count());
     for t in graph.tasks() {
-        let gt = group_of.get(t.index()).copied().unwrap_or(0);
+        let to = ends.get(t.index()).map_or(0, |e| e.input);
         for &d in graph.deps(t) {
-            let gd = group_of.get(d.index()).copied().unwrap_or(0);
-            if gd != gt {
-                pairs.push((gd, gt, is_hl(t) && is_hl(d)));
-            } else if let Some(g) = groups.get_mut(gt as usize) {
-                g.inner_edges += 1;
+            let from = ends.get(d.index()).map_or(0, |e| e.output);
+            if from == to {
+                // Inside one collapsed group (counted in its tooltip above).
+                continue;
             }
+            pairs.push((from, to, (cx.is_hl)(t) && (cx.is_hl)(d)));
         }
     }
+    pairs.extend(
+        own_edges
+            .iter()
+            .map(|e| (e.from as u32, e.to as u32, e.highlighted)),
+    );
     pairs.sort_unstable();
     for run in pairs.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
         let Some(&(from, to, _)) = run.first() else {
@@ -604,11 +719,6 @@ fn build_groups(
             count: run.len() as u64,
             highlighted: run.iter().any(|p| p.2),
         });
-    }
-    for (i, g) in groups.into_iter().enumerate() {
-        let (node, f) = g.into_node(i);
-        nodes.push(node);
-        node_facts.push(f);
     }
 }
 

@@ -1,10 +1,13 @@
 //! A loaded trace and everything the views precompute from it (runtime data, never persisted).
 
 use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock, mpsc};
 
 use taskscope_egui::timeline::concurrency::ConcurrencyProfile as StripProfile;
-use taskscope_egui::{GraphLayout, TimelineModel, TraceIndex, graph_layout};
+use taskscope_egui::{
+    DrawingOptions, DrawingTooBig, GraphLayout, TimelineModel, TraceIndex, graph_drawing,
+    graph_layout,
+};
 use taskscope_trace::Trace;
 use taskscope_trace::analysis::{
     ConcurrencyProfile, CriticalPath, Finding, NameStats, advise, concurrency_profile,
@@ -14,8 +17,9 @@ use taskscope_trace::analysis::{
 /// What is computed after a trace is shown: the graph drawing and the analyses.
 #[derive(Debug)]
 pub struct Analyses {
-    /// The graph drawing.
-    pub layout: GraphLayout,
+    /// The default graph drawing (groups collapsed, output boxes shown); tabs
+    /// replace it with [`DrawingJob`]s when the user expands groups.
+    pub layout: Arc<GraphLayout>,
     /// The critical path.
     pub critical: CriticalPath,
     /// Per-name duration statistics, largest total first.
@@ -31,7 +35,7 @@ impl Analyses {
     /// That of the layout and the analyses: about O(S log S + V log V + E).
     pub fn new(trace: &Trace) -> Self {
         Self {
-            layout: graph_layout(trace),
+            layout: Arc::new(graph_layout(trace)),
             critical: critical_path(trace),
             stats: name_stats(trace),
             findings: advise(trace),
@@ -117,5 +121,68 @@ impl TraceDoc {
         self.analyses()
             .map(|a| a.critical.steps.iter().map(|s| s.task).collect())
             .unwrap_or_default()
+    }
+}
+
+/// A graph drawing being laid out on a background thread (after the user expanded
+/// or collapsed a group, or switched output boxes on or off).
+///
+/// The UI keeps showing the old drawing and polls; the thread never touches the UI.
+#[derive(Debug)]
+pub struct DrawingJob {
+    options: DrawingOptions,
+    result: mpsc::Receiver<Result<GraphLayout, DrawingTooBig>>,
+}
+
+impl DrawingJob {
+    /// Starts laying out `doc`'s graph with `options`; `repaint` is called when done.
+    ///
+    /// # Errors
+    /// When the thread cannot be started (the message says so).
+    pub fn spawn(
+        doc: Arc<TraceDoc>,
+        options: DrawingOptions,
+        repaint: impl Fn() + Send + 'static,
+    ) -> Result<Self, String> {
+        let (tx, rx) = mpsc::channel();
+        let thread_options = options.clone();
+        std::thread::Builder::new()
+            .name("taskscope-graph-layout".into())
+            .spawn(move || {
+                let result = graph_drawing(&doc.trace, &thread_options);
+                // The receiver is gone when a newer request replaced this one.
+                let _ = tx.send(result);
+                repaint();
+            })
+            .map_err(|e| format!("could not start a layout thread: {e}"))?;
+        Ok(Self {
+            options,
+            result: rx,
+        })
+    }
+
+    /// The options being laid out.
+    pub fn options(&self) -> &DrawingOptions {
+        &self.options
+    }
+
+    /// The drawing once ready: `None` while the thread works, then the drawing, a
+    /// refusal, or a message if the thread died.
+    pub fn poll(&self) -> Option<Result<GraphLayout, String>> {
+        match self.result.try_recv() {
+            Ok(result) => Some(result.map_err(|e| e.to_string())),
+            Err(mpsc::TryRecvError::Empty) => None,
+            Err(mpsc::TryRecvError::Disconnected) => {
+                Some(Err("the layout thread stopped unexpectedly".to_owned()))
+            }
+        }
+    }
+
+    /// Waits for the drawing (for tests).
+    pub fn wait(self) -> Result<GraphLayout, String> {
+        self.result
+            .recv()
+            .map_err(|_| "the layout thread stopped unexpectedly".to_owned())?
+            .map_err(|e| e.to_string())
     }
 }

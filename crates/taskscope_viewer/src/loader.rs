@@ -200,7 +200,8 @@ mod tests {
         // The analyses follow on the loader thread; completing waits for them (or does them).
         doc.complete();
         let analyses = doc.analyses().unwrap();
-        assert_eq!(analyses.layout.nodes().len(), 3);
+        // Three tasks and their three output boxes.
+        assert_eq!(analyses.layout.nodes().len(), 6);
         assert_eq!(doc.critical_tasks().len(), 2);
     }
 

@@ -1,4 +1,4 @@
-//! Culling for the graph view, as pure functions: which boxes and edges touch the visible rectangle.
+//! Culling for the graph view, as pure functions: which nodes and edges touch the visible rectangle.
 
 use egui::Rect;
 
@@ -44,20 +44,24 @@ mod tests {
     fn layout() -> GraphLayout {
         // Three 10×10 boxes at x = 0, 100, 200; edges 0→1 and 0→2.
         let nodes = (0..3)
-            .map(|i| NodeBox {
-                task: TaskId(i),
-                rect: Rect::from_min_size(pos2(i as f32 * 100.0, 0.0), vec2(10.0, 10.0)),
+            .map(|i| {
+                NodeBox::task_box(
+                    TaskId(i),
+                    Rect::from_min_size(pos2(i as f32 * 100.0, 0.0), vec2(10.0, 10.0)),
+                )
             })
             .collect();
         let edges = vec![
             EdgePath {
-                from: TaskId(0),
-                to: TaskId(1),
+                from: 0,
+                to: 1,
+                count: 1,
                 points: vec![pos2(5.0, 10.0), pos2(105.0, 0.0)],
             },
             EdgePath {
-                from: TaskId(0),
-                to: TaskId(2),
+                from: 0,
+                to: 2,
+                count: 1,
                 points: vec![pos2(5.0, 10.0), pos2(205.0, 0.0)],
             },
         ];

@@ -1,12 +1,15 @@
-//! The graph view: the task graph as boxes and arrows, with pan, zoom, linked
-//! selection and replay states.
+//! The graph view: the task graph as Dask's `visualize()` draws it — tasks as
+//! circles and ellipses, their results as boxes, big graphs as groups of tasks —
+//! with pan, zoom, linked selection, replay states and groups that expand on click.
 //!
-//! It paints a [`layout::GraphLayout`] computed elsewhere (by the layout crate,
-//! or [`layout::simple_layered_layout`]); culling is the pure [`cull`] module.
-//! Like the timeline it owns only its view state and reports clicks as
-//! [`GraphEvent`]s.
+//! It paints a [`layout::GraphLayout`] computed elsewhere ([`layout::graph_drawing`]
+//! on a background thread, or [`layout::simple_layered_layout`]); culling is the pure
+//! [`cull`] module, group summaries and lights the pure [`groups`] module. Like the
+//! timeline it owns only its view state and reports what the user did as
+//! [`GraphEvent`]s: it never lays out or expands anything itself.
 
 pub mod cull;
+pub mod groups;
 pub mod layout;
 
 use egui::{
@@ -19,7 +22,8 @@ use crate::index::TraceIndex;
 use crate::replay::NodeState;
 use crate::selection::Highlight;
 use crate::theme::{Theme, lane_color};
-use layout::GraphLayout;
+use groups::{GroupInfo, NodeLight, group_lights};
+use layout::{GraphLayout, NodeBox, NodeKind, NodeShape};
 use taskscope_trace::analysis::format_duration_ns as format_ns;
 
 /// Smallest zoom (points per layout unit).
@@ -80,10 +84,16 @@ pub struct GraphInput<'a> {
 }
 
 /// Something the user did in the graph view.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum GraphEvent {
-    /// Select this task (or clear the selection).
+    /// Select this task (or clear the selection): a click on a task or its output box.
     Select(Option<TaskId>),
+    /// Draw this group task by task: a click on a collapsed group.
+    Expand(String),
+    /// Collapse this expanded group again (from the context menu of one of its tasks).
+    Collapse(String),
+    /// Collapse every expanded group (from the context menu).
+    CollapseAll,
 }
 
 /// What one frame of the graph view reports.
@@ -93,6 +103,8 @@ pub struct GraphResponse {
     pub events: Vec<GraphEvent>,
     /// The task under the pointer.
     pub hovered: Option<TaskId>,
+    /// The node under the pointer (an index into [`GraphLayout::nodes`]).
+    pub hovered_node: Option<u32>,
 }
 
 /// The graph view's state: the layout point at the canvas centre and the zoom.
@@ -107,6 +119,14 @@ pub struct GraphView {
     nodes: Vec<u32>,
     edges: Vec<u32>,
     dense: bool,
+    /// The node whose context menu is open.
+    context_node: Option<u32>,
+    /// Lights of the groups, for the drawing and highlight revision in `lights_key`.
+    group_lights: Vec<NodeLight>,
+    lights_key: Option<(u64, u64)>,
+    /// ln(1 + longest task duration), for the drawing in `max_log_key`.
+    max_log: f32,
+    max_log_key: Option<u64>,
 }
 
 impl Default for GraphView {
@@ -119,6 +139,11 @@ impl Default for GraphView {
             nodes: Vec::new(),
             edges: Vec::new(),
             dense: false,
+            context_node: None,
+            group_lights: Vec::new(),
+            lights_key: None,
+            max_log: 0.0,
+            max_log_key: None,
         }
     }
 }
@@ -175,22 +200,45 @@ impl GraphView {
         self.center += before - after;
     }
 
-    /// Centres on `task` if its box is not fully visible.
+    /// Centres on the node showing `task` (its own, or its collapsed group's) if it
+    /// is not fully visible.
     pub fn reveal_task(&mut self, layout: &GraphLayout, task: TaskId) {
-        if let Some(node) = layout.node_of(task)
+        if let Some(node) = layout.shown_node(task)
             && !self.last_visible_layout_rect().contains_rect(node.rect)
         {
             self.center = node.rect.center();
         }
     }
 
-    /// Where `task`'s box was drawn in the last frame, in screen points.
+    /// Zooms and centres to show `bounds` (layout units) in the last frame's canvas,
+    /// or fits the whole drawing on the next frame if nothing was drawn yet.
+    pub fn fit_bounds(&mut self, bounds: Rect) {
+        if self.last_rect.width() > 1.0 && self.last_rect.height() > 1.0 && bounds.is_positive() {
+            self.fit(bounds, self.last_rect.size());
+        } else {
+            self.request_fit();
+        }
+    }
+
+    /// Where the node showing `task` (its own, or its collapsed group's) was drawn in
+    /// the last frame, in screen points.
     pub fn node_screen_rect(&self, layout: &GraphLayout, task: TaskId) -> Option<Rect> {
-        let node = layout.node_of(task)?;
-        Some(Rect::from_min_max(
-            self.to_screen(self.last_rect, node.rect.min),
-            self.to_screen(self.last_rect, node.rect.max),
-        ))
+        let node = layout.shown_node(task)?;
+        Some(self.screen_rect_of(node))
+    }
+
+    /// Where the collapsed group `name` was drawn in the last frame, in screen points.
+    pub fn group_screen_rect(&self, layout: &GraphLayout, name: &str) -> Option<Rect> {
+        Some(self.screen_rect_of(layout.group_node(name)?))
+    }
+
+    /// The canvas of the last frame, in screen points.
+    pub fn canvas_rect(&self) -> Rect {
+        self.last_rect
+    }
+
+    fn screen_rect_of(&self, node: &NodeBox) -> Rect {
+        self.screen_rect_of_in(self.last_rect, node)
     }
 
     /// Whether the last frame drew the density map (too many nodes in view for boxes).
@@ -237,6 +285,7 @@ impl GraphView {
         self.edges.clear();
         cull::visible_nodes(input.layout, visible, &mut self.nodes);
         cull::visible_edges(input.layout, visible, &mut self.edges);
+        self.update_caches(input);
 
         let painter = ui.painter_at(rect);
         painter.rect_filled(rect, CornerRadius::ZERO, input.theme.background);
@@ -251,28 +300,75 @@ impl GraphView {
         let hovered = response
             .hover_pos()
             .and_then(|p| self.hit_test(input.layout, rect, p));
-        if let Some(task) = hovered {
-            out.hovered = Some(task);
-            if let Some(node) = input.layout.node_of(task) {
-                let r = Rect::from_min_max(
-                    self.to_screen(rect, node.rect.min),
-                    self.to_screen(rect, node.rect.max),
-                );
-                painter.rect_stroke(
-                    r.expand(2.0),
-                    CornerRadius::same(3),
-                    Stroke::new(1.0, input.theme.text),
-                    StrokeKind::Outside,
-                );
-            }
+        out.hovered_node = hovered;
+        if let Some(node) = hovered.and_then(|i| input.layout.nodes().get(i as usize)) {
+            out.hovered = node.task();
+            let r = self.screen_rect_of(node).expand(2.0);
+            painter.add(outline(
+                node.shape,
+                r,
+                Stroke::new(1.0, input.theme.text),
+                CornerRadius::same(3),
+            ));
             response.clone().on_hover_ui_at_pointer(|ui| {
-                node_tooltip(ui, input, task);
+                node_tooltip(ui, input, node);
             });
         }
         if response.clicked() {
-            out.events.push(GraphEvent::Select(hovered));
+            let node = hovered.and_then(|i| input.layout.nodes().get(i as usize));
+            out.events.push(match node.map(|n| n.kind) {
+                Some(NodeKind::Group(g)) => match group_info(input.layout, g) {
+                    Some(info) => GraphEvent::Expand(info.name.clone()),
+                    None => GraphEvent::Select(None),
+                },
+                Some(NodeKind::Task(t) | NodeKind::Output(t)) => GraphEvent::Select(Some(t)),
+                None => GraphEvent::Select(None),
+            });
+        }
+        if response.secondary_clicked() {
+            self.context_node = hovered;
+        }
+        // Only grouped drawings have something to expand or collapse.
+        if input.layout.groups().is_some() {
+            let context_node = self.context_node;
+            response.context_menu(|ui| {
+                context_menu(ui, input.layout, context_node, &mut out.events);
+            });
         }
         out
+    }
+
+    /// Recomputes what depends on the drawing and the highlight, when they changed.
+    fn update_caches(&mut self, input: &GraphInput<'_>) {
+        let layout = input.layout;
+        if self.max_log_key != Some(layout.id()) {
+            // A new drawing: node indices of the old one mean nothing now.
+            self.context_node = None;
+            self.max_log = (1.0 + input.index.task_times.max_duration_ns() as f32).ln();
+            self.max_log_key = Some(layout.id());
+        }
+        let key = (layout.id(), input.highlight.revision());
+        if self.lights_key != Some(key) {
+            match layout.groups() {
+                Some(groups) if layout.has_collapsed_groups() => {
+                    group_lights(groups, input.highlight, &mut self.group_lights);
+                }
+                _ => self.group_lights.clear(),
+            }
+            self.lights_key = Some(key);
+        }
+    }
+
+    /// How node `node` is lit.
+    fn light(&self, highlight: &Highlight, node: &NodeBox) -> NodeLight {
+        match node.kind {
+            NodeKind::Task(t) | NodeKind::Output(t) => NodeLight::of_task(highlight, t),
+            NodeKind::Group(g) => self
+                .group_lights
+                .get(g as usize)
+                .copied()
+                .unwrap_or_default(),
+        }
     }
 
     fn node_color(input: &GraphInput<'_>, task: TaskId, max_log: f32) -> Color32 {
@@ -294,70 +390,131 @@ impl GraphView {
         } else {
             base
         };
-        match input.replay_ns.map(|t| index.task_times.state_at(task, t)) {
-            None | Some(NodeState::Done) => base,
-            Some(NodeState::Running) => theme.running,
-            Some(NodeState::Waiting) => theme.waiting,
-            Some(NodeState::NotRun) => theme.not_run,
+        replay_color(
+            theme,
+            base,
+            input.replay_ns.map(|t| index.task_times.state_at(task, t)),
+        )
+    }
+
+    fn group_color(input: &GraphInput<'_>, info: &GroupInfo, max_log: f32) -> Color32 {
+        let theme = input.theme;
+        let base = match input.coloring {
+            NodeColoring::Name => input.index.task_color(input.trace, info.first_task),
+            NodeColoring::Duration => {
+                let d = info.mean_duration_ns as f32;
+                theme.duration_color((1.0 + d).ln() / max_log.max(1e-6))
+            }
+            NodeColoring::Lane => info.lane.map_or(theme.not_run, |l| lane_color(l as usize)),
+        };
+        replay_color(theme, base, input.replay_ns.map(|t| info.state_at(t)))
+    }
+
+    /// The fill of node `node`: a task's colour, its output box's (neutral until the
+    /// replay shows the result's state), or its group's.
+    fn fill(&self, input: &GraphInput<'_>, node: &NodeBox) -> Color32 {
+        match node.kind {
+            NodeKind::Task(t) => Self::node_color(input, t, self.max_log),
+            NodeKind::Output(t) => match input.replay_ns {
+                Some(_) => Self::node_color(input, t, self.max_log),
+                None => input.theme.group_header,
+            },
+            NodeKind::Group(g) => group_info(input.layout, g).map_or(input.theme.not_run, |info| {
+                Self::group_color(input, info, self.max_log)
+            }),
         }
     }
 
     fn paint_nodes(&self, painter: &egui::Painter, input: &GraphInput<'_>, rect: Rect) {
         let theme = input.theme;
         let hl = input.highlight;
-        let max_log = (1.0 + input.index.task_times.max_duration_ns() as f32).ln();
-        let font = FontId::proportional((11.0 * self.zoom.sqrt()).clamp(9.0, 14.0));
         let mut shapes = Vec::with_capacity(self.nodes.len() * 2);
         let mut labels = Vec::new();
         for &i in &self.nodes {
             let Some(node) = input.layout.nodes().get(i as usize) else {
                 continue;
             };
-            let task = node.task;
-            let mut r = Rect::from_min_max(
-                self.to_screen(rect, node.rect.min),
-                self.to_screen(rect, node.rect.max),
-            );
+            let mut r = self.screen_rect_of_in(rect, node);
             if r.width() < 2.0 || r.height() < 2.0 {
                 r = Rect::from_center_size(r.center(), r.size().max(vec2(2.0, 2.0)));
             }
-            let mut color = Self::node_color(input, task, max_log);
-            let faded = !hl.is_lit(task)
-                || (input.show_critical && !hl.has_selection() && !hl.is_critical(task));
+            let light = self.light(hl, node);
+            let faded = !light.lit(hl.has_selection())
+                || (input.show_critical && !hl.has_selection() && !light.critical());
+            let mut color = self.fill(input, node);
             if faded {
                 color = theme.dimmed(color);
             }
-            let rounding = if r.height() > 8.0 {
-                CornerRadius::same(4)
-            } else {
-                CornerRadius::ZERO
-            };
-            shapes.push(Shape::rect_filled(r, rounding, color));
-            // Outlines thin out with the boxes, so small boxes keep their fill colour.
+            // Outlines thin out with the nodes, so small nodes keep their fill colour.
             let w = (r.height() / 10.0).clamp(0.75, 2.0);
-            let outline = if hl.is_selected(task) {
+            let lit_outline = if light.selected() {
                 Some(Stroke::new(w * 1.25, theme.selected))
-            } else if input.show_critical && hl.is_critical(task) {
+            } else if input.show_critical && light.critical() {
                 Some(Stroke::new(w, theme.critical))
-            } else if hl.is_ancestor(task) {
+            } else if light.ancestor() {
                 Some(Stroke::new(w, theme.ancestor))
-            } else if hl.is_descendant(task) {
+            } else if light.descendant() {
                 Some(Stroke::new(w, theme.descendant))
-            } else if hl.is_match(task) {
+            } else if light.matched() {
                 Some(Stroke::new(w, theme.cursor))
             } else {
                 None
             };
-            if let Some(stroke) = outline {
-                shapes.push(Shape::rect_stroke(r, rounding, stroke, StrokeKind::Outside));
+            let tiny = r.width() < 5.0 || r.height() < 5.0;
+            if tiny {
+                // Level of detail: a dot is a dot, whatever its shape.
+                shapes.push(Shape::rect_filled(r, CornerRadius::ZERO, color));
+            } else {
+                let plain = Stroke::new(
+                    0.75,
+                    if faded {
+                        theme.dimmed(theme.edge)
+                    } else {
+                        theme.edge
+                    },
+                );
+                if matches!(node.kind, NodeKind::Group(_)) {
+                    // A stack of cards: one more outline behind the group.
+                    let back = r.translate(vec2(4.0, -4.0));
+                    shapes.push(fill_shape(node.shape, back, theme.dimmed(color)));
+                    shapes.push(outline(node.shape, back, plain, CornerRadius::same(2)));
+                }
+                shapes.push(fill_shape(node.shape, r, color));
+                if lit_outline.is_none() && !matches!(node.kind, NodeKind::Task(_)) {
+                    shapes.push(outline(node.shape, r, plain, CornerRadius::same(2)));
+                }
+            }
+            if let Some(stroke) = lit_outline {
+                shapes.push(outline(node.shape, r, stroke, CornerRadius::same(2)));
             }
             if r.width() >= LABEL_MIN_PX && r.height() >= 12.0 {
-                labels.push((r, task, faded));
+                labels.push((r, i, faded));
             }
         }
         painter.extend(shapes);
-        for (r, task, faded) in labels {
-            let Some(name) = input.trace.task_name(task) else {
+        self.paint_labels(painter, input, &labels);
+    }
+
+    /// Label lines centred in each node `(screen rect, node, faded)`.
+    fn paint_labels(
+        &self,
+        painter: &egui::Painter,
+        input: &GraphInput<'_>,
+        labels: &[(Rect, u32, bool)],
+    ) {
+        let theme = input.theme;
+        let font = if input.layout.has_labels() {
+            // Scene nodes are sized for 14 px text at zoom 1; smaller would not fit.
+            let size = (14.0 * self.zoom).min(16.0);
+            if size < 7.0 {
+                return;
+            }
+            FontId::proportional(size)
+        } else {
+            FontId::proportional((11.0 * self.zoom.sqrt()).clamp(9.0, 14.0))
+        };
+        for &(r, i, faded) in labels {
+            let Some(node) = input.layout.nodes().get(i as usize) else {
                 continue;
             };
             let color = if faded {
@@ -365,27 +522,54 @@ impl GraphView {
             } else {
                 theme.text_on_bar
             };
-            painter
-                .with_clip_rect(r.intersect(painter.clip_rect()))
-                .text(r.center(), Align2::CENTER_CENTER, name, font.clone(), color);
+            let mut lines: Vec<String> = input.layout.label(i as usize).to_vec();
+            if lines.is_empty()
+                && let NodeKind::Task(t) = node.kind
+                && let Some(name) = input.trace.task_name(t)
+            {
+                lines.push(name.to_owned());
+            }
+            if let (NodeKind::Group(g), Some(t)) = (node.kind, input.replay_ns)
+                && let Some(info) = group_info(input.layout, g)
+            {
+                lines.push(format!("{} / {} done", info.done_at(t), info.tasks));
+            }
+            if lines.is_empty() {
+                continue;
+            }
+            let line_h = font.size * 1.2;
+            let top = r.center().y - line_h * (lines.len() as f32 - 1.0) * 0.5;
+            let clipped = painter.with_clip_rect(r.intersect(painter.clip_rect()));
+            for (k, line) in lines.iter().enumerate() {
+                clipped.text(
+                    egui::pos2(r.center().x, top + line_h * k as f32),
+                    Align2::CENTER_CENTER,
+                    line,
+                    font.clone(),
+                    color,
+                );
+            }
         }
     }
 
     fn paint_edges(&self, painter: &egui::Painter, input: &GraphInput<'_>, rect: Rect) {
         let theme = input.theme;
         let hl = input.highlight;
+        let nodes = input.layout.nodes();
         let width = (1.2 * self.zoom.sqrt()).clamp(0.5, 2.0);
         let heads = self.zoom >= 0.35;
         for &i in &self.edges {
             let Some(edge) = input.layout.edges().get(i as usize) else {
                 continue;
             };
-            let up = |t| hl.is_selected(t) || hl.is_ancestor(t);
-            let down = |t| hl.is_selected(t) || hl.is_descendant(t);
-            let lit_path = hl.has_selection()
-                && ((up(edge.from) && up(edge.to)) || (down(edge.from) && down(edge.to)));
-            let critical =
-                input.show_critical && hl.is_critical(edge.from) && hl.is_critical(edge.to);
+            let (Some(from), Some(to)) =
+                (nodes.get(edge.from as usize), nodes.get(edge.to as usize))
+            else {
+                continue;
+            };
+            let (lf, lt) = (self.light(hl, from), self.light(hl, to));
+            let lit_path = hl.has_selection() && ((lf.up() && lt.up()) || (lf.down() && lt.down()));
+            let critical = input.show_critical && lf.critical() && lt.critical();
             let color = if lit_path {
                 theme.arrow
             } else if critical && !hl.has_selection() {
@@ -395,12 +579,10 @@ impl GraphView {
             } else {
                 theme.edge
             };
-            let points: Vec<Pos2> = edge
-                .points
-                .iter()
-                .map(|p| self.to_screen(rect, *p))
-                .collect();
-            let stroke = Stroke::new(if lit_path { width * 1.5 } else { width }, color);
+            let points = screen_polyline(&edge.points, |p| self.to_screen(rect, p));
+            // An edge between groups thickens with the dependencies it stands for.
+            let weight = 1.0 + (edge.count.max(1) as f32).log10().min(3.0) * 0.5;
+            let stroke = Stroke::new(if lit_path { width * 1.5 } else { width } * weight, color);
             if heads && let [.., a, b] = points.as_slice() {
                 let dir = (*b - *a).normalized();
                 let normal = vec2(-dir.y, dir.x);
@@ -467,7 +649,7 @@ impl GraphView {
             rect.left_bottom() + vec2(8.0, -8.0),
             Align2::LEFT_BOTTOM,
             format!(
-                "{} tasks in view: zoom in to see boxes and edges",
+                "{} nodes in view: zoom in to see shapes and edges",
                 self.nodes.len()
             ),
             FontId::proportional(12.0),
@@ -475,21 +657,175 @@ impl GraphView {
         );
     }
 
-    /// The task whose box is under `pointer` (the last drawn wins), from this frame's culled nodes.
-    fn hit_test(&self, layout: &GraphLayout, rect: Rect, pointer: Pos2) -> Option<TaskId> {
+    fn screen_rect_of_in(&self, rect: Rect, node: &NodeBox) -> Rect {
+        Rect::from_min_max(
+            self.to_screen(rect, node.rect.min),
+            self.to_screen(rect, node.rect.max),
+        )
+    }
+
+    /// The node whose shape is under `pointer` (the last drawn wins), from this
+    /// frame's culled nodes; failing that, the nearest node within 2 points.
+    fn hit_test(&self, layout: &GraphLayout, rect: Rect, pointer: Pos2) -> Option<u32> {
         let p = self.to_layout(rect, pointer);
         let slack = 2.0 / self.zoom;
-        self.nodes
+        let node = |i: u32| layout.nodes().get(i as usize);
+        let exact = self
+            .nodes
             .iter()
             .rev()
-            .filter_map(|&i| layout.nodes().get(i as usize))
-            .find(|n| n.rect.expand(slack).contains(p))
-            .map(|n| n.task)
+            .copied()
+            .find(|&i| node(i).is_some_and(|n| n.contains(p, 0.0)));
+        exact.or_else(|| {
+            self.nodes
+                .iter()
+                .copied()
+                .filter_map(|i| {
+                    let n = node(i)?;
+                    n.contains(p, slack)
+                        .then(|| (i, n.rect.center().distance_sq(p)))
+                })
+                .min_by(|a, b| a.1.total_cmp(&b.1))
+                .map(|(i, _)| i)
+        })
+    }
+}
+
+/// Smallest gap, in points, between two drawn points of an edge.
+const EDGE_STEP_PX: f32 = 3.0;
+
+/// An edge's polyline in screen points, leaving out points closer than
+/// [`EDGE_STEP_PX`] to the last kept one (the ends are always kept), so curves cost
+/// little when zoomed out.
+///
+/// # Complexity
+/// O(points).
+fn screen_polyline(points: &[Pos2], to_screen: impl Fn(Pos2) -> Pos2) -> Vec<Pos2> {
+    let mut out: Vec<Pos2> = Vec::with_capacity(points.len());
+    let last = points.len().saturating_sub(1);
+    for (i, p) in points.iter().enumerate() {
+        let q = to_screen(*p);
+        match out.last() {
+            Some(prev) if i != last && prev.distance_sq(q) < EDGE_STEP_PX * EDGE_STEP_PX => {}
+            _ => out.push(q),
+        }
+    }
+    out
+}
+
+/// Group number `g` of `layout`.
+fn group_info(layout: &GraphLayout, g: u32) -> Option<&GroupInfo> {
+    layout.groups()?.get(g)
+}
+
+/// A replay state's colour over `base` (the colour of a done task).
+fn replay_color(theme: &Theme, base: Color32, state: Option<NodeState>) -> Color32 {
+    match state {
+        None | Some(NodeState::Done) => base,
+        Some(NodeState::Running) => theme.running,
+        Some(NodeState::Waiting) => theme.waiting,
+        Some(NodeState::NotRun) => theme.not_run,
+    }
+}
+
+/// A filled node shape in screen rectangle `r`.
+fn fill_shape(shape: NodeShape, r: Rect, color: Color32) -> Shape {
+    match shape {
+        NodeShape::Box => Shape::rect_filled(r, CornerRadius::same(2), color),
+        NodeShape::Circle | NodeShape::Ellipse => {
+            Shape::ellipse_filled(r.center(), r.size() * 0.5, color)
+        }
+    }
+}
+
+/// The outline of a node shape in screen rectangle `r`.
+fn outline(shape: NodeShape, r: Rect, stroke: Stroke, rounding: CornerRadius) -> Shape {
+    match shape {
+        NodeShape::Box => Shape::rect_stroke(r, rounding, stroke, StrokeKind::Outside),
+        NodeShape::Circle | NodeShape::Ellipse => {
+            Shape::ellipse_stroke(r.center(), r.size() * 0.5, stroke)
+        }
+    }
+}
+
+/// The right-click menu: expand or collapse the group under the pointer, collapse all.
+fn context_menu(
+    ui: &mut Ui,
+    layout: &GraphLayout,
+    node: Option<u32>,
+    events: &mut Vec<GraphEvent>,
+) {
+    let node = node.and_then(|i| layout.nodes().get(i as usize));
+    match node.map(|n| n.kind) {
+        Some(NodeKind::Group(g)) => {
+            if let Some(info) = group_info(layout, g)
+                && ui.button(format!("Expand group “{}”", info.name)).clicked()
+            {
+                events.push(GraphEvent::Expand(info.name.clone()));
+                ui.close();
+            }
+        }
+        Some(NodeKind::Task(t) | NodeKind::Output(t)) if layout.in_expanded_group(t) => {
+            if let Some(name) = layout.group_name_of(t)
+                && ui.button(format!("Collapse group “{name}”")).clicked()
+            {
+                events.push(GraphEvent::Collapse(name.to_owned()));
+                ui.close();
+            }
+        }
+        _ => {}
+    }
+    let any_open = !layout.options().expanded.is_empty();
+    if ui
+        .add_enabled(any_open, egui::Button::new("Collapse all groups"))
+        .clicked()
+    {
+        events.push(GraphEvent::CollapseAll);
+        ui.close();
     }
 }
 
 /// The hover text of one node.
-fn node_tooltip(ui: &mut Ui, input: &GraphInput<'_>, task: TaskId) {
+fn node_tooltip(ui: &mut Ui, input: &GraphInput<'_>, node: &NodeBox) {
+    match node.kind {
+        NodeKind::Task(task) => task_tooltip(ui, input, task),
+        NodeKind::Output(task) => {
+            ui.strong("result");
+            ui.label(format!(
+                "output of {}",
+                input.trace.graph().key(task).unwrap_or("?")
+            ));
+            if let Some(t) = input.replay_ns {
+                ui.label(format!(
+                    "at the cursor: {}",
+                    input.index.task_times.state_at(task, t).as_str()
+                ));
+            }
+        }
+        NodeKind::Group(g) => {
+            let Some(info) = group_info(input.layout, g) else {
+                return;
+            };
+            ui.strong(&info.name);
+            ui.label(format!(
+                "{} tasks, mean {}",
+                info.tasks,
+                format_ns(info.mean_duration_ns)
+            ));
+            if let Some(t) = input.replay_ns {
+                ui.label(format!(
+                    "at the cursor: {}, {} / {} done",
+                    info.state_at(t).as_str(),
+                    info.done_at(t),
+                    info.tasks
+                ));
+            }
+            ui.weak("click to draw its tasks");
+        }
+    }
+}
+
+fn task_tooltip(ui: &mut Ui, input: &GraphInput<'_>, task: TaskId) {
     let graph = input.trace.graph();
     ui.strong(graph.name(task).unwrap_or("?"));
     if let Some(key) = graph.key(task) {
@@ -519,6 +855,11 @@ fn node_tooltip(ui: &mut Ui, input: &GraphInput<'_>, task: TaskId) {
         graph.deps(task).len(),
         input.index.dependents.users(task).len()
     ));
+    if input.layout.in_expanded_group(task)
+        && let Some(name) = input.layout.group_name_of(task)
+    {
+        ui.weak(format!("in group “{name}”: right-click to collapse it"));
+    }
 }
 
 #[cfg(test)]
@@ -541,6 +882,19 @@ mod tests {
         assert_eq!(v.center, pos2(500.0, 50.0));
         let visible = v.visible_layout_rect(rect);
         assert!(visible.contains_rect(Rect::from_min_max(pos2(0.0, 0.0), pos2(1000.0, 100.0))));
+    }
+
+    #[test]
+    fn edges_lose_points_closer_than_a_few_pixels() {
+        let points: Vec<Pos2> = (0..=8).map(|i| pos2(i as f32, 0.0)).collect();
+        // 1 unit = 1 point: keep 0, 3, 6 and the end.
+        let kept = screen_polyline(&points, |p| p);
+        assert_eq!(kept, vec![points[0], points[3], points[6], points[8]]);
+        // Zoomed in ×10: every point is 10 points from the next, all kept.
+        assert_eq!(screen_polyline(&points, |p| p * 10.0).len(), 9);
+        // Zoomed far out: only the ends.
+        assert_eq!(screen_polyline(&points, |p| p * 0.01).len(), 2);
+        assert!(screen_polyline(&[], |p| p).is_empty());
     }
 
     #[test]

@@ -20,6 +20,14 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
         "select it in both views, light its ancestors and descendants",
     ),
     ("click a merged bar", "zoom into it"),
+    (
+        "click a group in the graph",
+        "draw its tasks one by one (laid out in the background)",
+    ),
+    (
+        "right-click in the graph",
+        "collapse the group of the task under the pointer, or all groups",
+    ),
     ("click / drag the time axis", "move the replay cursor"),
     ("Space", "play / pause the replay"),
     ("Home", "replay cursor to the start"),

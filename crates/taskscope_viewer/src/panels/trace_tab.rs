@@ -1,25 +1,31 @@
 //! One trace's tab: the graph view and the timeline side by side, with replay,
 //! search, linked selection and the statistics panel.
 //!
-//! The tab owns its view state (selection, replay, each widget's view) and
-//! borrows the shared [`TraceDoc`]. Widget events are applied here after the
-//! widgets are drawn; things only the app can do come back as [`AppCommand`]s.
+//! The tab owns its view state (selection, replay, each widget's view, which graph
+//! groups are expanded) and borrows the shared [`TraceDoc`]. Widget events are
+//! applied here after the widgets are drawn; things only the app can do come back
+//! as [`AppCommand`]s. Expanding or collapsing a group re-lays out the graph on a
+//! background thread ([`DrawingJob`]); the old drawing stays on screen meanwhile.
 
 use std::sync::Arc;
 
-use egui::{Key, Ui};
+use egui::{Key, Rect, Ui};
 use taskscope_egui::{
-    GraphEvent, GraphInput, GraphView, Highlight, NodeColoring, Replay, Theme, Timeline,
-    TimelineEvent, TimelineInput,
+    DrawingOptions, GraphEvent, GraphInput, GraphLayout, GraphView, Highlight, NodeColoring,
+    NodeKind, Replay, Theme, Timeline, TimelineEvent, TimelineInput,
 };
 use taskscope_trace::TaskId;
 use taskscope_trace::analysis::format_duration_ns as format_ns;
 
 use super::stats;
 use crate::app::AppCommand;
-use crate::document::TraceDoc;
+use crate::document::{DrawingJob, TraceDoc};
 use crate::export::ExportKind;
 use crate::settings::Settings;
+
+/// After a group is expanded the view zooms to its tasks, but not below this
+/// (task labels are 7 px high there).
+pub const EXPANDED_MIN_ZOOM: f32 = 0.5;
 
 /// At most this many search matches are highlighted.
 pub const MAX_MATCHES: usize = 10_000;
@@ -45,6 +51,12 @@ pub struct TraceTab {
     pub stats_sort: stats::Sort,
     matches: Vec<TaskId>,
     next_match: usize,
+    /// The graph drawing shown when it is not the document's default one.
+    drawing: Option<Arc<GraphLayout>>,
+    /// A drawing being laid out, and the group to fit to when it arrives.
+    drawing_job: Option<(DrawingJob, Option<String>)>,
+    /// Why the last expansion was refused, shown in the graph pane.
+    graph_note: Option<String>,
 }
 
 impl TraceTab {
@@ -63,7 +75,108 @@ impl TraceTab {
             stats_sort: stats::Sort::default(),
             matches: Vec::new(),
             next_match: 0,
+            drawing: None,
+            drawing_job: None,
+            graph_note: None,
         }
+    }
+
+    /// The graph drawing shown now (`None` until the document's analyses are done).
+    pub fn graph_layout(&self) -> Option<Arc<GraphLayout>> {
+        self.drawing
+            .clone()
+            .or_else(|| self.doc.analyses().map(|a| Arc::clone(&a.layout)))
+    }
+
+    /// Whether a new graph drawing is being laid out in the background.
+    pub fn is_laying_out(&self) -> bool {
+        self.drawing_job.is_some()
+    }
+
+    /// Why the last expansion of a group was refused, if it was.
+    pub fn graph_note(&self) -> Option<&str> {
+        self.graph_note.as_deref()
+    }
+
+    /// The options of the drawing shown, or of the one being laid out.
+    pub fn drawing_options(&self) -> DrawingOptions {
+        if let Some((job, _)) = &self.drawing_job {
+            return job.options().clone();
+        }
+        self.graph_layout()
+            .map(|l| l.options().clone())
+            .unwrap_or_default()
+    }
+
+    /// Lays the graph out again with `options` on a background thread, replacing any
+    /// pending request; `fit_group` is fitted in the view when the drawing arrives
+    /// (else the whole drawing). `repaint` is called when it is ready.
+    pub fn request_drawing(
+        &mut self,
+        options: DrawingOptions,
+        fit_group: Option<String>,
+        repaint: impl Fn() + Send + 'static,
+    ) {
+        self.graph_note = None;
+        match DrawingJob::spawn(Arc::clone(&self.doc), options, repaint) {
+            Ok(job) => self.drawing_job = Some((job, fit_group)),
+            Err(e) => self.graph_note = Some(e),
+        }
+    }
+
+    /// Takes the background drawing if it is ready, and shows it.
+    pub fn poll_drawing(&mut self) {
+        let Some((job, fit_group)) = &self.drawing_job else {
+            return;
+        };
+        let Some(result) = job.poll() else {
+            return;
+        };
+        let fit_group = fit_group.clone();
+        self.drawing_job = None;
+        match result {
+            Ok(layout) => {
+                match fit_group.and_then(|g| group_bounds(&layout, &g)) {
+                    Some(bounds) => {
+                        // A wide group is fitted only as far as its labels stay readable;
+                        // the view centres on it and the rest is a pan away.
+                        self.graph.fit_bounds(bounds);
+                        self.graph.zoom = self.graph.zoom.max(EXPANDED_MIN_ZOOM);
+                    }
+                    None => self.graph.request_fit(),
+                }
+                if let Some(task) = self.highlight.selected() {
+                    self.graph.reveal_task(&layout, task);
+                }
+                self.drawing = Some(Arc::new(layout));
+            }
+            Err(message) => self.graph_note = Some(message),
+        }
+    }
+
+    /// Applies what the user did in the graph view.
+    fn apply_graph_event(&mut self, event: GraphEvent, ctx: &egui::Context) {
+        let mut options = self.drawing_options();
+        let fit_group = match event {
+            GraphEvent::Select(task) => {
+                self.select(task);
+                return;
+            }
+            GraphEvent::Expand(name) => {
+                options.expanded.insert(name.clone());
+                Some(name)
+            }
+            GraphEvent::Collapse(name) => {
+                options.expanded.remove(&name);
+                None
+            }
+            GraphEvent::CollapseAll => {
+                options.expanded.clear();
+                None
+            }
+        };
+        let ctx = ctx.clone();
+        self.request_drawing(options, fit_group, move || ctx.request_repaint());
     }
 
     /// Selects `task` (or clears the selection) and scrolls both views to it.
@@ -73,8 +186,8 @@ impl TraceTab {
             .select(doc.trace.graph(), &doc.index.dependents, task);
         if let Some(task) = self.highlight.selected() {
             self.timeline.reveal_task(&doc.index, task);
-            if let Some(analyses) = doc.analyses() {
-                self.graph.reveal_task(&analyses.layout, task);
+            if let Some(layout) = self.graph_layout() {
+                self.graph.reveal_task(&layout, task);
             }
         }
     }
@@ -409,8 +522,9 @@ impl TraceTab {
     }
 
     fn graph_ui(&mut self, ui: &mut Ui, settings: &Settings, theme: &Theme) {
+        self.poll_drawing();
         let doc = Arc::clone(&self.doc);
-        let Some(analyses) = doc.analyses() else {
+        let Some(layout) = self.graph_layout() else {
             ui.centered_and_justified(|ui| {
                 ui.horizontal(|ui| {
                     ui.spinner();
@@ -419,10 +533,13 @@ impl TraceTab {
             });
             return;
         };
+        // The bar and the canvas touch: no strip of window background between them.
+        ui.spacing_mut().item_spacing.y = 0.0;
+        self.graph_bar(ui, &layout);
         let input = GraphInput {
             trace: &doc.trace,
             index: &doc.index,
-            layout: &analyses.layout,
+            layout: &layout,
             highlight: &self.highlight,
             theme,
             coloring: settings.coloring.into(),
@@ -430,10 +547,76 @@ impl TraceTab {
             show_critical: self.show_critical,
         };
         let response = self.graph.ui(ui, &input);
-        for event in response.events {
-            let GraphEvent::Select(task) = event;
-            self.select(task);
+        if self.is_laying_out() {
+            let canvas = self.graph.canvas_rect();
+            let at =
+                Rect::from_min_size(canvas.min + egui::vec2(8.0, 8.0), egui::vec2(160.0, 20.0));
+            ui.scope_builder(egui::UiBuilder::new().max_rect(at), |ui| {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label("laying out…");
+                });
+            });
         }
+        for event in response.events {
+            self.apply_graph_event(event, ui.ctx());
+        }
+    }
+
+    /// The line above the graph: output boxes on or off, collapse all, what is shown.
+    fn graph_bar(&mut self, ui: &mut Ui, layout: &GraphLayout) {
+        let mut event = None;
+        let frame = egui::Frame::NONE
+            .fill(ui.visuals().panel_fill)
+            .inner_margin(egui::Margin::symmetric(6, 3));
+        frame.show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            self.graph_bar_contents(ui, layout, &mut event);
+        });
+        if let Some(event) = event {
+            self.apply_graph_event(event, ui.ctx());
+        }
+    }
+
+    fn graph_bar_contents(
+        &mut self,
+        ui: &mut Ui,
+        layout: &GraphLayout,
+        event: &mut Option<GraphEvent>,
+    ) {
+        ui.horizontal_wrapped(|ui| {
+            let options = self.drawing_options();
+            let mut boxes = !options.compact;
+            if ui
+                .checkbox(&mut boxes, "Result boxes")
+                .on_hover_text("Draw each task's result as a box, as Dask does (off: tasks only)")
+                .changed()
+            {
+                let mut options = options.clone();
+                options.compact = !boxes;
+                let ctx = ui.ctx().clone();
+                self.request_drawing(options, None, move || ctx.request_repaint());
+            }
+            if let Some(groups) = layout.groups() {
+                let open = options.expanded.len();
+                if ui
+                    .add_enabled(open > 0, egui::Button::new("Collapse all"))
+                    .on_hover_text("Draw every group as one node again")
+                    .clicked()
+                {
+                    *event = Some(GraphEvent::CollapseAll);
+                }
+                ui.weak(format!("{} groups, {open} expanded", groups.len()))
+                    .on_hover_text(
+                        "Click a group to draw its tasks; right-click a task to collapse its group",
+                    );
+            } else if layout.is_simple() {
+                ui.weak("too many groups for the full layout: simple layers");
+            }
+            if let Some(note) = &self.graph_note {
+                ui.colored_label(ui.visuals().warn_fg_color, note);
+            }
+        });
     }
 
     fn timeline_ui(&mut self, ui: &mut Ui, settings: &Settings, theme: &Theme, keyboard: bool) {
@@ -465,4 +648,17 @@ fn file_stem(doc: &TraceDoc) -> String {
         .as_ref()
         .and_then(|p| p.file_stem())
         .map_or_else(|| doc.title.clone(), |s| s.to_string_lossy().into_owned())
+}
+
+/// The bounding box of the task nodes of group `name` in `layout` (layout units).
+fn group_bounds(layout: &GraphLayout, name: &str) -> Option<Rect> {
+    let mut bounds = Rect::NOTHING;
+    for node in layout.nodes() {
+        if let NodeKind::Task(t) = node.kind
+            && layout.group_name_of(t) == Some(name)
+        {
+            bounds = bounds.union(node.rect);
+        }
+    }
+    bounds.is_positive().then_some(bounds)
 }

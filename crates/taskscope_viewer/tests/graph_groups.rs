@@ -1,0 +1,353 @@
+//! egui_kittest tests of the graph view's groups in the whole app: a big graph is
+//! drawn grouped, a click expands a group (laid out in the background), the context
+//! menu and "Collapse all" collapse it, and a selection made elsewhere lights the
+//! group that holds it. Assertions are on state, not pixels.
+
+// Test helpers outside #[test] functions unwrap too.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use egui::{Event, Modifiers, PointerButton, Pos2};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use taskscope_egui::{NodeKind, NodeLight, group_lights, synthetic};
+use taskscope_trace::{GraphBuilder, RunMeta, TaskId, TaskState, Trace, TraceBuilder};
+use taskscope_viewer::settings::Settings;
+use taskscope_viewer::{StartupOptions, ViewerApp};
+
+/// Files hold a recipe word instead of JSON (the format is tested in taskscope_trace).
+fn parse_recipe(bytes: &[u8], name: &str) -> anyhow::Result<Trace> {
+    Ok(match bytes {
+        // 1,200 tasks in six key groups of 200: load, parse, inc, double, add, sum.
+        b"grouped" => synthetic::layered(1_200, 40, 4, 3)?,
+        b"one-big-group" => one_big_group()?,
+        _ => anyhow::bail!("{name}: unknown recipe"),
+    })
+}
+
+/// 10,001 `x` tasks and one `y` using the first: expanding `x` draws 20,003 nodes.
+fn one_big_group() -> Result<Trace, taskscope_trace::ModelError> {
+    let mut g = GraphBuilder::new();
+    for i in 0..10_001 {
+        g.add_task(&format!("x-{i}"), "x", [], TaskState::Done)?;
+    }
+    g.add_task("y-0", "y", [TaskId(0)], TaskState::Done)?;
+    TraceBuilder::with_graph(RunMeta::default(), g.build()?).build()
+}
+
+fn open(recipe: &str) -> (tempfile::TempDir, Harness<'static, ViewerApp>) {
+    let dir = tempfile::tempdir().unwrap();
+    let file: PathBuf = dir.path().join(format!("{recipe}.json"));
+    std::fs::write(&file, recipe).unwrap();
+    let app = ViewerApp::new(
+        Settings::default(),
+        StartupOptions {
+            files: vec![file],
+            traces_dir: Some(dir.path().to_path_buf()),
+            ..StartupOptions::default()
+        },
+        parse_recipe,
+    );
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 800.0))
+        .with_max_steps(200)
+        .build_ui_state(|ui, app: &mut ViewerApp| app.ui_contents(ui), app);
+    wait(&mut h, "loading", |app| !app.is_loading());
+    (dir, h)
+}
+
+/// Steps until `done` holds (or fails the test after 30 s).
+fn wait(h: &mut Harness<'_, ViewerApp>, what: &str, done: impl Fn(&ViewerApp) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !done(h.state()) {
+        assert!(Instant::now() < deadline, "{what} did not finish");
+        std::thread::sleep(Duration::from_millis(10));
+        h.step();
+    }
+    h.run_steps(3);
+}
+
+fn wait_for_layout(h: &mut Harness<'_, ViewerApp>) {
+    wait(h, "the graph layout", |app| {
+        !app.trace_tab(1).unwrap().is_laying_out()
+    });
+}
+
+fn click(h: &mut Harness<'_, ViewerApp>, pos: Pos2, button: PointerButton) {
+    h.hover_at(pos);
+    for pressed in [true, false] {
+        h.event(Event::PointerButton {
+            pos,
+            button,
+            pressed,
+            modifiers: Modifiers::NONE,
+        });
+    }
+    h.run_steps(2);
+}
+
+fn group_rect(h: &Harness<'_, ViewerApp>, name: &str) -> Option<egui::Rect> {
+    let tab = h.state().trace_tab(1).unwrap();
+    tab.graph
+        .group_screen_rect(&tab.graph_layout().unwrap(), name)
+}
+
+/// The names of the groups drawn collapsed, in group order.
+fn collapsed(h: &Harness<'_, ViewerApp>) -> Vec<String> {
+    let layout = h.state().trace_tab(1).unwrap().graph_layout().unwrap();
+    let groups = layout.groups().unwrap();
+    groups
+        .all()
+        .iter()
+        .map(|g| g.name.clone())
+        .filter(|name| layout.group_node(name).is_some())
+        .collect()
+}
+
+fn names(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| (*s).to_owned()).collect()
+}
+
+const ALL: [&str; 6] = ["load", "parse", "inc", "double", "add", "sum"];
+
+#[test]
+fn a_big_graph_is_grouped_and_a_click_expands_a_group() {
+    let (_dir, mut h) = open("grouped");
+    assert_eq!(collapsed(&h), names(&ALL));
+    assert!(h.query_by_label("6 groups, 0 expanded").is_some());
+
+    // Click "parse": the old drawing stays while the new one is laid out.
+    let r = group_rect(&h, "parse").unwrap();
+    click(&mut h, r.center(), PointerButton::Primary);
+    wait_for_layout(&mut h);
+    let tab = h.state().trace_tab(1).unwrap();
+    assert_eq!(tab.graph_note(), None);
+    assert_eq!(
+        collapsed(&h),
+        names(&["load", "inc", "double", "add", "sum"])
+    );
+    let layout = tab.graph_layout().unwrap();
+    // Its 200 tasks are drawn one by one, each with its result box.
+    let parse_tasks: Vec<TaskId> = tab
+        .doc
+        .trace
+        .graph()
+        .tasks()
+        .filter(|&t| layout.group_name_of(t) == Some("parse"))
+        .collect();
+    assert_eq!(parse_tasks.len(), 200);
+    for &t in &parse_tasks {
+        assert_eq!(layout.node_of(t).unwrap().kind, NodeKind::Task(t));
+    }
+    let boxes = layout
+        .nodes()
+        .iter()
+        .filter(|n| matches!(n.kind, NodeKind::Output(_)))
+        .count();
+    assert_eq!(boxes, 200);
+    assert_eq!(layout.nodes().len(), 5 + 400);
+
+    // The view zoomed to the group, readable: its middle task is on the canvas.
+    let (task, node) = {
+        let tab = h.state().trace_tab(1).unwrap();
+        let canvas = tab.graph.canvas_rect();
+        assert!(tab.graph.zoom >= taskscope_viewer::panels::trace_tab::EXPANDED_MIN_ZOOM);
+        parse_tasks
+            .iter()
+            .map(|&t| (t, tab.graph.node_screen_rect(&layout, t).unwrap()))
+            .min_by(|a, b| {
+                let d = |r: &egui::Rect| r.center().distance(canvas.center());
+                d(&a.1).total_cmp(&d(&b.1))
+            })
+            .unwrap()
+    };
+    assert!(
+        h.state()
+            .trace_tab(1)
+            .unwrap()
+            .graph
+            .canvas_rect()
+            .contains_rect(node)
+    );
+    // Clicking one of its tasks selects it, as in any drawing.
+    click(&mut h, node.center(), PointerButton::Primary);
+    assert_eq!(
+        h.state().trace_tab(1).unwrap().highlight.selected(),
+        Some(task)
+    );
+
+    // Right-click it: its context menu collapses the group again.
+    click(&mut h, node.center(), PointerButton::Secondary);
+    h.get_by_label("Collapse group “parse”").click();
+    h.run_steps(2);
+    wait_for_layout(&mut h);
+    assert_eq!(collapsed(&h), names(&ALL));
+}
+
+#[test]
+fn collapse_all_closes_every_expanded_group() {
+    let (_dir, mut h) = open("grouped");
+    for name in ["load", "sum"] {
+        let r = group_rect(&h, name).unwrap();
+        click(&mut h, r.center(), PointerButton::Primary);
+        wait_for_layout(&mut h);
+    }
+    assert_eq!(collapsed(&h), names(&["parse", "inc", "double", "add"]));
+    let expanded = h.state().trace_tab(1).unwrap().drawing_options().expanded;
+    assert_eq!(
+        expanded.into_iter().collect::<Vec<_>>(),
+        names(&["load", "sum"])
+    );
+    let outputs = |h: &Harness<'_, ViewerApp>| {
+        let layout = h.state().trace_tab(1).unwrap().graph_layout().unwrap();
+        layout
+            .nodes()
+            .iter()
+            .filter(|n| matches!(n.kind, NodeKind::Output(_)))
+            .count()
+    };
+    assert_eq!(outputs(&h), 400);
+    // "Result boxes" off: tasks only, the same groups open.
+    h.get_by_label("Result boxes").click();
+    h.run_steps(2);
+    wait_for_layout(&mut h);
+    assert_eq!(outputs(&h), 0);
+    assert_eq!(collapsed(&h), names(&["parse", "inc", "double", "add"]));
+    assert!(h.state().trace_tab(1).unwrap().drawing_options().compact);
+
+    h.get_by_label("Collapse all").click();
+    h.run_steps(2);
+    wait_for_layout(&mut h);
+    assert_eq!(collapsed(&h), names(&ALL));
+}
+
+#[test]
+fn selecting_a_task_of_a_collapsed_group_lights_the_group() {
+    let (_dir, mut h) = open("grouped");
+    // A task of "add" (layer 4) that has users, clicked in the timeline.
+    let app = h.state_mut();
+    let tab = app.trace_tab_mut(1).unwrap();
+    let task = (160..200)
+        .map(TaskId)
+        .find(|&t| !tab.doc.index.dependents.users(t).is_empty())
+        .unwrap();
+    // Zoom the timeline to the task, and look elsewhere in the graph, so that
+    // revealing has to move it.
+    let (start, end) = tab.doc.index.task_times.range(task).unwrap();
+    tab.timeline.zoom_to(start, end);
+    tab.graph.center = egui::pos2(-1e6, -1e6);
+    h.run_steps(2);
+    let bar = {
+        let tab = h.state().trace_tab(1).unwrap();
+        let span = tab.doc.index.first_span(&tab.doc.trace, task).unwrap();
+        tab.timeline
+            .bar_rect(&tab.doc.trace, &tab.doc.model, span)
+            .unwrap()
+    };
+    click(&mut h, bar.center(), PointerButton::Primary);
+    assert_eq!(
+        h.state().trace_tab(1).unwrap().highlight.selected(),
+        Some(task)
+    );
+
+    let tab = h.state().trace_tab(1).unwrap();
+    let layout = tab.graph_layout().unwrap();
+    let groups = layout.groups().unwrap();
+    assert_eq!(layout.group_name_of(task), Some("add"));
+    // The graph shows the task by its group, and scrolled to it.
+    let shown = layout.shown_node(task).unwrap();
+    assert_eq!(Some(shown), layout.group_node("add"));
+    assert!(
+        tab.graph
+            .last_visible_layout_rect()
+            .contains(shown.rect.center())
+    );
+    let mut lights: Vec<NodeLight> = Vec::new();
+    group_lights(groups, &tab.highlight, &mut lights);
+    let light = |name: &str| lights[groups.find(name).unwrap() as usize];
+    assert!(light("add").selected() && light("add").lit(true));
+    // Its inputs' groups are lit as ancestors, its users' as descendants; the rest fade.
+    assert!(light("double").ancestor() && light("load").ancestor());
+    assert!(light("sum").descendant() && !light("sum").ancestor());
+    assert!(light("parse").ancestor());
+
+    // The critical path lights the groups holding its tasks.
+    let app = h.state_mut();
+    app.trace_tab_mut(1).unwrap().set_show_critical(true);
+    h.run_steps(2);
+    let tab = h.state().trace_tab(1).unwrap();
+    let critical = tab.doc.critical_tasks();
+    assert!(!critical.is_empty());
+    group_lights(groups, &tab.highlight, &mut lights);
+    for t in critical {
+        let g = groups.group_of(t).unwrap();
+        assert!(lights[g as usize].critical(), "group of {t:?}");
+    }
+}
+
+#[test]
+fn expanding_past_the_size_limit_is_refused_with_a_message() {
+    let (_dir, mut h) = open("one-big-group");
+    assert_eq!(collapsed(&h), names(&["x", "y"]));
+    let r = group_rect(&h, "x").unwrap();
+    click(&mut h, r.center(), PointerButton::Primary);
+    wait_for_layout(&mut h);
+    let note = h
+        .state()
+        .trace_tab(1)
+        .unwrap()
+        .graph_note()
+        .unwrap()
+        .to_owned();
+    assert!(
+        note.contains("20003 nodes") && note.contains("20000"),
+        "{note}"
+    );
+    assert!(h.query_by_label(&note).is_some(), "the message is shown");
+    // The grouped drawing stays.
+    assert_eq!(collapsed(&h), names(&["x", "y"]));
+}
+
+#[test]
+fn the_old_drawing_stays_until_the_new_one_is_taken() {
+    use std::sync::Arc;
+    use taskscope_egui::DrawingOptions;
+    use taskscope_viewer::document::TraceDoc;
+    use taskscope_viewer::panels::trace_tab::TraceTab;
+
+    let doc = Arc::new(TraceDoc::new(
+        None,
+        parse_recipe(b"grouped", "grouped").unwrap(),
+    ));
+    let mut tab = TraceTab::new(doc);
+    let old = tab.graph_layout().unwrap();
+    let options = DrawingOptions {
+        compact: true,
+        expanded: names(&["inc"]).into_iter().collect(),
+    };
+    tab.request_drawing(options.clone(), Some("inc".to_owned()), || {});
+    assert!(tab.is_laying_out());
+    assert_eq!(tab.drawing_options(), options);
+    // Only the UI takes the result (in `poll_drawing`, once per frame); until then
+    // the old drawing is what the view paints, however long the layout takes.
+    std::thread::sleep(Duration::from_millis(50));
+    assert!(Arc::ptr_eq(&tab.graph_layout().unwrap(), &old));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while tab.is_laying_out() {
+        assert!(Instant::now() < deadline, "the layout did not finish");
+        std::thread::sleep(Duration::from_millis(5));
+        tab.poll_drawing();
+    }
+    let new = tab.graph_layout().unwrap();
+    assert!(!Arc::ptr_eq(&new, &old));
+    assert_eq!(new.options(), &options);
+    assert!(new.group_node("inc").is_none() && new.group_node("load").is_some());
+    // Compact: no result boxes.
+    assert!(
+        new.nodes()
+            .iter()
+            .all(|n| !matches!(n.kind, NodeKind::Output(_)))
+    );
+}
