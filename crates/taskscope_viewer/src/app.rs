@@ -96,6 +96,8 @@ pub enum AppCommand {
         kind: crate::export::ExportKind,
         /// Tasks to outline in a graph picture.
         highlight: Vec<taskscope_trace::TaskId>,
+        /// Result boxes and expanded groups of a graph picture, as the view shows them.
+        drawing: taskscope_egui::DrawingOptions,
         /// The suggested file name.
         file_name: String,
     },
@@ -795,12 +797,14 @@ impl ViewerApp {
                 doc,
                 kind,
                 highlight,
+                drawing,
                 file_name,
             } => self.ask_where_to_save(
                 SaveWhat::Picture {
                     doc,
                     kind,
                     highlight,
+                    drawing,
                 },
                 file_name,
             ),

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::Context as _;
+use taskscope_egui::DrawingOptions;
 use taskscope_layout::{GraphOptions, TimelineOptions, export_graph, export_timeline};
 use taskscope_trace::TaskId;
 
@@ -64,12 +65,15 @@ impl ExportKind {
 }
 
 /// Draws `doc` as `kind` into `path` (the format follows `path`'s extension),
-/// outlining `highlight` in graph pictures (e.g. the critical path).
+/// outlining `highlight` in graph pictures (e.g. the critical path). A graph picture
+/// is drawn as the graph view shows it: with or without result boxes (`drawing.compact`)
+/// and with the groups the user expanded (`drawing.expanded`) drawn task by task.
 pub fn export(
     doc: &TraceDoc,
     kind: ExportKind,
     path: &Path,
     highlight: &[TaskId],
+    drawing: &DrawingOptions,
 ) -> anyhow::Result<()> {
     let trace = &doc.trace;
     let result = match kind {
@@ -77,6 +81,8 @@ pub fn export(
             let options = GraphOptions {
                 highlight: highlight.to_vec(),
                 title: trace.meta().title.clone(),
+                compact: drawing.compact,
+                expanded: drawing.expanded.clone(),
                 ..GraphOptions::default()
             };
             export_graph(trace.graph(), Some(trace), path, &options).map(|_| ())
@@ -103,6 +109,8 @@ pub enum SaveWhat {
         kind: ExportKind,
         /// Tasks to outline in a graph picture.
         highlight: Vec<TaskId>,
+        /// Result boxes and expanded groups of a graph picture, as the view shows them.
+        drawing: DrawingOptions,
     },
     /// Text made already (e.g. the statistics as CSV).
     Text {
@@ -122,7 +130,8 @@ impl SaveWhat {
                 doc,
                 kind,
                 highlight,
-            } => export(doc, *kind, path, highlight),
+                drawing,
+            } => export(doc, *kind, path, highlight, drawing),
             Self::Text { contents } => write_atomically(path, contents.as_bytes()),
         }
     }
@@ -219,7 +228,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         for kind in ExportKind::ALL {
             let path = dir.path().join(kind.file_name("diamond"));
-            export(&doc, kind, &path, &doc.critical_tasks()).unwrap();
+            export(
+                &doc,
+                kind,
+                &path,
+                &doc.critical_tasks(),
+                &DrawingOptions::default(),
+            )
+            .unwrap();
             let bytes = std::fs::read(&path).unwrap();
             let ok = match kind {
                 ExportKind::GraphSvg | ExportKind::TimelineSvg => bytes.starts_with(b"<?xml"),
@@ -240,9 +256,55 @@ mod tests {
             ExportKind::TimelineSvg,
             &dir.path().join("t.dot"),
             &[],
+            &DrawingOptions::default(),
         )
         .unwrap_err();
         assert!(format!("{err:#}").contains("t.dot"), "{err:#}");
+    }
+
+    #[test]
+    fn graph_pictures_are_drawn_as_the_view_shows_them() {
+        // 1,200 tasks in six key groups: grouped unless a group is expanded.
+        let doc = TraceDoc::new(
+            None,
+            taskscope_egui::synthetic::layered(1_200, 40, 2, 3).unwrap(),
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let draw = |drawing: &DrawingOptions| {
+            let path = dir.path().join("g.dot");
+            export(&doc, ExportKind::GraphDot, &path, &[], drawing).unwrap();
+            std::fs::read_to_string(&path).unwrap()
+        };
+        // DOT node ids: `t` tasks, `o` result boxes, `g` groups.
+        let count = |dot: &str, prefix: &str| {
+            dot.lines()
+                .filter(|l| {
+                    let l = l.trim_start();
+                    l.starts_with(prefix) && l[1..].starts_with(|c: char| c.is_ascii_digit())
+                })
+                .filter(|l| !l.contains("->"))
+                .count()
+        };
+        let grouped = draw(&DrawingOptions::default());
+        assert_eq!(count(&grouped, "t"), 0, "{grouped}");
+        assert_eq!(count(&grouped, "g"), 6);
+        let open = draw(&DrawingOptions {
+            compact: false,
+            expanded: ["inc".to_owned()].into(),
+        });
+        assert_eq!(count(&open, "t"), 200, "the inc tasks are drawn one by one");
+        assert_eq!(count(&open, "o"), 200, "with their result boxes");
+        assert_eq!(count(&open, "g"), 5);
+        let compact = draw(&DrawingOptions {
+            compact: true,
+            expanded: ["inc".to_owned()].into(),
+        });
+        assert_eq!(count(&compact, "t"), 200);
+        assert_eq!(
+            count(&compact, "o"),
+            0,
+            "no result boxes in the compact look"
+        );
     }
 
     #[test]

@@ -407,6 +407,7 @@ fn an_export_to_an_unwritable_path_shows_the_error_and_leaves_no_temporary() {
         doc,
         kind: ExportKind::GraphSvg,
         highlight: Vec::new(),
+        drawing: taskscope_egui::DrawingOptions::default(),
     };
     let text = SaveWhat::Text {
         contents: "a,b\n".into(),

@@ -446,6 +446,7 @@ impl TraceTab {
                     doc: Arc::clone(&self.doc),
                     kind,
                     highlight,
+                    drawing: self.drawing_options(),
                     file_name: kind.file_name(&file_stem(&self.doc)),
                 });
             }
