@@ -57,15 +57,18 @@ shot() {
     echo "saved $OUT/$name.png"
 }
 
-shot viewer-start 5 --traces-dir traces
+# What `cargo run --release` shows first: the seed's serial and parallel runs compared.
+shot viewer-default 5 --traces-dir traces
 shot viewer-diamond 5 --demo diamond --select add-3
-shot viewer-replay 6 --demo layered --replay-at 0.4
 shot viewer-light 6 --demo layered --theme light --select add-165
+shot viewer-grouped 8 --demo grouped
 
 serial=traces/total_serial.json
 parallel=traces/total_parallel.json
 if [ -f "$serial" ] && [ -f "$parallel" ]; then
     shot viewer-trace 6 "$parallel"
+    # Replay at 1.5 s of 4 s: the first two incs done, the next two running together.
+    shot viewer-replay 6 traces/total_threads2.json --replay-at 0.37
     shot viewer-compare 6 --compare "$serial" "$parallel"
 else
     echo "no $serial / $parallel: skipping the file and compare screenshots" >&2

@@ -32,11 +32,19 @@ pub enum Demo {
     Layered,
     /// The same 400 tasks on 1 worker (compare it with `Layered`).
     LayeredSerial,
+    /// 6,000 tasks in six key groups on 4 workers: the graph view shows the groups,
+    /// which expand on click.
+    Grouped,
 }
 
 impl Demo {
     /// Every demo, for the start page.
-    pub const ALL: [Self; 3] = [Self::Diamond, Self::Layered, Self::LayeredSerial];
+    pub const ALL: [Self; 4] = [
+        Self::Diamond,
+        Self::Layered,
+        Self::LayeredSerial,
+        Self::Grouped,
+    ];
 
     /// Its name on the command line (`--demo NAME`).
     pub fn name(self) -> &'static str {
@@ -44,6 +52,7 @@ impl Demo {
             Self::Diamond => "diamond",
             Self::Layered => "layered",
             Self::LayeredSerial => "layered-serial",
+            Self::Grouped => "grouped",
         }
     }
 
@@ -58,6 +67,7 @@ impl Demo {
             Self::Diamond => "diamond: inc, inc, add",
             Self::Layered => "layered: 400 tasks on 4 workers",
             Self::LayeredSerial => "layered: 400 tasks on 1 worker",
+            Self::Grouped => "grouped: 6,000 tasks in six groups on 4 workers",
         }
     }
 
@@ -67,6 +77,7 @@ impl Demo {
             Self::Diamond => taskscope_egui::synthetic::diamond(),
             Self::Layered => taskscope_egui::synthetic::layered(400, 16, 4, 11),
             Self::LayeredSerial => taskscope_egui::synthetic::layered(400, 16, 1, 11),
+            Self::Grouped => taskscope_egui::synthetic::layered(6_000, 200, 4, 7),
         }
     }
 }

@@ -43,8 +43,8 @@ struct ViewArgs {
     /// Trace files to open, one tab each.
     files: Vec<PathBuf>,
 
-    /// Open a built-in example (repeatable): diamond, layered, layered-serial.
-    #[arg(long, value_name = "NAME", value_parser = ["diamond", "layered", "layered-serial"])]
+    /// Open a built-in example (repeatable): diamond, layered, layered-serial, grouped.
+    #[arg(long, value_name = "NAME", value_parser = ["diamond", "layered", "layered-serial", "grouped"])]
     demo: Vec<String>,
 
     /// Open a compare tab of two traces (A is the baseline).
