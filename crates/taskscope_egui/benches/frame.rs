@@ -1,4 +1,6 @@
-//! CPU time of one frame of the timeline (1,000,000 spans) and of the graph view (10,000 nodes),
+//! CPU time of one frame of the timeline (1,000,000 spans) and of the graph view (10,000 nodes:
+//! `graph_10k_nodes` as plain boxes from the simple layering, `graph_10k_scene_nodes` as the
+//! viewer draws graphs — 5,000 task ellipses and their 5,000 result boxes from the full layout),
 //! built headless through an egui context (no GPU): layout, level of detail and shapes, and
 //! separately the same plus tessellation into triangles.
 //!
@@ -215,9 +217,64 @@ fn bench_graph(c: &mut Criterion) {
     group.finish();
 }
 
+fn bench_scene_graph(c: &mut Criterion) {
+    use taskscope_layout::{GraphOptions, GraphScene};
+    // 5,000 tasks and their 5,000 result boxes, drawn as the viewer draws a graph.
+    let l = load(synthetic::layered(5_000, 100, 16, 2).unwrap());
+    let t0 = std::time::Instant::now();
+    let scene = GraphScene::new(
+        l.trace.graph(),
+        Some(&l.trace),
+        &GraphOptions::default().with_full(true),
+    );
+    let layout = taskscope_egui::GraphLayout::from_scene(&scene, None);
+    eprintln!(
+        "scene layout of {} nodes: {:?}",
+        layout.nodes().len(),
+        t0.elapsed()
+    );
+    let theme = Theme::dark();
+    let ctx = Context::default();
+    let mut view = GraphView::new();
+    let frame = |view: &mut GraphView| {
+        ctx.run_ui(input(), |ui| {
+            let input = GraphInput {
+                trace: &l.trace,
+                index: &l.index,
+                layout: &layout,
+                highlight: &l.highlight,
+                theme: &theme,
+                coloring: NodeColoring::Name,
+                replay_ns: None,
+                show_critical: false,
+            };
+            black_box(view.ui(ui, &input));
+        })
+    };
+    let _ = frame(&mut view);
+    let mut group = c.benchmark_group("graph_10k_scene_nodes");
+    group.bench_function("fitted/frame", |b| b.iter(|| black_box(frame(&mut view))));
+    group.bench_function("fitted/frame_and_tessellate", |b| {
+        b.iter(|| {
+            let out = frame(&mut view);
+            black_box(ctx.tessellate(out.shapes, out.pixels_per_point))
+        });
+    });
+    view.zoom = 1.0;
+    let _ = frame(&mut view);
+    eprintln!("zoom 1: {} nodes visible", view.visible_node_count());
+    group.bench_function("zoom1/frame_and_tessellate", |b| {
+        b.iter(|| {
+            let out = frame(&mut view);
+            black_box(ctx.tessellate(out.shapes, out.pixels_per_point))
+        });
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(20).measurement_time(std::time::Duration::from_secs(4));
-    targets = bench_timeline, bench_graph
+    targets = bench_timeline, bench_graph, bench_scene_graph
 }
 criterion_main!(benches);
