@@ -12,6 +12,7 @@ Every subcommand prints one JSON object per line prefixed with "RESULT ".
     dask_bench.py tutorial OUT_DIR --step-ms 50 --reps 3 [--cluster-timeout 60]
     dask_bench.py overhead --shapes gather,chain,tree,mapreduce --sizes 10000,100000 --reps 3 --cap 60
     dask_bench.py jsonload FILE --reps 3
+    dask_bench.py genfiles OUT_DIR --sizes 100000,1000000
 """
 import argparse
 import functools
@@ -367,6 +368,65 @@ def run_jsonload(path, reps):
           "rss_bytes": (after - before) if before is not None and after is not None else None})
 
 
+# ----------------------------------------------------------------------------------------
+# foreign trace files at scale, written the way the tools write them
+def write_ray_timeline(path, n, workers=8):
+    """`ray timeline` output: a Chrome Trace Event array of "X" events with string pids
+    (node) and `worker:<id>` tids, microsecond floats, and Ray's `args`."""
+    names = ["inc", "add", "mul", "load", "store", "sum"]
+    clock = [1_795_643_228_000_000.0] * workers
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("[")
+        for i in range(n):
+            w = i % workers
+            start = clock[w] + 3.5 + (i % 7) * 0.25
+            dur = 40.0 + (i % 11) * 3.125
+            clock[w] = start + dur
+            name = names[i % len(names)]
+            ev = {"cat": f"task::{name}", "name": name, "pid": "Node ID: 10.0.0.7",
+                  "tid": f"worker:{w:02x}c0ffee{w:02x}", "ts": start, "dur": dur, "ph": "X",
+                  "cname": "generic_work",
+                  "args": {"task_id": f"{i:032x}", "job_id": "01000000", "attempt_number": 0,
+                           "func_or_class_name": f"__main__.{name}", "actor_id": None}}
+            f.write(("," if i else "") + "\n" + json.dumps(ev))
+        f.write("\n]\n")
+    os.replace(tmp, path)
+
+
+def write_task_stream(path, n, workers=2):
+    """`client.get_task_stream()` records as measure.py dumps them: `{"data": [...]}`, one
+    compute startstop per task, epoch seconds, `worker` addresses and thread idents."""
+    clock = [1_795_643_228.0] * workers
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write('{"example": "generated", "cluster": "LocalCluster 2 workers x 1 thread", "data": [')
+        for i in range(n):
+            w = i % workers
+            start = clock[w] + 0.0000035 + (i % 7) * 0.00000025
+            stop = start + 0.00004 + (i % 11) * 0.000003125
+            clock[w] = stop
+            rec = {"stimulus_id": f"task-finished-{stop!r}", "worker": f"tcp://127.0.0.1:{36617 + w}",
+                   "metadata": {}, "nbytes": 28, "type": None, "typename": "int",
+                   "thread": 140372567033536 + w,
+                   "startstops": [{"action": "compute", "start": start, "stop": stop}],
+                   "status": "OK", "key": f"inc-{i:08x}-fe4b-4b33-b1e9-3ab0ac81de26"}
+            f.write(("," if i else "") + "\n" + json.dumps(rec))
+        f.write("\n]}\n")
+    os.replace(tmp, path)
+
+
+def run_genfiles(out, sizes):
+    os.makedirs(out, exist_ok=True)
+    for n in sizes:
+        for kind, write in (("ray", write_ray_timeline), ("taskstream", write_task_stream)):
+            path = os.path.join(out, f"{kind}_{n}.json")
+            t = perf_counter()
+            write(path, n)
+            emit({"kind": kind, "events": n, "path": path, "bytes": os.path.getsize(path),
+                  "write_s": perf_counter() - t})
+
+
 def main():
     global STEP_S
     if len(sys.argv) > 1 and sys.argv[1] == "_case":
@@ -388,6 +448,9 @@ def main():
     j = sub.add_parser("jsonload")
     j.add_argument("path")
     j.add_argument("--reps", type=int, default=3)
+    gf = sub.add_parser("genfiles")
+    gf.add_argument("out")
+    gf.add_argument("--sizes", default="100000,1000000")
     a = ap.parse_args()
     if a.what == "tutorial":
         STEP_S = a.step_ms / 1000
@@ -399,6 +462,8 @@ def main():
         run_tutorial(a.out, a.reps, a.workers, a.cluster_timeout)
     elif a.what == "overhead":
         run_overhead(a.shapes.split(","), [int(s) for s in a.sizes.split(",")], a.reps, a.cap)
+    elif a.what == "genfiles":
+        run_genfiles(a.out, [int(x) for x in a.sizes.split(",")])
     else:
         run_jsonload(a.path, a.reps)
 
