@@ -92,7 +92,9 @@ fn only(
         "traced" => traced,
         "untraced" => untraced,
         "first" => traced,
-        other => return Err(format!("--only {other:?}: expected traced, untraced or first").into()),
+        other => {
+            return Err(format!("--only {other:?}: expected traced, untraced or first").into());
+        }
     };
     if system != "first" {
         black_box(graph.compute_with(scheduler)?.value);
@@ -118,7 +120,13 @@ fn only(
         // other systems includes it, the profile of the compute does not.
         black_box(run.value);
     }
-    emit(shape, n, graph.graph()?.len(), &format!("only_{system}"), &secs);
+    emit(
+        shape,
+        n,
+        graph.graph()?.len(),
+        &format!("only_{system}"),
+        &secs,
+    );
     Ok(())
 }
 
