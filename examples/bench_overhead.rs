@@ -89,9 +89,8 @@ fn only(
     let mut secs = Vec::with_capacity(reps);
     let graph = build()?;
     let scheduler = match system {
-        "traced" => traced,
+        "traced" | "first" => traced,
         "untraced" => untraced,
-        "first" => traced,
         other => {
             return Err(format!("--only {other:?}: expected traced, untraced or first").into());
         }
