@@ -142,7 +142,8 @@ run read-taskscope 600 "$EX/bench_read" "$RD" --sizes 100000,1000000 --reps 1
 run read-genfiles 300 python3 scripts/bench/dask_bench.py genfiles "$RD" --sizes 100000,1000000
 FILES=""
 for base in read_100000 read_1000000 ray_100000 ray_1000000 taskstream_100000 taskstream_1000000; do
-    [ -f "$RD/$base.json" ] && FILES="$FILES${FILES:+,}$RD/$base.json"
+    # absolute paths: cargo runs the bench binary in the package's directory
+    [ -f "$RD/$base.json" ] && FILES="$FILES${FILES:+,}$PWD/$RD/$base.json"
 done
 TASKSCOPE_BENCH_READ_FILES="$FILES" TASKSCOPE_BENCH_READ_REPS="$REPS" \
     run read-files 900 cargo bench -p taskscope_trace --bench read
@@ -182,22 +183,24 @@ else
 fi
 
 # ---------------------------------------------------------------------------------------------
-# 7. Profiles of the worst case (tree, 10^6 leaves): first compute, traced and untraced
-#    repeated computes; perf is enabled around the timed computes only (see bench_overhead).
+# 7. Profiles of the worst cases at 10^6: first compute of tree and gather, traced and untraced
+#    repeated computes of tree; perf is enabled around the timed computes only (see bench_overhead).
+PROFILES="first:tree traced:tree untraced:tree first:gather"
 if [ "${BENCH_SKIP_PROFILE:-0}" = 1 ]; then
-    for p in first traced untraced; do status "profile-$p" not-run "BENCH_SKIP_PROFILE=1"; done
+    for p in $PROFILES; do status "profile-${p/:/-}" not-run "BENCH_SKIP_PROFILE=1"; done
 elif ! command -v perf > /dev/null; then
-    for p in first traced untraced; do status "profile-$p" not-run "perf is not installed"; done
+    for p in $PROFILES; do status "profile-${p/:/-}" not-run "perf is not installed"; done
 else
-    for p in first traced untraced; do
+    for p in $PROFILES; do
+        system=${p%%:*} shape=${p##*:} name=${p/:/-}
         rm -f "$RAW/perf.ctl" "$RAW/perf.ack"
         mkfifo "$RAW/perf.ctl" "$RAW/perf.ack"
-        if TASKSCOPE_PERF_CTL="$RAW/perf.ctl,$RAW/perf.ack" run "perf-record-$p" 300 \
-            perf record -F 2000 -D -1 --control "fifo:$RAW/perf.ctl,$RAW/perf.ack" -o "$RAW/perf-$p.data" \
-            -- "$EX/bench_overhead" --shapes tree --sizes 1000000 --reps "$REPS" --only "$p"; then
-            run "profile-$p" 300 perf report -i "$RAW/perf-$p.data" --stdio --no-children --sort sym
+        if TASKSCOPE_PERF_CTL="$RAW/perf.ctl,$RAW/perf.ack" run "perf-record-$name" 300 \
+            perf record -F 2000 -D -1 --control "fifo:$RAW/perf.ctl,$RAW/perf.ack" -o "$RAW/perf-$name.data" \
+            -- "$EX/bench_overhead" --shapes "$shape" --sizes 1000000 --reps "$REPS" --only "$system"; then
+            run "profile-$name" 300 perf report -i "$RAW/perf-$name.data" --stdio --no-children --sort sym
         else
-            status "profile-$p" not-run "perf record failed (see perf-record-$p)"
+            status "profile-$name" not-run "perf record failed (see perf-record-$name)"
         fi
         rm -f "$RAW/perf.ctl" "$RAW/perf.ack"
     done

@@ -84,9 +84,12 @@ def marker(shape, x, y, color, hollow, r=3.5):
 
 
 def text(x, y, s, size=11, anchor="start", rotate=None, weight=None, fill="#222"):
-    tr = f' transform="rotate({rotate} {f(x)} {f(y)})"' if rotate is not None else ""
     w = f' font-weight="{weight}"' if weight else ""
-    return (f'<text x="{f(x)}" y="{f(y)}" font-size="{size}" text-anchor="{anchor}" fill="{fill}"{w}{tr}>'
+    if rotate is not None:
+        # translate + rotate about the origin: rendered alike by browsers, rsvg and ImageMagick.
+        return (f'<text x="0" y="0" transform="translate({f(x)} {f(y)}) rotate({rotate})" font-size="{size}" '
+                f'text-anchor="{anchor}" fill="{fill}"{w}>{escape(s)}</text>')
+    return (f'<text x="{f(x)}" y="{f(y)}" font-size="{size}" text-anchor="{anchor}" fill="{fill}"{w}>'
             f"{escape(s)}</text>")
 
 
@@ -149,7 +152,7 @@ def bar_panel(out, x0, y0, w, h, title, categories, series, ylabel, yfmt, logy=F
         out.append(text(x0 + w / 2, y0 + h / 2, f"{title}: no data", 12, "middle"))
         return
     lo = min(vals + [v for v, _ in hlines]) if logy else 0
-    ya = Axis(lo, max(vals + [v for v, _ in hlines]), logy, ylabel, yfmt)
+    ya = Axis(lo, max(vals + [v * 1.1 for v, _ in hlines]), logy, ylabel, yfmt)
     slot = w / len(categories)
     bw = slot * 0.8 / max(len(series), 1)
     cx = {c: x0 + slot * (i + 0.5) for i, c in enumerate(categories)}
