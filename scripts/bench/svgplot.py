@@ -134,15 +134,23 @@ def line_panel(out, x0, y0, w, h, title, series, xlabel, ylabel, xfmt, yfmt, log
         out.append(text(x0 + w - 4, y - 4, label, 10, "end", fill="#b00"))
     for s in series:
         good = [p for p in s.points if p[1] is not None and p[1] > 0]
-        if len(good) > 1:
+        # Lines join measured points only; a lower bound (a timeout) gets a hollow marker
+        # and an arrow pointing up, never a line that would read as a measurement.
+        measured = [p for p in good if len(p) < 3 or not p[2]]
+        if len(measured) > 1:
             dash = f' stroke-dasharray="{s.dash}"' if s.dash else ""
-            coords = " ".join(f"{f(fx(p[0]))},{f(fy(p[1]))}" for p in good)
+            coords = " ".join(f"{f(fx(p[0]))},{f(fy(p[1]))}" for p in measured)
             out.append(f'<polyline points="{coords}" fill="none" stroke="{s.color}" stroke-width="1.8"{dash}/>')
         for p in good:
             note = p[2] if len(p) > 2 else None
-            out.append(marker(s.marker, fx(p[0]), fy(p[1]), s.color, bool(note)))
+            x, y = fx(p[0]), fy(p[1])
+            out.append(marker(s.marker, x, y, s.color, bool(note)))
             if note:
-                out.append(text(fx(p[0]) - 7, fy(p[1]) + 4, note, 9, "end", fill=s.color))
+                out.append(f'<line x1="{f(x)}" y1="{f(y - 6)}" x2="{f(x)}" y2="{f(y - 24)}" stroke="{s.color}" '
+                           f'stroke-width="1.5"/>')
+                out.append(f'<polygon points="{f(x - 4)},{f(y - 22)} {f(x + 4)},{f(y - 22)} {f(x)},{f(y - 29)}" '
+                           f'fill="{s.color}"/>')
+                out.append(text(x - 8, y + 4, note, 9, "end", fill=s.color))
 
 
 def bar_panel(out, x0, y0, w, h, title, categories, series, ylabel, yfmt, logy=False, value_fmt=None,
