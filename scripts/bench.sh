@@ -2,10 +2,16 @@
 # One command for the side-by-side performance report (issue 6): taskscope against Dask and a
 # bare crossbeam executor on the same graphs. Writes BENCHMARKS.md and prints a short summary.
 #
-# Usage: scripts/bench.sh            (about 15-20 minutes on 2 cores)
+# Usage: scripts/bench.sh            (about 20-25 minutes on 2 cores)
 #   BENCH_REPS=3        repetitions per figure (medians with min-max are reported)
 #   BENCH_DASK_CAP=60   seconds a Dask build or scheduler run may take before it is reported as a timeout
+#   BENCH_DASK_SIZES=10000,100000   sizes for Dask's sync and threaded schedulers
+#   BENCH_DASK_DIST_SIZES=10000     sizes for Dask distributed (LocalCluster 2x1); empty = skip
+#   BENCH_DASK_DIST_CAP=150         seconds one distributed phase may take
+#   BENCH_DOT_CAP=120   seconds for the 100,000-node layout run with Graphviz dot (ours + dot)
+#   BENCH_FRAME_ARGS="--warm-up-time 1 --measurement-time 2 --sample-size 10"  criterion args of the frame bench
 #   BENCH_SKIP_FRAME=1  skip the viewer frame-time bench (reported as not run)
+#   BENCH_SKIP_PROFILE=1  skip the perf profiles of section 7 (reported as not run)
 #
 # Installs: a Python venv under target/bench-venv with dask[distributed] from PyPI, and Graphviz
 # with apt-get when `dot` is missing and we are root. Raw output goes to target/bench/raw/;
@@ -18,6 +24,11 @@ OUT=target/bench
 RAW=$OUT/raw
 REPS=${BENCH_REPS:-3}
 CAP=${BENCH_DASK_CAP:-60}
+DASK_SIZES=${BENCH_DASK_SIZES:-10000,100000}
+DIST_SIZES=${BENCH_DASK_DIST_SIZES-10000}
+DIST_CAP=${BENCH_DASK_DIST_CAP:-150}
+DOT_CAP=${BENCH_DOT_CAP:-120}
+FRAME_ARGS=${BENCH_FRAME_ARGS:---warm-up-time 1 --measurement-time 2 --sample-size 10}
 VENV=target/bench-venv
 PY=$VENV/bin/python
 rm -rf "$RAW" "$OUT/traces"
@@ -61,6 +72,13 @@ run() {
     echo "rustc=$(rustc --version)"
     echo "loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)"
     echo "commit=$(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet 2>/dev/null || echo '+dirty')"
+    echo "reps=$REPS"
+    echo "dask_cap=$CAP"
+    echo "dask_sizes=$DASK_SIZES"
+    echo "dask_dist_sizes=$DIST_SIZES"
+    echo "dask_dist_cap=$DIST_CAP"
+    echo "dot_cap=$DOT_CAP"
+    echo "frame_args=$FRAME_ARGS"
 } > "$RAW/machine.txt"
 
 # ---------------------------------------------------------------------------------------------
@@ -108,42 +126,84 @@ done
 # 2 + 3. Scheduling overhead, 4 shapes; tracing on vs off. Dask only to 10^5, each phase capped.
 run overhead-taskscope 900 "$EX/bench_overhead" --sizes 10000,100000,1000000 --reps "$REPS" --workers 2
 if [ $HAVE_DASK = 1 ]; then
-    run overhead-dask 1200 "$PY" scripts/bench/dask_bench.py overhead \
-        --shapes gather,chain,tree,mapreduce --sizes 10000,100000 --reps "$REPS" --cap "$CAP"
+    run overhead-dask 2400 "$PY" scripts/bench/dask_bench.py overhead \
+        --shapes gather,chain,tree,mapreduce --sizes "$DASK_SIZES" --reps "$REPS" --cap "$CAP" \
+        --dist-sizes "$DIST_SIZES" --dist-cap "$DIST_CAP"
 else
     status overhead-dask not-run "Dask is not installed (see the pip section)"
 fi
 
 # ---------------------------------------------------------------------------------------------
-# 4. Trace reading: taskscope files of 10^5 and 10^6 spans, Trace::open vs Python json.load.
-run read-taskscope 600 "$EX/bench_read" "$OUT/traces/read" --sizes 100000,1000000 --reps "$REPS"
-for n in 100000 1000000; do
-    f=$OUT/traces/read/read_$n.json
+# 4. Trace reading: taskscope files (written by the engine), a Ray timeline and a Dask task
+#    stream (generated), 10^5 and 10^6 spans each; Trace::from_slice vs serde_json::Value (the
+#    trace crate's read bench, files mode) vs Python json.load, on the same files.
+RD=$OUT/traces/read
+run read-taskscope 600 "$EX/bench_read" "$RD" --sizes 100000,1000000 --reps 1
+run read-genfiles 300 python3 scripts/bench/dask_bench.py genfiles "$RD" --sizes 100000,1000000
+FILES=""
+for base in read_100000 read_1000000 ray_100000 ray_1000000 taskstream_100000 taskstream_1000000; do
+    # absolute paths: cargo runs the bench binary in the package's directory
+    [ -f "$RD/$base.json" ] && FILES="$FILES${FILES:+,}$PWD/$RD/$base.json"
+done
+TASKSCOPE_BENCH_READ_FILES="$FILES" TASKSCOPE_BENCH_READ_REPS="$REPS" \
+    run read-files 900 cargo bench -p taskscope_trace --bench read
+for base in read_100000 read_1000000 ray_100000 ray_1000000 taskstream_100000 taskstream_1000000; do
+    f=$RD/$base.json
     if [ -f "$f" ]; then
-        run "read-python-$n" 600 python3 scripts/bench/dask_bench.py jsonload "$f" --reps "$REPS"
+        run "read-python-$base" 600 python3 scripts/bench/dask_bench.py jsonload "$f" --reps "$REPS"
     else
-        status "read-python-$n" not-run "$f was not written"
+        status "read-python-$base" not-run "$f was not written"
     fi
 done
+rm -f "$RD"/*.json
 
 # ---------------------------------------------------------------------------------------------
-# 5. Layout vs Graphviz dot (time and crossings).
+# 5. Layout vs Graphviz dot (time and crossings). At 100,000 nodes ours alone, then the run
+#    with dot under a cap (a timeout is reported as such).
 if command -v dot > /dev/null; then
     run layout-1000 600 "$EX/compare_dot" 1000
     run layout-10000 420 "$EX/compare_dot" 10000 ||
         run layout-10000-ours 300 "$EX/compare_dot" 10000 --ours-only
+    run layout-100000-ours 300 "$EX/compare_dot" 100000 --ours-only
+    run layout-100000 "$DOT_CAP" "$EX/compare_dot" 100000
 else
     status layout-1000 not-run "Graphviz dot is not installed (apt-get needs root here)"
     run layout-1000-ours 300 "$EX/compare_dot" 1000 --ours-only
     run layout-10000-ours 300 "$EX/compare_dot" 10000 --ours-only
+    run layout-100000-ours 300 "$EX/compare_dot" 100000 --ours-only
 fi
 
 # ---------------------------------------------------------------------------------------------
-# 6. Viewer frame time (criterion bench of taskscope_egui).
+# 6. Viewer frame time (criterion bench of taskscope_egui, shortened measurement).
 if [ "${BENCH_SKIP_FRAME:-0}" = 1 ]; then
     status frame not-run "BENCH_SKIP_FRAME=1"
 else
-    run frame 1500 cargo bench -p taskscope_egui --bench frame
+    # shellcheck disable=SC2086 # FRAME_ARGS is a list of criterion arguments
+    run frame 900 cargo bench -p taskscope_egui --bench frame -- $FRAME_ARGS --noplot
+fi
+
+# ---------------------------------------------------------------------------------------------
+# 7. Profiles of the worst cases at 10^6: first compute of tree and gather, traced and untraced
+#    repeated computes of tree; perf is enabled around the timed computes only (see bench_overhead).
+PROFILES="first:tree traced:tree untraced:tree first:gather"
+if [ "${BENCH_SKIP_PROFILE:-0}" = 1 ]; then
+    for p in $PROFILES; do status "profile-${p/:/-}" not-run "BENCH_SKIP_PROFILE=1"; done
+elif ! command -v perf > /dev/null; then
+    for p in $PROFILES; do status "profile-${p/:/-}" not-run "perf is not installed"; done
+else
+    for p in $PROFILES; do
+        system=${p%%:*} shape=${p##*:} name=${p/:/-}
+        rm -f "$RAW/perf.ctl" "$RAW/perf.ack"
+        mkfifo "$RAW/perf.ctl" "$RAW/perf.ack"
+        if TASKSCOPE_PERF_CTL="$RAW/perf.ctl,$RAW/perf.ack" run "perf-record-$name" 300 \
+            perf record -F 2000 -D -1 --control "fifo:$RAW/perf.ctl,$RAW/perf.ack" -o "$RAW/perf-$name.data" \
+            -- "$EX/bench_overhead" --shapes "$shape" --sizes 1000000 --reps "$REPS" --only "$system"; then
+            run "profile-$name" 300 perf report -i "$RAW/perf-$name.data" --stdio --no-children --sort sym
+        else
+            status "profile-$name" not-run "perf record failed (see perf-record-$name)"
+        fi
+        rm -f "$RAW/perf.ctl" "$RAW/perf.ack"
+    done
 fi
 
 echo "loadavg_end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$RAW/machine.txt"

@@ -12,6 +12,7 @@ Every subcommand prints one JSON object per line prefixed with "RESULT ".
     dask_bench.py tutorial OUT_DIR --step-ms 50 --reps 3 [--cluster-timeout 60]
     dask_bench.py overhead --shapes gather,chain,tree,mapreduce --sizes 10000,100000 --reps 3 --cap 60
     dask_bench.py jsonload FILE --reps 3
+    dask_bench.py genfiles OUT_DIR --sizes 100000,1000000
 """
 import argparse
 import functools
@@ -242,9 +243,19 @@ def n_tasks_of(shape, n):
     return {"gather": n + 1, "chain": n, "tree": 2 * n - 1, "mapreduce": n + (n + 63) // 64 + 1}[shape]
 
 
+def start_cluster(workers=2):
+    """LocalCluster of `workers` processes x 1 thread (as the tutorial section), and its Client."""
+    from distributed import Client, LocalCluster
+
+    cl = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+    return cl, Client(cl)
+
+
 def case_child(shape, n, scheds, reps):
     """Child process: warm up, build, then run each scheduler `reps` times (once if a run
-    takes over 5 s). The parent kills this process when it exceeds its time cap."""
+    takes over 5 s). The parent kills this process when it exceeds its time cap.
+    `distributed` runs on a LocalCluster (2 processes x 1 thread) started in this phase;
+    its start-up and a warm-up compute are not timed."""
     import dask
 
     dask.compute(build_shape(shape, 64), scheduler="sync")  # warm-up: imports, first calls
@@ -260,26 +271,40 @@ def case_child(shape, n, scheds, reps):
             break
     emit({"shape": shape, "n": n, "tasks": n_tasks_of(shape, n), "system": "dask_build", "secs": secs})
     for s in scheds:
-        dask.compute(build_shape(shape, 64), scheduler=s)  # warm-up
+        cluster = client = None
+        if s == "distributed":
+            cluster, client = start_cluster()
+            run = lambda o: dask.compute(o, scheduler=client)  # noqa: E731
+        elif s == "threads":
+            run = lambda o: dask.compute(o, scheduler="threads", num_workers=2)  # noqa: E731
+        else:
+            run = lambda o: dask.compute(o, scheduler=s)  # noqa: E731
+        run(build_shape(shape, 64))  # warm-up
         secs = []
         for _ in range(reps):
             emit({"shape": shape, "n": n, "system": f"dask_{s}", "started": True, "partial_secs": secs})
             t = perf_counter()
-            dask.compute(obj, scheduler=s, num_workers=2) if s == "threads" else dask.compute(obj, scheduler=s)
+            run(obj)
             secs.append(perf_counter() - t)
             if secs[-1] > 5:
                 break
         emit({"shape": shape, "n": n, "tasks": n_tasks_of(shape, n), "system": f"dask_{s}", "secs": secs})
+        if client is not None:
+            client.close()
+            cluster.close()
 
 
-def run_overhead(shapes, sizes, reps, cap):
+def run_overhead(shapes, sizes, reps, cap, dist_sizes=(), dist_cap=None):
     """One child per (shape, n, scheduler list); the cap applies to the build and to each
-    scheduler's runs separately (measured from the child's progress lines)."""
+    scheduler's runs separately (measured from the child's progress lines). The
+    distributed scheduler runs at `dist_sizes` only, with its own cap."""
     for shape in shapes:
-        for n in sizes:
-            todo = ["sync", "threads"]
+        for n in sorted(set(sizes) | set(dist_sizes)):
+            todo = (["sync", "threads"] if n in sizes else []) + (["distributed"] if n in dist_sizes else [])
+            first = list(todo)
             while todo:
-                results, timed_out = run_child(shape, n, todo, reps, cap)
+                results, timed_out = run_child(shape, n, todo, reps, cap,
+                                               {"distributed": dist_cap or cap})
                 done = {r["system"] for r in results if "secs" in r}
                 if "dask_build" not in done:
                     emit({"shape": shape, "n": n, "tasks": n_tasks_of(shape, n), "system": "dask_build",
@@ -292,7 +317,7 @@ def run_overhead(shapes, sizes, reps, cap):
                     if "secs" in r and r["system"] != "dask_build":
                         emit(r)
                         todo.remove(r["system"][5:])
-                    elif "secs" in r and todo == ["sync", "threads"]:
+                    elif "secs" in r and todo == first:
                         emit(r)
                 if todo:
                     s = todo.pop(0)
@@ -300,23 +325,27 @@ def run_overhead(shapes, sizes, reps, cap):
                           "timeout_s": cap if timed_out else None,
                           "error": None if timed_out else "child failed"})
                     if timed_out and s == "sync" and todo:
-                        # the threaded scheduler is no faster than sync on trivial tasks
-                        emit({"shape": shape, "n": n, "tasks": n_tasks_of(shape, n), "system": "dask_threads",
-                              "not_run": f"sync already exceeded {cap} s"})
+                        # the threaded and distributed schedulers are no faster than sync on trivial tasks
+                        for rest in todo:
+                            emit({"shape": shape, "n": n, "tasks": n_tasks_of(shape, n), "system": f"dask_{rest}",
+                                  "not_run": f"sync already exceeded {cap} s"})
                         todo = []
 
 
-def run_child(shape, n, scheds, reps, cap):
-    """Runs case_child; kills it (its own process group only) when one phase exceeds `cap`."""
+def run_child(shape, n, scheds, reps, cap, phase_caps=None):
+    """Runs case_child; kills it (its own process group only) when one phase exceeds its cap
+    (`phase_caps[scheduler]`, else `cap`)."""
+    phase_caps = phase_caps or {}
     p = subprocess.Popen([sys.executable, HERE, "_case", shape, str(n), ",".join(scheds), str(reps)],
                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
     results = []
     phase_start = [perf_counter()]
+    phase_cap = [cap]
     timed_out = [False]
 
     def watchdog():
         while p.poll() is None:
-            if perf_counter() - phase_start[0] > cap:
+            if perf_counter() - phase_start[0] > phase_cap[0]:
                 timed_out[0] = True
                 os.killpg(p.pid, signal.SIGKILL)
                 return
@@ -330,6 +359,9 @@ def run_child(shape, n, scheds, reps, cap):
         r = json.loads(line[7:])
         if "secs" in r:
             results.append(r)
+            done = {x["system"] for x in results}
+            nxt = next((s for s in scheds if f"dask_{s}" not in done), None)
+            phase_cap[0] = phase_caps.get(nxt, cap)
             phase_start[0] = perf_counter()  # a new phase begins
     p.wait()
     wd.join()
@@ -346,25 +378,89 @@ def rss_bytes():
 
 
 def run_jsonload(path, reps):
+    """`reps` timed loads; the first also measures the resident-set growth while its result
+    is held (first, so that no freed memory of an earlier load is reused)."""
     import gc
 
     with open(path, "rb") as f:
-        json.load(f)  # warm the page cache
+        f.read()  # warm the page cache
     secs = []
-    for _ in range(reps):
+    gc.collect()
+    before = rss_bytes()
+    t = perf_counter()
+    with open(path, "rb") as f:
+        doc = json.load(f)
+    secs.append(perf_counter() - t)
+    after = rss_bytes()
+    del doc
+    for _ in range(reps - 1):
         gc.collect()
         t = perf_counter()
         with open(path, "rb") as f:
             doc = json.load(f)
         secs.append(perf_counter() - t)
         del doc
-    gc.collect()
-    before = rss_bytes()
-    with open(path, "rb") as f:
-        doc = json.load(f)
-    after = rss_bytes()
     emit({"path": path, "bytes": os.path.getsize(path), "system": "python_json_load", "secs": secs,
           "rss_bytes": (after - before) if before is not None and after is not None else None})
+
+
+# ----------------------------------------------------------------------------------------
+# foreign trace files at scale, written the way the tools write them
+def write_ray_timeline(path, n, workers=8):
+    """`ray timeline` output: a Chrome Trace Event array of "X" events with string pids
+    (node) and `worker:<id>` tids, microsecond floats, and Ray's `args`."""
+    names = ["inc", "add", "mul", "load", "store", "sum"]
+    clock = [1_795_643_228_000_000.0] * workers
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("[")
+        for i in range(n):
+            w = i % workers
+            start = clock[w] + 3.5 + (i % 7) * 0.25
+            dur = 40.0 + (i % 11) * 3.125
+            clock[w] = start + dur
+            name = names[i % len(names)]
+            ev = {"cat": f"task::{name}", "name": name, "pid": "Node ID: 10.0.0.7",
+                  "tid": f"worker:{w:02x}c0ffee{w:02x}", "ts": start, "dur": dur, "ph": "X",
+                  "cname": "generic_work",
+                  "args": {"task_id": f"{i:032x}", "job_id": "01000000", "attempt_number": 0,
+                           "func_or_class_name": f"__main__.{name}", "actor_id": None}}
+            f.write(("," if i else "") + "\n" + json.dumps(ev))
+        f.write("\n]\n")
+    os.replace(tmp, path)
+
+
+def write_task_stream(path, n, workers=2):
+    """`client.get_task_stream()` records as measure.py dumps them: `{"data": [...]}`, one
+    compute startstop per task, epoch seconds, `worker` addresses and thread idents."""
+    clock = [1_795_643_228.0] * workers
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write('{"example": "generated", "cluster": "LocalCluster 2 workers x 1 thread", "data": [')
+        for i in range(n):
+            w = i % workers
+            start = clock[w] + 0.0000035 + (i % 7) * 0.00000025
+            stop = start + 0.00004 + (i % 11) * 0.000003125
+            clock[w] = stop
+            rec = {"stimulus_id": f"task-finished-{stop!r}", "worker": f"tcp://127.0.0.1:{36617 + w}",
+                   "metadata": {}, "nbytes": 28, "type": None, "typename": "int",
+                   "thread": 140372567033536 + w,
+                   "startstops": [{"action": "compute", "start": start, "stop": stop}],
+                   "status": "OK", "key": f"inc-{i:08x}-fe4b-4b33-b1e9-3ab0ac81de26"}
+            f.write(("," if i else "") + "\n" + json.dumps(rec))
+        f.write("\n]}\n")
+    os.replace(tmp, path)
+
+
+def run_genfiles(out, sizes):
+    os.makedirs(out, exist_ok=True)
+    for n in sizes:
+        for kind, write in (("ray", write_ray_timeline), ("taskstream", write_task_stream)):
+            path = os.path.join(out, f"{kind}_{n}.json")
+            t = perf_counter()
+            write(path, n)
+            emit({"kind": kind, "events": n, "path": path, "bytes": os.path.getsize(path),
+                  "write_s": perf_counter() - t})
 
 
 def main():
@@ -385,9 +481,14 @@ def main():
     o.add_argument("--sizes", default="10000,100000")
     o.add_argument("--reps", type=int, default=3)
     o.add_argument("--cap", type=float, default=60)
+    o.add_argument("--dist-sizes", default="", help="sizes at which to run the distributed scheduler")
+    o.add_argument("--dist-cap", type=float, default=None, help="cap of a distributed phase (default --cap)")
     j = sub.add_parser("jsonload")
     j.add_argument("path")
     j.add_argument("--reps", type=int, default=3)
+    gf = sub.add_parser("genfiles")
+    gf.add_argument("out")
+    gf.add_argument("--sizes", default="100000,1000000")
     a = ap.parse_args()
     if a.what == "tutorial":
         STEP_S = a.step_ms / 1000
@@ -398,7 +499,10 @@ def main():
               "python": sys.version.split()[0]})
         run_tutorial(a.out, a.reps, a.workers, a.cluster_timeout)
     elif a.what == "overhead":
-        run_overhead(a.shapes.split(","), [int(s) for s in a.sizes.split(",")], a.reps, a.cap)
+        run_overhead(a.shapes.split(","), [int(s) for s in a.sizes.split(",") if s],
+                     a.reps, a.cap, [int(s) for s in a.dist_sizes.split(",") if s], a.dist_cap)
+    elif a.what == "genfiles":
+        run_genfiles(a.out, [int(x) for x in a.sizes.split(",")])
     else:
         run_jsonload(a.path, a.reps)
 

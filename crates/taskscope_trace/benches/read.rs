@@ -7,6 +7,14 @@
 //! `Trace::save` takes for the same trace. On Linux it also prints the CPU time of each
 //! measured step next to its wall time: on a shared machine the wall time includes
 //! waiting for a core, the CPU time does not.
+//!
+//! Files mode, for `scripts/bench.sh`: with `TASKSCOPE_BENCH_READ_FILES=a.json,b.json` the
+//! bench skips criterion and, for each file, times `Trace::from_slice` and the same
+//! baseline (`serde_json::from_slice::<Value>` of the whole file) on the same bytes,
+//! `TASKSCOPE_BENCH_READ_REPS` times each (default 3), and measures the heap each result
+//! keeps. It prints one JSON line per file:
+//! `{"path", "bytes", "spans", "source", "taskscope_secs": [..], "taskscope_heap_bytes",
+//! "value_secs": [..], "value_heap_bytes"}` (or `"error"` when a file does not read).
 
 #![allow(
     clippy::unwrap_used,
@@ -20,7 +28,7 @@ use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group};
 use taskscope_trace::{
     Lane, LaneId, RunMeta, Span, SpanKind, TaskId, TaskState, Trace, TraceBuilder,
 };
@@ -262,5 +270,102 @@ fn register(c: &mut Criterion, bytes: &[u8], events: &[u8]) {
     group.finish();
 }
 
+/// Heap bytes `f`'s result keeps alive, and the result.
+fn heap_kept<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    let before = LIVE.load(Ordering::Relaxed);
+    let v = f();
+    (v, LIVE.load(Ordering::Relaxed).saturating_sub(before))
+}
+
+fn secs_list(v: &[f64]) -> String {
+    let items: Vec<String> = v.iter().map(|s| format!("{s:.6}")).collect();
+    format!("[{}]", items.join(","))
+}
+
+/// `MemAvailable` from /proc/meminfo, in bytes (Linux).
+fn mem_available() -> Option<usize> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: usize = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// Files mode (see the module docs): one JSON line per file.
+fn files_mode(files: &str) {
+    let reps: usize = std::env::var("TASKSCOPE_BENCH_READ_REPS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(3)
+        .max(1);
+    for path in files.split(',').filter(|p| !p.is_empty()) {
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) => {
+                println!("{{\"path\":{path:?},\"error\":{:?}}}", e.to_string());
+                continue;
+            }
+        };
+        let mut ts_secs = Vec::with_capacity(reps);
+        let mut spans = 0;
+        let mut source = "";
+        let mut failed = None;
+        for _ in 0..reps {
+            let (r, t) = time(|| Trace::from_slice(black_box(&bytes), path));
+            match r {
+                Ok(trace) => {
+                    spans = trace.spans().len();
+                    source = trace.meta().source.as_str();
+                    drop(black_box(trace));
+                }
+                Err(e) => failed = Some(e.to_string()),
+            }
+            ts_secs.push(t.as_secs_f64());
+        }
+        if let Some(e) = failed {
+            let e: String = e.chars().take(300).collect();
+            println!("{{\"path\":{path:?},\"error\":{e:?}}}");
+            continue;
+        }
+        let (trace, ts_heap) = heap_kept(|| Trace::from_slice(&bytes, path).unwrap());
+        drop(black_box(trace));
+        // A `Value` DOM keeps 5-11x the file's size; on a shared machine it runs only when
+        // twice that is available, and the line says so otherwise.
+        let need = bytes.len().saturating_mul(22);
+        if mem_available().is_some_and(|avail| avail < need) {
+            println!(
+                "{{\"path\":{path:?},\"bytes\":{},\"spans\":{spans},\"source\":{source:?},\"taskscope_secs\":{},\"taskscope_heap_bytes\":{ts_heap},\"value_not_run\":\"needs ~{} MB free, {} MB available\"}}",
+                bytes.len(),
+                secs_list(&ts_secs),
+                need / 1_000_000,
+                mem_available().unwrap_or(0) / 1_000_000,
+            );
+            continue;
+        }
+        let mut value_secs = Vec::with_capacity(reps);
+        for _ in 0..reps {
+            let (v, t) = time(|| serde_json::from_slice::<serde_json::Value>(black_box(&bytes)));
+            value_secs.push(t.as_secs_f64());
+            drop(black_box(v.unwrap()));
+        }
+        let (v, value_heap) =
+            heap_kept(|| serde_json::from_slice::<serde_json::Value>(&bytes).unwrap());
+        drop(black_box(v));
+        println!(
+            "{{\"path\":{path:?},\"bytes\":{},\"spans\":{spans},\"source\":{source:?},\"taskscope_secs\":{},\"taskscope_heap_bytes\":{ts_heap},\"value_secs\":{},\"value_heap_bytes\":{value_heap}}}",
+            bytes.len(),
+            secs_list(&ts_secs),
+            secs_list(&value_secs),
+        );
+    }
+}
+
 criterion_group!(benches, read);
-criterion_main!(benches);
+
+fn main() {
+    if let Ok(files) = std::env::var("TASKSCOPE_BENCH_READ_FILES") {
+        files_mode(&files);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
