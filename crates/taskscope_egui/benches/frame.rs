@@ -226,7 +226,8 @@ fn bench_scene_graph(c: &mut Criterion) {
         l.trace.graph(),
         Some(&l.trace),
         &GraphOptions::default().with_full(true),
-    );
+    )
+    .unwrap();
     let layout = taskscope_egui::GraphLayout::from_scene(&scene, None);
     eprintln!(
         "scene layout of {} nodes: {:?}",

@@ -7,6 +7,9 @@
 //!
 //! Run: `cargo bench -p taskscope_layout --bench layout`.
 
+// The benchmarked graphs are well under the layout budget; a refusal should fail loudly.
+#![allow(clippy::unwrap_used)]
+
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -28,10 +31,10 @@ fn bench_layout(c: &mut Criterion) {
                 continue;
             }
         };
-        let out = layout(&g, &LayoutOptions::default());
+        let out = layout(&g, &LayoutOptions::default()).unwrap();
         eprintln!("layout/{n}: {}", out.stats);
         group.bench_function(format!("{n}"), |b| {
-            b.iter(|| layout(black_box(&g), &LayoutOptions::default()));
+            b.iter(|| layout(black_box(&g), &LayoutOptions::default()).unwrap());
         });
     }
     group.finish();
@@ -65,7 +68,7 @@ fn bench_svg(c: &mut Criterion) {
         }
     };
     let options = GraphOptions::default().with_full(true).with_compact(true);
-    let scene = GraphScene::new(&graph, None, &options);
+    let scene = GraphScene::new(&graph, None, &options).unwrap();
     group.bench_function(format!("write/{n}"), |b| {
         b.iter(|| GraphSvg::new(black_box(&scene)).to_string());
     });

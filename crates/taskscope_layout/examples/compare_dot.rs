@@ -62,7 +62,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     for n in sizes {
         let g = support::layout_graph(n, 42)?;
         let start = Instant::now();
-        let out = layout(&g, &LayoutOptions::default());
+        let out = layout(&g, &LayoutOptions::default())?;
         let ours = start.elapsed().as_secs_f64();
 
         let mut free = String::from("digraph g {\n node [shape=box fixedsize=true label=\"\"];\n");

@@ -35,6 +35,10 @@ pub enum LayoutError {
         /// The formats that would work.
         expected: &'static str,
     },
+    /// The layout would need too many nodes counting the dummies of long edges
+    /// ([`crate::LayoutOptions::max_total_nodes`]).
+    #[error(transparent)]
+    TooLarge(#[from] crate::LayoutTooLarge),
     /// Rendering our own SVG to PNG failed (a bug: the SVG should always parse).
     #[error("cannot render the picture to PNG: {0}")]
     Render(String),

@@ -49,13 +49,17 @@ impl ImageFormat {
 ///
 /// `trace`, when given, must be the trace `graph` belongs to; it supplies
 /// durations and lanes for colours and tooltips.
+///
+/// # Errors
+/// [`LayoutError::TooLarge`] when the layout would need too many nodes (see
+/// [`crate::LayoutOptions::max_total_nodes`]), [`LayoutError::Render`] if rasterising fails.
 pub fn render_graph(
     graph: &Graph,
     trace: Option<&Trace>,
     format: ImageFormat,
     options: &GraphOptions,
 ) -> Result<(Vec<u8>, LayoutStats), LayoutError> {
-    let scene = GraphScene::new(graph, trace, options);
+    let scene = GraphScene::new(graph, trace, options)?;
     let bytes = match format {
         ImageFormat::Svg => GraphSvg::new(&scene).to_string().into_bytes(),
         ImageFormat::Dot => GraphDot::new(&scene, &options.dot).to_string().into_bytes(),
@@ -80,8 +84,9 @@ pub fn render_graph(
 ///
 /// # Errors
 /// [`LayoutError::UnknownFormat`] for another extension (checked before any
-/// work), [`LayoutError::Write`] if the file cannot be written, and
-/// [`LayoutError::Render`] if rasterising fails.
+/// work), [`LayoutError::TooLarge`] when the layout would need too many nodes
+/// (long edges across many layers; nothing is written), [`LayoutError::Write`] if
+/// the file cannot be written, and [`LayoutError::Render`] if rasterising fails.
 pub fn export_graph(
     graph: &Graph,
     trace: Option<&Trace>,

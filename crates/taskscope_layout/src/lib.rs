@@ -53,7 +53,7 @@ pub use font::text_width;
 pub use keysplit::key_split;
 pub use layered::{
     CubicBezier, EdgeRoute, Layout, LayoutGraph, LayoutNodeId, LayoutOptions, LayoutStats,
-    NodePlacement, Point, RankDir, layout,
+    LayoutTooLarge, NodePlacement, Point, RankDir, layout,
 };
 pub use png::{PngOptions, render_png};
 pub use scene::{

@@ -21,7 +21,9 @@ use taskscope_trace::{Graph, LaneId, SpanKind, TaskId, TaskState, Trace};
 use crate::dot::DotOptions;
 use crate::font::{line_height, text_width};
 use crate::keysplit::key_split;
-use crate::layered::{Layout, LayoutGraph, LayoutNodeId, LayoutOptions, RankDir, layout};
+use crate::layered::{
+    Layout, LayoutGraph, LayoutNodeId, LayoutOptions, LayoutTooLarge, RankDir, layout,
+};
 use crate::png::PngOptions;
 use crate::theme::{self, Rgb};
 use crate::units::{format_count, format_duration_ns};
@@ -319,7 +321,15 @@ impl GraphScene {
     ///
     /// # Complexity
     /// O(V + E log E + S) to build, plus [`crate::layout`].
-    pub fn new(graph: &Graph, trace: Option<&Trace>, options: &GraphOptions) -> Self {
+    ///
+    /// # Errors
+    /// [`LayoutTooLarge`] when the drawing's long edges would need more dummy
+    /// nodes than [`LayoutOptions::max_total_nodes`] allows (nothing big is allocated).
+    pub fn new(
+        graph: &Graph,
+        trace: Option<&Trace>,
+        options: &GraphOptions,
+    ) -> Result<Self, LayoutTooLarge> {
         let facts = TaskFacts::new(graph.len(), trace);
         let mut highlight = options.highlight.clone();
         highlight.sort_unstable();
@@ -369,8 +379,8 @@ impl GraphScene {
             // Indices come from the builders above and are always in range.
             let _ = lg.add_edge(LayoutNodeId(e.from as u32), LayoutNodeId(e.to as u32));
         }
-        let layout = layout(&lg, &options.layout);
-        Self {
+        let layout = layout(&lg, &options.layout)?;
+        Ok(Self {
             nodes,
             edges,
             legend,
@@ -380,7 +390,7 @@ impl GraphScene {
             font_size: options.font_size,
             rank_dir: options.layout.rank_dir,
             layout,
-        }
+        })
     }
 }
 

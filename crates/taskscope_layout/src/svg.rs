@@ -238,7 +238,7 @@ pub(crate) fn write_path_data(
 /// let mut b = GraphBuilder::new();
 /// let x = b.add_task("inc-1", "inc", [], TaskState::Done).unwrap();
 /// b.add_task("add-2", "add", [x], TaskState::Done).unwrap();
-/// let scene = GraphScene::new(&b.build().unwrap(), None, &GraphOptions::default());
+/// let scene = GraphScene::new(&b.build().unwrap(), None, &GraphOptions::default()).unwrap();
 /// let svg = GraphSvg::new(&scene).to_string();
 /// assert!(svg.contains("<title>inc-1"));
 /// ```

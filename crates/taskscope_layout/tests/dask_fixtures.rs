@@ -18,7 +18,7 @@ fn full_graphs_have_dasks_nodes_and_edges() {
         else {
             continue;
         };
-        let scene = GraphScene::new(&graph, None, &GraphOptions::default());
+        let scene = GraphScene::new(&graph, None, &GraphOptions::default()).unwrap();
         let tasks = scene
             .nodes
             .iter()
@@ -43,7 +43,7 @@ fn sum_has_sixteen_nodes_and_fifteen_edges_like_figures_md() {
     let Some(graph) = common::dask_graph("sum") else {
         return;
     };
-    let scene = GraphScene::new(&graph, None, &GraphOptions::default());
+    let scene = GraphScene::new(&graph, None, &GraphOptions::default()).unwrap();
     assert_eq!((scene.nodes.len(), scene.edges.len()), (16, 15));
     assert!(scene.nodes.iter().any(|n| n.label == ["swap"]));
 }
@@ -55,7 +55,7 @@ fn tree1024_is_collapsed_into_groups_by_key_prefix() {
     };
     let graph = trace.graph();
     assert_eq!(graph.len(), 2_047);
-    let scene = GraphScene::new(graph, Some(&trace), &GraphOptions::default());
+    let scene = GraphScene::new(graph, Some(&trace), &GraphOptions::default()).unwrap();
     assert!(scene.grouped);
     let groups: Vec<(&str, usize)> = scene
         .nodes
@@ -81,7 +81,7 @@ fn tree1024_is_collapsed_into_groups_by_key_prefix() {
 
     // --full draws every task; a tree has no crossing.
     let full = GraphOptions::default().with_full(true).with_compact(true);
-    let scene = GraphScene::new(graph, Some(&trace), &full);
+    let scene = GraphScene::new(graph, Some(&trace), &full).unwrap();
     assert!(!scene.grouped);
     assert_eq!((scene.nodes.len(), scene.edges.len()), (2_047, 2_046));
     assert_eq!(scene.layout.stats.crossings, 0);
@@ -94,7 +94,7 @@ fn task_stream_colours_tooltips_and_timeline() {
         return;
     };
     let options = GraphOptions::default().with_color_by(ColorBy::Lane);
-    let scene = GraphScene::new(trace.graph(), Some(&trace), &options);
+    let scene = GraphScene::new(trace.graph(), Some(&trace), &options).unwrap();
     let legend = scene.legend.as_ref().unwrap();
     assert_eq!(legend.title, "lane");
     assert_eq!(legend.entries.len(), 2, "two worker threads ran tasks");
@@ -141,7 +141,7 @@ fn dot_output_of_real_graphs_parses() {
         let text = String::from_utf8(bytes).unwrap();
         graphviz_rust::parse(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(text.contains("rankdir=BT"));
-        let scene = GraphScene::new(&graph, None, &GraphOptions::default());
+        let scene = GraphScene::new(&graph, None, &GraphOptions::default()).unwrap();
         let dot = GraphDot::new(&scene, &taskscope_layout::DotOptions::default()).to_string();
         assert_eq!(dot, text);
     }

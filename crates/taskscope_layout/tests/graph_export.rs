@@ -104,7 +104,7 @@ fn svg_is_valid_xml_with_a_tooltip_per_node_and_a_fitting_view_box() {
     let options = GraphOptions::default()
         .with_color_by(ColorBy::Duration)
         .with_title("a <title> & \"quotes\"");
-    let scene = GraphScene::new(t.graph(), Some(&t), &options);
+    let scene = GraphScene::new(t.graph(), Some(&t), &options).unwrap();
     let svg = GraphSvg::new(&scene).to_string();
     let doc = roxmltree::Document::parse(&svg).unwrap();
     // One <g id=…><title> per node, in node order.
@@ -157,7 +157,7 @@ fn every_direction_and_mode_gives_valid_fitting_svg() {
                     .with_compact(compact)
                     .with_color_by(color_by)
                     .with_highlight([TaskId(0), TaskId(2)]);
-                let scene = GraphScene::new(t.graph(), Some(&t), &options);
+                let scene = GraphScene::new(t.graph(), Some(&t), &options).unwrap();
                 assert_fits_view_box(&GraphSvg::new(&scene).to_string());
             }
         }
@@ -171,7 +171,7 @@ fn rank_directions_place_inputs_first() {
         let options = GraphOptions::default()
             .with_rank_dir(dir)
             .with_compact(true);
-        let s = GraphScene::new(&g, None, &options);
+        let s = GraphScene::new(&g, None, &options).unwrap();
         (s.layout.nodes[0].center, s.layout.nodes[2].center)
     };
     let (x, z) = centre(RankDir::BottomToTop);
@@ -187,9 +187,9 @@ fn rank_directions_place_inputs_first() {
 #[test]
 fn compact_mode_draws_tasks_only() {
     let g = graph();
-    let full = GraphScene::new(&g, None, &GraphOptions::default());
+    let full = GraphScene::new(&g, None, &GraphOptions::default()).unwrap();
     assert_eq!((full.nodes.len(), full.edges.len()), (8, 4 + 4));
-    let compact = GraphScene::new(&g, None, &GraphOptions::default().with_compact(true));
+    let compact = GraphScene::new(&g, None, &GraphOptions::default().with_compact(true)).unwrap();
     assert_eq!((compact.nodes.len(), compact.edges.len()), (4, 4));
     assert!(
         compact
@@ -207,7 +207,7 @@ fn highlight_marks_nodes_and_the_edges_between_them() {
         TaskId(2),
         TaskId(3),
     ]);
-    let scene = GraphScene::new(&g, None, &options);
+    let scene = GraphScene::new(&g, None, &options).unwrap();
     let hl: Vec<bool> = scene.nodes.iter().map(|n| n.highlighted).collect();
     assert_eq!(hl, vec![false, true, true, true]);
     let hl_edges: Vec<(usize, usize)> = scene
@@ -227,7 +227,8 @@ fn state_colouring_lists_the_states_present() {
         &graph(),
         None,
         &GraphOptions::default().with_color_by(ColorBy::State),
-    );
+    )
+    .unwrap();
     let legend = scene.legend.unwrap();
     let labels: Vec<&str> = legend.entries.iter().map(|e| e.1.as_str()).collect();
     assert_eq!(labels, vec!["done", "failed", "not run"]);
@@ -239,7 +240,8 @@ fn duration_colouring_without_timing_says_so() {
         &graph(),
         None,
         &GraphOptions::default().with_color_by(ColorBy::Duration),
-    );
+    )
+    .unwrap();
     let legend = scene.legend.unwrap();
     assert_eq!(legend.entries.len(), 1);
     assert_eq!(legend.entries[0].1, "no timing");
@@ -252,7 +254,7 @@ fn grouping_threshold_and_full() {
         group_threshold: 3,
         ..GraphOptions::default()
     };
-    let scene = GraphScene::new(&g, None, &options);
+    let scene = GraphScene::new(&g, None, &options).unwrap();
     assert!(scene.grouped);
     let names: Vec<&str> = scene.nodes.iter().map(|n| n.label[0].as_str()).collect();
     assert_eq!(names, vec!["inc", "add", "mul"]);
@@ -262,7 +264,7 @@ fn grouping_threshold_and_full() {
         .map(|e| (e.from, e.to, e.count))
         .collect();
     assert_eq!(counts, vec![(0, 1, 2), (0, 2, 1), (1, 2, 1)]);
-    let scene = GraphScene::new(&g, None, &options.with_full(true));
+    let scene = GraphScene::new(&g, None, &options.with_full(true)).unwrap();
     assert!(!scene.grouped);
 }
 
@@ -315,7 +317,7 @@ fn png_size(bytes: &[u8]) -> (u32, u32) {
 #[test]
 fn png_has_the_svg_size_and_respects_the_limits() {
     let g = graph();
-    let scene = GraphScene::new(&g, None, &GraphOptions::default());
+    let scene = GraphScene::new(&g, None, &GraphOptions::default()).unwrap();
     let svg = GraphSvg::new(&scene);
     let (w, h) = svg.size();
     let png = render_png(&svg.to_string(), &PngOptions::default()).unwrap();

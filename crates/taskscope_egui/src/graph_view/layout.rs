@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use egui::{Pos2, Rect, pos2, vec2};
 pub use taskscope_layout::NodeShape;
-use taskscope_layout::{GraphOptions, GraphScene, Point, SceneNodeKind};
+use taskscope_layout::{GraphOptions, GraphScene, LayoutTooLarge, Point, SceneNodeKind};
 use taskscope_trace::{Graph, TaskId, Trace};
 
 use super::groups::KeyGroups;
@@ -106,24 +106,65 @@ pub struct DrawingOptions {
 /// past it is refused ([`DrawingTooBig`]).
 pub const FULL_LAYOUT_LIMIT: usize = 20_000;
 
-/// Expanding the requested groups would draw too many nodes for the full layout.
+/// Expanding the requested groups would make a drawing too big to lay out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct DrawingTooBig {
-    /// Nodes the drawing would have.
-    pub nodes: usize,
-    /// The most the view lays out ([`FULL_LAYOUT_LIMIT`]).
-    pub limit: usize,
+pub enum DrawingTooBig {
+    /// More drawn nodes than [`FULL_LAYOUT_LIMIT`] (counted from the groups' sizes,
+    /// without laying anything out).
+    Nodes {
+        /// Nodes the drawing would have.
+        nodes: usize,
+        /// The most the view lays out ([`FULL_LAYOUT_LIMIT`]).
+        limit: usize,
+    },
+    /// Few enough nodes, but edges crossing many layers would need more dummy
+    /// nodes than the layout allows (e.g. a long chain whose every step uses one
+    /// collapsed group).
+    LongEdges(LayoutTooLarge),
 }
 
 impl fmt::Display for DrawingTooBig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "expanding that would draw {} nodes, more than the {} the graph view lays out; \
-             collapse other groups first",
-            self.nodes, self.limit
-        )
+        match self {
+            Self::Nodes { nodes, limit } => write!(
+                f,
+                "expanding that would draw {nodes} nodes, more than the {limit} the graph view \
+                 lays out; collapse other groups first"
+            ),
+            Self::LongEdges(e) => write!(
+                f,
+                "expanding that would draw {} nodes, but its edges cross so many layers that \
+                 the layout would need {} more, over its limit of {}; collapse other groups first",
+                e.nodes, e.dummies, e.limit
+            ),
+        }
     }
+}
+
+/// Whether drawing `groups` with `options` stays within [`FULL_LAYOUT_LIMIT`] nodes.
+/// A drawing with no known group expanded always passes (it falls back to
+/// [`simple_layered_layout`] instead).
+///
+/// Cheap enough for the UI thread, so that an expansion that is certain to be
+/// refused starts no layout at all.
+///
+/// # Complexity
+/// O(groups + expanded × log groups).
+///
+/// # Errors
+/// [`DrawingTooBig::Nodes`] when expanded groups make the drawing too big.
+pub fn check_drawing_size(
+    groups: &KeyGroups,
+    options: &DrawingOptions,
+) -> Result<(), DrawingTooBig> {
+    let nodes = groups.drawn_nodes(&options.expanded, options.compact);
+    if nodes > FULL_LAYOUT_LIMIT && options.expanded.iter().any(|n| groups.find(n).is_some()) {
+        return Err(DrawingTooBig::Nodes {
+            nodes,
+            limit: FULL_LAYOUT_LIMIT,
+        });
+    }
+    Ok(())
 }
 
 impl std::error::Error for DrawingTooBig {}
@@ -414,15 +455,19 @@ pub fn graph_layout(trace: &Trace) -> GraphLayout {
 /// Up to [`GraphOptions::group_threshold`] (1,000) tasks, every task is drawn (with
 /// its output box unless `options.compact`). Above, tasks are grouped by key prefix
 /// and the groups in `options.expanded` are drawn task by task. A drawing of more than
-/// [`FULL_LAYOUT_LIMIT`] nodes is refused when groups are expanded; with none expanded
-/// it falls back to [`simple_layered_layout`] (every task a plain box).
+/// [`FULL_LAYOUT_LIMIT`] nodes, or whose long edges need more dummy nodes than the
+/// layout allows ([`taskscope_layout::LayoutOptions::max_total_nodes`]), is refused
+/// when groups are expanded; with none expanded it falls back to
+/// [`simple_layered_layout`] (every task a plain box).
 ///
 /// # Complexity
 /// O(V × key length + S) plus the layout of the drawn nodes (see
 /// [`taskscope_layout::layout`]).
 ///
 /// # Errors
-/// [`DrawingTooBig`] when the expanded groups make the drawing too big.
+/// [`DrawingTooBig`] when the expanded groups make the drawing too big: too many
+/// nodes (checked before anything is laid out) or too many dummy nodes (checked by
+/// the layout after layering, before it allocates them).
 pub fn graph_drawing(
     trace: &Trace,
     options: &DrawingOptions,
@@ -435,25 +480,33 @@ pub fn graph_drawing(
     };
     let grouped = graph.len() > scene_options.group_threshold;
     let groups = grouped.then(|| KeyGroups::new(graph, &TaskTimes::from_trace(trace)));
+    let any_expanded = groups
+        .as_ref()
+        .is_some_and(|g| options.expanded.iter().any(|name| g.find(name).is_some()));
     if let Some(g) = &groups {
-        let nodes = g.drawn_nodes(&options.expanded, options.compact);
-        if nodes > FULL_LAYOUT_LIMIT {
-            if options.expanded.iter().any(|name| g.find(name).is_some()) {
-                return Err(DrawingTooBig {
-                    nodes,
-                    limit: FULL_LAYOUT_LIMIT,
-                });
-            }
-            let mut layout = simple_layered_layout(graph);
-            layout.simple = true;
-            layout.options = options.clone();
-            return Ok(layout);
+        check_drawing_size(g, options)?;
+        if g.drawn_nodes(&options.expanded, options.compact) > FULL_LAYOUT_LIMIT {
+            return Ok(simple_fallback(graph, options));
         }
     }
-    let scene = GraphScene::new(graph, Some(trace), &scene_options);
-    let mut layout = GraphLayout::from_scene(&scene, groups);
+    match GraphScene::new(graph, Some(trace), &scene_options) {
+        Ok(scene) => {
+            let mut layout = GraphLayout::from_scene(&scene, groups);
+            layout.options = options.clone();
+            Ok(layout)
+        }
+        Err(e) if any_expanded => Err(DrawingTooBig::LongEdges(e)),
+        // Nothing the user chose made it too big: show every task in simple layers.
+        Err(_) => Ok(simple_fallback(graph, options)),
+    }
+}
+
+/// [`simple_layered_layout`], marked as the fallback made with `options`.
+fn simple_fallback(graph: &Graph, options: &DrawingOptions) -> GraphLayout {
+    let mut layout = simple_layered_layout(graph);
+    layout.simple = true;
     layout.options = options.clone();
-    Ok(layout)
+    layout
 }
 
 /// Node height of [`simple_layered_layout`].
@@ -752,7 +805,7 @@ mod tests {
         let err = graph_drawing(&trace, &options).unwrap_err();
         assert_eq!(
             err,
-            DrawingTooBig {
+            DrawingTooBig::Nodes {
                 nodes: 20_003,
                 limit: FULL_LAYOUT_LIMIT
             }
@@ -762,6 +815,62 @@ mod tests {
         options.compact = true;
         let layout = graph_drawing(&trace, &options).unwrap();
         assert_eq!(layout.nodes().len(), 10_002);
+    }
+
+    /// `config-0`, then `steps` tasks `step-i` each using `config-0` and `step-(i-1)`.
+    fn chain_with_config(steps: usize) -> Trace {
+        let mut b = taskscope_trace::TraceBuilder::new(taskscope_trace::RunMeta::default());
+        let g = b.graph_mut();
+        let config = g
+            .add_task("config-0", "config", [], TaskState::Done)
+            .unwrap();
+        let mut prev: Option<TaskId> = None;
+        for i in 0..steps {
+            let deps: Vec<TaskId> = std::iter::once(config).chain(prev).collect();
+            prev = Some(
+                g.add_task(&format!("step-{i}"), "step", deps, TaskState::Done)
+                    .unwrap(),
+            );
+        }
+        b.build().unwrap()
+    }
+
+    #[test]
+    fn expanding_a_chain_whose_edges_need_too_many_dummies_is_refused() {
+        let trace = chain_with_config(2_000);
+        // Collapsed: two groups.
+        let collapsed = graph_drawing(&trace, &DrawingOptions::default()).unwrap();
+        assert_eq!(collapsed.nodes().len(), 2);
+        assert!(!collapsed.is_simple());
+        // Expanded: 4,001 nodes (under FULL_LAYOUT_LIMIT) but ~4 million dummies.
+        let options = DrawingOptions {
+            compact: false,
+            expanded: ["step".to_owned()].into(),
+        };
+        let groups = KeyGroups::new(trace.graph(), &TaskTimes::from_trace(&trace));
+        assert_eq!(check_drawing_size(&groups, &options), Ok(()));
+        let err = graph_drawing(&trace, &options).unwrap_err();
+        let DrawingTooBig::LongEdges(e) = err else {
+            panic!("{err:?}");
+        };
+        assert_eq!(e.nodes, 4_001);
+        assert!(e.dummies > 3_000_000, "{e:?}");
+        assert!(err.to_string().contains("collapse other groups"), "{err}");
+    }
+
+    #[test]
+    fn an_ungrouped_graph_too_long_for_the_layout_falls_back_to_simple_layers() {
+        // 300 tasks, each using every earlier one: millions of dummies in Dask's look.
+        let mut b = taskscope_trace::TraceBuilder::new(taskscope_trace::RunMeta::default());
+        for i in 0..300u32 {
+            b.graph_mut()
+                .add_task(&format!("t-{i}"), "t", (0..i).map(TaskId), TaskState::Done)
+                .unwrap();
+        }
+        let trace = b.build().unwrap();
+        let layout = graph_drawing(&trace, &DrawingOptions::default()).unwrap();
+        assert!(layout.is_simple());
+        assert_eq!(layout.nodes().len(), 300);
     }
 
     #[test]

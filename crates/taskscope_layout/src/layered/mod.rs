@@ -36,6 +36,28 @@ use std::fmt;
 
 use crate::LayoutError;
 
+/// The layout would need more nodes, counting the dummies of long edges, than
+/// [`LayoutOptions::max_total_nodes`] allows.
+///
+/// An edge spanning k layers costs k − 1 dummy nodes; a node used by every
+/// step of a long chain makes that quadratic in the chain's length (a chain of
+/// 4,000 steps needing one shared input: 8 million dummies, gigabytes of
+/// memory). [`layout`] counts them after layering, before allocating any, and
+/// refuses with this error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the drawing would need {nodes} nodes and {dummies} more where long edges cross layers, \
+     more than the {limit} the layout handles"
+)]
+pub struct LayoutTooLarge {
+    /// Nodes of the graph.
+    pub nodes: usize,
+    /// Dummy nodes the long edges would need.
+    pub dummies: u64,
+    /// [`LayoutOptions::max_total_nodes`].
+    pub limit: usize,
+}
+
 /// A node of a [`LayoutGraph`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct LayoutNodeId(pub u32);
@@ -160,6 +182,11 @@ pub struct LayoutOptions {
     pub max_sweeps: u32,
     /// Stop after this many sweeps in a row that did not lower the crossing count by 0.5 %.
     pub patience: u32,
+    /// Most nodes laid out, counting the dummy nodes of long edges; above it
+    /// [`layout`] returns [`LayoutTooLarge`] instead of allocating them.
+    /// Each node costs a few hundred bytes over the whole layout, so the default
+    /// (2,000,000) bounds it to well under a gigabyte.
+    pub max_total_nodes: usize,
 }
 
 impl Default for LayoutOptions {
@@ -171,6 +198,7 @@ impl Default for LayoutOptions {
             layer_sep: 36.0,
             max_sweeps: 24,
             patience: 8,
+            max_total_nodes: 2_000_000,
         }
     }
 }
@@ -318,7 +346,7 @@ pub struct Layout {
 /// let c = g.add_node(40.0, 20.0);
 /// g.add_edge(a, c).unwrap();
 /// g.add_edge(b, c).unwrap();
-/// let out = layout(&g, &LayoutOptions::default());
+/// let out = layout(&g, &LayoutOptions::default()).unwrap();
 /// // Bottom to top by default: the consumer sits above its inputs, centred between them.
 /// assert!(out.nodes[2].center.y < out.nodes[0].center.y);
 /// assert!((out.nodes[2].center.x - (out.nodes[0].center.x + out.nodes[1].center.x) / 2.0).abs() < 1e-9);
@@ -326,8 +354,13 @@ pub struct Layout {
 /// ```
 ///
 /// # Complexity
-/// See the module docs: about O(sweeps · (V + D + E) log V).
-pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Layout {
+/// See the module docs: about O(sweeps · (V + D + E) log V). Refusing costs
+/// O(V + E) (cycle breaking and layering only).
+///
+/// # Errors
+/// [`LayoutTooLarge`] when the nodes plus the dummies of long edges would be
+/// more than [`LayoutOptions::max_total_nodes`].
+pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout, LayoutTooLarge> {
     let n = graph.node_count();
     let vertical = options.rank_dir.is_vertical();
     let (breadth, depth): (Vec<f64>, Vec<f64>) = graph
@@ -337,23 +370,18 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Layout {
         .unzip();
 
     // 1. Self-loops aside; orient the rest.
-    let plain: Vec<(u32, u32)> = graph
-        .edges
-        .iter()
-        .copied()
-        .filter(|(u, v)| u != v)
-        .collect();
-    let back = acyclic::back_edges(n, &plain);
-    let mut dag: Vec<(u32, u32)> = plain
-        .iter()
-        .zip(&back)
-        .map(|(&(u, v), &r)| if r { (v, u) } else { (u, v) })
-        .collect();
-    dag.sort_unstable();
-    dag.dedup();
+    let (back, dag) = orient(graph);
 
-    // 2–5.
+    // 2–5, refusing before the dummies are made if there would be too many.
     let layer = rank::assign_layers(n, &dag);
+    let dummies = proper::dummy_count(&layer, &dag);
+    if (n as u64).saturating_add(dummies) > options.max_total_nodes as u64 {
+        return Err(LayoutTooLarge {
+            nodes: n,
+            dummies,
+            limit: options.max_total_nodes,
+        });
+    }
     let p = proper::Proper::build(&layer, &breadth, &depth, &dag);
     let mut layers = order::initial_order(&p);
     let outcome =
@@ -417,7 +445,7 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Layout {
     }
 
     let (width, height) = normalise(&mut nodes, &mut edges);
-    Layout {
+    Ok(Layout {
         stats: LayoutStats {
             nodes: n,
             edges: graph.edges.len(),
@@ -435,7 +463,27 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Layout {
         edges,
         width,
         height,
-    }
+    })
+}
+
+/// Which of the graph's non-loop edges are reversed to break cycles (in edge
+/// order, self-loops skipped), and the resulting acyclic edges, sorted and deduplicated.
+fn orient(graph: &LayoutGraph) -> (Vec<bool>, Vec<(u32, u32)>) {
+    let plain: Vec<(u32, u32)> = graph
+        .edges
+        .iter()
+        .copied()
+        .filter(|(u, v)| u != v)
+        .collect();
+    let back = acyclic::back_edges(graph.node_count(), &plain);
+    let mut dag: Vec<(u32, u32)> = plain
+        .iter()
+        .zip(&back)
+        .map(|(&(u, v), &r)| if r { (v, u) } else { (u, v) })
+        .collect();
+    dag.sort_unstable();
+    dag.dedup();
+    (back, dag)
 }
 
 /// Coordinates of the proper graph: `a` along the order axis, `b` along the

@@ -3,6 +3,22 @@
 
 use super::csr::Csr;
 
+/// How many dummies [`Proper::build`] would add for `dag_edges`: the summed
+/// excess length (layer span − 1) of the edges.
+///
+/// # Complexity
+/// O(E), no allocation.
+pub(crate) fn dummy_count(layer: &[u32], dag_edges: &[(u32, u32)]) -> u64 {
+    dag_edges
+        .iter()
+        .map(|&(u, v)| {
+            let lu = layer.get(u as usize).copied().unwrap_or(0);
+            let lv = layer.get(v as usize).copied().unwrap_or(0);
+            u64::from(lv.saturating_sub(lu).saturating_sub(1))
+        })
+        .sum()
+}
+
 /// A layered graph where every edge joins layer `l` to layer `l + 1`.
 ///
 /// Nodes `0..n_real` are the input's nodes; the rest are dummies, one per

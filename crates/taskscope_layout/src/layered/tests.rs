@@ -82,7 +82,7 @@ proptest! {
 
     #[test]
     fn edges_go_up_and_layers_are_a_topological_order(g in dag_strategy(40)) {
-        let out = layout(&g, &LayoutOptions::default());
+        let out = layout(&g, &LayoutOptions::default()).unwrap();
         prop_assert_eq!(out.nodes.len(), g.node_count());
         prop_assert_eq!(out.stats.reversed_edges, 0);
         for (e, (u, v)) in out.edges.iter().zip(g.edges()) {
@@ -106,7 +106,7 @@ proptest! {
     #[test]
     fn no_two_nodes_overlap(g in dag_strategy(40), dir in 0..4u8) {
         let rank_dir = [RankDir::BottomToTop, RankDir::TopToBottom, RankDir::LeftToRight, RankDir::RightToLeft][dir as usize];
-        let out = layout(&g, &LayoutOptions { rank_dir, ..LayoutOptions::default() });
+        let out = layout(&g, &LayoutOptions { rank_dir, ..LayoutOptions::default() }).unwrap();
         for (i, a) in out.nodes.iter().enumerate() {
             prop_assert!(a.center.x - a.width / 2.0 >= -1e-9 && a.center.x + a.width / 2.0 <= out.width + 1e-9);
             prop_assert!(a.center.y - a.height / 2.0 >= -1e-9 && a.center.y + a.height / 2.0 <= out.height + 1e-9);
@@ -118,21 +118,21 @@ proptest! {
 
     #[test]
     fn reduction_never_adds_crossings_and_the_count_is_the_drawn_one(g in dag_strategy(40)) {
-        let out = layout(&g, &LayoutOptions::default());
+        let out = layout(&g, &LayoutOptions::default()).unwrap();
         prop_assert!(out.stats.crossings <= out.stats.initial_crossings);
         prop_assert_eq!(out.stats.crossings, drawn_crossings(&out));
     }
 
     #[test]
     fn same_graph_same_coordinates(g in dag_strategy(30)) {
-        let a = layout(&g, &LayoutOptions::default());
-        let b = layout(&g.clone(), &LayoutOptions::default());
+        let a = layout(&g, &LayoutOptions::default()).unwrap();
+        let b = layout(&g.clone(), &LayoutOptions::default()).unwrap();
         prop_assert_eq!(a, b);
     }
 
     #[test]
     fn any_digraph_is_laid_out(g in digraph_strategy(30)) {
-        let out = layout(&g, &LayoutOptions::default());
+        let out = layout(&g, &LayoutOptions::default()).unwrap();
         prop_assert_eq!(out.edges.len(), g.edge_count());
         for (e, (u, v)) in out.edges.iter().zip(g.edges()) {
             prop_assert_eq!((e.from, e.to), (u, v));
@@ -167,7 +167,7 @@ fn long_chain_is_laid_out_without_recursion() {
         g.add_edge(prev, next).unwrap();
         prev = next;
     }
-    let out = layout(&g, &LayoutOptions::default());
+    let out = layout(&g, &LayoutOptions::default()).unwrap();
     assert_eq!(out.stats.layers, n);
     assert_eq!(out.stats.crossings, 0);
     // A chain is drawn straight.
@@ -187,7 +187,7 @@ fn long_edges_get_dummies_and_stay_straight() {
         g.add_edge(w[0], w[1]).unwrap();
     }
     let long = g.add_edge(ids[0], ids[4]).unwrap();
-    let out = layout(&g, &LayoutOptions::default());
+    let out = layout(&g, &LayoutOptions::default()).unwrap();
     assert_eq!(out.stats.dummy_nodes, 3);
     let route = &out.edges[long];
     assert_eq!(route.points.len(), 5);
@@ -216,7 +216,8 @@ fn left_to_right_puts_inputs_on_the_left() {
             rank_dir: RankDir::LeftToRight,
             ..LayoutOptions::default()
         },
-    );
+    )
+    .unwrap();
     assert!(out.nodes[0].center.x < out.nodes[1].center.x);
     assert!((out.nodes[0].center.y - out.nodes[1].center.y).abs() < 1e-9);
     assert!((out.width - (60.0 + 36.0 + 60.0)).abs() < 1e-9);
@@ -238,7 +239,53 @@ fn bad_edge_is_an_error() {
 
 #[test]
 fn empty_graph() {
-    let out = layout(&LayoutGraph::new(), &LayoutOptions::default());
+    let out = layout(&LayoutGraph::new(), &LayoutOptions::default()).unwrap();
     assert!(out.nodes.is_empty());
     assert_eq!((out.width, out.height), (0.0, 0.0));
+}
+
+/// A chain of `n` nodes, each also fed by one shared input `s`: the edge from `s`
+/// to chain node i spans i + 1 layers, so the dummies add up to about n²/2.
+fn chain_with_shared_input(n: u32) -> LayoutGraph {
+    let mut g = LayoutGraph::new();
+    let s = g.add_node(10.0, 10.0);
+    let mut prev = None;
+    for _ in 0..n {
+        let v = g.add_node(10.0, 10.0);
+        g.add_edge(s, v).unwrap();
+        if let Some(p) = prev {
+            g.add_edge(p, v).unwrap();
+        }
+        prev = Some(v);
+    }
+    g
+}
+
+#[test]
+fn too_many_dummies_are_refused_before_they_are_made() {
+    // Chain of 10: s in layer 0, chain node i in layer i + 1; edge s → i has i dummies.
+    let g = chain_with_shared_input(10);
+    let dummies: u64 = (0..10).sum();
+    let exact = LayoutOptions {
+        max_total_nodes: 11 + dummies as usize,
+        ..LayoutOptions::default()
+    };
+    let out = layout(&g, &exact).unwrap();
+    assert_eq!(out.stats.dummy_nodes as u64, dummies);
+    let tight = LayoutOptions {
+        max_total_nodes: 10 + dummies as usize,
+        ..LayoutOptions::default()
+    };
+    assert_eq!(
+        layout(&g, &tight),
+        Err(LayoutTooLarge {
+            nodes: 11,
+            dummies,
+            limit: 10 + dummies as usize,
+        })
+    );
+    // The reviewer's shape at 4,000 steps: 8 million dummies with the default budget.
+    let err = layout(&chain_with_shared_input(4_000), &LayoutOptions::default()).unwrap_err();
+    assert_eq!(err.dummies, (0..4_000u64).sum::<u64>());
+    assert_eq!(err.limit, LayoutOptions::default().max_total_nodes);
 }
