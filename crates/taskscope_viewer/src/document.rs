@@ -1,6 +1,7 @@
 //! A loaded trace and everything the views precompute from it (runtime data, never persisted).
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock, mpsc};
 
 use taskscope_egui::timeline::concurrency::ConcurrencyProfile as StripProfile;
@@ -132,6 +133,8 @@ impl TraceDoc {
 pub struct DrawingJob {
     options: DrawingOptions,
     result: mpsc::Receiver<Result<GraphLayout, DrawingTooBig>>,
+    /// Set by the thread once its result is sent.
+    finished: Arc<AtomicBool>,
 }
 
 impl DrawingJob {
@@ -146,19 +149,28 @@ impl DrawingJob {
     ) -> Result<Self, String> {
         let (tx, rx) = mpsc::channel();
         let thread_options = options.clone();
+        let finished = Arc::new(AtomicBool::new(false));
+        let thread_finished = Arc::clone(&finished);
         std::thread::Builder::new()
             .name("taskscope-graph-layout".into())
             .spawn(move || {
                 let result = graph_drawing(&doc.trace, &thread_options);
                 // The receiver is gone when a newer request replaced this one.
                 let _ = tx.send(result);
+                thread_finished.store(true, Ordering::Release);
                 repaint();
             })
             .map_err(|e| format!("could not start a layout thread: {e}"))?;
         Ok(Self {
             options,
             result: rx,
+            finished,
         })
+    }
+
+    /// Whether the thread has sent its result (which [`DrawingJob::poll`] then returns).
+    pub fn is_finished(&self) -> bool {
+        self.finished.load(Ordering::Acquire)
     }
 
     /// The options being laid out.

@@ -7,13 +7,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use egui::{Event, Modifiers, PointerButton, Pos2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use taskscope_egui::{NodeKind, NodeLight, group_lights, synthetic};
+use taskscope_egui::{DrawingOptions, NodeKind, synthetic};
 use taskscope_trace::{GraphBuilder, RunMeta, TaskId, TaskState, Trace, TraceBuilder};
+use taskscope_viewer::document::TraceDoc;
+use taskscope_viewer::panels::trace_tab::TraceTab;
 use taskscope_viewer::settings::Settings;
 use taskscope_viewer::{StartupOptions, ViewerApp};
 
@@ -23,6 +26,7 @@ fn parse_recipe(bytes: &[u8], name: &str) -> anyhow::Result<Trace> {
         // 1,200 tasks in six key groups of 200: load, parse, inc, double, add, sum.
         b"grouped" => synthetic::layered(1_200, 40, 4, 3)?,
         b"one-big-group" => one_big_group()?,
+        b"chain" => chain_with_config(2_000)?,
         _ => anyhow::bail!("{name}: unknown recipe"),
     })
 }
@@ -35,6 +39,43 @@ fn one_big_group() -> Result<Trace, taskscope_trace::ModelError> {
     }
     g.add_task("y-0", "y", [TaskId(0)], TaskState::Done)?;
     TraceBuilder::with_graph(RunMeta::default(), g.build()?).build()
+}
+
+/// The reviewer's repro: `config-0`, then `step-0..n`, each step using `config-0`
+/// and the step before. Expanding `step` draws 4,001 nodes whose edges from the
+/// collapsed `config` cross up to 4,000 layers.
+fn chain_with_config(steps: usize) -> Result<Trace, taskscope_trace::ModelError> {
+    let mut g = GraphBuilder::new();
+    let config = g.add_task("config-0", "config", [], TaskState::Done)?;
+    let mut prev: Option<TaskId> = None;
+    for i in 0..steps {
+        let deps: Vec<TaskId> = std::iter::once(config).chain(prev).collect();
+        prev = Some(g.add_task(&format!("step-{i}"), "step", deps, TaskState::Done)?);
+    }
+    TraceBuilder::with_graph(RunMeta::default(), g.build()?).build()
+}
+
+/// A tab of `recipe` without the app (everything computed up front).
+fn tab_of(recipe: &str) -> TraceTab {
+    let trace = parse_recipe(recipe.as_bytes(), recipe).unwrap();
+    TraceTab::new(Arc::new(TraceDoc::new(None, trace)))
+}
+
+/// Polls `tab` (as the UI does once per frame) until no layout runs or waits.
+fn finish_layout(tab: &mut TraceTab) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while tab.is_laying_out() {
+        assert!(Instant::now() < deadline, "the layout did not finish");
+        std::thread::sleep(Duration::from_millis(5));
+        tab.poll_drawing();
+    }
+}
+
+fn expand(names: &[&str]) -> DrawingOptions {
+    DrawingOptions {
+        compact: false,
+        expanded: names.iter().map(|s| (*s).to_owned()).collect(),
+    }
 }
 
 fn open(recipe: &str) -> (tempfile::TempDir, Harness<'static, ViewerApp>) {
@@ -264,23 +305,26 @@ fn selecting_a_task_of_a_collapsed_group_lights_the_group() {
             .last_visible_layout_rect()
             .contains(shown.rect.center())
     );
-    let mut lights: Vec<NodeLight> = Vec::new();
-    group_lights(groups, &tab.highlight, &mut lights);
+    // The lights the view painted this frame with (its cache, not a recomputation).
+    let lights = tab.graph.group_lights();
+    assert_eq!(lights.len(), groups.len());
     let light = |name: &str| lights[groups.find(name).unwrap() as usize];
     assert!(light("add").selected() && light("add").lit(true));
     // Its inputs' groups are lit as ancestors, its users' as descendants; the rest fade.
     assert!(light("double").ancestor() && light("load").ancestor());
     assert!(light("sum").descendant() && !light("sum").ancestor());
     assert!(light("parse").ancestor());
+    assert!(groups.all().iter().all(|g| !light(&g.name).critical()));
 
-    // The critical path lights the groups holding its tasks.
+    // The critical path lights the groups holding its tasks, once the view has
+    // drawn a frame with it.
     let app = h.state_mut();
     app.trace_tab_mut(1).unwrap().set_show_critical(true);
     h.run_steps(2);
     let tab = h.state().trace_tab(1).unwrap();
     let critical = tab.doc.critical_tasks();
     assert!(!critical.is_empty());
-    group_lights(groups, &tab.highlight, &mut lights);
+    let lights = tab.graph.group_lights();
     for t in critical {
         let g = groups.group_of(t).unwrap();
         assert!(lights[g as usize].critical(), "group of {t:?}");
@@ -312,16 +356,7 @@ fn expanding_past_the_size_limit_is_refused_with_a_message() {
 
 #[test]
 fn the_old_drawing_stays_until_the_new_one_is_taken() {
-    use std::sync::Arc;
-    use taskscope_egui::DrawingOptions;
-    use taskscope_viewer::document::TraceDoc;
-    use taskscope_viewer::panels::trace_tab::TraceTab;
-
-    let doc = Arc::new(TraceDoc::new(
-        None,
-        parse_recipe(b"grouped", "grouped").unwrap(),
-    ));
-    let mut tab = TraceTab::new(doc);
+    let mut tab = tab_of("grouped");
     let old = tab.graph_layout().unwrap();
     let options = DrawingOptions {
         compact: true,
@@ -330,16 +365,17 @@ fn the_old_drawing_stays_until_the_new_one_is_taken() {
     tab.request_drawing(options.clone(), Some("inc".to_owned()), || {});
     assert!(tab.is_laying_out());
     assert_eq!(tab.drawing_options(), options);
-    // Only the UI takes the result (in `poll_drawing`, once per frame); until then
-    // the old drawing is what the view paints, however long the layout takes.
-    std::thread::sleep(Duration::from_millis(50));
-    assert!(Arc::ptr_eq(&tab.graph_layout().unwrap(), &old));
+    // The thread finishes, but only `poll_drawing` (once per frame in the UI) takes
+    // its drawing: until then the old one is what the view paints.
     let deadline = Instant::now() + Duration::from_secs(30);
-    while tab.is_laying_out() {
+    while !tab.is_drawing_ready() {
         assert!(Instant::now() < deadline, "the layout did not finish");
         std::thread::sleep(Duration::from_millis(5));
-        tab.poll_drawing();
     }
+    assert!(tab.is_laying_out());
+    assert!(Arc::ptr_eq(&tab.graph_layout().unwrap(), &old));
+    tab.poll_drawing();
+    assert!(!tab.is_laying_out());
     let new = tab.graph_layout().unwrap();
     assert!(!Arc::ptr_eq(&new, &old));
     assert_eq!(new.options(), &options);
@@ -350,4 +386,133 @@ fn the_old_drawing_stays_until_the_new_one_is_taken() {
             .iter()
             .all(|n| !matches!(n.kind, NodeKind::Output(_)))
     );
+}
+
+#[test]
+fn requests_made_while_a_layout_runs_wait_and_only_the_latest_starts() {
+    let mut tab = tab_of("grouped");
+    tab.request_drawing(expand(&["load"]), Some("load".to_owned()), || {});
+    tab.request_drawing(expand(&["parse"]), Some("parse".to_owned()), || {});
+    tab.request_drawing(expand(&["inc"]), Some("inc".to_owned()), || {});
+    // One thread runs ("load"); "inc" waits, having replaced "parse".
+    assert_eq!(tab.layout_jobs_started(), 1);
+    assert!(tab.is_laying_out());
+    assert_eq!(tab.drawing_options(), expand(&["inc"]));
+    finish_layout(&mut tab);
+    // "load"'s drawing was overtaken and dropped; "parse" never started.
+    assert_eq!(tab.layout_jobs_started(), 2);
+    let shown = tab.graph_layout().unwrap();
+    assert_eq!(shown.options(), &expand(&["inc"]));
+    assert!(shown.group_node("inc").is_none() && shown.group_node("load").is_some());
+    // Asking for what is shown starts nothing.
+    tab.request_drawing(expand(&["inc"]), None, || {});
+    assert!(!tab.is_laying_out());
+    assert_eq!(tab.layout_jobs_started(), 2);
+}
+
+#[test]
+fn an_expansion_past_the_node_limit_is_refused_without_a_thread() {
+    let mut tab = tab_of("one-big-group");
+    tab.request_drawing(expand(&["x"]), Some("x".to_owned()), || {});
+    assert!(!tab.is_laying_out());
+    assert_eq!(tab.layout_jobs_started(), 0);
+    let note = tab.graph_note().unwrap();
+    assert!(note.contains("20003 nodes"), "{note}");
+}
+
+#[test]
+fn result_boxes_on_the_simple_fallback_lay_nothing_out() {
+    // 20,001 groups of one task: more groups than the full layout takes.
+    let mut g = GraphBuilder::new();
+    for i in 0..20_001 {
+        g.add_task(&format!("g{i}"), "g", [], TaskState::Done)
+            .unwrap();
+    }
+    let trace = TraceBuilder::with_graph(RunMeta::default(), g.build().unwrap())
+        .build()
+        .unwrap();
+    let mut tab = TraceTab::new(Arc::new(TraceDoc::new(None, trace)));
+    let shown = tab.graph_layout().unwrap();
+    assert!(shown.is_simple());
+    let compact = DrawingOptions {
+        compact: true,
+        ..DrawingOptions::default()
+    };
+    tab.request_drawing(compact.clone(), None, || {});
+    assert!(!tab.is_laying_out());
+    assert_eq!(tab.layout_jobs_started(), 0);
+    // The choice is kept (the checkbox shows it) and the drawing is the same.
+    assert_eq!(tab.drawing_options(), compact);
+    assert!(Arc::ptr_eq(&tab.graph_layout().unwrap(), &shown));
+}
+
+#[test]
+fn expanding_a_chain_whose_edges_cross_too_many_layers_is_refused_with_a_message() {
+    let (_dir, mut h) = open("chain");
+    assert_eq!(collapsed(&h), names(&["config", "step"]));
+    let r = group_rect(&h, "step").unwrap();
+    click(&mut h, r.center(), PointerButton::Primary);
+    wait_for_layout(&mut h);
+    let note = h
+        .state()
+        .trace_tab(1)
+        .unwrap()
+        .graph_note()
+        .unwrap()
+        .to_owned();
+    assert!(
+        note.contains("4001 nodes") && note.contains("cross so many layers"),
+        "{note}"
+    );
+    assert!(h.query_by_label(&note).is_some(), "the message is shown");
+    assert_eq!(collapsed(&h), names(&["config", "step"]));
+}
+
+#[test]
+fn expanding_a_group_shows_it_even_when_a_task_elsewhere_is_selected() {
+    let (_dir, mut h) = open("grouped");
+    // The "parse" task that will be drawn farthest from its group's centre.
+    let expanded = {
+        let tab = h.state().trace_tab(1).unwrap();
+        taskscope_egui::graph_drawing(&tab.doc.trace, &expand(&["parse"])).unwrap()
+    };
+    let bounds = expanded
+        .nodes()
+        .iter()
+        .filter(
+            |n| matches!(n.kind, NodeKind::Task(t) if expanded.group_name_of(t) == Some("parse")),
+        )
+        .fold(egui::Rect::NOTHING, |b, n| b.union(n.rect));
+    let far = expanded
+        .nodes()
+        .iter()
+        .filter_map(|n| match n.kind {
+            NodeKind::Task(t) if expanded.group_name_of(t) == Some("parse") => Some((t, n.rect)),
+            _ => None,
+        })
+        .max_by(|a, b| {
+            let d = |r: &egui::Rect| (r.center().x - bounds.center().x).abs();
+            d(&a.1).total_cmp(&d(&b.1))
+        })
+        .unwrap()
+        .0;
+    h.state_mut().trace_tab_mut(1).unwrap().select(Some(far));
+    h.run_steps(2);
+    let r = group_rect(&h, "parse").unwrap();
+    click(&mut h, r.center(), PointerButton::Primary);
+    wait_for_layout(&mut h);
+    let tab = h.state().trace_tab(1).unwrap();
+    assert_eq!(tab.highlight.selected(), Some(far));
+    // The view is on the group, not re-centred on the selected task at its edge
+    // (which the fitted view does not show whole).
+    assert!(
+        (tab.graph.center - bounds.center()).length() < 1.0,
+        "{:?}",
+        tab.graph.center
+    );
+    let node = tab
+        .graph
+        .node_screen_rect(&tab.graph_layout().unwrap(), far)
+        .unwrap();
+    assert!(!tab.graph.canvas_rect().contains_rect(node));
 }

@@ -184,6 +184,9 @@ pub struct GraphLayout {
     node_of_group: Vec<u32>,
     options: DrawingOptions,
     simple: bool,
+    /// The simple fallback because the groups alone are too many (so neither
+    /// output boxes nor unknown group names change it).
+    too_many_groups: bool,
     bounds: Rect,
     id: u64,
 }
@@ -248,6 +251,7 @@ impl GraphLayout {
             node_of_group: Vec::new(),
             options: DrawingOptions::default(),
             simple: false,
+            too_many_groups: false,
             bounds,
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
         }
@@ -431,6 +435,15 @@ impl GraphLayout {
         self.simple
     }
 
+    /// Whether [`graph_drawing`] with `options` would give this same drawing, so
+    /// laying out again is wasted work: the options are the same, or this is the
+    /// simple fallback for a graph with too many groups and `options` expands none
+    /// of them (output boxes on or off, it stays the same plain boxes).
+    pub fn same_drawing_for(&self, options: &DrawingOptions) -> bool {
+        *options == self.options
+            || (self.too_many_groups && options.expanded == self.options.expanded)
+    }
+
     /// The bounding box of the whole drawing.
     pub fn bounds(&self) -> Rect {
         self.bounds
@@ -486,7 +499,9 @@ pub fn graph_drawing(
     if let Some(g) = &groups {
         check_drawing_size(g, options)?;
         if g.drawn_nodes(&options.expanded, options.compact) > FULL_LAYOUT_LIMIT {
-            return Ok(simple_fallback(graph, options));
+            let mut layout = simple_fallback(graph, options);
+            layout.too_many_groups = true;
+            return Ok(layout);
         }
     }
     match GraphScene::new(graph, Some(trace), &scene_options) {

@@ -246,6 +246,12 @@ impl GraphView {
         self.dense
     }
 
+    /// The lights of the groups the last frame was painted with (by group number;
+    /// empty when no group is drawn collapsed).
+    pub fn group_lights(&self) -> &[NodeLight] {
+        &self.group_lights
+    }
+
     /// How many nodes were visible (culled in) in the last frame.
     pub fn visible_node_count(&self) -> usize {
         self.nodes.len()

@@ -6,13 +6,19 @@
 //! applied here after the widgets are drawn; things only the app can do come back
 //! as [`AppCommand`]s. Expanding or collapsing a group re-lays out the graph on a
 //! background thread ([`DrawingJob`]); the old drawing stays on screen meanwhile.
+//! A tab runs at most one such job: a request made while one runs waits (the
+//! latest replaces an earlier waiting one) and starts when the running job ends,
+//! whose now stale drawing is dropped. Requests that are certain to be refused
+//! (too many nodes, counted from the groups) or that cannot change the drawing
+//! start no job at all.
 
+use std::fmt;
 use std::sync::Arc;
 
 use egui::{Key, Rect, Ui};
 use taskscope_egui::{
     DrawingOptions, GraphEvent, GraphInput, GraphLayout, GraphView, Highlight, NodeColoring,
-    NodeKind, Replay, Theme, Timeline, TimelineEvent, TimelineInput,
+    NodeKind, Replay, Theme, Timeline, TimelineEvent, TimelineInput, check_drawing_size,
 };
 use taskscope_trace::TaskId;
 use taskscope_trace::analysis::format_duration_ns as format_ns;
@@ -55,8 +61,31 @@ pub struct TraceTab {
     drawing: Option<Arc<GraphLayout>>,
     /// A drawing being laid out, and the group to fit to when it arrives.
     drawing_job: Option<(DrawingJob, Option<String>)>,
+    /// The latest request made while `drawing_job` runs; started when it ends.
+    queued_drawing: Option<DrawingRequest>,
+    /// Options chosen that the drawing shown does not depend on (output boxes
+    /// toggled on the simple fallback), reported by [`TraceTab::drawing_options`].
+    unchanged_options: Option<DrawingOptions>,
+    /// How many layout threads this tab started.
+    layout_jobs_started: u64,
     /// Why the last expansion was refused, shown in the graph pane.
     graph_note: Option<String>,
+}
+
+/// A request for a new graph drawing.
+struct DrawingRequest {
+    options: DrawingOptions,
+    fit_group: Option<String>,
+    repaint: Box<dyn Fn() + Send + 'static>,
+}
+
+impl fmt::Debug for DrawingRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DrawingRequest")
+            .field("options", &self.options)
+            .field("fit_group", &self.fit_group)
+            .finish_non_exhaustive()
+    }
 }
 
 impl TraceTab {
@@ -77,6 +106,9 @@ impl TraceTab {
             next_match: 0,
             drawing: None,
             drawing_job: None,
+            queued_drawing: None,
+            unchanged_options: None,
+            layout_jobs_started: 0,
             graph_note: None,
         }
     }
@@ -88,9 +120,23 @@ impl TraceTab {
             .or_else(|| self.doc.analyses().map(|a| Arc::clone(&a.layout)))
     }
 
-    /// Whether a new graph drawing is being laid out in the background.
+    /// Whether a new graph drawing is being laid out in the background (or waits
+    /// for the running layout to end).
     pub fn is_laying_out(&self) -> bool {
         self.drawing_job.is_some()
+    }
+
+    /// Whether the background layout has finished and its drawing waits to be
+    /// taken by [`TraceTab::poll_drawing`].
+    pub fn is_drawing_ready(&self) -> bool {
+        self.drawing_job
+            .as_ref()
+            .is_some_and(|(job, _)| job.is_finished())
+    }
+
+    /// How many layout threads this tab has started.
+    pub fn layout_jobs_started(&self) -> u64 {
+        self.layout_jobs_started
     }
 
     /// Why the last expansion of a group was refused, if it was.
@@ -98,19 +144,31 @@ impl TraceTab {
         self.graph_note.as_deref()
     }
 
-    /// The options of the drawing shown, or of the one being laid out.
+    /// The options of the latest drawing asked for: waiting, being laid out, or shown.
     pub fn drawing_options(&self) -> DrawingOptions {
+        if let Some(request) = &self.queued_drawing {
+            return request.options.clone();
+        }
         if let Some((job, _)) = &self.drawing_job {
             return job.options().clone();
+        }
+        if let Some(options) = &self.unchanged_options {
+            return options.clone();
         }
         self.graph_layout()
             .map(|l| l.options().clone())
             .unwrap_or_default()
     }
 
-    /// Lays the graph out again with `options` on a background thread, replacing any
-    /// pending request; `fit_group` is fitted in the view when the drawing arrives
-    /// (else the whole drawing). `repaint` is called when it is ready.
+    /// Lays the graph out again with `options` on a background thread; `fit_group`
+    /// is fitted in the view when the drawing arrives (else the whole drawing), and
+    /// `repaint` is called when it is ready.
+    ///
+    /// While a layout runs, the request waits instead (replacing any waiting one) and
+    /// starts when the running one is taken by [`TraceTab::poll_drawing`]. A request
+    /// that would draw more than [`taskscope_egui::FULL_LAYOUT_LIMIT`] nodes is refused
+    /// at once (counted from the groups, no thread), and one that cannot change the
+    /// drawing shown starts nothing.
     pub fn request_drawing(
         &mut self,
         options: DrawingOptions,
@@ -118,13 +176,45 @@ impl TraceTab {
         repaint: impl Fn() + Send + 'static,
     ) {
         self.graph_note = None;
-        match DrawingJob::spawn(Arc::clone(&self.doc), options, repaint) {
-            Ok(job) => self.drawing_job = Some((job, fit_group)),
+        if let Some(layout) = self.graph_layout()
+            && let Some(groups) = layout.groups()
+            && let Err(e) = check_drawing_size(groups, &options)
+        {
+            self.graph_note = Some(e.to_string());
+            return;
+        }
+        let request = DrawingRequest {
+            options,
+            fit_group,
+            repaint: Box::new(repaint),
+        };
+        if self.drawing_job.is_some() {
+            self.queued_drawing = Some(request);
+        } else {
+            self.start_drawing(request);
+        }
+    }
+
+    /// Starts laying out `request`, unless the drawing shown already is what it asks for.
+    fn start_drawing(&mut self, request: DrawingRequest) {
+        if let Some(layout) = self.graph_layout()
+            && layout.same_drawing_for(&request.options)
+        {
+            self.unchanged_options =
+                (*layout.options() != request.options).then_some(request.options);
+            return;
+        }
+        match DrawingJob::spawn(Arc::clone(&self.doc), request.options, request.repaint) {
+            Ok(job) => {
+                self.layout_jobs_started += 1;
+                self.drawing_job = Some((job, request.fit_group));
+            }
             Err(e) => self.graph_note = Some(e),
         }
     }
 
-    /// Takes the background drawing if it is ready, and shows it.
+    /// Takes the background drawing if it is ready, and shows it; then starts the
+    /// waiting request, if any (a drawing overtaken by a newer request is dropped).
     pub fn poll_drawing(&mut self) {
         let Some((job, fit_group)) = &self.drawing_job else {
             return;
@@ -134,20 +224,25 @@ impl TraceTab {
         };
         let fit_group = fit_group.clone();
         self.drawing_job = None;
+        if let Some(request) = self.queued_drawing.take() {
+            self.start_drawing(request);
+            return;
+        }
         match result {
             Ok(layout) => {
-                match fit_group.and_then(|g| group_bounds(&layout, &g)) {
-                    Some(bounds) => {
-                        // A wide group is fitted only as far as its labels stay readable;
-                        // the view centres on it and the rest is a pan away.
-                        self.graph.fit_bounds(bounds);
-                        self.graph.zoom = self.graph.zoom.max(EXPANDED_MIN_ZOOM);
+                if let Some(bounds) = fit_group.and_then(|g| group_bounds(&layout, &g)) {
+                    // A wide group is fitted only as far as its labels stay readable;
+                    // the view centres on it and the rest is a pan away. The
+                    // selection is not revealed: that would leave the group.
+                    self.graph.fit_bounds(bounds);
+                    self.graph.zoom = self.graph.zoom.max(EXPANDED_MIN_ZOOM);
+                } else {
+                    self.graph.request_fit();
+                    if let Some(task) = self.highlight.selected() {
+                        self.graph.reveal_task(&layout, task);
                     }
-                    None => self.graph.request_fit(),
                 }
-                if let Some(task) = self.highlight.selected() {
-                    self.graph.reveal_task(&layout, task);
-                }
+                self.unchanged_options = None;
                 self.drawing = Some(Arc::new(layout));
             }
             Err(message) => self.graph_note = Some(message),
