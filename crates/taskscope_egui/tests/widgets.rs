@@ -27,6 +27,8 @@ struct Host {
     replay_ns: Option<u64>,
     seeks: Vec<u64>,
     graph_events: Vec<GraphEvent>,
+    /// The node under the pointer in the last graph frame.
+    hovered_node: Option<u32>,
 }
 
 impl Host {
@@ -52,6 +54,7 @@ impl Host {
             replay_ns: None,
             seeks: Vec::new(),
             graph_events: Vec::new(),
+            hovered_node: None,
         }
     }
 
@@ -73,6 +76,7 @@ impl Host {
                 show_critical: false,
             };
             let response = self.graph.ui(ui, &input);
+            self.hovered_node = response.hovered_node;
             for event in response.events {
                 if let GraphEvent::Select(task) = event {
                     self.select(task);
@@ -488,4 +492,52 @@ fn clicking_a_group_asks_to_expand_it() {
         vec![GraphEvent::Expand("parse".to_owned())]
     );
     assert_eq!(h.state().highlight.selected(), None);
+}
+
+#[test]
+fn the_density_map_has_nothing_to_hover_or_click() {
+    let mut h = harness(synthetic::layered(30_000, 300, 8, 4).unwrap(), true);
+    assert!(h.state().graph.is_dense());
+    // A task selected elsewhere, and a node (of another task) under the pointer.
+    let (node_center, other) = {
+        let host = h.state();
+        let canvas = host.graph.canvas_rect();
+        host.layout
+            .nodes()
+            .iter()
+            .filter_map(|n| Some((host.graph.to_screen(canvas, n.rect.center()), n.task()?)))
+            .filter(|(p, _)| canvas.shrink(20.0).contains(*p))
+            .min_by(|a, b| {
+                let d = |p: &Pos2| p.distance(canvas.center());
+                d(&a.0).total_cmp(&d(&b.0))
+            })
+            .unwrap()
+    };
+    let selected = TaskId(u32::from(other.0 == 0));
+    h.state_mut().select(Some(selected));
+    h.hover_at(node_center);
+    h.run();
+    assert!(h.state().graph.is_dense());
+    assert_eq!(h.state().hovered_node, None);
+    click(&mut h, node_center);
+    // Nothing drawn there to click: the selection stays, no event.
+    assert_eq!(h.state().highlight.selected(), Some(selected));
+    assert!(h.state().graph_events.is_empty());
+    // Zoomed in, the same kind of hover finds a node again.
+    h.event(Event::Zoom(60.0));
+    h.run();
+    assert!(!h.state().graph.is_dense());
+    let center = {
+        let host = h.state();
+        let canvas = host.graph.canvas_rect();
+        host.layout
+            .nodes()
+            .iter()
+            .map(|n| host.graph.to_screen(canvas, n.rect.center()))
+            .find(|p| canvas.shrink(20.0).contains(*p))
+            .unwrap()
+    };
+    h.hover_at(center);
+    h.run();
+    assert!(h.state().hovered_node.is_some());
 }

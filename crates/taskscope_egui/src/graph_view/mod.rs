@@ -303,9 +303,15 @@ impl GraphView {
             self.paint_nodes(&painter, input, rect);
         }
 
-        let hovered = response
-            .hover_pos()
-            .and_then(|p| self.hit_test(input.layout, rect, p));
+        // The density map draws no node: nothing to hover, point at or click, and
+        // hit-testing would scan every visible node (up to millions) each frame.
+        let hovered = if self.dense {
+            None
+        } else {
+            response
+                .hover_pos()
+                .and_then(|p| self.hit_test(input.layout, rect, p))
+        };
         out.hovered_node = hovered;
         if let Some(node) = hovered.and_then(|i| input.layout.nodes().get(i as usize)) {
             out.hovered = node.task();
@@ -320,7 +326,7 @@ impl GraphView {
                 node_tooltip(ui, input, node);
             });
         }
-        if response.clicked() {
+        if response.clicked() && !self.dense {
             let node = hovered.and_then(|i| input.layout.nodes().get(i as usize));
             out.events.push(match node.map(|n| n.kind) {
                 Some(NodeKind::Group(g)) => match group_info(input.layout, g) {
@@ -672,6 +678,9 @@ impl GraphView {
 
     /// The node whose shape is under `pointer` (the last drawn wins), from this
     /// frame's culled nodes; failing that, the nearest node within 2 points.
+    ///
+    /// # Complexity
+    /// O(visible nodes), at most [`DENSE_NODES`]: it is not called for the density map.
     fn hit_test(&self, layout: &GraphLayout, rect: Rect, pointer: Pos2) -> Option<u32> {
         let p = self.to_layout(rect, pointer);
         let slack = 2.0 / self.zoom;
