@@ -23,7 +23,7 @@ const CRITICAL: u8 = 8;
 const MATCH: u8 = 16;
 
 /// What each task looks like because of the selection, the critical path and the search.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Highlight {
     selected: Option<TaskId>,
     flags: Vec<u8>,
@@ -34,19 +34,32 @@ pub struct Highlight {
     revision: u64,
 }
 
+impl Default for Highlight {
+    /// No selection, for an empty graph; with its own [`Highlight::revision`].
+    fn default() -> Self {
+        Self::new(0)
+    }
+}
+
 impl Highlight {
     /// No selection, for a graph of `tasks` tasks.
     pub fn new(tasks: usize) -> Self {
         Self {
+            selected: None,
             flags: vec![0; tasks],
+            ancestors: 0,
+            descendants: 0,
+            critical: 0,
+            matches: 0,
             revision: next_revision(),
-            ..Self::default()
         }
     }
 
     /// A number that changes whenever anything here changes (selection, critical
     /// path, matches) and differs between highlights, so that views can cache what
-    /// they derive from it.
+    /// they derive from it. Every highlight made by [`Highlight::new`] or
+    /// [`Highlight::default`] gets its own; a clone keeps its original's (same
+    /// contents) until either of them changes.
     pub fn revision(&self) -> u64 {
         self.revision
     }
@@ -253,5 +266,26 @@ mod tests {
         h.set_critical_path(&[]);
         assert!(!h.is_critical(TaskId(2)));
         assert_eq!(h.match_count(), 1);
+    }
+
+    #[test]
+    fn every_new_or_default_highlight_has_its_own_revision() {
+        let revisions = [
+            Highlight::default().revision(),
+            Highlight::default().revision(),
+            Highlight::new(0).revision(),
+            Highlight::new(3).revision(),
+        ];
+        for (i, a) in revisions.iter().enumerate() {
+            assert!(revisions[i + 1..].iter().all(|b| a != b), "{revisions:?}");
+        }
+        assert_ne!(revisions[0], 0);
+        // A clone is the same highlight until one of them changes.
+        let g = graph();
+        let h = Highlight::new(g.len());
+        let mut c = h.clone();
+        assert_eq!(c.revision(), h.revision());
+        c.select(&g, &g.dependents(), Some(TaskId(0)));
+        assert_ne!(c.revision(), h.revision());
     }
 }

@@ -622,6 +622,12 @@ struct Ends {
 /// Nodes come in order of each group's first task; an expanded group's tasks in id
 /// order where its node would be. Edges are sorted by (from, to), each task's edge
 /// to its own output box among them.
+///
+/// # Complexity
+/// O(V × (key length + log G) + E log E) time for V tasks, E dependencies and G
+/// groups (key splitting and the name lookup per task, then sorting the edge pairs
+/// to merge parallel ones), O(V + E) memory. Every task is visited whatever is
+/// expanded; the drawn nodes are O(G + expanded tasks).
 fn build_groups(
     cx: &TaskContext<'_>,
     expanded: &BTreeSet<String>,

@@ -33,19 +33,38 @@ pub struct GroupInfo {
     pub start_ns: Option<u64>,
     /// The last end of any of its tasks.
     pub end_ns: u64,
+    /// When each task that ran started, sorted.
+    starts_ns: Vec<u64>,
     /// When each task that ran finished, sorted.
     ends_ns: Vec<u64>,
 }
 
 impl GroupInfo {
-    /// The group's state at `t_ns`, like a task's: waiting before its first task
-    /// starts, running until its last task ends, then done.
+    /// The group's state at `t_ns`, from its tasks' states (a task runs from its
+    /// first start to its last end):
+    /// - [`NodeState::NotRun`] when none of its tasks ran;
+    /// - [`NodeState::Running`] when at least one of its tasks is running at `t_ns`;
+    /// - [`NodeState::Done`] when every task of it that ran has finished — tasks
+    ///   that never ran do not count here (the `k / n done` label shows them);
+    /// - [`NodeState::Waiting`] otherwise: none runs, some have yet to start
+    ///   (before the first start, or in a gap between its tasks).
+    ///
+    /// # Complexity
+    /// O(log tasks).
     pub fn state_at(&self, t_ns: u64) -> NodeState {
-        match self.start_ns {
-            None => NodeState::NotRun,
-            Some(s) if t_ns < s => NodeState::Waiting,
-            Some(_) if t_ns < self.end_ns => NodeState::Running,
-            Some(_) => NodeState::Done,
+        if self.ends_ns.is_empty() {
+            return NodeState::NotRun;
+        }
+        let started = self.starts_ns.partition_point(|&s| s <= t_ns);
+        let finished = self.done_at(t_ns);
+        // A task with `end <= t` also has `start <= t`, so the difference counts
+        // the tasks with `start <= t < end`.
+        if started > finished {
+            NodeState::Running
+        } else if finished == self.ends_ns.len() {
+            NodeState::Done
+        } else {
+            NodeState::Waiting
         }
     }
 
@@ -88,6 +107,7 @@ impl KeyGroups {
                     lane: None,
                     start_ns: None,
                     end_ns: 0,
+                    starts_ns: Vec::new(),
                     ends_ns: Vec::new(),
                 });
                 lanes.push(BTreeMap::new());
@@ -102,6 +122,7 @@ impl KeyGroups {
             if let Some((s, e)) = times.range(t) {
                 info.start_ns = Some(info.start_ns.map_or(s, |x| x.min(s)));
                 info.end_ns = info.end_ns.max(e);
+                info.starts_ns.push(s);
                 info.ends_ns.push(e);
                 if let Some(total) = total_ns.get_mut(g as usize) {
                     *total = total.saturating_add(e.saturating_sub(s));
@@ -112,6 +133,7 @@ impl KeyGroups {
             }
         }
         for ((info, counts), total) in groups.iter_mut().zip(&lanes).zip(&total_ns) {
+            info.starts_ns.sort_unstable();
             info.ends_ns.sort_unstable();
             info.mean_duration_ns = total / (info.ends_ns.len().max(1) as u64);
             info.lane = counts
@@ -323,6 +345,51 @@ mod tests {
         let g = graph();
         let none = KeyGroups::new(&g, &TaskTimes::default());
         assert_eq!(none.get(0).unwrap().state_at(0), NodeState::NotRun);
+    }
+
+    #[test]
+    fn a_group_runs_only_while_one_of_its_tasks_runs_and_is_done_when_all_that_ran_are() {
+        use taskscope_trace::{Lane, LaneId, RunMeta, Span, SpanKind, TraceBuilder};
+        let mut b = TraceBuilder::new(RunMeta::default());
+        let g = b.graph_mut();
+        let a = g.add_task("inc-1", "inc", [], TaskState::Done).unwrap();
+        let c = g.add_task("inc-2", "inc", [], TaskState::Done).unwrap();
+        g.add_task("inc-3", "inc", [], TaskState::NotRun).unwrap();
+        b.add_lane(Lane {
+            name: "w".into(),
+            process: "p".into(),
+            sort_index: 0,
+            is_async: false,
+        })
+        .unwrap();
+        // inc-1 runs 10–20, inc-2 30–40, inc-3 never: a gap from 20 to 30.
+        for (task, start_ns, end_ns) in [(a, 10, 20), (c, 30, 40)] {
+            b.add_span(Span {
+                start_ns,
+                end_ns,
+                task,
+                lane: LaneId(0),
+                kind: SpanKind::Compute,
+                depth: 0,
+                unclosed: false,
+            })
+            .unwrap();
+        }
+        let trace = b.build().unwrap();
+        let groups = KeyGroups::new(trace.graph(), &TaskTimes::from_trace(&trace));
+        let inc = groups.get(0).unwrap();
+        assert_eq!(inc.tasks, 3);
+        let at = |t| inc.state_at(t);
+        assert_eq!(at(5), NodeState::Waiting);
+        assert_eq!(at(10), NodeState::Running);
+        assert_eq!(at(19), NodeState::Running);
+        // In the gap nothing of it runs: it waits for inc-2.
+        assert_eq!(at(20), NodeState::Waiting);
+        assert_eq!(at(29), NodeState::Waiting);
+        assert_eq!(at(30), NodeState::Running);
+        // Both tasks that ran are done; inc-3, which never ran, shows in the count.
+        assert_eq!(at(40), NodeState::Done);
+        assert_eq!(inc.done_at(40), 2);
     }
 
     #[test]

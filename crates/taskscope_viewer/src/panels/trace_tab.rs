@@ -747,6 +747,10 @@ fn file_stem(doc: &TraceDoc) -> String {
 }
 
 /// The bounding box of the task nodes of group `name` in `layout` (layout units).
+///
+/// # Complexity
+/// O(N) for N drawn nodes (one group lookup per task node, each O(1) by task id
+/// plus a string comparison); called once per expansion, not per frame.
 fn group_bounds(layout: &GraphLayout, name: &str) -> Option<Rect> {
     let mut bounds = Rect::NOTHING;
     for node in layout.nodes() {
