@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use clap::{ArgGroup, Args, ValueEnum};
 use taskscope_layout::{
-    Arrows, ColorBy, GraphOptions, RankDir, TimelineOptions, export_graph, export_timeline,
-    run_summary,
+    Arrows, ColorBy, GraphOptions, LayoutError, RankDir, TimelineOptions, export_graph,
+    export_timeline, run_summary,
 };
 use taskscope_trace::analysis::critical_path;
 
@@ -128,7 +128,19 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
         if args.critical_path {
             options = options.with_highlight(critical_path(&trace).steps.iter().map(|s| s.task));
         }
-        let stats = export_graph(trace.graph(), Some(&trace), out, &options)?;
+        let stats = match export_graph(trace.graph(), Some(&trace), out, &options) {
+            // Too big to lay out: name the trace, and say what would help.
+            Err(LayoutError::TooLarge(e)) => anyhow::bail!(
+                "{}: cannot draw its task graph: {e}{}",
+                args.file.display(),
+                if args.full {
+                    "; without --full, graphs over 1,000 tasks are drawn as key groups"
+                } else {
+                    ""
+                }
+            ),
+            result => result?,
+        };
         eprintln!("wrote {}", out.display());
         if args.stats {
             println!("graph: {stats}");
@@ -152,4 +164,66 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+    use taskscope_trace::{GraphBuilder, RunMeta, TaskId, TaskState, TraceBuilder};
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: ExportArgs,
+    }
+
+    #[test]
+    fn a_graph_too_big_to_lay_out_is_an_error_naming_the_trace() {
+        // config-0, then 2,000 steps each using config-0 and the step before: drawn in
+        // full, the edges from config-0 would need about 4 million dummy nodes.
+        let mut g = GraphBuilder::new();
+        let config = g
+            .add_task("config-0", "config", [], TaskState::Done)
+            .unwrap();
+        let mut prev: Option<TaskId> = None;
+        for i in 0..2_000 {
+            let deps: Vec<TaskId> = std::iter::once(config).chain(prev).collect();
+            prev = Some(
+                g.add_task(&format!("step-{i}"), "step", deps, TaskState::Done)
+                    .unwrap(),
+            );
+        }
+        let trace = TraceBuilder::with_graph(RunMeta::default(), g.build().unwrap())
+            .build()
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("chain.json");
+        trace.save(&file).unwrap();
+        let out = dir.path().join("chain.svg");
+        let export = |full: bool| {
+            let mut argv = vec![
+                "export".to_owned(),
+                file.display().to_string(),
+                "--graph".to_owned(),
+                out.display().to_string(),
+            ];
+            if full {
+                argv.push("--full".to_owned());
+            }
+            run(&Cli::try_parse_from(argv).unwrap().args)
+        };
+        let message = format!("{:#}", export(true).unwrap_err());
+        assert!(
+            message.contains("chain.json")
+                && message.contains("2000000")
+                && message.contains("--full"),
+            "{message}"
+        );
+        assert!(!out.exists());
+        // Grouped (two key groups), it draws.
+        export(false).unwrap();
+        assert!(out.exists());
+    }
 }
