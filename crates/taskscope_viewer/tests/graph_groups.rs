@@ -408,6 +408,14 @@ fn requests_made_while_a_layout_runs_wait_and_only_the_latest_starts() {
     tab.request_drawing(expand(&["inc"]), None, || {});
     assert!(!tab.is_laying_out());
     assert_eq!(tab.layout_jobs_started(), 2);
+    // Asking again, while it runs, for what is being laid out takes its drawing
+    // rather than laying it out twice.
+    tab.request_drawing(expand(&["sum"]), Some("sum".to_owned()), || {});
+    tab.request_drawing(expand(&["add"]), Some("add".to_owned()), || {});
+    tab.request_drawing(expand(&["sum"]), Some("sum".to_owned()), || {});
+    finish_layout(&mut tab);
+    assert_eq!(tab.layout_jobs_started(), 3);
+    assert_eq!(tab.graph_layout().unwrap().options(), &expand(&["sum"]));
 }
 
 #[test]

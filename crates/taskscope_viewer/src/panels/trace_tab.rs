@@ -213,8 +213,8 @@ impl TraceTab {
         }
     }
 
-    /// Takes the background drawing if it is ready, and shows it; then starts the
-    /// waiting request, if any (a drawing overtaken by a newer request is dropped).
+    /// Takes the background drawing if it is ready, and shows it, unless a different
+    /// request waits: then that one starts and the overtaken drawing is dropped.
     pub fn poll_drawing(&mut self) {
         let Some((job, fit_group)) = &self.drawing_job else {
             return;
@@ -222,11 +222,16 @@ impl TraceTab {
         let Some(result) = job.poll() else {
             return;
         };
-        let fit_group = fit_group.clone();
+        let mut fit_group = fit_group.clone();
+        let job_options = job.options().clone();
         self.drawing_job = None;
         if let Some(request) = self.queued_drawing.take() {
-            self.start_drawing(request);
-            return;
+            if request.options != job_options {
+                self.start_drawing(request);
+                return;
+            }
+            // Asked for again while it was laid out: it is the latest after all.
+            fit_group = request.fit_group;
         }
         match result {
             Ok(layout) => {
