@@ -19,7 +19,8 @@ pub mod timeline;
 pub use graph_view::groups::{GroupInfo, KeyGroups, NodeLight, group_lights};
 pub use graph_view::layout::{
     DrawingOptions, DrawingTooBig, EdgePath, FULL_LAYOUT_LIMIT, GraphLayout, NodeBox, NodeKind,
-    NodeShape, check_drawing_size, graph_drawing, graph_layout, simple_layered_layout,
+    NodeShape, check_drawing_size, graph_drawing, graph_drawing_with_groups, graph_layout,
+    simple_layered_layout,
 };
 pub use graph_view::{GraphEvent, GraphInput, GraphResponse, GraphView, NodeColoring};
 pub use index::TraceIndex;

@@ -6,8 +6,8 @@ use std::sync::{Arc, OnceLock, mpsc};
 
 use taskscope_egui::timeline::concurrency::ConcurrencyProfile as StripProfile;
 use taskscope_egui::{
-    DrawingOptions, DrawingTooBig, GraphLayout, TimelineModel, TraceIndex, graph_drawing,
-    graph_layout,
+    DrawingOptions, DrawingTooBig, GraphLayout, KeyGroups, TimelineModel, TraceIndex,
+    graph_drawing_with_groups, graph_layout,
 };
 use taskscope_trace::Trace;
 use taskscope_trace::analysis::{
@@ -139,12 +139,15 @@ pub struct DrawingJob {
 
 impl DrawingJob {
     /// Starts laying out `doc`'s graph with `options`; `repaint` is called when done.
+    /// `groups`, the key groups of an earlier drawing of `doc`, spare the thread
+    /// grouping every task again.
     ///
     /// # Errors
     /// When the thread cannot be started (the message says so).
     pub fn spawn(
         doc: Arc<TraceDoc>,
         options: DrawingOptions,
+        groups: Option<Arc<KeyGroups>>,
         repaint: impl Fn() + Send + 'static,
     ) -> Result<Self, String> {
         let (tx, rx) = mpsc::channel();
@@ -154,7 +157,7 @@ impl DrawingJob {
         std::thread::Builder::new()
             .name("taskscope-graph-layout".into())
             .spawn(move || {
-                let result = graph_drawing(&doc.trace, &thread_options);
+                let result = graph_drawing_with_groups(&doc.trace, &thread_options, groups);
                 // The receiver is gone when a newer request replaced this one.
                 let _ = tx.send(result);
                 thread_finished.store(true, Ordering::Release);

@@ -380,6 +380,11 @@ fn the_old_drawing_stays_until_the_new_one_is_taken() {
     assert!(!Arc::ptr_eq(&new, &old));
     assert_eq!(new.options(), &options);
     assert!(new.group_node("inc").is_none() && new.group_node("load").is_some());
+    // The layout thread reused the groups instead of grouping every task again.
+    assert!(Arc::ptr_eq(
+        &new.shared_groups().unwrap(),
+        &old.shared_groups().unwrap()
+    ));
     // Compact: no result boxes.
     assert!(
         new.nodes()

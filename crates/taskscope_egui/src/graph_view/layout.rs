@@ -12,6 +12,7 @@
 
 use std::collections::BTreeSet;
 use std::fmt;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use egui::{Pos2, Rect, pos2, vec2};
@@ -180,7 +181,7 @@ pub struct GraphLayout {
     edges: Vec<EdgePath>,
     edge_bounds: Vec<Rect>,
     node_of_task: Vec<u32>,
-    groups: Option<KeyGroups>,
+    groups: Option<Arc<KeyGroups>>,
     node_of_group: Vec<u32>,
     options: DrawingOptions,
     simple: bool,
@@ -264,6 +265,14 @@ impl GraphLayout {
     /// # Complexity
     /// O(N + total curve segments + groups).
     pub fn from_scene(scene: &GraphScene, groups: Option<KeyGroups>) -> Self {
+        Self::from_scene_shared(scene, groups.map(Arc::new))
+    }
+
+    /// [`GraphLayout::from_scene`] with key groups shared with other drawings.
+    ///
+    /// # Complexity
+    /// O(N + total curve segments + groups).
+    pub fn from_scene_shared(scene: &GraphScene, groups: Option<Arc<KeyGroups>>) -> Self {
         let point = |p: Point| pos2(p.x as f32, p.y as f32);
         let nodes: Vec<NodeBox> = scene
             .nodes
@@ -397,7 +406,13 @@ impl GraphLayout {
 
     /// The key groups, when this is a grouped drawing.
     pub fn groups(&self) -> Option<&KeyGroups> {
-        self.groups.as_ref()
+        self.groups.as_deref()
+    }
+
+    /// The key groups, shared: a new drawing of the same trace can reuse them
+    /// ([`graph_drawing_with_groups`]) instead of grouping every task again.
+    pub fn shared_groups(&self) -> Option<Arc<KeyGroups>> {
+        self.groups.clone()
     }
 
     /// The node of the group called `name`, when it is drawn collapsed.
@@ -485,6 +500,23 @@ pub fn graph_drawing(
     trace: &Trace,
     options: &DrawingOptions,
 ) -> Result<GraphLayout, DrawingTooBig> {
+    graph_drawing_with_groups(trace, options, None)
+}
+
+/// [`graph_drawing`], reusing `groups` (those of an earlier drawing of the same
+/// trace, [`GraphLayout::shared_groups`]) rather than grouping every task again.
+///
+/// # Complexity
+/// That of [`graph_drawing`], less the O(V × key length + S) of grouping when
+/// `groups` is given.
+///
+/// # Errors
+/// As [`graph_drawing`].
+pub fn graph_drawing_with_groups(
+    trace: &Trace,
+    options: &DrawingOptions,
+    groups: Option<Arc<KeyGroups>>,
+) -> Result<GraphLayout, DrawingTooBig> {
     let graph = trace.graph();
     let scene_options = GraphOptions {
         compact: options.compact,
@@ -492,7 +524,11 @@ pub fn graph_drawing(
         ..GraphOptions::default()
     };
     let grouped = graph.len() > scene_options.group_threshold;
-    let groups = grouped.then(|| KeyGroups::new(graph, &TaskTimes::from_trace(trace)));
+    let groups = grouped.then(|| {
+        groups
+            .filter(|g| g.groups_of_tasks().len() == graph.len())
+            .unwrap_or_else(|| Arc::new(KeyGroups::new(graph, &TaskTimes::from_trace(trace))))
+    });
     let any_expanded = groups
         .as_ref()
         .is_some_and(|g| options.expanded.iter().any(|name| g.find(name).is_some()));
@@ -506,7 +542,7 @@ pub fn graph_drawing(
     }
     match GraphScene::new(graph, Some(trace), &scene_options) {
         Ok(scene) => {
-            let mut layout = GraphLayout::from_scene(&scene, groups);
+            let mut layout = GraphLayout::from_scene_shared(&scene, groups);
             layout.options = options.clone();
             Ok(layout)
         }

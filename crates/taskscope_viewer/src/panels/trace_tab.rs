@@ -197,14 +197,21 @@ impl TraceTab {
 
     /// Starts laying out `request`, unless the drawing shown already is what it asks for.
     fn start_drawing(&mut self, request: DrawingRequest) {
-        if let Some(layout) = self.graph_layout()
+        let shown = self.graph_layout();
+        if let Some(layout) = &shown
             && layout.same_drawing_for(&request.options)
         {
             self.unchanged_options =
                 (*layout.options() != request.options).then_some(request.options);
             return;
         }
-        match DrawingJob::spawn(Arc::clone(&self.doc), request.options, request.repaint) {
+        let groups = shown.and_then(|l| l.shared_groups());
+        match DrawingJob::spawn(
+            Arc::clone(&self.doc),
+            request.options,
+            groups,
+            request.repaint,
+        ) {
             Ok(job) => {
                 self.layout_jobs_started += 1;
                 self.drawing_job = Some((job, request.fit_group));
