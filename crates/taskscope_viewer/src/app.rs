@@ -105,10 +105,8 @@ pub enum AppCommand {
         doc: Arc<TraceDoc>,
         /// What to draw.
         kind: crate::export::ExportKind,
-        /// Tasks to outline in a graph picture.
-        highlight: Vec<taskscope_trace::TaskId>,
-        /// Result boxes and expanded groups of a graph picture, as the view shows them.
-        drawing: taskscope_egui::DrawingOptions,
+        /// How a graph picture looks (what the graph view shows).
+        look: crate::export::GraphLook,
         /// The suggested file name.
         file_name: String,
     },
@@ -807,18 +805,9 @@ impl ViewerApp {
             AppCommand::Export {
                 doc,
                 kind,
-                highlight,
-                drawing,
+                look,
                 file_name,
-            } => self.ask_where_to_save(
-                SaveWhat::Picture {
-                    doc,
-                    kind,
-                    highlight,
-                    drawing,
-                },
-                file_name,
-            ),
+            } => self.ask_where_to_save(SaveWhat::Picture { doc, kind, look }, file_name),
             AppCommand::SaveTo { what, path } => self.spawn_export(what, path, ctx),
             AppCommand::CloseTab(i) => {
                 if i > 0 && i < self.tabs.len() {
