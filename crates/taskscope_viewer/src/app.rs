@@ -676,8 +676,11 @@ impl ViewerApp {
             match result {
                 Ok(doc) => {
                     if let Some(path) = &doc.path {
-                        // Absolute, so the entry still works when the app starts elsewhere.
-                        let path = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+                        // Canonical (absolute, no `..`, links resolved), so the entry still
+                        // works when the app starts elsewhere and a file is listed once.
+                        let path = std::fs::canonicalize(path)
+                            .or_else(|_| std::path::absolute(path))
+                            .unwrap_or_else(|_| path.clone());
                         self.settings.add_recent(&path);
                     }
                     self.loaded(doc, purpose, ctx);

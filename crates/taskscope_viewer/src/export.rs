@@ -173,7 +173,7 @@ impl ExportJob {
         let job = Job::spawn(
             "taskscope-export",
             format!("exporting {}", path.display()),
-            move |send: &dyn Fn(Result<(), String>)| {
+            move |send: &dyn Fn(Result<(), String>) -> bool| {
                 send(what.write(&thread_path).map_err(|e| format!("{e:#}")));
             },
             repaint,

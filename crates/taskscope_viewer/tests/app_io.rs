@@ -303,6 +303,12 @@ fn recent_files_are_remembered_as_absolute_paths() {
         recent[0].ends_with("traces/total_serial.json"),
         "{recent:?}"
     );
+    assert!(
+        !recent[0]
+            .components()
+            .any(|c| c == std::path::Component::ParentDir),
+        "no `..` left, so one file is one entry: {recent:?}"
+    );
 }
 
 #[test]
