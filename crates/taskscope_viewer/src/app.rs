@@ -105,10 +105,8 @@ pub enum AppCommand {
         doc: Arc<TraceDoc>,
         /// What to draw.
         kind: crate::export::ExportKind,
-        /// Tasks to outline in a graph picture.
-        highlight: Vec<taskscope_trace::TaskId>,
-        /// Result boxes and expanded groups of a graph picture, as the view shows them.
-        drawing: taskscope_egui::DrawingOptions,
+        /// How a graph picture looks (what the graph view shows).
+        look: crate::export::GraphLook,
         /// The suggested file name.
         file_name: String,
     },
@@ -678,8 +676,11 @@ impl ViewerApp {
             match result {
                 Ok(doc) => {
                     if let Some(path) = &doc.path {
-                        // Absolute, so the entry still works when the app starts elsewhere.
-                        let path = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+                        // Canonical (absolute, no `..`, links resolved), so the entry still
+                        // works when the app starts elsewhere and a file is listed once.
+                        let path = std::fs::canonicalize(path)
+                            .or_else(|_| std::path::absolute(path))
+                            .unwrap_or_else(|_| path.clone());
                         self.settings.add_recent(&path);
                     }
                     self.loaded(doc, purpose, ctx);
@@ -807,18 +808,9 @@ impl ViewerApp {
             AppCommand::Export {
                 doc,
                 kind,
-                highlight,
-                drawing,
+                look,
                 file_name,
-            } => self.ask_where_to_save(
-                SaveWhat::Picture {
-                    doc,
-                    kind,
-                    highlight,
-                    drawing,
-                },
-                file_name,
-            ),
+            } => self.ask_where_to_save(SaveWhat::Picture { doc, kind, look }, file_name),
             AppCommand::SaveTo { what, path } => self.spawn_export(what, path, ctx),
             AppCommand::CloseTab(i) => {
                 if i > 0 && i < self.tabs.len() {

@@ -2,8 +2,9 @@
 //!
 //! A [`Job`] runs one closure on a named thread and hands its messages back
 //! through a channel; the UI thread only polls, once per frame. Dropping a job
-//! (e.g. closing the tab it belongs to) drops the receiver: the thread finishes
-//! its current step, its sends fail quietly and the results are discarded.
+//! (e.g. closing the tab it belongs to) drops the receiver: the step running then
+//! finishes (a step is not interrupted), its send returns `false`, and work written
+//! in steps stops there instead of starting the next; results are discarded.
 //! Nothing here decides what the work is or how it is shown.
 
 use std::sync::mpsc;
@@ -31,7 +32,9 @@ pub enum Poll<T> {
 
 impl<T: Send + 'static> Job<T> {
     /// Runs `work` on a new thread named `thread_name`. `work` gets a sender for its
-    /// messages; `repaint` is called after each message and when the work ends.
+    /// messages, which returns whether anybody still wants them (`false` once the job
+    /// was dropped: stop then); `repaint` is called after each message and when the
+    /// work ends.
     /// `what` names the work in errors ("comparing a.json with b.json").
     ///
     /// # Errors
@@ -39,7 +42,7 @@ impl<T: Send + 'static> Job<T> {
     pub fn spawn(
         thread_name: &str,
         what: String,
-        work: impl FnOnce(&dyn Fn(T)) + Send + 'static,
+        work: impl FnOnce(&dyn Fn(T) -> bool) + Send + 'static,
         repaint: impl Fn() + Send + 'static,
     ) -> Result<Self, String> {
         // `None` is sent last, so a finished job is told apart from a dead one (sender dropped early).
@@ -49,8 +52,11 @@ impl<T: Send + 'static> Job<T> {
             .spawn(move || {
                 let send = |message: T| {
                     // The receiver is gone if the job was dropped; the result is not wanted then.
-                    let _ = out_tx.send(Some(message));
-                    repaint();
+                    let wanted = out_tx.send(Some(message)).is_ok();
+                    if wanted {
+                        repaint();
+                    }
+                    wanted
                 };
                 work(&send);
                 let _ = out_tx.send(None);
@@ -119,7 +125,7 @@ mod tests {
             "counting".into(),
             |send| {
                 for i in 0..3 {
-                    send(i);
+                    assert!(send(i));
                 }
             },
             || {},
@@ -149,18 +155,21 @@ mod tests {
     }
 
     #[test]
-    fn dropping_a_job_while_it_runs_is_harmless() {
+    fn a_dropped_job_stops_after_the_step_it_is_in() {
         let (started_tx, started_rx) = mpsc::channel();
         let (go_tx, go_rx) = mpsc::channel::<()>();
         let (done_tx, done_rx) = mpsc::channel();
         let job = Job::spawn(
             "test-job",
-            "waiting".into(),
+            "two steps".into(),
             move |send| {
                 started_tx.send(()).unwrap();
                 go_rx.recv().unwrap();
-                send(7);
-                done_tx.send(()).unwrap();
+                // Step 1 ends after the job was dropped: nobody wants its result...
+                let wanted = send(7);
+                // ...so step 2 is not started.
+                let step_two = wanted && send(8);
+                done_tx.send((wanted, step_two)).unwrap();
             },
             || {},
         )
@@ -168,7 +177,9 @@ mod tests {
         started_rx.recv().unwrap();
         drop(job);
         go_tx.send(()).unwrap();
-        // The thread's send to the dropped job fails quietly and the thread still ends normally.
-        done_rx.recv_timeout(Duration::from_secs(10)).unwrap();
+        // The thread's send to the dropped job fails quietly and the thread ends normally.
+        let (wanted, step_two) = done_rx.recv_timeout(Duration::from_secs(10)).unwrap();
+        assert!(!wanted, "a send to a dropped job reports it");
+        assert!(!step_two);
     }
 }

@@ -2,14 +2,14 @@
 //! `taskscope_layout`), statistics to CSV — all written atomically (a temporary
 //! file in the same folder, then a rename), on a background thread ([`ExportJob`]).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::Context as _;
-use taskscope_egui::DrawingOptions;
-use taskscope_layout::{GraphOptions, TimelineOptions, export_graph, export_timeline};
+use taskscope_egui::{DrawingOptions, NodeColoring};
+use taskscope_layout::{
+    ColorBy, GraphOptions, TimelineOptions, export_graph, export_timeline, write_atomic,
+};
 use taskscope_trace::TaskId;
 
 use crate::background::{Job, Poll};
@@ -64,25 +64,47 @@ impl ExportKind {
     }
 }
 
-/// Draws `doc` as `kind` into `path` (the format follows `path`'s extension),
-/// outlining `highlight` in graph pictures (e.g. the critical path). A graph picture
-/// is drawn as the graph view shows it: with or without result boxes (`drawing.compact`)
-/// and with the groups the user expanded (`drawing.expanded`) drawn task by task.
+/// How a graph picture looks: what the graph view shows.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GraphLook {
+    /// Result boxes or not, and the groups the user expanded (drawn task by task).
+    pub drawing: DrawingOptions,
+    /// How nodes are filled.
+    pub color_by: ColorBy,
+    /// Tasks to outline (the critical path, or the selected task with its ancestors
+    /// and descendants).
+    pub highlight: Vec<TaskId>,
+}
+
+impl GraphLook {
+    /// The picture's fill for the view's colouring. The view's colours by name have no
+    /// counterpart in exported pictures, which then keep Dask's white nodes.
+    pub fn color_by(coloring: NodeColoring) -> ColorBy {
+        match coloring {
+            NodeColoring::Name => ColorBy::None,
+            NodeColoring::Duration => ColorBy::Duration,
+            NodeColoring::Lane => ColorBy::Lane,
+        }
+    }
+}
+
+/// Draws `doc` as `kind` into `path` (the format follows `path`'s extension); a graph
+/// picture looks as `look` says.
 pub fn export(
     doc: &TraceDoc,
     kind: ExportKind,
     path: &Path,
-    highlight: &[TaskId],
-    drawing: &DrawingOptions,
+    look: &GraphLook,
 ) -> anyhow::Result<()> {
     let trace = &doc.trace;
     let result = match kind {
         ExportKind::GraphSvg | ExportKind::GraphPng | ExportKind::GraphDot => {
             let options = GraphOptions {
-                highlight: highlight.to_vec(),
+                highlight: look.highlight.clone(),
                 title: trace.meta().title.clone(),
-                compact: drawing.compact,
-                expanded: drawing.expanded.clone(),
+                compact: look.drawing.compact,
+                expanded: look.drawing.expanded.clone(),
+                color_by: look.color_by,
                 ..GraphOptions::default()
             };
             export_graph(trace.graph(), Some(trace), path, &options).map(|_| ())
@@ -107,10 +129,8 @@ pub enum SaveWhat {
         doc: Arc<TraceDoc>,
         /// What to draw.
         kind: ExportKind,
-        /// Tasks to outline in a graph picture.
-        highlight: Vec<TaskId>,
-        /// Result boxes and expanded groups of a graph picture, as the view shows them.
-        drawing: DrawingOptions,
+        /// How a graph picture looks.
+        look: GraphLook,
     },
     /// Text made already (e.g. the statistics as CSV).
     Text {
@@ -126,12 +146,7 @@ impl SaveWhat {
     /// When it cannot be drawn or written; the error names `path`.
     pub fn write(&self, path: &Path) -> anyhow::Result<()> {
         match self {
-            Self::Picture {
-                doc,
-                kind,
-                highlight,
-                drawing,
-            } => export(doc, *kind, path, highlight, drawing),
+            Self::Picture { doc, kind, look } => export(doc, *kind, path, look),
             Self::Text { contents } => write_atomically(path, contents.as_bytes()),
         }
     }
@@ -158,7 +173,7 @@ impl ExportJob {
         let job = Job::spawn(
             "taskscope-export",
             format!("exporting {}", path.display()),
-            move |send: &dyn Fn(Result<(), String>)| {
+            move |send: &dyn Fn(Result<(), String>) -> bool| {
                 send(what.write(&thread_path).map_err(|e| format!("{e:#}")));
             },
             repaint,
@@ -185,37 +200,14 @@ impl ExportJob {
     }
 }
 
-/// Writes `bytes` to `path` atomically: readers see the old file or the whole new one, never a part.
+/// Writes `bytes` to `path` atomically: readers see the old file or the whole new one,
+/// never a part, and a failed write leaves no temporary file behind. (The layout crate's
+/// [`write_atomic`], which writes every exported picture, with the error in words.)
+///
+/// # Errors
+/// When the file cannot be written; the error names `path` and the cause.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .with_context(|| format!("{}: not a file name", path.display()))?;
-    // Unique per process and call: two exports to one file may run at once.
-    let tmp = dir.join(format!(
-        ".{}.tmp{}-{}",
-        name.to_string_lossy(),
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
-    let result = (|| {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        // Best effort: the temporary file is ours and useless now.
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.with_context(|| format!("could not write {}", path.display()))
+    write_atomic(path, bytes).map_err(anyhow::Error::from)
 }
 
 #[cfg(test)]
@@ -228,14 +220,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         for kind in ExportKind::ALL {
             let path = dir.path().join(kind.file_name("diamond"));
-            export(
-                &doc,
-                kind,
-                &path,
-                &doc.critical_tasks(),
-                &DrawingOptions::default(),
-            )
-            .unwrap();
+            let look = GraphLook {
+                highlight: doc.critical_tasks(),
+                ..GraphLook::default()
+            };
+            export(&doc, kind, &path, &look).unwrap();
             let bytes = std::fs::read(&path).unwrap();
             let ok = match kind {
                 ExportKind::GraphSvg | ExportKind::TimelineSvg => bytes.starts_with(b"<?xml"),
@@ -255,8 +244,7 @@ mod tests {
             &doc,
             ExportKind::TimelineSvg,
             &dir.path().join("t.dot"),
-            &[],
-            &DrawingOptions::default(),
+            &GraphLook::default(),
         )
         .unwrap_err();
         assert!(format!("{err:#}").contains("t.dot"), "{err:#}");
@@ -272,7 +260,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let draw = |drawing: &DrawingOptions| {
             let path = dir.path().join("g.dot");
-            export(&doc, ExportKind::GraphDot, &path, &[], drawing).unwrap();
+            let look = GraphLook {
+                drawing: drawing.clone(),
+                ..GraphLook::default()
+            };
+            export(&doc, ExportKind::GraphDot, &path, &look).unwrap();
             std::fs::read_to_string(&path).unwrap()
         };
         // DOT node ids: `t` tasks, `o` result boxes, `g` groups.

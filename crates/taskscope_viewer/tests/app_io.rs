@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use taskscope_egui::synthetic;
-use taskscope_trace::Trace;
 use taskscope_trace::analysis::format_factor;
+use taskscope_trace::{TaskId, Trace};
 use taskscope_viewer::app::Tab;
 use taskscope_viewer::export::{ExportKind, SaveWhat};
 use taskscope_viewer::settings::{Coloring, Settings};
@@ -303,6 +303,12 @@ fn recent_files_are_remembered_as_absolute_paths() {
         recent[0].ends_with("traces/total_serial.json"),
         "{recent:?}"
     );
+    assert!(
+        !recent[0]
+            .components()
+            .any(|c| c == std::path::Component::ParentDir),
+        "no `..` left, so one file is one entry: {recent:?}"
+    );
 }
 
 #[test]
@@ -406,8 +412,7 @@ fn an_export_to_an_unwritable_path_shows_the_error_and_leaves_no_temporary() {
     let picture = SaveWhat::Picture {
         doc,
         kind: ExportKind::GraphSvg,
-        highlight: Vec::new(),
-        drawing: taskscope_egui::DrawingOptions::default(),
+        look: taskscope_viewer::export::GraphLook::default(),
     };
     let text = SaveWhat::Text {
         contents: "a,b\n".into(),
@@ -634,4 +639,34 @@ fn the_window_remembers_its_state_and_uses_glow() {
     assert_eq!(options.renderer, eframe::Renderer::Glow);
     assert_eq!(options.viewport.app_id.as_deref(), Some("taskscope"));
     assert_eq!(options.viewport.drag_and_drop, Some(true));
+}
+
+#[test]
+fn exported_graphs_look_as_the_view_shows_them() {
+    use taskscope_egui::NodeColoring;
+    use taskscope_layout::ColorBy;
+    use taskscope_viewer::document::TraceDoc;
+    use taskscope_viewer::panels::trace_tab::TraceTab;
+
+    let doc = Arc::new(TraceDoc::new(
+        None,
+        taskscope_egui::synthetic::diamond().unwrap(),
+    ));
+    let mut tab = TraceTab::new(doc);
+    // Nothing selected, no critical path: nothing outlined; name colours → Dask's white.
+    let look = tab.graph_look(NodeColoring::Name);
+    assert!(look.highlight.is_empty());
+    assert_eq!(look.color_by, ColorBy::None);
+    assert_eq!(look.drawing, tab.graph_layout().unwrap().options().clone());
+    // inc-1 selected: it and its descendant add-3 are outlined, not the other inc.
+    tab.select(Some(TaskId(0)));
+    let look = tab.graph_look(NodeColoring::Duration);
+    assert_eq!(look.highlight, vec![TaskId(0), TaskId(2)]);
+    assert_eq!(look.color_by, ColorBy::Duration);
+    assert_eq!(tab.graph_look(NodeColoring::Lane).color_by, ColorBy::Lane);
+    // The critical path, when shown, is what is outlined.
+    tab.set_show_critical(true);
+    let look = tab.graph_look(NodeColoring::Name);
+    assert_eq!(look.highlight, tab.doc.critical_tasks());
+    assert!(!look.highlight.is_empty());
 }

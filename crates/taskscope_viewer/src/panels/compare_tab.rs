@@ -109,12 +109,12 @@ impl CompareTab {
         let job = Job::spawn(
             "taskscope-compare",
             what,
-            move |send: &dyn Fn(Computed)| {
-                send(Computed::Comparison(Box::new(compare(
-                    &job_a.trace,
-                    &job_b.trace,
-                ))));
-                send(Computed::Prediction(simulate(&job_b.trace)));
+            move |send: &dyn Fn(Computed) -> bool| {
+                let comparison = compare(&job_a.trace, &job_b.trace);
+                // The prediction (tens of seconds on a 10^6-task trace) only if the tab is still open.
+                if send(Computed::Comparison(Box::new(comparison))) {
+                    send(Computed::Prediction(simulate(&job_b.trace)));
+                }
             },
             repaint,
         );

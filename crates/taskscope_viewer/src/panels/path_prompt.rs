@@ -15,8 +15,9 @@ use egui::{Key, Ui};
 use crate::document::TraceDoc;
 use crate::export::SaveWhat;
 
-/// The path typed or pasted in `text`: surrounding blanks and quotes and a `file://`
-/// prefix are dropped, a leading `~` means the home folder. `None` if nothing is left.
+/// The path typed or pasted in `text`: surrounding blanks and quotes are dropped, a
+/// `file://` URI (as file managers copy it) becomes its path with `%XX` escapes
+/// decoded, a leading `~` means the home folder. `None` if nothing is left.
 pub fn typed_path(text: &str) -> Option<PathBuf> {
     let mut text = text.trim();
     for quote in ['"', '\''] {
@@ -24,8 +25,11 @@ pub fn typed_path(text: &str) -> Option<PathBuf> {
             text = inner.trim();
         }
     }
+    let decoded;
     if let Some(rest) = text.strip_prefix("file://") {
-        text = rest;
+        let rest = rest.strip_prefix("localhost").unwrap_or(rest);
+        decoded = percent_decoded(rest);
+        text = &decoded;
     }
     if text.is_empty() {
         return None;
@@ -40,6 +44,28 @@ pub fn typed_path(text: &str) -> Option<PathBuf> {
         return Some(Path::new(&home).join(rest));
     }
     Some(PathBuf::from(text))
+}
+
+/// `text` with each `%XX` escape replaced by its byte; `text` itself when the result
+/// is not UTF-8 (then it was not a URI's escaped path).
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        if let (b'%', Some(byte)) = (b, hex) {
+            out.push(byte);
+            i += 3;
+        } else {
+            out.push(b);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| text.to_owned())
 }
 
 /// Whether the native file dialogs can work: on Linux they need a D-Bus session bus
@@ -198,6 +224,9 @@ pub struct SavePrompt {
     /// The text in the path field.
     pub text: String,
     frames_shown: u8,
+    /// The text last looked at on disk, and the existing file it would replace: the
+    /// disk is asked when the text changes, not every frame.
+    checked: Option<(String, Option<PathBuf>)>,
 }
 
 impl SavePrompt {
@@ -209,7 +238,21 @@ impl SavePrompt {
             file_name,
             text,
             frames_shown: 0,
+            checked: None,
         }
+    }
+
+    /// The existing file that saving would replace, if any (looked up once per text).
+    fn replaced_file(&mut self) -> Option<&Path> {
+        if self
+            .checked
+            .as_ref()
+            .is_none_or(|(text, _)| *text != self.text)
+        {
+            let existing = self.target().filter(|t| t.is_file());
+            self.checked = Some((self.text.clone(), existing));
+        }
+        self.checked.as_ref().and_then(|(_, file)| file.as_deref())
     }
 
     /// The file the typed text names: a folder means the suggested name in it.
@@ -240,10 +283,11 @@ impl SavePrompt {
                 if path_field(ui, &mut self.text, "Save", 420.0, focus).is_some() {
                     action = self.target().map(SaveAction::Save);
                 }
-                if let Some(target) = self.target()
-                    && target.is_file()
-                {
-                    ui.weak(format!("{} exists and will be replaced.", target.display()));
+                if let Some(existing) = self.replaced_file() {
+                    ui.weak(format!(
+                        "{} exists and will be replaced.",
+                        existing.display()
+                    ));
                 }
                 ui.horizontal(|ui| {
                     browse_button(ui, native, || action = Some(SaveAction::Browse));
@@ -289,6 +333,28 @@ mod tests {
         assert_eq!(
             typed_path("file:///tmp/t.json"),
             Some(PathBuf::from("/tmp/t.json"))
+        );
+        // URIs as file managers copy them: escapes decoded, `localhost` allowed.
+        assert_eq!(
+            typed_path("file:///tmp/my%20runs/t%C3%A9.json"),
+            Some(PathBuf::from("/tmp/my runs/té.json"))
+        );
+        assert_eq!(
+            typed_path("file://localhost/tmp/t.json"),
+            Some(PathBuf::from("/tmp/t.json"))
+        );
+        // A `%` that is no escape, or escapes that are not UTF-8, stay as typed.
+        assert_eq!(
+            typed_path("file:///tmp/100%.json"),
+            Some(PathBuf::from("/tmp/100%.json"))
+        );
+        assert_eq!(
+            typed_path("file:///tmp/%FF.json"),
+            Some(PathBuf::from("/tmp/%FF.json"))
+        );
+        assert_eq!(
+            typed_path("/tmp/a%20b.json"),
+            Some(PathBuf::from("/tmp/a%20b.json"))
         );
         assert_eq!(typed_path("   "), None);
         assert_eq!(typed_path("\"\""), None);

@@ -26,7 +26,7 @@ use taskscope_trace::analysis::format_duration_ns as format_ns;
 use super::stats;
 use crate::app::AppCommand;
 use crate::document::{DrawingJob, TraceDoc};
-use crate::export::ExportKind;
+use crate::export::{ExportKind, GraphLook};
 use crate::settings::Settings;
 
 /// After a group is expanded the view zooms to its tasks, but not below this
@@ -537,23 +537,51 @@ impl TraceTab {
             if ui.button("Compare with…").clicked() {
                 commands.push(AppCommand::PickCompare);
             }
-            ui.menu_button("Export", |ui| self.export_menu(ui, commands));
+            let coloring = settings.coloring.into();
+            ui.menu_button("Export", |ui| self.export_menu(ui, commands, coloring));
         });
     }
 
-    fn export_menu(&self, ui: &mut Ui, commands: &mut Vec<AppCommand>) {
+    /// What an exported graph picture shows: the drawing on screen (result boxes,
+    /// expanded groups), the view's colouring, and outlined the critical path when it
+    /// is shown, else the selected task with its ancestors and descendants.
+    ///
+    /// # Complexity
+    /// O(V) with a selection, to collect the lit tasks.
+    pub fn graph_look(&self, coloring: NodeColoring) -> GraphLook {
+        let highlight = if self.show_critical {
+            self.doc.critical_tasks()
+        } else if self.highlight.has_selection() {
+            self.doc
+                .trace
+                .graph()
+                .tasks()
+                .filter(|&t| {
+                    self.highlight.is_selected(t)
+                        || self.highlight.is_ancestor(t)
+                        || self.highlight.is_descendant(t)
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        GraphLook {
+            drawing: self
+                .graph_layout()
+                .map(|l| l.options().clone())
+                .unwrap_or_default(),
+            color_by: GraphLook::color_by(coloring),
+            highlight,
+        }
+    }
+
+    fn export_menu(&self, ui: &mut Ui, commands: &mut Vec<AppCommand>, coloring: NodeColoring) {
         for kind in ExportKind::ALL {
             if ui.button(kind.label()).clicked() {
-                let highlight = if self.show_critical {
-                    self.doc.critical_tasks()
-                } else {
-                    Vec::new()
-                };
                 commands.push(AppCommand::Export {
                     doc: Arc::clone(&self.doc),
                     kind,
-                    highlight,
-                    drawing: self.drawing_options(),
+                    look: self.graph_look(coloring),
                     file_name: kind.file_name(&file_stem(&self.doc)),
                 });
             }
