@@ -189,7 +189,7 @@ impl CompareTab {
 
     fn changes_ui(ui: &mut Ui, c: &Comparison) {
         egui::CollapsingHeader::new(format!(
-            "Per-task changes: {} matched, B lost {} and gained {}",
+            "Per-task changes: {} tasks matched; in B, the slower ones took {} more in all, the faster ones {} less",
             c.changes.len(),
             format_ns(c.total_slowdown_ns),
             format_ns(c.total_speedup_ns)
