@@ -182,9 +182,15 @@ fn bench_timeline(c: &mut Criterion) {
     base.finish();
 }
 
-fn bench_graph(c: &mut Criterion) {
-    let l = load(synthetic::layered(10_000, 100, 16, 2).unwrap());
-    let layout = simple_layered_layout(l.trace.graph());
+/// Benchmarks frames of the graph view drawing `layout` of `l`'s trace, fitted (and at
+/// zoom 1 when `zoom1`), into the criterion group `name`.
+fn bench_graph_frames(
+    c: &mut Criterion,
+    name: &str,
+    l: &Loaded,
+    layout: &taskscope_egui::GraphLayout,
+    zoom1: bool,
+) {
     let theme = Theme::dark();
     let ctx = Context::default();
     let mut view = GraphView::new();
@@ -193,7 +199,7 @@ fn bench_graph(c: &mut Criterion) {
             let input = GraphInput {
                 trace: &l.trace,
                 index: &l.index,
-                layout: &layout,
+                layout,
                 highlight: &l.highlight,
                 theme: &theme,
                 coloring: NodeColoring::Name,
@@ -204,17 +210,32 @@ fn bench_graph(c: &mut Criterion) {
         })
     };
     let _ = frame(&mut view);
-    let mut group = c.benchmark_group("graph_10k_nodes");
+    let mut group = c.benchmark_group(name);
     group.bench_function("fitted/frame", |b| b.iter(|| black_box(frame(&mut view))));
-    let out = frame(&mut view);
     group.bench_function("fitted/frame_and_tessellate", |b| {
         b.iter(|| {
             let out = frame(&mut view);
             black_box(ctx.tessellate(out.shapes, out.pixels_per_point))
         });
     });
-    drop(out);
+    if zoom1 {
+        view.zoom = 1.0;
+        let _ = frame(&mut view);
+        eprintln!("zoom 1: {} nodes visible", view.visible_node_count());
+        group.bench_function("zoom1/frame_and_tessellate", |b| {
+            b.iter(|| {
+                let out = frame(&mut view);
+                black_box(ctx.tessellate(out.shapes, out.pixels_per_point))
+            });
+        });
+    }
     group.finish();
+}
+
+fn bench_graph(c: &mut Criterion) {
+    let l = load(synthetic::layered(10_000, 100, 16, 2).unwrap());
+    let layout = simple_layered_layout(l.trace.graph());
+    bench_graph_frames(c, "graph_10k_nodes", &l, &layout, false);
 }
 
 fn bench_scene_graph(c: &mut Criterion) {
@@ -234,43 +255,7 @@ fn bench_scene_graph(c: &mut Criterion) {
         layout.nodes().len(),
         t0.elapsed()
     );
-    let theme = Theme::dark();
-    let ctx = Context::default();
-    let mut view = GraphView::new();
-    let frame = |view: &mut GraphView| {
-        ctx.run_ui(input(), |ui| {
-            let input = GraphInput {
-                trace: &l.trace,
-                index: &l.index,
-                layout: &layout,
-                highlight: &l.highlight,
-                theme: &theme,
-                coloring: NodeColoring::Name,
-                replay_ns: None,
-                show_critical: false,
-            };
-            black_box(view.ui(ui, &input));
-        })
-    };
-    let _ = frame(&mut view);
-    let mut group = c.benchmark_group("graph_10k_scene_nodes");
-    group.bench_function("fitted/frame", |b| b.iter(|| black_box(frame(&mut view))));
-    group.bench_function("fitted/frame_and_tessellate", |b| {
-        b.iter(|| {
-            let out = frame(&mut view);
-            black_box(ctx.tessellate(out.shapes, out.pixels_per_point))
-        });
-    });
-    view.zoom = 1.0;
-    let _ = frame(&mut view);
-    eprintln!("zoom 1: {} nodes visible", view.visible_node_count());
-    group.bench_function("zoom1/frame_and_tessellate", |b| {
-        b.iter(|| {
-            let out = frame(&mut view);
-            black_box(ctx.tessellate(out.shapes, out.pixels_per_point))
-        });
-    });
-    group.finish();
+    bench_graph_frames(c, "graph_10k_scene_nodes", &l, &layout, true);
 }
 
 criterion_group! {
