@@ -331,13 +331,13 @@ fn selecting_a_task_of_a_collapsed_group_lights_the_group() {
     }
 }
 
-#[test]
-fn expanding_past_the_size_limit_is_refused_with_a_message() {
-    let (_dir, mut h) = open("one-big-group");
-    assert_eq!(collapsed(&h), names(&["x", "y"]));
-    let r = group_rect(&h, "x").unwrap();
-    click(&mut h, r.center(), PointerButton::Primary);
-    wait_for_layout(&mut h);
+/// Clicks `group`, waits for the drawing, and returns the note refusing to expand it,
+/// after checking the note is shown and the grouped drawing stayed as it was.
+fn refused_expansion(h: &mut Harness<'_, ViewerApp>, group: &str) -> String {
+    let before = collapsed(h);
+    let r = group_rect(h, group).unwrap();
+    click(h, r.center(), PointerButton::Primary);
+    wait_for_layout(h);
     let note = h
         .state()
         .trace_tab(1)
@@ -345,13 +345,20 @@ fn expanding_past_the_size_limit_is_refused_with_a_message() {
         .graph_note()
         .unwrap()
         .to_owned();
+    assert!(h.query_by_label(&note).is_some(), "the message is shown");
+    assert_eq!(collapsed(h), before, "the grouped drawing stays");
+    note
+}
+
+#[test]
+fn expanding_past_the_size_limit_is_refused_with_a_message() {
+    let (_dir, mut h) = open("one-big-group");
+    assert_eq!(collapsed(&h), names(&["x", "y"]));
+    let note = refused_expansion(&mut h, "x");
     assert!(
         note.contains("20003 nodes") && note.contains("20000"),
         "{note}"
     );
-    assert!(h.query_by_label(&note).is_some(), "the message is shown");
-    // The grouped drawing stays.
-    assert_eq!(collapsed(&h), names(&["x", "y"]));
 }
 
 #[test]
@@ -463,22 +470,11 @@ fn result_boxes_on_the_simple_fallback_lay_nothing_out() {
 fn expanding_a_chain_whose_edges_cross_too_many_layers_is_refused_with_a_message() {
     let (_dir, mut h) = open("chain");
     assert_eq!(collapsed(&h), names(&["config", "step"]));
-    let r = group_rect(&h, "step").unwrap();
-    click(&mut h, r.center(), PointerButton::Primary);
-    wait_for_layout(&mut h);
-    let note = h
-        .state()
-        .trace_tab(1)
-        .unwrap()
-        .graph_note()
-        .unwrap()
-        .to_owned();
+    let note = refused_expansion(&mut h, "step");
     assert!(
         note.contains("4001 nodes") && note.contains("cross so many layers"),
         "{note}"
     );
-    assert!(h.query_by_label(&note).is_some(), "the message is shown");
-    assert_eq!(collapsed(&h), names(&["config", "step"]));
 }
 
 #[test]
