@@ -311,6 +311,24 @@ fn recent_files_are_remembered_as_absolute_paths() {
     );
 }
 
+/// Picks `item` in the Export menu, which opens the Save as window.
+fn pick_export(h: &mut Harness<'_, ViewerApp>, item: &str) {
+    h.get_by_label("Export").click();
+    h.run_steps(2);
+    h.get_by_label(item).click();
+    h.run_steps(4);
+}
+
+/// Saves from the Save as window, to `path` if given, else to the suggested path.
+fn save_as(h: &mut Harness<'_, ViewerApp>, path: Option<&Path>) {
+    if let Some(path) = path {
+        h.state_mut().save_prompt.as_mut().unwrap().text = path.display().to_string();
+        h.run_steps(1);
+    }
+    h.get_by_label("Save").click();
+    h.run_steps(1);
+}
+
 #[test]
 fn exporting_through_the_save_as_window_runs_in_the_background_and_reports_the_file() {
     let dir = tempfile::tempdir().unwrap();
@@ -319,10 +337,7 @@ fn exporting_through_the_save_as_window_runs_in_the_background_and_reports_the_f
     let mut h = harness(dir.path(), vec![file]);
     settle(&mut h);
 
-    h.get_by_label("Export").click();
-    h.run_steps(2);
-    h.get_by_label(ExportKind::GraphSvg.label()).click();
-    h.run_steps(4);
+    pick_export(&mut h, ExportKind::GraphSvg.label());
     let suggested = h
         .state()
         .save_prompt
@@ -334,10 +349,7 @@ fn exporting_through_the_save_as_window_runs_in_the_background_and_reports_the_f
     assert!(h.query_by_label("Save diamond.graph.svg to:").is_some());
 
     let target = out_dir.path().join("picture.svg");
-    h.state_mut().save_prompt.as_mut().unwrap().text = target.display().to_string();
-    h.run_steps(1);
-    h.get_by_label("Save").click();
-    h.run_steps(1);
+    save_as(&mut h, Some(&target));
     assert!(h.state().save_prompt.is_none(), "the window closes");
     settle(&mut h);
 
@@ -359,17 +371,13 @@ fn exporting_through_the_save_as_window_runs_in_the_background_and_reports_the_f
     );
 
     // The statistics as CSV, suggested in that folder now.
-    h.get_by_label("Export").click();
-    h.run_steps(2);
-    h.get_by_label("Statistics as CSV…").click();
-    h.run_steps(2);
+    pick_export(&mut h, "Statistics as CSV…");
     let prompt = h.state().save_prompt.as_ref().unwrap();
     assert_eq!(
         PathBuf::from(&prompt.text),
         out_dir.path().join("diamond.stats.csv")
     );
-    h.get_by_label("Save").click();
-    h.run_steps(1);
+    save_as(&mut h, None);
     settle(&mut h);
     let csv = std::fs::read_to_string(out_dir.path().join("diamond.stats.csv")).unwrap();
     assert!(csv.lines().count() >= 3, "{csv}");
@@ -385,15 +393,9 @@ fn an_export_to_an_unwritable_path_shows_the_error_and_leaves_no_temporary() {
     settle(&mut h);
 
     // Through the window: a folder that does not exist.
-    h.get_by_label("Export").click();
-    h.run_steps(2);
-    h.get_by_label(ExportKind::TimelinePng.label()).click();
-    h.run_steps(2);
+    pick_export(&mut h, ExportKind::TimelinePng.label());
     let missing = out_dir.path().join("no-such-folder").join("t.png");
-    h.state_mut().save_prompt.as_mut().unwrap().text = missing.display().to_string();
-    h.run_steps(1);
-    h.get_by_label("Save").click();
-    h.run_steps(1);
+    save_as(&mut h, Some(&missing));
     settle(&mut h);
     assert_eq!(h.state().errors.len(), 1, "{:?}", h.state().errors);
     assert!(
