@@ -293,15 +293,20 @@ fn real_harness(options: StartupOptions) -> Harness<'static, ViewerApp> {
         .build_ui_state(|ui, app: &mut ViewerApp| app.ui_contents(ui), app)
 }
 
-#[test]
-fn opens_a_bundled_sample_trace_and_selects_a_task_by_clicking() {
-    let file = samples_dir().join("total_parallel.json");
+/// The viewer with the bundled sample `name` (in `traces/`) opened and loaded.
+fn open_sample(name: &str) -> Harness<'static, ViewerApp> {
     let mut h = real_harness(StartupOptions {
-        files: vec![file],
+        files: vec![samples_dir().join(name)],
         traces_dir: Some(samples_dir()),
         ..StartupOptions::default()
     });
     wait_for_loads(&mut h);
+    h
+}
+
+#[test]
+fn opens_a_bundled_sample_trace_and_selects_a_task_by_clicking() {
+    let mut h = open_sample("total_parallel.json");
     assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
     let (task, bar) = {
         let tab = h.state().trace_tab(1).expect("the sample opened in a tab");
@@ -353,13 +358,7 @@ fn compares_the_bundled_serial_and_parallel_runs() {
 
 #[test]
 fn critical_path_toggle_highlights_the_path_in_both_views() {
-    let file = samples_dir().join("total_parallel.json");
-    let mut h = real_harness(StartupOptions {
-        files: vec![file],
-        traces_dir: Some(samples_dir()),
-        ..StartupOptions::default()
-    });
-    wait_for_loads(&mut h);
+    let mut h = open_sample("total_parallel.json");
     h.get_by_label("Critical path").click();
     h.run_steps(2);
     let tab = h.state().trace_tab(1).unwrap();
@@ -386,13 +385,7 @@ fn critical_path_toggle_highlights_the_path_in_both_views() {
 #[test]
 fn advisor_findings_select_the_tasks_they_name() {
     // The chain of `mul`s is a serial reduction the advisor reports.
-    let file = samples_dir().join("prod_chain_threads2.json");
-    let mut h = real_harness(StartupOptions {
-        files: vec![file],
-        traces_dir: Some(samples_dir()),
-        ..StartupOptions::default()
-    });
-    wait_for_loads(&mut h);
+    let mut h = open_sample("prod_chain_threads2.json");
     let finding = {
         let tab = h.state().trace_tab(1).unwrap();
         tab.doc
