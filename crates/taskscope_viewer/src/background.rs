@@ -7,7 +7,8 @@
 //! in steps stops there instead of starting the next; results are discarded.
 //! Nothing here decides what the work is or how it is shown.
 
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, mpsc};
 
 /// A closure running on its own thread, sending messages of type `T`.
 #[derive(Debug)]
@@ -15,6 +16,8 @@ pub struct Job<T> {
     what: String,
     messages: mpsc::Receiver<Option<T>>,
     finished: bool,
+    /// Set by the thread once the work has returned and everything is sent.
+    ended: Arc<AtomicBool>,
 }
 
 /// What polling a [`Job`] found.
@@ -47,6 +50,8 @@ impl<T: Send + 'static> Job<T> {
     ) -> Result<Self, String> {
         // `None` is sent last, so a finished job is told apart from a dead one (sender dropped early).
         let (out_tx, out_rx) = mpsc::channel::<Option<T>>();
+        let ended = Arc::new(AtomicBool::new(false));
+        let thread_ended = Arc::clone(&ended);
         std::thread::Builder::new()
             .name(thread_name.to_owned())
             .spawn(move || {
@@ -60,6 +65,7 @@ impl<T: Send + 'static> Job<T> {
                 };
                 work(&send);
                 let _ = out_tx.send(None);
+                thread_ended.store(true, Ordering::Release);
                 repaint();
             })
             .map_err(|e| format!("could not start a thread for {what}: {e}"))?;
@@ -67,6 +73,7 @@ impl<T: Send + 'static> Job<T> {
             what,
             messages: out_rx,
             finished: false,
+            ended,
         })
     }
 }
@@ -89,6 +96,12 @@ impl<T> Job<T> {
                 Poll::Died(format!("{} stopped unexpectedly", self.what))
             }
         }
+    }
+
+    /// Whether the work has returned: everything it sent can be polled now, without
+    /// waiting. (Polling is what takes the messages; this only looks.)
+    pub fn has_ended(&self) -> bool {
+        self.ended.load(Ordering::Acquire)
     }
 
     /// What the job does (for progress lines).
@@ -131,9 +144,16 @@ mod tests {
             || {},
         )
         .unwrap();
-        let (messages, end) = drain(&mut job);
-        assert_eq!(messages, vec![0, 1, 2]);
-        assert_eq!(end, Poll::Finished);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !job.has_ended() {
+            assert!(Instant::now() < deadline, "the job did not end");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        // Ended: every message is there at once, in order.
+        assert_eq!(job.poll(), Poll::Message(0));
+        assert_eq!(job.poll(), Poll::Message(1));
+        assert_eq!(job.poll(), Poll::Message(2));
+        assert_eq!(job.poll(), Poll::Finished);
         assert_eq!(job.poll(), Poll::Finished, "stays finished");
     }
 

@@ -1,8 +1,7 @@
 //! A loaded trace and everything the views precompute from it (runtime data, never persisted).
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock, mpsc};
+use std::sync::{Arc, OnceLock};
 
 use taskscope_egui::timeline::concurrency::ConcurrencyProfile as StripProfile;
 use taskscope_egui::{
@@ -14,6 +13,8 @@ use taskscope_trace::analysis::{
     ConcurrencyProfile, CriticalPath, Finding, NameStats, advise, concurrency_profile,
     critical_path, name_stats,
 };
+
+use crate::background::{Job, Poll};
 
 /// What is computed after a trace is shown: the graph drawing and the analyses.
 #[derive(Debug)]
@@ -126,15 +127,14 @@ impl TraceDoc {
 }
 
 /// A graph drawing being laid out on a background thread (after the user expanded
-/// or collapsed a group, or switched output boxes on or off).
+/// or collapsed a group, or switched output boxes on or off): a [`Job`] sending one
+/// drawing.
 ///
 /// The UI keeps showing the old drawing and polls; the thread never touches the UI.
 #[derive(Debug)]
 pub struct DrawingJob {
     options: DrawingOptions,
-    result: mpsc::Receiver<Result<GraphLayout, DrawingTooBig>>,
-    /// Set by the thread once its result is sent.
-    finished: Arc<AtomicBool>,
+    job: Job<Result<GraphLayout, DrawingTooBig>>,
 }
 
 impl DrawingJob {
@@ -150,30 +150,26 @@ impl DrawingJob {
         groups: Option<Arc<KeyGroups>>,
         repaint: impl Fn() + Send + 'static,
     ) -> Result<Self, String> {
-        let (tx, rx) = mpsc::channel();
         let thread_options = options.clone();
-        let finished = Arc::new(AtomicBool::new(false));
-        let thread_finished = Arc::clone(&finished);
-        std::thread::Builder::new()
-            .name("taskscope-graph-layout".into())
-            .spawn(move || {
-                let result = graph_drawing_with_groups(&doc.trace, &thread_options, groups);
-                // The receiver is gone when a newer request replaced this one.
-                let _ = tx.send(result);
-                thread_finished.store(true, Ordering::Release);
-                repaint();
-            })
-            .map_err(|e| format!("could not start a layout thread: {e}"))?;
-        Ok(Self {
-            options,
-            result: rx,
-            finished,
-        })
+        let job = Job::spawn(
+            "taskscope-graph-layout",
+            "laying out the graph".to_owned(),
+            move |send: &dyn Fn(Result<GraphLayout, DrawingTooBig>) -> bool| {
+                // Not wanted any more when a newer request replaced this one.
+                send(graph_drawing_with_groups(
+                    &doc.trace,
+                    &thread_options,
+                    groups,
+                ));
+            },
+            repaint,
+        )?;
+        Ok(Self { options, job })
     }
 
     /// Whether the thread has sent its result (which [`DrawingJob::poll`] then returns).
     pub fn is_finished(&self) -> bool {
-        self.finished.load(Ordering::Acquire)
+        self.job.has_ended()
     }
 
     /// The options being laid out.
@@ -183,21 +179,12 @@ impl DrawingJob {
 
     /// The drawing once ready: `None` while the thread works, then the drawing, a
     /// refusal, or a message if the thread died.
-    pub fn poll(&self) -> Option<Result<GraphLayout, String>> {
-        match self.result.try_recv() {
-            Ok(result) => Some(result.map_err(|e| e.to_string())),
-            Err(mpsc::TryRecvError::Empty) => None,
-            Err(mpsc::TryRecvError::Disconnected) => {
-                Some(Err("the layout thread stopped unexpectedly".to_owned()))
-            }
+    pub fn poll(&mut self) -> Option<Result<GraphLayout, String>> {
+        match self.job.poll() {
+            Poll::Pending => None,
+            Poll::Message(result) => Some(result.map_err(|e| e.to_string())),
+            Poll::Finished => Some(Err("the layout thread sent no drawing".to_owned())),
+            Poll::Died(message) => Some(Err(message)),
         }
-    }
-
-    /// Waits for the drawing (for tests).
-    pub fn wait(self) -> Result<GraphLayout, String> {
-        self.result
-            .recv()
-            .map_err(|_| "the layout thread stopped unexpectedly".to_owned())?
-            .map_err(|e| e.to_string())
     }
 }

@@ -223,7 +223,7 @@ impl TraceTab {
     /// Takes the background drawing if it is ready, and shows it, unless a different
     /// request waits: then that one starts and the overtaken drawing is dropped.
     pub fn poll_drawing(&mut self) {
-        let Some((job, fit_group)) = &self.drawing_job else {
+        let Some((job, fit_group)) = &mut self.drawing_job else {
             return;
         };
         let Some(result) = job.poll() else {
