@@ -248,25 +248,16 @@ fn read_stream<'a>(
     col: &mut Collector<'a>,
     diagnostics: &mut Vec<String>,
 ) -> Result<ArrayEnd, FormatError> {
-    let mut bad = 0u32;
-    let end = for_each_element(src, open, |pos| {
-        let (raw, end) = value_at::<&'a RawValue>(src, pos)?;
-        match serde_json::from_str::<dask::StreamRecord<'a>>(raw.get()) {
-            Ok(rec) => {
-                if !dask::add_stream_record(col, &rec) {
-                    bad += 1;
-                }
-            }
-            Err(_) => bad += 1,
-        }
-        Ok(end)
-    })?;
-    if bad > 0 {
-        diagnostics.push(format!(
-            "skipped {bad} task-stream records without a key or with non-numeric start/stop times"
-        ));
-    }
-    Ok(end)
+    read_records(
+        src,
+        open,
+        diagnostics,
+        "task-stream records without a key or with non-numeric start/stop times",
+        |raw| {
+            serde_json::from_str::<dask::StreamRecord<'a>>(raw.get())
+                .is_ok_and(|rec| dask::add_stream_record(col, &rec))
+        },
+    )
 }
 
 fn read_profiler<'a>(
@@ -275,18 +266,35 @@ fn read_profiler<'a>(
     col: &mut Collector<'a>,
     diagnostics: &mut Vec<String>,
 ) -> Result<ArrayEnd, FormatError> {
+    read_records(
+        src,
+        open,
+        diagnostics,
+        "profiler records without key, start_time and end_time",
+        |raw| dask::add_profiler_record(col, raw),
+    )
+}
+
+/// Hands each element of the array opened at `open` to `add`, which says whether it
+/// could use it; the ones it could not are counted in one diagnostic, "skipped N
+/// `skipped_what`".
+fn read_records<'a>(
+    src: &Source<'a>,
+    open: usize,
+    diagnostics: &mut Vec<String>,
+    skipped_what: &str,
+    mut add: impl FnMut(&'a RawValue) -> bool,
+) -> Result<ArrayEnd, FormatError> {
     let mut bad = 0u32;
     let end = for_each_element(src, open, |pos| {
         let (raw, end) = value_at::<&'a RawValue>(src, pos)?;
-        if !dask::add_profiler_record(col, raw) {
+        if !add(raw) {
             bad += 1;
         }
         Ok(end)
     })?;
     if bad > 0 {
-        diagnostics.push(format!(
-            "skipped {bad} profiler records without key, start_time and end_time"
-        ));
+        diagnostics.push(format!("skipped {bad} {skipped_what}"));
     }
     Ok(end)
 }
