@@ -28,6 +28,13 @@ const GOLDEN_V1_SPAN_KEYS: &str = concat!(
     "/tests/golden/taskscope_v1_span_keys.json"
 );
 
+/// Version 1 as written before its flow events bound in other viewers (category `dep`,
+/// placed just inside the slices' ends, spans grouped by lane): the same sample trace.
+const GOLDEN_V1_DEP_FLOWS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/golden/taskscope_v1_dep_flows.json"
+);
+
 fn write(trace: &Trace) -> Vec<u8> {
     let mut out = Vec::new();
     trace.write_to(&mut out).unwrap();
@@ -73,15 +80,11 @@ fn golden_v1_reads_as_the_sample() {
     );
 }
 
-#[test]
-fn golden_v1_with_span_keys_reads_as_the_sample() {
-    let golden = std::fs::read(GOLDEN_V1_SPAN_KEYS).unwrap();
-    let text = String::from_utf8(golden.clone()).unwrap();
-    assert!(
-        !text.contains("\"task\":"),
-        "the older layout has no task indices"
-    );
-    let trace = Trace::from_slice(&golden, "taskscope_v1_span_keys.json").unwrap();
+/// An older layout of version 1 reads as the sample, without skipped events, and
+/// rewrites as today's golden file.
+fn assert_older_layout_reads_as_the_sample(path: &str) {
+    let golden = std::fs::read(path).unwrap();
+    let trace = Trace::from_slice(&golden, path).unwrap();
     assert_eq!(trace.meta().source, SourceFormat::Taskscope);
     assert_eq!(trace.meta().format_version, Some(1));
     assert_same_trace(&sample_trace(), &trace);
@@ -89,10 +92,31 @@ fn golden_v1_with_span_keys_reads_as_the_sample() {
         trace
             .diagnostics()
             .iter()
-            .all(|d| !d.message.contains("skipped"))
+            .all(|d| !d.message.contains("skipped")),
+        "{:?}",
+        trace.diagnostics()
     );
-    // Rewritten, it is today's layout of the same trace.
     assert_eq!(write(&trace), std::fs::read(GOLDEN_V1).unwrap());
+}
+
+#[test]
+fn golden_v1_with_span_keys_reads_as_the_sample() {
+    let text = std::fs::read_to_string(GOLDEN_V1_SPAN_KEYS).unwrap();
+    assert!(
+        !text.contains("\"task\":"),
+        "the older layout has no task indices"
+    );
+    assert_older_layout_reads_as_the_sample(GOLDEN_V1_SPAN_KEYS);
+}
+
+#[test]
+fn golden_v1_with_dep_flows_reads_as_the_sample() {
+    let text = std::fs::read_to_string(GOLDEN_V1_DEP_FLOWS).unwrap();
+    assert!(
+        text.contains(r#"{"ph":"s","cat":"dep","name":"dep""#),
+        "the older layout has flows of category dep"
+    );
+    assert_older_layout_reads_as_the_sample(GOLDEN_V1_DEP_FLOWS);
 }
 
 #[test]
@@ -107,7 +131,10 @@ fn spans_carry_their_task_index() {
         .filter(|e| e["ph"] == "X")
         .map(|e| e["args"]["task"].as_u64().unwrap())
         .collect();
-    let expected: Vec<u64> = trace.spans().iter().map(|s| u64::from(s.task.0)).collect();
+    // X events come in order of start time (then lane), not grouped by lane.
+    let mut spans = trace.spans().to_vec();
+    spans.sort_by_key(|s| (s.start_ns, s.lane));
+    let expected: Vec<u64> = spans.iter().map(|s| u64::from(s.task.0)).collect();
     assert_eq!(tasks, expected);
 }
 

@@ -472,7 +472,8 @@ impl<'a> Collector<'a> {
             }
             "M" => self.add_metadata(ev),
             "s" | "t" | "f" => {
-                if self.taskscope_marker && cat.as_deref() == Some("dep") {
+                // Our files' per-edge arrows: category "task" (the slice's) or "dep" (older files).
+                if self.taskscope_marker && matches!(cat.as_deref(), Some("task" | "dep")) {
                     return;
                 }
                 let (Some(ts), Some(id)) = (ts, ev.id) else {

@@ -167,13 +167,14 @@ fn us_to_ns(bytes: &[u8]) -> Option<i64> {
 /// like the general reader's skip):
 ///
 /// ```text
-/// {"ph":"s","cat":"dep","name":"dep","id":u64,"ts":N,"pid":N,"tid":N}
-/// {"ph":"f","bp":"e","cat":"dep","name":"dep","id":u64,"ts":N,"pid":N,"tid":N}
+/// {"ph":"s","cat":C,"name":"dep","id":u64,"ts":N,"pid":N,"tid":N}
+/// {"ph":"f","bp":"e","cat":C,"name":"dep","id":u64,"ts":N,"pid":N,"tid":N}
 /// {"ph":"C","cat":"derived","name":"running tasks","ts":N,"pid":N,"args":{"running tasks":N}}
 /// ```
 ///
-/// Every byte is checked, so an event skipped here is valid JSON that the general
-/// reader would drop as well.
+/// where `C` is `"task"` (the slice's category, written since flows bind in other
+/// viewers) or `"dep"` (older files). Every byte is checked, so an event skipped here
+/// is valid JSON that the general reader would drop as well.
 ///
 /// # Complexity
 /// O(length of the event).
@@ -181,8 +182,8 @@ pub(crate) fn skip_derived(bytes: &[u8], pos: usize) -> Option<usize> {
     let mut s = Scan::new(bytes, pos);
     s.lit(b"{\"ph\":\"")?;
     match s.peek()? {
-        b's' => s.lit(b"s\",\"cat\":\"dep\",\"name\":\"dep\",\"id\":")?,
-        b'f' => s.lit(b"f\",\"bp\":\"e\",\"cat\":\"dep\",\"name\":\"dep\",\"id\":")?,
+        b's' => s.lit(b"s\",\"cat\":\"")?,
+        b'f' => s.lit(b"f\",\"bp\":\"e\",\"cat\":\"")?,
         b'C' => {
             s.lit(b"C\",\"cat\":\"derived\",\"name\":\"running tasks\",\"ts\":")?;
             s.number()?;
@@ -195,6 +196,10 @@ pub(crate) fn skip_derived(bytes: &[u8], pos: usize) -> Option<usize> {
         }
         _ => return None,
     }
+    if !s.opt(b"task\"") {
+        s.lit(b"dep\"")?;
+    }
+    s.lit(b",\"name\":\"dep\",\"id\":")?;
     s.uint()?;
     s.lit(b",\"ts\":")?;
     s.number()?;
@@ -352,6 +357,12 @@ mod tests {
         assert_eq!(skip_derived(flow, 0), Some(flow.len() - 1));
         let flow = br#"{"ph":"f","bp":"e","cat":"dep","name":"dep","id":18446744073709551615,"ts":1e3,"pid":0,"tid":7}"#;
         assert_eq!(skip_derived(flow, 0), Some(flow.len()));
+        // Today's layout: the slice's category.
+        let flow = br#"{"ph":"s","cat":"task","name":"dep","id":1,"ts":1003.209,"pid":0,"tid":0}"#;
+        assert_eq!(skip_derived(flow, 0), Some(flow.len()));
+        let flow =
+            br#"{"ph":"f","bp":"e","cat":"task","name":"dep","id":2,"ts":0.000,"pid":1,"tid":3}"#;
+        assert_eq!(skip_derived(flow, 0), Some(flow.len()));
         let counter = br#"x{"ph":"C","cat":"derived","name":"running tasks","ts":0.000,"pid":0,"args":{"running tasks":1}}]"#;
         assert_eq!(skip_derived(counter, 1), Some(counter.len() - 1));
         // Anything else is left to the general parser: other layouts, damage, truncation.
@@ -361,6 +372,8 @@ mod tests {
             br#"{"ph":"s","cat":"dep","name":"dep","id":1,"ts":1x0,"pid":0,"tid":0}"#,
             br#"{"ph":"s","cat":"dep","name":"dep","id":-1,"ts":1.0,"pid":0,"tid":0}"#,
             br#"{"ph":"s","cat":"other","name":"dep","id":1,"ts":1.0,"pid":0,"tid":0}"#,
+            br#"{"ph":"s","cat":"task","name":"other","id":1,"ts":1.0,"pid":0,"tid":0}"#,
+            br#"{"ph":"s","cat":"tasks","name":"dep","id":1,"ts":1.0,"pid":0,"tid":0}"#,
             br#"{"ph":"C","cat":"derived","name":"running tasks","ts":0.000,"pid":0,"args":{"running tasks":1,"x":2}}"#,
             br#"{"ph":"C","cat":"derived","name":"running tasks","ts":0.000,"pid":0,"args":{"running tasks":1}"#,
             br#"{"ph":"X","cat":"dep"}"#,

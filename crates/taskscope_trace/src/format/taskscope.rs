@@ -2,8 +2,8 @@
 //!
 //! The embedded object is authoritative for the graph, the lanes, the run
 //! facts and the trace's flows; the `X` events give the spans (key, lane,
-//! times, kind, depth). Derived events (the per-edge `s`/`f` arrows with
-//! category `dep` and the `running tasks` counter with category `derived`)
+//! times, kind, depth). Derived events (the per-edge `s`/`f` arrows named
+//! `dep` and the `running tasks` counter with category `derived`)
 //! exist for other viewers and are not read back.
 
 use std::borrow::Cow;

@@ -5,18 +5,40 @@
 //! {"displayTimeUnit":"ns","traceEvents":[
 //! {"ph":"M","cat":"taskscope","name":"taskscope","pid":0,"tid":0,"args":{"version":1}},
 //! M process_name / process_sort_index per process, thread_name / thread_sort_index per lane,
-//! X per span (cat "task"; args: key, status, kind unless compute, depth/unclosed when set,
-//!   task: the index of the task in the graph),
-//! s/f per graph edge whose two tasks have spans (cat and name "dep", ids 1, 2, ...),
+//! X per span in order of start time (cat "task"; args: key, status, kind unless compute,
+//!   depth/unclosed when set, task: the index of the task in the graph),
+//! s/f per graph edge whose two tasks have spans (cat "task", name "dep", ids 1, 2, ...),
 //! C "running tasks" (cat "derived": concurrency of top-level compute spans),
 //! i per instant (cat "instant"), C per counter sample (cat "counter")
 //! ],
 //! "taskscope":{"version":1,"graph":{"tasks":[{"key","name","deps":[key or index],"state"}]},
-//!  "run":{...},"lanes":[...],"flows":[[from span, to span]...],"diagnostics":[...]}}
+//!  "run":{...},"lanes":[...],"flows":[[from X, to X]...],"diagnostics":[...]}}
 //! ```
 //! Times are microseconds with exactly three decimals (integer nanoseconds
 //! printed as `ns/1000`), relative to the trace origin. `pid` is the run
-//! (one per distinct [`Lane::process`]), `tid` is the lane's index.
+//! (one per distinct [`Lane::process`]), `tid` is the lane's index. The
+//! `flows` of the `taskscope` object count `X` events in file order.
+//!
+//! # Dependency arrows in other viewers
+//! Each graph edge is one `s`/`f` pair that binds, in both families of viewers,
+//! to the `X` of the producer (its last-ending span, compute spans preferred) and
+//! to the `X` of the consumer (its first-starting span, compute spans preferred):
+//! - both flow events carry the `ts`, `pid`, `tid` and `cat` of their slice, printed
+//!   identically: Chrome DevTools' trace engine binds a flow event to the first
+//!   non-flow event with that exact tuple;
+//! - Perfetto's JSON importer binds `s` to the topmost open slice of its thread and
+//!   `f` with `"bp":"e"` likewise; it sorts events by time, `X` before flow events
+//!   of the same `ts` (by duration, then file order: all `X` come first in the
+//!   file), so at a slice's start time that slice is the topmost one;
+//! - ids are unique per edge, so `(id, cat, name)` is unique too (Perfetto keys
+//!   v1 flows by that triple, DevTools by `cat`, `name` and `id`);
+//! - `X` events are written in order of start time: DevTools draws each arrow from
+//!   the flow's earlier event in the file to its later one.
+//!
+//! Two spans of one lane that start at the same nanosecond cannot be told apart by
+//! either rule (DevTools takes the first in the file, Perfetto the shortest); an
+//! arrow that ends at one of them may be drawn at the other, at the same place in
+//! time. DevTools also drops an arrow whose two ends start at the same time.
 //!
 //! The writer streams: events go straight to the `Write` (buffered); only
 //! per-task and per-edge integer tables are built in memory. Nothing iterates
@@ -30,7 +52,7 @@ use std::io::Write;
 use rustc_hash::FxHashMap;
 
 use super::num::write_us;
-use crate::model::{Lane, SpanKind, TaskId, TaskState, Trace};
+use crate::model::{Lane, SpanId, SpanKind, TaskId, TaskState, Trace};
 
 /// The taskscope format version this writer produces.
 pub const FORMAT_VERSION: u32 = 1;
@@ -49,13 +71,14 @@ pub(crate) fn write_trace(trace: &Trace, out: &mut dyn Write) -> std::io::Result
     };
     let processes = Processes::new(trace.lanes());
     let refs = TaskRefs::new(trace);
+    let order = FileOrder::new(trace);
 
     w.raw(b"{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n");
     w.raw(b"{\"ph\":\"M\",\"cat\":\"taskscope\",\"name\":\"taskscope\",\"pid\":0,\"tid\":0,\"args\":{\"version\":");
     w.uint(u64::from(FORMAT_VERSION));
     w.raw(b"}}");
     write_metadata(&mut w, trace, &processes)?;
-    write_spans(&mut w, trace, &processes)?;
+    write_spans(&mut w, trace, &processes, &order)?;
     write_edge_flows(&mut w, trace, &processes)?;
     write_running_counter(&mut w, trace)?;
     write_instants(&mut w, trace, &processes)?;
@@ -65,7 +88,7 @@ pub(crate) fn write_trace(trace: &Trace, out: &mut dyn Write) -> std::io::Result
     write_graph(&mut w, trace, &refs)?;
     write_run(&mut w, trace);
     write_lanes(&mut w, trace.lanes());
-    write_flows(&mut w, trace)?;
+    write_flows(&mut w, trace, &order)?;
     w.raw(b",\"diagnostics\":[");
     for (i, d) in trace.diagnostics().iter().enumerate() {
         if i > 0 {
@@ -283,13 +306,57 @@ fn write_metadata(
     Ok(())
 }
 
+/// The order in which spans are written: by start time, then by lane (each lane's spans
+/// keep the trace's order: depth, then longest first).
+struct FileOrder {
+    /// Span indices in file order.
+    spans: Vec<u32>,
+    /// The file position of each span index.
+    position: Vec<u32>,
+}
+
+impl FileOrder {
+    /// # Complexity
+    /// O(S log L) for S spans on L lanes: each lane's spans are already in order of
+    /// start, and the stable sort merges such runs.
+    fn new(trace: &Trace) -> Self {
+        let spans = trace.spans();
+        let mut order: Vec<u32> = (0..spans.len() as u32).collect();
+        // Stable: spans of one lane with the same start keep the trace's order.
+        order.sort_by_key(|&i| spans.get(i as usize).map(|s| (s.start_ns, s.lane)));
+        let mut position = vec![0u32; order.len()];
+        for (pos, &span) in order.iter().enumerate() {
+            if let Some(slot) = position.get_mut(span as usize) {
+                *slot = pos as u32;
+            }
+        }
+        Self {
+            spans: order,
+            position,
+        }
+    }
+
+    fn position(&self, span: SpanId) -> u32 {
+        debug_assert!(
+            span.index() < self.position.len(),
+            "flow to a span that exists"
+        );
+        self.position.get(span.index()).copied().unwrap_or(span.0)
+    }
+}
+
 fn write_spans(
     w: &mut Chunked<'_>,
     trace: &Trace,
     processes: &Processes<'_>,
+    order: &FileOrder,
 ) -> std::io::Result<()> {
     let graph = trace.graph();
-    for span in trace.spans() {
+    for span in order
+        .spans
+        .iter()
+        .filter_map(|&i| trace.spans().get(i as usize))
+    {
         w.raw(b",\n{\"ph\":\"X\",\"cat\":\"task\",\"name\":");
         w.string(graph.name(span.task).unwrap_or(""));
         w.raw(b",\"ts\":");
@@ -396,22 +463,22 @@ fn write_edge_flows(
                 continue;
             };
             id += 1;
-            // Just before the producer ends, so the arrow binds to the producer's slice.
-            let s_ts = from_span.end_ns.saturating_sub(1).max(from_span.start_ns);
-            // Just after the consumer starts; "bp":"e" binds it to the enclosing slice.
-            let f_ts = to_span.start_ns.saturating_add(1).min(to_span.end_ns);
-            w.raw(b",\n{\"ph\":\"s\",\"cat\":\"dep\",\"name\":\"dep\",\"id\":");
+            // Both ends at their slice's start, with its pid, tid and category: the tuple
+            // DevTools matches, and the instant at which Perfetto finds the slice topmost
+            // (see the module doc). "bp":"e" makes Perfetto bind `f` to that slice, not
+            // to the next one.
+            w.raw(b",\n{\"ph\":\"s\",\"cat\":\"task\",\"name\":\"dep\",\"id\":");
             w.uint(id);
             w.raw(b",\"ts\":");
-            w.us(s_ts);
+            w.us(from_span.start_ns);
             w.raw(b",\"pid\":");
             w.uint(u64::from(processes.pid(from_span.lane.index())));
             w.raw(b",\"tid\":");
             w.uint(u64::from(from_span.lane.0));
-            w.raw(b"},\n{\"ph\":\"f\",\"bp\":\"e\",\"cat\":\"dep\",\"name\":\"dep\",\"id\":");
+            w.raw(b"},\n{\"ph\":\"f\",\"bp\":\"e\",\"cat\":\"task\",\"name\":\"dep\",\"id\":");
             w.uint(id);
             w.raw(b",\"ts\":");
-            w.us(f_ts);
+            w.us(to_span.start_ns);
             w.raw(b",\"pid\":");
             w.uint(u64::from(processes.pid(to_span.lane.index())));
             w.raw(b",\"tid\":");
@@ -610,16 +677,17 @@ fn write_lanes(w: &mut Chunked<'_>, lanes: &[Lane]) {
     w.raw(b"]");
 }
 
-fn write_flows(w: &mut Chunked<'_>, trace: &Trace) -> std::io::Result<()> {
+fn write_flows(w: &mut Chunked<'_>, trace: &Trace, order: &FileOrder) -> std::io::Result<()> {
     w.raw(b",\n\"flows\":[");
     for (i, flow) in trace.flows().iter().enumerate() {
         if i > 0 {
             w.raw(b",");
         }
         w.raw(b"[");
-        w.uint(u64::from(flow.from.0));
+        // Readers number spans in the order of their X events.
+        w.uint(u64::from(order.position(flow.from)));
         w.raw(b",");
-        w.uint(u64::from(flow.to.0));
+        w.uint(u64::from(order.position(flow.to)));
         w.raw(b"]");
         w.maybe_flush()?;
     }
