@@ -11,3 +11,9 @@ else
 fi
 # nextest does not run doc tests.
 cargo test --workspace --doc --locked
+
+# Other viewers: Chrome DevTools' trace engine (pinned npm package) must draw every
+# dependency of the sample traces and of a freshly written 10,000-task trace as an arrow.
+# Without node it says the check was skipped (scripts/check_flows_node.sh).
+cargo run --quiet --locked --example flows_trace -- target/flows-check/mesh_10000.json
+scripts/check_flows_node.sh traces/*.json target/flows-check/mesh_10000.json
