@@ -101,7 +101,8 @@ for (const file of files) {
   const threads = [];
   for (const [, proc] of data.Renderer.processes) {
     for (const [, thread] of proc.threads) {
-      threads.push(`${thread.name ?? '(unnamed)'}: ${thread.entries.length} slices`);
+      const n = thread.entries.length;
+      threads.push(`${thread.name ?? "(unnamed)"}: ${n} slice${n === 1 ? "" : "s"}`);
     }
   }
   const ok = matching === total && wrong.length === 0;
