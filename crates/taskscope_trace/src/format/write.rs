@@ -38,7 +38,11 @@
 //! Two spans of one lane that start at the same nanosecond cannot be told apart by
 //! either rule (DevTools takes the first in the file, Perfetto the shortest); an
 //! arrow that ends at one of them may be drawn at the other, at the same place in
-//! time. DevTools also drops an arrow whose two ends start at the same time.
+//! time. DevTools also drops an arrow whose two ends start at the same time, and
+//! draws one whose consumer starts before its producer backwards. A span that
+//! overlaps another of its lane without nesting is moved by Perfetto to an overflow
+//! track that flow events cannot reach: its arrows bind to the span it overlaps.
+//! `taskscope_test_support::viewer_flows` replays both rules on written files.
 //!
 //! The writer streams: events go straight to the `Write` (buffered); only
 //! per-task and per-edge integer tables are built in memory. Nothing iterates
