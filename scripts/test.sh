@@ -11,3 +11,7 @@ else
 fi
 # nextest does not run doc tests.
 cargo test --workspace --doc --locked
+
+# The Dask integration (integrations/dask, Python): real Dask and a LocalCluster, files read back
+# by the Rust side. Its own script builds its pinned venv (TASKSCOPE_SKIP_DASK=1 skips it).
+scripts/test_dask.sh
