@@ -52,6 +52,8 @@ def check_cluster_run(
     assert set(graph_states(back).values()) == {"done"}
     doc = json.loads(path.read_text(encoding="utf-8"))
     cluster = doc["taskscope"]["run"]["dask"]["cluster"]
+    cost = doc["taskscope"]["run"]["dask"]["recording_cost"]
+    assert cost["scheduler_plugin_s"] > 0 and cost["client_pull_cpu_s"] > 0
     where = {lane["lane"]: (lane["worker"], lane["thread"]) for lane in cluster["lanes"]}
     ran = {}
     for e in spans(back):

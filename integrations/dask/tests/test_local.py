@@ -52,6 +52,7 @@ def check_run(taskscope: Taskscope, path: Path, collection, worker_of: dict[str,
         assert lane_to_worker.setdefault(lane, worker_of[key]) == worker_of[key], key
     assert len(set(lane_to_worker.values())) == len(lane_to_worker)
     doc = json.loads(path.read_text(encoding="utf-8"))
+    assert doc["taskscope"]["run"]["dask"]["recording_cost"]["local_callbacks_s"] > 0
     assert check_flows(doc) == edges
     check_flows_node(path)
     return back

@@ -121,14 +121,17 @@ class Recording:
         run["started_at_unix_ns"] = self._start_ns
         run["title"] = self._title or _default_title(names, schedulers)
         dask_meta: dict[str, Any] = {"recorder": f"taskscope-dask {__version__}"}
+        cost = {"local_callbacks_s": self._local.busy_ns / 1e9 if self._local else 0.0}
         if self._remote is not None:
             dask_meta["cluster"] = self._remote.metadata()
+            cost.update(self._remote.cost())
         else:
             import platform
 
             import dask
 
             dask_meta["versions"] = {"python": platform.python_version(), "dask": dask.__version__}
+        dask_meta["recording_cost"] = cost
         run["dask"] = dask_meta
         return run
 

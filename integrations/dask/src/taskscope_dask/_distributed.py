@@ -32,6 +32,7 @@ import dask
 import distributed
 from distributed.diagnostics.plugin import SchedulerPlugin
 
+from ._timing import timed
 from ._writer import CANCELLED, DONE, NOT_RUN, TraceWriter, key_text
 
 logger = logging.getLogger(__name__)
@@ -89,6 +90,8 @@ class TaskscopePlugin(SchedulerPlugin):
         self._stimulus: str | None = None
         self._lost = 0
         self._stopped = 0
+        #: Nanoseconds spent in this plugin's hooks on the scheduler.
+        self.busy_ns = 0
 
     def __getstate__(self) -> dict[str, Any]:
         return {"name": self.name}
@@ -115,12 +118,14 @@ class TaskscopePlugin(SchedulerPlugin):
             "events": events,
             "more": bool(self._events),
             "now": time.time(),
+            "busy_ns": self.busy_ns,
             "scheduler": {
                 "address": getattr(self._scheduler, "address", None),
                 "versions": _versions(),
             },
         }
 
+    @timed
     def update_graph(self, scheduler: Any, *, tasks: Any = (), **kwargs: Any) -> None:
         submitted = set(tasks)
         graph = []
@@ -142,6 +147,7 @@ class TaskscopePlugin(SchedulerPlugin):
                 in_memory.append(key_text(key))
         self._events.append(["graph", graph, in_memory])
 
+    @timed
     def transition(
         self, key: Any, start: str, finish: str, *args: Any, stimulus_id: str = "", **kwargs: Any
     ) -> None:
@@ -182,6 +188,7 @@ class TaskscopePlugin(SchedulerPlugin):
                 self._stopped += 1
                 self._events.append(["released", key_text(key), start, time.time()])
 
+    @timed
     def add_worker(self, scheduler: Any, worker: str, ws: Any = None) -> None:
         ws = ws or scheduler.workers.get(worker)
         name = getattr(ws, "name", worker)
@@ -196,6 +203,7 @@ class TaskscopePlugin(SchedulerPlugin):
             ]
         )
 
+    @timed
     def remove_worker(self, scheduler: Any, worker: str, *, stimulus_id: str = "", **kwargs: Any) -> None:
         lost, stopped = (self._lost, self._stopped) if stimulus_id == self._stimulus else (0, 0)
         self._events.append(["worker-", worker, time.time(), lost, stopped])
@@ -234,6 +242,9 @@ class DistributedRecorder:
         self.max_threads = 0
         self._scheduler_info: dict[str, Any] = {}
         self._lost_events = 0
+        self._plugin_busy_ns = 0
+        #: CPU nanoseconds the client spent pulling and writing events.
+        self.pull_cpu_ns = 0
 
     def start(self) -> None:
         self._client.register_plugin(self._plugin, name=self._plugin.name)
@@ -254,6 +265,11 @@ class DistributedRecorder:
             self._writer.diagnostic(
                 f"the last events could not be fetched from the scheduler ({type(error).__name__}: {error})"
             )
+        if self._lost_events:
+            self._writer.diagnostic(
+                f"{self._lost_events} events of an unknown kind from the scheduler were skipped"
+                " (a different taskscope-dask version on the scheduler?)"
+            )
 
     def _poll(self) -> None:
         while not self._stop.wait(self._poll_interval):
@@ -267,11 +283,14 @@ class DistributedRecorder:
     def _pull(self, stop: bool) -> bool:
         """One pull; returns whether the scheduler has more."""
         with self._lock:
+            cpu = time.thread_time_ns()
             op = getattr(self._client.scheduler, self._plugin.handler)
             reply = self._client.sync(op, limit=PULL_LIMIT, stop=stop)
             self._scheduler_info = reply.get("scheduler") or {}
+            self._plugin_busy_ns = reply.get("busy_ns", self._plugin_busy_ns)
             for event in reply["events"]:
                 self._apply(event)
+            self.pull_cpu_ns += time.thread_time_ns() - cpu
             return bool(reply.get("more"))
 
     # ------------------------------------------------------------------ events
@@ -287,8 +306,8 @@ class DistributedRecorder:
                     w.set_state(key, DONE)
         elif tag == "done":
             _, key, worker, thread, startstops, nbytes = event
-            self._spans(key, worker, thread, startstops, "done", {"nbytes": nbytes} if nbytes else None)
             w.set_state(key, DONE)
+            self._spans(key, worker, thread, startstops, "done", {"nbytes": nbytes} if nbytes else None)
         elif tag == "erred":
             _, key, worker, thread, startstops, text = event
             self._spans(key, worker, thread, startstops, "failed", {"exception": text})
@@ -365,6 +384,14 @@ class DistributedRecorder:
                 for ws in self._workers.values()
             ],
             "lanes": sorted(self._lanes, key=lambda l: l["lane"]),
+        }
+
+    def cost(self) -> dict[str, float]:
+        """Seconds the recording spent: in the plugin's hooks on the scheduler, and of CPU
+        in the client pulling and writing."""
+        return {
+            "scheduler_plugin_s": self._plugin_busy_ns / 1e9,
+            "client_pull_cpu_s": self.pull_cpu_ns / 1e9,
         }
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from dask.callbacks import Callback
 
+from ._timing import timed
 from ._writer import CANCELLED, DONE, TraceWriter, key_text
 
 #: Modules whose ``get`` function names the local scheduler that called us.
@@ -96,9 +97,12 @@ class LocalRecorder(Callback):
         self._lanes: dict[tuple[str, Any], int] = {}
         self._workers_per_scheduler: dict[str, int] = {}
         self._scheduler: dict[int, tuple[str, int | None]] = {}
+        #: Nanoseconds spent in these callbacks (on the schedulers' threads).
+        self.busy_ns = 0
         #: Schedulers seen (for the run's metadata), with their largest pool size.
         self.schedulers: dict[str, int | None] = {}
 
+    @timed
     def _start_state(self, dsk: Any, state: dict[str, Any]) -> None:
         scheduler, num_workers = _scheduler_of_caller()
         with self._lock:
@@ -116,19 +120,19 @@ class LocalRecorder(Callback):
         for key in state.get("cache", ()):
             self._writer.set_state(key_text(key), DONE)
 
+    @timed
     def _pretask(self, key: Any, dsk: Any, state: Any) -> None:
         now = time.time_ns()
         with self._lock:
             self._running[key] = now
 
+    @timed
     def _posttask(self, key: Any, result: Any, dsk: Any, state: Any, worker_id: Any) -> None:
         now = time.time_ns()
         with self._lock:
             start = self._running.pop(key, now)
             lane = self._lane(worker_id)
-        text = key_text(key)
-        self._writer.span(text, lane, start, now, keep_order=True)
-        self._writer.set_state(text, DONE)
+        self._writer.span(key_text(key), lane, start, now, keep_order=True, state=DONE)
 
     def _lane(self, worker_id: Any) -> int:
         scheduler, _ = self._scheduler.get(threading.get_ident(), ("local", None))
@@ -142,6 +146,7 @@ class LocalRecorder(Callback):
             self._lanes[slot] = lane
         return lane
 
+    @timed
     def _finish(self, dsk: Any, state: Any, errored: bool) -> None:
         now = time.time_ns()
         with self._lock:

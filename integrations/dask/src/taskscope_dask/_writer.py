@@ -124,7 +124,6 @@ class TraceWriter:
         # The running-tasks counter: starts and ends of top-level compute spans.
         self._starts = array("q")
         self._ends = array("q")
-        self.span_count = 0
         self._negative_times = 0
         self._shifted = 0
         self._unknown_tasks = 0
@@ -197,11 +196,6 @@ class TraceWriter:
             self._unknown_tasks += 1
         return index
 
-    def has_task(self, key: str) -> bool:
-        """Whether ``key`` is a task of the graph."""
-        with self._lock:
-            return key in self._index
-
     def set_state(self, key: str, state: int) -> None:
         """Sets the final state of a task (``DONE``, ``FAILED``, ``CANCELLED``, ``NOT_RUN``)."""
         with self._lock:
@@ -212,11 +206,6 @@ class TraceWriter:
         with self._lock:
             index = self._index.get(key)
             return None if index is None else self._state[index]
-
-    def task_count(self) -> int:
-        """How many tasks the graph has so far."""
-        with self._lock:
-            return len(self._keys)
 
     # ------------------------------------------------------------------ lanes
 
@@ -285,44 +274,55 @@ class TraceWriter:
         status: str = "done",
         extra: dict[str, Any] | None = None,
         keep_order: bool = False,
+        state: int | None = None,
     ) -> None:
-        """Writes one span of task ``key`` on ``lane``.
+        """Writes one span of task ``key`` on ``lane`` (and sets the task's ``state``, if given).
 
         With ``keep_order`` a span that would start before the lane's previous span
         ended starts at that end instead (counted in a diagnostic): used for local
         schedulers, whose callback times are taken on the scheduler thread.
         """
         assert kind in KINDS, f"unknown span kind {kind!r}"
+        # The hot path of every recording: one lock, one lookup, one write.
+        start = start_unix_ns - self.origin_unix_ns
+        end = end_unix_ns - self.origin_unix_ns
         with self._lock:
             if self._finished:
                 return
-            task = self._task(key)
-            start = self._rel(start_unix_ns)
-            end = max(self._rel(end_unix_ns), start)
-            if keep_order and start < self._lane_max_end[lane]:
-                start = self._lane_max_end[lane]
+            task = self._index.get(key)
+            if task is None:
+                task = self._task(key)
+            if start < 0 or end < 0:
+                start, end = self._rel(start_unix_ns), self._rel(end_unix_ns)
+            if end < start:
+                end = start
+            max_end = self._lane_max_end[lane]
+            if keep_order and start < max_end:
+                start = max_end
                 end = max(end, start)
                 self._shifted += 1
-            if end > self._lane_max_end[lane]:
+            if end > max_end:
                 self._lane_max_end[lane] = end
-            args = f'"key":{_json_str(key)},"status":"{status}"'
-            if kind != "compute":
-                args += f',"kind":"{kind}"'
-            else:
-                attempt = min(self._attempts[task] + 1, 255)
-                self._attempts[task] = attempt
-                if attempt > 1:
-                    args += f',"attempt":{attempt}'
+            if state is not None:
+                self._state[task] = state
+            if kind == "compute":
+                attempt = self._attempts[task] + 1
+                if attempt < 256:
+                    self._attempts[task] = attempt
+                more = f',"attempt":{attempt}' if attempt > 1 else ""
                 self._compute_span(task, lane, start, end)
+            else:
+                more = f',"kind":"{kind}"'
             if extra:
                 for name, value in extra.items():
-                    args += f",{_json_str(name)}:{json.dumps(value, ensure_ascii=False)}"
+                    more += f",{_json_str(name)}:{json.dumps(value, ensure_ascii=False)}"
+            dur = end - start
             self._file.write(
                 f',\n{{"ph":"X","cat":"task","name":{self._names_json[self._name_of[task]]},'
-                f'"ts":{_us(start)},"dur":{_us(end - start)},'
-                f'"pid":{self._lane_pid[lane]},"tid":{lane},"args":{{{args},"task":{task}}}}}'
+                f'"ts":{start // 1000}.{start % 1000:03d},"dur":{dur // 1000}.{dur % 1000:03d},'
+                f'"pid":{self._lane_pid[lane]},"tid":{lane},"args":{{"key":{_encode_str(key)},'
+                f'"status":"{status}"{more},"task":{task}}}}}'
             )
-            self.span_count += 1
             self._maybe_flush()
 
     def _compute_span(self, task: int, lane: int, start: int, end: int) -> None:
