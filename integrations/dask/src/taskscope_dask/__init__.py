@@ -61,6 +61,7 @@ class Recording:
         self._remote: Any = None
         self._start_ns = 0
         self._start_perf_ns = 0
+        self._stopped = False
 
     def start(self) -> Recording:
         """Starts recording (what ``with`` does on entry)."""
@@ -96,6 +97,9 @@ class Recording:
         writer = self._writer
         if writer is None:
             raise RuntimeError(f"the recording into {self.path} was not started")
+        if self._stopped:
+            return
+        self._stopped = True
         try:
             if self._remote is not None:
                 self._remote.stop()

@@ -71,7 +71,7 @@ class TaskscopePlugin(SchedulerPlugin):
     Events (lists, tag first):
 
     - ``["graph", [[key, [dep keys]], ...], [keys already in memory]]``
-    - ``["done", key, worker, thread, startstops, nbytes]``
+    - ``["done", key, worker, thread, startstops]``
     - ``["erred", key, worker, thread, startstops, exception text]``
     - ``["released", key, from state, time]``: a running task was stopped
     - ``["worker+", address, name, threads, host, time]``
@@ -160,7 +160,6 @@ class TaskscopePlugin(SchedulerPlugin):
                         kwargs.get("worker"),
                         kwargs.get("thread"),
                         _startstops(kwargs),
-                        kwargs.get("nbytes"),
                     ]
                 )
                 return
@@ -305,9 +304,9 @@ class DistributedRecorder:
                 if w.state(key) == NOT_RUN:
                     w.set_state(key, DONE)
         elif tag == "done":
-            _, key, worker, thread, startstops, nbytes = event
+            _, key, worker, thread, startstops = event
             w.set_state(key, DONE)
-            self._spans(key, worker, thread, startstops, "done", {"nbytes": nbytes} if nbytes else None)
+            self._spans(key, worker, thread, startstops, "done", None)
         elif tag == "erred":
             _, key, worker, thread, startstops, text = event
             self._spans(key, worker, thread, startstops, "failed", {"exception": text})
