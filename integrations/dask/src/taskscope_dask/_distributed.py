@@ -40,6 +40,9 @@ logger = logging.getLogger(__name__)
 #: At most this many events per pull (bounded messages; the client pulls again at once).
 PULL_LIMIT = 20_000
 
+#: Tasks per graph event (a larger graph is sent in several).
+GRAPH_CHUNK = 10_000
+
 #: The kinds of a span that ``startstops`` actions map to (unknown actions: ``other``).
 _ACTIONS = {
     "compute": "compute",
@@ -70,7 +73,8 @@ class TaskscopePlugin(SchedulerPlugin):
 
     Events (lists, tag first):
 
-    - ``["graph", [[key, [dep keys]], ...], [keys already in memory]]``
+    - ``["graph", [key, n, dep 1, ..., dep n, key, ...], [keys already in memory], last]``:
+      one ``update_graph`` in chunks; ``last`` on its final chunk
     - ``["done", key, worker, thread, startstops]``
     - ``["erred", key, worker, thread, startstops, exception text]``
     - ``["released", key, from state, time]``: a running task was stopped
@@ -127,25 +131,32 @@ class TaskscopePlugin(SchedulerPlugin):
 
     @timed
     def update_graph(self, scheduler: Any, *, tasks: Any = (), **kwargs: Any) -> None:
+        # Flat lists ([key, n, dep 1, ..., dep n, key, ...]), cut into chunks of
+        # GRAPH_CHUNK tasks: no Python object per task, and bounded messages.
         submitted = set(tasks)
-        graph = []
-        in_memory = []
         outside: set[Any] = set()
+        flat: list[Any] = []
+        in_memory: list[str] = []
+        count = 0
         for key in tasks:
             ts = scheduler.tasks.get(key)
             if ts is None:
                 continue
-            deps = []
+            flat.append(key_text(key))
+            flat.append(len(ts.dependencies))
             for dep in ts.dependencies:
-                deps.append(key_text(dep.key))
+                flat.append(key_text(dep.key))
                 if dep.key not in submitted and dep.key not in outside:
                     outside.add(dep.key)
                     if dep.state == "memory":
                         in_memory.append(key_text(dep.key))
-            graph.append([key_text(key), deps])
             if ts.state == "memory":
                 in_memory.append(key_text(key))
-        self._events.append(["graph", graph, in_memory])
+            count += 1
+            if count == GRAPH_CHUNK:
+                self._events.append(["graph", flat, in_memory, False])
+                flat, in_memory, count = [], [], 0
+        self._events.append(["graph", flat, in_memory, True])
 
     @timed
     def transition(
@@ -241,6 +252,8 @@ class DistributedRecorder:
         self.max_threads = 0
         self._scheduler_info: dict[str, Any] = {}
         self._lost_events = 0
+        self._graph_chunks: list[list[Any]] = []
+        self._graph_in_memory: list[str] = []
         self._plugin_busy_ns = 0
         #: CPU nanoseconds the client spent pulling and writing events.
         self.pull_cpu_ns = 0
@@ -298,11 +311,17 @@ class DistributedRecorder:
         tag = event[0]
         w = self._writer
         if tag == "graph":
-            _, graph, in_memory = event
-            w.add_tasks((key, deps) for key, deps in graph)
-            for key in in_memory:
-                if w.state(key) == NOT_RUN:
-                    w.set_state(key, DONE)
+            # The chunks of one update_graph are added together: a dependency may come
+            # in a later chunk than its dependent.
+            _, flat, in_memory, last = event
+            self._graph_chunks.append(flat)
+            self._graph_in_memory.extend(in_memory)
+            if last:
+                w.add_tasks(_unflatten(self._graph_chunks))
+                for key in self._graph_in_memory:
+                    if w.state(key) == NOT_RUN:
+                        w.set_state(key, DONE)
+                self._graph_chunks, self._graph_in_memory = [], []
         elif tag == "done":
             _, key, worker, thread, startstops = event
             w.set_state(key, DONE)
@@ -392,6 +411,16 @@ class DistributedRecorder:
             "scheduler_plugin_s": self._plugin_busy_ns / 1e9,
             "client_pull_cpu_s": self.pull_cpu_ns / 1e9,
         }
+
+
+def _unflatten(chunks: list[list[Any]]) -> Any:
+    """``(key, [dep keys])`` of each task of flat graph chunks."""
+    for flat in chunks:
+        i = 0
+        while i < len(flat):
+            key, n = flat[i], flat[i + 1]
+            yield key, flat[i + 2 : i + 2 + n]
+            i += 2 + n
 
 
 def _ns(seconds: float) -> int:
