@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 import time
 from types import TracebackType
 from typing import Any
 
 from ._local import LocalRecorder
-from ._writer import TraceWriter
+from ._writer import FLUSH_INTERVAL_S, TraceWriter
 
 __all__ = ["Recording", "record"]
 __version__ = "0.1.0"
@@ -62,6 +63,8 @@ class Recording:
         self._start_ns = 0
         self._start_perf_ns = 0
         self._stopped = False
+        self._flusher: threading.Thread | None = None
+        self._stop_flushing = threading.Event()
 
     def start(self) -> Recording:
         """Starts recording (what ``with`` does on entry)."""
@@ -85,6 +88,12 @@ class Recording:
 
                 self._remote = DistributedRecorder(writer, client, self._poll_interval)
                 self._remote.start()
+            # The stream file is pushed to the disk every FLUSH_INTERVAL_S, events or not,
+            # so a live reader is never more than that behind.
+            self._flusher = threading.Thread(
+                target=self._flush_loop, name="taskscope-dask-flush", daemon=True
+            )
+            self._flusher.start()
         except BaseException:
             if self._local is not None:
                 self._local.unregister()
@@ -100,6 +109,9 @@ class Recording:
         if self._stopped:
             return
         self._stopped = True
+        self._stop_flushing.set()
+        if self._flusher is not None:
+            self._flusher.join()
         try:
             if self._remote is not None:
                 self._remote.stop()
@@ -108,6 +120,11 @@ class Recording:
                 self._local.unregister()
         wall_ns = time.perf_counter_ns() - self._start_perf_ns
         writer.finish(self._run(wall_ns))
+
+    def _flush_loop(self) -> None:
+        writer = self._writer
+        while writer is not None and not self._stop_flushing.wait(FLUSH_INTERVAL_S):
+            writer.flush()
 
     def _run(self, wall_ns: int) -> dict[str, Any]:
         schedulers = dict(self._local.schedulers) if self._local else {}

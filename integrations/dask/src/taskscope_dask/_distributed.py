@@ -288,7 +288,6 @@ class DistributedRecorder:
             try:
                 while self._pull(stop=False) and not self._stop.is_set():
                     pass
-                self._writer.flush()
             except Exception as error:
                 logger.warning("taskscope-dask: pulling events failed: %s", error)
 

@@ -32,7 +32,6 @@ import os
 import tempfile
 import re
 import threading
-import time
 from array import array
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -49,7 +48,7 @@ STATE_WORDS = ("not_run", "done", "failed", "cancelled")
 #: Span kinds as written in files (``SpanKind::as_str`` on the Rust side).
 KINDS = ("compute", "transfer", "disk-read", "disk-write", "deserialize", "other")
 
-#: Seconds between two flushes of the stream file while events come in.
+#: Seconds between two flushes of the stream file (see ``Recording``).
 FLUSH_INTERVAL_S = 0.25
 
 #: How many failure messages are kept as diagnostics (the rest are counted).
@@ -99,7 +98,6 @@ class TraceWriter:
         self._file = os.fdopen(fd, "w", encoding="utf-8", buffering=1 << 20)
         self._lock = threading.Lock()
         self._finished = False
-        self._last_flush = time.monotonic()
         # Tasks: key -> index, and the columns indexed by task.
         self._index: dict[str, int] = {}
         self._keys: list[str] = []
@@ -323,7 +321,6 @@ class TraceWriter:
                 f'"pid":{self._lane_pid[lane]},"tid":{lane},"args":{{"key":{_encode_str(key)},'
                 f'"status":"{status}"{more},"task":{task}}}}}'
             )
-            self._maybe_flush()
 
     def _compute_span(self, task: int, lane: int, start: int, end: int) -> None:
         self._starts.append(start)
@@ -350,7 +347,6 @@ class TraceWriter:
             self._file.write(
                 f',\n{{"ph":"i","cat":"instant","name":{_json_str(name)},"ts":{ts},{where}}}'
             )
-            self._maybe_flush()
 
     def failure(self, key: str, text: str, unix_ns: int) -> None:
         """Records that ``key`` failed with ``text``: state, a global instant, a diagnostic."""
@@ -365,12 +361,6 @@ class TraceWriter:
         """Adds a sentence to the file's diagnostics."""
         with self._lock:
             self._diagnostics.append(text)
-
-    def _maybe_flush(self) -> None:
-        now = time.monotonic()
-        if now - self._last_flush >= FLUSH_INTERVAL_S:
-            self._last_flush = now
-            self._file.flush()
 
     def flush(self) -> None:
         """Pushes what was written so far to the stream file (for a live reader)."""
