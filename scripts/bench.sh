@@ -206,6 +206,18 @@ else
     done
 fi
 
+# ---------------------------------------------------------------------------------------------
+# 8. Dask recording overhead (issue 12): a 10,000-task tree on a LocalCluster (2 worker processes
+#    x 2 threads) and on the threaded scheduler, with and without `taskscope_dask.record`,
+#    alternated in one run (scripts/bench/dask_record_bench.py). Target: <= 5 % on the cluster.
+if [ $HAVE_DASK = 1 ] && run dask-record-install 600 "$VENV/bin/pip" install --disable-pip-version-check -q \
+    --force-reinstall --no-deps ./integrations/dask; then
+    run dask-record 1800 "$PY" scripts/bench/dask_record_bench.py --tasks 10000 --reps "$REPS" \
+        --out "$OUT/traces/dask-record"
+else
+    status dask-record not-run "Dask or taskscope-dask is not installed (see the pip sections)"
+fi
+
 echo "loadavg_end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$RAW/machine.txt"
 echo "total_s=$(($(date +%s) - START))" >> "$RAW/machine.txt"
 

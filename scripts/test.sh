@@ -17,3 +17,7 @@ cargo test --workspace --doc --locked
 # Without node it says the check was skipped (scripts/check_flows_node.sh).
 cargo run --quiet --locked --example flows_trace -- target/flows-check/mesh_10000.json
 scripts/check_flows_node.sh traces/*.json target/flows-check/mesh_10000.json
+
+# The Dask integration (integrations/dask, Python): real Dask and a LocalCluster, files read back
+# by the Rust side. Its own script builds its pinned venv (TASKSCOPE_SKIP_DASK=1 skips it).
+scripts/test_dask.sh
