@@ -31,7 +31,7 @@ use taskscope_trace::{
 use tracing::Metadata;
 
 use crate::budget;
-use crate::record::{Record, SliceRec, TaskRef};
+use crate::record::{Record, TaskRef};
 use crate::shared::Open;
 
 /// What the writer knows of one span.
@@ -105,9 +105,8 @@ pub(crate) struct Assembler {
     instants: Vec<(u64, u32, String)>,
     /// Threads by lane number.
     lanes: BTreeMap<u32, LaneRec>,
-    /// Slices and records of spans whose creation has not arrived yet.
-    parked_slices: Vec<(Slice, bool)>,
-    parked: Vec<Record>,
+    /// Records (with their lane) of spans whose creation has not arrived yet.
+    parked: Vec<(u32, Record)>,
     /// Diagnostics from outside (e.g. the streaming file could not be written).
     notes: Vec<String>,
 }
@@ -124,7 +123,6 @@ impl Assembler {
             slices: Vec::new(),
             instants: Vec::new(),
             lanes: BTreeMap::new(),
-            parked_slices: Vec::new(),
             parked: Vec::new(),
             notes: Vec::new(),
         }
@@ -142,36 +140,26 @@ impl Assembler {
         }
     }
 
-    /// Takes in a batch of one thread's records; `ns` converts raw clock readings to ns
-    /// from the origin.
+    /// Takes in a batch of one thread's records, in the order the thread made them; `ns`
+    /// converts raw clock readings to ns from the origin.
+    ///
+    /// Applying them in order matters once the size limit is reached: what is kept is
+    /// what the thread did first.
     pub(crate) fn ingest(
         &mut self,
         lane: u32,
         thread_name: Option<&str>,
-        slices: Vec<SliceRec>,
         records: Vec<Record>,
         ns: &dyn Fn(u64) -> u64,
     ) {
         self.lane_mut(lane, thread_name);
-        let had_parked = !self.parked.is_empty() || !self.parked_slices.is_empty();
+        let had_parked = !self.parked.is_empty();
         for record in records {
             if let Some(later) = self.apply(lane, record, ns) {
-                self.parked.push(later);
+                self.parked.push((lane, later));
             }
         }
-        for rec in slices {
-            let slice = Slice {
-                task: rec.task,
-                lane,
-                start_ns: ns(rec.start),
-                end_ns: ns(rec.end).max(ns(rec.start)),
-                depth: rec.depth,
-            };
-            if !self.apply_slice(slice, rec.panicking) && !self.full {
-                self.parked_slices.push((slice, rec.panicking));
-            }
-        }
-        if had_parked || !self.parked.is_empty() || !self.parked_slices.is_empty() {
+        if had_parked {
             self.retry_parked(ns);
         }
     }
@@ -188,8 +176,9 @@ impl Assembler {
             let affordable = seen
                 || match self.tasks.get(&entry.task) {
                     Some(t) => {
-                        let cost = budget::slice(t.key_len, budget::json_len(t.meta.name()));
-                        self.afford(cost)
+                        let name_len = budget::json_len(t.meta.name());
+                        let depth = u16::try_from(depth).unwrap_or(u16::MAX);
+                        self.afford(budget::slice(t.key_len, name_len, depth))
                     }
                     None => false,
                 };
@@ -320,6 +309,20 @@ impl Assembler {
                 t.closed = true;
                 None
             }
+            Record::Slice(rec) => {
+                let slice = Slice {
+                    task: rec.task,
+                    lane,
+                    start_ns: ns(rec.start),
+                    end_ns: ns(rec.end).max(ns(rec.start)),
+                    depth: rec.depth,
+                };
+                if self.apply_slice(slice, rec.panicking) {
+                    None
+                } else {
+                    self.park(Record::Slice(rec))
+                }
+            }
             Record::Event { at, text } => {
                 if self.afford_lane(lane) && self.afford(budget::instant(&text)) {
                     self.instants.push((ns(at), lane, text));
@@ -340,7 +343,7 @@ impl Assembler {
         let Some(t) = self.tasks.get(&slice.task) else {
             return false;
         };
-        let cost = budget::slice(t.key_len, budget::json_len(t.meta.name()));
+        let cost = budget::slice(t.key_len, budget::json_len(t.meta.name()), slice.depth);
         if self.afford_lane(slice.lane) && self.afford(cost) {
             if let Some(t) = self.tasks.get_mut(&slice.task) {
                 t.slices += 1;
@@ -352,18 +355,12 @@ impl Assembler {
         true
     }
 
-    /// Applies parked records and slices whose span became known.
+    /// Applies parked records whose span became known (in the order they were parked,
+    /// so a span's records keep the order its thread made them in).
     fn retry_parked(&mut self, ns: &dyn Fn(u64) -> u64) {
-        for record in std::mem::take(&mut self.parked) {
-            // Records of a span are applied in the order its thread made them, because
-            // they are parked and retried in that order.
-            if let Some(later) = self.apply(0, record, ns) {
-                self.parked.push(later);
-            }
-        }
-        for (slice, panicking) in std::mem::take(&mut self.parked_slices) {
-            if !self.apply_slice(slice, panicking) && !self.full {
-                self.parked_slices.push((slice, panicking));
+        for (lane, record) in std::mem::take(&mut self.parked) {
+            if let Some(later) = self.apply(lane, record, ns) {
+                self.parked.push((lane, later));
             }
         }
     }
@@ -622,5 +619,188 @@ fn key(out: &mut String, t: &TaskRec, index: TaskId, locations: bool) {
     }
     if locations {
         out.push_str(&location(t.meta));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::SliceRec;
+
+    /// The callsite metadata of a span named `name` (any will do: the name is what counts).
+    fn meta() -> &'static Metadata<'static> {
+        let subscriber = tracing_subscriber::registry();
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::info_span!("work").metadata().unwrap()
+        })
+    }
+
+    fn new_span(lane: u32, seq: u64, created: u64, parent: Option<TaskRef>) -> Record {
+        Record::NewSpan {
+            task: TaskRef::new(lane, seq),
+            created,
+            meta: meta(),
+            parent,
+            fields: format!("n={seq}"),
+        }
+    }
+
+    fn slice(task: TaskRef, start: u64, end: u64, depth: u16, panicking: bool) -> Record {
+        Record::Slice(SliceRec {
+            task,
+            start,
+            end,
+            depth,
+            panicking,
+        })
+    }
+
+    /// Thread 0 creates `a` (a child of nothing) and `b` (a child of `a`); thread 1 runs `b`
+    /// and says `c` follows from `b`.
+    fn batches() -> Vec<(u32, Vec<Record>)> {
+        let (a, b, c) = (TaskRef::new(0, 0), TaskRef::new(0, 1), TaskRef::new(1, 0));
+        vec![
+            (
+                0,
+                vec![
+                    new_span(0, 0, 10, None),
+                    new_span(0, 1, 11, Some(a)),
+                    slice(a, 12, 40, 0, false),
+                    Record::Close { task: a },
+                ],
+            ),
+            (
+                1,
+                vec![
+                    slice(b, 20, 30, 0, true),
+                    Record::Close { task: b },
+                    new_span(1, 0, 31, None),
+                    Record::FollowsFrom { task: c, cause: b },
+                    slice(c, 32, 35, 0, false),
+                ],
+            ),
+        ]
+    }
+
+    fn written(order: &[usize]) -> Vec<u8> {
+        let mut asm = Assembler::new(false, None, "t");
+        let batches = batches();
+        for &i in order {
+            let (lane, records) = &batches[i];
+            let records = records
+                .iter()
+                .map(|r| match r {
+                    Record::NewSpan {
+                        task,
+                        created,
+                        meta,
+                        parent,
+                        fields,
+                    } => Record::NewSpan {
+                        task: *task,
+                        created: *created,
+                        meta,
+                        parent: *parent,
+                        fields: fields.clone(),
+                    },
+                    Record::Slice(s) => Record::Slice(*s),
+                    Record::Close { task } => Record::Close { task: *task },
+                    Record::FollowsFrom { task, cause } => Record::FollowsFrom {
+                        task: *task,
+                        cause: *cause,
+                    },
+                    Record::Fields { .. } | Record::Event { .. } => unreachable!(),
+                })
+                .collect();
+            asm.ingest(*lane, Some("worker"), records, &|raw| raw);
+        }
+        assert!(asm.parked.is_empty());
+        let mut bytes = Vec::new();
+        let trace = asm.build(50, RunMeta::default()).unwrap();
+        trace.write_to(&mut bytes).unwrap();
+        bytes
+    }
+
+    #[test]
+    fn records_that_arrive_before_their_span_are_applied_when_it_arrives() {
+        // Thread 1's batch names `b` before thread 0's batch creates it: same file.
+        assert_eq!(written(&[0, 1]), written(&[1, 0]));
+        let trace = Trace::from_slice(&written(&[1, 0]), "t.json").unwrap();
+        let graph = trace.graph();
+        let keys: Vec<&str> = graph.tasks().map(|t| graph.key(t).unwrap()).collect();
+        assert_eq!(keys, ["work-0 n=0", "work-1 n=1", "work-2 n=0"]);
+        assert_eq!(
+            graph.deps(TaskId(0)),
+            [TaskId(1)],
+            "a waits for its child b"
+        );
+        assert_eq!(graph.deps(TaskId(2)), [TaskId(1)], "c follows from b");
+        assert_eq!(graph.state(TaskId(0)), Some(TaskState::Done));
+        assert_eq!(
+            graph.state(TaskId(1)),
+            Some(TaskState::Failed),
+            "left while panicking"
+        );
+        assert_eq!(
+            graph.state(TaskId(2)),
+            Some(TaskState::Cancelled),
+            "ran, never closed"
+        );
+        let lanes: Vec<&str> = trace.lanes().iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(lanes, ["worker #1", "worker #2"]);
+    }
+
+    #[test]
+    fn lanes_are_named_after_threads() {
+        let names = lane_names(
+            [
+                (0, Some("main")),
+                (1, None),
+                (2, Some("w")),
+                (4, Some("w")),
+                (5, Some("x")),
+            ]
+            .into_iter(),
+        );
+        let names: Vec<&str> = names.iter().map(|(_, n)| n.as_str()).collect();
+        assert_eq!(names, ["main", "thread 2", "w #1", "w #2", "x"]);
+    }
+
+    #[test]
+    fn the_size_limit_keeps_what_each_thread_did_first() {
+        let a = TaskRef::new(0, 0);
+        let records = |n: u64| -> Vec<Record> {
+            (0..n)
+                .flat_map(|i| {
+                    let t = TaskRef::new(0, i);
+                    [
+                        new_span(0, i, 10 * i, None),
+                        slice(t, 10 * i + 1, 10 * i + 2, 0, false),
+                    ]
+                })
+                .collect()
+        };
+        let bytes_for = |n| {
+            let mut unlimited = Assembler::new(true, None, "t");
+            unlimited.ingest(0, None, records(n), &|raw| raw);
+            unlimited.bytes
+        };
+        let (one, two) = (bytes_for(1), bytes_for(2));
+        // Room for three and a half spans.
+        let mut asm = Assembler::new(true, Some(one + (two - one) * 5 / 2), "t");
+        asm.ingest(0, None, records(10), &|raw| raw);
+        assert!(asm.is_full());
+        // Three spans fit with their slices, then the fourth span's creation; nothing after.
+        let trace = asm.build(100, RunMeta::default()).unwrap();
+        assert_eq!(trace.graph().len(), 4);
+        assert_eq!(trace.spans().len(), 3);
+        assert_eq!(trace.graph().state(TaskId(3)), Some(TaskState::NotRun));
+        assert!(trace.spans_by_task().spans(TaskId(0)).len() == 1);
+        assert_eq!(asm.tasks.get(&a).map(|t| t.slices), Some(1));
+        assert!(
+            trace.diagnostics()[0]
+                .message
+                .starts_with("recording stopped")
+        );
     }
 }

@@ -15,14 +15,16 @@ pub(crate) const FILE: u64 = 4096;
 const LANE: u64 = 320;
 /// One task's record in the graph, besides its key and name.
 const TASK: u64 = 64;
-/// One slice: its `X` event and up to two samples of the "running tasks" counter, besides
-/// the task's key and name.
-const SLICE: u64 = 520;
+/// One slice's `X` event, besides the task's key and name.
+const SLICE: u64 = 200;
+/// The samples of the "running tasks" counter a top-level slice can add (one at its
+/// start, one at its end).
+const RUNNING: u64 = 240;
 /// One dependency: its reference in the graph's `deps` and its two flow events, besides
 /// the dependency's key.
-const EDGE: u64 = 320;
+const EDGE: u64 = 256;
 /// One instant event, besides its name.
-const INSTANT: u64 = 128;
+const INSTANT: u64 = 112;
 /// The longest task index the key can hold, as written after the name (`-4294967295`).
 pub(crate) const KEY_INDEX: u64 = 11;
 
@@ -53,9 +55,9 @@ pub(crate) fn task(key_len: u64, name_len: u64) -> u64 {
     TASK + key_len + name_len
 }
 
-/// A slice of a task with a key of `key_len` and a name of `name_len`.
-pub(crate) fn slice(key_len: u64, name_len: u64) -> u64 {
-    SLICE + key_len + name_len
+/// A slice at nesting `depth` of a task with a key of `key_len` and a name of `name_len`.
+pub(crate) fn slice(key_len: u64, name_len: u64, depth: u16) -> u64 {
+    SLICE + key_len + name_len + if depth == 0 { RUNNING } else { 0 }
 }
 
 /// A dependency on a task with a key of `dep_key_len`.

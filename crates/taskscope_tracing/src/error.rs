@@ -40,3 +40,15 @@ pub enum Error {
         path: PathBuf,
     },
 }
+
+/// `error` and its causes, `: `-separated (e.g. the file, the step, the system's reason).
+pub(crate) fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
+}

@@ -125,7 +125,7 @@ impl Drop for TaskscopeGuard {
     fn drop(&mut self) {
         if let Err(error) = self.finish_once() {
             // The only way left to tell: a guard's drop cannot return an error.
-            eprintln!("taskscope_tracing: {error}");
+            eprintln!("taskscope_tracing: {}", crate::error::with_causes(&error));
         }
     }
 }

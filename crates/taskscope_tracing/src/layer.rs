@@ -177,7 +177,7 @@ where
         let panicking = std::thread::panicking();
         shared.with_buffer(|_, buffer| {
             if let Some(slice) = buffer.exit(id.into_u64(), end, panicking) {
-                buffer.slices.push(slice);
+                buffer.records.push(Record::Slice(slice));
             }
         });
     }

@@ -38,9 +38,11 @@ pub(crate) struct SliceRec {
     pub(crate) panicking: bool,
 }
 
-/// Everything else a thread records, in the order it happened on that thread.
+/// What a thread records, in the order it happened on that thread.
 #[derive(Debug)]
 pub(crate) enum Record {
+    /// A span was entered and exited.
+    Slice(SliceRec),
     /// A span was created.
     NewSpan {
         /// Its provisional id.

@@ -27,7 +27,7 @@ use parking_lot::Mutex;
 use crate::builder::Options;
 use crate::record::{Record, SliceRec, TaskRef};
 
-/// A thread's buffer is handed to the writer once it holds this many slices or records.
+/// A thread's buffer is handed to the writer once it holds this many records.
 pub(crate) const CHUNK: usize = 1024;
 
 /// Recording as usual.
@@ -43,9 +43,7 @@ pub(crate) enum Msg {
     Chunk {
         /// The thread it comes from.
         slot: Arc<Slot>,
-        /// Its slices.
-        slices: Vec<SliceRec>,
-        /// Its other records.
+        /// Its records, in order.
         records: Vec<Record>,
     },
     /// Write a snapshot now and answer when it is on disk.
@@ -82,9 +80,7 @@ pub(crate) struct Buffer {
     next_seq: u64,
     /// Recorded spans entered on this thread and not yet exited, innermost last.
     pub(crate) stack: Vec<Open>,
-    /// Finished slices.
-    pub(crate) slices: Vec<SliceRec>,
-    /// Other records.
+    /// Records (slices, spans created, closed…), in the order they happened.
     pub(crate) records: Vec<Record>,
 }
 
@@ -197,7 +193,7 @@ impl Shared {
                 let (_, slot) = slots.get(index)?;
                 let mut buffer = slot.buffer.lock();
                 let result = f(slot.lane, &mut buffer);
-                if buffer.slices.len() >= CHUNK || buffer.records.len() >= CHUNK {
+                if buffer.records.len() >= CHUNK {
                     self.send_chunk(slot, &mut buffer);
                 }
                 Some(result)
@@ -208,13 +204,11 @@ impl Shared {
 
     /// Moves `buffer`'s records to the writer (called with the buffer locked, see the module docs).
     fn send_chunk(&self, slot: &Arc<Slot>, buffer: &mut Buffer) {
-        let slices = std::mem::replace(&mut buffer.slices, Vec::with_capacity(CHUNK));
-        let records = std::mem::take(&mut buffer.records);
+        let records = std::mem::replace(&mut buffer.records, Vec::with_capacity(CHUNK));
         if let Some(tx) = &self.tx {
             // A closed channel means the trace is finished: the records have nowhere to go.
             let _ = tx.send(Msg::Chunk {
                 slot: Arc::clone(slot),
-                slices,
                 records,
             });
         }
@@ -229,7 +223,7 @@ impl Shared {
             lane: self.next_lane.fetch_add(1, Ordering::Relaxed),
             thread_name: std::thread::current().name().map(str::to_owned),
             buffer: Mutex::new(Buffer {
-                slices: Vec::with_capacity(CHUNK),
+                records: Vec::with_capacity(CHUNK),
                 ..Buffer::default()
             }),
         });

@@ -25,7 +25,7 @@ use crate::assemble::Assembler;
 use crate::builder::TaskscopeLayerBuilder;
 use crate::guard::TaskscopeGuard;
 use crate::layer::TaskscopeLayer;
-use crate::record::{Record, SliceRec};
+use crate::record::Record;
 use crate::shared::{Msg, Shared, Slot};
 
 /// The writer's fixed settings.
@@ -188,11 +188,7 @@ fn run(shared: &Arc<Shared>, rx: &Receiver<Msg>, config: Config, assembler: Asse
             None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
         };
         match msg {
-            Ok(Msg::Chunk {
-                slot,
-                slices,
-                records,
-            }) => w.ingest(&slot, slices, records),
+            Ok(Msg::Chunk { slot, records }) => w.ingest(&slot, records),
             Ok(Msg::Flush(reply)) => {
                 w.drain();
                 let result = w.snapshot();
@@ -209,7 +205,8 @@ fn run(shared: &Arc<Shared>, rx: &Receiver<Msg>, config: Config, assembler: Asse
                     // A failed snapshot is noted in the final file; the next one may work.
                     if let Err(error) = w.snapshot() {
                         w.assembler.note(format!(
-                            "the streaming file could not always be written: {error}"
+                            "the streaming file could not always be written: {}",
+                            crate::error::with_causes(&error)
                         ));
                     }
                 } else {
@@ -235,14 +232,14 @@ impl Writer<'_> {
         to_ns(self.shared, self.config.origin_raw)(self.shared.clock.raw())
     }
 
-    fn ingest(&mut self, slot: &Slot, slices: Vec<SliceRec>, records: Vec<Record>) {
-        if slices.is_empty() && records.is_empty() {
+    fn ingest(&mut self, slot: &Slot, records: Vec<Record>) {
+        if records.is_empty() {
             return;
         }
         self.dirty = true;
         let ns = to_ns(self.shared, self.config.origin_raw);
         self.assembler
-            .ingest(slot.lane, slot.thread_name.as_deref(), slices, records, &ns);
+            .ingest(slot.lane, slot.thread_name.as_deref(), records, &ns);
         if self.assembler.is_full() {
             self.shared.set_full();
         }
@@ -255,15 +252,11 @@ impl Writer<'_> {
         // drained now, it is complete and can be let go.
         let ended: Vec<bool> = slots.iter().map(|s| Arc::strong_count(s) <= 2).collect();
         for slot in &slots {
-            let (slices, records, stack) = {
+            let (records, stack) = {
                 let mut buffer = slot.buffer.lock();
-                (
-                    std::mem::take(&mut buffer.slices),
-                    std::mem::take(&mut buffer.records),
-                    buffer.stack.clone(),
-                )
+                (std::mem::take(&mut buffer.records), buffer.stack.clone())
             };
-            self.ingest(slot, slices, records);
+            self.ingest(slot, records);
             let ns = to_ns(self.shared, self.config.origin_raw);
             self.assembler.set_open(slot.lane, &stack, &ns);
         }
@@ -309,11 +302,7 @@ impl Writer<'_> {
         self.drain();
         while let Ok(msg) = rx.try_recv() {
             match msg {
-                Msg::Chunk {
-                    slot,
-                    slices,
-                    records,
-                } => self.ingest(&slot, slices, records),
+                Msg::Chunk { slot, records } => self.ingest(&slot, records),
                 Msg::Flush(reply) | Msg::Finish(reply) => {
                     let _ = reply.send(Ok(()));
                 }
