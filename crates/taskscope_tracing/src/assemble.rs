@@ -687,32 +687,7 @@ mod tests {
         let batches = batches();
         for &i in order {
             let (lane, records) = &batches[i];
-            let records = records
-                .iter()
-                .map(|r| match r {
-                    Record::NewSpan {
-                        task,
-                        created,
-                        meta,
-                        parent,
-                        fields,
-                    } => Record::NewSpan {
-                        task: *task,
-                        created: *created,
-                        meta,
-                        parent: *parent,
-                        fields: fields.clone(),
-                    },
-                    Record::Slice(s) => Record::Slice(*s),
-                    Record::Close { task } => Record::Close { task: *task },
-                    Record::FollowsFrom { task, cause } => Record::FollowsFrom {
-                        task: *task,
-                        cause: *cause,
-                    },
-                    Record::Fields { .. } | Record::Event { .. } => unreachable!(),
-                })
-                .collect();
-            asm.ingest(*lane, Some("worker"), records, &|raw| raw);
+            asm.ingest(*lane, Some("worker"), records.clone(), &|raw| raw);
         }
         assert!(asm.parked.is_empty());
         let mut bytes = Vec::new();

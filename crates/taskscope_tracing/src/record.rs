@@ -39,7 +39,7 @@ pub(crate) struct SliceRec {
 }
 
 /// What a thread records, in the order it happened on that thread.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) enum Record {
     /// A span was entered and exited.
     Slice(SliceRec),

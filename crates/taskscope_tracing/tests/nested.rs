@@ -3,39 +3,11 @@
 // Test helpers outside #[test] functions unwrap too.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::Path;
-
-use taskscope_trace::{TaskId, TaskState, Trace};
+use taskscope_trace::{TaskId, TaskState};
 use tracing::{info, info_span};
-use tracing_subscriber::prelude::*;
 
-/// Runs `body` with a taskscope layer made by `builder` as the thread's subscriber, and
-/// opens the file it wrote.
-fn record(
-    dir: &Path,
-    builder: taskscope_tracing::TaskscopeLayerBuilder,
-    body: impl FnOnce(),
-) -> Trace {
-    let path = dir.join("run.json");
-    let (layer, guard) = builder.file(&path).try_build().unwrap();
-    tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), body);
-    guard.finish().unwrap();
-    assert!(
-        !dir.join("run.partial.json").exists(),
-        "streaming file removed"
-    );
-    Trace::open(&path).unwrap()
-}
-
-fn task_named(trace: &Trace, name: &str) -> TaskId {
-    let graph = trace.graph();
-    let found: Vec<TaskId> = graph
-        .tasks()
-        .filter(|t| graph.name(*t) == Some(name))
-        .collect();
-    assert_eq!(found.len(), 1, "one task named {name}");
-    found[0]
-}
+mod common;
+use common::{record, task};
 
 /// The line of this file where `text` first appears.
 fn line_of(text: &str) -> usize {
@@ -74,7 +46,7 @@ fn nested_spans_nest_and_children_are_dependencies() {
     assert_eq!(trace.lanes()[0].name, thread);
 
     // Spans keep their nesting: outer at depth 0 encloses the rest.
-    let outer = task_named(&trace, "outer");
+    let outer = task(&trace, "outer");
     let spans = trace.spans();
     assert_eq!(spans.len(), 5);
     let outer_span = spans.iter().find(|s| s.task == outer).unwrap();

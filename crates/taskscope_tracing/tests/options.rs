@@ -3,33 +3,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::Path;
-
 use taskscope_trace::{TaskId, TaskState, Trace};
 use taskscope_tracing::TaskscopeLayerBuilder;
 use tracing::{field, info, info_span};
 use tracing_subscriber::prelude::*;
 
-/// Runs `body` with the layer `builder` makes as this thread's subscriber; opens the file.
-fn record(dir: &Path, builder: TaskscopeLayerBuilder, body: impl FnOnce()) -> Trace {
-    let path = dir.join("run.json");
-    let (layer, guard) = builder.file(&path).try_build().unwrap();
-    tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), body);
-    guard.finish().unwrap();
-    Trace::open(&path).unwrap()
-}
+mod common;
+use common::{record, start, task};
 
 fn keys(trace: &Trace) -> Vec<&str> {
     let graph = trace.graph();
     graph.tasks().map(|t| graph.key(t).unwrap()).collect()
-}
-
-fn task(trace: &Trace, name: &str) -> TaskId {
-    let graph = trace.graph();
-    graph
-        .tasks()
-        .find(|t| graph.name(*t) == Some(name))
-        .unwrap()
 }
 
 fn names(trace: &Trace, tasks: &[TaskId]) -> Vec<String> {
@@ -113,11 +97,7 @@ fn the_span_filter_attaches_spans_to_their_nearest_recorded_ancestor() {
 #[test]
 fn per_layer_filters_compose_like_the_span_filter() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("run.json");
-    let (layer, guard) = TaskscopeLayerBuilder::new()
-        .file(&path)
-        .try_build()
-        .unwrap();
+    let (layer, guard, path) = start(dir.path(), TaskscopeLayerBuilder::new());
     let filter = tracing_subscriber::filter::filter_fn(|meta| meta.target() != "noisy");
     let subscriber = tracing_subscriber::registry().with(layer.with_filter(filter));
     tracing::subscriber::with_default(subscriber, filtered_work);
@@ -164,11 +144,7 @@ fn two_layers_record_independently() {
 #[test]
 fn spans_still_entered_at_the_end_are_flagged_unclosed() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("run.json");
-    let (layer, guard) = TaskscopeLayerBuilder::new()
-        .file(&path)
-        .try_build()
-        .unwrap();
+    let (layer, guard, path) = start(dir.path(), TaskscopeLayerBuilder::new());
     let subscriber = tracing_subscriber::registry().with(layer);
     tracing::subscriber::with_default(subscriber, || {
         let _outer = info_span!("outer").entered();

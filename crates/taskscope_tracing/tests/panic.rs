@@ -10,9 +10,12 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use taskscope_trace::{TaskId, TaskState, Trace};
+use taskscope_trace::{TaskState, Trace};
 use tracing::info_span;
 use tracing_subscriber::prelude::*;
+
+mod common;
+use common::task;
 
 /// Tells the child which file to write.
 const CHILD_FILE: &str = "TASKSCOPE_TRACING_TEST_FILE";
@@ -29,14 +32,6 @@ fn run_child(name: &str, path: &Path) -> std::process::Output {
 /// The file the child should write, when this process is the child.
 fn child_file() -> Option<PathBuf> {
     std::env::var_os(CHILD_FILE).map(PathBuf::from)
-}
-
-fn task(trace: &Trace, name: &str) -> TaskId {
-    let graph = trace.graph();
-    graph
-        .tasks()
-        .find(|t| graph.name(*t) == Some(name))
-        .unwrap()
 }
 
 #[test]
