@@ -149,12 +149,13 @@ impl Assembler {
         &mut self,
         lane: u32,
         thread_name: Option<&str>,
-        records: Vec<Record>,
+        records: &mut Vec<Record>,
         ns: &dyn Fn(u64) -> u64,
     ) {
         self.lane_mut(lane, thread_name);
         let had_parked = !self.parked.is_empty();
-        for record in records {
+        // Drained, not consumed: the writer hands the emptied buffer back to the threads.
+        for record in records.drain(..) {
             if let Some(later) = self.apply(lane, record, ns) {
                 self.parked.push((lane, later));
             }
@@ -687,7 +688,7 @@ mod tests {
         let batches = batches();
         for &i in order {
             let (lane, records) = &batches[i];
-            asm.ingest(*lane, Some("worker"), records.clone(), &|raw| raw);
+            asm.ingest(*lane, Some("worker"), &mut records.clone(), &|raw| raw);
         }
         assert!(asm.parked.is_empty());
         let mut bytes = Vec::new();
@@ -757,13 +758,13 @@ mod tests {
         };
         let bytes_for = |n| {
             let mut unlimited = Assembler::new(true, None, "t");
-            unlimited.ingest(0, None, records(n), &|raw| raw);
+            unlimited.ingest(0, None, &mut records(n), &|raw| raw);
             unlimited.bytes
         };
         let (one, two) = (bytes_for(1), bytes_for(2));
         // Room for three and a half spans.
         let mut asm = Assembler::new(true, Some(one + (two - one) * 5 / 2), "t");
-        asm.ingest(0, None, records(10), &|raw| raw);
+        asm.ingest(0, None, &mut records(10), &|raw| raw);
         assert!(asm.is_full());
         // Three spans fit with their slices, then the fourth span's creation; nothing after.
         let trace = asm.build(100, RunMeta::default()).unwrap();

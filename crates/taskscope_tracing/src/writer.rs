@@ -232,14 +232,17 @@ impl Writer<'_> {
         to_ns(self.shared, self.config.origin_raw)(self.shared.clock.raw())
     }
 
-    fn ingest(&mut self, slot: &Slot, records: Vec<Record>) {
+    /// Takes in `records` and hands the emptied buffer back to the threads.
+    fn ingest(&mut self, slot: &Slot, mut records: Vec<Record>) {
         if records.is_empty() {
+            self.shared.give_back(records);
             return;
         }
         self.dirty = true;
         let ns = to_ns(self.shared, self.config.origin_raw);
         self.assembler
-            .ingest(slot.lane, slot.thread_name.as_deref(), records, &ns);
+            .ingest(slot.lane, slot.thread_name.as_deref(), &mut records, &ns);
+        self.shared.give_back(records);
         if self.assembler.is_full() {
             self.shared.set_full();
         }
@@ -252,9 +255,19 @@ impl Writer<'_> {
         // drained now, it is complete and can be let go.
         let ended: Vec<bool> = slots.iter().map(|s| Arc::strong_count(s) <= 2).collect();
         for slot in &slots {
+            let fresh = self.shared.buffer();
             let (records, stack) = {
                 let mut buffer = slot.buffer.lock();
-                (std::mem::take(&mut buffer.records), buffer.stack.clone())
+                if buffer.records.is_empty() {
+                    // Nothing to take: keep the thread's buffer (and its room).
+                    self.shared.give_back(fresh);
+                    (Vec::new(), buffer.stack.clone())
+                } else {
+                    (
+                        std::mem::replace(&mut buffer.records, fresh),
+                        buffer.stack.clone(),
+                    )
+                }
             };
             self.ingest(slot, records);
             let ns = to_ns(self.shared, self.config.origin_raw);
