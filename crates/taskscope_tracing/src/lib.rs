@@ -42,8 +42,8 @@
 //!
 //! # Files
 //! While the program runs, a **streaming file** beside the trace file (`run.partial.json`
-//! for `run.json`) holds everything recorded so far as a complete trace: it is rewritten
-//! atomically about once a second ([`TaskscopeLayerBuilder::stream_interval`]) and on
+//! for `run.json`) holds everything recorded so far as a complete trace: it is written
+//! atomically about a second after recording starts, then rewritten about once a second ([`TaskscopeLayerBuilder::stream_interval`]) and on
 //! [`TaskscopeGuard::flush`]. When the [`TaskscopeGuard`] is dropped — at the end of
 //! `main`, or while `main` unwinds from a panic — the final file is written atomically
 //! (temporary file, then rename) and the streaming file is removed. A program killed

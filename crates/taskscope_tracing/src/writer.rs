@@ -69,8 +69,7 @@ pub(crate) fn start(builder: &TaskscopeLayerBuilder) -> (TaskscopeLayer, Tasksco
             TaskscopeGuard::failed(path, shared, error),
         )
     };
-    // The empty trace proves the directory writable before the program runs.
-    if let Err(error) = write_snapshot(&assembler, &config, &config.partial, 0) {
+    if let Err(error) = check_writable(&config.partial) {
         return inert(error, config.path);
     }
     let (tx, rx) = std::sync::mpsc::channel();
@@ -115,6 +114,31 @@ pub(crate) fn partial_path(path: &Path) -> PathBuf {
         None => format!("{stem}.partial"),
     };
     path.with_file_name(name)
+}
+
+/// Creates and removes a file beside `path`, so that a directory the trace cannot be
+/// written to is reported when recording starts, not at the end. (Cheaper than writing an
+/// empty trace: no sync, which would delay the program's start by a disk flush.)
+fn check_writable(path: &Path) -> Result<(), Error> {
+    let probe = path.with_file_name(format!(
+        ".{}.{}.probe",
+        path.file_name()
+            .map_or_else(|| "trace".into(), |n| n.to_string_lossy()),
+        std::process::id()
+    ));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&probe)
+        .map_err(|source| taskscope_trace::FormatError::Io {
+            path: probe.clone(),
+            action: "creating a file beside the trace",
+            source,
+        })?;
+    // Best effort: an empty probe left behind is harmless.
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
 }
 
 /// `trace-<unix seconds>.json` in the working directory.
