@@ -166,8 +166,14 @@ impl Assembler {
     }
 
     /// Replaces what is known of `lane`'s entered spans (its stack, outermost first).
-    pub(crate) fn set_open(&mut self, lane: u32, stack: &[Open], ns: &dyn Fn(u64) -> u64) {
-        let previous = std::mem::take(&mut self.lane_mut(lane, None).open);
+    pub(crate) fn set_open(
+        &mut self,
+        lane: u32,
+        thread_name: Option<&str>,
+        stack: &[Open],
+        ns: &dyn Fn(u64) -> u64,
+    ) {
+        let previous = std::mem::take(&mut self.lane_mut(lane, thread_name).open);
         let mut open = Vec::with_capacity(stack.len());
         for (depth, entry) in stack.iter().enumerate() {
             let seen = previous
@@ -179,7 +185,8 @@ impl Assembler {
                     Some(t) => {
                         let name_len = budget::json_len(t.meta.name());
                         let depth = u16::try_from(depth).unwrap_or(u16::MAX);
-                        self.afford(budget::slice(t.key_len, name_len, depth))
+                        let cost = budget::slice(t.key_len, name_len, depth);
+                        self.afford_lane(lane) && self.afford(cost)
                     }
                     None => false,
                 };
@@ -188,6 +195,7 @@ impl Assembler {
                     task: entry.task,
                     start: entry.start,
                     start_ns: ns(entry.start),
+                    // Saturates, as the slices of deeper spans do.
                     depth: u16::try_from(depth).unwrap_or(u16::MAX),
                 });
             }

@@ -295,7 +295,8 @@ impl Writer<'_> {
             };
             self.ingest(slot, records);
             let ns = to_ns(self.shared, self.config.origin_raw);
-            self.assembler.set_open(slot.lane, &stack, &ns);
+            self.assembler
+                .set_open(slot.lane, slot.thread_name.as_deref(), &stack, &ns);
         }
         if ended.iter().any(|e| *e) {
             let mut registry = self.shared.slots.lock();
