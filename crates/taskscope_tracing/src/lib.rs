@@ -46,8 +46,10 @@
 //! atomically about a second after recording starts, then rewritten about once a second ([`TaskscopeLayerBuilder::stream_interval`]) and on
 //! [`TaskscopeGuard::flush`]. When the [`TaskscopeGuard`] is dropped — at the end of
 //! `main`, or while `main` unwinds from a panic — the final file is written atomically
-//! (temporary file, then rename) and the streaming file is removed. A program killed
-//! outright (`SIGKILL`, `abort`) leaves the last streaming file, which opens as it is.
+//! (temporary file, then rename) and the streaming file is removed. A program that ends
+//! without dropping the guard (`std::process::exit`, `abort`, `SIGKILL`) leaves the last
+//! streaming file, which opens as it is; call [`TaskscopeGuard::flush`] or
+//! [`TaskscopeGuard::finish`] before `exit` to keep everything.
 //! Both are written by `taskscope_trace` ([`taskscope_trace::Trace::save`]), so they read
 //! back with [`taskscope_trace::Trace::open`] and open in Perfetto too.
 //!
