@@ -11,6 +11,7 @@
 #   BENCH_DOT_CAP=120   seconds for the 100,000-node layout run with Graphviz dot (ours + dot)
 #   BENCH_FRAME_ARGS="--warm-up-time 1 --measurement-time 2 --sample-size 10"  criterion args of the frame bench
 #   BENCH_SKIP_FRAME=1  skip the viewer frame-time bench (reported as not run)
+#   BENCH_TRACING_ARGS="--warm-up-time 1 --measurement-time 3 --sample-size 20"  criterion args of the tracing-layer bench
 #   BENCH_SKIP_PROFILE=1  skip the perf profiles of section 7 (reported as not run)
 #
 # Installs: a Python venv under target/bench-venv with dask[distributed] from PyPI, and Graphviz
@@ -29,6 +30,7 @@ DIST_SIZES=${BENCH_DASK_DIST_SIZES-10000}
 DIST_CAP=${BENCH_DASK_DIST_CAP:-150}
 DOT_CAP=${BENCH_DOT_CAP:-120}
 FRAME_ARGS=${BENCH_FRAME_ARGS:---warm-up-time 1 --measurement-time 2 --sample-size 10}
+TRACING_ARGS=${BENCH_TRACING_ARGS:---warm-up-time 1 --measurement-time 3 --sample-size 20}
 VENV=target/bench-venv
 PY=$VENV/bin/python
 rm -rf "$RAW" "$OUT/traces"
@@ -79,6 +81,7 @@ run() {
     echo "dask_dist_cap=$DIST_CAP"
     echo "dot_cap=$DOT_CAP"
     echo "frame_args=$FRAME_ARGS"
+    echo "tracing_args=$TRACING_ARGS"
 } > "$RAW/machine.txt"
 
 # ---------------------------------------------------------------------------------------------
@@ -181,6 +184,11 @@ else
     # shellcheck disable=SC2086 # FRAME_ARGS is a list of criterion arguments
     run frame 900 cargo bench -p taskscope_egui --bench frame -- $FRAME_ARGS --noplot
 fi
+
+# ---------------------------------------------------------------------------------------------
+# The tracing layer (taskscope_tracing, issue 13) against tracing-chrome: cost per span.
+# shellcheck disable=SC2086 # TRACING_ARGS is a list of criterion arguments
+run tracing-layer 900 cargo bench -p taskscope_tracing --bench span_cost -- $TRACING_ARGS --noplot
 
 # ---------------------------------------------------------------------------------------------
 # 7. Profiles of the worst cases at 10^6: first compute of tree and gather, traced and untraced

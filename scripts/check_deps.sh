@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 status=0
-for crate in taskscope_trace taskscope_engine taskscope_layout taskscope; do
+for crate in taskscope_trace taskscope_engine taskscope_layout taskscope_tracing taskscope; do
     [ -d "crates/$crate" ] || [ "$crate" = taskscope ] || continue
     if cargo tree --locked -p "$crate" -e normal,build --prefix none 2>/dev/null \
         | grep -E '^(egui|eframe|egui_kittest|egui_extras|epaint|winit|glow|wgpu)( |$)' ; then
@@ -15,6 +15,11 @@ done
 # The trace crate is the leaf: it must not depend on any other workspace crate.
 if cargo tree --locked -p taskscope_trace -e normal --prefix none | grep -E '^taskscope_(engine|layout|egui|viewer) '; then
     echo "error: taskscope_trace depends on another workspace crate" >&2
+    status=1
+fi
+# The tracing layer records any program: it must not pull in the engine (nor, above, any UI crate).
+if cargo tree --locked -p taskscope_tracing -e normal --prefix none | grep -E '^taskscope_(engine|layout|egui|viewer) '; then
+    echo "error: taskscope_tracing depends on a workspace crate other than taskscope_trace" >&2
     status=1
 fi
 [ $status -eq 0 ] && echo "dependency direction ok"

@@ -10,10 +10,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need() { command -v "$1" >/dev/null 2>&1; }
-if ! need Xvfb || ! need import || ! [ -e /usr/lib/x86_64-linux-gnu/dri ]; then
+if ! need Xvfb || ! need import || ! need xdotool || ! [ -e /usr/lib/x86_64-linux-gnu/dri ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq xvfb imagemagick libgl1-mesa-dri libgl1 libegl1 x11-utils >/dev/null
+    apt-get install -y -qq xvfb imagemagick xdotool libgl1-mesa-dri libgl1 libegl1 x11-utils >/dev/null
 fi
 
 cargo build -q -p taskscope_viewer --bin taskscope
@@ -40,6 +40,7 @@ export LIBGL_ALWAYS_SOFTWARE=1
 export XDG_DATA_HOME="$SCRATCH/data" XDG_CONFIG_HOME="$SCRATCH/config" HOME="$SCRATCH"
 
 # shot NAME SECONDS ARGS...: run the viewer with ARGS, wait, grab the window, close it.
+# SHOT_CLICK="X Y" clicks there first (e.g. a toolbar toggle).
 shot() {
     local name=$1 wait=$2
     shift 2
@@ -50,6 +51,11 @@ shot() {
         echo "viewer exited early for $name:" >&2
         cat "$SCRATCH/$name.log" >&2
         return 1
+    fi
+    if [ -n "${SHOT_CLICK:-}" ]; then
+        # shellcheck disable=SC2086 # "X Y" is two arguments
+        xdotool mousemove $SHOT_CLICK click 1
+        sleep 1.5
     fi
     import -window root "$OUT/$name.png"
     kill "$pid" 2>/dev/null || true
@@ -73,3 +79,8 @@ if [ -f "$serial" ] && [ -f "$parallel" ]; then
 else
     echo "no $serial / $parallel: skipping the file and compare screenshots" >&2
 fi
+
+# A tokio program recorded by the taskscope_tracing layer (issue 13), Statistics closed to give
+# the timeline room (the toggle sits at x=1059 of the 1400-pixel toolbar).
+cargo run -q -p taskscope_tracing --example tokio_pipeline -- "$SCRATCH/tokio_pipeline.json" >/dev/null
+SHOT_CLICK="1059 60" shot viewer-tracing 6 "$SCRATCH/tokio_pipeline.json" --select aggregate-13

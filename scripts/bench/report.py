@@ -54,6 +54,19 @@ def span(xs, scale=1.0, digits=2):
     return f"{m:.{digits}f} ({min(xs) * scale:.{digits}f}–{max(xs) * scale:.{digits}f})"
 
 
+def criterion_rows(text, unit):
+    """(name, [low, median, high]) in `unit` ("ns" or "ms") for each `time:` row criterion printed."""
+    scale = {"ns": 1.0, "µs": 1e3, "us": 1e3, "ms": 1e6, "s": 1e9}
+    rows = []
+    for name, t in re.findall(r"^(\S[^\n]*?)\s*\n?\s*time:\s+\[([^\]]+)\]", text, re.M):
+        parts = t.split()
+        try:
+            rows.append((name.strip(), [float(parts[i]) * scale[parts[i + 1]] / scale[unit] for i in (0, 2, 4)]))
+        except (IndexError, KeyError, ValueError):
+            continue
+    return rows
+
+
 def ratio(a, b, digits=2):
     if a is None or b is None or b == 0:
         return "—"
@@ -652,22 +665,10 @@ def main():
               "and shapes, `frame_and_tessellate` adds tessellation into triangles. Target: ≤ 8 ms per frame. "
               "The baselines (an empty egui frame; one pass over the 10^6 spans) are measured in the same run.")
     md.append("")
-    frame = read(raw, "frame.out")
-    rows = re.findall(r"^(\S[^\n]*?)\s*\n?\s*time:\s+\[([^\]]+)\]", frame, re.M)
-    unit = {"ns": 1e-6, "µs": 1e-3, "us": 1e-3, "ms": 1.0, "s": 1e3}
+    parsed = criterion_rows(read(raw, "frame.out"), "ms")
     frame_rows = []
-    if rows:
-        scan = None
-        parsed = []
-        for name, t in rows:
-            parts = t.split()
-            try:
-                ms = [float(parts[i]) * unit[parts[i + 1]] for i in (0, 2, 4)]
-            except (IndexError, KeyError, ValueError):
-                continue
-            parsed.append((name.strip(), ms))
-            if name.strip().endswith("scan_1m_spans"):
-                scan = ms[1]
+    if parsed:
+        scan = next((ms[1] for name, ms in parsed if name.endswith("scan_1m_spans")), None)
         md.append("| benchmark | ms per frame [low median high] | vs 8 ms target | / one pass over 10^6 spans |")
         md.append("|---|---|---|---|")
         for name, ms in parsed:
@@ -692,6 +693,37 @@ def main():
         md.append(f"![Frame CPU time against the 8 ms target]({PLOT_REL}/frame.svg)")
         md.append("")
         save_plot(plot_dir, "frame.svg", plot_frame(frame_rows))
+
+    # ------------------------------------------------------------------ tracing layer (issue 13)
+    md.append("## The `tracing` layer against `tracing-chrome`")
+    md.append("")
+    md.append("`cargo bench -p taskscope_tracing --bench span_cost -- " + machine.get("tracing_args", "") + "` "
+              "(criterion, CPU time of the instrumented thread per iteration: [low median high]). `enter_exit`: "
+              "entering and exiting an existing span; `span`: a span with one field created, entered, exited and "
+              "closed. `registry only` is `tracing`'s own cost without a layer; `tracing-chrome` writes to "
+              "`io::sink()`. Target: taskscope ≤ tracing-chrome, measured in the same run.")
+    md.append("")
+    tracing_rows = dict(criterion_rows(read(raw, "tracing-layer.out"), "ns"))
+    cases = sorted({name.split("/")[0] for name in tracing_rows})
+    if cases:
+        md.append("| case | registry only, ns | taskscope, ns | tracing-chrome, ns | taskscope / tracing-chrome |")
+        md.append("|---|---|---|---|---|")
+        for case in cases:
+            cells = [tracing_rows.get(f"{case}/{who}") for who in ("registry only", "taskscope", "tracing-chrome")]
+            text = [f"{c[0]:.0f} / **{c[1]:.0f}** / {c[2]:.0f}" if c else "—" for c in cells]
+            ours, chrome = cells[1], cells[2]
+            md.append(f"| {case} | {text[0]} | {text[1]} | {text[2]} | "
+                      f"{ratio(ours[1] if ours else None, chrome[1] if chrome else None)} |")
+            if ours and chrome and ours[1] > chrome[1]:
+                missed_targets.append(f"tracing layer ≤ tracing-chrome (issue 13): {case} "
+                                      f"{ours[1]:.0f} ns vs {chrome[1]:.0f} ns")
+        summary.append("tracing layer per span: " + ", ".join(
+            f"{case} {ratio(tracing_rows[f'{case}/taskscope'][1], tracing_rows[f'{case}/tracing-chrome'][1])} "
+            "tracing-chrome" for case in cases
+            if f"{case}/taskscope" in tracing_rows and f"{case}/tracing-chrome" in tracing_rows))
+    else:
+        md.append(f"Tracing layer bench: {state('tracing-layer')}")
+    md.append("")
 
     # ------------------------------------------------------------------ 7. targets + profile
     md.append("## 7. Targets missed, and what limits them")
