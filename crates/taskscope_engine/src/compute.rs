@@ -188,8 +188,10 @@ fn execute<O: Outputs>(
     };
     let trace = build_trace(&state, graph, &record);
     let failure = state.take_failure();
-    let mut clean = failure.is_none();
+    let internal = state.take_internal();
+    let mut clean = failure.is_none() && internal.is_none();
     let result = match (trace, failure) {
+        _ if internal.is_some() => Err(ComputeError::Internal(internal.unwrap_or_default())),
         (Err(e), _) => {
             clean = false;
             Err(e.into())

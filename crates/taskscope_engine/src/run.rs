@@ -38,6 +38,8 @@ pub(crate) struct RunState<'a> {
     /// Set when a task fails: no new task starts.
     pub(crate) abort: AtomicBool,
     failure: Mutex<Option<Failure>>,
+    /// An engine fault that stopped the run (see [`RunState::fail_internal`]).
+    internal: Mutex<Option<String>>,
     failed_count: AtomicUsize,
     pub(crate) record: bool,
     /// The run's start, in raw clock ticks: spans are in nanoseconds since then.
@@ -52,6 +54,7 @@ impl<'a> RunState<'a> {
             tasks,
             abort: AtomicBool::new(false),
             failure: Mutex::new(None),
+            internal: Mutex::new(None),
             failed_count: AtomicUsize::new(0),
             record,
             t0: clock().raw(),
@@ -92,12 +95,16 @@ impl<'a> RunState<'a> {
             None if self.record => now_ns(),
             _ => 0,
         };
-        // The task body is user code: a panic is caught here and becomes this task's failure.
-        let result = catch_unwind(AssertUnwindSafe(|| (node.func)(&mut inputs)));
-        if matches!(result, Ok(Ok(_))) {
-            // Every input slot is emptied by its readers, even if the body skipped one.
-            inputs.finish();
-        }
+        // The task body is user code, and so are the drops of the inputs it did not read
+        // (emptied by every reader, so each slot is empty after the run): a panic in
+        // either is caught here and becomes this task's failure.
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            let result = (node.func)(&mut inputs);
+            if result.is_ok() {
+                inputs.finish();
+            }
+            result
+        }));
         let mut end = 0;
         if self.record {
             // Clocks of different cores may disagree by a little: clamp, so a span still
@@ -125,8 +132,30 @@ impl<'a> RunState<'a> {
                 true
             }
             Ok(Err(TaskFailure { message })) => self.fail(task, message),
-            Err(payload) => self.fail(task, panic_message(payload.as_ref())),
+            Err(payload) => {
+                let message = panic_message(payload.as_ref());
+                drop_payload(payload);
+                self.fail(task, message)
+            }
         }
+    }
+
+    /// Stops the run for a fault of the engine itself (not of a task), e.g. a worker that
+    /// panicked outside a task body; the compute returns [`ComputeError::Internal`].
+    ///
+    /// [`ComputeError::Internal`]: crate::ComputeError::Internal
+    #[cold]
+    pub(crate) fn fail_internal(&self, message: String) {
+        let mut internal = self.internal.lock();
+        if internal.is_none() {
+            *internal = Some(message);
+        }
+        self.abort.store(true, Ordering::SeqCst);
+    }
+
+    /// The engine fault that stopped the run, if any (see [`RunState::fail_internal`]).
+    pub(crate) fn take_internal(&self) -> Option<String> {
+        self.internal.lock().take()
     }
 
     #[cold]
@@ -185,7 +214,17 @@ impl<'a> RunState<'a> {
     }
 }
 
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+/// Drops a panic's payload, which is user data: its `Drop` may panic in turn. That
+/// second panic is caught, and its own payload forgotten (leaked) rather than dropped,
+/// so nothing unwinds out of here.
+pub(crate) fn drop_payload(payload: Box<dyn std::any::Any + Send>) {
+    if let Err(second) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+        std::mem::forget(second);
+    }
+}
+
+/// A panic's message, from its payload (`&str` or `String`; other payloads get a fixed text).
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         format!("panicked: {s}")
     } else if let Some(s) = payload.downcast_ref::<String>() {

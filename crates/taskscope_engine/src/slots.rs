@@ -20,6 +20,7 @@
 //! empty and every read count zero; [`TaskBuffers::prepare`] zeroes the counters.
 
 use std::cell::UnsafeCell;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use parking_lot::Mutex;
@@ -151,9 +152,17 @@ impl TaskBuffers {
 
     /// Empties every slot and read count after a run that did not end cleanly (a task
     /// failed, or outputs were not all taken), so the buffers can serve another run.
+    ///
+    /// A value's `Drop` is user code and may panic: each panic is caught (the run has
+    /// already failed), and every other value is still dropped.
     pub(crate) fn clear(&mut self) {
         for slot in &mut self.values {
-            drop(slot.get_mut().value.take());
+            let value = slot.get_mut().value.take();
+            if !value.is_empty()
+                && let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(value)))
+            {
+                crate::run::drop_payload(payload);
+            }
         }
         for reads in &mut self.reads {
             *reads.get_mut() = 0;

@@ -49,6 +49,7 @@
 //! workers use no CPU; between runs they wait on the pool's condition variable.
 
 use std::ops::Range;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering, fence};
 use std::time::Duration;
@@ -59,8 +60,14 @@ use parking_lot::{Condvar, Mutex};
 use taskscope_trace::{LaneId, Span};
 
 use crate::error::ComputeError;
-use crate::run::{RunRecord, RunState, clock, unix_now_ns};
+use crate::run::{RunRecord, RunState, clock, drop_payload, panic_message, unix_now_ns};
 use crate::slots::RunBuffers;
+
+mod handoff;
+mod unwind;
+
+use handoff::{Handoff, Next};
+use unwind::AbortIfPanic;
 
 /// How often an idle worker re-checks for work before it sleeps.
 const SPIN_ROUNDS: u32 = 64;
@@ -81,43 +88,47 @@ pub(crate) struct Pool {
     run_lock: Mutex<()>,
     /// The buffers of the last run, for the next one.
     buffers: Mutex<Option<RunBuffers>>,
+    /// Test hook: spawning the worker of this index or a later one fails.
+    #[cfg(test)]
+    fail_spawn_from: AtomicUsize,
 }
 
 struct PoolShared {
     id: usize,
     workers: usize,
-    state: Mutex<PoolState>,
-    wake: Condvar,
+    /// Which workers exist, and the job they are given (see `handoff`).
+    handoff: Handoff<JobPtr>,
+    /// Worker threads of this pool alive now (a test oracle, independent of the registry).
+    #[cfg(test)]
+    live: AtomicUsize,
 }
 
-#[derive(Default)]
-struct PoolState {
-    generation: u64,
-    job: Option<JobPtr>,
-    shutdown: bool,
-    spawned: bool,
-}
-
-/// A pointer to the current run's job, valid until every worker has reported back.
+/// A pointer to the current run's job, valid until every worker it was published to
+/// has reported back.
 #[derive(Clone, Copy)]
 struct JobPtr(*const Job<'static, 'static>);
 
-// SAFETY: the job is only dereferenced by workers between its publication and their
-// report; `Pool::run` does not return (and the job is not dropped) before all reports.
+// SAFETY: the job is only dereferenced by the workers it was published to, between its
+// publication and their report; `Pool::run` does not return (and the job is not dropped)
+// before all of them reported (`Handoff::wait_and_unpublish`, also on unwinding).
 unsafe impl Send for JobPtr {}
 
 impl Pool {
     /// A pool of `workers` threads (at least one), started on first use.
     pub(crate) fn new(workers: usize) -> Self {
+        let workers = workers.max(1);
         Self {
             shared: Arc::new(PoolShared {
                 id: NEXT_POOL_ID.fetch_add(1, Ordering::Relaxed),
-                workers: workers.max(1),
-                state: Mutex::new(PoolState::default()),
-                wake: Condvar::new(),
+                workers,
+                handoff: Handoff::new(workers),
+                #[cfg(test)]
+                live: AtomicUsize::new(0),
             }),
             run_lock: Mutex::new(()),
             buffers: Mutex::new(None),
+            #[cfg(test)]
+            fail_spawn_from: AtomicUsize::new(usize::MAX),
         }
     }
 
@@ -147,20 +158,23 @@ impl Pool {
         CURRENT_POOL.with(std::cell::Cell::get) == self.shared.id
     }
 
+    /// Starts the workers that do not exist yet (all of them on first use; after a
+    /// failed spawn, the ones that failed).
     fn ensure_started(&self) -> Result<(), ComputeError> {
-        let mut state = self.shared.state.lock();
-        if state.spawned {
-            return Ok(());
-        }
-        for index in 0..self.shared.workers {
+        self.shared.handoff.register(|index, generation| {
+            #[cfg(test)]
+            if index >= self.fail_spawn_from.load(Ordering::Relaxed) {
+                return Err(ComputeError::Spawn(std::io::Error::other(
+                    "spawn failure injected by a test",
+                )));
+            }
             let shared = Arc::clone(&self.shared);
             std::thread::Builder::new()
                 .name(format!("taskscope-worker-{index}"))
-                .spawn(move || worker_main(&shared, index))
-                .map_err(ComputeError::Spawn)?;
-        }
-        state.spawned = true;
-        Ok(())
+                .spawn(move || worker_main(&shared, index, generation))
+                .map(drop)
+                .map_err(ComputeError::Spawn)
+        })
     }
 
     /// Runs the plan of `run` on the pool's workers, recording spans into `lanes` (one
@@ -180,25 +194,13 @@ impl Pool {
         {
             // Waits for every worker's report when it goes out of scope (even when
             // unwinding): the workers borrow `job`, which lives on our stack.
-            let _published = Published {
-                shared: &self.shared,
-                job: &job,
-            };
-            {
-                let mut state = self.shared.state.lock();
-                state.generation += 1;
-                // SAFETY (lifetime erasure): see `JobPtr`; `_published` waits for every report.
-                state.job = Some(JobPtr(
-                    std::ptr::from_ref(&job).cast::<Job<'static, 'static>>(),
-                ));
-            }
-            self.shared.wake.notify_all();
+            let _published = Published::new(&self.shared.handoff, &job);
         }
         let end = match job.end_raw.load(Ordering::Acquire) {
             0 => clock.raw(),
             end => end,
         };
-        let lanes = std::mem::take(&mut job.reported.lock().spans);
+        let lanes = std::mem::take(&mut *job.lanes.lock());
         Ok(RunRecord {
             scheduler: "threads",
             lanes,
@@ -208,61 +210,53 @@ impl Pool {
     }
 }
 
-/// A published job: dropping it waits until every worker has reported, then unpublishes it.
-struct Published<'a, 'r, 'p> {
-    shared: &'a PoolShared,
-    job: &'a Job<'r, 'p>,
+/// A published job: dropping it waits until every worker it was published to has
+/// reported, then unpublishes it.
+struct Published<'a> {
+    handoff: &'a Handoff<JobPtr>,
 }
 
-impl Drop for Published<'_, '_, '_> {
+impl<'a> Published<'a> {
+    fn new(handoff: &'a Handoff<JobPtr>, job: &'a Job<'_, '_>) -> Self {
+        // SAFETY (lifetime erasure): see `JobPtr`; dropping the returned guard waits for
+        // every report before `job` can go out of scope.
+        handoff.publish(JobPtr(
+            std::ptr::from_ref(job).cast::<Job<'static, 'static>>(),
+        ));
+        Self { handoff }
+    }
+}
+
+impl Drop for Published<'_> {
     fn drop(&mut self) {
-        {
-            let mut reported = self.job.reported.lock();
-            while reported.count < self.shared.workers {
-                self.job.all_reported.wait(&mut reported);
-            }
-        }
-        self.shared.state.lock().job = None;
+        self.handoff.wait_and_unpublish();
     }
 }
 
 impl Drop for Pool {
     fn drop(&mut self) {
         // Workers exit on their own; we do not join (the last handle may be dropped on a worker).
-        self.shared.state.lock().shutdown = true;
-        self.shared.wake.notify_all();
+        self.shared.handoff.shut_down();
     }
 }
 
-fn worker_main(shared: &PoolShared, index: usize) {
+fn worker_main(shared: &PoolShared, index: usize, mut seen_generation: u64) {
+    #[cfg(test)]
+    let _live = LiveGuard::new(&shared.live);
+    // Nothing below may unwind: the caller of a run waits for this worker's report, so a
+    // worker that died silently would hang it and every later run. Task bodies and
+    // values' drops (user code) are caught where they run; what is left is the engine's
+    // own code, and a panic there aborts rather than hangs (as rayon-core's workers do).
+    let abort_guard = AbortIfPanic;
     CURRENT_POOL.with(|c| c.set(shared.id));
-    let mut seen_generation = 0;
-    loop {
-        let job = {
-            let mut state = shared.state.lock();
-            loop {
-                if state.shutdown {
-                    return;
-                }
-                if state.generation != seen_generation {
-                    seen_generation = state.generation;
-                    break state.job;
-                }
-                shared.wake.wait(&mut state);
-            }
-        };
-        let Some(JobPtr(job)) = job else { continue };
+    while let Next::Job(JobPtr(job)) = shared.handoff.next_job(index, &mut seen_generation) {
         // SAFETY: the job stays alive until this worker reports (see `JobPtr`).
         let job = unsafe { &*job };
-        let spans = job.take_lane(index);
-        let spans = job.work(index, spans);
-        job.report(index, spans);
+        job.work_caught(index);
+        // After this, `job` may be freed at any moment: it is not touched again.
+        shared.handoff.report(index);
     }
-}
-
-struct Reported {
-    count: usize,
-    spans: Vec<Vec<Span>>,
+    std::mem::forget(abort_guard);
 }
 
 #[derive(Default)]
@@ -283,8 +277,8 @@ struct Job<'r, 'p> {
     deques: Mutex<Vec<Option<Worker<u32>>>>,
     stealers: Vec<Stealer<u32>>,
     sleep: Sleep,
-    reported: Mutex<Reported>,
-    all_reported: Condvar,
+    /// Per worker: its span buffer, taken for the run and put back before its report.
+    lanes: Mutex<Vec<Vec<Span>>>,
 }
 
 impl<'r, 'p> Job<'r, 'p> {
@@ -292,8 +286,8 @@ impl<'r, 'p> Job<'r, 'p> {
         let sinks = run.plan.sinks;
         let deques: Vec<Worker<u32>> = (0..workers).map(|_| Worker::new_lifo()).collect();
         let stealers = deques.iter().map(Worker::stealer).collect();
-        let mut spans = lanes;
-        spans.resize_with(workers, Vec::new);
+        let mut lanes = lanes;
+        lanes.resize_with(workers, Vec::new);
         Self {
             run,
             sinks_left: AtomicUsize::new(sinks),
@@ -303,28 +297,34 @@ impl<'r, 'p> Job<'r, 'p> {
             deques: Mutex::new(deques.into_iter().map(Some).collect()),
             stealers,
             sleep: Sleep::default(),
-            reported: Mutex::new(Reported { count: 0, spans }),
-            all_reported: Condvar::new(),
+            lanes: Mutex::new(lanes),
         }
     }
 
-    /// Worker `index`'s span buffer for this run.
-    fn take_lane(&self, index: usize) -> Vec<Span> {
-        self.reported
+    /// Worker `index`'s part of the run, with any panic that escapes it caught: the run
+    /// is stopped with an internal error (the pool stays usable), and the panic's
+    /// payload dropped without unwinding further.
+    fn work_caught(&self, index: usize) {
+        let spans = self
+            .lanes
             .lock()
-            .spans
             .get_mut(index)
             .map(std::mem::take)
-            .unwrap_or_default()
-    }
-
-    fn report(&self, index: usize, spans: Vec<Span>) {
-        let mut reported = self.reported.lock();
-        if let Some(slot) = reported.spans.get_mut(index) {
-            *slot = spans;
+            .unwrap_or_default();
+        match catch_unwind(AssertUnwindSafe(|| self.work(index, spans))) {
+            Ok(spans) => {
+                if let Some(slot) = self.lanes.lock().get_mut(index) {
+                    *slot = spans;
+                }
+            }
+            Err(payload) => {
+                let message = panic_message(payload.as_ref());
+                drop_payload(payload);
+                self.run
+                    .fail_internal(format!("worker {index} panicked outside a task: {message}"));
+                self.wake_all();
+            }
         }
-        reported.count += 1;
-        self.all_reported.notify_all();
     }
 
     fn stopped(&self) -> bool {
@@ -568,3 +568,25 @@ impl<'r, 'p> Job<'r, 'p> {
         self.sleep.cv.notify_all();
     }
 }
+
+/// Counts a live worker thread from its start to its exit.
+#[cfg(test)]
+struct LiveGuard<'a>(&'a AtomicUsize);
+
+#[cfg(test)]
+impl<'a> LiveGuard<'a> {
+    fn new(live: &'a AtomicUsize) -> Self {
+        live.fetch_add(1, Ordering::SeqCst);
+        Self(live)
+    }
+}
+
+#[cfg(test)]
+impl Drop for LiveGuard<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+#[cfg(test)]
+mod test;
