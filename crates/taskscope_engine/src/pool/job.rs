@@ -40,6 +40,9 @@ pub(super) struct Job<'r, 'p> {
     sleep: Sleep,
     /// Per worker: its span buffer, taken for the run and put back before its report.
     pub(super) lanes: Mutex<Vec<Vec<Span>>>,
+    /// Test hook: worker 0's work loop panics (outside any task) when it starts.
+    #[cfg(test)]
+    pub(super) panic_in_work_loop: bool,
 }
 
 impl<'r, 'p> Job<'r, 'p> {
@@ -59,6 +62,8 @@ impl<'r, 'p> Job<'r, 'p> {
             stealers,
             sleep: Sleep::default(),
             lanes: Mutex::new(lanes),
+            #[cfg(test)]
+            panic_in_work_loop: false,
         }
     }
 
@@ -94,6 +99,11 @@ impl<'r, 'p> Job<'r, 'p> {
 
     /// The worker loop of one run.
     fn work(&self, me: usize, mut spans: Vec<Span>) -> Vec<Span> {
+        #[cfg(test)]
+        assert!(
+            !(self.panic_in_work_loop && me == 0),
+            "a panic of the work loop injected by a test"
+        );
         let plan = self.run.plan;
         let Some(local) = self.deques.lock().get_mut(me).and_then(Option::take) else {
             return spans;

@@ -40,6 +40,9 @@ pub(crate) struct Pool {
     /// Test hook: spawning the worker of this index or a later one fails.
     #[cfg(test)]
     fail_spawn_from: AtomicUsize,
+    /// Test hook: worker 0's work loop panics, outside any task, in every run.
+    #[cfg(test)]
+    panic_in_work_loop: std::sync::atomic::AtomicBool,
 }
 
 struct PoolShared {
@@ -78,6 +81,8 @@ impl Pool {
             buffers: Mutex::new(None),
             #[cfg(test)]
             fail_spawn_from: AtomicUsize::new(usize::MAX),
+            #[cfg(test)]
+            panic_in_work_loop: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -139,7 +144,12 @@ impl Pool {
         let clock = clock();
         let started_at_unix_ns = unix_now_ns();
         let t0 = run.t0;
-        let job = Job::new(run, lanes, workers);
+        #[cfg_attr(not(test), expect(unused_mut, reason = "set by a test hook"))]
+        let mut job = Job::new(run, lanes, workers);
+        #[cfg(test)]
+        {
+            job.panic_in_work_loop = self.panic_in_work_loop.load(Ordering::SeqCst);
+        }
         {
             // Waits for every worker's report when it goes out of scope (even when
             // unwinding): the workers borrow `job`, which lives on our stack.
