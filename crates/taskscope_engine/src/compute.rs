@@ -186,9 +186,11 @@ fn execute<O: Outputs>(
     buffers.prepare(plan.len(), pool.map_or(1, |p| p.workers()));
     let lanes = std::mem::take(&mut buffers.lanes);
     let state = RunState::new(plan, &buffers.tasks, scheduler.record);
-    let record = match pool {
-        Some(pool) => pool.run(&state, lanes)?,
-        None => run_sequential(&state, lanes.into_iter().next().unwrap_or_default()),
+    let record = if let Some(pool) = pool {
+        pool.run(&state, lanes)?
+    } else {
+        debug_assert_eq!(lanes.len(), 1, "a sequential run has one lane");
+        run_sequential(&state, lanes.into_iter().next().unwrap_or_default())
     };
     let trace = build_trace(&state, graph, &record);
     let failure = state.take_failure();

@@ -304,9 +304,9 @@ impl Plan {
 
     /// The plan indices of a task's inputs, in argument order.
     pub(crate) fn deps(&self, task: u32) -> &[u32] {
-        self.deps
-            .get(dep_range(&self.dep_starts, task))
-            .unwrap_or(&[])
+        let deps = self.deps.get(dep_range(&self.dep_starts, task));
+        debug_assert!(deps.is_some(), "task {task} is in the plan");
+        deps.unwrap_or(&[])
     }
 
     /// How many inputs a task has.
@@ -317,9 +317,9 @@ impl Plan {
 
     /// The tasks that read this task's result (once per edge).
     pub(crate) fn users(&self, task: u32) -> &[u32] {
-        self.users
-            .get(dep_range(&self.user_starts, task))
-            .unwrap_or(&[])
+        let users = self.users.get(dep_range(&self.user_starts, task));
+        debug_assert!(users.is_some(), "task {task} is in the plan");
+        users.unwrap_or(&[])
     }
 
     /// How often the task's result is read (consumer edges plus requested outputs).
@@ -336,7 +336,9 @@ impl Plan {
 
     /// The task's `blevel` (0 for an unknown index).
     pub(crate) fn priority(&self, task: u32) -> u32 {
-        self.blevel.get(task as usize).copied().unwrap_or(0)
+        let blevel = self.blevel.get(task as usize).copied();
+        debug_assert!(blevel.is_some(), "task {task} is in the plan");
+        blevel.unwrap_or(0)
     }
 }
 
@@ -394,9 +396,12 @@ impl Drop for Prepared {
 /// `starts[task]..starts[task + 1]`, empty for an unknown task.
 fn dep_range(starts: &[u32], task: u32) -> std::ops::Range<usize> {
     let t = task as usize;
-    match (starts.get(t), starts.get(t + 1)) {
-        (Some(&s), Some(&e)) => s as usize..(e as usize).max(s as usize),
-        _ => 0..0,
+    if let (Some(&s), Some(&e)) = (starts.get(t), starts.get(t + 1)) {
+        debug_assert!(s <= e, "CSR starts are non-decreasing");
+        s as usize..(e as usize).max(s as usize)
+    } else {
+        debug_assert!(false, "task {task} is in the plan");
+        0..0
     }
 }
 
@@ -497,7 +502,9 @@ struct Hex16([u8; 16]);
 impl Hex16 {
     fn as_str(&self) -> &str {
         // The bytes are ASCII hex digits by construction.
-        std::str::from_utf8(&self.0).unwrap_or_default()
+        let text = std::str::from_utf8(&self.0);
+        debug_assert!(text.is_ok(), "hex digits are ASCII");
+        text.unwrap_or_default()
     }
 }
 

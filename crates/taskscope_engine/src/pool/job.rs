@@ -71,12 +71,9 @@ impl<'r, 'p> Job<'r, 'p> {
     /// is stopped with an internal error (the pool stays usable), and the panic's
     /// payload dropped without unwinding further.
     pub(super) fn work_caught(&self, index: usize) {
-        let spans = self
-            .lanes
-            .lock()
-            .get_mut(index)
-            .map(std::mem::take)
-            .unwrap_or_default();
+        let spans = self.lanes.lock().get_mut(index).map(std::mem::take);
+        debug_assert!(spans.is_some(), "worker {index} has a lane");
+        let spans = spans.unwrap_or_default();
         match catch_unwind(AssertUnwindSafe(|| self.work(index, spans))) {
             Ok(spans) => {
                 if let Some(slot) = self.lanes.lock().get_mut(index) {
