@@ -13,7 +13,8 @@
 #   BENCH_FRAME_ARGS="--warm-up-time 1 --measurement-time 2 --sample-size 10"  criterion args of the frame bench
 #   BENCH_SKIP_FRAME=1  skip the viewer frame-time bench (reported as not run)
 #   BENCH_SKIP_PROFILE=1  skip the perf profiles of section 7 (reported as not run)
-#   BENCH_TASKFLOW_DIR=../shared/vendor/taskflow   Taskflow 4.1's headers (a peer of section 2)
+#   BENCH_TASKFLOW_DIR=DIR  Taskflow 4.1's headers (a peer of section 2; default ../shared/vendor/taskflow,
+#                       or ../../shared/vendor/taskflow from a worktree)
 #
 # Installs: a Python venv under target/bench-venv with dask[distributed] from PyPI, and Graphviz
 # and oneTBB (libtbb-dev) with apt-get when missing and we are root. The C++ peers are compiled
@@ -104,7 +105,12 @@ TBB_HEADER=/usr/include/oneapi/tbb/flow_graph.h
 if [ ! -f "$TBB_HEADER" ] && [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null; then
     run apt-tbb 600 sh -c 'apt-get install -y -q libtbb-dev || (apt-get update -q && apt-get install -y -q libtbb-dev)'
 fi
-TASKFLOW_DIR=${BENCH_TASKFLOW_DIR:-../shared/vendor/taskflow}
+# shared/ sits beside the clone (CI) or two levels up (a git worktree under wt/).
+TASKFLOW_DIR=${BENCH_TASKFLOW_DIR:-}
+for d in ../shared/vendor/taskflow ../../shared/vendor/taskflow; do
+    [ -z "$TASKFLOW_DIR" ] && [ -f "$d/taskflow/taskflow.hpp" ] && TASKFLOW_DIR=$d
+done
+TASKFLOW_DIR=${TASKFLOW_DIR:-../shared/vendor/taskflow}
 command -v g++ > /dev/null && echo "gxx=$(g++ --version | head -1)" >> "$RAW/machine.txt"
 [ -f "$TBB_HEADER" ] && echo "tbb=oneTBB $(dpkg-query -W -f '${Version}' libtbb-dev 2>/dev/null)" >> "$RAW/machine.txt"
 [ -f "$TASKFLOW_DIR/taskflow/taskflow.hpp" ] &&

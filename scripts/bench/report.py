@@ -62,26 +62,32 @@ def ratio(a, b, digits=2):
 
 PLOT_REL = "assets/bench"
 
-# Written after reading the profiles of the 2026-11-26 03:10 UTC run; the tables above it are
+# Written after reading the profiles of the 2026-12-06 19:44 UTC run; the tables above it are
 # regenerated on every run, this paragraph is not: re-read it when they change.
 PROFILE_READING = (
-    "Reading of the profiles (written from the 2026-11-26 03:10 UTC run; re-check it when re-running):\n\n"
-    "- **First compute** (the ≤ 3× target is missed at ≥ 10^5 on most shapes, worst on gather, whose "
-    "baseline is the cheapest). A repeated compute is ~98 % scheduler and task bodies (untraced row). A "
-    "first compute adds one-off work per node that repeats skip: planning (`Plan::build` + "
-    "`Numbered::number`, 13–15 %), copying the graph into the trace model (`GraphBuilder::add_task_named`, "
-    "`Names::intern`, key UTF-8 checks, 6–7 %), `memmove` (~9 %) and, largest, the kernel faulting in and "
-    "zeroing the fresh memory all of this needs (31–36 % `[k]`, mostly `clear_page_erms` and "
-    "`exc_page_fault`). So the limit is allocating and touching new per-node memory (page faults are slow "
-    "in this VM) plus the plan. Meeting the target would need the plan and the trace graph built with "
-    "fewer, pre-sized allocations, or built lazily. That is engine work and was not done here.\n"
-    "- **Recording**, tree 10^6: 0.092 s traced against 0.046 s untraced per compute in the profiled "
-    "process (+23 ns per task; the interleaved table above shows +11.5). The added samples are one clock "
-    "read per task (`quanta::Clock::raw`, 6 %), page faults and zeroing for each run's fresh span buffer "
-    "(2×10^6 spans ≈ 64 MB, above glibc's mmap threshold, so it is returned to the kernel and faulted in "
-    "again on every run; most of the 20 % `[k]`), `memmove` (4 %) and `TraceBuilder::build` (2 %). The "
-    "≤ 20 ns target is met on most shapes but not reliably on tree: +31 ns at 10^5 in this run, and "
-    "26–57 ns at 10^6 in earlier runs. The page-fault share is the part that changes from run to run.")
+    "Reading of the profiles (written from the 2026-12-06 19:44 UTC run; re-check it when re-running):\n\n"
+    "- **First compute** against the lean continuation-passing executor (4–10× at ≥ 10^5; issue 10's "
+    "target is ≤ 3×). The lean executor runs a task in 10–36 ns there; a repeated taskscope compute is scheduler "
+    "and task bodies (untraced row). A first compute adds one-off work per node that the lean executor "
+    "does not have at all (its graph is prebuilt arrays): planning (`Plan::build` + `Numbered::number`, "
+    "13–17 %), copying the graph into the trace model (keys, names, dependencies; 4–9 %), `memmove` from "
+    "growing vectors (6–11 %) and, largest, the kernel faulting in and zeroing the fresh memory all of "
+    "this needs (29–35 % `[k]`, `exc_page_fault` and `clear_page_erms`). So the limit is walking ~10^6 "
+    "heap nodes and writing ~80 bytes of new memory per task (plan + trace graph) before and after the "
+    "run, where page faults are slow in this VM. Meeting 3× would need the trace's graph (keys as text) "
+    "built lazily or in parallel with the run, which the trace crate's `GraphBuilder` (one task at a "
+    "time, owned by another module) does not allow today; not done here.\n"
+    "- **End to end** (build + first compute + `trace.save`), section 2's peers table: `trace.save` "
+    "costs ~460–590 ns per task, 3–4× the build and first compute together, and alone more than "
+    "Taskflow's or oneTBB's build + run (70–250 ns per task at ≥ 10^5). It writes Chrome Trace Event JSON (an `X` "
+    "event per task, a flow per dependency, the embedded graph): formatting and writing ~400 bytes per "
+    "task. The target (end to end below both peers) is missed by 2.5–8× at ≥ 10^5 and cannot be met while the "
+    "trace is saved as JSON by `taskscope_trace`'s writer; a binary format or a faster writer is trace "
+    "crate work.\n"
+    "- **Recording**: +6 to +12 ns per task at ≥ 10^5 in the interleaved table (negative differences are "
+    "noise on a loaded machine), over 20 ns only at 10^4 chain (+33 ns). The added samples are one clock "
+    "read per task (`quanta::Clock::raw`, 4 %) and page faults and zeroing for each run's fresh span "
+    "buffer in the trace (`[k]`, 24 % of the traced-tree profile).")
 
 
 def save_plot(plot_dir, name, svg):
@@ -114,8 +120,8 @@ PROFILE_GROUPS = [
     ("planning (engine plan::)", lambda s: "plan::" in s),
     ("trace model (graph copy, names, spans)", lambda s: "taskscope_trace::" in s or "from_utf8" in s
      or "memcmp" in s),
-    ("scheduler and task bodies (threads::, run::, slots::)",
-     lambda s: re.search(r"taskscope_engine::(threads|run|slots|delayed)", s) is not None),
+    ("scheduler and task bodies (pool::, run::, task::, slots::)",
+     lambda s: re.search(r"taskscope_engine::(pool|threads|run|task|slots|delayed|value)", s) is not None),
     ("clock reads (quanta)", lambda s: "quanta" in s),
 ]
 
@@ -277,6 +283,8 @@ def main():
     md.append(f"- {machine.get('rustc', '?')}; Python {machine.get('python', '?')}, dask "
               f"{machine.get('dask', 'not installed')}, distributed {machine.get('distributed', 'not installed')}; "
               f"{machine.get('dot', 'Graphviz dot not installed')}")
+    if machine.get("note"):
+        md.append(f"- Note: {machine['note']}.")
     md.append(f"- Peers: {machine.get('rayon', 'rayon ?')}; {machine.get('taskflow', 'Taskflow not found')}; "
               f"{machine.get('tbb', 'oneTBB not installed')}; compiled with {machine.get('gxx', 'no g++')} -O2")
     md.append(f"- Settings of this run: {machine.get('reps', '?')} repetitions; Dask phases capped at "
