@@ -6,10 +6,10 @@
 //! - `tree`: a binary tree reduction of N leaves (2N-1 tasks);
 //! - `mapreduce`: N maps, N/64 partial sums, one total.
 //!
-//! `baseline` is a minimal dependency-counting executor written directly on
-//! `crossbeam-deque` (an injector for roots, a LIFO deque per worker, stealing,
-//! one atomic pending counter per task), run on the same shapes with the same
-//! kind of task body (sum the inputs' values). Compare `taskscope/<shape>/<n>`
+//! `baseline` is the lean continuation-passing executor of `benches/support/bare.rs`
+//! (CSR arrays, an atomic in-degree counter per task, one ready consumer run directly,
+//! the others on a LIFO `crossbeam-deque`, batch stealing), run on the same shapes with
+//! the same kind of task body (sum the inputs' values). Compare `taskscope/<shape>/<n>`
 //! with `baseline/<shape>/<n>`: the target is ≤ 3× on every shape at 10^5 and 10^6.
 //!
 //! `taskscope` and `taskscope_untraced` compute the same graph again and again (as a

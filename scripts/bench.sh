@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# One command for the side-by-side performance report (issue 6): taskscope against Dask and a
-# bare crossbeam executor on the same graphs. Writes BENCHMARKS.md and prints a short summary.
+# One command for the side-by-side performance report (issues 6 and 10): taskscope against Dask, a
+# lean continuation-passing executor, rayon, Taskflow and oneTBB on the same graphs. Writes
+# BENCHMARKS.md and prints a short summary.
 #
 # Usage: scripts/bench.sh            (about 20-25 minutes on 2 cores)
 #   BENCH_REPS=3        repetitions per figure (medians with min-max are reported)
@@ -13,9 +14,12 @@
 #   BENCH_SKIP_FRAME=1  skip the viewer frame-time bench (reported as not run)
 #   BENCH_TRACING_ARGS="--warm-up-time 1 --measurement-time 3 --sample-size 20"  criterion args of the tracing-layer bench
 #   BENCH_SKIP_PROFILE=1  skip the perf profiles of section 7 (reported as not run)
+#   BENCH_TASKFLOW_DIR=DIR  Taskflow 4.1's headers (a peer of section 2; default ../shared/vendor/taskflow,
+#                       or ../../shared/vendor/taskflow from a worktree)
 #
 # Installs: a Python venv under target/bench-venv with dask[distributed] from PyPI, and Graphviz
-# with apt-get when `dot` is missing and we are root. Raw output goes to target/bench/raw/;
+# and oneTBB (libtbb-dev) with apt-get when missing and we are root. The C++ peers are compiled
+# with g++ from benches/peers/. Raw output goes to target/bench/raw/;
 # only BENCHMARKS.md is meant to be committed. A section that fails or times out is recorded
 # in target/bench/raw/status.tsv and appears in the report as such.
 set -uo pipefail
@@ -100,15 +104,43 @@ if ! command -v dot > /dev/null && [ "$(id -u)" = 0 ] && command -v apt-get > /d
 fi
 command -v dot > /dev/null && echo "dot=$(dot -V 2>&1)" >> "$RAW/machine.txt"
 
-run build-examples 3600 cargo build --release --examples
+TBB_HEADER=/usr/include/oneapi/tbb/flow_graph.h
+if [ ! -f "$TBB_HEADER" ] && [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null; then
+    run apt-tbb 600 sh -c 'apt-get install -y -q libtbb-dev || (apt-get update -q && apt-get install -y -q libtbb-dev)'
+fi
+# shared/ sits beside the clone (CI) or two levels up (a git worktree under wt/).
+TASKFLOW_DIR=${BENCH_TASKFLOW_DIR:-}
+for d in ../shared/vendor/taskflow ../../shared/vendor/taskflow; do
+    [ -z "$TASKFLOW_DIR" ] && [ -f "$d/taskflow/taskflow.hpp" ] && TASKFLOW_DIR=$d
+done
+TASKFLOW_DIR=${TASKFLOW_DIR:-../shared/vendor/taskflow}
+command -v g++ > /dev/null && echo "gxx=$(g++ --version | head -1)" >> "$RAW/machine.txt"
+[ -f "$TBB_HEADER" ] && echo "tbb=oneTBB $(dpkg-query -W -f '${Version}' libtbb-dev 2>/dev/null)" >> "$RAW/machine.txt"
+[ -f "$TASKFLOW_DIR/taskflow/taskflow.hpp" ] &&
+    echo "taskflow=Taskflow $(awk '/^#define TF_VERSION /{v=$3; printf "%d.%d.%d", v/100000, (v/100)%1000, v%100}' "$TASKFLOW_DIR/taskflow/taskflow.hpp")" >> "$RAW/machine.txt"
+
+# The workload drivers are `[[bench]]` targets without the test harness (benches/drivers/).
+run build-drivers 3600 cargo bench --no-run --bench overhead --bench read --bench seed
+driver() {
+    cargo bench --no-run --message-format=json --bench "$1" 2> /dev/null | python3 -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("executable") and m.get("target", {}).get("name") == sys.argv[1]:
+        print(m["executable"])' "$1" | tail -n 1
+}
+OVERHEAD=$(driver overhead)
+READ=$(driver read)
+SEED=$(driver seed)
 run build-viewer 3600 cargo build --release -p taskscope_viewer
 run build-compare-dot 3600 cargo build --release -p taskscope_layout --example compare_dot
 EX=target/release/examples
 TS=target/release/taskscope
+echo "rayon=rayon $(cargo tree -p taskscope -e dev --depth 1 2>/dev/null | sed -n 's/.*rayon v\([0-9.]*\).*/\1/p' | head -1)" >> "$RAW/machine.txt"
 
 # ---------------------------------------------------------------------------------------------
 # 1. The tutorial's graphs with 50 ms steps; traces of both systems; cross-engine compare.
-TASKSCOPE_STEP_MS=50 run seed-taskscope 300 "$EX/bench_seed" "$OUT/traces/taskscope" --reps "$REPS" --workers 2
+TASKSCOPE_STEP_MS=50 run seed-taskscope 300 "$SEED" "$OUT/traces/taskscope" --reps "$REPS" --workers 2
 if [ $HAVE_DASK = 1 ]; then
     run seed-dask 600 "$PY" scripts/bench/dask_bench.py tutorial "$OUT/traces/dask" \
         --step-ms 50 --reps "$REPS" --workers 2 --cluster-timeout "$CAP"
@@ -127,7 +159,28 @@ done
 
 # ---------------------------------------------------------------------------------------------
 # 2 + 3. Scheduling overhead, 4 shapes; tracing on vs off. Dask only to 10^5, each phase capped.
-run overhead-taskscope 900 "$EX/bench_overhead" --sizes 10000,100000,1000000 --reps "$REPS" --workers 2
+run overhead-taskscope 1200 "$OVERHEAD" --sizes 10000,100000,1000000 --reps "$REPS" --workers 2
+# Peers in C++ (rayon runs inside the overhead driver). A peer that cannot be built is reported.
+PEERS=$OUT/peers
+mkdir -p "$PEERS"
+if [ -f "$TASKFLOW_DIR/taskflow/taskflow.hpp" ]; then
+    if run build-taskflow 600 g++ -O2 -std=c++20 -pthread -I"$TASKFLOW_DIR" -o "$PEERS/taskflow" benches/peers/taskflow.cpp; then
+        run peers-taskflow 900 "$PEERS/taskflow" gather,chain,tree,mapreduce 10000,100000,1000000 "$REPS" 2
+    else
+        status peers-taskflow not-run "Taskflow did not compile (see build-taskflow)"
+    fi
+else
+    status peers-taskflow not-run "Taskflow headers not found in $TASKFLOW_DIR"
+fi
+if [ -f "$TBB_HEADER" ]; then
+    if run build-tbb 600 g++ -O2 -std=c++20 -pthread -o "$PEERS/tbb" benches/peers/tbb.cpp -ltbb; then
+        run peers-tbb 900 "$PEERS/tbb" gather,chain,tree,mapreduce 10000,100000,1000000 "$REPS" 2
+    else
+        status peers-tbb not-run "oneTBB program did not compile (see build-tbb)"
+    fi
+else
+    status peers-tbb not-run "libtbb-dev is not installed (apt-get needs root)"
+fi
 if [ $HAVE_DASK = 1 ]; then
     run overhead-dask 2400 "$PY" scripts/bench/dask_bench.py overhead \
         --shapes gather,chain,tree,mapreduce --sizes "$DASK_SIZES" --reps "$REPS" --cap "$CAP" \
@@ -141,7 +194,7 @@ fi
 #    stream (generated), 10^5 and 10^6 spans each; Trace::from_slice vs serde_json::Value (the
 #    trace crate's read bench, files mode) vs Python json.load, on the same files.
 RD=$OUT/traces/read
-run read-taskscope 600 "$EX/bench_read" "$RD" --sizes 100000,1000000 --reps 1
+run read-taskscope 600 "$READ" "$RD" --sizes 100000,1000000 --reps 1
 run read-genfiles 300 python3 scripts/bench/dask_bench.py genfiles "$RD" --sizes 100000,1000000
 FILES=""
 for base in read_100000 read_1000000 ray_100000 ray_1000000 taskstream_100000 taskstream_1000000; do
@@ -192,7 +245,7 @@ run tracing-layer 900 cargo bench -p taskscope_tracing --bench span_cost -- $TRA
 
 # ---------------------------------------------------------------------------------------------
 # 7. Profiles of the worst cases at 10^6: first compute of tree and gather, traced and untraced
-#    repeated computes of tree; perf is enabled around the timed computes only (see bench_overhead).
+#    repeated computes of tree; perf is enabled around the timed computes only (see benches/drivers/overhead.rs).
 PROFILES="first:tree traced:tree untraced:tree first:gather"
 if [ "${BENCH_SKIP_PROFILE:-0}" = 1 ]; then
     for p in $PROFILES; do status "profile-${p/:/-}" not-run "BENCH_SKIP_PROFILE=1"; done
@@ -205,7 +258,7 @@ else
         mkfifo "$RAW/perf.ctl" "$RAW/perf.ack"
         if TASKSCOPE_PERF_CTL="$RAW/perf.ctl,$RAW/perf.ack" run "perf-record-$name" 300 \
             perf record -F 2000 -D -1 --control "fifo:$RAW/perf.ctl,$RAW/perf.ack" -o "$RAW/perf-$name.data" \
-            -- "$EX/bench_overhead" --shapes "$shape" --sizes 1000000 --reps "$REPS" --only "$system"; then
+            -- "$OVERHEAD" --shapes "$shape" --sizes 1000000 --reps "$REPS" --only "$system"; then
             run "profile-$name" 300 perf report -i "$RAW/perf-$name.data" --stdio --no-children --sort sym
         else
             status "profile-$name" not-run "perf record failed (see perf-record-$name)"

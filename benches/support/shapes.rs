@@ -1,6 +1,6 @@
 //! The taskscope graphs of the overhead benchmarks: `gather` (N tasks + 1), `chain` (N),
 //! `tree` (binary reduction of N leaves), `mapreduce` (N maps, N/64 partial sums, 1 total).
-//! Shared by `benches/engine.rs` and `examples/bench_overhead.rs` through `#[path]`.
+//! Shared by `benches/engine.rs` and `benches/drivers/overhead.rs` through `#[path]`.
 
 use taskscope::{Delayed, combine};
 

@@ -7,14 +7,38 @@ use taskscope_trace::{Graph, TaskState, Trace};
 use crate::delayed::{Data, Delayed};
 use crate::error::{ComputeError, TaskFailed};
 use crate::node::Node;
+use crate::plan::{Cover, Plan, Prepared};
+use crate::run::{RunBuffers, RunState, build_trace, run_sequential};
+use crate::scheduler::{Kind, Scheduler};
+use crate::slots::TaskBuffers;
 
 /// An opaque reference to a graph node (used by [`Outputs`]).
 #[doc(hidden)]
 pub struct NodeRef<'a>(&'a Node);
-use crate::plan::{Cover, Plan};
-use crate::run::{RunState, build_trace, run_sequential};
-use crate::scheduler::{Kind, Scheduler};
-use crate::slots::RunBuffers;
+
+/// Where [`Outputs`] take their values from after a run: the run's result slots.
+#[doc(hidden)]
+pub struct OutputValues<'a> {
+    plan: &'a Plan,
+    tasks: &'a TaskBuffers,
+}
+
+impl OutputValues<'_> {
+    /// The value of the `index`-th requested output, as a `T`.
+    fn take<T: Data>(&mut self, index: usize) -> Result<T, ComputeError> {
+        let task = *self
+            .plan
+            .outputs
+            .get(index)
+            .ok_or_else(|| ComputeError::Internal("output index out of range".into()))?;
+        // SAFETY: the run is over (every worker reported, so every `put` happened-before
+        // this), and the outputs' reads are counted among their tasks' readers: each
+        // requested output is read once here.
+        let read = unsafe { self.tasks.read::<T>(task, self.plan.readers(task)) };
+        read.map(|(value, _)| value)
+            .map_err(|e| ComputeError::Internal(format!("output {index}: {e}")))
+    }
+}
 
 /// The result of [`compute_with`]: the values, and the trace of the run that made them.
 #[derive(Debug)]
@@ -32,21 +56,7 @@ pub trait Outputs {
     #[doc(hidden)]
     fn nodes(&self) -> Vec<NodeRef<'_>>;
     #[doc(hidden)]
-    fn extract_n(
-        &self,
-        reader: &mut dyn FnMut(usize) -> Option<crate::node::Value>,
-    ) -> Result<Self::Values, ComputeError>;
-}
-
-fn take<T: 'static>(
-    reader: &mut dyn FnMut(usize) -> Option<crate::node::Value>,
-    index: usize,
-) -> Result<T, ComputeError> {
-    let value =
-        reader(index).ok_or_else(|| ComputeError::Internal("output value missing".into()))?;
-    value
-        .downcast::<T>()
-        .map_err(|_| ComputeError::Internal("output has an unexpected type".into()))
+    fn extract_n(&self, values: &mut OutputValues<'_>) -> Result<Self::Values, ComputeError>;
 }
 
 impl<T: Data> Outputs for &Delayed<T> {
@@ -54,11 +64,8 @@ impl<T: Data> Outputs for &Delayed<T> {
     fn nodes(&self) -> Vec<NodeRef<'_>> {
         vec![NodeRef(&self.node)]
     }
-    fn extract_n(
-        &self,
-        reader: &mut dyn FnMut(usize) -> Option<crate::node::Value>,
-    ) -> Result<T, ComputeError> {
-        take(reader, 0)
+    fn extract_n(&self, values: &mut OutputValues<'_>) -> Result<T, ComputeError> {
+        values.take(0)
     }
 }
 
@@ -67,11 +74,8 @@ impl<T: Data> Outputs for &[Delayed<T>] {
     fn nodes(&self) -> Vec<NodeRef<'_>> {
         self.iter().map(|d| NodeRef(&d.node)).collect()
     }
-    fn extract_n(
-        &self,
-        reader: &mut dyn FnMut(usize) -> Option<crate::node::Value>,
-    ) -> Result<Vec<T>, ComputeError> {
-        (0..self.len()).map(|i| take(reader, i)).collect()
+    fn extract_n(&self, values: &mut OutputValues<'_>) -> Result<Vec<T>, ComputeError> {
+        (0..self.len()).map(|i| values.take(i)).collect()
     }
 }
 
@@ -80,11 +84,8 @@ impl<T: Data> Outputs for &Vec<Delayed<T>> {
     fn nodes(&self) -> Vec<NodeRef<'_>> {
         self.iter().map(|d| NodeRef(&d.node)).collect()
     }
-    fn extract_n(
-        &self,
-        reader: &mut dyn FnMut(usize) -> Option<crate::node::Value>,
-    ) -> Result<Vec<T>, ComputeError> {
-        (0..self.len()).map(|i| take(reader, i)).collect()
+    fn extract_n(&self, values: &mut OutputValues<'_>) -> Result<Vec<T>, ComputeError> {
+        (0..self.len()).map(|i| values.take(i)).collect()
     }
 }
 
@@ -97,9 +98,9 @@ macro_rules! tuple_outputs {
             }
             fn extract_n(
                 &self,
-                reader: &mut dyn FnMut(usize) -> Option<crate::node::Value>,
+                values: &mut OutputValues<'_>,
             ) -> Result<Self::Values, ComputeError> {
-                Ok(($(take::<$T>(reader, $i)?,)+))
+                Ok(($(values.take::<$T>($i)?,)+))
             }
         }
     };
@@ -144,7 +145,10 @@ pub fn compute_with<O: Outputs>(
 ) -> Result<Run<O::Values>, ComputeError> {
     let nodes: Vec<&Node> = outputs.nodes().into_iter().map(|n| n.0).collect();
     if let [single] = nodes.as_slice()
-        && let Some(prepared) = single.plan_slot.get()
+        && let Some(prepared) = single
+            .plan_slot
+            .get()
+            .and_then(|kept| kept.downcast_ref::<Prepared>())
     {
         return execute(
             &outputs,
@@ -178,44 +182,46 @@ fn execute<O: Outputs>(
         Kind::Threads(pool) if !pool.is_current_thread_worker() => Some(pool),
         _ => None,
     };
-    let mut buffers = pool.map_or_else(RunBuffers::new, |p| p.take_buffers());
+    let mut buffers = pool.map_or_else(RunBuffers::default, |p| p.take_buffers());
     buffers.prepare(plan.len(), pool.map_or(1, |p| p.workers()));
     let lanes = std::mem::take(&mut buffers.lanes);
     let state = RunState::new(plan, &buffers.tasks, scheduler.record);
-    let record = match pool {
-        Some(pool) => pool.run(&state, lanes)?,
-        None => run_sequential(&state, lanes.into_iter().next().unwrap_or_default()),
+    let record = if let Some(pool) = pool {
+        pool.run(&state, lanes)?
+    } else {
+        debug_assert_eq!(lanes.len(), 1, "a sequential run has one lane");
+        run_sequential(&state, lanes.into_iter().next().unwrap_or_default())
     };
     let trace = build_trace(&state, graph, &record);
     let failure = state.take_failure();
-    let mut clean = failure.is_none();
+    let internal = state.take_internal();
+    let mut clean = failure.is_none() && internal.is_none();
     let result = match (trace, failure) {
+        _ if internal.is_some() => Err(ComputeError::Internal(internal.unwrap_or_default())),
         (Err(e), _) => {
             clean = false;
             Err(e.into())
         }
         (Ok(trace), Some((failure, failed_tasks))) => {
-            let node = plan.node(failure.task);
+            let task = taskscope_trace::TaskId(failure.task);
+            let (key, name) = (trace.graph().key(task), trace.graph().name(task));
+            debug_assert!(
+                key.is_some() && name.is_some(),
+                "the failed task is in the graph"
+            );
             Err(ComputeError::TaskFailed(Box::new(TaskFailed {
-                key: node.map(Node::key).unwrap_or_default(),
-                name: node.map(|n| n.name.to_string()).unwrap_or_default(),
+                key: key.unwrap_or_default().to_owned(),
+                name: name.unwrap_or_default().to_owned(),
                 message: failure.message,
                 failed_tasks,
                 trace,
             })))
         }
         (Ok(trace), None) => {
-            let mut reader = |i: usize| {
-                let task = *plan.outputs.get(i)?;
-                state
-                    .tasks
-                    .read_value(task, plan.readers(task), || {
-                        plan.node(task).map(|n| n.clone_fn)
-                    })
-                    .ok()
-                    .map(|(value, _)| value)
-            };
-            let value = outputs.extract_n(&mut reader);
+            let value = outputs.extract_n(&mut OutputValues {
+                plan,
+                tasks: state.tasks,
+            });
             clean &= value.is_ok();
             value.map(|value| Run { value, trace })
         }
@@ -225,55 +231,12 @@ fn execute<O: Outputs>(
     if !clean {
         buffers.tasks.clear();
     }
+    debug_assert!(buffers.tasks.is_clean(), "a run leaves its buffers clean");
     buffers.lanes = record.lanes;
     if let Some(pool) = pool {
         pool.keep_buffers(buffers);
     }
     result
-}
-
-/// What a node keeps between computes: the flattened plan of its graph and the
-/// trace's graph (which the traces of its runs share).
-///
-/// Kept by the single output of a compute, in its node, and dropped with it. The
-/// plan points into the graph below that node, which the node keeps alive and which
-/// never changes, so the plan stays valid exactly as long as it is kept.
-///
-/// Memory: about 40 bytes per task for the plan plus the graph's keys, names and
-/// dependencies (about 45 bytes per task with short names). A node keeps a plan only
-/// if no node of its graph keeps one or belongs to one (see
-/// [`PlanSlot`](crate::node)): computing many nodes of one graph one by one keeps
-/// at most one plan per node, not one per compute.
-pub(crate) struct Prepared {
-    plan: Plan,
-    /// Shared with the traces of the runs (they point to it rather than copy it).
-    graph: Arc<Graph>,
-}
-
-impl Prepared {
-    /// Keeps `self` in `root`'s plan slot (the other nodes are marked covered already,
-    /// see [`Cover::ForKeeping`]); if `root` got a plan from another thread meanwhile,
-    /// drops `self` and its marks.
-    fn keep_in(self, root: &Node) {
-        if let Err(prepared) = root.plan_slot.keep(Box::new(self)) {
-            prepared.uncover(std::ptr::from_ref(root));
-        }
-    }
-
-    /// Removes the covered marks of every node but `root` (which is being dropped: its
-    /// inputs, and so the whole graph below it, are still alive).
-    pub(crate) fn uncover(&self, root: *const Node) {
-        for task in 0..self.plan.len() as u32 {
-            if self
-                .plan
-                .node_ptr(task)
-                .is_some_and(|p| !std::ptr::eq(p, root))
-                && let Some(node) = self.plan.node(task)
-            {
-                node.plan_slot.uncover();
-            }
-        }
-    }
 }
 
 impl<T: Data> Delayed<T> {

@@ -5,8 +5,9 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use crate::node::{Deps, Node, TaskFailure, Value, clone_value};
-use crate::slots::Inputs;
+use crate::node::{Deps, Node};
+use crate::task::{Inputs, TaskFailure};
+use crate::value::Value;
 
 /// What a task's inputs and outputs must be: cloneable (a result used by several
 /// tasks is cloned for all but the last), sendable between worker threads, and
@@ -145,7 +146,7 @@ pub(crate) fn node_with<R: Data>(
     body: impl Fn(&mut Inputs<'_>) -> Result<R, TaskFailure> + Send + Sync + 'static,
 ) -> Delayed<R> {
     let func = Box::new(move |inputs: &mut Inputs<'_>| body(inputs).map(Value::new));
-    Delayed::from_node(Node::new(name, deps.into(), func, clone_value::<R>))
+    Delayed::from_node(Node::new(name, deps.into(), func))
 }
 
 /// Turns a user's error into a task failure message.

@@ -21,12 +21,21 @@
 //! assert_eq!(run.trace.spans().len(), 3);
 //! ```
 //!
-//! Module map: `node` (graph nodes, keys, iterative drop), `delayed` (the handle
-//! and task constructors), `ops` (operators, chain-building folds), `reduce`
-//! (one-task and tree reductions), `plan` (flattening a graph into arrays),
-//! `slots` (moving values between tasks), `run` (running one task, recording,
-//! building the trace), `threads` (the work-stealing pool; its module docs
-//! describe the scheduling algorithm), `scheduler`, `compute`, `error`.
+//! # Module map
+//! In layers: each module uses only the ones above it (no import cycle).
+//! 1. `value` (a type-erased result), `unwind` (panic guards and payloads), `error`;
+//! 2. `slots`: the per-task counters and result slots, and the protocol for moving
+//!    values between tasks (its `unsafe fn`s state what callers promise);
+//! 3. `task`: what a task is (a `TaskFn` over its `Inputs`);
+//! 4. the graph: `node` (nodes, keys, iterative drop; a node keeps its plan as an
+//!    opaque value), `delayed` (the handle and task constructors), `ops` (operators,
+//!    chain-building folds), `reduce` (one-task and tree reductions);
+//! 5. `plan`: flattening a graph into arrays, and the plan a node keeps;
+//! 6. `run`: one run's state, running a task, the run's buffers, recording spans
+//!    into a trace, the sequential scheduler;
+//! 7. `pool`: the work-stealing thread pool (its `README.md` describes the
+//!    scheduling algorithm and the handling of faults);
+//! 8. `scheduler`, `compute`: the public entry points.
 
 mod compute;
 mod delayed;
@@ -34,11 +43,13 @@ mod error;
 mod node;
 mod ops;
 mod plan;
+mod pool;
 mod reduce;
 mod run;
 mod scheduler;
 mod slots;
-mod threads;
+mod task;
+mod unwind;
 mod value;
 
 pub use compute::{Outputs, Run, compute, compute_with};

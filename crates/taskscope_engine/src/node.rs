@@ -9,31 +9,24 @@
 //!
 //! The graph below a node never changes: a node's inputs are fixed when it is
 //! built. That is what lets a node keep the flattened plan of its graph for
-//! its next compute (see [`Prepared`](crate::compute)).
+//! its next compute (`plan::Prepared`). The node holds it as an opaque
+//! [`Kept`] value, so that the graph does not depend on the planner.
 //!
 //! Dropping a node never recurses on graph depth: [`Node`]'s `Drop` unlinks
 //! inputs onto an explicit stack, so a chain of a million nodes drops in a loop.
 
+use std::any::Any;
 use std::borrow::Cow;
 use std::cell::Cell;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
-use crate::compute::Prepared;
-pub(crate) use crate::value::Value;
+use crate::task::TaskFn;
 
-/// Clones a type-erased value of the node's output type (used when a result has several consumers).
-pub(crate) type CloneFn = fn(&Value) -> Option<Value>;
-
-/// Why a task did not produce a value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct TaskFailure {
-    pub(crate) message: String,
-}
-
-/// The body of a task: reads its inputs, returns its output.
-pub(crate) type TaskFn =
-    dyn Fn(&mut crate::slots::Inputs<'_>) -> Result<Value, TaskFailure> + Send + Sync;
+/// Something derived from the graph below a node and kept with it between computes
+/// (the flattened plan, `plan::Prepared`). It is dropped when the node is, *before* the
+/// node's inputs are released, so its `Drop` may still use the graph below.
+pub(crate) type Kept = Box<dyn Any + Send + Sync>;
 
 /// A node's inputs, in argument order: up to two in place, more in one boxed slice.
 #[derive(Default)]
@@ -122,25 +115,18 @@ pub(crate) struct Node {
     pub(crate) plan_slot: PlanSlot,
     /// Hash part of the key; with the name it forms the key `name-<hash>`.
     pub(crate) key_hash: u64,
-    pub(crate) clone_fn: CloneFn,
     pub(crate) func: Box<TaskFn>,
     pub(crate) name: Cow<'static, str>,
 }
 
 impl Node {
     /// Creates a node; its key is derived from its name, its inputs' keys and a build counter.
-    pub(crate) fn new(
-        name: Cow<'static, str>,
-        deps: Deps,
-        func: Box<TaskFn>,
-        clone_fn: CloneFn,
-    ) -> Arc<Self> {
+    pub(crate) fn new(name: Cow<'static, str>, deps: Deps, func: Box<TaskFn>) -> Arc<Self> {
         let key_hash = next_key_hash(&name, deps.as_slice());
         Arc::new(Self {
             deps,
             plan_slot: PlanSlot::default(),
             key_hash,
-            clone_fn,
             func,
             name,
         })
@@ -154,11 +140,9 @@ impl Node {
 
 impl Drop for Node {
     fn drop(&mut self) {
-        // Our kept plan marks the nodes of our graph as covered; unmark them while our
-        // inputs (which keep them alive) are still here.
-        if let Some(prepared) = self.plan_slot.take() {
-            prepared.uncover(std::ptr::from_ref(self));
-        }
+        // Our kept plan marks the nodes of our graph as covered; it unmarks them when
+        // dropped, which must happen while our inputs (which keep them alive) are still here.
+        drop(self.plan_slot.take());
         // Unlink inputs iteratively: dropping the last handle of a long chain must not
         // recurse once per node. Each input whose last strong reference we hold is
         // emptied of its own inputs before it is dropped, so its own `drop` is shallow.
@@ -182,23 +166,23 @@ impl Drop for Node {
 /// The marks are advisory (a race can leave a node unmarked or marked for too long);
 /// only the kept plan itself matters for correctness, and it is owned by its node.
 #[derive(Default)]
-pub(crate) struct PlanSlot(AtomicPtr<Prepared>);
+pub(crate) struct PlanSlot(AtomicPtr<Kept>);
 
 /// The `covered` mark: a well-aligned address no allocation has.
-fn covered() -> *mut Prepared {
+fn covered() -> *mut Kept {
     std::ptr::dangling_mut()
 }
 
 impl PlanSlot {
     /// The kept plan, if there is one.
-    pub(crate) fn get(&self) -> Option<&Prepared> {
+    pub(crate) fn get(&self) -> Option<&(dyn Any + Send + Sync)> {
         let ptr = self.0.load(Ordering::Acquire);
         if ptr.is_null() || ptr == covered() {
             return None;
         }
         // SAFETY: a pointer other than null and the mark came from `Box::into_raw` in
         // `keep`, and stays valid until `take` (which needs `&mut self`) or drop.
-        Some(unsafe { &*ptr })
+        Some(unsafe { &**ptr })
     }
 
     /// Whether the slot is empty (neither covered nor holding a plan).
@@ -226,30 +210,29 @@ impl PlanSlot {
         );
     }
 
-    /// Keeps `prepared` if the slot is empty; otherwise gives it back.
-    pub(crate) fn keep(&self, prepared: Box<Prepared>) -> Result<&Prepared, Box<Prepared>> {
-        let ptr = Box::into_raw(prepared);
+    /// Keeps `kept` if the slot is empty; otherwise gives it back.
+    pub(crate) fn keep(&self, kept: Kept) -> Result<(), Kept> {
+        let ptr = Box::into_raw(Box::new(kept));
         match self.0.compare_exchange(
             std::ptr::null_mut(),
             ptr,
             Ordering::AcqRel,
             Ordering::Relaxed,
         ) {
-            // SAFETY: we just stored `ptr`, which stays valid until `take` or drop.
-            Ok(_) => Ok(unsafe { &*ptr }),
+            Ok(_) => Ok(()),
             // SAFETY: `ptr` came from `Box::into_raw` above and was not stored.
-            Err(_) => Err(unsafe { Box::from_raw(ptr) }),
+            Err(_) => Err(*unsafe { Box::from_raw(ptr) }),
         }
     }
 
     /// Takes the kept plan out (the slot becomes empty).
-    fn take(&mut self) -> Option<Box<Prepared>> {
+    fn take(&mut self) -> Option<Kept> {
         let ptr = std::mem::replace(self.0.get_mut(), std::ptr::null_mut());
         if ptr.is_null() || ptr == covered() {
             return None;
         }
         // SAFETY: see `get`; we own the slot exclusively (`&mut self`) and emptied it.
-        Some(unsafe { Box::from_raw(ptr) })
+        Some(*unsafe { Box::from_raw(ptr) })
     }
 }
 
@@ -257,11 +240,6 @@ impl Drop for PlanSlot {
     fn drop(&mut self) {
         drop(self.take());
     }
-}
-
-/// Clone function for a concrete output type.
-pub(crate) fn clone_value<T: Clone + Send + 'static>(value: &Value) -> Option<Value> {
-    value.downcast_ref::<T>().map(|v| Value::new(v.clone()))
 }
 
 thread_local! {
@@ -316,8 +294,7 @@ mod tests {
             Node::new(
                 Cow::Borrowed("x"),
                 Deps::None,
-                Box::new(|_| Ok(Value::new(1_u8))),
-                clone_value::<u8>,
+                Box::new(|_| Ok(crate::value::Value::new(1_u8))),
             )
         };
         let mut deps = Deps::None;

@@ -13,7 +13,7 @@
 //! marks the nodes *covered* (see [`PlanSlot`](crate::node)).
 //!
 //! A plan points to its nodes without owning them (raw pointers), so that a node
-//! can keep the plan of its own graph (see [`Prepared`](crate::compute)): whoever
+//! can keep the plan of its own graph (see [`Prepared`]): whoever
 //! builds a plan promises to use it only while its output nodes are alive, and the
 //! output nodes keep every node of their graph alive.
 //!
@@ -29,8 +29,13 @@ use rustc_hash::FxHashMap;
 use taskscope_trace::{Graph, GraphBuilder, NameId, TaskId, TaskState};
 
 use crate::error::ComputeError;
-use crate::node::{Node, TaskFn};
-use crate::slots::MAX_INPUTS;
+use crate::node::Node;
+use crate::slots::MAX_COUNT;
+use crate::task::TaskFn;
+
+/// The most inputs one task may have: a task's dependency counter counts them, and
+/// must stay below the bits that record its outcome (see `slots`).
+pub(crate) const MAX_INPUTS: usize = MAX_COUNT as usize;
 
 /// A flattened graph, valid while the output nodes it was built from are alive.
 pub(crate) struct Plan {
@@ -299,9 +304,9 @@ impl Plan {
 
     /// The plan indices of a task's inputs, in argument order.
     pub(crate) fn deps(&self, task: u32) -> &[u32] {
-        self.deps
-            .get(dep_range(&self.dep_starts, task))
-            .unwrap_or(&[])
+        let deps = self.deps.get(dep_range(&self.dep_starts, task));
+        debug_assert!(deps.is_some(), "task {task} is in the plan");
+        deps.unwrap_or(&[])
     }
 
     /// How many inputs a task has.
@@ -312,28 +317,91 @@ impl Plan {
 
     /// The tasks that read this task's result (once per edge).
     pub(crate) fn users(&self, task: u32) -> &[u32] {
-        self.users
-            .get(dep_range(&self.user_starts, task))
-            .unwrap_or(&[])
+        let users = self.users.get(dep_range(&self.user_starts, task));
+        debug_assert!(users.is_some(), "task {task} is in the plan");
+        users.unwrap_or(&[])
     }
 
     /// How often the task's result is read (consumer edges plus requested outputs).
     pub(crate) fn readers(&self, task: u32) -> u32 {
-        self.readers.get(task as usize).copied().unwrap_or(0)
+        let readers = self.readers.get(task as usize).copied();
+        debug_assert!(readers.is_some(), "task {task} is in the plan");
+        readers.unwrap_or(0)
+    }
+
+    /// Every task's reader count, indexed by task.
+    pub(crate) fn reader_counts(&self) -> &[u32] {
+        &self.readers
     }
 
     /// The task's `blevel` (0 for an unknown index).
     pub(crate) fn priority(&self, task: u32) -> u32 {
-        self.blevel.get(task as usize).copied().unwrap_or(0)
+        let blevel = self.blevel.get(task as usize).copied();
+        debug_assert!(blevel.is_some(), "task {task} is in the plan");
+        blevel.unwrap_or(0)
+    }
+}
+
+/// What a node keeps between computes: the flattened plan of its graph and the
+/// trace's graph (which the traces of its runs share).
+///
+/// Kept by the single output of a compute, in its node (as a [`Kept`](crate::node::Kept)),
+/// and dropped with it. The plan points into the graph below that node, which the node
+/// keeps alive and which never changes, so the plan stays valid exactly as long as it
+/// is kept.
+///
+/// Memory: about 40 bytes per task for the plan plus the graph's keys, names and
+/// dependencies (about 45 bytes per task with short names). A node keeps a plan only
+/// if no node of its graph keeps one or belongs to one (see
+/// [`PlanSlot`](crate::node::PlanSlot)): computing many nodes of one graph one by one
+/// keeps at most one plan per node, not one per compute.
+pub(crate) struct Prepared {
+    pub(crate) plan: Plan,
+    /// Shared with the traces of the runs (they point to it rather than copy it).
+    pub(crate) graph: Arc<Graph>,
+}
+
+impl Prepared {
+    /// Keeps `self` in `root`'s plan slot (the other nodes are marked covered already,
+    /// see [`Cover::ForKeeping`]); if `root` got a plan from another thread meanwhile,
+    /// drops `self`, which removes its marks.
+    pub(crate) fn keep_in(self, root: &Node) {
+        debug_assert!(
+            self.plan
+                .outputs
+                .first()
+                .and_then(|&o| self.plan.node_ptr(o))
+                .is_some_and(|p| std::ptr::eq(p, root)),
+            "a plan is kept by its output"
+        );
+        drop(root.plan_slot.keep(Box::new(self)));
+    }
+}
+
+impl Drop for Prepared {
+    /// Removes the covered marks of every node but the output (which is being dropped,
+    /// or keeps its slot): the graph below it is alive, as `Kept` promises.
+    fn drop(&mut self) {
+        let root = self.plan.outputs.first().copied();
+        for task in 0..self.plan.len() as u32 {
+            if Some(task) != root
+                && let Some(node) = self.plan.node(task)
+            {
+                node.plan_slot.uncover();
+            }
+        }
     }
 }
 
 /// `starts[task]..starts[task + 1]`, empty for an unknown task.
 fn dep_range(starts: &[u32], task: u32) -> std::ops::Range<usize> {
     let t = task as usize;
-    match (starts.get(t), starts.get(t + 1)) {
-        (Some(&s), Some(&e)) => s as usize..(e as usize).max(s as usize),
-        _ => 0..0,
+    if let (Some(&s), Some(&e)) = (starts.get(t), starts.get(t + 1)) {
+        debug_assert!(s <= e, "CSR starts are non-decreasing");
+        s as usize..(e as usize).max(s as usize)
+    } else {
+        debug_assert!(false, "task {task} is in the plan");
+        0..0
     }
 }
 
@@ -434,7 +502,9 @@ struct Hex16([u8; 16]);
 impl Hex16 {
     fn as_str(&self) -> &str {
         // The bytes are ASCII hex digits by construction.
-        std::str::from_utf8(&self.0).unwrap_or_default()
+        let text = std::str::from_utf8(&self.0);
+        debug_assert!(text.is_ok(), "hex digits are ASCII");
+        text.unwrap_or_default()
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use crate::threads::Pool;
+use crate::pool::Pool;
 
 /// How [`compute_with`](crate::compute_with) runs a graph.
 ///

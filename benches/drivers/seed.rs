@@ -4,15 +4,18 @@
 //!
 //! Prints `{"case", "tasks", "system", "secs": [...], "trace"}` per case and scheduler.
 //!
-//! Usage: `TASKSCOPE_STEP_MS=50 cargo run --release --example bench_seed -- OUT_DIR [--reps 3] [--workers 2]`
+//! Usage: `TASKSCOPE_STEP_MS=50 cargo bench --bench seed -- OUT_DIR [--reps 3] [--workers 2]`
 
 use std::time::Instant;
 
 use taskscope::Scheduler;
 
-#[path = "common/cases.rs"]
+#[path = "../../examples/common/cases.rs"]
 #[allow(dead_code)] // The printing helpers there serve the `seed` and `tutorial` examples.
 mod cases;
+
+#[path = "args.rs"]
+mod args;
 
 type BoxError = Box<dyn std::error::Error>;
 
@@ -20,7 +23,12 @@ fn main() -> Result<(), BoxError> {
     let mut out = None;
     let mut reps = 3;
     let mut workers = 2;
-    let mut args = std::env::args().skip(1);
+    let Some(args) =
+        args::driver_args("cargo bench --bench seed -- OUT_DIR [--reps N] [--workers N]")
+    else {
+        return Ok(());
+    };
+    let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--reps" => reps = args.next().ok_or("--reps needs a value")?.parse()?,
@@ -28,7 +36,7 @@ fn main() -> Result<(), BoxError> {
             dir => out = Some(std::path::PathBuf::from(dir)),
         }
     }
-    let out = out.ok_or("usage: bench_seed OUT_DIR [--reps N] [--workers N]")?;
+    let out = out.ok_or("usage: cargo bench --bench seed -- OUT_DIR [--reps N] [--workers N]")?;
     std::fs::create_dir_all(&out)?;
     let schedulers = [
         ("serial", Scheduler::sequential()),

@@ -1,29 +1,26 @@
-//! What every scheduler shares: running one task, recording its span, and
-//! turning a finished run into a [`Trace`].
+//! What every scheduler shares: the state of one run ([`RunState`]), running one
+//! task of it, and the sequential scheduler. Its submodules hold the run's buffers
+//! (`buffers`) and the recording of spans into a [`Trace`](taskscope_trace::Trace)
+//! (`record`).
+//!
+//! Depends on the plan, the slot protocol and the task type; knows nothing of threads.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
 
 use parking_lot::Mutex;
-use taskscope_trace::{
-    Lane, LaneId, ModelError, RunMeta, SourceFormat, Span, SpanKind, TaskId, TaskState, Trace,
-    TraceBuilder,
-};
+use taskscope_trace::{LaneId, Span, SpanKind, TaskId, TaskState};
 
-use crate::node::TaskFailure;
 use crate::plan::Plan;
-use crate::slots::{Inputs, Outcome, TaskBuffers};
+use crate::slots::{Outcome, TaskBuffers};
+use crate::task::{Inputs, TaskFailure};
+use crate::unwind::{drop_payload, panic_message};
 
-/// The process-wide calibrated clock (TSC-based where available; a reading costs
-/// ~7 ns on bare metal, ~23 ns in the VM these benchmarks ran in).
-pub(crate) fn clock() -> &'static quanta::Clock {
-    static CLOCK: OnceLock<quanta::Clock> = OnceLock::new();
-    CLOCK.get_or_init(quanta::Clock::new)
-}
+mod buffers;
+mod record;
 
-/// A lane's spans, in nanoseconds since the run started.
-pub(crate) type LaneSpans = Vec<Span>;
+pub(crate) use buffers::{LaneSpans, RunBuffers};
+pub(crate) use record::{RunRecord, build_trace, clock, unix_now_ns};
 
 /// The first failure of a run.
 pub(crate) struct Failure {
@@ -38,6 +35,8 @@ pub(crate) struct RunState<'a> {
     /// Set when a task fails: no new task starts.
     pub(crate) abort: AtomicBool,
     failure: Mutex<Option<Failure>>,
+    /// An engine fault that stopped the run (see [`RunState::fail_internal`]).
+    internal: Mutex<Option<String>>,
     failed_count: AtomicUsize,
     pub(crate) record: bool,
     /// The run's start, in raw clock ticks: spans are in nanoseconds since then.
@@ -52,6 +51,7 @@ impl<'a> RunState<'a> {
             tasks,
             abort: AtomicBool::new(false),
             failure: Mutex::new(None),
+            internal: Mutex::new(None),
             failed_count: AtomicUsize::new(0),
             record,
             t0: clock().raw(),
@@ -75,7 +75,13 @@ impl<'a> RunState<'a> {
     /// since the run's start right away (a multiply and a shift).
     ///
     /// On failure the run is aborted and the first failure kept.
-    pub(crate) fn run_task(
+    ///
+    /// # Safety
+    /// `task` is ready: every one of its inputs ran and succeeded in this run, and their
+    /// [`TaskBuffers::put`] happened-before this call. Each task is run at most once per
+    /// run. (The schedulers guarantee it: the sequential one runs tasks in plan order,
+    /// the pool runs a task once its dependency counter says all inputs arrived.)
+    pub(crate) unsafe fn run_task(
         &self,
         task: u32,
         spans: &mut LaneSpans,
@@ -83,21 +89,27 @@ impl<'a> RunState<'a> {
         last_end: &mut Option<u64>,
     ) -> bool {
         let Some(node) = self.plan.node(task) else {
+            debug_assert!(false, "task {task} is in the plan");
             return false;
         };
-        let mut inputs = Inputs::new(self.tasks, self.plan, task);
+        // SAFETY: the inputs of a ready task finished (this function's contract); the
+        // reader counts are the plan's, which built this run's buffers.
+        let mut inputs =
+            unsafe { Inputs::new(self.tasks, self.plan.deps(task), self.plan.reader_counts()) };
         let clock = clock();
         let now_ns = || clock.delta_as_nanos(self.t0, clock.raw());
         let fresh_start = match *last_end {
             None if self.record => now_ns(),
             _ => 0,
         };
-        // The task body is user code: a panic is caught here and becomes this task's failure.
-        let result = catch_unwind(AssertUnwindSafe(|| (node.func)(&mut inputs)));
-        if matches!(result, Ok(Ok(_))) {
-            // Every input slot is emptied by its readers, even if the body skipped one.
-            inputs.finish();
-        }
+        // The task body is user code, and so are the drops of the inputs it did not read
+        // (emptied by every reader, so each slot is empty after the run): a panic in
+        // either is caught here and becomes this task's failure.
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            let value = (node.func)(&mut inputs)?;
+            inputs.finish()?;
+            Ok(value)
+        }));
         let mut end = 0;
         if self.record {
             // Clocks of different cores may disagree by a little: clamp, so a span still
@@ -119,14 +131,37 @@ impl<'a> RunState<'a> {
         }
         match result {
             Ok(Ok(value)) => {
-                // SAFETY: this worker ran `task`; its dependents are released only after we return.
+                // SAFETY: this thread ran `task`, once (this function's contract); its
+                // dependents are released only after we return.
                 unsafe { self.tasks.put(task, value, end) };
                 self.tasks.set_outcome(task, true);
                 true
             }
             Ok(Err(TaskFailure { message })) => self.fail(task, message),
-            Err(payload) => self.fail(task, panic_message(payload.as_ref())),
+            Err(payload) => {
+                let message = panic_message(payload.as_ref());
+                drop_payload(payload);
+                self.fail(task, message)
+            }
         }
+    }
+
+    /// Stops the run for a fault of the engine itself (not of a task), e.g. a worker that
+    /// panicked outside a task body; the compute returns [`ComputeError::Internal`].
+    ///
+    /// [`ComputeError::Internal`]: crate::ComputeError::Internal
+    #[cold]
+    pub(crate) fn fail_internal(&self, message: String) {
+        let mut internal = self.internal.lock();
+        if internal.is_none() {
+            *internal = Some(message);
+        }
+        self.abort.store(true, Ordering::SeqCst);
+    }
+
+    /// The engine fault that stopped the run, if any (see [`RunState::fail_internal`]).
+    pub(crate) fn take_internal(&self) -> Option<String> {
+        self.internal.lock().take()
     }
 
     #[cold]
@@ -156,7 +191,7 @@ impl<'a> RunState<'a> {
     ///
     /// Returns `(task, state)` for every task whose state is not `Done`; empty when no
     /// task failed (then every task finished).
-    fn unfinished_states(&self) -> Vec<(u32, TaskState)> {
+    pub(crate) fn unfinished_states(&self) -> Vec<(u32, TaskState)> {
         if !self.failed() {
             return Vec::new();
         }
@@ -185,81 +220,6 @@ impl<'a> RunState<'a> {
     }
 }
 
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        format!("panicked: {s}")
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        format!("panicked: {s}")
-    } else {
-        "panicked with a non-string payload".to_owned()
-    }
-}
-
-/// What a scheduler reports about a finished run.
-pub(crate) struct RunRecord {
-    pub(crate) scheduler: &'static str,
-    /// Spans per worker lane.
-    /// Spans per worker lane, in nanoseconds since the run started.
-    pub(crate) lanes: Vec<LaneSpans>,
-    pub(crate) wall_ns: u64,
-    pub(crate) started_at_unix_ns: Option<i64>,
-}
-
-/// Assembles the trace of a finished run from its graph (every task `Done`; shared, and
-/// copied only for a failed run, whose tasks get their states) and spans.
-pub(crate) fn build_trace(
-    state: &RunState<'_>,
-    graph: Arc<taskscope_trace::Graph>,
-    record: &RunRecord,
-) -> Result<Trace, ModelError> {
-    let meta = RunMeta {
-        scheduler: Some(record.scheduler.to_owned()),
-        workers: Some(record.lanes.len() as u32),
-        wall_ns: record.wall_ns,
-        host: host_name().map(str::to_owned),
-        started_at_unix_ns: record.started_at_unix_ns,
-        source: SourceFormat::Engine,
-        ..RunMeta::default()
-    };
-    let mut builder = TraceBuilder::with_shared_graph(meta, graph);
-    for (task, task_state) in state.unfinished_states() {
-        builder.graph_mut().set_state(TaskId(task), task_state);
-    }
-    builder.reserve_spans(record.lanes.iter().map(Vec::len).sum());
-    for (index, spans) in record.lanes.iter().enumerate() {
-        // Lanes get ids 0, 1, … in the order they are added: the ids the spans carry.
-        builder.add_lane(Lane {
-            name: format!("worker {index}"),
-            process: format!("taskscope {}", record.scheduler),
-            sort_index: index as i64,
-            is_async: false,
-        })?;
-        builder.extend_spans(spans)?;
-    }
-    builder.build()
-}
-
-/// The host's name, looked up once.
-fn host_name() -> Option<&'static str> {
-    static HOST: OnceLock<Option<String>> = OnceLock::new();
-    HOST.get_or_init(|| {
-        std::env::var("HOSTNAME")
-            .ok()
-            .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
-            .map(|h| h.trim().to_owned())
-            .filter(|h| !h.is_empty())
-    })
-    .as_deref()
-}
-
-/// Unix time now, in ns.
-pub(crate) fn unix_now_ns() -> Option<i64> {
-    let since = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .ok()?;
-    i64::try_from(since.as_nanos()).ok()
-}
-
 /// Runs every task on the calling thread in plan order (a topological order): the serial baseline.
 pub(crate) fn run_sequential(state: &RunState<'_>, mut lane: LaneSpans) -> RunRecord {
     let clock = clock();
@@ -269,7 +229,9 @@ pub(crate) fn run_sequential(state: &RunState<'_>, mut lane: LaneSpans) -> RunRe
     }
     let mut last_end = None;
     for task in 0..state.plan.len() as u32 {
-        if !state.run_task(task, &mut lane, LaneId(0), &mut last_end) {
+        // SAFETY: plan order is a topological order, and the loop stops at the first
+        // failure: every input of `task` ran and succeeded before, on this thread.
+        if !unsafe { state.run_task(task, &mut lane, LaneId(0), &mut last_end) } {
             break;
         }
     }

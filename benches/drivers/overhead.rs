@@ -1,17 +1,21 @@
 //! Workload driver for `scripts/bench.sh`: scheduling overhead with trivial tasks.
 //!
 //! The four shapes of `benches/engine.rs` (gather, chain, tree, mapreduce), each run
-//! by taskscope on 2 threads with tracing on and off, by the sequential scheduler, and
-//! by a bare dependency-counting executor on `crossbeam-deque` (the same baseline as
-//! `benches/engine.rs`, copied here so the figures come from one process). Graph
-//! building is timed separately. `taskscope_first` is the first compute of a freshly
-//! built graph (traced), which also plans the graph; the other taskscope figures are
-//! repeated computes of one graph.
+//! by taskscope on 2 threads with tracing on and off, by the sequential scheduler, by
+//! the lean continuation-passing executor of `benches/support/bare.rs` (the baseline),
+//! and by rayon (`scope` + `spawn` with the same dependency counting), all in one
+//! process, interleaved repetition by repetition. Graph building is timed separately.
+//! `taskscope_first` is the first compute of a freshly built graph (traced), which
+//! also plans the graph; `taskscope_e2e` is building a fresh graph, its first compute
+//! and `trace.save` to a temporary file (what Taskflow's and oneTBB's build + run are
+//! compared with); the other taskscope figures are repeated computes of one graph.
 //!
 //! Prints one JSON object per line: `{"shape", "n", "tasks", "system", "secs": [...]}`.
 //!
-//! Usage: `cargo run --release --example bench_overhead -- [--shapes gather,chain]
+//! Usage: `cargo bench --bench overhead -- [--shapes gather,chain]
 //! [--sizes 10000,100000] [--reps 3] [--workers 2] [--only traced|untraced|first]`
+//! (a `[[bench]]` without the test harness: with no arguments it prints this usage,
+//! so a plain `cargo bench` does not start a long run).
 //!
 //! `--only` runs just that taskscope system `reps` times (for a profiler such as
 //! `perf record`): `traced`/`untraced` repeat computes of one graph after a warm-up,
@@ -25,14 +29,68 @@ use std::time::Instant;
 
 use taskscope::Scheduler;
 
+#[path = "args.rs"]
+mod args;
+
 type BoxError = Box<dyn std::error::Error>;
 
-#[path = "../benches/support/shapes.rs"]
+#[path = "../support/shapes.rs"]
 mod shapes;
 
-#[path = "../benches/support/bare.rs"]
+#[path = "../support/bare.rs"]
 mod bare;
 use bare::BareGraph;
+
+/// rayon as a peer: the same graph arrays and dependency counting as the baseline,
+/// with every ready task a `Scope::spawn`.
+mod rayon_peer {
+    use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+
+    use super::bare::BareGraph;
+
+    /// Runs every task of `graph` on `pool`; returns the last task's value.
+    pub fn run(pool: &rayon::ThreadPool, graph: &BareGraph) -> u64 {
+        let n = graph.len();
+        let pending: Vec<AtomicU32> = (0..n)
+            .map(|t| AtomicU32::new(graph.deps_of(t).len() as u32))
+            .collect();
+        let values: Vec<AtomicU64> = (0..n).map(|_| AtomicU64::new(0)).collect();
+        let state = State {
+            graph,
+            pending: &pending,
+            values: &values,
+        };
+        pool.scope(|s| {
+            for &root in graph.roots() {
+                let state = &state;
+                s.spawn(move |s| state.task(s, root));
+            }
+        });
+        values.last().map_or(0, |v| v.load(Ordering::Relaxed))
+    }
+
+    struct State<'a> {
+        graph: &'a BareGraph,
+        pending: &'a [AtomicU32],
+        values: &'a [AtomicU64],
+    }
+
+    impl State<'_> {
+        fn task<'s>(&'s self, s: &rayon::Scope<'s>, t: u32) {
+            let t = t as usize;
+            let mut v = 1u64;
+            for &d in self.graph.deps_of(t) {
+                v = v.wrapping_add(self.values[d as usize].load(Ordering::Relaxed));
+            }
+            self.values[t].store(v, Ordering::Relaxed);
+            for &u in self.graph.users_of(t) {
+                if self.pending[u as usize].fetch_sub(1, Ordering::AcqRel) == 1 {
+                    s.spawn(move |s| self.task(s, u));
+                }
+            }
+        }
+    }
+}
 
 fn list(v: &[f64]) -> String {
     let items: Vec<String> = v.iter().map(|x| format!("{x:.9}")).collect();
@@ -159,8 +217,20 @@ fn case(
     }
     // Interleave the systems repetition by repetition, so load spikes on this
     // shared machine hit all of them alike.
-    let mut secs: [Vec<f64>; 5] = Default::default();
-    black_box(bare.run(workers));
+    let mut secs: [Vec<f64>; 7] = Default::default();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(workers)
+        .build()?;
+    let save_dir = tempfile::tempdir()?;
+    let save_path = save_dir.path().join("run.json");
+    let rayon_value = rayon_peer::run(&pool, &bare);
+    let bare_value = bare.run(workers);
+    if rayon_value != bare_value {
+        return Err(format!(
+            "{shape}/{n}: rayon computed {rayon_value}, the baseline {bare_value}"
+        )
+        .into());
+    }
     black_box(graph.compute_with(traced)?.value);
     black_box(graph.compute_with(untraced)?.value);
     black_box(graph.compute_with(sequential)?.value);
@@ -182,6 +252,16 @@ fn case(
         black_box(fresh.compute_with(traced)?.value);
         secs[4].push(start.elapsed().as_secs_f64());
         drop(fresh);
+        let start = Instant::now();
+        black_box(rayon_peer::run(&pool, &bare));
+        secs[5].push(start.elapsed().as_secs_f64());
+        // End to end, as a new user pays it: build, first compute, save the trace.
+        let start = Instant::now();
+        let fresh = shapes::build(shape, n).ok_or_else(|| format!("unknown shape {shape:?}"))?;
+        let run = fresh.compute_with(traced)?;
+        run.trace.save(&save_path)?;
+        secs[6].push(start.elapsed().as_secs_f64());
+        drop((run, fresh));
     }
     let names = [
         "baseline",
@@ -189,6 +269,8 @@ fn case(
         "taskscope_untraced",
         "taskscope_sequential",
         "taskscope_first",
+        "rayon",
+        "taskscope_e2e",
     ];
     for (name, s) in names.iter().zip(&secs) {
         emit(shape, n, tasks, name, s);
@@ -207,7 +289,12 @@ fn main() -> Result<(), BoxError> {
     let mut reps = 3;
     let mut workers = 2;
     let mut only_system: Option<String> = None;
-    let mut args = std::env::args().skip(1);
+    let Some(args) = args::driver_args(
+        "cargo bench --bench overhead -- [--shapes S,..] [--sizes N,..] [--reps R] [--workers W] [--only SYSTEM]",
+    ) else {
+        return Ok(());
+    };
+    let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         let value = args.next().ok_or_else(|| format!("{arg} needs a value"))?;
         match arg.as_str() {

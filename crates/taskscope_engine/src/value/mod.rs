@@ -13,7 +13,7 @@
 //! buffer of empty slots.
 
 use std::any::TypeId;
-use std::mem::{ManuallyDrop, MaybeUninit, align_of, size_of};
+use std::mem::{MaybeUninit, align_of, size_of};
 
 type Storage = MaybeUninit<[usize; 2]>;
 
@@ -45,7 +45,7 @@ unsafe fn drop_stored<T>(ptr: *mut Storage) {
     }
 }
 
-/// A type-erased task result (a `Send` value of any `'static` type), or nothing.
+/// A type-erased task result (a `Send + Sync` value of any `'static` type), or nothing.
 #[doc(hidden)]
 pub struct Value {
     storage: Storage,
@@ -53,8 +53,12 @@ pub struct Value {
     vtable: Option<&'static VTable>,
 }
 
-// SAFETY: a non-empty `Value` is only ever made from a `T: Send` (see `Value::new`).
+// SAFETY: a non-empty `Value` is only ever made from a `T: Send + Sync` (see `Value::new`),
+// so moving it to another thread moves a `Send` value.
 unsafe impl Send for Value {}
+// SAFETY: as above, `T: Sync`: a `&T` from [`Value::downcast_ref`] on a shared `&Value`
+// may be used from any thread (e.g. to clone a result that several consumers read).
+unsafe impl Sync for Value {}
 
 const fn fits_in_place<T>() -> bool {
     size_of::<T>() <= size_of::<Storage>() && align_of::<T>() <= align_of::<Storage>()
@@ -71,7 +75,10 @@ impl Value {
     };
 
     /// Wraps `value`, in place when it fits, boxed otherwise.
-    pub(crate) fn new<T: Send + 'static>(value: T) -> Self {
+    ///
+    /// `T: Sync` is what makes [`Value`] `Sync`, and so [`Value::downcast_ref`] on a
+    /// `&Value` shared between threads sound.
+    pub(crate) fn new<T: Send + Sync + 'static>(value: T) -> Self {
         let mut storage = Storage::uninit();
         if fits_in_place::<T>() {
             // SAFETY: `T` fits in `storage` (size and alignment checked above).
@@ -99,22 +106,6 @@ impl Value {
     #[inline]
     fn holds<T: 'static>(&self) -> bool {
         self.vtable.is_some_and(|v| v.type_id == TypeId::of::<T>())
-    }
-
-    /// The value as a `T`, or the value back if it is empty or of another type.
-    pub(crate) fn downcast<T: 'static>(self) -> Result<T, Self> {
-        if !self.holds::<T>() {
-            return Err(self);
-        }
-        let this = ManuallyDrop::new(self);
-        if fits_in_place::<T>() {
-            // SAFETY: the storage holds a `T` (type checked above); it is moved out exactly
-            // once and `this` is never dropped (ManuallyDrop), so it is not dropped twice.
-            Ok(unsafe { this.storage.as_ptr().cast::<T>().read() })
-        } else {
-            // SAFETY: as above, for the `Box<T>` a large `T` is stored as.
-            Ok(*unsafe { this.storage.as_ptr().cast::<Box<T>>().read() })
-        }
     }
 
     /// Takes the value out as a `T`, leaving the empty value; `None` (and the value left
@@ -154,76 +145,12 @@ impl Value {
 impl Drop for Value {
     fn drop(&mut self) {
         if let Some(vtable) = self.vtable {
-            // SAFETY: a non-empty value not moved out by `downcast` still holds its `T`.
+            // SAFETY: a non-empty value (not moved out by `take_as`, which empties it) still
+            // holds its `T`.
             unsafe { (vtable.drop_stored)(&raw mut self.storage) };
         }
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use std::sync::Arc;
-
-    use super::*;
-
-    #[test]
-    fn small_values_round_trip_in_place_and_large_ones_boxed() {
-        assert_eq!(size_of::<Value>(), 3 * size_of::<usize>());
-        let v = Value::new(42_u64);
-        assert_eq!(v.downcast_ref::<u64>(), Some(&42));
-        assert_eq!(v.downcast::<u64>().ok(), Some(42));
-
-        let big = Value::new([7_u64; 8]);
-        assert_eq!(big.downcast_ref::<[u64; 8]>(), Some(&[7; 8]));
-        assert_eq!(big.downcast::<[u64; 8]>().ok(), Some([7; 8]));
-
-        let s = Value::new(String::from("hello"));
-        let Err(wrong) = s.downcast::<u64>() else {
-            panic!("a String is not a u64")
-        };
-        assert_eq!(wrong.downcast::<String>().ok().as_deref(), Some("hello"));
-    }
-
-    #[test]
-    fn the_empty_value_is_zero_bits_and_downcasts_to_nothing() {
-        let zeroed: MaybeUninit<Value> = MaybeUninit::zeroed();
-        // SAFETY: all-zero bits are the empty value (storage uninit, vtable None).
-        let mut v = unsafe { zeroed.assume_init() };
-        assert!(v.is_empty());
-        assert!(v.downcast_ref::<u64>().is_none());
-        v = Value::new(5_u32);
-        let taken = v.take();
-        assert!(v.is_empty());
-        assert_eq!(taken.downcast::<u32>().ok(), Some(5));
-        assert!(Value::EMPTY.downcast::<u32>().is_err());
-        let mut v = Value::new(String::from("x"));
-        assert!(v.take_as::<u32>().is_none(), "wrong type: left as it was");
-        assert_eq!(v.take_as::<String>().as_deref(), Some("x"));
-        assert!(v.is_empty() && v.take_as::<String>().is_none());
-        let mut big = Value::new([3_u64; 5]);
-        assert_eq!(big.take_as::<[u64; 5]>(), Some([3; 5]));
-        assert!(big.is_empty());
-    }
-
-    #[test]
-    fn dropping_runs_the_destructor_exactly_once() {
-        let shared = Arc::new(());
-        let v = Value::new(Arc::clone(&shared));
-        assert_eq!(Arc::strong_count(&shared), 2);
-        drop(v);
-        assert_eq!(Arc::strong_count(&shared), 1);
-        let v = Value::new(Arc::clone(&shared));
-        let back = v.downcast::<Arc<()>>().ok().unwrap();
-        assert_eq!(Arc::strong_count(&shared), 2);
-        drop(back);
-        assert_eq!(Arc::strong_count(&shared), 1);
-        let boxed = Value::new((Arc::clone(&shared), [0_u64; 4]));
-        drop(boxed);
-        assert_eq!(Arc::strong_count(&shared), 1);
-        let boxed = Value::new((Arc::clone(&shared), [0_u64; 4]));
-        let (back, _) = boxed.downcast::<(Arc<()>, [u64; 4])>().ok().unwrap();
-        assert_eq!(Arc::strong_count(&shared), 2);
-        drop(back);
-        assert_eq!(Arc::strong_count(&shared), 1);
-    }
-}
+mod test;

@@ -1,55 +1,9 @@
-//! The thread-pool scheduler: a dependency-driven executor with work stealing.
-//!
-//! # Design
-//! A pool owns `n` named worker threads that park between runs. A run publishes
-//! one [`Job`] to all of them; the calling thread waits until every worker has
-//! reported back, so the job (and the graph it borrows) outlives every use.
-//!
-//! Within a run each worker looks for work in this order (as rayon's `find_work`):
-//! 1. the task it just made ready (a *continuation*: no queue operation at all);
-//! 2. its own LIFO deque (tasks it made ready but did not run);
-//! 3. the shared list of root tasks, claimed in small chunks by an atomic cursor;
-//! 4. stealing half of another worker's deque;
-//! 5. after a short spin, sleeping on a condition variable until work is pushed.
-//!
-//! **Ordering.** When more tasks are ready than workers are free, the task with
-//! the longest remaining path to the output (its b-level, in tasks) goes first:
-//! roots are sorted by b-level, a finished task continues with the highest
-//! b-level consumer it released, and a continuation or deque task yields to a
-//! waiting root of strictly higher b-level. That is what runs the seed's `total`
-//! (4 `inc`s, 3 `add`s) in 4 steps on 2 workers, where Dask's depth-first order
-//! starts `add(x, y)` before the second pair of `inc`s and takes 5. The checks
-//! are a couple of loads per task, so equal priorities cost nothing extra.
-//! One refinement: a task yields to a root only while fewer than
-//! `workers × b-level(root)` roots are waiting. With more, the roots alone keep
-//! every worker busy for longer than the root's path, so the order cannot make
-//! that path the bottleneck, and running the ready consumer first uses inputs
-//! that are still in cache (see `Job::few_roots_left`).
-//!
-//! **Termination.** Only tasks without consumers (the sinks) count down a
-//! shared counter: every task is an ancestor of some sink, so all sinks done
-//! means all tasks done, and the hot path never touches a global counter.
-//!
-//! **Prefetching.** A task's node (its function) and the function's captured
-//! data are two dependent loads from a heap of a million scattered nodes. Roots
-//! are known ahead, so a worker prefetches the node of the root 8 places on and
-//! the captured data of the root 4 places on; before running a task it
-//! prefetches the nodes of its first consumers (a chain's next step).
-//!
-//! **Buffers.** The per-task state of a run (dependency counters, result slots)
-//! and the per-lane span buffers live in [`RunBuffers`] that the pool keeps
-//! between runs: a run of a size the pool has seen allocates nothing per task
-//! (fresh memory costs a page fault per 4 KiB, several microseconds in a VM).
-//! The pool keeps the buffers of its largest run until it is dropped: 40 bytes
-//! per task, plus up to 32 bytes per task and worker for recorded spans.
-//!
-//! **Sleep.** A worker that finds nothing spins briefly, then registers as a
-//! sleeper and re-checks for work before waiting (a Dekker-style handshake with
-//! a `SeqCst` fence on the pushing side), so a push never goes unnoticed. Parked
-//! workers use no CPU; between runs they wait on the pool's condition variable.
+//! One run as the pool's workers see it: where a worker finds its next task, how a
+//! finished task releases its consumers, when the run is over, and how idle workers
+//! sleep. The algorithm is described in the pool's `README.md`.
 
 use std::ops::Range;
-use std::sync::Arc;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering, fence};
 use std::time::Duration;
 
@@ -58,212 +12,13 @@ use parking_lot::{Condvar, Mutex};
 
 use taskscope_trace::{LaneId, Span};
 
-use crate::error::ComputeError;
-use crate::run::{RunRecord, RunState, clock, unix_now_ns};
-use crate::slots::RunBuffers;
+use crate::run::{RunState, clock};
+use crate::unwind::{drop_payload, panic_message};
 
 /// How often an idle worker re-checks for work before it sleeps.
 const SPIN_ROUNDS: u32 = 64;
 /// A safety net: a sleeping worker re-checks after this long even without a wake-up.
 const SLEEP_TIMEOUT: Duration = Duration::from_millis(50);
-
-static NEXT_POOL_ID: AtomicUsize = AtomicUsize::new(1);
-
-std::thread_local! {
-    /// The id of the pool whose worker this thread is (0 for other threads).
-    static CURRENT_POOL: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
-}
-
-/// A pool of worker threads, shared by clones of a [`Scheduler`](crate::Scheduler).
-pub(crate) struct Pool {
-    shared: Arc<PoolShared>,
-    /// One run at a time per pool.
-    run_lock: Mutex<()>,
-    /// The buffers of the last run, for the next one.
-    buffers: Mutex<Option<RunBuffers>>,
-}
-
-struct PoolShared {
-    id: usize,
-    workers: usize,
-    state: Mutex<PoolState>,
-    wake: Condvar,
-}
-
-#[derive(Default)]
-struct PoolState {
-    generation: u64,
-    job: Option<JobPtr>,
-    shutdown: bool,
-    spawned: bool,
-}
-
-/// A pointer to the current run's job, valid until every worker has reported back.
-#[derive(Clone, Copy)]
-struct JobPtr(*const Job<'static, 'static>);
-
-// SAFETY: the job is only dereferenced by workers between its publication and their
-// report; `Pool::run` does not return (and the job is not dropped) before all reports.
-unsafe impl Send for JobPtr {}
-
-impl Pool {
-    /// A pool of `workers` threads (at least one), started on first use.
-    pub(crate) fn new(workers: usize) -> Self {
-        Self {
-            shared: Arc::new(PoolShared {
-                id: NEXT_POOL_ID.fetch_add(1, Ordering::Relaxed),
-                workers: workers.max(1),
-                state: Mutex::new(PoolState::default()),
-                wake: Condvar::new(),
-            }),
-            run_lock: Mutex::new(()),
-            buffers: Mutex::new(None),
-        }
-    }
-
-    /// Buffers for a run: the pool's kept ones, or new ones if another run has them.
-    pub(crate) fn take_buffers(&self) -> RunBuffers {
-        self.buffers.lock().take().unwrap_or_else(RunBuffers::new)
-    }
-
-    /// Keeps `buffers` (clean: every slot empty) for the next run; of two, the larger stays.
-    pub(crate) fn keep_buffers(&self, buffers: RunBuffers) {
-        let mut kept = self.buffers.lock();
-        if kept
-            .as_ref()
-            .is_none_or(|k| k.tasks.capacity() < buffers.tasks.capacity())
-        {
-            *kept = Some(buffers);
-        }
-    }
-
-    /// How many worker threads the pool has.
-    pub(crate) fn workers(&self) -> usize {
-        self.shared.workers
-    }
-
-    /// Whether the calling thread is one of this pool's workers (a task computing a graph itself).
-    pub(crate) fn is_current_thread_worker(&self) -> bool {
-        CURRENT_POOL.with(std::cell::Cell::get) == self.shared.id
-    }
-
-    fn ensure_started(&self) -> Result<(), ComputeError> {
-        let mut state = self.shared.state.lock();
-        if state.spawned {
-            return Ok(());
-        }
-        for index in 0..self.shared.workers {
-            let shared = Arc::clone(&self.shared);
-            std::thread::Builder::new()
-                .name(format!("taskscope-worker-{index}"))
-                .spawn(move || worker_main(&shared, index))
-                .map_err(ComputeError::Spawn)?;
-        }
-        state.spawned = true;
-        Ok(())
-    }
-
-    /// Runs the plan of `run` on the pool's workers, recording spans into `lanes` (one
-    /// per worker, empty); returns when the run finished or stopped.
-    pub(crate) fn run(
-        &self,
-        run: &RunState<'_>,
-        lanes: Vec<Vec<Span>>,
-    ) -> Result<RunRecord, ComputeError> {
-        let _one_run = self.run_lock.lock();
-        self.ensure_started()?;
-        let workers = self.shared.workers;
-        let clock = clock();
-        let started_at_unix_ns = unix_now_ns();
-        let t0 = run.t0;
-        let job = Job::new(run, lanes, workers);
-        {
-            // Waits for every worker's report when it goes out of scope (even when
-            // unwinding): the workers borrow `job`, which lives on our stack.
-            let _published = Published {
-                shared: &self.shared,
-                job: &job,
-            };
-            {
-                let mut state = self.shared.state.lock();
-                state.generation += 1;
-                // SAFETY (lifetime erasure): see `JobPtr`; `_published` waits for every report.
-                state.job = Some(JobPtr(
-                    std::ptr::from_ref(&job).cast::<Job<'static, 'static>>(),
-                ));
-            }
-            self.shared.wake.notify_all();
-        }
-        let end = match job.end_raw.load(Ordering::Acquire) {
-            0 => clock.raw(),
-            end => end,
-        };
-        let lanes = std::mem::take(&mut job.reported.lock().spans);
-        Ok(RunRecord {
-            scheduler: "threads",
-            lanes,
-            wall_ns: clock.delta_as_nanos(t0, end),
-            started_at_unix_ns,
-        })
-    }
-}
-
-/// A published job: dropping it waits until every worker has reported, then unpublishes it.
-struct Published<'a, 'r, 'p> {
-    shared: &'a PoolShared,
-    job: &'a Job<'r, 'p>,
-}
-
-impl Drop for Published<'_, '_, '_> {
-    fn drop(&mut self) {
-        {
-            let mut reported = self.job.reported.lock();
-            while reported.count < self.shared.workers {
-                self.job.all_reported.wait(&mut reported);
-            }
-        }
-        self.shared.state.lock().job = None;
-    }
-}
-
-impl Drop for Pool {
-    fn drop(&mut self) {
-        // Workers exit on their own; we do not join (the last handle may be dropped on a worker).
-        self.shared.state.lock().shutdown = true;
-        self.shared.wake.notify_all();
-    }
-}
-
-fn worker_main(shared: &PoolShared, index: usize) {
-    CURRENT_POOL.with(|c| c.set(shared.id));
-    let mut seen_generation = 0;
-    loop {
-        let job = {
-            let mut state = shared.state.lock();
-            loop {
-                if state.shutdown {
-                    return;
-                }
-                if state.generation != seen_generation {
-                    seen_generation = state.generation;
-                    break state.job;
-                }
-                shared.wake.wait(&mut state);
-            }
-        };
-        let Some(JobPtr(job)) = job else { continue };
-        // SAFETY: the job stays alive until this worker reports (see `JobPtr`).
-        let job = unsafe { &*job };
-        let spans = job.take_lane(index);
-        let spans = job.work(index, spans);
-        job.report(index, spans);
-    }
-}
-
-struct Reported {
-    count: usize,
-    spans: Vec<Vec<Span>>,
-}
 
 #[derive(Default)]
 struct Sleep {
@@ -273,27 +28,30 @@ struct Sleep {
 }
 
 /// One run as the workers see it.
-struct Job<'r, 'p> {
+pub(super) struct Job<'r, 'p> {
     run: &'r RunState<'p>,
     /// Sinks (tasks without consumers) not yet finished.
     sinks_left: AtomicUsize,
     done: AtomicBool,
-    end_raw: AtomicU64,
+    pub(super) end_raw: AtomicU64,
     root_cursor: AtomicUsize,
     deques: Mutex<Vec<Option<Worker<u32>>>>,
     stealers: Vec<Stealer<u32>>,
     sleep: Sleep,
-    reported: Mutex<Reported>,
-    all_reported: Condvar,
+    /// Per worker: its span buffer, taken for the run and put back before its report.
+    pub(super) lanes: Mutex<Vec<Vec<Span>>>,
+    /// Test hook: worker 0's work loop panics (outside any task) when it starts.
+    #[cfg(test)]
+    pub(super) panic_in_work_loop: bool,
 }
 
 impl<'r, 'p> Job<'r, 'p> {
-    fn new(run: &'r RunState<'p>, lanes: Vec<Vec<Span>>, workers: usize) -> Self {
+    pub(super) fn new(run: &'r RunState<'p>, lanes: Vec<Vec<Span>>, workers: usize) -> Self {
         let sinks = run.plan.sinks;
         let deques: Vec<Worker<u32>> = (0..workers).map(|_| Worker::new_lifo()).collect();
         let stealers = deques.iter().map(Worker::stealer).collect();
-        let mut spans = lanes;
-        spans.resize_with(workers, Vec::new);
+        let mut lanes = lanes;
+        lanes.resize_with(workers, Vec::new);
         Self {
             run,
             sinks_left: AtomicUsize::new(sinks),
@@ -303,28 +61,33 @@ impl<'r, 'p> Job<'r, 'p> {
             deques: Mutex::new(deques.into_iter().map(Some).collect()),
             stealers,
             sleep: Sleep::default(),
-            reported: Mutex::new(Reported { count: 0, spans }),
-            all_reported: Condvar::new(),
+            lanes: Mutex::new(lanes),
+            #[cfg(test)]
+            panic_in_work_loop: false,
         }
     }
 
-    /// Worker `index`'s span buffer for this run.
-    fn take_lane(&self, index: usize) -> Vec<Span> {
-        self.reported
-            .lock()
-            .spans
-            .get_mut(index)
-            .map(std::mem::take)
-            .unwrap_or_default()
-    }
-
-    fn report(&self, index: usize, spans: Vec<Span>) {
-        let mut reported = self.reported.lock();
-        if let Some(slot) = reported.spans.get_mut(index) {
-            *slot = spans;
+    /// Worker `index`'s part of the run, with any panic that escapes it caught: the run
+    /// is stopped with an internal error (the pool stays usable), and the panic's
+    /// payload dropped without unwinding further.
+    pub(super) fn work_caught(&self, index: usize) {
+        let spans = self.lanes.lock().get_mut(index).map(std::mem::take);
+        debug_assert!(spans.is_some(), "worker {index} has a lane");
+        let spans = spans.unwrap_or_default();
+        match catch_unwind(AssertUnwindSafe(|| self.work(index, spans))) {
+            Ok(spans) => {
+                if let Some(slot) = self.lanes.lock().get_mut(index) {
+                    *slot = spans;
+                }
+            }
+            Err(payload) => {
+                let message = panic_message(payload.as_ref());
+                drop_payload(payload);
+                self.run
+                    .fail_internal(format!("worker {index} panicked outside a task: {message}"));
+                self.wake_all();
+            }
         }
-        reported.count += 1;
-        self.all_reported.notify_all();
     }
 
     fn stopped(&self) -> bool {
@@ -333,6 +96,11 @@ impl<'r, 'p> Job<'r, 'p> {
 
     /// The worker loop of one run.
     fn work(&self, me: usize, mut spans: Vec<Span>) -> Vec<Span> {
+        #[cfg(test)]
+        assert!(
+            !(self.panic_in_work_loop && me == 0),
+            "a panic of the work loop injected by a test"
+        );
         let plan = self.run.plan;
         let Some(local) = self.deques.lock().get_mut(me).and_then(Option::take) else {
             return spans;
@@ -380,7 +148,11 @@ impl<'r, 'p> Job<'r, 'p> {
             for &user in plan.users(task).iter().take(2) {
                 plan.prefetch_node(user);
             }
-            if !self.run.run_task(task, &mut spans, lane, &mut last_end) {
+            // SAFETY: `task` is ready: it is a root, or the last of its inputs to finish
+            // made it ready (`release`, through the AcqRel counter), and it was handed to
+            // exactly one worker (a root claimed by the cursor, or a task popped or stolen
+            // from a deque, or the continuation kept by the releasing worker).
+            if !unsafe { self.run.run_task(task, &mut spans, lane, &mut last_end) } {
                 self.wake_all();
                 break;
             }

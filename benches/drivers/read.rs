@@ -6,13 +6,16 @@
 //!
 //! Prints `{"spans", "bytes", "path", "secs": [...], "rss_bytes"}` per size.
 //!
-//! Usage: `cargo run --release --example bench_read -- OUT_DIR [--sizes 100000,1000000] [--reps 3]`
+//! Usage: `cargo bench --bench read -- OUT_DIR [--sizes 100000,1000000] [--reps 3]`
 
 use std::hint::black_box;
 use std::time::Instant;
 
 use taskscope::trace::Trace;
 use taskscope::{Delayed, Scheduler, combine};
+
+#[path = "args.rs"]
+mod args;
 
 type BoxError = Box<dyn std::error::Error>;
 
@@ -28,7 +31,12 @@ fn main() -> Result<(), BoxError> {
     let mut out = None;
     let mut sizes = vec![100_000, 1_000_000];
     let mut reps = 3;
-    let mut args = std::env::args().skip(1);
+    let Some(args) =
+        args::driver_args("cargo bench --bench read -- OUT_DIR [--sizes N,M] [--reps N]")
+    else {
+        return Ok(());
+    };
+    let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--reps" => reps = args.next().ok_or("--reps needs a value")?.parse()?,
@@ -43,7 +51,7 @@ fn main() -> Result<(), BoxError> {
             dir => out = Some(std::path::PathBuf::from(dir)),
         }
     }
-    let out = out.ok_or("usage: bench_read OUT_DIR [--sizes N,M] [--reps N]")?;
+    let out = out.ok_or("usage: cargo bench --bench read -- OUT_DIR [--sizes N,M] [--reps N]")?;
     std::fs::create_dir_all(&out)?;
     for n in sizes {
         let path = out.join(format!("read_{n}.json"));
