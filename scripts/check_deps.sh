@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Proves with `cargo tree` that no crate below the egui crates depends on egui/eframe
-# (the data flows one way: engine → trace ← layout ← egui ← viewer).
+# (the data flows one way: engine → trace ← layout ← egui ← viewer), that the trace crate is
+# the leaf, and that the viewer does not depend on the engine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 status=0
@@ -15,6 +16,11 @@ done
 # The trace crate is the leaf: it must not depend on any other workspace crate.
 if cargo tree --locked -p taskscope_trace -e normal --prefix none | grep -E '^taskscope_(engine|layout|egui|viewer) '; then
     echo "error: taskscope_trace depends on another workspace crate" >&2
+    status=1
+fi
+# The viewer opens files without compiling the engine: it must not depend on it, even indirectly.
+if cargo tree --locked -p taskscope_viewer -e normal,build --prefix none | grep -E '^taskscope_engine '; then
+    echo "error: taskscope_viewer depends on taskscope_engine (the viewer must open files without the engine)" >&2
     status=1
 fi
 [ $status -eq 0 ] && echo "dependency direction ok"

@@ -7,6 +7,8 @@
 //! linked selection — are plain functions with unit tests; the painters around
 //! them are thin. Colours come from [`theme`].
 
+#![forbid(unsafe_code)]
+
 pub mod axis;
 pub mod graph_view;
 pub mod index;

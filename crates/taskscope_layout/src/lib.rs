@@ -30,6 +30,8 @@
 //! assert_eq!(stats.crossings, 0);
 //! ```
 
+#![forbid(unsafe_code)]
+
 pub mod font;
 pub mod layered;
 pub mod theme;

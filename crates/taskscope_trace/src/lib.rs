@@ -9,6 +9,8 @@
 //! million spans stays compact. A [`Trace`] is only built through
 //! [`TraceBuilder`], which validates it once; everything downstream trusts it.
 
+#![forbid(unsafe_code)]
+
 pub mod format;
 mod model;
 

@@ -7,6 +7,8 @@
 //! Loaded traces and views are runtime data ([`document`]); only the
 //! preferences in [`settings`] are persisted.
 
+#![forbid(unsafe_code)]
+
 pub mod app;
 pub mod background;
 pub mod document;
