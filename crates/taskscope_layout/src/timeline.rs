@@ -25,7 +25,7 @@ use crate::svg::{
     Esc, EscLines, MARGIN, Num, legend_size, title_height, write_header, write_legend, write_title,
 };
 use crate::theme::{self, Rgb};
-use crate::units::{format_count, format_duration_ns};
+use taskscope_trace::analysis::{format_count, format_duration_ns};
 
 /// Which dependency arrows to draw between bars.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]

@@ -11,8 +11,11 @@
 
 #![forbid(unsafe_code)]
 
+pub mod csr;
 pub mod format;
+pub mod index;
 mod model;
+pub mod palette;
 
 pub use format::FormatError;
 pub use model::{
@@ -22,3 +25,6 @@ pub use model::{
 };
 
 pub mod analysis;
+
+pub use index::TraceIndex;
+pub use palette::{PaletteIndex, stable_hash};

@@ -31,6 +31,9 @@ mod order;
 mod position;
 mod proper;
 mod rank;
+mod simple;
+
+pub use simple::simple_layout;
 
 use std::fmt;
 
@@ -295,10 +298,27 @@ pub struct LayoutStats {
     pub width: f64,
     /// Height of the drawing, in px.
     pub height: f64,
+    /// Made by [`simple_layout`]: no dummy nodes, no crossing reduction, and the
+    /// crossing counts above are not measured (0).
+    pub simple: bool,
 }
 
 impl fmt::Display for LayoutStats {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.simple {
+            return write!(
+                f,
+                "{} nodes, {} edges, {} layers (simple layers: crossings not counted); \
+                 {} edges reversed, {} self-loops; {:.0} x {:.0} px",
+                self.nodes,
+                self.edges,
+                self.layers,
+                self.reversed_edges,
+                self.self_loops,
+                self.width,
+                self.height
+            );
+        }
         write!(
             f,
             "{} nodes, {} edges, {} layers, {} dummy nodes; {} crossings (initial order: {}, {} sweeps); \
@@ -458,6 +478,7 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout, La
             sweeps: outcome.sweeps,
             width,
             height,
+            simple: false,
         },
         nodes,
         edges,
@@ -510,12 +531,7 @@ impl Geometry<'_> {
     }
 
     fn point(&self, a: f64, b: f64) -> Point {
-        match self.rank_dir {
-            RankDir::TopToBottom => Point { x: a, y: b },
-            RankDir::BottomToTop => Point { x: a, y: -b },
-            RankDir::LeftToRight => Point { x: b, y: a },
-            RankDir::RightToLeft => Point { x: -b, y: a },
-        }
+        place(self.rank_dir, a, b)
     }
 
     /// The path from `lo` (lower layer) through `chain` to `hi`, leaving and
@@ -551,6 +567,16 @@ impl Geometry<'_> {
             })
             .collect();
         (points, curves)
+    }
+}
+
+/// The picture point at `a` along the order axis and `b` along the layer axis.
+fn place(rank_dir: RankDir, a: f64, b: f64) -> Point {
+    match rank_dir {
+        RankDir::TopToBottom => Point { x: a, y: b },
+        RankDir::BottomToTop => Point { x: a, y: -b },
+        RankDir::LeftToRight => Point { x: b, y: a },
+        RankDir::RightToLeft => Point { x: -b, y: a },
     }
 }
 
