@@ -60,12 +60,40 @@ pub fn render_graph(
     options: &GraphOptions,
 ) -> Result<(Vec<u8>, LayoutStats), LayoutError> {
     let scene = GraphScene::new(graph, trace, options)?;
-    let bytes = match format {
-        ImageFormat::Svg => GraphSvg::new(&scene).to_string().into_bytes(),
-        ImageFormat::Dot => GraphDot::new(&scene, &options.dot).to_string().into_bytes(),
-        ImageFormat::Png => render_png(&GraphSvg::new(&scene).to_string(), &options.png)?,
-    };
+    let bytes = scene_bytes(&scene, format, options)?;
     Ok((bytes, scene.layout.stats))
+}
+
+/// The file bytes of a scene made already, in `format`; `options` give the DOT and
+/// PNG settings.
+fn scene_bytes(
+    scene: &GraphScene,
+    format: ImageFormat,
+    options: &GraphOptions,
+) -> Result<Vec<u8>, LayoutError> {
+    Ok(match format {
+        ImageFormat::Svg => GraphSvg::new(scene).to_string().into_bytes(),
+        ImageFormat::Dot => GraphDot::new(scene, &options.dot).to_string().into_bytes(),
+        ImageFormat::Png => render_png(&GraphSvg::new(scene).to_string(), &options.png)?,
+    })
+}
+
+/// Writes a scene made already (e.g. with [`GraphScene::with_index`]) into `path`,
+/// choosing SVG, PNG or DOT by the extension, atomically; `options` give the DOT
+/// and PNG settings.
+///
+/// # Errors
+/// [`LayoutError::UnknownFormat`] for another extension, [`LayoutError::Write`] if
+/// the file cannot be written, and [`LayoutError::Render`] if rasterising fails.
+pub fn export_scene(
+    scene: &GraphScene,
+    path: impl AsRef<Path>,
+    options: &GraphOptions,
+) -> Result<LayoutStats, LayoutError> {
+    let path = path.as_ref();
+    let format = ImageFormat::from_path(path)?;
+    write_atomic(path, &scene_bytes(scene, format, options)?)?;
+    Ok(scene.layout.stats)
 }
 
 /// Draws `graph` into `path`, choosing SVG, PNG or DOT by the extension; the

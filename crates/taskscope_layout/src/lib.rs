@@ -37,6 +37,7 @@ pub mod layered;
 pub mod theme;
 
 mod dot;
+mod drawing;
 mod error;
 mod export;
 mod png;
@@ -45,9 +46,13 @@ mod svg;
 mod timeline;
 
 pub use dot::{DotOptions, GraphDot};
+pub use drawing::{
+    Drawing, DrawingOptions, DrawingTooBig, FULL_LAYOUT_LIMIT, check_drawing_size, graph_drawing,
+};
 pub use error::LayoutError;
 pub use export::{
-    ImageFormat, export_graph, export_timeline, render_graph, render_timeline, write_atomic,
+    ImageFormat, export_graph, export_scene, export_timeline, render_graph, render_timeline,
+    write_atomic,
 };
 pub use font::text_width;
 pub use layered::{

@@ -224,8 +224,9 @@ pub struct Legend {
     pub entries: Vec<(Rgb, String)>,
 }
 
-/// A styled, laid-out task graph, ready for an exporter or the graph view.
-#[derive(Clone, Debug, PartialEq)]
+/// A styled, laid-out task graph, ready for an exporter or the graph view
+/// (the default is the empty drawing).
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct GraphScene {
     /// Nodes, in layout order.
     pub nodes: Vec<SceneNode>,

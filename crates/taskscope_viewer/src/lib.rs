@@ -12,6 +12,7 @@
 pub mod app;
 pub mod background;
 pub mod document;
+pub mod drawing;
 pub mod export;
 pub mod loader;
 pub mod panels;

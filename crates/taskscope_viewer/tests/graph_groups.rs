@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 use egui::{Event, Modifiers, PointerButton, Pos2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use taskscope_egui::{DrawingOptions, NodeKind, synthetic};
+use taskscope_egui::NodeKind;
+use taskscope_fixtures as synthetic;
+use taskscope_layout::DrawingOptions;
 use taskscope_trace::{GraphBuilder, RunMeta, TaskId, TaskState, Trace, TraceBuilder};
 use taskscope_viewer::document::TraceDoc;
 use taskscope_viewer::panels::trace_tab::TraceTab;
@@ -272,11 +274,11 @@ fn selecting_a_task_of_a_collapsed_group_lights_the_group() {
     let tab = app.trace_tab_mut(1).unwrap();
     let task = (160..200)
         .map(TaskId)
-        .find(|&t| !tab.doc.index.dependents.users(t).is_empty())
+        .find(|&t| !tab.doc.index.dependents().users(t).is_empty())
         .unwrap();
     // Zoom the timeline to the task, and look elsewhere in the graph, so that
     // revealing has to move it.
-    let (start, end) = tab.doc.index.task_times.range(task).unwrap();
+    let (start, end) = tab.doc.index.times().range(task).unwrap();
     tab.timeline.zoom_to(start, end);
     tab.graph.center = egui::pos2(-1e6, -1e6);
     h.run_steps(2);
@@ -387,10 +389,11 @@ fn the_old_drawing_stays_until_the_new_one_is_taken() {
     assert!(!Arc::ptr_eq(&new, &old));
     assert_eq!(new.options(), &options);
     assert!(new.group_node("inc").is_none() && new.group_node("load").is_some());
-    // The layout thread reused the groups instead of grouping every task again.
+    // The layout thread reused the groups instead of grouping every task again
+    // (both drawings borrow the document index's).
     assert!(Arc::ptr_eq(
-        &new.shared_groups().unwrap(),
-        &old.shared_groups().unwrap()
+        new.scene().groups().unwrap(),
+        old.scene().groups().unwrap()
     ));
     // Compact: no result boxes.
     assert!(
@@ -483,7 +486,10 @@ fn expanding_a_group_shows_it_even_when_a_task_elsewhere_is_selected() {
     // The "parse" task that will be drawn farthest from its group's centre.
     let expanded = {
         let tab = h.state().trace_tab(1).unwrap();
-        taskscope_egui::graph_drawing(&tab.doc.trace, &expand(&["parse"])).unwrap()
+        taskscope_egui::GraphLayout::new(
+            taskscope_layout::graph_drawing(&tab.doc.trace, &tab.doc.index, &expand(&["parse"]))
+                .unwrap(),
+        )
     };
     let bounds = expanded
         .nodes()

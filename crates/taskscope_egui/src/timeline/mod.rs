@@ -9,7 +9,6 @@
 //! and scratch buffers; it borrows the trace and reports clicks as
 //! [`TimelineEvent`]s for the app to apply.
 
-pub mod concurrency;
 pub mod lod;
 pub mod model;
 pub mod view;
@@ -18,10 +17,9 @@ use egui::{
     Align2, CornerRadius, FontId, Key, Pos2, Rect, Sense, Shape, Stroke, StrokeKind, Ui, Vec2,
     pos2, vec2,
 };
-use taskscope_trace::{LaneId, Span, SpanId, TaskId, Trace};
+use taskscope_trace::{LaneId, Span, SpanId, TaskId, Trace, TraceIndex};
 
 use crate::axis::{format_tick, tick_step_ns, ticks};
-use crate::index::TraceIndex;
 use crate::selection::Highlight;
 use crate::theme::Theme;
 use lod::{MAX_DEPTH_ROWS, RenderItem, render_items};
@@ -203,7 +201,7 @@ impl Timeline {
 
     /// Pans (zooming out if needed) so that `task` is on screen.
     pub fn reveal_task(&mut self, index: &TraceIndex, task: TaskId) {
-        if let Some((s, e)) = index.task_times.range(task) {
+        if let Some((s, e)) = index.times().range(task) {
             let before = self.view;
             self.view.reveal(s, e, self.last_width_px.max(1.0));
             if self.view != before {
@@ -429,7 +427,7 @@ impl Timeline {
                 let range = input
                     .highlight
                     .selected()
-                    .and_then(|t| input.index.task_times.range(t));
+                    .and_then(|t| input.index.times().range(t));
                 match range {
                     Some((s, e)) => self.view = TimelineView::fit(s, e, width_px),
                     None => self.view = TimelineView::fit(extent_start, extent_end, width_px),
@@ -595,7 +593,9 @@ impl Timeline {
                 let task = first.task;
                 let (x0, x1) = self.item_x(time_rect, item);
                 let bar = row.depth_rect(item.depth, x0, x1);
-                let mut color = input.index.task_color(trace, task);
+                let mut color = crate::theme::rgb(taskscope_layout::theme::palette_rgb(
+                    input.index.palette(task),
+                ));
                 if trace.graph().state(task) == Some(taskscope_trace::TaskState::Failed) {
                     color = theme.failed;
                 }
@@ -670,7 +670,7 @@ impl Timeline {
         rect: Rect,
     ) {
         let theme = input.theme;
-        let profile = input.model.concurrency();
+        let profile = &input.index.concurrency().steps;
         let workers = input.model.workers();
         let scale = profile.peak().max(workers).max(1) as f32;
         let columns = strip_rect.width().max(0.0) as usize;
@@ -815,7 +815,7 @@ impl Timeline {
             && let Some(last) = index.last_span(trace, task)
             && let Some(from) = self.span_anchor(input, time_rect, last, true)
         {
-            for &user in index.dependents.users(task) {
+            for &user in index.dependents().users(task) {
                 if let Some(to) = index
                     .first_span(trace, user)
                     .and_then(|s| self.span_anchor(input, time_rect, s, false))
@@ -990,7 +990,7 @@ pub fn span_tooltip(ui: &mut Ui, trace: &Trace, index: &TraceIndex, span: &Span)
         s
     };
     let deps = graph.deps(task);
-    let users = index.dependents.users(task);
+    let users = index.dependents().users(task);
     ui.label(format!("inputs ({}): {}", deps.len(), names(deps)));
     ui.label(format!("outputs ({}): {}", users.len(), names(users)));
     if span.unclosed {

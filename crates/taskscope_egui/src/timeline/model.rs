@@ -1,11 +1,10 @@
-//! What the timeline precomputes once per trace: lane order and grouping, the
-//! culling index, and the concurrency profile.
+//! What the timeline precomputes once per trace: lane order and grouping, and the
+//! culling index. (The concurrency step function is the trace index's.)
 
 use std::ops::Range;
 
 use taskscope_trace::{LaneId, Trace};
 
-use super::concurrency::ConcurrencyProfile;
 use super::lod::{LaneLod, MAX_DEPTH_ROWS};
 
 /// One lane as displayed: which lane, and how many nesting rows it needs.
@@ -35,7 +34,6 @@ pub struct TimelineModel {
     groups: Vec<ProcessGroup>,
     lane_row: Vec<usize>,
     lods: Vec<LaneLod>,
-    concurrency: ConcurrencyProfile,
     start_ns: u64,
     end_ns: u64,
     workers: u32,
@@ -48,13 +46,8 @@ impl TimelineModel {
     /// `sort_index`, then id, within a group.
     ///
     /// # Complexity
-    /// O(S log S + L log L) time (the concurrency profile sorts span ends), O(S) memory.
+    /// O(S + L log L) time, O(S) memory.
     pub fn new(trace: &Trace) -> Self {
-        Self::with_concurrency(trace, ConcurrencyProfile::from_spans(trace.spans()))
-    }
-
-    /// Like [`TimelineModel::new`] with a concurrency profile computed elsewhere.
-    pub fn with_concurrency(trace: &Trace, concurrency: ConcurrencyProfile) -> Self {
         let lanes = trace.lanes();
         let mut order: Vec<usize> = (0..lanes.len()).collect();
         order.sort_by(|&a, &b| {
@@ -111,7 +104,6 @@ impl TimelineModel {
             groups,
             lane_row,
             lods,
-            concurrency,
             start_ns: trace.start_ns(),
             end_ns: trace.end_ns().max(trace.wall_ns()),
             workers,
@@ -144,11 +136,6 @@ impl TimelineModel {
     /// The colour key of a span used by the level-of-detail index: its task's name id.
     pub fn span_key(trace: &Trace, span: &taskscope_trace::Span) -> u32 {
         trace.graph().name_id(span.task).map_or(u32::MAX, |n| n.0)
-    }
-
-    /// Running tasks over time.
-    pub fn concurrency(&self) -> &ConcurrencyProfile {
-        &self.concurrency
     }
 
     /// The earliest span start.

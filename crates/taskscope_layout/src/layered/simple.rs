@@ -222,3 +222,78 @@ fn straight(start: Point, end: Point) -> CubicBezier {
         end,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layered::RankDir;
+
+    fn top_down() -> LayoutOptions {
+        LayoutOptions {
+            rank_dir: RankDir::TopToBottom,
+            ..LayoutOptions::default()
+        }
+    }
+
+    #[test]
+    fn layers_put_inputs_above_users() {
+        // a, b → c, drawn top down.
+        let mut g = LayoutGraph::new();
+        let a = g.add_node(48.0, 28.0);
+        let b = g.add_node(48.0, 28.0);
+        let c = g.add_node(48.0, 28.0);
+        g.add_edge(a, c).unwrap();
+        g.add_edge(b, c).unwrap();
+        let out = simple_layout(&g, &top_down());
+        assert_eq!((out.nodes.len(), out.edges.len()), (3, 2));
+        let y = |i: usize| out.nodes[i].center.y;
+        assert!((y(0) - y(1)).abs() < 1e-6);
+        assert!(y(2) > y(0));
+        // No two boxes overlap.
+        for (i, p) in out.nodes.iter().enumerate() {
+            for q in out.nodes.iter().skip(i + 1) {
+                assert!(!p.overlaps(q), "{p:?} {q:?}");
+            }
+        }
+        // The user sits between its inputs (barycentre).
+        let x = |i: usize| out.nodes[i].center.x;
+        assert!((x(2) - f64::midpoint(x(0), x(1))).abs() < 1e-9);
+        // Edges run straight from the input's bottom to the user's top.
+        let e = &out.edges[0];
+        assert_eq!(e.points.len(), 2);
+        assert!((e.points[0].y - (y(0) + 14.0)).abs() < 1e-9);
+        assert!((e.points[1].y - (y(2) - 14.0)).abs() < 1e-9);
+        assert!(out.stats.simple && out.stats.to_string().contains("crossings not counted"));
+    }
+
+    #[test]
+    fn long_chain_and_cycles_do_not_recurse_or_fail() {
+        let n = 100_000;
+        let mut g = LayoutGraph::with_capacity(n, n);
+        let mut prev = None;
+        for _ in 0..n {
+            let v = g.add_node(40.0, 20.0);
+            if let Some(p) = prev {
+                g.add_edge(p, v).unwrap();
+            }
+            prev = Some(v);
+        }
+        let out = simple_layout(&g, &LayoutOptions::default());
+        assert_eq!(out.nodes.len(), n);
+        let mut c = LayoutGraph::new();
+        let a = c.add_node(10.0, 10.0);
+        let b = c.add_node(10.0, 10.0);
+        c.add_edge(a, b).unwrap();
+        c.add_edge(b, a).unwrap();
+        let out = simple_layout(&c, &LayoutOptions::default());
+        assert_eq!(out.nodes.len(), 2);
+        assert_eq!(out.stats.reversed_edges, 1);
+    }
+
+    #[test]
+    fn empty_graph_is_empty() {
+        let out = simple_layout(&LayoutGraph::new(), &LayoutOptions::default());
+        assert!(out.nodes.is_empty() && out.edges.is_empty());
+        assert_eq!((out.width, out.height), (0.0, 0.0));
+    }
+}
