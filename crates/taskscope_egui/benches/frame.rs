@@ -16,7 +16,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use egui::{Context, RawInput, Rect, pos2, vec2};
 use taskscope_egui::{
     GraphInput, GraphLayout, GraphView, Highlight, NodeColoring, Theme, Timeline, TimelineInput,
-    TimelineModel, TimelineView, TraceIndex,
+    TimelineLanes, TimelineView, TraceIndex,
 };
 use taskscope_fixtures as synthetic;
 use taskscope_layout::{Drawing, GraphOptions, GraphScene};
@@ -39,13 +39,13 @@ fn rss_mib() -> Option<f64> {
 struct Loaded {
     trace: Trace,
     index: TraceIndex,
-    model: TimelineModel,
+    model: TimelineLanes,
     highlight: Highlight,
 }
 
 fn load(trace: Trace) -> Loaded {
     let index = TraceIndex::new(&trace);
-    let model = TimelineModel::new(&trace);
+    let model = TimelineLanes::new(&trace, &index);
     let highlight = Highlight::new(trace.graph().len());
     Loaded {
         trace,
@@ -135,12 +135,13 @@ fn bench_timeline(c: &mut Criterion) {
             for (i, _) in l.trace.lanes().iter().enumerate() {
                 let lane = taskscope_trace::LaneId(i as u32);
                 let lod = l.model.lane_lod(lane).unwrap();
-                taskscope_egui::timeline::lod::render_items(
+                taskscope_layout::lod::render_items(
                     l.trace.lane_spans(lane),
                     lod,
                     visible.clone(),
                     width,
-                    |s| TimelineModel::span_key(&l.trace, s),
+                    taskscope_layout::lod::MERGE_BELOW_PX,
+                    |s| taskscope_layout::span_key(&l.trace, &l.index, s),
                     &mut items,
                 );
             }

@@ -52,12 +52,8 @@ pub struct Theme {
     pub running: Color32,
     /// A task that never ran.
     pub not_run: Color32,
-    /// A task that failed.
-    pub failed: Color32,
     /// How much of a colour is kept for tasks outside the current selection (0–255).
     pub dim_alpha: u8,
-    /// A merged (level-of-detail) bar of tasks with different names.
-    pub mixed: Color32,
     /// The veil over the timeline right of the replay cursor (the future).
     pub future_veil: Color32,
 }
@@ -86,9 +82,7 @@ impl Theme {
             waiting: Color32::from_gray(70),
             running: Color32::from_rgb(255, 200, 40),
             not_run: Color32::from_gray(55),
-            failed: Color32::from_rgb(220, 40, 40),
             dim_alpha: 60,
-            mixed: Color32::from_gray(140),
             future_veil: Color32::from_black_alpha(150),
         }
     }
@@ -116,9 +110,7 @@ impl Theme {
             waiting: Color32::from_gray(215),
             running: Color32::from_rgb(255, 170, 0),
             not_run: Color32::from_gray(200),
-            failed: Color32::from_rgb(200, 20, 20),
             dim_alpha: 70,
-            mixed: Color32::from_gray(150),
             future_veil: Color32::from_white_alpha(170),
         }
     }
@@ -131,11 +123,6 @@ impl Theme {
     /// `color` faded for tasks outside the current selection.
     pub fn dimmed(&self, color: Color32) -> Color32 {
         color.gamma_multiply_u8(self.dim_alpha)
-    }
-
-    /// The colour of a merged (level-of-detail) bar standing for several spans starting with `color`.
-    pub fn merged(&self, color: Color32) -> Color32 {
-        color.gamma_multiply(0.75)
     }
 }
 

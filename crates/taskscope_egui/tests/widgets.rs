@@ -7,7 +7,7 @@ use egui::{Event, Key, Modifiers, PointerButton, Pos2};
 use egui_kittest::Harness;
 use taskscope_egui::{
     GraphEvent, GraphInput, GraphLayout, GraphView, Highlight, NodeColoring, NodeKind, NodeShape,
-    RunState, Theme, Timeline, TimelineEvent, TimelineInput, TimelineModel, TraceIndex,
+    RunState, Theme, Timeline, TimelineEvent, TimelineInput, TimelineLanes, TraceIndex,
 };
 use taskscope_fixtures as synthetic;
 use taskscope_layout::{Drawing, DrawingOptions, GraphOptions, GraphScene, graph_drawing};
@@ -35,7 +35,7 @@ fn simple_layers(trace: &Trace) -> GraphLayout {
 struct Host {
     trace: Trace,
     index: TraceIndex,
-    model: TimelineModel,
+    model: TimelineLanes,
     layout: GraphLayout,
     highlight: Highlight,
     theme: Theme,
@@ -57,7 +57,7 @@ impl Host {
 
     fn with_layout(trace: Trace, layout: GraphLayout, show_graph: bool) -> Self {
         let index = TraceIndex::new(&trace);
-        let model = TimelineModel::new(&trace);
+        let model = TimelineLanes::new(&trace, &index);
         let highlight = Highlight::new(trace.graph().len());
         Self {
             trace,

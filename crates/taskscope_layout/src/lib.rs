@@ -51,8 +51,8 @@ pub use drawing::{
 };
 pub use error::LayoutError;
 pub use export::{
-    ImageFormat, export_graph, export_scene, export_timeline, render_graph, render_timeline,
-    write_atomic,
+    ImageFormat, export_graph, export_scene, export_timeline, export_timeline_scene, render_graph,
+    render_timeline, write_atomic,
 };
 pub use font::text_width;
 pub use layered::{
@@ -71,6 +71,7 @@ pub use taskscope_trace::analysis::format_duration_ns;
 /// Dask's `key_split`, from the trace crate (where key-prefix groups are computed).
 pub use taskscope_trace::index::key_split;
 pub use timeline::{
-    Arrows, Tick, TimelineItem, TimelineOptions, TimelineRow, TimelineScene, TimelineStats,
-    TimelineSvg,
+    Arrows, LABEL_MIN_PX, LaneRow, ProcessGroup, Tick, TimelineFrame, TimelineItem, TimelineLanes,
+    TimelineOptions, TimelineRow, TimelineScene, TimelineStats, TimelineSvg, bar_fill, bar_label,
+    lod, merged_tooltip, span_fill, span_key, span_tooltip,
 };

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
-use taskscope_egui::{GraphLayout, TimelineModel};
+use taskscope_egui::{GraphLayout, TimelineLanes};
 use taskscope_layout::{DrawingOptions, graph_drawing};
 use taskscope_trace::analysis::{
     CriticalPath, Finding, NameStats, advise, critical_path, name_stats,
@@ -62,7 +62,7 @@ pub struct TraceDoc {
     /// times, palette entries, the concurrency profile, key groups.
     pub index: TraceIndex,
     /// The timeline's lane layout and culling index.
-    pub model: TimelineModel,
+    pub model: TimelineLanes,
     analyses: OnceLock<Analyses>,
 }
 
@@ -86,7 +86,7 @@ impl TraceDoc {
             .or_else(|| trace.meta().title.clone())
             .unwrap_or_else(|| "trace".to_owned());
         let index = TraceIndex::new(&trace);
-        let model = TimelineModel::new(&trace);
+        let model = TimelineLanes::new(&trace, &index);
         Self {
             path,
             title,

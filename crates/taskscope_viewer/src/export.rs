@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use taskscope_layout::{
-    ColorBy, DrawingOptions, GraphOptions, GraphScene, TimelineOptions, export_scene,
-    export_timeline, write_atomic,
+    ColorBy, DrawingOptions, GraphOptions, GraphScene, TimelineOptions, TimelineScene,
+    export_scene, export_timeline_scene, write_atomic,
 };
 use taskscope_trace::TaskId;
 
@@ -105,7 +105,9 @@ pub fn export(
                 title: trace.meta().title.clone(),
                 ..TimelineOptions::default()
             };
-            export_timeline(trace, path, &options).map(|_| ())
+            // The bars the timeline widget draws, for the whole run.
+            let scene = TimelineScene::with_index(trace, &doc.index, &doc.model, &options);
+            export_timeline_scene(&scene, path, &options).map(|_| ())
         }
     };
     result.with_context(|| format!("could not export {}", path.display()))

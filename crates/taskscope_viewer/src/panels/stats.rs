@@ -240,12 +240,7 @@ fn findings(ui: &mut Ui, analyses: &Analyses, action: &mut Option<StatsAction>) 
     }
 }
 
-fn name_table(
-    ui: &mut Ui,
-    analyses: &Analyses,
-    sort: &mut Sort,
-    action: &mut Option<StatsAction>,
-) {
+fn name_table(ui: &mut Ui, analyses: &Analyses, sort: &mut Sort, action: &mut Option<StatsAction>) {
     egui::Grid::new("name_stats")
         .num_columns(Column::ALL.len() + 1)
         .striped(true)
