@@ -76,6 +76,12 @@ impl Crafted {
         id
     }
 
+    /// Marks task `key` as ended in `state` (e.g. failed).
+    pub fn set_state(&mut self, key: &str, state: TaskState) {
+        let id = self.id(key);
+        self.builder.graph_mut().set_state(id, state);
+    }
+
     /// Adds a compute span for task `key`.
     pub fn run(&mut self, key: &str, lane: usize, start_ns: u64, end_ns: u64) -> SpanId {
         self.span(key, lane, start_ns, end_ns, SpanKind::Compute, 0)
