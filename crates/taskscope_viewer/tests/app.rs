@@ -394,7 +394,7 @@ fn advisor_findings_select_the_tasks_they_name() {
             .cloned()
             .expect("a finding that names tasks")
     };
-    let message = taskscope_viewer::panels::stats::displayable(&finding.message);
+    let message = taskscope_viewer::panels::stats::displayable(&finding.to_string());
     h.get_by_label(&message).click();
     h.run_steps(2);
     let tab = h.state().trace_tab(1).unwrap();

@@ -226,7 +226,7 @@ fn findings(ui: &mut Ui, analyses: &Analyses, action: &mut Option<StatsAction>) 
                 Severity::Info => ("note", ui.visuals().weak_text_color()),
             };
             ui.colored_label(color, word);
-            let message = displayable(&f.message);
+            let message = displayable(&f.to_string());
             let text = if f.tasks.is_empty() {
                 ui.label(message)
             } else {
