@@ -153,6 +153,43 @@ pub fn layered(tasks: usize, width: usize, lanes: u32, seed: u64) -> Result<Trac
     b.build()
 }
 
+/// `config-0`, then `steps` tasks `step-i`, each using `config-0` and the step
+/// before: two key groups whose expanded drawing has edges from the collapsed
+/// `config` crossing up to `steps` layers (the layout's dummy-node limit). No spans.
+pub fn config_chain(steps: usize) -> Result<Trace, ModelError> {
+    let mut b = TraceBuilder::new(RunMeta::default());
+    let g = b.graph_mut();
+    let config = g.add_task("config-0", "config", [], TaskState::Done)?;
+    let mut prev: Option<TaskId> = None;
+    for i in 0..steps {
+        let deps: Vec<TaskId> = std::iter::once(config).chain(prev).collect();
+        prev = Some(g.add_task(&format!("step-{i}"), "step", deps, TaskState::Done)?);
+    }
+    b.build()
+}
+
+/// `tasks` tasks `x-0…` in one key group, and `y-0` using `x-0`. No spans.
+pub fn one_big_group(tasks: usize) -> Result<Trace, ModelError> {
+    let mut b = TraceBuilder::new(RunMeta::default());
+    let g = b.graph_mut();
+    for i in 0..tasks {
+        g.add_task(&format!("x-{i}"), "x", [], TaskState::Done)?;
+    }
+    g.add_task("y-0", "y", [TaskId(0)], TaskState::Done)?;
+    b.build()
+}
+
+/// `tasks` independent tasks whose keys (`{prefix}{i}`, no dash) are each a key
+/// group of their own. No spans.
+pub fn singleton_groups(tasks: usize, prefix: &str) -> Result<Trace, ModelError> {
+    let mut b = TraceBuilder::new(RunMeta::default());
+    for i in 0..tasks {
+        b.graph_mut()
+            .add_task(&format!("{prefix}{i}"), prefix, [], TaskState::Done)?;
+    }
+    b.build()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -270,13 +270,8 @@ mod tests {
     #[test]
     fn too_big_drawings_fall_back_or_are_refused() {
         // 20,001 tasks, each its own group (keys without a dash): too many groups.
-        let mut b = TraceBuilder::new(RunMeta::default());
-        for i in 0..20_001 {
-            b.graph_mut()
-                .add_task(&format!("k{i}"), "k", [], TaskState::Done)
-                .unwrap();
-        }
-        let d = draw(&b.build().unwrap(), &DrawingOptions::default()).unwrap();
+        let trace = taskscope_fixtures::singleton_groups(20_001, "k").unwrap();
+        let d = draw(&trace, &DrawingOptions::default()).unwrap();
         assert!(d.scene.is_simple());
         assert_eq!(d.scene.nodes.len(), 20_001);
         assert!(d.same_drawing_for(&DrawingOptions {
@@ -285,16 +280,7 @@ mod tests {
         }));
 
         // One group of 10,001 tasks: expanding it with output boxes is 20,002 nodes.
-        let mut b = TraceBuilder::new(RunMeta::default());
-        for i in 0..10_001 {
-            b.graph_mut()
-                .add_task(&format!("x-{i}"), "x", [], TaskState::Done)
-                .unwrap();
-        }
-        b.graph_mut()
-            .add_task("y-0", "y", [TaskId(0)], TaskState::Done)
-            .unwrap();
-        let trace = b.build().unwrap();
+        let trace = taskscope_fixtures::one_big_group(10_001).unwrap();
         let mut options = DrawingOptions {
             compact: false,
             expanded: ["x".to_owned()].into(),
@@ -314,27 +300,9 @@ mod tests {
         assert_eq!(d.scene.nodes.len(), 10_002);
     }
 
-    /// `config-0`, then `steps` tasks `step-i` each using `config-0` and `step-(i-1)`.
-    fn chain_with_config(steps: usize) -> Trace {
-        let mut b = TraceBuilder::new(RunMeta::default());
-        let g = b.graph_mut();
-        let config = g
-            .add_task("config-0", "config", [], TaskState::Done)
-            .unwrap();
-        let mut prev: Option<TaskId> = None;
-        for i in 0..steps {
-            let deps: Vec<TaskId> = std::iter::once(config).chain(prev).collect();
-            prev = Some(
-                g.add_task(&format!("step-{i}"), "step", deps, TaskState::Done)
-                    .unwrap(),
-            );
-        }
-        b.build().unwrap()
-    }
-
     #[test]
     fn expanding_a_chain_whose_edges_need_too_many_dummies_is_refused() {
-        let trace = chain_with_config(2_000);
+        let trace = taskscope_fixtures::config_chain(2_000).unwrap();
         let index = TraceIndex::new(&trace);
         // Collapsed: two groups.
         let collapsed = graph_drawing(&trace, &index, &DrawingOptions::default()).unwrap();

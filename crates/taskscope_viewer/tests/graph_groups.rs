@@ -16,7 +16,7 @@ use egui_kittest::kittest::Queryable;
 use taskscope_egui::NodeKind;
 use taskscope_fixtures as synthetic;
 use taskscope_layout::DrawingOptions;
-use taskscope_trace::{GraphBuilder, RunMeta, TaskId, TaskState, Trace, TraceBuilder};
+use taskscope_trace::{TaskId, Trace};
 use taskscope_viewer::document::TraceDoc;
 use taskscope_viewer::panels::trace_tab::TraceTab;
 use taskscope_viewer::settings::Settings;
@@ -35,26 +35,14 @@ fn parse_recipe(bytes: &[u8], name: &str) -> anyhow::Result<Trace> {
 
 /// 10,001 `x` tasks and one `y` using the first: expanding `x` draws 20,003 nodes.
 fn one_big_group() -> Result<Trace, taskscope_trace::ModelError> {
-    let mut g = GraphBuilder::new();
-    for i in 0..10_001 {
-        g.add_task(&format!("x-{i}"), "x", [], TaskState::Done)?;
-    }
-    g.add_task("y-0", "y", [TaskId(0)], TaskState::Done)?;
-    TraceBuilder::with_graph(RunMeta::default(), g.build()?).build()
+    synthetic::one_big_group(10_001)
 }
 
 /// The reviewer's repro: `config-0`, then `step-0..n`, each step using `config-0`
 /// and the step before. Expanding `step` draws 4,001 nodes whose edges from the
 /// collapsed `config` cross up to 4,000 layers.
 fn chain_with_config(steps: usize) -> Result<Trace, taskscope_trace::ModelError> {
-    let mut g = GraphBuilder::new();
-    let config = g.add_task("config-0", "config", [], TaskState::Done)?;
-    let mut prev: Option<TaskId> = None;
-    for i in 0..steps {
-        let deps: Vec<TaskId> = std::iter::once(config).chain(prev).collect();
-        prev = Some(g.add_task(&format!("step-{i}"), "step", deps, TaskState::Done)?);
-    }
-    TraceBuilder::with_graph(RunMeta::default(), g.build()?).build()
+    synthetic::config_chain(steps)
 }
 
 /// A tab of `recipe` without the app (everything computed up front).
@@ -446,14 +434,7 @@ fn an_expansion_past_the_node_limit_is_refused_without_a_thread() {
 #[test]
 fn result_boxes_on_the_simple_fallback_lay_nothing_out() {
     // 20,001 groups of one task: more groups than the full layout takes.
-    let mut g = GraphBuilder::new();
-    for i in 0..20_001 {
-        g.add_task(&format!("g{i}"), "g", [], TaskState::Done)
-            .unwrap();
-    }
-    let trace = TraceBuilder::with_graph(RunMeta::default(), g.build().unwrap())
-        .build()
-        .unwrap();
+    let trace = synthetic::singleton_groups(20_001, "g").unwrap();
     let mut tab = TraceTab::new(Arc::new(TraceDoc::new(None, trace)));
     let shown = tab.graph_layout().unwrap();
     assert!(shown.is_simple());
