@@ -18,7 +18,8 @@ mod crafted;
 pub use crafted::{Crafted, MS, S, US, id};
 
 use taskscope_trace::{
-    Lane, ModelError, RunMeta, Span, SpanKind, TaskId, TaskState, Trace, TraceBuilder,
+    Graph, GraphBuilder, Lane, ModelError, RunMeta, Span, SpanKind, TaskId, TaskState, Trace,
+    TraceBuilder,
 };
 
 /// A small xorshift generator: deterministic and dependency free.
@@ -188,6 +189,18 @@ pub fn singleton_groups(tasks: usize, prefix: &str) -> Result<Trace, ModelError>
             .add_task(&format!("{prefix}{i}"), prefix, [], TaskState::Done)?;
     }
     b.build()
+}
+
+/// Four key groups: `load-0` feeding `inc-1` and `inc-2`, which `sum-3` adds up,
+/// and `other-4` alone, which never ran. No spans.
+pub fn four_groups() -> Result<Graph, ModelError> {
+    let mut g = GraphBuilder::new();
+    let l = g.add_task("load-0", "load", [], TaskState::Done)?;
+    let a = g.add_task("inc-1", "inc", [l], TaskState::Done)?;
+    let b = g.add_task("inc-2", "inc", [l], TaskState::Done)?;
+    g.add_task("sum-3", "sum", [a, b], TaskState::Done)?;
+    g.add_task("other-4", "other", [], TaskState::NotRun)?;
+    g.build()
 }
 
 #[cfg(test)]

@@ -103,19 +103,12 @@ pub fn group_lights(groups: &KeyGroups, highlight: &Highlight, out: &mut Vec<Nod
 #[cfg(test)]
 mod tests {
     use super::*;
+    use taskscope_trace::Graph;
     use taskscope_trace::index::{RunState, TaskTimes};
-    use taskscope_trace::{Graph, GraphBuilder, TaskState};
 
     /// load-0 → inc-1 → sum-3 ← inc-2 ← load-0, and other-4 alone.
     fn graph() -> Graph {
-        let mut g = GraphBuilder::new();
-        let l = g.add_task("load-0", "load", [], TaskState::Done).unwrap();
-        let a = g.add_task("inc-1", "inc", [l], TaskState::Done).unwrap();
-        let b = g.add_task("inc-2", "inc", [l], TaskState::Done).unwrap();
-        g.add_task("sum-3", "sum", [a, b], TaskState::Done).unwrap();
-        g.add_task("other-4", "other", [], TaskState::NotRun)
-            .unwrap();
-        g.build().unwrap()
+        taskscope_fixtures::four_groups().unwrap()
     }
 
     #[test]

@@ -437,32 +437,11 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout, La
         .collect();
 
     // 6. Routes, one per input edge.
-    let mut edges = Vec::with_capacity(graph.edges.len());
-    let mut plain_index = 0usize;
-    let mut reversed_edges = 0usize;
-    let mut self_loops = 0usize;
-    for &(u, v) in &graph.edges {
-        if u == v {
-            self_loops += 1;
-            let node = nodes.get(u as usize).copied().unwrap_or_default();
-            edges.push(self_loop_route(u, node));
-            continue;
-        }
-        let reversed = back.get(plain_index).copied().unwrap_or(false);
-        plain_index += 1;
-        reversed_edges += usize::from(reversed);
-        let (lo, hi) = if reversed { (v, u) } else { (u, v) };
-        let chain = dag.binary_search(&(lo, hi)).map_or(&[][..], |e| p.chain(e));
-        let (points, curves) = geo.route(lo, hi, chain, reversed);
-        edges.push(EdgeRoute {
-            from: LayoutNodeId(u),
-            to: LayoutNodeId(v),
-            reversed,
-            self_loop: false,
-            points,
-            curves,
+    let (mut edges, reversed_edges, self_loops) =
+        route_edges(graph, &back, &nodes, |lo, hi, reversed| {
+            let chain = dag.binary_search(&(lo, hi)).map_or(&[][..], |e| p.chain(e));
+            geo.route(lo, hi, chain, reversed)
         });
-    }
 
     let (width, height) = normalise(&mut nodes, &mut edges);
     Ok(Layout {
@@ -485,6 +464,44 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout, La
         width,
         height,
     })
+}
+
+/// One route per edge of `graph`: self-loops beside their node, the others by
+/// `route(lo, hi, reversed)` from the lower-layer end `lo` to `hi` (`back` says
+/// which non-loop edges were reversed). Returns the routes with the counts of
+/// reversed edges and self-loops.
+fn route_edges(
+    graph: &LayoutGraph,
+    back: &[bool],
+    nodes: &[NodePlacement],
+    mut route: impl FnMut(u32, u32, bool) -> (Vec<Point>, Vec<CubicBezier>),
+) -> (Vec<EdgeRoute>, usize, usize) {
+    let mut edges = Vec::with_capacity(graph.edges.len());
+    let mut plain_index = 0usize;
+    let mut reversed_edges = 0usize;
+    let mut self_loops = 0usize;
+    for &(u, v) in &graph.edges {
+        if u == v {
+            self_loops += 1;
+            let node = nodes.get(u as usize).copied().unwrap_or_default();
+            edges.push(self_loop_route(u, node));
+            continue;
+        }
+        let reversed = back.get(plain_index).copied().unwrap_or(false);
+        plain_index += 1;
+        reversed_edges += usize::from(reversed);
+        let (lo, hi) = if reversed { (v, u) } else { (u, v) };
+        let (points, curves) = route(lo, hi, reversed);
+        edges.push(EdgeRoute {
+            from: LayoutNodeId(u),
+            to: LayoutNodeId(v),
+            reversed,
+            self_loop: false,
+            points,
+            curves,
+        });
+    }
+    (edges, reversed_edges, self_loops)
 }
 
 /// Which of the graph's non-loop edges are reversed to break cycles (in edge

@@ -7,8 +7,8 @@
 //! Linear apart from the sort of each layer, and never refused.
 
 use super::{
-    CubicBezier, EdgeRoute, Layout, LayoutGraph, LayoutNodeId, LayoutOptions, LayoutStats,
-    NodePlacement, Point, csr::Csr, normalise, orient, place, rank, self_loop_route,
+    CubicBezier, Layout, LayoutGraph, LayoutOptions, LayoutStats, NodePlacement, Point, csr::Csr,
+    normalise, orient, place, rank, route_edges,
 };
 
 /// Lays out `graph` the fast way (see the module docs): same node sizes, layer
@@ -44,50 +44,31 @@ pub fn simple_layout(graph: &LayoutGraph, options: &LayoutOptions) -> Layout {
         })
         .collect();
 
-    let mut edges = Vec::with_capacity(graph.edges.len());
-    let mut plain_index = 0usize;
-    let mut reversed_edges = 0usize;
-    let mut self_loops = 0usize;
-    for &(u, v) in &graph.edges {
-        let node = |i: u32| nodes.get(i as usize).copied().unwrap_or_default();
-        if u == v {
-            self_loops += 1;
-            edges.push(self_loop_route(u, node(u)));
-            continue;
-        }
-        let reversed = back.get(plain_index).copied().unwrap_or(false);
-        plain_index += 1;
-        reversed_edges += usize::from(reversed);
-        // From the lower layer's far border to the higher layer's near border.
-        let (lo, hi) = if reversed { (v, u) } else { (u, v) };
-        let lo_end = border(
-            options,
-            node(lo),
-            along(lo as usize),
-            across(lo as usize),
-            1.0,
-        );
-        let hi_end = border(
-            options,
-            node(hi),
-            along(hi as usize),
-            across(hi as usize),
-            -1.0,
-        );
-        let (start, end) = if reversed {
-            (hi_end, lo_end)
-        } else {
-            (lo_end, hi_end)
-        };
-        edges.push(EdgeRoute {
-            from: LayoutNodeId(u),
-            to: LayoutNodeId(v),
-            reversed,
-            self_loop: false,
-            points: vec![start, end],
-            curves: vec![straight(start, end)],
+    // Straight, from the lower layer's far border to the higher layer's near border.
+    let node = |i: u32| nodes.get(i as usize).copied().unwrap_or_default();
+    let (mut edges, reversed_edges, self_loops) =
+        route_edges(graph, &back, &nodes, |lo, hi, reversed| {
+            let lo_end = border(
+                options,
+                node(lo),
+                along(lo as usize),
+                across(lo as usize),
+                1.0,
+            );
+            let hi_end = border(
+                options,
+                node(hi),
+                along(hi as usize),
+                across(hi as usize),
+                -1.0,
+            );
+            let (start, end) = if reversed {
+                (hi_end, lo_end)
+            } else {
+                (lo_end, hi_end)
+            };
+            (vec![start, end], vec![straight(start, end)])
         });
-    }
     let (width, height) = normalise(&mut nodes, &mut edges);
     Layout {
         stats: LayoutStats {

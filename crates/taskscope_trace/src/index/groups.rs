@@ -351,37 +351,7 @@ impl KeyGroups {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{GraphBuilder, Lane, RunMeta, Span, SpanKind, TraceBuilder};
-
-    /// load-0 → inc-1 → sum-3 ← inc-2 ← load-0, and other-4 alone.
-    fn graph() -> Graph {
-        let mut g = GraphBuilder::new();
-        let l = g.add_task("load-0", "load", [], TaskState::Done).unwrap();
-        let a = g.add_task("inc-1", "inc", [l], TaskState::Done).unwrap();
-        let b = g.add_task("inc-2", "inc", [l], TaskState::Done).unwrap();
-        g.add_task("sum-3", "sum", [a, b], TaskState::Done).unwrap();
-        g.add_task("other-4", "other", [], TaskState::NotRun)
-            .unwrap();
-        g.build().unwrap()
-    }
-
-    #[test]
-    fn groups_follow_key_split_in_first_appearance_order() {
-        let g = graph();
-        let groups = KeyGroups::new(&g, &TaskTimes::not_run(g.len()));
-        let names: Vec<&str> = groups.all().iter().map(|g| g.name.as_str()).collect();
-        assert_eq!(names, vec!["load", "inc", "sum", "other"]);
-        assert_eq!(groups.group_of(TaskId(2)), Some(1));
-        assert_eq!(groups.find("sum"), Some(2));
-        assert_eq!(groups.get(1).unwrap().tasks, 2);
-        let expanded: BTreeSet<String> = ["inc".to_owned()].into();
-        assert_eq!(groups.drawn_nodes(&BTreeSet::new(), false), 4);
-        assert_eq!(groups.drawn_nodes(&expanded, false), 3 + 4);
-        assert_eq!(groups.drawn_nodes(&expanded, true), 3 + 2);
-        assert_eq!(groups.get(3).unwrap().states.worst(), TaskState::NotRun);
-        assert_eq!(groups.get(1).unwrap().inner_edges, 0);
-        assert_eq!(groups.get(0).unwrap().state_at(0), RunState::NotRun);
-    }
+    use crate::model::{Lane, RunMeta, Span, SpanKind, TraceBuilder};
 
     #[test]
     fn a_group_runs_only_while_one_of_its_tasks_runs_and_is_done_when_all_that_ran_are() {
