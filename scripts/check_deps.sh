@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 status=0
-for crate in taskscope_trace taskscope_engine taskscope_layout taskscope; do
+for crate in taskscope_trace taskscope_engine taskscope_layout taskscope_fixtures taskscope; do
     [ -d "crates/$crate" ] || [ "$crate" = taskscope ] || continue
     if cargo tree --locked -p "$crate" -e normal,build --prefix none 2>/dev/null \
         | grep -E '^(egui|eframe|egui_kittest|egui_extras|epaint|winit|glow|wgpu)( |$)' ; then
