@@ -113,6 +113,7 @@ pub const STEP_BLOCK: usize = 64;
 pub struct ConcurrencySteps {
     steps: Vec<(u64, u32)>,
     block_max: Vec<u32>,
+    peak: u32,
 }
 
 impl ConcurrencySteps {
@@ -126,19 +127,44 @@ impl ConcurrencySteps {
             steps.windows(2).all(|w| w[0].0 <= w[1].0),
             "steps are in time order"
         );
-        let block_max = steps
+        let block_max: Vec<u32> = steps
             .chunks(STEP_BLOCK)
             .map(|c| c.iter().map(|s| s.1).max().unwrap_or(0))
             .collect();
-        Self { steps, block_max }
+        let peak = block_max.iter().copied().max().unwrap_or(0);
+        Self {
+            steps,
+            block_max,
+            peak,
+        }
     }
 
     /// The highest count.
+    pub fn peak(&self) -> u32 {
+        self.peak
+    }
+
+    /// The first index at or after `from` whose step time fails `before` (all
+    /// earlier ones pass), searching forward from `from`: galloping, then bisecting.
     ///
     /// # Complexity
-    /// O(steps / [`STEP_BLOCK`]).
-    pub fn peak(&self) -> u32 {
-        self.block_max.iter().copied().max().unwrap_or(0)
+    /// O(log d) for the distance d from `from` to the answer.
+    fn gallop(&self, from: usize, before: impl Fn(u64) -> bool) -> usize {
+        let len = self.steps.len();
+        let passes = |i: usize| self.steps.get(i).is_some_and(|s| before(s.0));
+        if from >= len || !passes(from) {
+            return from.min(len);
+        }
+        // passes(lo) holds; grow the step until passes(lo + step) fails or the end.
+        let mut lo = from;
+        let mut step = 1usize;
+        while lo + step < len && passes(lo + step) {
+            lo += step;
+            step *= 2;
+        }
+        let hi = (lo + step).min(len);
+        let rest = self.steps.get(lo + 1..hi).unwrap_or(&[]);
+        lo + 1 + rest.partition_point(|s| before(s.0))
     }
 
     /// How many lanes are busy at `t_ns`.
@@ -177,8 +203,8 @@ impl ConcurrencySteps {
     /// still shows at its height.
     ///
     /// # Complexity
-    /// O(columns × (log N + [`STEP_BLOCK`]) + N / [`STEP_BLOCK`]) time for N steps;
-    /// the searches move forward through the steps, so memory is read mostly in order.
+    /// O(columns × (log d + [`STEP_BLOCK`]) + N / [`STEP_BLOCK`]) time for N steps,
+    /// d the steps per column: each search gallops forward from the previous column's.
     pub fn column_max(
         &self,
         start_ns: f64,
@@ -199,10 +225,9 @@ impl ConcurrencySteps {
             }
             let t0 = t0.max(0.0) as u64;
             let t1 = t1.ceil() as u64;
-            let rest = self.steps.get(base..).unwrap_or(&[]);
             // The step in force at t0, then every step starting before t1.
-            let first = (base + rest.partition_point(|&(t, _)| t <= t0)).saturating_sub(1);
-            let end = base + rest.partition_point(|&(t, _)| t < t1);
+            let first = self.gallop(base, |t| t <= t0).saturating_sub(1);
+            let end = self.gallop(first, |t| t < t1);
             out.push(if end == 0 {
                 0
             } else {
@@ -340,6 +365,49 @@ mod tests {
         assert_eq!(out, vec![3, 0, 1, 0]);
         p.column_max(-200.0, 100.0, 2, &mut out);
         assert_eq!(out, vec![0, 0]);
+    }
+
+    #[test]
+    fn galloping_columns_match_a_plain_scan() {
+        // Random steps (several per ns, gaps, repeats) against a scan per column.
+        let mut x: u64 = 99;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut steps = Vec::new();
+        let mut t = 5;
+        for _ in 0..5_000 {
+            t += next() % 40;
+            steps.push((t, (next() % 9) as u32));
+        }
+        let p = ConcurrencySteps::new(steps.clone());
+        let plain = |t0: u64, t1: u64| {
+            let in_force = p.running_at(t0);
+            steps
+                .iter()
+                .filter(|&&(t, _)| t > t0 && t < t1)
+                .map(|s| s.1)
+                .fold(in_force, u32::max)
+        };
+        let mut out = Vec::new();
+        for (start, per_column, columns) in
+            [(0.0, 3.0, 400), (7_000.0, 0.5, 300), (-50.0, 900.0, 120)]
+        {
+            p.column_max(start, per_column, columns, &mut out);
+            for (c, &got) in out.iter().enumerate() {
+                let t0 = start + c as f64 * per_column;
+                let t1 = t0 + per_column;
+                let expected = if t1 <= 0.0 {
+                    0
+                } else {
+                    plain(t0.max(0.0) as u64, t1.ceil() as u64)
+                };
+                assert_eq!(got, expected, "column {c} from {start}");
+            }
+        }
     }
 
     #[test]
