@@ -117,7 +117,7 @@ const CURVE_SEGMENTS: u32 = 8;
 
 impl GraphLayout {
     /// The view of `drawing`: every node with its shape, every edge as a polyline
-    /// (curves flattened into [`CURVE_SEGMENTS`] segments each; the straight edges of
+    /// (curves flattened into 8 segments each; the straight edges of
     /// the simple fallback keep their two points).
     ///
     /// # Complexity

@@ -199,7 +199,7 @@ pub const LABEL_MIN_PX: f64 = 36.0;
 const LABEL_PAD_PX: f64 = 3.0;
 
 /// The label of a plain bar `width_px` wide showing `span`, in a font of
-/// `font_px`: the task's name when it fits (with [`LABEL_PAD_PX`] on each side),
+/// `font_px`: the task's name when it fits (with 3 px of padding on each side),
 /// shortened with an ellipsis on bars of at least [`LABEL_MIN_PX`], else none.
 ///
 /// # Complexity
