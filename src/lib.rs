@@ -5,6 +5,8 @@
 //! ([`taskscope_trace`], as `taskscope::trace`) and the drawing API
 //! ([`taskscope_layout`], as `taskscope::layout`), and adds [`Visualize`].
 
+#![forbid(unsafe_code)]
+
 mod visualize;
 
 pub use taskscope_engine::*;

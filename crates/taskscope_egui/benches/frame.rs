@@ -1,5 +1,5 @@
 //! CPU time of one frame of the timeline (1,000,000 spans) and of the graph view (10,000 nodes:
-//! `graph_10k_nodes` as plain boxes from the simple layering, `graph_10k_scene_nodes` as the
+//! `graph_10k_nodes` as plain boxes from the simple layers (`GraphScene::simple`), `graph_10k_scene_nodes` as the
 //! viewer draws graphs — 5,000 task ellipses and their 5,000 result boxes from the full layout),
 //! built headless through an egui context (no GPU): layout, level of detail and shapes, and
 //! separately the same plus tessellation into triangles.
@@ -14,11 +14,12 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use egui::{Context, RawInput, Rect, pos2, vec2};
-use taskscope_egui::synthetic;
 use taskscope_egui::{
-    GraphInput, GraphView, Highlight, NodeColoring, Theme, Timeline, TimelineInput, TimelineModel,
-    TimelineView, TraceIndex, simple_layered_layout,
+    GraphInput, GraphLayout, GraphView, Highlight, NodeColoring, Theme, Timeline, TimelineInput,
+    TimelineLanes, TimelineView, TraceIndex,
 };
+use taskscope_fixtures as synthetic;
+use taskscope_layout::{Drawing, GraphOptions, GraphScene};
 use taskscope_trace::Trace;
 
 fn input() -> RawInput {
@@ -38,13 +39,13 @@ fn rss_mib() -> Option<f64> {
 struct Loaded {
     trace: Trace,
     index: TraceIndex,
-    model: TimelineModel,
+    model: TimelineLanes,
     highlight: Highlight,
 }
 
 fn load(trace: Trace) -> Loaded {
     let index = TraceIndex::new(&trace);
-    let model = TimelineModel::new(&trace);
+    let model = TimelineLanes::new(&trace, &index);
     let highlight = Highlight::new(trace.graph().len());
     Loaded {
         trace,
@@ -134,12 +135,13 @@ fn bench_timeline(c: &mut Criterion) {
             for (i, _) in l.trace.lanes().iter().enumerate() {
                 let lane = taskscope_trace::LaneId(i as u32);
                 let lod = l.model.lane_lod(lane).unwrap();
-                taskscope_egui::timeline::lod::render_items(
+                taskscope_layout::lod::render_items(
                     l.trace.lane_spans(lane),
                     lod,
                     visible.clone(),
                     width,
-                    |s| TimelineModel::span_key(&l.trace, s),
+                    taskscope_layout::lod::MERGE_BELOW_PX,
+                    |s| taskscope_layout::span_key(&l.trace, &l.index, s),
                     &mut items,
                 );
             }
@@ -149,7 +151,7 @@ fn bench_timeline(c: &mut Criterion) {
     let mut columns = Vec::new();
     group.bench_function("zoomed_out/concurrency_only", |b| {
         b.iter(|| {
-            l.model.concurrency().column_max(
+            l.index.concurrency().steps.column_max(
                 fitted.start_ns,
                 fitted.ns_per_px,
                 width as usize,
@@ -188,7 +190,7 @@ fn bench_graph_frames(
     c: &mut Criterion,
     name: &str,
     l: &Loaded,
-    layout: &taskscope_egui::GraphLayout,
+    layout: &GraphLayout,
     zoom1: bool,
 ) {
     let theme = Theme::dark();
@@ -234,22 +236,28 @@ fn bench_graph_frames(
 
 fn bench_graph(c: &mut Criterion) {
     let l = load(synthetic::layered(10_000, 100, 16, 2).unwrap());
-    let layout = simple_layered_layout(l.trace.graph());
+    let scene = GraphScene::simple(
+        l.trace.graph(),
+        Some(&l.trace),
+        &l.index,
+        &GraphOptions::default(),
+    );
+    let layout = GraphLayout::new(Drawing::from(scene));
     bench_graph_frames(c, "graph_10k_nodes", &l, &layout, false);
 }
 
 fn bench_scene_graph(c: &mut Criterion) {
-    use taskscope_layout::{GraphOptions, GraphScene};
     // 5,000 tasks and their 5,000 result boxes, drawn as the viewer draws a graph.
     let l = load(synthetic::layered(5_000, 100, 16, 2).unwrap());
     let t0 = std::time::Instant::now();
-    let scene = GraphScene::new(
+    let scene = GraphScene::with_index(
         l.trace.graph(),
         Some(&l.trace),
+        &l.index,
         &GraphOptions::default().with_full(true),
     )
     .unwrap();
-    let layout = taskscope_egui::GraphLayout::from_scene(&scene, None);
+    let layout = GraphLayout::new(Drawing::from(scene));
     eprintln!(
         "scene layout of {} nodes: {:?}",
         layout.nodes().len(),

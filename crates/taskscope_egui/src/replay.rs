@@ -1,120 +1,18 @@
-//! Replay: a cursor moving along the time axis, and each task's state at the cursor.
+//! Replay: a cursor moving along the time axis.
 //!
-//! [`TaskTimes`] records when each task first started and last finished;
-//! [`TaskTimes::state_at`] says whether it is waiting, running or done at a given
-//! time. [`Replay`] is the play/pause/speed state that the app advances once per
-//! frame with the frame's duration. Neither paints anything.
+//! [`Replay`] is the play/pause/speed state that the app advances once per frame
+//! with the frame's duration. Each task's state at the cursor comes from the trace
+//! crate ([`taskscope_trace::index::TaskTimes::state_at`], [`RunState`]). Nothing
+//! here paints.
 
-use taskscope_trace::{TaskId, TaskState, Trace};
-
-/// A task's state at one instant of a replay.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum NodeState {
-    /// It has not started yet.
-    Waiting,
-    /// One of its spans covers the instant (or lies between its first start and last end).
-    Running,
-    /// It has finished.
-    Done,
-    /// It never ran in this trace (no span).
-    NotRun,
-}
-
-impl NodeState {
-    /// The lower-case word shown to people.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Waiting => "waiting",
-            Self::Running => "running",
-            Self::Done => "done",
-            Self::NotRun => "not run",
-        }
-    }
-}
-
-/// When each task first started and last ended (over all its spans).
-#[derive(Clone, Debug, Default)]
-pub struct TaskTimes {
-    start_ns: Vec<u64>,
-    end_ns: Vec<u64>,
-    first_lane: Vec<u32>,
-}
-
-impl TaskTimes {
-    /// The first start and last end of every task of `trace`.
-    ///
-    /// # Complexity
-    /// O(V + S) time, O(V) memory.
-    pub fn from_trace(trace: &Trace) -> Self {
-        let n = trace.graph().len();
-        let mut start_ns = vec![u64::MAX; n];
-        let mut end_ns = vec![0; n];
-        let mut first_lane = vec![u32::MAX; n];
-        for span in trace.spans() {
-            let i = span.task.index();
-            if let (Some(s), Some(e), Some(l)) = (
-                start_ns.get_mut(i),
-                end_ns.get_mut(i),
-                first_lane.get_mut(i),
-            ) {
-                if span.start_ns < *s {
-                    *s = span.start_ns;
-                    *l = span.lane.0;
-                }
-                *e = (*e).max(span.end_ns);
-            }
-        }
-        Self {
-            start_ns,
-            end_ns,
-            first_lane,
-        }
-    }
-
-    /// The task's first start and last end, or `None` if it never ran.
-    pub fn range(&self, task: TaskId) -> Option<(u64, u64)> {
-        let s = *self.start_ns.get(task.index())?;
-        let e = *self.end_ns.get(task.index())?;
-        (s != u64::MAX).then_some((s, e))
-    }
-
-    /// The task's duration from first start to last end (0 if it never ran).
-    pub fn duration_ns(&self, task: TaskId) -> u64 {
-        self.range(task).map_or(0, |(s, e)| e.saturating_sub(s))
-    }
-
-    /// The lane index of the task's first span, if it ran.
-    pub fn lane(&self, task: TaskId) -> Option<u32> {
-        self.first_lane
-            .get(task.index())
-            .copied()
-            .filter(|&l| l != u32::MAX)
-    }
-
-    /// The longest task duration.
-    pub fn max_duration_ns(&self) -> u64 {
-        (0..self.start_ns.len())
-            .map(|i| self.duration_ns(TaskId(i as u32)))
-            .max()
-            .unwrap_or(0)
-    }
-
-    /// The task's state at `t_ns`: waiting before its first start, running until its last end, then done.
-    pub fn state_at(&self, task: TaskId, t_ns: u64) -> NodeState {
-        match self.range(task) {
-            None => NodeState::NotRun,
-            Some((s, _)) if t_ns < s => NodeState::Waiting,
-            Some((_, e)) if t_ns < e => NodeState::Running,
-            Some(_) => NodeState::Done,
-        }
-    }
-}
+use taskscope_trace::TaskState;
+pub use taskscope_trace::index::RunState;
 
 /// The final state recorded in the graph, as a replay state at the end of the run.
-pub fn final_state(state: TaskState) -> NodeState {
+pub fn final_state(state: TaskState) -> RunState {
     match state {
-        TaskState::Done | TaskState::Failed => NodeState::Done,
-        TaskState::Cancelled | TaskState::NotRun => NodeState::NotRun,
+        TaskState::Done | TaskState::Failed => RunState::Done,
+        TaskState::Cancelled | TaskState::NotRun => RunState::NotRun,
     }
 }
 
@@ -202,50 +100,11 @@ impl Replay {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use taskscope_trace::{Lane, RunMeta, Span, SpanKind, TraceBuilder};
-
-    fn trace() -> Trace {
-        let mut b = TraceBuilder::new(RunMeta::default());
-        let g = b.graph_mut();
-        let x = g.add_task("inc-1", "inc", [], TaskState::Done).unwrap();
-        let y = g.add_task("inc-2", "inc", [], TaskState::Done).unwrap();
-        let z = g.add_task("add", "add", [x, y], TaskState::Done).unwrap();
-        g.add_task("never", "noop", [], TaskState::NotRun).unwrap();
-        let w0 = b.add_lane(Lane::default()).unwrap();
-        let w1 = b.add_lane(Lane::default()).unwrap();
-        for (task, lane, s, e) in [(x, w0, 0, 10), (y, w1, 0, 9), (z, w0, 10, 20)] {
-            b.add_span(Span {
-                start_ns: s,
-                end_ns: e,
-                task,
-                lane,
-                kind: SpanKind::Compute,
-                depth: 0,
-                unclosed: false,
-            })
-            .unwrap();
-        }
-        b.build().unwrap()
-    }
 
     #[test]
-    fn states_over_time() {
-        use NodeState::*;
-        let t = TaskTimes::from_trace(&trace());
-        let at = |time| {
-            (0..4)
-                .map(|i| t.state_at(TaskId(i), time))
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(at(0), vec![Running, Running, Waiting, NotRun]);
-        assert_eq!(at(9), vec![Running, Done, Waiting, NotRun]);
-        assert_eq!(at(10), vec![Done, Done, Running, NotRun]);
-        assert_eq!(at(20), vec![Done, Done, Done, NotRun]);
-        assert_eq!(t.duration_ns(TaskId(2)), 10);
-        assert_eq!(t.max_duration_ns(), 10);
-        assert_eq!(t.lane(TaskId(1)), Some(1));
-        assert_eq!(t.lane(TaskId(3)), None);
-        assert_eq!(final_state(TaskState::Cancelled), NotRun);
+    fn final_states() {
+        assert_eq!(final_state(TaskState::Cancelled), RunState::NotRun);
+        assert_eq!(final_state(TaskState::Failed), RunState::Done);
     }
 
     #[test]

@@ -1,14 +1,13 @@
 //! Every colour the widgets paint comes from here.
 //!
 //! [`Theme`] holds the dark and light palettes for the chrome (backgrounds,
-//! grid, selection, replay states); [`name_color`] gives each task name a
-//! stable colour that is the same in both themes, in every run and on every
-//! machine (it hashes the name, it does not depend on insertion order).
+//! grid, selection, replay states). Task colours are not decided here: the
+//! scenes of `taskscope_layout` give every task its fill ([`rgb`] converts it),
+//! the same in both themes, in every run and in every export.
 //! This module does not decide *what* is highlighted, only how it looks.
 
 use egui::Color32;
-use egui::ecolor::Hsva;
-use taskscope_trace::Names;
+use taskscope_layout::theme::Rgb;
 
 /// The palette of one visual theme.
 #[derive(Clone, Debug, PartialEq)]
@@ -53,12 +52,8 @@ pub struct Theme {
     pub running: Color32,
     /// A task that never ran.
     pub not_run: Color32,
-    /// A task that failed.
-    pub failed: Color32,
     /// How much of a colour is kept for tasks outside the current selection (0–255).
     pub dim_alpha: u8,
-    /// A merged (level-of-detail) bar of tasks with different names.
-    pub mixed: Color32,
     /// The veil over the timeline right of the replay cursor (the future).
     pub future_veil: Color32,
 }
@@ -87,9 +82,7 @@ impl Theme {
             waiting: Color32::from_gray(70),
             running: Color32::from_rgb(255, 200, 40),
             not_run: Color32::from_gray(55),
-            failed: Color32::from_rgb(220, 40, 40),
             dim_alpha: 60,
-            mixed: Color32::from_gray(140),
             future_veil: Color32::from_black_alpha(150),
         }
     }
@@ -117,9 +110,7 @@ impl Theme {
             waiting: Color32::from_gray(215),
             running: Color32::from_rgb(255, 170, 0),
             not_run: Color32::from_gray(200),
-            failed: Color32::from_rgb(200, 20, 20),
             dim_alpha: 70,
-            mixed: Color32::from_gray(150),
             future_veil: Color32::from_white_alpha(170),
         }
     }
@@ -133,19 +124,6 @@ impl Theme {
     pub fn dimmed(&self, color: Color32) -> Color32 {
         color.gamma_multiply_u8(self.dim_alpha)
     }
-
-    /// The colour of a merged (level-of-detail) bar standing for several spans starting with `color`.
-    pub fn merged(&self, color: Color32) -> Color32 {
-        color.gamma_multiply(0.75)
-    }
-
-    /// A colour on the duration ramp: `t = 0` for the shortest task, `t = 1` for the longest.
-    pub fn duration_color(&self, t: f32) -> Color32 {
-        let t = t.clamp(0.0, 1.0);
-        // Blue (cool, short) through yellow to red (hot, long).
-        let hue = (0.62 - 0.62 * t).rem_euclid(1.0);
-        Color32::from(Hsva::new(hue, 0.65, 0.9, 1.0))
-    }
 }
 
 impl Default for Theme {
@@ -154,40 +132,11 @@ impl Default for Theme {
     }
 }
 
-/// FNV-1a, 64 bit: a tiny stable hash (std's hashers are randomly seeded or may change).
-fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        hash ^= u64::from(b);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    hash
-}
-
-/// The stable colour of a task name: the same name always gets the same colour.
-///
-/// Saturation and value are chosen to read well on both the dark and the light background.
-pub fn name_color(name: &str) -> Color32 {
-    let h = fnv1a(name.as_bytes());
-    let hue = (h % 360) as f32 / 360.0;
-    let saturation = 0.45 + ((h >> 16) % 20) as f32 / 100.0;
-    let value = 0.78 + ((h >> 32) % 15) as f32 / 100.0;
-    Color32::from(Hsva::new(hue, saturation, value, 1.0))
-}
-
-/// The colour of lane number `index` (for "colour by lane").
-pub fn lane_color(index: usize) -> Color32 {
-    // Golden-ratio hue steps spread neighbouring lanes far apart.
-    let hue = (index as f32 * 0.618_034).fract();
-    Color32::from(Hsva::new(hue, 0.55, 0.85, 1.0))
-}
-
-/// One colour per interned name, indexed by `NameId`.
-///
-/// # Complexity
-/// O(total name bytes).
-pub fn name_palette(names: &Names) -> Vec<Color32> {
-    names.iter().map(|(_, name)| name_color(name)).collect()
+/// The egui colour of a picture colour: task fills (by name, duration, lane or
+/// state) are decided by `taskscope_layout`'s scenes as [`Rgb`] and painted as they
+/// are, so a task has the same colour on screen as in every exported picture.
+pub fn rgb(color: Rgb) -> Color32 {
+    Color32::from_rgb(color.0, color.1, color.2)
 }
 
 #[cfg(test)]
@@ -195,20 +144,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn name_colors_are_stable_and_distinct() {
-        assert_eq!(name_color("inc"), name_color("inc"));
-        assert_ne!(name_color("inc"), name_color("add"));
-        // Pinned so a change of hash (which would recolour everyone's screenshots) is noticed.
-        assert_eq!(fnv1a(b"inc"), fnv1a(b"inc"));
-        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
-        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
-    }
-
-    #[test]
-    fn duration_ramp_ends_differ() {
-        let t = Theme::dark();
-        assert_ne!(t.duration_color(0.0), t.duration_color(1.0));
-        assert_eq!(t.duration_color(-1.0), t.duration_color(0.0));
+    fn picture_colours_convert_exactly() {
+        let c = taskscope_layout::theme::name_color("inc");
+        assert_eq!(rgb(c), Color32::from_rgb(c.0, c.1, c.2));
+        assert_ne!(rgb(c), rgb(taskscope_layout::theme::name_color("add")));
     }
 
     #[test]

@@ -5,19 +5,37 @@
 
 use egui::{Event, Key, Modifiers, PointerButton, Pos2};
 use egui_kittest::Harness;
-use taskscope_egui::synthetic;
 use taskscope_egui::{
     GraphEvent, GraphInput, GraphLayout, GraphView, Highlight, NodeColoring, NodeKind, NodeShape,
-    NodeState, Theme, Timeline, TimelineEvent, TimelineInput, TimelineModel, TraceIndex,
-    graph_layout, simple_layered_layout,
+    RunState, Theme, Timeline, TimelineEvent, TimelineInput, TimelineLanes, TraceIndex,
 };
+use taskscope_fixtures as synthetic;
+use taskscope_layout::{Drawing, DrawingOptions, GraphOptions, GraphScene, graph_drawing};
 use taskscope_trace::{SpanId, TaskId, Trace};
+
+/// The view's default drawing of `trace` (Dask's look, groups above 1,000 tasks).
+fn graph_layout(trace: &Trace) -> GraphLayout {
+    GraphLayout::new(
+        graph_drawing(trace, &TraceIndex::new(trace), &DrawingOptions::default()).unwrap(),
+    )
+}
+
+/// The simple layers of `trace`: plain boxes, straight edges (the fallback for big graphs).
+fn simple_layers(trace: &Trace) -> GraphLayout {
+    let scene = GraphScene::simple(
+        trace.graph(),
+        Some(trace),
+        &TraceIndex::new(trace),
+        &GraphOptions::default(),
+    );
+    GraphLayout::new(Drawing::from(scene))
+}
 
 /// A host for the widgets: owns the trace and applies their events like the app does.
 struct Host {
     trace: Trace,
     index: TraceIndex,
-    model: TimelineModel,
+    model: TimelineLanes,
     layout: GraphLayout,
     highlight: Highlight,
     theme: Theme,
@@ -33,13 +51,13 @@ struct Host {
 
 impl Host {
     fn new(trace: Trace, show_graph: bool) -> Self {
-        let layout = simple_layered_layout(trace.graph());
+        let layout = simple_layers(&trace);
         Self::with_layout(trace, layout, show_graph)
     }
 
     fn with_layout(trace: Trace, layout: GraphLayout, show_graph: bool) -> Self {
         let index = TraceIndex::new(&trace);
-        let model = TimelineModel::new(&trace);
+        let model = TimelineLanes::new(&trace, &index);
         let highlight = Highlight::new(trace.graph().len());
         Self {
             trace,
@@ -60,7 +78,7 @@ impl Host {
 
     fn select(&mut self, task: Option<TaskId>) {
         self.highlight
-            .select(self.trace.graph(), &self.index.dependents, task);
+            .select(self.trace.graph(), self.index.dependents(), task);
     }
 
     fn ui(&mut self, ui: &mut egui::Ui) {
@@ -327,11 +345,11 @@ fn graph_click_selects_and_lights_relatives() {
 
 #[test]
 fn graph_replay_states_follow_the_cursor() {
-    use NodeState::*;
+    use RunState::*;
     let mut h = harness(synthetic::diamond().unwrap(), true);
     let states = |host: &Host, t: u64| {
         (0..3)
-            .map(|i| host.index.task_times.state_at(TaskId(i), t))
+            .map(|i| host.index.times().state_at(TaskId(i), t))
             .collect::<Vec<_>>()
     };
     h.state_mut().replay_ns = Some(5_000_000);
@@ -429,7 +447,7 @@ fn graph_draws_the_seed_trace_like_visualize() {
     assert_eq!(host.graph.visible_node_count(), 14);
     let root = graph
         .tasks()
-        .find(|t| host.index.dependents.users(*t).is_empty())
+        .find(|t| host.index.dependents().users(*t).is_empty())
         .unwrap();
     let i = host.layout.node_index_of(root).unwrap() as usize;
     assert_eq!(host.layout.label(i)[0], graph.name(root).unwrap());

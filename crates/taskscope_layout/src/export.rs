@@ -60,12 +60,40 @@ pub fn render_graph(
     options: &GraphOptions,
 ) -> Result<(Vec<u8>, LayoutStats), LayoutError> {
     let scene = GraphScene::new(graph, trace, options)?;
-    let bytes = match format {
-        ImageFormat::Svg => GraphSvg::new(&scene).to_string().into_bytes(),
-        ImageFormat::Dot => GraphDot::new(&scene, &options.dot).to_string().into_bytes(),
-        ImageFormat::Png => render_png(&GraphSvg::new(&scene).to_string(), &options.png)?,
-    };
+    let bytes = scene_bytes(&scene, format, options)?;
     Ok((bytes, scene.layout.stats))
+}
+
+/// The file bytes of a scene made already, in `format`; `options` give the DOT and
+/// PNG settings.
+fn scene_bytes(
+    scene: &GraphScene,
+    format: ImageFormat,
+    options: &GraphOptions,
+) -> Result<Vec<u8>, LayoutError> {
+    Ok(match format {
+        ImageFormat::Svg => GraphSvg::new(scene).to_string().into_bytes(),
+        ImageFormat::Dot => GraphDot::new(scene, &options.dot).to_string().into_bytes(),
+        ImageFormat::Png => render_png(&GraphSvg::new(scene).to_string(), &options.png)?,
+    })
+}
+
+/// Writes a scene made already (e.g. with [`GraphScene::with_index`]) into `path`,
+/// choosing SVG, PNG or DOT by the extension, atomically; `options` give the DOT
+/// and PNG settings.
+///
+/// # Errors
+/// [`LayoutError::UnknownFormat`] for another extension, [`LayoutError::Write`] if
+/// the file cannot be written, and [`LayoutError::Render`] if rasterising fails.
+pub fn export_scene(
+    scene: &GraphScene,
+    path: impl AsRef<Path>,
+    options: &GraphOptions,
+) -> Result<LayoutStats, LayoutError> {
+    let path = path.as_ref();
+    let format = ImageFormat::from_path(path)?;
+    write_atomic(path, &scene_bytes(scene, format, options)?)?;
+    Ok(scene.layout.stats)
 }
 
 /// Draws `graph` into `path`, choosing SVG, PNG or DOT by the extension; the
@@ -106,20 +134,33 @@ pub fn render_timeline(
     format: ImageFormat,
     options: &TimelineOptions,
 ) -> Result<(Vec<u8>, TimelineStats), LayoutError> {
+    if format == ImageFormat::Dot {
+        return Err(LayoutError::Unsupported {
+            what: "timeline",
+            format: "DOT",
+            expected: "SVG or PNG",
+        });
+    }
     let scene = TimelineScene::new(trace, options);
-    let svg = TimelineSvg::new(&scene).to_string();
-    let bytes = match format {
-        ImageFormat::Svg => svg.into_bytes(),
-        ImageFormat::Png => render_png(&svg, &options.png)?,
-        ImageFormat::Dot => {
-            return Err(LayoutError::Unsupported {
-                what: "timeline",
-                format: "DOT",
-                expected: "SVG or PNG",
-            });
-        }
-    };
-    Ok((bytes, scene.stats))
+    Ok((timeline_bytes(&scene, format, options)?, scene.stats))
+}
+
+/// The file bytes of a timeline scene in `format` (SVG or PNG).
+fn timeline_bytes(
+    scene: &TimelineScene,
+    format: ImageFormat,
+    options: &TimelineOptions,
+) -> Result<Vec<u8>, LayoutError> {
+    let svg = TimelineSvg::new(scene).to_string();
+    match format {
+        ImageFormat::Svg => Ok(svg.into_bytes()),
+        ImageFormat::Png => render_png(&svg, &options.png),
+        ImageFormat::Dot => Err(LayoutError::Unsupported {
+            what: "timeline",
+            format: "DOT",
+            expected: "SVG or PNG",
+        }),
+    }
 }
 
 /// Draws the Gantt chart of `trace` into `path` (`.svg` or `.png`), atomically.
@@ -133,9 +174,33 @@ pub fn export_timeline(
     options: &TimelineOptions,
 ) -> Result<TimelineStats, LayoutError> {
     let path = path.as_ref();
-    let format = match ImageFormat::from_path(path) {
+    let format = timeline_format(path)?;
+    let (bytes, stats) = render_timeline(trace, format, options)?;
+    write_atomic(path, &bytes)?;
+    Ok(stats)
+}
+
+/// Writes a timeline scene made already (e.g. with [`TimelineScene::with_index`])
+/// into `path` (`.svg` or `.png`), atomically; `options` give the PNG settings.
+///
+/// # Errors
+/// As [`export_timeline`].
+pub fn export_timeline_scene(
+    scene: &TimelineScene,
+    path: impl AsRef<Path>,
+    options: &TimelineOptions,
+) -> Result<TimelineStats, LayoutError> {
+    let path = path.as_ref();
+    let format = timeline_format(path)?;
+    write_atomic(path, &timeline_bytes(scene, format, options)?)?;
+    Ok(scene.stats)
+}
+
+/// The picture format of a timeline file, by extension (SVG or PNG).
+fn timeline_format(path: &Path) -> Result<ImageFormat, LayoutError> {
+    match ImageFormat::from_path(path) {
         Ok(ImageFormat::Dot) | Err(LayoutError::UnknownFormat { .. }) => {
-            return Err(LayoutError::UnknownFormat {
+            Err(LayoutError::UnknownFormat {
                 path: path.to_path_buf(),
                 extension: path
                     .extension()
@@ -143,14 +208,10 @@ pub fn export_timeline(
                     .unwrap_or("")
                     .to_ascii_lowercase(),
                 expected: ".svg or .png",
-            });
+            })
         }
-        Ok(f) => f,
-        Err(e) => return Err(e),
-    };
-    let (bytes, stats) = render_timeline(trace, format, options)?;
-    write_atomic(path, &bytes)?;
-    Ok(stats)
+        other => other,
+    }
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename.

@@ -30,39 +30,48 @@
 //! assert_eq!(stats.crossings, 0);
 //! ```
 
+#![forbid(unsafe_code)]
+
 pub mod font;
 pub mod layered;
 pub mod theme;
 
 mod dot;
+mod drawing;
 mod error;
 mod export;
-mod keysplit;
 mod png;
 mod scene;
 mod svg;
 mod timeline;
-mod units;
 
 pub use dot::{DotOptions, GraphDot};
+pub use drawing::{
+    Drawing, DrawingOptions, DrawingTooBig, FULL_LAYOUT_LIMIT, check_drawing_size, graph_drawing,
+};
 pub use error::LayoutError;
 pub use export::{
-    ImageFormat, export_graph, export_timeline, render_graph, render_timeline, write_atomic,
+    ImageFormat, export_graph, export_scene, export_timeline, export_timeline_scene, render_graph,
+    render_timeline, write_atomic,
 };
 pub use font::text_width;
-pub use keysplit::key_split;
 pub use layered::{
     CubicBezier, EdgeRoute, Layout, LayoutGraph, LayoutNodeId, LayoutOptions, LayoutStats,
-    LayoutTooLarge, NodePlacement, Point, RankDir, layout,
+    LayoutTooLarge, NodePlacement, Point, RankDir, layout, simple_layout,
 };
 pub use png::{PngOptions, render_png};
 pub use scene::{
-    ColorBy, GraphOptions, GraphScene, Legend, NodeShape, SceneEdge, SceneNode, SceneNodeKind,
-    lane_label, run_summary,
+    ColorBy, GraphOptions, GraphScene, Legend, MAX_NAME_ENTRIES, NodeShape, Paint, SceneEdge,
+    SceneNode, SceneNodeKind, group_tooltip, lane_label, run_summary, task_tooltip,
 };
 pub use svg::GraphSvg;
+/// The one duration formatter of the workspace (it lives in the trace crate), re-exported:
+/// exported pictures print durations as the viewer and the command line do.
+pub use taskscope_trace::analysis::format_duration_ns;
+/// Dask's `key_split`, from the trace crate (where key-prefix groups are computed).
+pub use taskscope_trace::index::key_split;
 pub use timeline::{
-    Arrows, Tick, TimelineItem, TimelineOptions, TimelineRow, TimelineScene, TimelineStats,
-    TimelineSvg,
+    Arrows, LABEL_MIN_PX, LaneRow, ProcessGroup, Tick, TimelineFrame, TimelineItem, TimelineLanes,
+    TimelineOptions, TimelineRow, TimelineScene, TimelineStats, TimelineSvg, bar_fill, bar_label,
+    lod, merged_tooltip, span_fill, span_key, span_tooltip,
 };
-pub use units::format_duration_ns;

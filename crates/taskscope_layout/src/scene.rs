@@ -13,20 +13,32 @@
 //! collapsed by key prefix ([`crate::key_split`]) into one node per group;
 //! the groups named in [`GraphOptions::expanded`] are drawn task by task among
 //! the others.
+//!
+//! Every fact about a task (its duration, lane, colour entry, group) is borrowed
+//! from the trace crate's [`TraceIndex`]; this module decides only how they are
+//! drawn. The graph view of `taskscope_egui` paints these same scenes (node
+//! fills from [`GraphScene::paint`], tooltips from [`task_tooltip`]), so an
+//! exported picture is what the view shows.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
-use taskscope_trace::{Graph, LaneId, SpanKind, TaskId, TaskState, Trace};
+use taskscope_trace::index::{GroupInfo, KeyGroups, TaskTimes};
+use taskscope_trace::{Graph, LaneId, PaletteIndex, TaskId, TaskState, Trace, TraceIndex};
 
 use crate::dot::DotOptions;
 use crate::font::{line_height, text_width};
-use crate::keysplit::key_split;
 use crate::layered::{
     Layout, LayoutGraph, LayoutNodeId, LayoutOptions, LayoutTooLarge, RankDir, layout,
+    simple_layout,
 };
 use crate::png::PngOptions;
 use crate::theme::{self, Rgb};
-use crate::units::{format_count, format_duration_ns};
+use taskscope_trace::analysis::{format_count, format_duration_ns};
+use taskscope_trace::index::key_split;
+
+/// Most task names a legend lists before "… N more names".
+pub const MAX_NAME_ENTRIES: usize = 12;
 
 /// How nodes are filled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -34,7 +46,11 @@ pub enum ColorBy {
     /// White, as Dask draws them.
     #[default]
     None,
-    /// By measured compute time (needs a trace), in six bins from short to long.
+    /// By task name: each name its palette colour, as the timeline colours its bars
+    /// (a group takes its first task's colour); a failed task in the failed colour.
+    Name,
+    /// By measured duration (needs a trace), in six bins from short to long; a
+    /// collapsed group by the mean duration of its tasks.
     Duration,
     /// By state: done, failed, cancelled, not run.
     State,
@@ -147,6 +163,8 @@ pub enum SceneNodeKind {
         name: String,
         /// How many tasks it stands for.
         tasks: usize,
+        /// Its number in the [`KeyGroups`] of the graph.
+        group: u32,
     },
 }
 
@@ -206,8 +224,9 @@ pub struct Legend {
     pub entries: Vec<(Rgb, String)>,
 }
 
-/// A styled, laid-out task graph, ready for an exporter.
-#[derive(Clone, Debug, PartialEq)]
+/// A styled, laid-out task graph, ready for an exporter or the graph view
+/// (the default is the empty drawing).
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct GraphScene {
     /// Nodes, in layout order.
     pub nodes: Vec<SceneNode>,
@@ -227,45 +246,39 @@ pub struct GraphScene {
     pub rank_dir: RankDir,
     /// Where everything went.
     pub layout: Layout,
+    /// The key groups of the graph, when grouped (shared with the trace's index).
+    groups: Option<Arc<KeyGroups>>,
+    /// The groups drawn task by task: those of [`GraphOptions::expanded`] that exist.
+    expanded: BTreeSet<String>,
+    /// No output boxes.
+    compact: bool,
+    /// The fast fallback of [`GraphScene::simple`]: plain boxes in simple layers.
+    simple: bool,
+    /// What each node's fill is computed from, for [`GraphScene::paint`].
+    facts: Vec<NodeFacts>,
+    /// The label of every lane of the trace, for the lane legend.
+    lane_labels: Vec<String>,
+    /// For each task, its own node (`u32::MAX` when it has none).
+    node_of_task: Vec<u32>,
+    /// For each group, its node (`u32::MAX` when it is not drawn collapsed).
+    node_of_group: Vec<u32>,
 }
 
-/// Facts about each task taken from the trace.
-struct TaskFacts {
-    /// Summed compute time, `None` for tasks without a compute span.
-    duration_ns: Vec<Option<u64>>,
-    /// Lane of the earliest compute span.
-    lane: Vec<Option<(u64, LaneId)>>,
+/// The fills of a scene's nodes for one way of colouring, with the legend.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Paint {
+    /// How the nodes are coloured.
+    pub color_by: ColorBy,
+    /// One fill per node, in node order (output boxes stay white).
+    pub fills: Vec<Rgb>,
+    /// The colour key (`None` for [`ColorBy::None`]).
+    pub legend: Option<Legend>,
 }
 
-impl TaskFacts {
-    fn new(len: usize, trace: Option<&Trace>) -> Self {
-        let mut duration_ns: Vec<Option<u64>> = vec![None; len];
-        let mut lane: Vec<Option<(u64, LaneId)>> = vec![None; len];
-        if let Some(trace) = trace {
-            for span in trace.spans() {
-                if span.kind != SpanKind::Compute {
-                    continue;
-                }
-                let t = span.task.index();
-                if let Some(d) = duration_ns.get_mut(t) {
-                    *d = Some(d.unwrap_or(0).saturating_add(span.duration_ns()));
-                }
-                if let Some(l) = lane.get_mut(t)
-                    && l.is_none_or(|(start, _)| span.start_ns < start)
-                {
-                    *l = Some((span.start_ns, span.lane));
-                }
-            }
-        }
-        Self { duration_ns, lane }
-    }
-
-    fn duration(&self, t: TaskId) -> Option<u64> {
-        self.duration_ns.get(t.index()).copied().flatten()
-    }
-
-    fn lane(&self, t: TaskId) -> Option<LaneId> {
-        self.lane.get(t.index()).copied().flatten().map(|(_, l)| l)
+impl Paint {
+    /// The fill of node `i` (white for an unknown node).
+    pub fn fill(&self, i: usize) -> Rgb {
+        self.fills.get(i).copied().unwrap_or(theme::NODE_FILL)
     }
 }
 
@@ -305,19 +318,107 @@ pub fn run_summary(trace: &Trace) -> String {
     out
 }
 
+/// The lines describing one task, as a tooltip: its key, function (when it differs
+/// from the key), measured duration, lane and state. The exported pictures carry
+/// them as node titles and the graph view shows them on hover.
+///
+/// `trace` (the trace of `index`, if any) names the lane.
+///
+/// # Complexity
+/// O(key length + lane name length).
+pub fn task_tooltip(
+    graph: &Graph,
+    trace: Option<&Trace>,
+    index: &TraceIndex,
+    task: TaskId,
+) -> Vec<String> {
+    let key = graph.key(task).unwrap_or("");
+    let name = display_name(graph, task);
+    let mut tooltip = vec![key.to_owned()];
+    if name != key {
+        tooltip.push(format!("function: {name}"));
+    }
+    if let Some(d) = index.times().duration_ns(task) {
+        tooltip.push(format!("duration: {}", format_duration_ns(d)));
+    }
+    if let (Some(trace), Some(lane)) = (trace, index.times().lane(task)) {
+        tooltip.push(format!("lane: {}", lane_label(trace, lane)));
+    }
+    if let Some(s) = graph.state(task) {
+        tooltip.push(format!("state: {}", s.as_str().replace('_', " ")));
+    }
+    tooltip
+}
+
+/// The lines describing a collapsed group, as a tooltip: its size, the total
+/// measured time of its tasks, how many ended in each state when not all alike,
+/// and the dependencies inside it.
+pub fn group_tooltip(info: &GroupInfo) -> Vec<String> {
+    let count = format_count(info.tasks as u64);
+    let plural = if info.tasks == 1 { "" } else { "s" };
+    let mut tooltip = vec![format!("{}: {count} task{plural}", info.name)];
+    if info.ran > 0 {
+        tooltip.push(format!("total time: {}", format_duration_ns(info.total_ns)));
+        tooltip.push(format!(
+            "mean duration: {}",
+            format_duration_ns(info.mean_duration_ns)
+        ));
+    }
+    for (state, n) in info.states.by_state() {
+        if n > 0 && n < info.tasks {
+            tooltip.push(format!(
+                "{}: {}",
+                state.as_str().replace('_', " "),
+                format_count(n as u64)
+            ));
+        }
+    }
+    if info.inner_edges > 0 {
+        tooltip.push(format!(
+            "{} dependencies inside the group",
+            format_count(info.inner_edges)
+        ));
+    }
+    tooltip
+}
+
+/// The name a task node is labelled with: its function name, else its key's prefix.
+fn display_name(graph: &Graph, task: TaskId) -> String {
+    match graph.name(task) {
+        Some(n) if !n.is_empty() => n.to_owned(),
+        _ => key_split(graph.key(task).unwrap_or("")),
+    }
+}
+
 /// What a node's fill is computed from.
-#[derive(Clone, Copy)]
+#[derive(Clone, Debug, PartialEq)]
 struct NodeFacts {
+    /// The name (task name, or group name) and its palette entry, for name colours.
+    name: Option<(String, PaletteIndex)>,
     duration_ns: Option<u64>,
     state: Option<TaskState>,
     lane: Option<LaneId>,
+    /// A task that failed: drawn in the failed colour when coloured by name.
+    failed: bool,
+}
+
+impl NodeFacts {
+    /// An output box: never coloured.
+    const OUTPUT: Self = Self {
+        name: None,
+        duration_ns: None,
+        state: None,
+        lane: None,
+        failed: false,
+    };
 }
 
 impl GraphScene {
     /// Builds and lays out the picture of `graph`.
     ///
     /// `trace`, when given, must be the trace `graph` belongs to (task ids are
-    /// shared); it supplies durations and lanes for colours and tooltips.
+    /// shared); it supplies durations and lanes for colours and tooltips. Builds
+    /// the trace's index; use [`GraphScene::with_index`] when there is one already.
     ///
     /// # Complexity
     /// O(V + E log E + S) to build, plus [`crate::layout`].
@@ -330,81 +431,314 @@ impl GraphScene {
         trace: Option<&Trace>,
         options: &GraphOptions,
     ) -> Result<Self, LayoutTooLarge> {
-        let facts = TaskFacts::new(graph.len(), trace);
+        let index = match trace {
+            Some(t) => TraceIndex::new(t),
+            None => TraceIndex::of_graph(graph),
+        };
+        Self::with_index(graph, trace, &index, options)
+    }
+
+    /// [`GraphScene::new`] with the trace's index (or [`TraceIndex::of_graph`] when
+    /// there is no trace) built already.
+    ///
+    /// # Complexity
+    /// O(V + E log E) to build (plus grouping on the index's first use), plus [`crate::layout`].
+    ///
+    /// # Errors
+    /// As [`GraphScene::new`].
+    pub fn with_index(
+        graph: &Graph,
+        trace: Option<&Trace>,
+        index: &TraceIndex,
+        options: &GraphOptions,
+    ) -> Result<Self, LayoutTooLarge> {
+        let grouped = !options.full && graph.len() > options.group_threshold;
+        let mut scene = Self::unplaced(graph, trace, index, options, grouped, false);
+        let lg = scene.layout_graph();
+        scene.layout = layout(&lg, &options.layout)?;
+        Ok(scene)
+    }
+
+    /// The fast fallback for a drawing too big for the full layout: every task a
+    /// plain box labelled with its name (no output boxes, no groups, no tooltips,
+    /// to keep a million nodes small), in [`simple_layout`]'s layers. Colours,
+    /// highlight, title and rank direction follow `options`.
+    ///
+    /// # Complexity
+    /// O(V log V + E) time, O(V + E) memory.
+    pub fn simple(
+        graph: &Graph,
+        trace: Option<&Trace>,
+        index: &TraceIndex,
+        options: &GraphOptions,
+    ) -> Self {
+        let options = GraphOptions {
+            compact: true,
+            full: true,
+            expanded: BTreeSet::new(),
+            ..options.clone()
+        };
+        let mut scene = Self::unplaced(graph, trace, index, &options, false, true);
+        let lg = scene.layout_graph();
+        scene.layout = simple_layout(&lg, &options.layout);
+        scene
+    }
+
+    /// Everything but the layout.
+    fn unplaced(
+        graph: &Graph,
+        trace: Option<&Trace>,
+        index: &TraceIndex,
+        options: &GraphOptions,
+        grouped: bool,
+        simple: bool,
+    ) -> Self {
         let mut highlight = options.highlight.clone();
         highlight.sort_unstable();
         highlight.dedup();
         let is_hl = |t: TaskId| highlight.binary_search(&t).is_ok();
-        let grouped = !options.full && graph.len() > options.group_threshold;
-
+        let cx = TaskContext {
+            graph,
+            trace,
+            index,
+            times: index.times(),
+            is_hl: &is_hl,
+            compact: options.compact,
+            simple,
+        };
         let mut nodes = Vec::new();
         let mut edges = Vec::new();
-        let mut node_facts = Vec::new();
-        if grouped {
-            build_groups(
-                &TaskContext {
-                    graph,
-                    trace,
-                    facts: &facts,
-                    is_hl: &is_hl,
-                    compact: options.compact,
-                },
+        let mut facts = Vec::new();
+        let groups = grouped.then(|| Arc::clone(index.groups(graph)));
+        match &groups {
+            Some(groups) => build_groups(
+                &cx,
+                groups,
                 &options.expanded,
                 &mut nodes,
                 &mut edges,
-                &mut node_facts,
-            );
-        } else {
-            build_tasks(
-                &TaskContext {
-                    graph,
-                    trace,
-                    facts: &facts,
-                    is_hl: &is_hl,
-                    compact: options.compact,
+                &mut facts,
+            ),
+            None => build_tasks(&cx, &mut nodes, &mut edges, &mut facts),
+        }
+        let lane_labels = trace.map_or_else(Vec::new, |t| {
+            (0..t.lanes().len())
+                .map(|l| lane_label(t, LaneId(l as u32)))
+                .collect()
+        });
+        let node_of_task = node_index_by(graph.len(), &nodes, |k| match k {
+            SceneNodeKind::Task(t) => Some(t.index()),
+            _ => None,
+        });
+        let node_of_group =
+            node_index_by(
+                groups.as_ref().map_or(0, |g| g.len()),
+                &nodes,
+                |k| match k {
+                    SceneNodeKind::Group { group, .. } => Some(*group as usize),
+                    _ => None,
                 },
-                &mut nodes,
-                &mut edges,
-                &mut node_facts,
             );
-        }
-        let legend = paint(&mut nodes, &node_facts, options.color_by, trace);
-        size_nodes(&mut nodes, options.font_size);
-
-        let mut lg = LayoutGraph::with_capacity(nodes.len(), edges.len());
-        for n in &nodes {
-            lg.add_node(n.width, n.height);
-        }
-        for e in &edges {
-            // Indices come from the builders above and are always in range.
-            let _ = lg.add_edge(LayoutNodeId(e.from as u32), LayoutNodeId(e.to as u32));
-        }
-        let layout = layout(&lg, &options.layout)?;
-        Ok(Self {
+        let mut scene = Self {
             nodes,
             edges,
-            legend,
+            legend: None,
             title: options.title.clone(),
             grouped,
             task_count: graph.len(),
             font_size: options.font_size,
             rank_dir: options.layout.rank_dir,
-            layout,
+            layout: Layout::default(),
+            expanded: groups.as_ref().map_or_else(BTreeSet::new, |g| {
+                options
+                    .expanded
+                    .iter()
+                    .filter(|name| g.find(name).is_some())
+                    .cloned()
+                    .collect()
+            }),
+            groups,
+            compact: options.compact,
+            simple,
+            facts,
+            lane_labels,
+            node_of_task,
+            node_of_group,
+        };
+        let paint = scene.paint(options.color_by);
+        for (node, fill) in scene.nodes.iter_mut().zip(paint.fills) {
+            node.fill = fill;
+        }
+        scene.legend = paint.legend;
+        size_nodes(&mut scene.nodes, options.font_size);
+        scene
+    }
+
+    /// The layout's input: node sizes and edges.
+    fn layout_graph(&self) -> LayoutGraph {
+        let mut lg = LayoutGraph::with_capacity(self.nodes.len(), self.edges.len());
+        for n in &self.nodes {
+            lg.add_node(n.width, n.height);
+        }
+        for e in &self.edges {
+            // Indices come from the builders and are always in range.
+            let added = lg.add_edge(LayoutNodeId(e.from as u32), LayoutNodeId(e.to as u32));
+            debug_assert!(added.is_ok(), "scene edges join scene nodes");
+        }
+        lg
+    }
+
+    /// The fills of every node and the legend for colouring `color_by` (the
+    /// scene's own [`SceneNode::fill`] and [`GraphScene::legend`] are those of
+    /// [`GraphOptions::color_by`]); output boxes stay white.
+    ///
+    /// # Complexity
+    /// O(N log N) for N nodes (sorting durations or names for the legend).
+    pub fn paint(&self, color_by: ColorBy) -> Paint {
+        let mut fills = vec![theme::NODE_FILL; self.nodes.len()];
+        let painted: Vec<(usize, &NodeFacts)> = self
+            .nodes
+            .iter()
+            .zip(&self.facts)
+            .enumerate()
+            .filter(|(_, (n, _))| !matches!(n.kind, SceneNodeKind::Output(_)))
+            .map(|(i, (_, f))| (i, f))
+            .collect();
+        let mut legend = match color_by {
+            ColorBy::None => None,
+            ColorBy::Name => Some(paint_name(&painted, &mut fills)),
+            ColorBy::State => Some(paint_state(&painted, &mut fills)),
+            ColorBy::Lane => Some(paint_lane(&painted, &mut fills, &self.lane_labels)),
+            ColorBy::Duration => Some(paint_duration(&painted, &mut fills)),
+        };
+        if color_by == ColorBy::Name {
+            let failed = theme::state_color(TaskState::Failed);
+            let mut any = false;
+            for &(i, _) in painted.iter().filter(|(_, f)| f.failed) {
+                if let Some(fill) = fills.get_mut(i) {
+                    *fill = failed;
+                    any = true;
+                }
+            }
+            if any && let Some(l) = &mut legend {
+                l.entries.push((failed, "failed".to_owned()));
+            }
+        }
+        Paint {
+            color_by,
+            fills,
+            legend,
+        }
+    }
+
+    /// The key groups, when this is a grouped drawing.
+    pub fn groups(&self) -> Option<&Arc<KeyGroups>> {
+        self.groups.as_ref()
+    }
+
+    /// The groups drawn task by task.
+    pub fn expanded(&self) -> &BTreeSet<String> {
+        &self.expanded
+    }
+
+    /// Whether output boxes are left out.
+    pub fn is_compact(&self) -> bool {
+        self.compact
+    }
+
+    /// Whether this is the fast fallback of [`GraphScene::simple`].
+    pub fn is_simple(&self) -> bool {
+        self.simple
+    }
+
+    /// The index of `task`'s own node, if it is drawn on its own.
+    pub fn node_of_task(&self, task: TaskId) -> Option<usize> {
+        valid(self.node_of_task.get(task.index()).copied())
+    }
+
+    /// The index of the node of group number `group`, when it is drawn collapsed.
+    pub fn node_of_group(&self, group: u32) -> Option<usize> {
+        valid(self.node_of_group.get(group as usize).copied())
+    }
+
+    /// The index of the node that shows `task`: its own, or its collapsed group's.
+    pub fn shown_node_of(&self, task: TaskId) -> Option<usize> {
+        self.node_of_task(task).or_else(|| {
+            let g = self.groups.as_ref()?.group_of(task)?;
+            self.node_of_group(g)
         })
     }
+
+    /// The index of the node of the group called `name`, when it is drawn collapsed.
+    pub fn node_of_group_named(&self, name: &str) -> Option<usize> {
+        self.node_of_group(self.groups.as_ref()?.find(name)?)
+    }
+
+    /// Whether any group is drawn collapsed.
+    pub fn has_collapsed_groups(&self) -> bool {
+        self.node_of_group.iter().any(|&i| i != u32::MAX)
+    }
+
+    /// The name of the group `task` belongs to, in a grouped drawing.
+    pub fn group_name_of(&self, task: TaskId) -> Option<&str> {
+        let groups = self.groups.as_ref()?;
+        Some(groups.get(groups.group_of(task)?)?.name.as_str())
+    }
+
+    /// Whether `task` is drawn on its own because its group is expanded.
+    pub fn in_expanded_group(&self, task: TaskId) -> bool {
+        self.group_name_of(task)
+            .is_some_and(|name| self.expanded.contains(name))
+    }
+}
+
+/// `Some(i)` unless `i` is the "none" marker `u32::MAX`.
+fn valid(i: Option<u32>) -> Option<usize> {
+    i.filter(|&i| i != u32::MAX).map(|i| i as usize)
+}
+
+/// For each of `len` keys, the index of the node whose kind gives that key.
+fn node_index_by(
+    len: usize,
+    nodes: &[SceneNode],
+    key: impl Fn(&SceneNodeKind) -> Option<usize>,
+) -> Vec<u32> {
+    let mut out = vec![u32::MAX; len];
+    for (i, n) in nodes.iter().enumerate() {
+        if let Some(slot) = key(&n.kind).and_then(|k| out.get_mut(k)) {
+            *slot = i as u32;
+        }
+    }
+    out
 }
 
 /// What drawing one task needs.
 struct TaskContext<'a> {
     graph: &'a Graph,
     trace: Option<&'a Trace>,
-    facts: &'a TaskFacts,
+    index: &'a TraceIndex,
+    times: &'a TaskTimes,
     is_hl: &'a dyn Fn(TaskId) -> bool,
     /// No output boxes.
     compact: bool,
+    /// The simple fallback: tasks are plain boxes without tooltips (its million
+    /// nodes stay small).
+    simple: bool,
 }
 
 impl TaskContext<'_> {
+    /// The facts a task node's fill comes from.
+    fn facts(&self, t: TaskId) -> NodeFacts {
+        let state = self.graph.state(t);
+        NodeFacts {
+            name: Some((display_name(self.graph, t), self.index.palette(t))),
+            duration_ns: self.times.duration_ns(t),
+            state,
+            lane: self.times.lane(t),
+            failed: state == Some(TaskState::Failed),
+        }
+    }
+
     /// Adds `t`'s node, and its output box and the edge to it unless `compact`.
     /// Returns the index of the node its users' edges start from (the box, or the
     /// task when compact).
@@ -415,43 +749,30 @@ impl TaskContext<'_> {
         edges: &mut Vec<SceneEdge>,
         node_facts: &mut Vec<NodeFacts>,
     ) -> usize {
-        let (graph, facts) = (self.graph, self.facts);
+        let graph = self.graph;
         let key = graph.key(t).unwrap_or("");
-        let name = match graph.name(t) {
-            Some(n) if !n.is_empty() => n.to_owned(),
-            _ => key_split(key),
+        let tooltip = if self.simple {
+            Vec::new()
+        } else {
+            task_tooltip(graph, self.trace, self.index, t)
         };
-        let state = graph.state(t);
-        let mut tooltip = vec![key.to_owned()];
-        if name != key {
-            tooltip.push(format!("function: {name}"));
-        }
-        if let Some(d) = facts.duration(t) {
-            tooltip.push(format!("duration: {}", format_duration_ns(d)));
-        }
-        if let (Some(trace), Some(lane)) = (self.trace, facts.lane(t)) {
-            tooltip.push(format!("lane: {}", lane_label(trace, lane)));
-        }
-        if let Some(s) = state {
-            tooltip.push(format!("state: {}", s.as_str().replace('_', " ")));
-        }
         let hl = (self.is_hl)(t);
         nodes.push(SceneNode {
             kind: SceneNodeKind::Task(t),
             id: format!("t{}", t.0),
-            shape: NodeShape::Ellipse,
-            label: vec![name],
+            shape: if self.simple {
+                NodeShape::Box
+            } else {
+                NodeShape::Ellipse
+            },
+            label: vec![display_name(graph, t)],
             tooltip,
             fill: theme::NODE_FILL,
             highlighted: hl,
             width: 0.0,
             height: 0.0,
         });
-        node_facts.push(NodeFacts {
-            duration_ns: facts.duration(t),
-            state,
-            lane: facts.lane(t),
-        });
+        node_facts.push(self.facts(t));
         let task_node = nodes.len() - 1;
         if self.compact {
             return task_node;
@@ -467,11 +788,7 @@ impl TaskContext<'_> {
             width: 0.0,
             height: 0.0,
         });
-        node_facts.push(NodeFacts {
-            duration_ns: None,
-            state: None,
-            lane: None,
-        });
+        node_facts.push(NodeFacts::OUTPUT);
         edges.push(SceneEdge {
             from: task_node,
             to: task_node + 1,
@@ -509,102 +826,46 @@ fn build_tasks(
     }
 }
 
-/// What a group of tasks adds up to.
-#[derive(Default)]
-struct Group {
-    name: String,
-    tasks: usize,
-    total_ns: u64,
-    timed: usize,
-    /// Tasks per state: done, failed, cancelled, not run.
-    states: [usize; 4],
-    lanes: BTreeMap<LaneId, usize>,
+/// The scene node of a collapsed group, with the facts its colour comes from.
+fn group_node(
+    graph: &Graph,
+    index: &TraceIndex,
+    g: u32,
+    info: &GroupInfo,
     highlighted: bool,
-    inner_edges: u64,
-}
-
-impl Group {
-    fn add(&mut self, t: TaskId, graph: &Graph, facts: &TaskFacts, highlighted: bool) {
-        self.tasks += 1;
-        if let Some(d) = facts.duration(t) {
-            self.total_ns = self.total_ns.saturating_add(d);
-            self.timed += 1;
-        }
-        let slot = match graph.state(t).unwrap_or_default() {
-            TaskState::Done => 0,
-            TaskState::Failed => 1,
-            TaskState::Cancelled => 2,
-            TaskState::NotRun => 3,
-        };
-        self.states[slot] += 1;
-        if let Some(l) = facts.lane(t) {
-            *self.lanes.entry(l).or_default() += 1;
-        }
-        self.highlighted |= highlighted;
+) -> (SceneNode, NodeFacts) {
+    let count = format_count(info.tasks as u64);
+    let mut second = format!("{count} task{}", if info.tasks == 1 { "" } else { "s" });
+    if info.ran > 0 {
+        second.push_str(", ");
+        second.push_str(&format_duration_ns(info.total_ns));
     }
-
-    /// The scene node of group number `i`, with the facts its colour comes from.
-    fn into_node(self, i: usize) -> (SceneNode, NodeFacts) {
-        let count = format_count(self.tasks as u64);
-        let mut second = format!("{count} task{}", if self.tasks == 1 { "" } else { "s" });
-        let mut tooltip = vec![format!("{}: {count} tasks", self.name)];
-        if self.timed > 0 {
-            second.push_str(", ");
-            second.push_str(&format_duration_ns(self.total_ns));
-            tooltip.push(format!("total time: {}", format_duration_ns(self.total_ns)));
-        }
-        for (n, word) in self
-            .states
-            .iter()
-            .zip(["done", "failed", "cancelled", "not run"])
-        {
-            if *n > 0 && *n < self.tasks {
-                tooltip.push(format!("{word}: {}", format_count(*n as u64)));
-            }
-        }
-        if self.inner_edges > 0 {
-            tooltip.push(format!(
-                "{} dependencies inside the group",
-                format_count(self.inner_edges)
-            ));
-        }
-        // The worst state present: failed, then cancelled, then not run.
-        let state = if self.states[1] > 0 {
-            TaskState::Failed
-        } else if self.states[2] > 0 {
-            TaskState::Cancelled
-        } else if self.states[3] > 0 {
-            TaskState::NotRun
-        } else {
-            TaskState::Done
-        };
-        // The lane that ran most of its tasks (lowest id on ties).
-        let lane = self
-            .lanes
-            .iter()
-            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
-            .map(|(&l, _)| l);
-        let facts = NodeFacts {
-            duration_ns: (self.timed > 0).then_some(self.total_ns),
-            state: Some(state),
-            lane,
-        };
-        let node = SceneNode {
-            kind: SceneNodeKind::Group {
-                name: self.name.clone(),
-                tasks: self.tasks,
-            },
-            id: format!("g{i}"),
-            shape: NodeShape::Ellipse,
-            label: vec![self.name, second],
-            tooltip,
-            fill: theme::NODE_FILL,
-            highlighted: self.highlighted,
-            width: 0.0,
-            height: 0.0,
-        };
-        (node, facts)
-    }
+    let facts = NodeFacts {
+        name: Some((
+            display_name(graph, info.first_task),
+            index.palette(info.first_task),
+        )),
+        duration_ns: (info.ran > 0).then_some(info.mean_duration_ns),
+        state: Some(info.states.worst()),
+        lane: info.lane,
+        failed: false,
+    };
+    let node = SceneNode {
+        kind: SceneNodeKind::Group {
+            name: info.name.clone(),
+            tasks: info.tasks,
+            group: g,
+        },
+        id: format!("g{g}"),
+        shape: NodeShape::Ellipse,
+        label: vec![info.name.clone(), second],
+        tooltip: group_tooltip(info),
+        fill: theme::NODE_FILL,
+        highlighted,
+        width: 0.0,
+        height: 0.0,
+    };
+    (node, facts)
 }
 
 /// Where a task's edges attach in a grouped drawing.
@@ -624,66 +885,50 @@ struct Ends {
 /// to its own output box among them.
 ///
 /// # Complexity
-/// O(V × (key length + log G) + E log E) time for V tasks, E dependencies and G
-/// groups (key splitting and the name lookup per task, then sorting the edge pairs
-/// to merge parallel ones), O(V + E) memory. Every task is visited whatever is
-/// expanded; the drawn nodes are O(G + expanded tasks).
+/// O(V + E log E) time for V tasks and E dependencies (the groups come from the
+/// index; sorting the edge pairs merges parallel ones), O(V + E) memory. Every task
+/// is visited whatever is expanded; the drawn nodes are O(G + expanded tasks).
 fn build_groups(
     cx: &TaskContext<'_>,
+    groups: &KeyGroups,
     expanded: &BTreeSet<String>,
     nodes: &mut Vec<SceneNode>,
     edges: &mut Vec<SceneEdge>,
     node_facts: &mut Vec<NodeFacts>,
 ) {
     let graph = cx.graph;
-    // Groups are numbered in order of first appearance, so ids are stable.
-    let mut index: BTreeMap<String, u32> = BTreeMap::new();
-    let mut groups: Vec<Group> = Vec::new();
-    let mut group_of: Vec<u32> = Vec::with_capacity(graph.len());
-    for t in graph.tasks() {
-        let name = key_split(graph.key(t).unwrap_or(""));
-        let g = *index.entry(name.clone()).or_insert_with(|| {
-            groups.push(Group {
-                name,
-                ..Group::default()
-            });
-            groups.len() as u32 - 1
-        });
-        group_of.push(g);
-        if let Some(group) = groups.get_mut(g as usize) {
-            group.add(t, graph, cx.facts, (cx.is_hl)(t));
-        }
-    }
-    for (t, &gt) in graph.tasks().zip(&group_of) {
-        let inner = graph
-            .deps(t)
-            .iter()
-            .filter(|d| group_of.get(d.index()) == Some(&gt))
-            .count();
-        if let Some(g) = groups.get_mut(gt as usize) {
-            g.inner_edges += inner as u64;
-        }
-    }
-    let is_expanded: Vec<bool> = groups.iter().map(|g| expanded.contains(&g.name)).collect();
+    let group_of = groups.groups_of_tasks();
+    let is_expanded: Vec<bool> = groups
+        .all()
+        .iter()
+        .map(|g| expanded.contains(&g.name))
+        .collect();
     let mut members: Vec<Vec<TaskId>> = vec![Vec::new(); groups.len()];
-    for (t, &g) in graph.tasks().zip(&group_of) {
+    let mut highlighted = vec![false; groups.len()];
+    for (t, &g) in graph.tasks().zip(group_of) {
         if is_expanded.get(g as usize).copied().unwrap_or(false)
             && let Some(m) = members.get_mut(g as usize)
         {
             m.push(t);
+        }
+        if (cx.is_hl)(t)
+            && let Some(h) = highlighted.get_mut(g as usize)
+        {
+            *h = true;
         }
     }
 
     // Nodes, and where each task's edges attach.
     let mut ends = vec![Ends::default(); graph.len()];
     let mut own_edges = Vec::new();
-    let mut group_node = vec![u32::MAX; groups.len()];
-    for (g, group) in groups.iter_mut().enumerate() {
+    let mut group_node_of = vec![u32::MAX; groups.len()];
+    for (g, info) in groups.all().iter().enumerate() {
         let Some(tasks) = members.get(g).filter(|m| !m.is_empty()) else {
-            if let Some(slot) = group_node.get_mut(g) {
+            if let Some(slot) = group_node_of.get_mut(g) {
                 *slot = nodes.len() as u32;
             }
-            let (node, f) = std::mem::take(group).into_node(g);
+            let hl = highlighted.get(g).copied().unwrap_or(false);
+            let (node, f) = group_node(graph, cx.index, g as u32, info, hl);
             nodes.push(node);
             node_facts.push(f);
             continue;
@@ -696,8 +941,8 @@ fn build_groups(
             }
         }
     }
-    for (t, &g) in graph.tasks().zip(&group_of) {
-        if let (Some(e), Some(&n)) = (ends.get_mut(t.index()), group_node.get(g as usize))
+    for (t, &g) in graph.tasks().zip(group_of) {
+        if let (Some(e), Some(&n)) = (ends.get_mut(t.index()), group_node_of.get(g as usize))
             && n != u32::MAX
         {
             *e = Ends {
@@ -713,7 +958,7 @@ fn build_groups(
         for &d in graph.deps(t) {
             let from = ends.get(d.index()).map_or(0, |e| e.output);
             if from == to {
-                // Inside one collapsed group (counted in its tooltip above).
+                // Inside one collapsed group (counted in its tooltip).
                 continue;
             }
             pairs.push((from, to, (cx.is_hl)(t) && (cx.is_hl)(d)));
@@ -738,26 +983,55 @@ fn build_groups(
     }
 }
 
-/// Fills nodes according to `color_by` and returns the legend. Output boxes stay white.
-fn paint(
-    nodes: &mut [SceneNode],
-    facts: &[NodeFacts],
-    color_by: ColorBy,
-    trace: Option<&Trace>,
-) -> Option<Legend> {
-    let painted = nodes
-        .iter_mut()
-        .zip(facts)
-        .filter(|(n, _)| !matches!(n.kind, SceneNodeKind::Output(_)));
-    match color_by {
-        ColorBy::None => None,
-        ColorBy::State => Some(paint_state(painted)),
-        ColorBy::Lane => Some(paint_lane(painted, trace)),
-        ColorBy::Duration => Some(paint_duration(painted.collect())),
+/// A legend of task names with their colours, most total time first (then by
+/// name), at most [`MAX_NAME_ENTRIES`] and a "… N more names" line; a name's total
+/// is printed when it is not zero. Shared by the graph and the timeline.
+pub(crate) fn name_legend(
+    totals: &BTreeMap<String, (PaletteIndex, u64)>,
+    max_entries: usize,
+) -> Vec<(Rgb, String)> {
+    let mut names: Vec<(&String, &(PaletteIndex, u64))> = totals.iter().collect();
+    names.sort_by(|a, b| b.1.1.cmp(&a.1.1).then(a.0.cmp(b.0)));
+    let mut entries: Vec<(Rgb, String)> = names
+        .iter()
+        .take(max_entries)
+        .map(|(n, (palette, total))| {
+            let label = if *total > 0 {
+                format!("{n} ({})", format_duration_ns(*total))
+            } else {
+                (*n).clone()
+            };
+            (theme::palette_rgb(*palette), label)
+        })
+        .collect();
+    if names.len() > max_entries {
+        entries.push((
+            theme::BACKGROUND,
+            format!("… {} more names", names.len() - max_entries),
+        ));
+    }
+    entries
+}
+
+fn paint_name(nodes: &[(usize, &NodeFacts)], fills: &mut [Rgb]) -> Legend {
+    let mut totals: BTreeMap<String, (PaletteIndex, u64)> = BTreeMap::new();
+    for &(i, f) in nodes {
+        let Some((name, palette)) = &f.name else {
+            continue;
+        };
+        if let Some(fill) = fills.get_mut(i) {
+            *fill = theme::palette_rgb(*palette);
+        }
+        let total = totals.entry(name.clone()).or_insert((*palette, 0));
+        total.1 = total.1.saturating_add(f.duration_ns.unwrap_or(0));
+    }
+    Legend {
+        title: "task".to_owned(),
+        entries: name_legend(&totals, MAX_NAME_ENTRIES),
     }
 }
 
-fn paint_state<'a>(nodes: impl Iterator<Item = (&'a mut SceneNode, &'a NodeFacts)>) -> Legend {
+fn paint_state(nodes: &[(usize, &NodeFacts)], fills: &mut [Rgb]) -> Legend {
     let states = [
         TaskState::Done,
         TaskState::Failed,
@@ -765,11 +1039,15 @@ fn paint_state<'a>(nodes: impl Iterator<Item = (&'a mut SceneNode, &'a NodeFacts
         TaskState::NotRun,
     ];
     let mut seen = [false; 4];
-    for (n, f) in nodes {
+    for &(i, f) in nodes {
         let s = f.state.unwrap_or_default();
-        n.fill = theme::state_color(s);
-        if let Some(i) = states.iter().position(|&x| x == s) {
-            seen[i] = true;
+        if let Some(fill) = fills.get_mut(i) {
+            *fill = theme::state_color(s);
+        }
+        if let Some(k) = states.iter().position(|&x| x == s)
+            && let Some(seen) = seen.get_mut(k)
+        {
+            *seen = true;
         }
     }
     let entries = states
@@ -787,19 +1065,19 @@ fn paint_state<'a>(nodes: impl Iterator<Item = (&'a mut SceneNode, &'a NodeFacts
 /// Most lanes listed in a legend.
 const MAX_LANE_ENTRIES: usize = 16;
 
-fn paint_lane<'a>(
-    nodes: impl Iterator<Item = (&'a mut SceneNode, &'a NodeFacts)>,
-    trace: Option<&Trace>,
-) -> Legend {
+fn paint_lane(nodes: &[(usize, &NodeFacts)], fills: &mut [Rgb], lane_labels: &[String]) -> Legend {
     let mut used: Vec<LaneId> = Vec::new();
     let mut missing = false;
-    for (n, f) in nodes {
-        if let Some(l) = f.lane {
-            n.fill = theme::palette_color(l.index());
+    for &(i, f) in nodes {
+        let fill = if let Some(l) = f.lane {
             used.push(l);
+            theme::palette_color(l.index())
         } else {
-            n.fill = theme::NODE_NO_DATA;
             missing = true;
+            theme::NODE_NO_DATA
+        };
+        if let Some(slot) = fills.get_mut(i) {
+            *slot = fill;
         }
     }
     used.sort_unstable();
@@ -808,7 +1086,10 @@ fn paint_lane<'a>(
         .iter()
         .take(MAX_LANE_ENTRIES)
         .map(|&l| {
-            let label = trace.map_or_else(|| format!("lane {}", l.0), |t| lane_label(t, l));
+            let label = lane_labels
+                .get(l.index())
+                .cloned()
+                .unwrap_or_else(|| format!("lane {}", l.0));
             (theme::palette_color(l.index()), label)
         })
         .collect();
@@ -825,16 +1106,19 @@ fn paint_lane<'a>(
     }
 }
 
-fn paint_duration(mut nodes: Vec<(&mut SceneNode, &NodeFacts)>) -> Legend {
+fn paint_duration(nodes: &[(usize, &NodeFacts)], fills: &mut [Rgb]) -> Legend {
     let values: Vec<u64> = nodes.iter().filter_map(|(_, f)| f.duration_ns).collect();
     let scale = DurationScale::new(&values);
     let mut missing = false;
-    for (n, f) in &mut nodes {
-        if let (Some(d), Some(s)) = (f.duration_ns, &scale) {
-            n.fill = s.color(d);
+    for &(i, f) in nodes {
+        let fill = if let (Some(d), Some(s)) = (f.duration_ns, &scale) {
+            s.color(d)
         } else {
-            n.fill = theme::NODE_NO_DATA;
             missing = true;
+            theme::NODE_NO_DATA
+        };
+        if let Some(slot) = fills.get_mut(i) {
+            *slot = fill;
         }
     }
     let mut entries = scale.map(|s| s.entries()).unwrap_or_default();
@@ -937,11 +1221,13 @@ impl DurationScale {
 /// Output box size (Dask draws an unlabelled box), in px.
 const OUTPUT_BOX: (f64, f64) = (30.0, 18.0);
 
-/// Sizes nodes from their labels, measured with the bundled font.
+/// Sizes nodes from their labels, measured with the bundled font: output boxes
+/// have a fixed size, labelled boxes (the simple fallback) fit their label, other
+/// nodes become the circle or ellipse around their label.
 fn size_nodes(nodes: &mut [SceneNode], font_size: f64) {
     let line = line_height(font_size);
     for n in nodes {
-        if n.shape == NodeShape::Box {
+        if n.shape == NodeShape::Box && n.label.is_empty() {
             (n.width, n.height) = OUTPUT_BOX;
             continue;
         }
@@ -954,7 +1240,9 @@ fn size_nodes(nodes: &mut [SceneNode], font_size: f64) {
         // The label's box with a margin, then the ellipse through its corners.
         let bw = text_w + font_size * 0.8;
         let bh = text_h + font_size * 0.3;
-        if bw <= bh * 1.6 {
+        if n.shape == NodeShape::Box {
+            (n.width, n.height) = (bw, bh);
+        } else if bw <= bh * 1.6 {
             let d = bw.hypot(bh).max(font_size * 2.4);
             n.shape = NodeShape::Circle;
             (n.width, n.height) = (d, d);

@@ -11,7 +11,7 @@ use crate::font::{FONT_FAMILY_CSS, baseline_offset, line_height, text_width};
 use crate::layered::{CubicBezier, Point};
 use crate::scene::{GraphScene, Legend, NodeShape};
 use crate::theme;
-use crate::units::format_count;
+use taskscope_trace::analysis::format_count;
 
 /// Margin around every picture, in px.
 pub(crate) const MARGIN: f64 = 16.0;

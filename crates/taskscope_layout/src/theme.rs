@@ -1,15 +1,18 @@
 //! Every colour the pictures use, in one place.
 //!
-//! Palettes are fixed tables; a name's colour comes from a stable hash of its
-//! bytes ([`name_color`]), so the same task name gets the same colour in every
-//! picture, on every machine, whatever order names are met in.
+//! Palettes are fixed tables. Which entry a task name gets is decided in the
+//! trace crate ([`taskscope_trace::PaletteIndex::of_name`], a stable hash of the
+//! name); [`CATEGORICAL`] says what colour each entry is. The egui widgets
+//! convert these same colours, so a task has one colour on screen and in every
+//! exported picture.
 
 // Colours are written as 0xrrggbb, the way they appear in CSS; separators would hide that.
 #![allow(clippy::unreadable_literal)]
 
 use std::fmt;
 
-use taskscope_trace::TaskState;
+use taskscope_trace::palette::PALETTE_LEN;
+use taskscope_trace::{PaletteIndex, TaskState};
 
 /// An opaque sRGB colour.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -71,7 +74,7 @@ pub const ARROW: Rgb = Rgb(0x33, 0x33, 0x33);
 
 /// Categorical colours for task names and lanes (Tableau 20 without its reds and greys,
 /// which mean "failed" and "transfer" here).
-pub const CATEGORICAL: [Rgb; 16] = [
+pub const CATEGORICAL: [Rgb; PALETTE_LEN] = [
     Rgb::from_hex(0x1f77b4),
     Rgb::from_hex(0xff7f0e),
     Rgb::from_hex(0x2ca02c),
@@ -122,27 +125,19 @@ pub fn span_kind_color(kind: taskscope_trace::SpanKind) -> Option<Rgb> {
     }
 }
 
-/// 64-bit FNV-1a of `bytes`: stable across runs, platforms and Rust versions.
-pub fn stable_hash(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
-
-/// The categorical colour of a task name (stable: a hash of the name picks the palette entry).
+/// The categorical colour of a task name (stable: see [`PaletteIndex::of_name`]).
 pub fn name_color(name: &str) -> Rgb {
-    palette_color(stable_hash(name.as_bytes()) as usize)
+    palette_rgb(PaletteIndex::of_name(name))
 }
 
-/// Entry `i` of [`CATEGORICAL`], wrapping around.
+/// The colour of a palette entry.
+pub fn palette_rgb(index: PaletteIndex) -> Rgb {
+    CATEGORICAL.get(index.index()).copied().unwrap_or(NODE_FILL)
+}
+
+/// Entry `i` of [`CATEGORICAL`], wrapping around (e.g. for lane `i`).
 pub fn palette_color(i: usize) -> Rgb {
-    CATEGORICAL
-        .get(i % CATEGORICAL.len())
-        .copied()
-        .unwrap_or(NODE_FILL)
+    palette_rgb(PaletteIndex::wrapping(i))
 }
 
 #[cfg(test)]
@@ -152,10 +147,15 @@ mod tests {
     #[test]
     fn hex_and_hash_are_stable() {
         assert_eq!(Rgb::from_hex(0x1f77b4).to_string(), "#1f77b4");
-        // Reference FNV-1a values.
-        assert_eq!(stable_hash(b""), 0xcbf2_9ce4_8422_2325);
-        assert_eq!(stable_hash(b"a"), 0xaf63_dc4c_8601_ec8c);
+        // Reference FNV-1a values (the hash lives in the trace crate now).
+        assert_eq!(taskscope_trace::stable_hash(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(taskscope_trace::stable_hash(b"a"), 0xaf63_dc4c_8601_ec8c);
         assert_eq!(name_color("inc"), name_color("inc"));
+        // The entry the trace crate picks, in the one palette.
+        assert_eq!(
+            name_color("inc"),
+            palette_color(PaletteIndex::of_name("inc").index())
+        );
         assert_eq!(Rgb(255, 255, 255).text_color(), TEXT);
         assert_eq!(Rgb(0, 0, 0).text_color(), Rgb(255, 255, 255));
     }

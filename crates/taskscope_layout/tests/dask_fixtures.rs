@@ -61,7 +61,7 @@ fn tree1024_is_collapsed_into_groups_by_key_prefix() {
         .nodes
         .iter()
         .filter_map(|n| match &n.kind {
-            SceneNodeKind::Group { name, tasks } => Some((name.as_str(), *tasks)),
+            SceneNodeKind::Group { name, tasks, .. } => Some((name.as_str(), *tasks)),
             _ => None,
         })
         .collect();

@@ -41,7 +41,7 @@ fn kinds(scene: &GraphScene) -> Vec<String> {
         .map(|n| match &n.kind {
             SceneNodeKind::Task(t) => format!("t{}", t.0),
             SceneNodeKind::Output(t) => format!("o{}", t.0),
-            SceneNodeKind::Group { name, tasks } => format!("{name}×{tasks}"),
+            SceneNodeKind::Group { name, tasks, .. } => format!("{name}×{tasks}"),
         })
         .collect()
 }

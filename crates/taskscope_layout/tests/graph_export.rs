@@ -6,56 +6,27 @@
 use std::path::Path;
 use std::process::Command;
 
+use taskscope_fixtures::Crafted;
 use taskscope_layout::{
     ColorBy, DotOptions, GraphDot, GraphOptions, GraphScene, GraphSvg, ImageFormat, LayoutError,
     PngOptions, RankDir, SceneNodeKind, export_graph, render_graph, render_png, text_width,
 };
-use taskscope_trace::{
-    Graph, GraphBuilder, Lane, RunMeta, Span, SpanKind, TaskId, TaskState, Trace, TraceBuilder,
-};
+use taskscope_trace::{Graph, GraphBuilder, TaskId, TaskState, Trace};
 
 /// x = inc(1); y = inc(2); z = add(x, y); w = mul(z, y) — with awkward keys.
 fn graph() -> Graph {
-    let mut b = GraphBuilder::new();
-    let x = b
-        .add_task("inc-<1>&\"", "inc", [], TaskState::Done)
-        .unwrap();
-    let y = b.add_task("inc-2", "inc", [], TaskState::Failed).unwrap();
-    let z = b
-        .add_task("add-3", "add", [x, y], TaskState::NotRun)
-        .unwrap();
-    b.add_task("mul-4", "mul", [z, y], TaskState::NotRun)
-        .unwrap();
-    b.build().unwrap()
+    trace().graph().clone()
 }
 
+/// [`graph`] with x run on worker 0 for 1 µs and y on worker 1 for 3 ms.
 fn trace() -> Trace {
-    let mut b = TraceBuilder::with_graph(RunMeta::default(), graph());
-    let w0 = b
-        .add_lane(Lane {
-            name: "worker 0".into(),
-            ..Lane::default()
-        })
-        .unwrap();
-    let w1 = b
-        .add_lane(Lane {
-            name: "worker 1".into(),
-            ..Lane::default()
-        })
-        .unwrap();
-    for (task, lane, start_ns, end_ns) in [(0, w0, 0, 1_000), (1, w1, 0, 3_000_000)] {
-        b.add_span(Span {
-            start_ns,
-            end_ns,
-            task: TaskId(task),
-            lane,
-            kind: SpanKind::Compute,
-            depth: 0,
-            unclosed: false,
-        })
-        .unwrap();
-    }
-    b.build().unwrap()
+    let mut t = Crafted::new(2);
+    t.task_run("inc-<1>&\"", "inc", &[], 0, 0, 1_000);
+    t.task_run("inc-2", "inc", &[], 1, 0, 3_000_000);
+    t.set_state("inc-2", TaskState::Failed);
+    t.not_run("add-3", "add", &["inc-<1>&\"", "inc-2"]);
+    t.not_run("mul-4", "mul", &["add-3", "inc-2"]);
+    t.build()
 }
 
 /// Every numeric position attribute of the SVG lies inside its viewBox.

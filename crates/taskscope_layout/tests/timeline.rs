@@ -3,47 +3,29 @@
 // Helpers outside #[test] functions build fixtures; a failure there should fail the test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use taskscope_fixtures::Crafted;
 use taskscope_layout::{
     Arrows, ImageFormat, LayoutError, TimelineOptions, TimelineScene, TimelineSvg, export_timeline,
     render_timeline, theme,
 };
 use taskscope_trace::{
-    Flow, Lane, LaneId, RunMeta, Span, SpanId, SpanKind, TaskId, TaskState, Trace, TraceBuilder,
+    Flow, Lane, RunMeta, Span, SpanId, SpanKind, TaskState, Trace, TraceBuilder,
 };
 
-/// Builds a trace from (name, deps, lane, start, end) rows; one task per row.
+/// Builds a trace from (name, deps, lane, start, end) rows; one task per row, keyed
+/// `name-i`, on `lanes` lanes named `worker i`.
 fn trace_of(rows: &[(&str, &[u32], u32, u64, u64)], lanes: u32) -> Trace {
-    let mut b = TraceBuilder::new(RunMeta::default());
-    for (i, (name, deps, ..)) in rows.iter().enumerate() {
-        b.graph_mut()
-            .add_task(
-                &format!("{name}-{i}"),
-                name,
-                deps.iter().map(|&d| TaskId(d)),
-                TaskState::Done,
-            )
-            .unwrap();
+    let mut t = Crafted::new(lanes as usize);
+    let keys: Vec<String> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, (name, ..))| format!("{name}-{i}"))
+        .collect();
+    for (key, &(name, deps, lane, start_ns, end_ns)) in keys.iter().zip(rows) {
+        let deps: Vec<&str> = deps.iter().map(|&d| keys[d as usize].as_str()).collect();
+        t.task_run(key, name, &deps, lane as usize, start_ns, end_ns);
     }
-    for l in 0..lanes {
-        b.add_lane(Lane {
-            name: format!("worker {l}"),
-            ..Lane::default()
-        })
-        .unwrap();
-    }
-    for (i, &(_, _, lane, start_ns, end_ns)) in rows.iter().enumerate() {
-        b.add_span(Span {
-            start_ns,
-            end_ns,
-            task: TaskId(i as u32),
-            lane: LaneId(lane),
-            kind: SpanKind::Compute,
-            depth: 0,
-            unclosed: false,
-        })
-        .unwrap();
-    }
-    b.build().unwrap()
+    t.build()
 }
 
 #[test]

@@ -9,8 +9,13 @@
 //! million spans stays compact. A [`Trace`] is only built through
 //! [`TraceBuilder`], which validates it once; everything downstream trusts it.
 
+#![forbid(unsafe_code)]
+
+pub mod csr;
 pub mod format;
+pub mod index;
 mod model;
+pub mod palette;
 
 pub use format::FormatError;
 pub use model::{
@@ -20,3 +25,6 @@ pub use model::{
 };
 
 pub mod analysis;
+
+pub use index::TraceIndex;
+pub use palette::{PaletteIndex, stable_hash};

@@ -18,6 +18,8 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
+use crate::csr::Csr;
+
 /// Errors raised while assembling a [`Graph`] or a [`Trace`].
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ModelError {
@@ -252,7 +254,7 @@ impl Graph {
     }
 
     /// All task ids, in order.
-    pub fn tasks(&self) -> impl ExactSizeIterator<Item = TaskId> + use<> {
+    pub fn tasks(&self) -> impl ExactSizeIterator<Item = TaskId> + Clone + use<> {
         (0..self.task_names.len() as u32).map(TaskId)
     }
 
@@ -303,30 +305,12 @@ impl Graph {
     /// # Complexity
     /// O(V + E) time and memory.
     pub fn dependents(&self) -> Dependents {
-        let n = self.len();
-        let mut counts = vec![0u32; n + 1];
-        for dep in &self.deps {
-            if let Some(c) = counts.get_mut(dep.index() + 1) {
-                *c += 1;
-            }
+        let pairs = self
+            .tasks()
+            .flat_map(|task| self.deps(task).iter().map(move |dep| (dep.index(), task)));
+        Dependents {
+            users: Csr::from_pairs(self.len(), pairs),
         }
-        for i in 1..counts.len() {
-            counts[i] += counts[i - 1];
-        }
-        let starts = counts.clone();
-        let mut fill = counts;
-        let mut users = vec![TaskId(0); self.deps.len()];
-        for task in self.tasks() {
-            for dep in self.deps(task) {
-                if let Some(slot) = fill.get_mut(dep.index()) {
-                    if let Some(user) = users.get_mut(*slot as usize) {
-                        *user = task;
-                    }
-                    *slot += 1;
-                }
-            }
-        }
-        Dependents { starts, users }
     }
 
     /// A map from key to task id, for resolving references by key.
@@ -391,20 +375,13 @@ pub struct Cycle {
 /// Reverse edges of a [`Graph`], from [`Graph::dependents`].
 #[derive(Clone, Debug, Default)]
 pub struct Dependents {
-    starts: Vec<u32>,
-    users: Vec<TaskId>,
+    users: Csr<TaskId>,
 }
 
 impl Dependents {
-    /// The tasks that use the result of `task` (empty for an unknown id).
+    /// The tasks that use the result of `task` (empty for an unknown id), ascending.
     pub fn users(&self, task: TaskId) -> &[TaskId] {
-        let (Some(&start), Some(&end)) = (
-            self.starts.get(task.index()),
-            self.starts.get(task.index() + 1),
-        ) else {
-            return &[];
-        };
-        self.users.get(start as usize..end as usize).unwrap_or(&[])
+        self.users.row(task.index())
     }
 }
 
@@ -825,47 +802,28 @@ impl Trace {
     /// # Complexity
     /// O(V + S) time and memory.
     pub fn spans_by_task(&self) -> SpansByTask {
-        let n = self.graph.len();
-        let mut starts = vec![0u32; n + 1];
-        for span in &self.spans {
-            if let Some(c) = starts.get_mut(span.task.index() + 1) {
-                *c += 1;
-            }
+        let pairs = self
+            .spans
+            .iter()
+            .enumerate()
+            .map(|(i, span)| (span.task.index(), SpanId(i as u32)));
+        SpansByTask {
+            ids: Csr::from_pairs(self.graph.len(), pairs),
         }
-        for i in 1..starts.len() {
-            starts[i] += starts[i - 1];
-        }
-        let mut fill = starts.clone();
-        let mut ids = vec![SpanId(0); self.spans.len()];
-        for (i, span) in self.spans.iter().enumerate() {
-            if let Some(slot) = fill.get_mut(span.task.index()) {
-                if let Some(id) = ids.get_mut(*slot as usize) {
-                    *id = SpanId(i as u32);
-                }
-                *slot += 1;
-            }
-        }
-        SpansByTask { starts, ids }
     }
 }
 
 /// The spans of each task, from [`Trace::spans_by_task`].
 #[derive(Clone, Debug, Default)]
 pub struct SpansByTask {
-    starts: Vec<u32>,
-    ids: Vec<SpanId>,
+    ids: Csr<SpanId>,
 }
 
 impl SpansByTask {
-    /// The spans of `task` (empty for an unknown id or a task that did not run).
+    /// The spans of `task` (empty for an unknown id or a task that did not run), in
+    /// sorted span order.
     pub fn spans(&self, task: TaskId) -> &[SpanId] {
-        let (Some(&start), Some(&end)) = (
-            self.starts.get(task.index()),
-            self.starts.get(task.index() + 1),
-        ) else {
-            return &[];
-        };
-        self.ids.get(start as usize..end as usize).unwrap_or(&[])
+        self.ids.row(task.index())
     }
 }
 

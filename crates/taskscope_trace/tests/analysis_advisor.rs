@@ -8,11 +8,11 @@ use analysis_support::{Crafted, MS, S, US, dask_total_on_two_threads, id, total_
 use taskscope_trace::SpanKind;
 use taskscope_trace::Trace;
 use taskscope_trace::analysis::{
-    AdvisorOptions, Finding, FindingKind, Severity, advise, advise_with, simulate_makespan,
+    AdvisorOptions, Facts, Finding, FindingKind, Severity, advise, advise_with, simulate_makespan,
 };
 
 fn of_kind(findings: &[Finding], kind: FindingKind) -> Vec<&Finding> {
-    findings.iter().filter(|f| f.kind == kind).collect()
+    findings.iter().filter(|f| f.kind() == kind).collect()
 }
 
 fn only(findings: &[Finding], kind: FindingKind) -> &Finding {
@@ -52,19 +52,27 @@ fn a_left_fold_is_a_serial_reduction() {
     let trace = prod_chain();
     let findings = advise(&trace);
     let f = only(&findings, FindingKind::SerialReduction);
+    let Facts::SerialReduction(r) = &f.facts else {
+        panic!("{f:?}")
+    };
+    assert_eq!(
+        (r.name.as_str(), r.chain_len, r.inputs, r.tree_depth),
+        ("mul", 7, 8, 3)
+    );
+    assert_eq!((r.total_ns, r.on_path_ns), (0, 0));
     assert!(
-        f.message.starts_with(
+        f.to_string().starts_with(
             "the 7 `mul` tasks form a serial chain of depth 7, each waiting for the previous one; \
              combining their 8 inputs as a balanced tree would have depth 3."
         ),
         "{}",
-        f.message
+        f.to_string()
     );
     assert!(
-        f.message
+        f.to_string()
             .contains("take 0 ns in total, none of it on the critical path"),
         "{}",
-        f.message
+        f.to_string()
     );
     // Zero-length `mul`s cost nothing here: worth knowing, no more.
     assert_eq!(f.severity, Severity::Info);
@@ -93,24 +101,29 @@ fn a_slow_fold_on_the_critical_path_is_a_warning() {
     }
     let trace = t.build();
     let f = only(&advise(&trace), FindingKind::SerialReduction).clone();
+    let Facts::SerialReduction(r) = &f.facts else {
+        panic!("{f:?}")
+    };
+    assert_eq!((r.chain_len, r.inputs, r.tree_depth), (4, 5, 3));
+    assert_eq!((r.total_ns, r.on_path_ns), (40 * MS, 40 * MS));
     assert_eq!(f.severity, Severity::Warning);
     assert!(
-        f.message
+        f.to_string()
             .contains("the 4 `add` tasks form a serial chain of depth 4"),
         "{}",
-        f.message
+        f.to_string()
     );
     assert!(
-        f.message
+        f.to_string()
             .contains("their 5 inputs as a balanced tree would have depth 3"),
         "{}",
-        f.message
+        f.to_string()
     );
     assert!(
-        f.message
+        f.to_string()
             .contains("take 40.0 ms in total, 40.0 ms of it on the critical path"),
         "{}",
-        f.message
+        f.to_string()
     );
     assert_eq!(f.impact_ns, 40 * MS);
 }
@@ -169,17 +182,24 @@ fn short_tasks_are_reported_with_the_measured_gap() {
     }
     let trace = t.build();
     let f = only(&advise(&trace), FindingKind::ShortTasks).clone();
+    let Facts::ShortTasks(st) = &f.facts else {
+        panic!("{f:?}")
+    };
+    assert_eq!((st.count, st.median_ns, st.total_ns), (20, 2 * US, 40 * US));
+    assert_eq!((st.threshold_ns, st.under_threshold), (10 * US, true));
+    assert_eq!(st.gap_ns, Some(50 * US));
+    assert!(st.under_gap());
     assert_eq!(f.severity, Severity::Warning);
     assert_eq!(f.tasks.len(), 20);
     assert!(
-        f.message.starts_with("20 `inc` tasks have a median duration of 2.00 µs, 40.0 µs of work in total (under 10.0 µs): at that size"),
+        f.to_string().starts_with("20 `inc` tasks have a median duration of 2.00 µs, 40.0 µs of work in total (under 10.0 µs): at that size"),
         "{}",
-        f.message
+        f.to_string()
     );
     assert!(
-        f.message.contains("In this run the median gap between consecutive tasks on a lane is 50.0 µs, longer than the median task itself (the gaps add up to about 1.00 ms for these tasks)."),
+        f.to_string().contains("In this run the median gap between consecutive tasks on a lane is 50.0 µs, longer than the median task itself (the gaps add up to about 1.00 ms for these tasks)."),
         "{}",
-        f.message
+        f.to_string()
     );
     assert_eq!(f.impact_ns, MS);
 }
@@ -194,8 +214,13 @@ fn tasks_shorter_than_the_gaps_between_them_are_short() {
     }
     let trace = t.build();
     let f = only(&advise(&trace), FindingKind::ShortTasks).clone();
+    let Facts::ShortTasks(st) = &f.facts else {
+        panic!("{f:?}")
+    };
+    assert_eq!((st.count, st.median_ns, st.gap_ns), (12, MS, Some(3 * MS)));
+    assert!(!st.under_threshold && st.under_gap());
     assert_eq!(
-        f.message,
+        f.to_string(),
         "12 `inc` tasks have a median duration of 1.00 ms, 12.0 ms of work in total, but the \
          median gap between consecutive tasks on a lane is 3.00 ms, longer than the median task \
          itself (the gaps add up to about 36.0 ms for these tasks): the workers spent more time \
@@ -231,8 +256,25 @@ fn dask_total_on_two_threads_loses_a_second_to_its_order() {
         "{findings:#?}"
     );
     let f = only(&findings, FindingKind::SchedulingOrder);
+    let Facts::SchedulingOrder(o) = &f.facts else {
+        panic!("{f:?}")
+    };
+    assert_eq!((o.extent_ns, o.workers, o.idle_ns), (5 * S, 2, 3 * S));
     assert_eq!(
-        f.message,
+        (o.at_ns, o.started_left_ns, o.waiting_left_ns),
+        (S, 2 * S, 3 * S)
+    );
+    assert_eq!((o.waiting_ready_ns, o.waiting_start_ns), (None, 2 * S));
+    assert_eq!(
+        (o.started.key.as_deref(), o.waiting.key.as_deref()),
+        (Some("z"), Some("y2"))
+    );
+    assert_eq!(
+        (o.inversions, o.model_ns, o.gain_ns, o.overhead_ns),
+        (1, 4 * S, S, 0)
+    );
+    assert_eq!(
+        f.to_string(),
         "the tasks ran for 5.00 s on 2 workers, and the workers were idle for 3.00 s of that \
          (30% of worker time). At 1.00 s, `add` (key `z`), with 2.00 s of work left on its \
          longest path, started while `inc` (key `y2`), ready since the start with 3.00 s left \
@@ -263,10 +305,10 @@ fn the_order_model_charges_transfers_to_their_task() {
     let findings = advise(&trace);
     let f = only(&findings, FindingKind::SchedulingOrder);
     assert!(
-        f.message
+        f.to_string()
             .contains("finish in 3.00 s on 2 workers, 1.00 s (25%) sooner"),
         "{}",
-        f.message
+        f.to_string()
     );
     assert_eq!(keys(&trace, f), ["y", "w"]);
     assert_eq!(simulate_makespan(&trace, 2), 2 * S);
@@ -288,8 +330,20 @@ fn idle_lanes_while_a_task_was_ready() {
     let trace = t.build();
     let findings = advise(&trace);
     let f = only(&findings, FindingKind::IdleWhileReady);
+    let Facts::IdleWhileReady(idle) = &f.facts else {
+        panic!("{f:?}")
+    };
     assert_eq!(
-        f.message,
+        (idle.wasted_ns, idle.workers, idle.extent_ns),
+        (S, 2, 3 * S)
+    );
+    assert_eq!(
+        (idle.waiting_tasks, idle.worst.key.as_deref()),
+        (1, Some("c"))
+    );
+    assert_eq!((idle.worst_ready_ns, idle.worst_start_ns), (Some(S), 2 * S));
+    assert_eq!(
+        f.to_string(),
         "workers sat idle for 1.00 s of worker time while tasks were ready to run (17% of 2 \
          workers × 3.00 s; 1 task waited). The longest such wait: `use` (key `c`) was ready at \
          1.00 s but started at 2.00 s."
@@ -325,16 +379,16 @@ fn idle_time_is_counted_once_per_idle_worker() {
     // min(2 waiting, 2 idle) × 1 s.
     assert_eq!(f.impact_ns, 2 * S);
     assert!(
-        f.message
+        f.to_string()
             .starts_with("workers sat idle for 2.00 s of worker time"),
         "{}",
-        f.message
+        f.to_string()
     );
     assert!(
-        f.message
+        f.to_string()
             .contains("(33% of 3 workers × 2.00 s; 2 tasks waited)"),
         "{}",
-        f.message
+        f.to_string()
     );
     assert_eq!(f.severity, Severity::Warning);
     assert_eq!(keys(&trace, f), ["late1", "late2"]);
@@ -350,8 +404,20 @@ fn critical_path_bounds_the_speedup() {
     let trace = t.build();
     let findings = advise(&trace);
     let f = only(&findings, FindingKind::CriticalPathBound);
+    let Facts::CriticalPathBound(cp) = &f.facts else {
+        panic!("{f:?}")
+    };
     assert_eq!(
-        f.message,
+        (cp.path_tasks, cp.path_names.clone()),
+        (2, vec!["inc".to_owned(), "add".to_owned()])
+    );
+    assert_eq!(
+        (cp.path_ns, cp.extent_ns, cp.total_work_ns, cp.workers),
+        (2 * S, 2 * S, 3 * S, 2)
+    );
+    assert!((cp.max_speedup() - 1.5).abs() < 1e-12);
+    assert_eq!(
+        f.to_string(),
         "the critical path, 2 tasks (inc → add), takes 2.00 s: 100% of the run's 2.00 s. No \
          schedule can finish sooner, so with 3.00 s of work in all, this graph runs at most \
          1.50× faster than serially on any number of workers, less than the 2 workers here."
@@ -389,8 +455,16 @@ fn one_task_dominating_the_run() {
     let trace = t.build();
     let findings = advise(&trace);
     let f = only(&findings, FindingKind::DominantTask);
+    let Facts::DominantTask(d) = &f.facts else {
+        panic!("{f:?}")
+    };
     assert_eq!(
-        f.message,
+        (d.duration_ns, d.extent_ns, d.total_work_ns),
+        (3 * S, 4 * S, 5 * S)
+    );
+    assert_eq!(d.task.key.as_deref(), Some("load-1"));
+    assert_eq!(
+        f.to_string(),
         "one task, `load` (key `load-1`), ran for 3.00 s: 75% of the run's 4.00 s and 60% of \
          all task time. The run cannot finish sooner than this task alone unless it is split \
          into smaller tasks."
@@ -448,7 +522,7 @@ fn findings_are_sorted_and_serialize_as_plain_json() {
     t.task_run("y", "inc", &[], 1, 0, 100 * MS);
     t.task_run("z", "add", &["x", "y"], 0, 3 * S, 4 * S);
     let findings = advise(&t.build());
-    let kinds: Vec<FindingKind> = findings.iter().map(|f| f.kind).collect();
+    let kinds: Vec<FindingKind> = findings.iter().map(Finding::kind).collect();
     // Both are warnings; x (3 s at stake) before the path (4 s against 2.05 s per worker).
     assert_eq!(
         kinds,
@@ -458,6 +532,11 @@ fn findings_are_sorted_and_serialize_as_plain_json() {
     let json = serde_json::to_string(&findings[0]).unwrap();
     assert!(
         json.starts_with(r#"{"kind":"dominant_task","severity":"warning","impact_ns":3000000000,"tasks":[0],"more_tasks":0,"message":"one task"#),
+        "{json}"
+    );
+    // The numbers follow the sentence.
+    assert!(
+        json.contains(r#""facts":{"task":{"name":"inc","key":"x"},"duration_ns":3000000000"#),
         "{json}"
     );
 }

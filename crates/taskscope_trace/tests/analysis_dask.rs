@@ -6,7 +6,9 @@
 use std::path::PathBuf;
 
 use taskscope_trace::Trace;
-use taskscope_trace::analysis::{FindingKind, advise, critical_path, simulate, worker_count};
+use taskscope_trace::analysis::{
+    Finding, FindingKind, advise, critical_path, simulate, worker_count,
+};
 
 fn dask_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/dask"))
@@ -18,7 +20,7 @@ fn load(name: &str) -> Option<Trace> {
 }
 
 fn kinds(trace: &Trace) -> Vec<FindingKind> {
-    advise(trace).iter().map(|f| f.kind).collect()
+    advise(trace).iter().map(Finding::kind).collect()
 }
 
 #[test]
@@ -27,9 +29,9 @@ fn xyz_is_bounded_by_its_critical_path() {
     let findings = advise(&trace);
     assert_eq!(kinds(&trace), [FindingKind::CriticalPathBound]);
     assert!(
-        findings[0].message.contains("at most 1.50× faster"),
+        findings[0].to_string().contains("at most 1.50× faster"),
         "{}",
-        findings[0].message
+        findings[0].to_string()
     );
     assert_eq!(critical_path(&trace).steps.len(), 2);
 }
@@ -46,7 +48,7 @@ fn sum_on_two_threads_loses_a_second_to_dask_order() {
         [FindingKind::SchedulingOrder],
         "{findings:#?}"
     );
-    let message = &findings[0].message;
+    let message = &findings[0].to_string();
     assert!(
         message.starts_with("the tasks ran for 4.00 s on 2 workers"),
         "{message}"
@@ -78,12 +80,12 @@ fn prod_chain_is_a_serial_reduction() {
         "{findings:#?}"
     );
     assert!(
-        findings[0].message.starts_with(
+        findings[0].to_string().starts_with(
             "the 7 `mul` tasks form a serial chain of depth 7, each waiting for the previous \
              one; combining their 8 inputs as a balanced tree would have depth 3."
         ),
         "{}",
-        findings[0].message
+        findings[0].to_string()
     );
     assert_eq!(findings[0].tasks.len(), 7);
     // One `inc` and the seven `mul`s that follow it.
@@ -143,23 +145,23 @@ fn distributed_tree1024_spends_more_time_between_tasks_than_in_them() {
     let findings = advise(&trace);
     let idle = findings
         .iter()
-        .find(|f| f.kind == FindingKind::IdleWhileReady)
+        .find(|f| f.kind() == FindingKind::IdleWhileReady)
         .unwrap();
     assert!(
-        idle.message.starts_with("workers sat idle for "),
+        idle.to_string().starts_with("workers sat idle for "),
         "{}",
-        idle.message
+        idle.to_string()
     );
     assert!(
-        idle.message
+        idle.to_string()
             .contains("`inc` (key `inc-0`) was ready from the start"),
         "{}",
-        idle.message
+        idle.to_string()
     );
-    let short: Vec<&str> = findings
+    let short: Vec<String> = findings
         .iter()
-        .filter(|f| f.kind == FindingKind::ShortTasks)
-        .map(|f| f.message.as_str())
+        .filter(|f| f.kind() == FindingKind::ShortTasks)
+        .map(ToString::to_string)
         .collect();
     assert_eq!(short.len(), 2, "{findings:#?}");
     assert!(

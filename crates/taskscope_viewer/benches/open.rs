@@ -24,7 +24,7 @@ fn rss_mib() -> Option<f64> {
 fn bench_open(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("1m.json");
-    taskscope_egui::synthetic::layered(1_000_000, 1000, 16, 1)
+    taskscope_fixtures::layered(1_000_000, 1000, 16, 1)
         .unwrap()
         .save(&path)
         .unwrap();

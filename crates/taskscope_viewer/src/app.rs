@@ -74,10 +74,10 @@ impl Demo {
     /// Builds its trace.
     pub fn build(self) -> Result<Trace, ModelError> {
         match self {
-            Self::Diamond => taskscope_egui::synthetic::diamond(),
-            Self::Layered => taskscope_egui::synthetic::layered(400, 16, 4, 11),
-            Self::LayeredSerial => taskscope_egui::synthetic::layered(400, 16, 1, 11),
-            Self::Grouped => taskscope_egui::synthetic::layered(6_000, 200, 4, 7),
+            Self::Diamond => taskscope_fixtures::diamond(),
+            Self::Layered => taskscope_fixtures::layered(400, 16, 4, 11),
+            Self::LayeredSerial => taskscope_fixtures::layered(400, 16, 1, 11),
+            Self::Grouped => taskscope_fixtures::layered(6_000, 200, 4, 7),
         }
     }
 }

@@ -3,24 +3,19 @@
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
-use taskscope_egui::timeline::concurrency::ConcurrencyProfile as StripProfile;
-use taskscope_egui::{
-    DrawingOptions, DrawingTooBig, GraphLayout, KeyGroups, TimelineModel, TraceIndex,
-    graph_drawing_with_groups, graph_layout,
-};
-use taskscope_trace::Trace;
+use taskscope_egui::{GraphLayout, TimelineLanes};
+use taskscope_layout::{DrawingOptions, graph_drawing};
 use taskscope_trace::analysis::{
-    ConcurrencyProfile, CriticalPath, Finding, NameStats, advise, concurrency_profile,
-    critical_path, name_stats,
+    CriticalPath, Finding, NameStats, advise, critical_path, name_stats,
 };
-
-use crate::background::{Job, Poll};
+use taskscope_trace::{Trace, TraceIndex};
 
 /// What is computed after a trace is shown: the graph drawing and the analyses.
 #[derive(Debug)]
 pub struct Analyses {
     /// The default graph drawing (groups collapsed, output boxes shown); tabs
-    /// replace it with [`DrawingJob`]s when the user expands groups.
+    /// replace it with drawings of their [`crate::drawing::DrawingQueue`] when the
+    /// user expands groups.
     pub layout: Arc<GraphLayout>,
     /// The critical path.
     pub critical: CriticalPath,
@@ -31,13 +26,17 @@ pub struct Analyses {
 }
 
 impl Analyses {
-    /// Lays out `trace`'s graph and analyses the run.
+    /// Lays out `trace`'s graph (`index` is its index) and analyses the run.
     ///
     /// # Complexity
     /// That of the layout and the analyses: about O(S log S + V log V + E).
-    pub fn new(trace: &Trace) -> Self {
+    pub fn new(trace: &Trace, index: &TraceIndex) -> Self {
+        // With nothing expanded a drawing is never refused (it falls back to simple
+        // layers); the empty drawing only stands for that impossible case.
+        let layout = graph_drawing(trace, index, &DrawingOptions::default())
+            .map_or_else(|_| GraphLayout::default(), GraphLayout::new);
         Self {
-            layout: Arc::new(graph_layout(trace)),
+            layout: Arc::new(layout),
             critical: critical_path(trace),
             stats: name_stats(trace),
             findings: advise(trace),
@@ -59,12 +58,11 @@ pub struct TraceDoc {
     pub title: String,
     /// The trace.
     pub trace: Trace,
-    /// Reverse edges, spans per task, task times, name colours.
+    /// What is derived from the trace once: reverse edges, spans per task, task
+    /// times, palette entries, the concurrency profile, key groups.
     pub index: TraceIndex,
-    /// The timeline's lane layout, culling index and concurrency profile.
-    pub model: TimelineModel,
-    /// Running lanes over time and per-lane utilisation.
-    pub profile: ConcurrencyProfile,
+    /// The timeline's lane layout and culling index.
+    pub model: TimelineLanes,
     analyses: OnceLock<Analyses>,
 }
 
@@ -76,7 +74,7 @@ impl TraceDoc {
         doc
     }
 
-    /// Builds what the timeline needs: indexes, lanes, the concurrency profile.
+    /// Builds what the timeline needs: the trace's index, lanes, culling index.
     ///
     /// # Complexity
     /// O(S log L + V + E) for S spans on L lanes.
@@ -88,24 +86,21 @@ impl TraceDoc {
             .or_else(|| trace.meta().title.clone())
             .unwrap_or_else(|| "trace".to_owned());
         let index = TraceIndex::new(&trace);
-        let profile = concurrency_profile(&trace);
-        let (times, running) = profile.steps.iter().copied().unzip();
-        let model =
-            TimelineModel::with_concurrency(&trace, StripProfile::from_steps(times, running));
+        let model = TimelineLanes::new(&trace, &index);
         Self {
             path,
             title,
             trace,
             index,
             model,
-            profile,
             analyses: OnceLock::new(),
         }
     }
 
     /// Computes the [`Analyses`] if they are not there yet (call it off the UI thread).
     pub fn complete(&self) {
-        self.analyses.get_or_init(|| Analyses::new(&self.trace));
+        self.analyses
+            .get_or_init(|| Analyses::new(&self.trace, &self.index));
     }
 
     /// The graph drawing and the analyses, once computed.
@@ -123,68 +118,5 @@ impl TraceDoc {
         self.analyses()
             .map(|a| a.critical.steps.iter().map(|s| s.task).collect())
             .unwrap_or_default()
-    }
-}
-
-/// A graph drawing being laid out on a background thread (after the user expanded
-/// or collapsed a group, or switched output boxes on or off): a [`Job`] sending one
-/// drawing.
-///
-/// The UI keeps showing the old drawing and polls; the thread never touches the UI.
-#[derive(Debug)]
-pub struct DrawingJob {
-    options: DrawingOptions,
-    job: Job<Result<GraphLayout, DrawingTooBig>>,
-}
-
-impl DrawingJob {
-    /// Starts laying out `doc`'s graph with `options`; `repaint` is called when done.
-    /// `groups`, the key groups of an earlier drawing of `doc`, spare the thread
-    /// grouping every task again.
-    ///
-    /// # Errors
-    /// When the thread cannot be started (the message says so).
-    pub fn spawn(
-        doc: Arc<TraceDoc>,
-        options: DrawingOptions,
-        groups: Option<Arc<KeyGroups>>,
-        repaint: impl Fn() + Send + 'static,
-    ) -> Result<Self, String> {
-        let thread_options = options.clone();
-        let job = Job::spawn(
-            "taskscope-graph-layout",
-            "laying out the graph".to_owned(),
-            move |send: &dyn Fn(Result<GraphLayout, DrawingTooBig>) -> bool| {
-                // Not wanted any more when a newer request replaced this one.
-                send(graph_drawing_with_groups(
-                    &doc.trace,
-                    &thread_options,
-                    groups,
-                ));
-            },
-            repaint,
-        )?;
-        Ok(Self { options, job })
-    }
-
-    /// Whether the thread has sent its result (which [`DrawingJob::poll`] then returns).
-    pub fn is_finished(&self) -> bool {
-        self.job.has_ended()
-    }
-
-    /// The options being laid out.
-    pub fn options(&self) -> &DrawingOptions {
-        &self.options
-    }
-
-    /// The drawing once ready: `None` while the thread works, then the drawing, a
-    /// refusal, or a message if the thread died.
-    pub fn poll(&mut self) -> Option<Result<GraphLayout, String>> {
-        match self.job.poll() {
-            Poll::Pending => None,
-            Poll::Message(result) => Some(result.map_err(|e| e.to_string())),
-            Poll::Finished => Some(Err("the layout thread sent no drawing".to_owned())),
-            Poll::Died(message) => Some(Err(message)),
-        }
     }
 }

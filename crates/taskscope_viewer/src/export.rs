@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use taskscope_egui::{DrawingOptions, NodeColoring};
 use taskscope_layout::{
-    ColorBy, GraphOptions, TimelineOptions, export_graph, export_timeline, write_atomic,
+    ColorBy, DrawingOptions, GraphOptions, GraphScene, TimelineOptions, TimelineScene,
+    export_scene, export_timeline_scene, write_atomic,
 };
 use taskscope_trace::TaskId;
 
@@ -69,23 +69,12 @@ impl ExportKind {
 pub struct GraphLook {
     /// Result boxes or not, and the groups the user expanded (drawn task by task).
     pub drawing: DrawingOptions,
-    /// How nodes are filled.
+    /// How nodes are filled: the view's colouring
+    /// ([`taskscope_egui::NodeColoring::color_by`]), so the picture has the view's colours.
     pub color_by: ColorBy,
     /// Tasks to outline (the critical path, or the selected task with its ancestors
     /// and descendants).
     pub highlight: Vec<TaskId>,
-}
-
-impl GraphLook {
-    /// The picture's fill for the view's colouring. The view's colours by name have no
-    /// counterpart in exported pictures, which then keep Dask's white nodes.
-    pub fn color_by(coloring: NodeColoring) -> ColorBy {
-        match coloring {
-            NodeColoring::Name => ColorBy::None,
-            NodeColoring::Duration => ColorBy::Duration,
-            NodeColoring::Lane => ColorBy::Lane,
-        }
-    }
 }
 
 /// Draws `doc` as `kind` into `path` (the format follows `path`'s extension); a graph
@@ -102,19 +91,23 @@ pub fn export(
             let options = GraphOptions {
                 highlight: look.highlight.clone(),
                 title: trace.meta().title.clone(),
-                compact: look.drawing.compact,
-                expanded: look.drawing.expanded.clone(),
                 color_by: look.color_by,
-                ..GraphOptions::default()
+                ..look.drawing.graph_options()
             };
-            export_graph(trace.graph(), Some(trace), path, &options).map(|_| ())
+            // The scene the view draws, from the document's own index.
+            GraphScene::with_index(trace.graph(), Some(trace), &doc.index, &options)
+                .map_err(taskscope_layout::LayoutError::from)
+                .and_then(|scene| export_scene(&scene, path, &options))
+                .map(|_| ())
         }
         ExportKind::TimelineSvg | ExportKind::TimelinePng => {
             let options = TimelineOptions {
                 title: trace.meta().title.clone(),
                 ..TimelineOptions::default()
             };
-            export_timeline(trace, path, &options).map(|_| ())
+            // The bars the timeline widget draws, for the whole run.
+            let scene = TimelineScene::with_index(trace, &doc.index, &doc.model, &options);
+            export_timeline_scene(&scene, path, &options).map(|_| ())
         }
     };
     result.with_context(|| format!("could not export {}", path.display()))
@@ -216,7 +209,7 @@ mod tests {
 
     #[test]
     fn exports_every_kind() {
-        let doc = TraceDoc::new(None, taskscope_egui::synthetic::diamond().unwrap());
+        let doc = TraceDoc::new(None, taskscope_fixtures::diamond().unwrap());
         let dir = tempfile::tempdir().unwrap();
         for kind in ExportKind::ALL {
             let path = dir.path().join(kind.file_name("diamond"));
@@ -253,10 +246,7 @@ mod tests {
     #[test]
     fn graph_pictures_are_drawn_as_the_view_shows_them() {
         // 1,200 tasks in six key groups: grouped unless a group is expanded.
-        let doc = TraceDoc::new(
-            None,
-            taskscope_egui::synthetic::layered(1_200, 40, 2, 3).unwrap(),
-        );
+        let doc = TraceDoc::new(None, taskscope_fixtures::layered(1_200, 40, 2, 3).unwrap());
         let dir = tempfile::tempdir().unwrap();
         let draw = |drawing: &DrawingOptions| {
             let path = dir.path().join("g.dot");

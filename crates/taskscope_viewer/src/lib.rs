@@ -7,9 +7,12 @@
 //! Loaded traces and views are runtime data ([`document`]); only the
 //! preferences in [`settings`] are persisted.
 
+#![forbid(unsafe_code)]
+
 pub mod app;
 pub mod background;
 pub mod document;
+pub mod drawing;
 pub mod export;
 pub mod loader;
 pub mod panels;

@@ -182,7 +182,7 @@ mod tests {
 
     fn parse_diamond(bytes: &[u8], name: &str) -> anyhow::Result<Trace> {
         if bytes == b"diamond" {
-            Ok(taskscope_egui::synthetic::diamond()?)
+            Ok(taskscope_fixtures::diamond()?)
         } else {
             anyhow::bail!("{name}: not a diamond")
         }

@@ -3,6 +3,8 @@
 //! `taskscope FILE...` and `taskscope view FILE...` open the viewer. Further
 //! subcommands are variants of [`Command`]; each dispatches to its own module.
 
+#![forbid(unsafe_code)]
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 

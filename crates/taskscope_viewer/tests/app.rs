@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use egui::{Event, Key, Modifiers, PointerButton, Pos2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use taskscope_egui::NodeState;
-use taskscope_egui::synthetic;
+use taskscope_egui::RunState;
+use taskscope_fixtures as synthetic;
 use taskscope_trace::{SpanId, TaskId, Trace};
 use taskscope_viewer::settings::Settings;
 use taskscope_viewer::{StartupOptions, ViewerApp};
@@ -156,10 +156,10 @@ fn play_advances_the_cursor_and_node_states() {
     assert!(tab.replay.playing);
     let t = tab.replay.shown_cursor().unwrap();
     assert!((3_000_000..=6_000_000).contains(&t), "cursor at {t}");
-    let state = |task| tab.doc.index.task_times.state_at(TaskId(task), t);
-    assert_eq!(state(0), NodeState::Running);
-    assert_eq!(state(1), NodeState::Running);
-    assert_eq!(state(2), NodeState::Waiting);
+    let state = |task| tab.doc.index.times().state_at(TaskId(task), t);
+    assert_eq!(state(0), RunState::Running);
+    assert_eq!(state(1), RunState::Running);
+    assert_eq!(state(2), RunState::Waiting);
 
     // Pause, then let it run to the end: everything is done.
     h.get_by_label("Pause").click();
@@ -171,10 +171,7 @@ fn play_advances_the_cursor_and_node_states() {
     let t = tab.replay.shown_cursor().unwrap();
     assert_eq!(t, tab.replay.end_ns);
     assert!(!tab.replay.playing, "stops at the end");
-    assert_eq!(
-        tab.doc.index.task_times.state_at(TaskId(2), t),
-        NodeState::Done
-    );
+    assert_eq!(tab.doc.index.times().state_at(TaskId(2), t), RunState::Done);
 }
 
 #[test]
@@ -316,7 +313,7 @@ fn opens_a_bundled_sample_trace_and_selects_a_task_by_clicking() {
         let task = trace
             .graph()
             .tasks()
-            .filter(|t| !tab.doc.index.spans_by_task.spans(*t).is_empty())
+            .filter(|t| !tab.doc.index.spans_by_task().spans(*t).is_empty())
             .max_by_key(|t| trace.graph().deps(*t).len())
             .unwrap();
         let span = tab.doc.index.first_span(trace, task).unwrap();
@@ -397,7 +394,7 @@ fn advisor_findings_select_the_tasks_they_name() {
             .cloned()
             .expect("a finding that names tasks")
     };
-    let message = taskscope_viewer::panels::stats::displayable(&finding.message);
+    let message = taskscope_viewer::panels::stats::displayable(&finding.to_string());
     h.get_by_label(&message).click();
     h.run_steps(2);
     let tab = h.state().trace_tab(1).unwrap();

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use taskscope_egui::synthetic;
+use taskscope_fixtures as synthetic;
 use taskscope_trace::analysis::format_factor;
 use taskscope_trace::{TaskId, Trace};
 use taskscope_viewer::app::Tab;
@@ -650,15 +650,13 @@ fn exported_graphs_look_as_the_view_shows_them() {
     use taskscope_viewer::document::TraceDoc;
     use taskscope_viewer::panels::trace_tab::TraceTab;
 
-    let doc = Arc::new(TraceDoc::new(
-        None,
-        taskscope_egui::synthetic::diamond().unwrap(),
-    ));
+    let doc = Arc::new(TraceDoc::new(None, taskscope_fixtures::diamond().unwrap()));
     let mut tab = TraceTab::new(doc);
-    // Nothing selected, no critical path: nothing outlined; name colours → Dask's white.
+    // Nothing selected, no critical path: nothing outlined; the view's name colours
+    // are the picture's (issue 14: they used to fall back to Dask's white).
     let look = tab.graph_look(NodeColoring::Name);
     assert!(look.highlight.is_empty());
-    assert_eq!(look.color_by, ColorBy::None);
+    assert_eq!(look.color_by, ColorBy::Name);
     assert_eq!(look.drawing, tab.graph_layout().unwrap().options().clone());
     // inc-1 selected: it and its descendant add-3 are outlined, not the other inc.
     tab.select(Some(TaskId(0)));

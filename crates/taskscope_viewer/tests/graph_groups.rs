@@ -13,8 +13,10 @@ use std::time::{Duration, Instant};
 use egui::{Event, Modifiers, PointerButton, Pos2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use taskscope_egui::{DrawingOptions, NodeKind, synthetic};
-use taskscope_trace::{GraphBuilder, RunMeta, TaskId, TaskState, Trace, TraceBuilder};
+use taskscope_egui::NodeKind;
+use taskscope_fixtures as synthetic;
+use taskscope_layout::DrawingOptions;
+use taskscope_trace::{TaskId, Trace};
 use taskscope_viewer::document::TraceDoc;
 use taskscope_viewer::panels::trace_tab::TraceTab;
 use taskscope_viewer::settings::Settings;
@@ -33,26 +35,14 @@ fn parse_recipe(bytes: &[u8], name: &str) -> anyhow::Result<Trace> {
 
 /// 10,001 `x` tasks and one `y` using the first: expanding `x` draws 20,003 nodes.
 fn one_big_group() -> Result<Trace, taskscope_trace::ModelError> {
-    let mut g = GraphBuilder::new();
-    for i in 0..10_001 {
-        g.add_task(&format!("x-{i}"), "x", [], TaskState::Done)?;
-    }
-    g.add_task("y-0", "y", [TaskId(0)], TaskState::Done)?;
-    TraceBuilder::with_graph(RunMeta::default(), g.build()?).build()
+    synthetic::one_big_group(10_001)
 }
 
 /// The reviewer's repro: `config-0`, then `step-0..n`, each step using `config-0`
 /// and the step before. Expanding `step` draws 4,001 nodes whose edges from the
 /// collapsed `config` cross up to 4,000 layers.
 fn chain_with_config(steps: usize) -> Result<Trace, taskscope_trace::ModelError> {
-    let mut g = GraphBuilder::new();
-    let config = g.add_task("config-0", "config", [], TaskState::Done)?;
-    let mut prev: Option<TaskId> = None;
-    for i in 0..steps {
-        let deps: Vec<TaskId> = std::iter::once(config).chain(prev).collect();
-        prev = Some(g.add_task(&format!("step-{i}"), "step", deps, TaskState::Done)?);
-    }
-    TraceBuilder::with_graph(RunMeta::default(), g.build()?).build()
+    synthetic::config_chain(steps)
 }
 
 /// A tab of `recipe` without the app (everything computed up front).
@@ -272,11 +262,11 @@ fn selecting_a_task_of_a_collapsed_group_lights_the_group() {
     let tab = app.trace_tab_mut(1).unwrap();
     let task = (160..200)
         .map(TaskId)
-        .find(|&t| !tab.doc.index.dependents.users(t).is_empty())
+        .find(|&t| !tab.doc.index.dependents().users(t).is_empty())
         .unwrap();
     // Zoom the timeline to the task, and look elsewhere in the graph, so that
     // revealing has to move it.
-    let (start, end) = tab.doc.index.task_times.range(task).unwrap();
+    let (start, end) = tab.doc.index.times().range(task).unwrap();
     tab.timeline.zoom_to(start, end);
     tab.graph.center = egui::pos2(-1e6, -1e6);
     h.run_steps(2);
@@ -387,10 +377,11 @@ fn the_old_drawing_stays_until_the_new_one_is_taken() {
     assert!(!Arc::ptr_eq(&new, &old));
     assert_eq!(new.options(), &options);
     assert!(new.group_node("inc").is_none() && new.group_node("load").is_some());
-    // The layout thread reused the groups instead of grouping every task again.
+    // The layout thread reused the groups instead of grouping every task again
+    // (both drawings borrow the document index's).
     assert!(Arc::ptr_eq(
-        &new.shared_groups().unwrap(),
-        &old.shared_groups().unwrap()
+        new.scene().groups().unwrap(),
+        old.scene().groups().unwrap()
     ));
     // Compact: no result boxes.
     assert!(
@@ -443,14 +434,7 @@ fn an_expansion_past_the_node_limit_is_refused_without_a_thread() {
 #[test]
 fn result_boxes_on_the_simple_fallback_lay_nothing_out() {
     // 20,001 groups of one task: more groups than the full layout takes.
-    let mut g = GraphBuilder::new();
-    for i in 0..20_001 {
-        g.add_task(&format!("g{i}"), "g", [], TaskState::Done)
-            .unwrap();
-    }
-    let trace = TraceBuilder::with_graph(RunMeta::default(), g.build().unwrap())
-        .build()
-        .unwrap();
+    let trace = synthetic::singleton_groups(20_001, "g").unwrap();
     let mut tab = TraceTab::new(Arc::new(TraceDoc::new(None, trace)));
     let shown = tab.graph_layout().unwrap();
     assert!(shown.is_simple());
@@ -483,7 +467,10 @@ fn expanding_a_group_shows_it_even_when_a_task_elsewhere_is_selected() {
     // The "parse" task that will be drawn farthest from its group's centre.
     let expanded = {
         let tab = h.state().trace_tab(1).unwrap();
-        taskscope_egui::graph_drawing(&tab.doc.trace, &expand(&["parse"])).unwrap()
+        taskscope_egui::GraphLayout::new(
+            taskscope_layout::graph_drawing(&tab.doc.trace, &tab.doc.index, &expand(&["parse"]))
+                .unwrap(),
+        )
     };
     let bounds = expanded
         .nodes()

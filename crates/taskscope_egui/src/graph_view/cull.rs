@@ -2,16 +2,15 @@
 
 use egui::Rect;
 
-use super::layout::GraphLayout;
+use super::layout::NodeBox;
 
-/// Appends to `out` the indices of the nodes whose box intersects `visible` (layout units).
+/// Appends to `out` the indices of the `nodes` whose box intersects `visible` (layout units).
 ///
 /// # Complexity
 /// O(N) time, no allocation besides `out`.
-pub fn visible_nodes(layout: &GraphLayout, visible: Rect, out: &mut Vec<u32>) {
+pub fn visible_nodes(nodes: &[NodeBox], visible: Rect, out: &mut Vec<u32>) {
     out.extend(
-        layout
-            .nodes()
+        nodes
             .iter()
             .enumerate()
             .filter(|(_, n)| n.rect.intersects(visible))
@@ -19,14 +18,14 @@ pub fn visible_nodes(layout: &GraphLayout, visible: Rect, out: &mut Vec<u32>) {
     );
 }
 
-/// Appends to `out` the indices of the edges whose bounding box intersects `visible`.
+/// Appends to `out` the indices of the edges whose bounding box (`edge_bounds`)
+/// intersects `visible`.
 ///
 /// # Complexity
 /// O(E) time, no allocation besides `out`.
-pub fn visible_edges(layout: &GraphLayout, visible: Rect, out: &mut Vec<u32>) {
+pub fn visible_edges(edge_bounds: &[Rect], visible: Rect, out: &mut Vec<u32>) {
     out.extend(
-        layout
-            .edge_bounds()
+        edge_bounds
             .iter()
             .enumerate()
             .filter(|(_, b)| b.intersects(visible))
@@ -37,12 +36,11 @@ pub fn visible_edges(layout: &GraphLayout, visible: Rect, out: &mut Vec<u32>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::graph_view::layout::{EdgePath, NodeBox};
     use egui::{pos2, vec2};
     use taskscope_trace::TaskId;
 
-    fn layout() -> GraphLayout {
-        // Three 10×10 boxes at x = 0, 100, 200; edges 0→1 and 0→2.
+    /// Three 10×10 boxes at x = 0, 100, 200; edges 0→1 and 0→2 as their bounds.
+    fn layout() -> (Vec<NodeBox>, Vec<Rect>) {
         let nodes = (0..3)
             .map(|i| {
                 NodeBox::task_box(
@@ -52,25 +50,15 @@ mod tests {
             })
             .collect();
         let edges = vec![
-            EdgePath {
-                from: 0,
-                to: 1,
-                count: 1,
-                points: vec![pos2(5.0, 10.0), pos2(105.0, 0.0)],
-            },
-            EdgePath {
-                from: 0,
-                to: 2,
-                count: 1,
-                points: vec![pos2(5.0, 10.0), pos2(205.0, 0.0)],
-            },
+            Rect::from_points(&[pos2(5.0, 10.0), pos2(105.0, 0.0)]),
+            Rect::from_points(&[pos2(5.0, 10.0), pos2(205.0, 0.0)]),
         ];
-        GraphLayout::new(nodes, edges)
+        (nodes, edges)
     }
 
     #[test]
     fn only_boxes_in_view_are_kept() {
-        let l = layout();
+        let (l, _) = layout();
         let mut out = Vec::new();
         visible_nodes(
             &l,
@@ -96,7 +84,7 @@ mod tests {
 
     #[test]
     fn edges_crossing_the_view_are_kept() {
-        let l = layout();
+        let (_, l) = layout();
         let mut out = Vec::new();
         // A window between the boxes, crossed by both edges.
         visible_edges(

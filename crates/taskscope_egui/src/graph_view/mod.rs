@@ -2,11 +2,15 @@
 //! circles and ellipses, their results as boxes, big graphs as groups of tasks —
 //! with pan, zoom, linked selection, replay states and groups that expand on click.
 //!
-//! It paints a [`layout::GraphLayout`] computed elsewhere ([`layout::graph_drawing`]
-//! on a background thread, or [`layout::simple_layered_layout`]); culling is the pure
-//! [`cull`] module, group summaries and lights the pure [`groups`] module. Like the
-//! timeline it owns only its view state and reports what the user did as
-//! [`GraphEvent`]s: it never lays out or expands anything itself.
+//! It paints a [`layout::GraphLayout`]: a drawing that `taskscope_layout` decided
+//! ([`taskscope_layout::graph_drawing`], run on a background thread by the app),
+//! converted to view coordinates. Node fills come from the scene
+//! ([`taskscope_layout::GraphScene::paint`]) and tooltips from
+//! [`taskscope_layout::task_tooltip`], so the view shows what an export draws;
+//! the view adds only what depends on its state (selection lights, replay states,
+//! dimming). Culling is the pure [`cull`] module, group lights the pure
+//! [`groups`] module. Like the timeline it owns only its view state and reports
+//! what the user did as [`GraphEvent`]s: it never lays out or expands anything itself.
 
 pub mod cull;
 pub mod groups;
@@ -16,13 +20,13 @@ use egui::{
     Align2, Color32, CornerRadius, FontId, Pos2, Rect, Sense, Shape, Stroke, StrokeKind, Ui, Vec2,
     vec2,
 };
-use taskscope_trace::{TaskId, TaskState, Trace};
+use taskscope_layout::{ColorBy, Paint, group_tooltip, task_tooltip};
+use taskscope_trace::index::{GroupInfo, RunState};
+use taskscope_trace::{TaskId, Trace, TraceIndex};
 
-use crate::index::TraceIndex;
-use crate::replay::NodeState;
 use crate::selection::Highlight;
-use crate::theme::{Theme, lane_color};
-use groups::{GroupInfo, NodeLight, group_lights};
+use crate::theme::{Theme, rgb};
+use groups::{NodeLight, group_lights};
 use layout::{GraphLayout, NodeBox, NodeKind, NodeShape};
 use taskscope_trace::analysis::format_duration_ns as format_ns;
 
@@ -37,13 +41,13 @@ pub const DENSE_NODES: usize = 20_000;
 /// Cell size of the density map, in points.
 pub const DENSE_CELL_PX: f32 = 3.0;
 
-/// How nodes are coloured.
+/// How nodes are coloured: the view's choices among the scene's [`ColorBy`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum NodeColoring {
-    /// By task name (the same colours as the timeline).
+    /// By task name (the same colours as the timeline); failed tasks in red.
     #[default]
     Name,
-    /// By duration, on a cool-to-hot ramp (log scale).
+    /// By duration, in the scene's six bins from short to long.
     Duration,
     /// By the lane (worker) the task ran on.
     Lane,
@@ -52,6 +56,15 @@ pub enum NodeColoring {
 impl NodeColoring {
     /// Every choice, for a menu.
     pub const ALL: [Self; 3] = [Self::Name, Self::Duration, Self::Lane];
+
+    /// The scene colouring it shows (also what an exported picture uses).
+    pub fn color_by(self) -> ColorBy {
+        match self {
+            Self::Name => ColorBy::Name,
+            Self::Duration => ColorBy::Duration,
+            Self::Lane => ColorBy::Lane,
+        }
+    }
 
     /// A short word for menus.
     pub fn label(self) -> &'static str {
@@ -124,9 +137,9 @@ pub struct GraphView {
     /// Lights of the groups, for the drawing and highlight revision in `lights_key`.
     group_lights: Vec<NodeLight>,
     lights_key: Option<(u64, u64)>,
-    /// ln(1 + longest task duration), for the drawing in `max_log_key`.
-    max_log: f32,
-    max_log_key: Option<u64>,
+    /// The scene's fills for the drawing and colouring in `paint_key`.
+    paint: Paint,
+    paint_key: Option<(u64, NodeColoring)>,
 }
 
 impl Default for GraphView {
@@ -142,8 +155,8 @@ impl Default for GraphView {
             context_node: None,
             group_lights: Vec::new(),
             lights_key: None,
-            max_log: 0.0,
-            max_log_key: None,
+            paint: Paint::default(),
+            paint_key: None,
         }
     }
 }
@@ -289,8 +302,8 @@ impl GraphView {
         let visible = self.visible_layout_rect(rect);
         self.nodes.clear();
         self.edges.clear();
-        cull::visible_nodes(input.layout, visible, &mut self.nodes);
-        cull::visible_edges(input.layout, visible, &mut self.edges);
+        cull::visible_nodes(input.layout.nodes(), visible, &mut self.nodes);
+        cull::visible_edges(input.layout.edge_bounds(), visible, &mut self.edges);
         self.update_caches(input);
 
         let painter = ui.painter_at(rect);
@@ -353,11 +366,13 @@ impl GraphView {
     /// Recomputes what depends on the drawing and the highlight, when they changed.
     fn update_caches(&mut self, input: &GraphInput<'_>) {
         let layout = input.layout;
-        if self.max_log_key != Some(layout.id()) {
+        if self.paint_key.is_none_or(|(id, _)| id != layout.id()) {
             // A new drawing: node indices of the old one mean nothing now.
             self.context_node = None;
-            self.max_log = (1.0 + input.index.task_times.max_duration_ns() as f32).ln();
-            self.max_log_key = Some(layout.id());
+        }
+        if self.paint_key != Some((layout.id(), input.coloring)) {
+            self.paint = layout.scene().paint(input.coloring.color_by());
+            self.paint_key = Some((layout.id(), input.coloring));
         }
         let key = (layout.id(), input.highlight.revision());
         if self.lights_key != Some(key) {
@@ -383,56 +398,34 @@ impl GraphView {
         }
     }
 
-    fn node_color(input: &GraphInput<'_>, task: TaskId, max_log: f32) -> Color32 {
-        let index = input.index;
+    /// The fill of node `i`: the scene's, under the replay's state at the cursor
+    /// (an output box stays neutral until the replay shows its task's state).
+    fn fill(&self, input: &GraphInput<'_>, i: u32, node: &NodeBox) -> Color32 {
         let theme = input.theme;
-        let base = match input.coloring {
-            NodeColoring::Name => index.task_color(input.trace, task),
-            NodeColoring::Duration => {
-                let d = index.task_times.duration_ns(task) as f32;
-                theme.duration_color((1.0 + d).ln() / max_log.max(1e-6))
-            }
-            NodeColoring::Lane => index
-                .task_times
-                .lane(task)
-                .map_or(theme.not_run, |l| lane_color(l as usize)),
-        };
-        let base = if input.trace.graph().state(task) == Some(TaskState::Failed) {
-            theme.failed
-        } else {
-            base
-        };
-        replay_color(
-            theme,
-            base,
-            input.replay_ns.map(|t| index.task_times.state_at(task, t)),
-        )
-    }
-
-    fn group_color(input: &GraphInput<'_>, info: &GroupInfo, max_log: f32) -> Color32 {
-        let theme = input.theme;
-        let base = match input.coloring {
-            NodeColoring::Name => input.index.task_color(input.trace, info.first_task),
-            NodeColoring::Duration => {
-                let d = info.mean_duration_ns as f32;
-                theme.duration_color((1.0 + d).ln() / max_log.max(1e-6))
-            }
-            NodeColoring::Lane => info.lane.map_or(theme.not_run, |l| lane_color(l as usize)),
-        };
-        replay_color(theme, base, input.replay_ns.map(|t| info.state_at(t)))
-    }
-
-    /// The fill of node `node`: a task's colour, its output box's (neutral until the
-    /// replay shows the result's state), or its group's.
-    fn fill(&self, input: &GraphInput<'_>, node: &NodeBox) -> Color32 {
+        let times = input.index.times();
+        let scene_fill = |i: usize| rgb(self.paint.fill(i));
         match node.kind {
-            NodeKind::Task(t) => Self::node_color(input, t, self.max_log),
+            NodeKind::Task(t) => replay_color(
+                theme,
+                scene_fill(i as usize),
+                input.replay_ns.map(|c| times.state_at(t, c)),
+            ),
             NodeKind::Output(t) => match input.replay_ns {
-                Some(_) => Self::node_color(input, t, self.max_log),
-                None => input.theme.group_header,
+                Some(c) => {
+                    let base = input
+                        .layout
+                        .node_index_of(t)
+                        .map_or(theme.not_run, |n| scene_fill(n as usize));
+                    replay_color(theme, base, Some(times.state_at(t, c)))
+                }
+                None => theme.group_header,
             },
-            NodeKind::Group(g) => group_info(input.layout, g).map_or(input.theme.not_run, |info| {
-                Self::group_color(input, info, self.max_log)
+            NodeKind::Group(g) => group_info(input.layout, g).map_or(theme.not_run, |info| {
+                replay_color(
+                    theme,
+                    scene_fill(i as usize),
+                    input.replay_ns.map(|c| info.state_at(c)),
+                )
             }),
         }
     }
@@ -453,7 +446,7 @@ impl GraphView {
             let light = self.light(hl, node);
             let faded = !light.lit(hl.has_selection())
                 || (input.show_critical && !hl.has_selection() && !light.critical());
-            let mut color = self.fill(input, node);
+            let mut color = self.fill(input, i, node);
             if faded {
                 color = theme.dimmed(color);
             }
@@ -515,16 +508,12 @@ impl GraphView {
         labels: &[(Rect, u32, bool)],
     ) {
         let theme = input.theme;
-        let font = if input.layout.has_labels() {
-            // Scene nodes are sized for 14 px text at zoom 1; smaller would not fit.
-            let size = (14.0 * self.zoom).min(16.0);
-            if size < 7.0 {
-                return;
-            }
-            FontId::proportional(size)
-        } else {
-            FontId::proportional((11.0 * self.zoom.sqrt()).clamp(9.0, 14.0))
-        };
+        // Scene nodes are sized for their font size at zoom 1; smaller would not fit.
+        let size = (input.layout.scene().font_size as f32 * self.zoom).min(16.0);
+        if size < 7.0 {
+            return;
+        }
+        let font = FontId::proportional(size);
         for &(r, i, faded) in labels {
             let Some(node) = input.layout.nodes().get(i as usize) else {
                 continue;
@@ -535,12 +524,6 @@ impl GraphView {
                 theme.text_on_bar
             };
             let mut lines: Vec<String> = input.layout.label(i as usize).to_vec();
-            if lines.is_empty()
-                && let NodeKind::Task(t) = node.kind
-                && let Some(name) = input.trace.task_name(t)
-            {
-                lines.push(name.to_owned());
-            }
             if let (NodeKind::Group(g), Some(t)) = (node.kind, input.replay_ns)
                 && let Some(info) = group_info(input.layout, g)
             {
@@ -734,12 +717,12 @@ fn group_info(layout: &GraphLayout, g: u32) -> Option<&GroupInfo> {
 }
 
 /// A replay state's colour over `base` (the colour of a done task).
-fn replay_color(theme: &Theme, base: Color32, state: Option<NodeState>) -> Color32 {
+fn replay_color(theme: &Theme, base: Color32, state: Option<RunState>) -> Color32 {
     match state {
-        None | Some(NodeState::Done) => base,
-        Some(NodeState::Running) => theme.running,
-        Some(NodeState::Waiting) => theme.waiting,
-        Some(NodeState::NotRun) => theme.not_run,
+        None | Some(RunState::Done) => base,
+        Some(RunState::Running) => theme.running,
+        Some(RunState::Waiting) => theme.waiting,
+        Some(RunState::NotRun) => theme.not_run,
     }
 }
 
@@ -800,10 +783,11 @@ fn context_menu(
     }
 }
 
-/// The hover text of one node.
+/// The hover text of one node: the scene's tooltip lines (as an exported picture
+/// carries them), then what only the view knows (the replay, the neighbours).
 fn node_tooltip(ui: &mut Ui, input: &GraphInput<'_>, node: &NodeBox) {
     match node.kind {
-        NodeKind::Task(task) => task_tooltip(ui, input, task),
+        NodeKind::Task(task) => task_tooltip_ui(ui, input, task),
         NodeKind::Output(task) => {
             ui.strong("result");
             ui.label(format!(
@@ -813,7 +797,7 @@ fn node_tooltip(ui: &mut Ui, input: &GraphInput<'_>, node: &NodeBox) {
             if let Some(t) = input.replay_ns {
                 ui.label(format!(
                     "at the cursor: {}",
-                    input.index.task_times.state_at(task, t).as_str()
+                    input.index.times().state_at(task, t).as_str()
                 ));
             }
         }
@@ -822,11 +806,9 @@ fn node_tooltip(ui: &mut Ui, input: &GraphInput<'_>, node: &NodeBox) {
                 return;
             };
             ui.strong(&info.name);
-            ui.label(format!(
-                "{} tasks, mean {}",
-                info.tasks,
-                format_ns(info.mean_duration_ns)
-            ));
+            for line in group_tooltip(info) {
+                ui.label(line);
+            }
             if let Some(t) = input.replay_ns {
                 ui.label(format!(
                     "at the cursor: {}, {} / {} done",
@@ -840,19 +822,23 @@ fn node_tooltip(ui: &mut Ui, input: &GraphInput<'_>, node: &NodeBox) {
     }
 }
 
-fn task_tooltip(ui: &mut Ui, input: &GraphInput<'_>, task: TaskId) {
+fn task_tooltip_ui(ui: &mut Ui, input: &GraphInput<'_>, task: TaskId) {
     let graph = input.trace.graph();
     ui.strong(graph.name(task).unwrap_or("?"));
-    if let Some(key) = graph.key(task) {
-        ui.monospace(key);
+    let lines = task_tooltip(graph, Some(input.trace), input.index, task);
+    for (k, line) in lines.iter().enumerate() {
+        if k == 0 {
+            ui.monospace(line);
+        } else {
+            ui.label(line);
+        }
     }
-    let times = &input.index.task_times;
+    let times = input.index.times();
     match times.range(task) {
         Some((s, _)) => {
             ui.label(format!(
-                "start {}   duration {}",
-                format_ns(s.saturating_sub(input.trace.start_ns())),
-                format_ns(times.duration_ns(task))
+                "start: {}",
+                format_ns(s.saturating_sub(input.trace.start_ns()))
             ));
         }
         None => {
@@ -868,7 +854,7 @@ fn task_tooltip(ui: &mut Ui, input: &GraphInput<'_>, task: TaskId) {
     ui.label(format!(
         "{} inputs, {} outputs",
         graph.deps(task).len(),
-        input.index.dependents.users(task).len()
+        input.index.dependents().users(task).len()
     ));
     if input.layout.in_expanded_group(task)
         && let Some(name) = input.layout.group_name_of(task)

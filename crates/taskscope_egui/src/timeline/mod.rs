@@ -1,32 +1,34 @@
 //! The Gantt timeline: one lane per worker, grouped by process, with a
 //! concurrency strip and a time axis above the lanes.
 //!
-//! Drawing is two stages. [`lod::render_items`] turns the visible part of each
-//! lane into a few bars (pure, unit-tested); [`Timeline::ui`] is the thin painter
+//! Drawing is two stages. The layout crate's timeline frame
+//! ([`taskscope_layout::TimelineFrame`], over its pure level-of-detail function
+//! [`lod::render_items`]) turns the visible part of each lane into a few bars with
+//! their fills, labels and tooltips — the bars an exported timeline draws for the
+//! whole run; [`Timeline::ui`] is the thin painter
 //! around it: one `ui.interact` for the whole canvas, hit-testing by hand,
 //! labels only on bars wide enough for them, the grid painted behind through a
 //! reserved shape slot. The widget owns only its view state ([`TimelineView`])
 //! and scratch buffers; it borrows the trace and reports clicks as
 //! [`TimelineEvent`]s for the app to apply.
 
-pub mod concurrency;
-pub mod lod;
-pub mod model;
 pub mod view;
 
 use egui::{
     Align2, CornerRadius, FontId, Key, Pos2, Rect, Sense, Shape, Stroke, StrokeKind, Ui, Vec2,
     pos2, vec2,
 };
-use taskscope_trace::{LaneId, Span, SpanId, TaskId, Trace};
+use taskscope_trace::{LaneId, Span, SpanId, TaskId, Trace, TraceIndex};
 
 use crate::axis::{format_tick, tick_step_ns, ticks};
-use crate::index::TraceIndex;
 use crate::selection::Highlight;
-use crate::theme::Theme;
-use lod::{MAX_DEPTH_ROWS, RenderItem, render_items};
-use model::TimelineModel;
-use taskscope_trace::analysis::format_duration_ns as format_ns;
+use crate::theme::{Theme, rgb};
+use lod::{MAX_DEPTH_ROWS, MERGE_BELOW_PX, RenderItem};
+pub use taskscope_layout::lod;
+use taskscope_layout::{
+    TimelineFrame, TimelineLanes, bar_fill, bar_label, merged_tooltip,
+    span_tooltip as tooltip_lines,
+};
 use view::TimelineView;
 
 /// Width of the lane-name gutter on the left.
@@ -41,8 +43,8 @@ pub const GROUP_HEADER_PX: f32 = 16.0;
 pub const MAX_ROW_PX: f32 = 34.0;
 /// Smallest height of one nesting row of a lane.
 pub const MIN_ROW_PX: f32 = 2.0;
-/// Bars at least this wide get a text label.
-pub const LABEL_MIN_PX: f32 = 36.0;
+/// Font size of bar labels, in points (the layout crate fits labels at this size).
+pub const LABEL_FONT_PX: f32 = 11.0;
 /// Zoom factor of one W/S key press.
 pub const KEY_ZOOM: f64 = 1.5;
 /// Fraction of the width one A/D key press pans.
@@ -57,7 +59,7 @@ pub struct TimelineInput<'a> {
     /// Its shared index.
     pub index: &'a TraceIndex,
     /// Its timeline precomputation.
-    pub model: &'a TimelineModel,
+    pub model: &'a TimelineLanes,
     /// Selection, ancestors/descendants, critical path, search matches.
     pub highlight: &'a Highlight,
     /// Colours.
@@ -123,8 +125,7 @@ pub struct Timeline {
     last_width_px: f32,
     last_time_rect: Rect,
     extent: Option<(u64, u64)>,
-    items: Vec<RenderItem>,
-    row_items: Vec<std::ops::Range<usize>>,
+    frame: TimelineFrame,
     rows: Vec<RowGeometry>,
     columns: Vec<u32>,
 }
@@ -138,8 +139,7 @@ impl Default for Timeline {
             last_width_px: 0.0,
             last_time_rect: Rect::ZERO,
             extent: None,
-            items: Vec::new(),
-            row_items: Vec::new(),
+            frame: TimelineFrame::default(),
             rows: Vec::new(),
             columns: Vec::new(),
         }
@@ -155,7 +155,7 @@ impl Timeline {
     /// Where `span`'s bar was (or would have been) drawn in the last frame, in screen points.
     ///
     /// `None` before the first frame or for a lane that is not shown.
-    pub fn bar_rect(&self, trace: &Trace, model: &TimelineModel, span: SpanId) -> Option<Rect> {
+    pub fn bar_rect(&self, trace: &Trace, model: &TimelineLanes, span: SpanId) -> Option<Rect> {
         let s = trace.span(span)?;
         let row = self.rows.get(model.row_of(s.lane)?)?;
         let x0 = self.last_time_rect.left() + self.view.x_from_ns(s.start_ns as f64) as f32;
@@ -182,7 +182,7 @@ impl Timeline {
     }
 
     /// The time range fitted by a double-click: the trace's extent or the one set by [`Timeline::set_extent`].
-    fn extent(&self, model: &TimelineModel) -> (u64, u64) {
+    fn extent(&self, model: &TimelineLanes) -> (u64, u64) {
         self.extent.unwrap_or((model.start_ns(), model.end_ns()))
     }
 
@@ -203,7 +203,7 @@ impl Timeline {
 
     /// Pans (zooming out if needed) so that `task` is on screen.
     pub fn reveal_task(&mut self, index: &TraceIndex, task: TaskId) {
-        if let Some((s, e)) = index.task_times.range(task) {
+        if let Some((s, e)) = index.times().range(task) {
             let before = self.view;
             self.view.reveal(s, e, self.last_width_px.max(1.0));
             if self.view != before {
@@ -292,11 +292,12 @@ impl Timeline {
                     response.clone().on_hover_ui_at_pointer(|ui| {
                         span_tooltip(ui, trace, index, &span);
                     });
-                } else {
-                    let count = hit.count;
-                    let duration = hit.end_ns.saturating_sub(hit.start_ns);
+                } else if let Some(first) = Self::span_of(input.trace, hit) {
+                    let lines = merged_tooltip(input.trace, &first, &hit.item());
                     response.clone().on_hover_ui_at_pointer(|ui| {
-                        ui.label(format!("{count} spans over {}", format_ns(duration)));
+                        for line in lines {
+                            ui.label(line);
+                        }
                         ui.weak("Click to zoom in");
                     });
                 }
@@ -429,7 +430,7 @@ impl Timeline {
                 let range = input
                     .highlight
                     .selected()
-                    .and_then(|t| input.index.task_times.range(t));
+                    .and_then(|t| input.index.times().range(t));
                 match range {
                     Some((s, e)) => self.view = TimelineView::fit(s, e, width_px),
                     None => self.view = TimelineView::fit(extent_start, extent_end, width_px),
@@ -440,7 +441,7 @@ impl Timeline {
     }
 
     /// Places every lane vertically inside `lanes_rect`.
-    fn layout_rows(&mut self, model: &TimelineModel, lanes_rect: Rect) {
+    fn layout_rows(&mut self, model: &TimelineLanes, lanes_rect: Rect) {
         self.rows.clear();
         let show_headers =
             model.groups().len() > 1 || model.groups().first().is_some_and(|g| !g.name.is_empty());
@@ -537,27 +538,17 @@ impl Timeline {
         }
     }
 
-    /// Runs the level-of-detail pass for every lane.
+    /// Computes this frame's bars for every lane (the layout crate's timeline frame).
     fn compute_items(&mut self, input: &TimelineInput<'_>, width_px: f32) {
-        self.items.clear();
-        self.row_items.clear();
         let visible = self.view.visible_range(width_px);
-        for row in &self.rows {
-            let start = self.items.len();
-            let spans = input.trace.lane_spans(row.lane);
-            if let Some(lod) = input.model.lane_lod(row.lane) {
-                let trace = input.trace;
-                render_items(
-                    spans,
-                    lod,
-                    visible.clone(),
-                    width_px,
-                    |s| TimelineModel::span_key(trace, s),
-                    &mut self.items,
-                );
-            }
-            self.row_items.push(start..self.items.len());
-        }
+        self.frame.compute(
+            input.trace,
+            input.index,
+            input.model,
+            visible,
+            width_px,
+            MERGE_BELOW_PX,
+        );
     }
 
     /// The span behind a single (unmerged) item, from the lane of the row it was computed for.
@@ -576,34 +567,27 @@ impl Timeline {
     }
 
     fn paint_bars(&self, painter: &egui::Painter, input: &TimelineInput<'_>, time_rect: Rect) {
-        let mut shapes = Vec::with_capacity(self.items.len());
+        let mut shapes = Vec::with_capacity(self.frame.items.len());
         let mut labels = Vec::new();
         let theme = input.theme;
         let trace = input.trace;
         let hl = input.highlight;
-        let font = FontId::proportional(11.0);
+        let font = FontId::proportional(LABEL_FONT_PX);
         let clip = painter.with_clip_rect(Rect::from_x_y_ranges(
             time_rect.x_range(),
             painter.clip_rect().y_range(),
         ));
-        for (row, range) in self.rows.iter().zip(&self.row_items) {
+        for (r, row) in self.rows.iter().enumerate() {
             let spans = trace.lane_spans(row.lane);
-            for item in self.items.get(range.clone()).unwrap_or(&[]) {
+            for item in self.frame.row(r) {
                 let Some(first) = spans.get(item.first as usize) else {
                     continue;
                 };
                 let task = first.task;
                 let (x0, x1) = self.item_x(time_rect, item);
                 let bar = row.depth_rect(item.depth, x0, x1);
-                let mut color = input.index.task_color(trace, task);
-                if trace.graph().state(task) == Some(taskscope_trace::TaskState::Failed) {
-                    color = theme.failed;
-                }
-                if item.mixed {
-                    color = theme.mixed;
-                } else if item.is_merged() {
-                    color = theme.merged(color);
-                }
+                let fill = bar_fill(item);
+                let mut color = rgb(fill);
                 let faded = !hl.is_lit(task)
                     || (input.show_critical && !hl.has_selection() && !hl.is_critical(task));
                 if faded {
@@ -634,15 +618,19 @@ impl Timeline {
                         StrokeKind::Inside,
                     ));
                 }
-                if bar.width() >= LABEL_MIN_PX
-                    && bar.height() >= 11.0
-                    && let Some(name) = trace.task_name(task)
+                if bar.height() >= LABEL_FONT_PX
+                    && let Some(name) = bar_label(
+                        trace,
+                        first,
+                        f64::from(bar.width()),
+                        f64::from(LABEL_FONT_PX),
+                    )
                 {
                     let visible_bar = bar.intersect(time_rect);
                     let text_color = if faded {
-                        theme.dimmed(theme.text_on_bar)
+                        theme.dimmed(rgb(fill.text_color()))
                     } else {
-                        theme.text_on_bar
+                        rgb(fill.text_color())
                     };
                     labels.push((visible_bar, bar.center().y, name, text_color));
                 }
@@ -670,7 +658,7 @@ impl Timeline {
         rect: Rect,
     ) {
         let theme = input.theme;
-        let profile = input.model.concurrency();
+        let profile = &input.index.concurrency().steps;
         let workers = input.model.workers();
         let scale = profile.peak().max(workers).max(1) as f32;
         let columns = strip_rect.width().max(0.0) as usize;
@@ -815,7 +803,7 @@ impl Timeline {
             && let Some(last) = index.last_span(trace, task)
             && let Some(from) = self.span_anchor(input, time_rect, last, true)
         {
-            for &user in index.dependents.users(task) {
+            for &user in index.dependents().users(task) {
                 if let Some(to) = index
                     .first_span(trace, user)
                     .and_then(|s| self.span_anchor(input, time_rect, s, false))
@@ -829,9 +817,9 @@ impl Timeline {
     fn paint_arrows(&self, painter: &egui::Painter, input: &TimelineInput<'_>, time_rect: Rect) {
         let mut arrows = Vec::new();
         if input.show_all_arrows {
-            'rows: for (row, range) in self.rows.iter().zip(&self.row_items) {
+            'rows: for (r, row) in self.rows.iter().enumerate() {
                 let spans = input.trace.lane_spans(row.lane);
-                for item in self.items.get(range.clone()).unwrap_or(&[]) {
+                for item in self.frame.row(r) {
                     if item.is_merged() {
                         continue;
                     }
@@ -864,15 +852,7 @@ impl Timeline {
         let Some(row) = self.rows.get(hit.row) else {
             return;
         };
-        let item = RenderItem {
-            start_ns: hit.start_ns,
-            end_ns: hit.end_ns,
-            first: hit.first,
-            count: hit.count,
-            depth: hit.depth,
-            mixed: false,
-        };
-        let (x0, x1) = self.item_x(time_rect, &item);
+        let (x0, x1) = self.item_x(time_rect, &hit.item());
         painter.rect_stroke(
             row.depth_rect(hit.depth, x0, x1).expand(1.0),
             CornerRadius::ZERO,
@@ -889,7 +869,7 @@ impl Timeline {
             .position(|r| pointer.y >= r.top && pointer.y < r.bottom())?;
         let row = self.rows.get(row_index)?;
         let depth = ((pointer.y - row.top) / row.row_px).floor().max(0.0) as u16;
-        let items = self.items.get(self.row_items.get(row_index)?.clone())?;
+        let items = self.frame.row(row_index);
         // Prefer the item under the pointer; within 3 px, the nearest one.
         let mut best: Option<(f32, &RenderItem)> = None;
         for item in items
@@ -918,6 +898,7 @@ impl Timeline {
             first: item.first,
             count: item.count,
             depth: item.depth,
+            mixed: item.mixed,
         })
     }
 }
@@ -932,6 +913,22 @@ struct HitItem {
     first: u32,
     count: u32,
     depth: u16,
+    mixed: bool,
+}
+
+impl HitItem {
+    /// The bar it was found on.
+    fn item(&self) -> RenderItem {
+        RenderItem {
+            start_ns: self.start_ns,
+            end_ns: self.end_ns,
+            first: self.first,
+            count: self.count,
+            depth: self.depth,
+            mixed: self.mixed,
+            key: 0,
+        }
+    }
 }
 
 /// A straight arrow with a small head at `to`.
@@ -955,23 +952,26 @@ pub(crate) fn arrow(painter: &egui::Painter, from: Pos2, to: Pos2, stroke: Strok
     ));
 }
 
-/// The hover text of one span.
+/// The hover text of one span: the lines an exported timeline carries
+/// ([`taskscope_layout::span_tooltip`]), then its kind, state, neighbours.
 pub fn span_tooltip(ui: &mut Ui, trace: &Trace, index: &TraceIndex, span: &Span) {
     let graph = trace.graph();
     let task = span.task;
-    ui.strong(graph.name(task).unwrap_or("?"));
-    if let Some(key) = graph.key(task) {
-        ui.monospace(key);
+    let lines = tooltip_lines(trace, span);
+    for (k, line) in lines.iter().enumerate() {
+        match k {
+            0 => {
+                ui.strong(line);
+            }
+            1 if graph.key(task) == Some(line.as_str()) => {
+                ui.monospace(line);
+            }
+            _ => {
+                ui.label(line);
+            }
+        }
     }
-    let lane = trace
-        .lane(span.lane)
-        .map_or_else(|| format!("lane {}", span.lane), |l| l.name.clone());
-    ui.label(format!(
-        "start {}   duration {}",
-        format_ns(span.start_ns.saturating_sub(trace.start_ns())),
-        format_ns(span.duration_ns())
-    ));
-    ui.label(format!("lane: {lane}   kind: {}", span.kind.as_str()));
+    ui.label(format!("kind: {}", span.kind.as_str()));
     if let Some(state) = graph.state(task)
         && state != taskscope_trace::TaskState::Done
     {
@@ -990,7 +990,7 @@ pub fn span_tooltip(ui: &mut Ui, trace: &Trace, index: &TraceIndex, span: &Span)
         s
     };
     let deps = graph.deps(task);
-    let users = index.dependents.users(task);
+    let users = index.dependents().users(task);
     ui.label(format!("inputs ({}): {}", deps.len(), names(deps)));
     ui.label(format!("outputs ({}): {}", users.len(), names(users)));
     if span.unclosed {

@@ -1,11 +1,10 @@
-//! Compressed adjacency lists (CSR) for the layout's index-based graphs.
+//! Adjacency lists for the layout's index-based graphs: `u32` keys and items over
+//! the trace crate's compressed rows ([`taskscope_trace::csr::Csr`], the one
+//! counting sort of the workspace).
 
 /// For each key `0..n`, a contiguous slice of `u32` items.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Csr {
-    starts: Vec<u32>,
-    items: Vec<u32>,
-}
+pub(crate) struct Csr(taskscope_trace::csr::Csr<u32>);
 
 impl Csr {
     /// Groups `(key, item)` pairs by key; items keep their input order within a key.
@@ -14,42 +13,21 @@ impl Csr {
     /// # Complexity
     /// O(n + pairs), a counting sort.
     pub(crate) fn build(n: usize, pairs: impl Iterator<Item = (u32, u32)> + Clone) -> Self {
-        let mut starts = vec![0u32; n + 1];
-        for (key, _) in pairs.clone() {
-            if let Some(c) = starts.get_mut(key as usize + 1) {
-                *c += 1;
-            }
-        }
-        for i in 1..starts.len() {
-            starts[i] += starts[i - 1];
-        }
-        let total = starts.last().copied().unwrap_or(0) as usize;
-        let mut fill = starts.clone();
-        let mut items = vec![0u32; total];
-        for (key, item) in pairs {
-            if let Some(slot) = fill.get_mut(key as usize) {
-                if let Some(dst) = items.get_mut(*slot as usize) {
-                    *dst = item;
-                }
-                *slot += 1;
-            }
-        }
-        Self { starts, items }
+        Self(taskscope_trace::csr::Csr::from_pairs(
+            n,
+            pairs.map(|(key, item)| (key as usize, item)),
+        ))
     }
 
     /// The items of `key` (empty for a key out of range).
     #[inline]
     pub(crate) fn get(&self, key: u32) -> &[u32] {
-        let k = key as usize;
-        match (self.starts.get(k), self.starts.get(k + 1)) {
-            (Some(&s), Some(&e)) => self.items.get(s as usize..e as usize).unwrap_or(&[]),
-            _ => &[],
-        }
+        self.0.row(key as usize)
     }
 
     /// The total number of items.
     pub(crate) fn len(&self) -> usize {
-        self.items.len()
+        self.0.len()
     }
 
     /// The number of items of `key`.

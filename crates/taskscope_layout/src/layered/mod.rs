@@ -31,6 +31,9 @@ mod order;
 mod position;
 mod proper;
 mod rank;
+mod simple;
+
+pub use simple::simple_layout;
 
 use std::fmt;
 
@@ -295,10 +298,27 @@ pub struct LayoutStats {
     pub width: f64,
     /// Height of the drawing, in px.
     pub height: f64,
+    /// Made by [`simple_layout`]: no dummy nodes, no crossing reduction, and the
+    /// crossing counts above are not measured (0).
+    pub simple: bool,
 }
 
 impl fmt::Display for LayoutStats {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.simple {
+            return write!(
+                f,
+                "{} nodes, {} edges, {} layers (simple layers: crossings not counted); \
+                 {} edges reversed, {} self-loops; {:.0} x {:.0} px",
+                self.nodes,
+                self.edges,
+                self.layers,
+                self.reversed_edges,
+                self.self_loops,
+                self.width,
+                self.height
+            );
+        }
         write!(
             f,
             "{} nodes, {} edges, {} layers, {} dummy nodes; {} crossings (initial order: {}, {} sweeps); \
@@ -417,32 +437,11 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout, La
         .collect();
 
     // 6. Routes, one per input edge.
-    let mut edges = Vec::with_capacity(graph.edges.len());
-    let mut plain_index = 0usize;
-    let mut reversed_edges = 0usize;
-    let mut self_loops = 0usize;
-    for &(u, v) in &graph.edges {
-        if u == v {
-            self_loops += 1;
-            let node = nodes.get(u as usize).copied().unwrap_or_default();
-            edges.push(self_loop_route(u, node));
-            continue;
-        }
-        let reversed = back.get(plain_index).copied().unwrap_or(false);
-        plain_index += 1;
-        reversed_edges += usize::from(reversed);
-        let (lo, hi) = if reversed { (v, u) } else { (u, v) };
-        let chain = dag.binary_search(&(lo, hi)).map_or(&[][..], |e| p.chain(e));
-        let (points, curves) = geo.route(lo, hi, chain, reversed);
-        edges.push(EdgeRoute {
-            from: LayoutNodeId(u),
-            to: LayoutNodeId(v),
-            reversed,
-            self_loop: false,
-            points,
-            curves,
+    let (mut edges, reversed_edges, self_loops) =
+        route_edges(graph, &back, &nodes, |lo, hi, reversed| {
+            let chain = dag.binary_search(&(lo, hi)).map_or(&[][..], |e| p.chain(e));
+            geo.route(lo, hi, chain, reversed)
         });
-    }
 
     let (width, height) = normalise(&mut nodes, &mut edges);
     Ok(Layout {
@@ -458,12 +457,51 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout, La
             sweeps: outcome.sweeps,
             width,
             height,
+            simple: false,
         },
         nodes,
         edges,
         width,
         height,
     })
+}
+
+/// One route per edge of `graph`: self-loops beside their node, the others by
+/// `route(lo, hi, reversed)` from the lower-layer end `lo` to `hi` (`back` says
+/// which non-loop edges were reversed). Returns the routes with the counts of
+/// reversed edges and self-loops.
+fn route_edges(
+    graph: &LayoutGraph,
+    back: &[bool],
+    nodes: &[NodePlacement],
+    mut route: impl FnMut(u32, u32, bool) -> (Vec<Point>, Vec<CubicBezier>),
+) -> (Vec<EdgeRoute>, usize, usize) {
+    let mut edges = Vec::with_capacity(graph.edges.len());
+    let mut plain_index = 0usize;
+    let mut reversed_edges = 0usize;
+    let mut self_loops = 0usize;
+    for &(u, v) in &graph.edges {
+        if u == v {
+            self_loops += 1;
+            let node = nodes.get(u as usize).copied().unwrap_or_default();
+            edges.push(self_loop_route(u, node));
+            continue;
+        }
+        let reversed = back.get(plain_index).copied().unwrap_or(false);
+        plain_index += 1;
+        reversed_edges += usize::from(reversed);
+        let (lo, hi) = if reversed { (v, u) } else { (u, v) };
+        let (points, curves) = route(lo, hi, reversed);
+        edges.push(EdgeRoute {
+            from: LayoutNodeId(u),
+            to: LayoutNodeId(v),
+            reversed,
+            self_loop: false,
+            points,
+            curves,
+        });
+    }
+    (edges, reversed_edges, self_loops)
 }
 
 /// Which of the graph's non-loop edges are reversed to break cycles (in edge
@@ -510,12 +548,7 @@ impl Geometry<'_> {
     }
 
     fn point(&self, a: f64, b: f64) -> Point {
-        match self.rank_dir {
-            RankDir::TopToBottom => Point { x: a, y: b },
-            RankDir::BottomToTop => Point { x: a, y: -b },
-            RankDir::LeftToRight => Point { x: b, y: a },
-            RankDir::RightToLeft => Point { x: -b, y: a },
-        }
+        place(self.rank_dir, a, b)
     }
 
     /// The path from `lo` (lower layer) through `chain` to `hi`, leaving and
@@ -551,6 +584,16 @@ impl Geometry<'_> {
             })
             .collect();
         (points, curves)
+    }
+}
+
+/// The picture point at `a` along the order axis and `b` along the layer axis.
+fn place(rank_dir: RankDir, a: f64, b: f64) -> Point {
+    match rank_dir {
+        RankDir::TopToBottom => Point { x: a, y: b },
+        RankDir::BottomToTop => Point { x: a, y: -b },
+        RankDir::LeftToRight => Point { x: b, y: a },
+        RankDir::RightToLeft => Point { x: -b, y: a },
     }
 }
 

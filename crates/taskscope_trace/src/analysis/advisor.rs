@@ -2,72 +2,24 @@
 //!
 //! Each check is a small function of a prepared [`Context`]; [`advise_with`] runs
 //! them all and sorts the findings. A check only speaks when its numbers say so
-//! (thresholds in [`AdvisorOptions`]), and its message states measured facts or
-//! model predictions labelled as such. This module does not decide how findings
-//! are displayed.
+//! (thresholds in [`AdvisorOptions`]), and its finding carries the measured
+//! numbers ([`super::Facts`]); their words, which state measured facts or model
+//! predictions labelled as such, are the findings' `Display`. This module does not
+//! decide how findings are displayed.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use serde::Serialize;
-
 use super::concurrency::busy_intervals;
 use super::context::Context;
 use super::critical_path::longest_chain;
-use super::format::{format_duration_ns as dur, format_factor, format_percent};
-use super::ser;
+use super::findings::{
+    CriticalPathBound, DominantTask, Facts, Finding, IdleWhileReady, SchedulingOrder,
+    SerialReduction, Severity, ShortTasks, TaskLabel,
+};
 use super::simulate::{Simulator, worker_count};
 use super::stats::{median_of, name_stats_with};
 use crate::model::{LaneId, TaskId, Trace};
-
-/// What a finding is about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FindingKind {
-    /// Tasks of one name form a serial chain where a tree would be shallower
-    /// (the `sum()` / `np.prod` pattern).
-    SerialReduction,
-    /// Many tasks of one name are too short to pay for their scheduling.
-    ShortTasks,
-    /// Lanes sat idle while tasks were ready to run.
-    IdleWhileReady,
-    /// The order in which ready tasks were started left lanes idle later on: a
-    /// longest-path-first order of the same tasks finishes sooner.
-    SchedulingOrder,
-    /// The critical path limits the speed-up below the number of workers.
-    CriticalPathBound,
-    /// One task takes most of the run.
-    DominantTask,
-}
-
-/// How much a finding matters.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    /// Worth knowing; little time at stake.
-    Info,
-    /// A real cost to this run.
-    Warning,
-}
-
-/// One finding of the advisor.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Finding {
-    /// What it is about.
-    pub kind: FindingKind,
-    /// How much it matters.
-    pub severity: Severity,
-    /// The time at stake, in ns (see each kind's check for what is counted); used for sorting.
-    pub impact_ns: u64,
-    /// The tasks it talks about (for a UI to select), most relevant first, at most
-    /// [`AdvisorOptions::max_listed_tasks`].
-    #[serde(serialize_with = "ser::task_ids")]
-    pub tasks: Vec<TaskId>,
-    /// How many more tasks it concerns beyond those listed.
-    pub more_tasks: u64,
-    /// One or two sentences, with numbers and units.
-    pub message: String,
-}
 
 /// Thresholds of the advisor.
 #[derive(Clone, Debug, PartialEq)]
@@ -155,7 +107,7 @@ pub fn advise_with(trace: &Trace, options: &AdvisorOptions) -> Vec<Finding> {
         b.severity
             .cmp(&a.severity)
             .then_with(|| b.impact_ns.cmp(&a.impact_ns))
-            .then_with(|| a.kind.cmp(&b.kind))
+            .then_with(|| a.kind().cmp(&b.kind()))
             .then_with(|| a.tasks.first().cmp(&b.tasks.first()))
     });
     findings
@@ -163,42 +115,35 @@ pub fn advise_with(trace: &Trace, options: &AdvisorOptions) -> Vec<Finding> {
 
 /// A finding, with its task list capped.
 fn finding(
-    kind: FindingKind,
+    facts: Facts,
     severity: Severity,
     impact_ns: u64,
     mut tasks: Vec<TaskId>,
     options: &AdvisorOptions,
-    message: String,
 ) -> Finding {
     let more_tasks = tasks.len().saturating_sub(options.max_listed_tasks) as u64;
     tasks.truncate(options.max_listed_tasks);
     Finding {
-        kind,
+        facts,
         severity,
         impact_ns,
         tasks,
         more_tasks,
-        message,
     }
 }
 
-/// `` `name` `` of a task, for messages.
-fn quoted_name(ctx: &Context<'_>, task: TaskId) -> String {
-    format!("`{}`", ctx.trace.task_name(task).unwrap_or("?"))
-}
-
-/// A task's name and key, e.g. `` `inc` (key `inc-1`) ``; the key is left out when it equals the name.
-fn described(ctx: &Context<'_>, task: TaskId) -> String {
+/// A task's name and key, as findings name it; the key is left out when it
+/// equals the name.
+fn label(ctx: &Context<'_>, task: TaskId) -> TaskLabel {
     let name = ctx.trace.task_name(task).unwrap_or("?");
-    match ctx.trace.graph().key(task) {
-        Some(key) if key != name && !key.is_empty() => format!("`{name}` (key `{key}`)"),
-        _ => format!("`{name}`"),
+    let key = match ctx.trace.graph().key(task) {
+        Some(key) if key != name && !key.is_empty() => Some(key.to_owned()),
+        _ => None,
+    };
+    TaskLabel {
+        name: name.to_owned(),
+        key,
     }
-}
-
-/// A time since the trace origin, for messages ("at 1.00 s").
-fn at(ns: u64) -> String {
-    dur(ns)
 }
 
 /// The median gap between consecutive top-level spans on the same lane (overlaps
@@ -377,27 +322,23 @@ fn serial_reductions(
         } else {
             Severity::Info
         };
-        let path_part = if on_path_ns > 0 {
-            format!("{} of it on the critical path", dur(on_path_ns))
-        } else {
-            "none of it on the critical path".to_owned()
+        let name = chain.first().map_or_else(String::new, |&t| {
+            ctx.trace.task_name(t).unwrap_or("?").to_owned()
+        });
+        let facts = SerialReduction {
+            name,
+            chain_len: m as u64,
+            inputs,
+            tree_depth,
+            total_ns,
+            on_path_ns,
         };
-        let name = chain
-            .first()
-            .map_or_else(String::new, |&t| quoted_name(ctx, t));
-        let message = format!(
-            "the {m} {name} tasks form a serial chain of depth {m}, each waiting for the previous \
-             one; combining their {inputs} inputs as a balanced tree would have depth \
-             {tree_depth}. The chain's tasks take {} in total, {path_part}.",
-            dur(total_ns)
-        );
         out.push(finding(
-            FindingKind::SerialReduction,
+            Facts::SerialReduction(facts),
             severity,
             on_path_ns,
             chain,
             options,
-            message,
         ));
     }
 }
@@ -424,42 +365,14 @@ fn short_tasks(
             .tasks()
             .filter(|&t| ctx.times.ran(t) && graph.name_id(t) == Some(name_id))
             .collect();
-        let head = format!(
-            "{} `{}` tasks have a median duration of {}, {} of work in total",
-            stats.count,
-            stats.name,
-            dur(stats.median_ns),
-            dur(stats.total_ns),
-        );
-        let gap_part = match gap_ns {
-            Some(gap) if under_gap => format!(
-                "the median gap between consecutive tasks on a lane is {}, longer than the \
-                 median task itself (the gaps add up to about {} for these tasks)",
-                dur(gap),
-                dur(gap.saturating_mul(stats.count))
-            ),
-            Some(gap) => format!(
-                "the median gap between consecutive tasks on a lane is {}",
-                dur(gap)
-            ),
-            None => String::new(),
-        };
-        let message = if under_threshold {
-            let gap_sentence = if gap_part.is_empty() {
-                String::new()
-            } else {
-                format!(" In this run {gap_part}.")
-            };
-            format!(
-                "{head} (under {}): at that size the per-task cost of scheduling is likely to \
-                 exceed the work; batch them into fewer, larger tasks.{gap_sentence}",
-                dur(options.short_task_ns),
-            )
-        } else {
-            format!(
-                "{head}, but {gap_part}: the workers spent more time between tasks than in \
-                 them. If that gap is scheduling overhead, fewer, larger tasks would amortize it."
-            )
+        let facts = ShortTasks {
+            name: stats.name.clone(),
+            count: stats.count,
+            median_ns: stats.median_ns,
+            total_ns: stats.total_ns,
+            threshold_ns: options.short_task_ns,
+            under_threshold,
+            gap_ns,
         };
         let severity = if (stats.count as usize).saturating_mul(2) >= ran {
             Severity::Warning
@@ -468,12 +381,11 @@ fn short_tasks(
         };
         let impact = gap_ns.map_or(0, |g| g.saturating_mul(stats.count));
         out.push(finding(
-            FindingKind::ShortTasks,
+            Facts::ShortTasks(facts),
             severity,
             impact,
             tasks,
             options,
-            message,
         ));
     }
 }
@@ -606,36 +518,26 @@ fn idle_while_ready(ctx: &Context<'_>, options: &AdvisorOptions, out: &mut Vec<F
     let Some(&(_, worst, worst_ready, worst_start)) = overlaps.first() else {
         return;
     };
-    let count = overlaps.len();
-    let tasks_word = if count == 1 { "task" } else { "tasks" };
-    let message = format!(
-        "workers sat idle for {} of worker time while tasks were ready to run ({} of {} \
-         workers × {}; {count} {tasks_word} waited). The longest such wait: {} was ready {} \
-         but started at {}.",
-        dur(wasted),
-        format_percent(wasted as f64 / lane_time.max(1) as f64),
+    let facts = IdleWhileReady {
+        wasted_ns: wasted,
         workers,
-        dur(extent),
-        described(ctx, worst),
-        if worst_ready <= trace.start_ns() {
-            "from the start".to_owned()
-        } else {
-            format!("at {}", at(worst_ready))
-        },
-        at(worst_start),
-    );
+        extent_ns: extent,
+        waiting_tasks: overlaps.len() as u64,
+        worst: label(ctx, worst),
+        worst_ready_ns: (worst_ready > trace.start_ns()).then_some(worst_ready),
+        worst_start_ns: worst_start,
+    };
     let severity = if wasted as f64 >= 0.2 * lane_time as f64 {
         Severity::Warning
     } else {
         Severity::Info
     };
     out.push(finding(
-        FindingKind::IdleWhileReady,
+        Facts::IdleWhileReady(facts),
         severity,
         wasted,
         overlaps.iter().map(|o| o.1).collect(),
         options,
-        message,
     ));
 }
 
@@ -751,59 +653,34 @@ fn scheduling_order(
     let mut tasks = vec![worst.waiting, worst.started];
     tasks.extend(found.iter().flat_map(|i| [i.waiting, i.started]));
     super::context::dedup_keep_order(&mut tasks);
-    let since = if worst.waiting_ready_ns <= ctx.trace.start_ns() {
-        "since the start".to_owned()
-    } else {
-        format!("since {}", at(worst.waiting_ready_ns))
+    let facts = SchedulingOrder {
+        extent_ns: extent,
+        workers,
+        idle_ns: idle,
+        at_ns: worst.at_ns,
+        started: label(ctx, worst.started),
+        started_left_ns: level(worst.started),
+        waiting: label(ctx, worst.waiting),
+        waiting_ready_ns: (worst.waiting_ready_ns > ctx.trace.start_ns())
+            .then_some(worst.waiting_ready_ns),
+        waiting_left_ns: level(worst.waiting),
+        waiting_start_ns: ctx.times.start(worst.waiting),
+        inversions: found.len() as u64,
+        model_ns: model,
+        gain_ns: gain,
+        overhead_ns: overhead,
     };
-    let times = if found.len() > 1 {
-        format!(
-            " A task started ahead of a ready task with a longer remaining path {} times.",
-            found.len()
-        )
-    } else {
-        String::new()
-    };
-    let overhead_part = if overhead > 0 {
-        format!(
-            "; each task also charged this run's median gap of {} between tasks",
-            dur(overhead)
-        )
-    } else {
-        String::new()
-    };
-    let message = format!(
-        "the tasks ran for {} on {workers} workers, and the workers were idle for {} of that \
-         ({} of worker time). At {}, {}, with {} of work left on its longest path, started \
-         while {}, ready {since} with {} left on its path, waited until {}.{times} Running the \
-         longest remaining path first, the same tasks with their measured times finish in {} \
-         on {workers} workers, {} ({}) sooner (a list-scheduling model: each task occupies a \
-         worker for as long as its spans did here{overhead_part}).",
-        dur(extent),
-        dur(idle),
-        format_percent(idle as f64 / (u64::from(workers).saturating_mul(extent)).max(1) as f64),
-        at(worst.at_ns),
-        described(ctx, worst.started),
-        dur(level(worst.started)),
-        described(ctx, worst.waiting),
-        dur(level(worst.waiting)),
-        at(ctx.times.start(worst.waiting)),
-        dur(model),
-        dur(gain),
-        format_percent(gain as f64 / extent.max(1) as f64),
-    );
     let severity = if gain.saturating_mul(10) >= extent {
         Severity::Warning
     } else {
         Severity::Info
     };
     out.push(finding(
-        FindingKind::SchedulingOrder,
+        Facts::SchedulingOrder(facts),
         severity,
         gain,
         tasks,
         options,
-        message,
     ));
 }
 
@@ -851,19 +728,14 @@ fn critical_path_bound(
         return;
     }
     let extent = ctx.extent_ns();
-    let max_speedup = total as f64 / path_ns as f64;
-    let names = path_names(ctx, path);
-    let message = format!(
-        "the critical path, {} tasks ({names}), takes {}: {} of the run's {}. No schedule can \
-         finish sooner, so with {} of work in all, this graph runs at most {} faster than \
-         serially on any number of workers, less than the {workers} workers here.",
-        path.len(),
-        dur(path_ns),
-        format_percent(path_ns as f64 / extent.max(1) as f64),
-        dur(extent),
-        dur(total),
-        format_factor(max_speedup),
-    );
+    let facts = CriticalPathBound {
+        path_tasks: path.len() as u64,
+        path_names: path_names(ctx, path),
+        path_ns,
+        extent_ns: extent,
+        total_work_ns: total,
+        workers,
+    };
     let severity = if path_ns.saturating_mul(2) >= extent {
         Severity::Warning
     } else {
@@ -871,24 +743,25 @@ fn critical_path_bound(
     };
     let impact = path_ns.saturating_sub(total / u64::from(workers));
     out.push(finding(
-        FindingKind::CriticalPathBound,
+        Facts::CriticalPathBound(facts),
         severity,
         impact,
         path.to_vec(),
         options,
-        message,
     ));
 }
 
-/// `inc → add → add`, shortened in the middle for long paths.
-fn path_names(ctx: &Context<'_>, path: &[TaskId]) -> String {
-    let name = |t: &TaskId| ctx.trace.task_name(*t).unwrap_or("?");
+/// The names along `path`: all of them up to 6 tasks, else the first 3 and the last 2.
+fn path_names(ctx: &Context<'_>, path: &[TaskId]) -> Vec<String> {
+    let name = |t: &TaskId| ctx.trace.task_name(*t).unwrap_or("?").to_owned();
     if path.len() <= 6 {
-        return path.iter().map(name).collect::<Vec<_>>().join(" → ");
+        return path.iter().map(name).collect();
     }
-    let head: Vec<&str> = path.iter().take(3).map(name).collect();
-    let tail: Vec<&str> = path.iter().skip(path.len() - 2).map(name).collect();
-    format!("{} → … → {}", head.join(" → "), tail.join(" → "))
+    path.iter()
+        .take(3)
+        .chain(path.iter().skip(path.len() - 2))
+        .map(name)
+        .collect()
 }
 
 /// One task takes most of the run.
@@ -909,21 +782,17 @@ fn dominant_task(ctx: &Context<'_>, options: &AdvisorOptions, out: &mut Vec<Find
     {
         return;
     }
-    let message = format!(
-        "one task, {}, ran for {}: {} of the run's {} and {} of all task time. The run cannot \
-         finish sooner than this task alone unless it is split into smaller tasks.",
-        described(ctx, task),
-        dur(duration),
-        format_percent(duration as f64 / extent as f64),
-        dur(extent),
-        format_percent(duration as f64 / ctx.times.total_work_ns.max(1) as f64),
-    );
+    let facts = DominantTask {
+        task: label(ctx, task),
+        duration_ns: duration,
+        extent_ns: extent,
+        total_work_ns: total,
+    };
     out.push(finding(
-        FindingKind::DominantTask,
+        Facts::DominantTask(facts),
         Severity::Warning,
         duration,
         vec![task],
         options,
-        message,
     ));
 }

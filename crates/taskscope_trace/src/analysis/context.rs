@@ -19,7 +19,8 @@
 use rustc_hash::FxHashSet;
 use serde::Serialize;
 
-use crate::model::{SpanKind, TaskId, Trace};
+pub(crate) use crate::index::TaskTimes;
+use crate::model::{TaskId, Trace};
 
 /// Where the dependencies used by an analysis came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -34,58 +35,7 @@ pub enum DependencySource {
 }
 
 /// Compressed rows: for each task, a slice of task ids.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Csr {
-    starts: Vec<u32>,
-    items: Vec<TaskId>,
-}
-
-impl Csr {
-    /// The row of `task` (empty for an unknown id).
-    pub(crate) fn row(&self, task: TaskId) -> &[TaskId] {
-        let (Some(&start), Some(&end)) = (
-            self.starts.get(task.index()),
-            self.starts.get(task.index() + 1),
-        ) else {
-            return &[];
-        };
-        self.items.get(start as usize..end as usize).unwrap_or(&[])
-    }
-
-    /// Builds rows from `(row, item)` pairs; `rows` is the number of rows.
-    ///
-    /// # Complexity
-    /// O(rows + pairs), two passes (counting sort).
-    fn from_pairs(rows: usize, pairs: &[(TaskId, TaskId)]) -> Self {
-        let mut starts = vec![0u32; rows + 1];
-        for (row, _) in pairs {
-            if let Some(c) = starts.get_mut(row.index() + 1) {
-                *c += 1;
-            }
-        }
-        prefix_sum(&mut starts);
-        let mut fill = starts.clone();
-        let mut items = vec![TaskId(0); pairs.len()];
-        for &(row, item) in pairs {
-            if let Some(slot) = fill.get_mut(row.index()) {
-                if let Some(out) = items.get_mut(*slot as usize) {
-                    *out = item;
-                }
-                *slot += 1;
-            }
-        }
-        Self { starts, items }
-    }
-}
-
-/// Turns counts (shifted by one) into start offsets.
-fn prefix_sum(counts: &mut [u32]) {
-    let mut total = 0u32;
-    for c in counts.iter_mut() {
-        total = total.saturating_add(*c);
-        *c = total;
-    }
-}
+pub(crate) type Csr = crate::csr::Csr<TaskId>;
 
 /// The dependencies of each task, borrowed from the graph or built from flows.
 #[derive(Debug)]
@@ -101,7 +51,7 @@ impl Deps<'_> {
     pub(crate) fn of(&self, task: TaskId) -> &[TaskId] {
         match self {
             Self::Graph(graph) => graph.deps(task),
-            Self::Owned(csr, _) => csr.row(task),
+            Self::Owned(csr, _) => csr.row(task.index()),
         }
     }
 
@@ -114,145 +64,6 @@ impl Deps<'_> {
     }
 }
 
-/// Measured per-task times, from [`TaskTimes::of`].
-#[derive(Clone, Debug, Default)]
-pub(crate) struct TaskTimes {
-    /// Union of the task's compute spans (see the module docs), 0 if it did not run.
-    pub(crate) duration_ns: Vec<u64>,
-    /// Earliest span start, `u64::MAX` if it did not run.
-    pub(crate) start_ns: Vec<u64>,
-    /// Latest span end, 0 if it did not run.
-    pub(crate) end_ns: Vec<u64>,
-    /// Sum of `duration_ns` over all tasks.
-    pub(crate) total_work_ns: u64,
-    /// How many tasks ran.
-    pub(crate) ran_count: usize,
-}
-
-impl TaskTimes {
-    /// Measures every task of `trace`.
-    ///
-    /// # Complexity
-    /// O(V + S) when every task has at most one span of the kind that counts,
-    /// plus O(M log M) for the M spans of tasks that have several.
-    pub(crate) fn of(trace: &Trace) -> Self {
-        // Per-task flags: whether it has one / several compute spans, one / several spans.
-        const COMPUTE: u8 = 1;
-        const MANY_COMPUTE: u8 = 2;
-        const ANY: u8 = 4;
-        const MANY_ANY: u8 = 8;
-        let n = trace.graph().len();
-        let mut start_ns = vec![u64::MAX; n];
-        let mut end_ns = vec![0u64; n];
-        // The sum of compute spans; fixed up below for tasks that need a union.
-        let mut duration_ns = vec![0u64; n];
-        let mut flags = vec![0u8; n];
-        for span in trace.spans() {
-            let t = span.task.index();
-            let (Some(s), Some(e), Some(d), Some(f)) = (
-                start_ns.get_mut(t),
-                end_ns.get_mut(t),
-                duration_ns.get_mut(t),
-                flags.get_mut(t),
-            ) else {
-                continue;
-            };
-            *s = (*s).min(span.start_ns);
-            *e = (*e).max(span.end_ns);
-            *f |= if *f & ANY == 0 { ANY } else { MANY_ANY };
-            if span.kind == SpanKind::Compute {
-                *d = d.saturating_add(span.duration_ns());
-                *f |= if *f & COMPUTE == 0 {
-                    COMPUTE
-                } else {
-                    MANY_COMPUTE
-                };
-            }
-        }
-        // Tasks whose duration is not simply their one compute span's.
-        let uses_compute = |f: u8| f & COMPUTE != 0;
-        let needs_union = |f: u8| {
-            if uses_compute(f) {
-                f & MANY_COMPUTE != 0
-            } else {
-                f & ANY != 0
-            }
-        };
-        if flags.iter().any(|&f| needs_union(f)) {
-            let mut pieces: Vec<(u32, u64, u64)> = trace
-                .spans()
-                .iter()
-                .filter(|s| {
-                    let f = flags.get(s.task.index()).copied().unwrap_or(0);
-                    needs_union(f) && (s.kind == SpanKind::Compute || !uses_compute(f))
-                })
-                .map(|s| (s.task.0, s.start_ns, s.end_ns))
-                .collect();
-            pieces.sort_unstable();
-            for group in pieces.chunk_by(|a, b| a.0 == b.0) {
-                let Some(&(task, _, _)) = group.first() else {
-                    continue;
-                };
-                let union = union_length(group.iter().map(|&(_, s, e)| (s, e)));
-                if let Some(d) = duration_ns.get_mut(task as usize) {
-                    *d = union;
-                }
-            }
-        }
-        let total_work_ns = duration_ns.iter().fold(0u64, |a, &d| a.saturating_add(d));
-        let ran_count = flags.iter().filter(|&&f| f & ANY != 0).count();
-        Self {
-            duration_ns,
-            start_ns,
-            end_ns,
-            total_work_ns,
-            ran_count,
-        }
-    }
-
-    /// Whether `task` has at least one span.
-    pub(crate) fn ran(&self, task: TaskId) -> bool {
-        self.start_ns
-            .get(task.index())
-            .is_some_and(|&s| s != u64::MAX)
-    }
-
-    /// The task's measured duration (0 if unknown).
-    pub(crate) fn duration(&self, task: TaskId) -> u64 {
-        self.duration_ns.get(task.index()).copied().unwrap_or(0)
-    }
-
-    /// The task's first span start (`u64::MAX` if it did not run).
-    pub(crate) fn start(&self, task: TaskId) -> u64 {
-        self.start_ns.get(task.index()).copied().unwrap_or(u64::MAX)
-    }
-
-    /// The task's last span end (0 if it did not run).
-    pub(crate) fn end(&self, task: TaskId) -> u64 {
-        self.end_ns.get(task.index()).copied().unwrap_or(0)
-    }
-}
-
-/// Total length of the union of intervals given in ascending order of start.
-pub(crate) fn union_length(intervals: impl IntoIterator<Item = (u64, u64)>) -> u64 {
-    let mut total = 0u64;
-    let mut current: Option<(u64, u64)> = None;
-    for (start, end) in intervals {
-        match current {
-            Some((s, e)) if start <= e => current = Some((s, e.max(end))),
-            Some((s, e)) => {
-                total = total.saturating_add(e - s);
-                current = Some((start, end));
-            }
-            None => current = Some((start, end)),
-        }
-    }
-    if let Some((s, e)) = current {
-        total = total.saturating_add(e - s);
-    }
-    total
-}
-
 /// The dependencies of `trace`'s tasks (see the module docs for the source rule).
 ///
 /// # Complexity
@@ -263,7 +74,7 @@ pub(crate) fn dependencies(trace: &Trace) -> Deps<'_> {
         return Deps::Graph(graph);
     }
     if trace.flows().is_empty() {
-        return Deps::Owned(Csr::from_pairs(graph.len(), &[]), DependencySource::None);
+        return Deps::Owned(Csr::default(), DependencySource::None);
     }
     // (consumer, producer) pairs, i.e. rows of dependencies.
     let mut pairs: Vec<(TaskId, TaskId)> = trace
@@ -278,7 +89,10 @@ pub(crate) fn dependencies(trace: &Trace) -> Deps<'_> {
     pairs.sort_unstable();
     pairs.dedup();
     Deps::Owned(
-        Csr::from_pairs(graph.len(), &pairs),
+        Csr::from_pairs(
+            graph.len(),
+            pairs.iter().map(|&(row, item)| (row.index(), item)),
+        ),
         DependencySource::Flows,
     )
 }
@@ -288,31 +102,11 @@ pub(crate) fn dependencies(trace: &Trace) -> Deps<'_> {
 /// # Complexity
 /// O(V + E).
 pub(crate) fn dependents(deps: &Deps<'_>, task_count: usize) -> Csr {
-    let mut starts = vec![0u32; task_count + 1];
-    let mut edges = 0usize;
-    for t in 0..task_count {
-        for dep in deps.of(TaskId(t as u32)) {
-            if let Some(c) = starts.get_mut(dep.index() + 1) {
-                *c += 1;
-                edges += 1;
-            }
-        }
-    }
-    prefix_sum(&mut starts);
-    let mut fill = starts.clone();
-    let mut items = vec![TaskId(0); edges];
-    for t in 0..task_count {
+    let pairs = (0..task_count).flat_map(|t| {
         let task = TaskId(t as u32);
-        for dep in deps.of(task) {
-            if let Some(slot) = fill.get_mut(dep.index()) {
-                if let Some(out) = items.get_mut(*slot as usize) {
-                    *out = task;
-                }
-                *slot += 1;
-            }
-        }
-    }
-    Csr { starts, items }
+        deps.of(task).iter().map(move |dep| (dep.index(), task))
+    });
+    Csr::from_pairs(task_count, pairs)
 }
 
 /// A dependency-respecting order of all tasks, with cycles broken (see the module docs).
@@ -396,7 +190,7 @@ impl Order {
                 *p = true;
             }
             order.push(task);
-            for &user in users.row(task) {
+            for &user in users.row(task.index()) {
                 if let Some(p) = pending.get_mut(user.index())
                     && *p > 0
                 {
@@ -456,10 +250,10 @@ impl<'a> Context<'a> {
     /// Measures and orders `trace`.
     ///
     /// # Complexity
-    /// O(V + E + S) (plus the sorts noted on [`TaskTimes::of`], [`dependencies`] and [`Order::new`]).
+    /// O(V + E + S) (plus the sorts noted on [`TaskTimes::new`], [`dependencies`] and [`Order::new`]).
     pub(crate) fn new(trace: &'a Trace) -> Self {
         let n = trace.graph().len();
-        let times = TaskTimes::of(trace);
+        let times = TaskTimes::new(trace);
         let deps = dependencies(trace);
         let users = std::cell::OnceCell::new();
         let order = if Order::ids_are_ordered(&deps, n) {
@@ -498,7 +292,7 @@ impl<'a> Context<'a> {
     /// The dependents of `task` that ran and whose edge agrees with the order.
     pub(crate) fn kept_users(&self, task: TaskId) -> impl Iterator<Item = TaskId> + '_ {
         self.users()
-            .row(task)
+            .row(task.index())
             .iter()
             .copied()
             .filter(move |&u| self.times.ran(u) && self.order.keeps(task, u))

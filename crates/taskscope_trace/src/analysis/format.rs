@@ -69,6 +69,24 @@ pub fn format_factor(factor: f64) -> String {
     }
 }
 
+/// An integer with thousands separators: `1,024`.
+///
+/// ```
+/// use taskscope_trace::analysis::format_count;
+/// assert_eq!(format_count(1_234_567), "1,234,567");
+/// ```
+pub fn format_count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// `ns / unit_ns` with three significant digits, or `None` when it rounds to 1000 or more.
 fn three_significant(ns: u64, unit_ns: u64) -> Option<String> {
     let ns = u128::from(ns);
@@ -121,6 +139,14 @@ mod tests {
         for (ns, text) in cases {
             assert_eq!(format_duration_ns(ns), text, "{ns} ns");
         }
+    }
+
+    #[test]
+    fn counts_get_separators() {
+        assert_eq!(format_count(0), "0");
+        assert_eq!(format_count(999), "999");
+        assert_eq!(format_count(1_024), "1,024");
+        assert_eq!(format_count(1_234_567), "1,234,567");
     }
 
     #[test]

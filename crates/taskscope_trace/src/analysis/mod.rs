@@ -6,8 +6,10 @@
 //! - [`name_stats`]: count, total, mean, median, p95 and max duration per task name;
 //! - [`simulate()`]: the makespan list scheduling predicts for 1 to 2 × the run's workers;
 //! - [`compare()`]: two runs of the same graph side by side;
-//! - [`advise`]: plain-language findings with numbers;
-//! - [`format_duration_ns`] and friends, so every front end prints durations alike.
+//! - [`advise`]: findings as data ([`Finding`], numbers per kind in [`Facts`]),
+//!   rendered in plain language by their `Display`;
+//! - [`format_duration_ns`] and friends, so every front end (command line, viewer,
+//!   exported pictures) prints durations and counts alike.
 //!
 //! What it deliberately does not decide: how results are shown (tables, colours,
 //! JSON layout beyond the field order of the result structs) and nothing here
@@ -37,16 +39,23 @@ mod compare;
 mod concurrency;
 mod context;
 mod critical_path;
+mod findings;
 mod format;
 mod ser;
 mod simulate;
 mod stats;
 
-pub use advisor::{AdvisorOptions, Finding, FindingKind, Severity, advise, advise_with};
+pub use advisor::{AdvisorOptions, advise, advise_with};
 pub use compare::{Comparison, MatchedBy, RunSummary, Side, TaskChange, compare};
-pub use concurrency::{ConcurrencyProfile, LaneUsage, concurrency_profile};
+pub use concurrency::{
+    ConcurrencyProfile, ConcurrencySteps, LaneUsage, STEP_BLOCK, concurrency_profile,
+};
 pub use context::DependencySource;
 pub use critical_path::{CriticalPath, PathStep, critical_path};
-pub use format::{format_duration_ns, format_factor, format_percent};
+pub use findings::{
+    CriticalPathBound, DominantTask, Facts, Finding, FindingKind, IdleWhileReady, SchedulingOrder,
+    SerialReduction, Severity, ShortTasks, TaskLabel,
+};
+pub use format::{format_count, format_duration_ns, format_factor, format_percent};
 pub use simulate::{Simulation, SimulationPoint, simulate, simulate_makespan, worker_count};
 pub use stats::{NameStats, name_stats};

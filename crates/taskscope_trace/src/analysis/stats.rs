@@ -34,7 +34,7 @@ pub struct NameStats {
 /// # Complexity
 /// O(S + V log V) time, O(V) memory.
 pub fn name_stats(trace: &Trace) -> Vec<NameStats> {
-    name_stats_with(trace, &TaskTimes::of(trace))
+    name_stats_with(trace, &TaskTimes::new(trace))
 }
 
 /// [`name_stats`] with the task times already measured.

@@ -1,12 +1,14 @@
 //! Chrome Trace Event JSON: typed, borrowed parsing of events into columns.
 //!
 //! Each event is parsed into a [`RawEvent`] whose fields are borrowed slices
-//! of the input (`&RawValue`), then folded into a [`Collector`]: spans,
-//! begin/end events, flow points, instants, counters, names. Nothing keeps a
-//! DOM of the file. [`Collector::finish_foreign`] pairs `B`/`E` per lane with a
-//! stack, nests spans, binds flow arrows and makes one graph task per span;
-//! the taskscope reader ([`super::taskscope`]) uses the same collector and
-//! resolves spans against the embedded graph instead.
+//! of the input (`&RawValue`), then folded into the readers' shared
+//! [`Gathered`]: spans, names and lanes there, and the Chrome-only parts here —
+//! begin/end events ([`BeginEnds`]), flow points and bindings ([`FlowTable`]),
+//! instants and counters ([`MarkTable`]). Nothing keeps a DOM of the file.
+//! [`Gathered::finish_foreign`] pairs `B`/`E` per lane with a stack, nests spans,
+//! binds flow arrows and makes one graph task per span; the taskscope reader
+//! ([`super::taskscope`]) gathers the same way and resolves spans against the
+//! embedded graph instead.
 //!
 //! This module decides how events map onto the model. It does not decide
 //! which format a file is (see `read`).
@@ -19,10 +21,11 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
-use super::error::{FormatError, Source};
+use super::error::FormatError;
+use super::gather::{Gathered, PendingSpan};
 use super::num::{id_text, parse_scaled, raw_f64, raw_i64, raw_str};
 use crate::model::{
-    Counter, CounterSample, Flow, Instant, Lane, RunMeta, SourceFormat, Span, SpanId, SpanKind,
+    Counter, CounterSample, Flow, Instant, RunMeta, SourceFormat, Span, SpanId, SpanKind,
     TaskState, Trace, TraceBuilder,
 };
 
@@ -178,32 +181,6 @@ fn is_true(raw: Option<&RawValue>) -> bool {
     raw.is_some_and(|r| r.get().trim() == "true")
 }
 
-/// A lane as seen in the file: a `(pid, tid)` pair.
-pub(crate) struct LaneInfo<'a> {
-    pub pid: &'a str,
-    pub tid: &'a str,
-    pub name: Option<String>,
-    pub sort_index: Option<i64>,
-    /// Whether any span or instant is on it (lanes only named by `M` events are dropped).
-    pub used: bool,
-}
-
-/// A span before nesting and graph assembly.
-pub(crate) struct PendingSpan<'a> {
-    pub start: i64,
-    pub end: i64,
-    pub lane: u32,
-    pub name: u32,
-    pub key: Option<Cow<'a, str>>,
-    pub task: Option<u32>,
-    pub state: Option<TaskState>,
-    pub kind: SpanKind,
-    pub depth: Option<u16>,
-    pub unclosed: bool,
-    /// Byte offset of the event, for errors.
-    pub offset: usize,
-}
-
 struct BeginEnd {
     lane: u32,
     ts: i64,
@@ -240,182 +217,174 @@ pub(crate) struct Track {
     pub series: Vec<(String, Vec<(i64, f64)>)>,
 }
 
-/// Everything collected from the events of a Chrome file.
-pub(crate) struct Collector<'a> {
-    pub src: Source<'a>,
-    pub names: Vec<Cow<'a, str>>,
-    name_index: FxHashMap<Cow<'a, str>, u32>,
-    pub lanes: Vec<LaneInfo<'a>>,
-    lane_index: FxHashMap<(&'a str, &'a str), u32>,
-    pub process_names: FxHashMap<&'a str, String>,
-    pub spans: Vec<PendingSpan<'a>>,
+/// `B`/`E` events, paired into spans per lane once all are read.
+#[derive(Default)]
+pub(crate) struct BeginEnds {
+    events: Vec<BeginEnd>,
+}
+
+impl BeginEnds {
+    fn push(&mut self, event: BeginEnd) {
+        self.events.push(event);
+    }
+
+    /// Pairs the events per lane (sorted by time, file order on ties) into spans,
+    /// kept open to `trace_end` when never closed; `bind` records each new span's
+    /// v2 flow binding (by its index, counted from `first_index`).
+    ///
+    /// Returns the spans, how many `B` were never closed (flagged) and how many `E`
+    /// had no `B`.
+    ///
+    /// # Complexity
+    /// O(n log n) for n begin/end events; the stack is bounded by n.
+    fn pair<'a>(
+        &mut self,
+        trace_end: i64,
+        first_index: u32,
+        mut bind: impl FnMut(u32, (u32, bool, bool)),
+    ) -> (Vec<PendingSpan<'a>>, u32, u32) {
+        let mut events = std::mem::take(&mut self.events);
+        events.sort_by_key(|e| (e.lane, e.ts, e.seq));
+        let mut unclosed = 0;
+        let mut unmatched = 0;
+        let mut stack: Vec<&BeginEnd> = Vec::new();
+        let mut current_lane = u32::MAX;
+        let mut finished: Vec<(&BeginEnd, i64, bool)> = Vec::new();
+        for e in &events {
+            if e.lane != current_lane {
+                for open in stack.drain(..) {
+                    unclosed += 1;
+                    finished.push((open, trace_end, true));
+                }
+                current_lane = e.lane;
+            }
+            if e.begin {
+                stack.push(e);
+            } else if let Some(open) = stack.pop() {
+                finished.push((open, e.ts, false));
+            } else {
+                unmatched += 1;
+            }
+        }
+        for open in stack.drain(..) {
+            unclosed += 1;
+            finished.push((open, trace_end, true));
+        }
+        let mut spans = Vec::with_capacity(finished.len());
+        for (b, end, is_unclosed) in finished {
+            if let Some(binding) = b.bind {
+                bind(first_index + spans.len() as u32, binding);
+            }
+            spans.push(PendingSpan {
+                start: b.ts,
+                end: end.max(b.ts),
+                lane: b.lane,
+                name: b.name,
+                key: None,
+                task: None,
+                state: None,
+                kind: SpanKind::Compute,
+                depth: None,
+                unclosed: is_unclosed,
+                offset: 0,
+            });
+        }
+        (spans, unclosed, unmatched)
+    }
+}
+
+/// Flow arrows as the file gives them: v1 flow points (`s`/`t`/`f`) grouped by
+/// `(cat, name, id)`, and v2 bindings (`bind_id` with `flow_in`/`flow_out`) of spans.
+#[derive(Default)]
+pub(crate) struct FlowTable<'a> {
     /// v2 flow bindings: (span index, id, flow_in, flow_out).
     binds: Vec<(u32, u32, bool, bool)>,
     bind_ids: FxHashMap<&'a str, u32>,
-    begin_ends: Vec<BeginEnd>,
-    flow_points: Vec<FlowPoint>,
-    flow_groups: FxHashMap<(Cow<'a, str>, u32, &'a str), u32>,
-    pub instants: Vec<PendingInstant>,
-    pub tracks: Vec<Track>,
-    track_index: FxHashMap<(&'a str, Cow<'a, str>, &'a str), u32>,
-    skipped_phases: FxHashMap<String, u32>,
-    async_events: u32,
-    invalid_events: u32,
-    unknown_key_events: u32,
-    seq: u32,
-    pub max_ts: i64,
-    pub min_ts: i64,
-    /// Saw the taskscope marker event: derived events can be dropped early.
-    pub taskscope_marker: bool,
-    /// Try the exact-layout scanners of [`super::fast`] on the events of taskscope files
-    /// (off only in tests that compare them with the general path).
-    pub fast_paths: bool,
-    ray_votes: u32,
-    x_events: u32,
-    unbound_flow_steps: u32,
-    pub events: u64,
+    points: Vec<FlowPoint>,
+    groups: FxHashMap<(Cow<'a, str>, u32, &'a str), u32>,
+    /// Flow steps that found no slice to bind to.
+    unbound_steps: u32,
 }
 
-impl<'a> Collector<'a> {
-    pub(crate) fn new(src: Source<'a>) -> Self {
-        Self {
-            src,
-            names: Vec::new(),
-            name_index: FxHashMap::default(),
-            lanes: Vec::new(),
-            lane_index: FxHashMap::default(),
-            process_names: FxHashMap::default(),
-            spans: Vec::new(),
-            binds: Vec::new(),
-            bind_ids: FxHashMap::default(),
-            begin_ends: Vec::new(),
-            flow_points: Vec::new(),
-            flow_groups: FxHashMap::default(),
-            instants: Vec::new(),
-            tracks: Vec::new(),
-            track_index: FxHashMap::default(),
-            skipped_phases: FxHashMap::default(),
-            async_events: 0,
-            invalid_events: 0,
-            unknown_key_events: 0,
-            seq: 0,
-            max_ts: i64::MIN,
-            min_ts: i64::MAX,
-            taskscope_marker: false,
-            fast_paths: true,
-            ray_votes: 0,
-            x_events: 0,
-            unbound_flow_steps: 0,
-            events: 0,
-        }
+impl<'a> FlowTable<'a> {
+    /// The v2 binding of an event (`bind_id` numbered in order of appearance).
+    fn binding(&mut self, ev: &RawEvent<'a>) -> Option<(u32, bool, bool)> {
+        let id = id_text(ev.bind_id?.get());
+        let next = self.bind_ids.len() as u32;
+        let id = *self.bind_ids.entry(id).or_insert(next);
+        Some((id, is_true(ev.flow_in), is_true(ev.flow_out)))
     }
 
-    fn intern(&mut self, name: Cow<'a, str>) -> u32 {
-        if let Some(&id) = self.name_index.get(&name) {
-            return id;
-        }
-        let id = self.names.len() as u32;
-        self.names.push(name.clone());
-        self.name_index.insert(name, id);
-        id
+    /// Records that span number `span` has v2 binding `(id, flow_in, flow_out)`.
+    fn bind(&mut self, span: u32, (id, fin, fout): (u32, bool, bool)) {
+        self.binds.push((span, id, fin, fout));
     }
 
-    fn lane(&mut self, ev: &RawEvent<'a>) -> u32 {
+    /// The group number of the v1 flow `(cat, name, id)`.
+    fn group(&mut self, key: (Cow<'a, str>, u32, &'a str)) -> u32 {
+        let next = self.groups.len() as u32;
+        *self.groups.entry(key).or_insert(next)
+    }
+
+    fn point(&mut self, point: FlowPoint) {
+        self.points.push(point);
+    }
+}
+
+/// Instants and counter tracks, in the order read.
+#[derive(Default)]
+pub(crate) struct MarkTable<'a> {
+    instants: Vec<PendingInstant>,
+    tracks: Vec<Track>,
+    track_index: FxHashMap<(&'a str, Cow<'a, str>, &'a str), u32>,
+}
+
+impl MarkTable<'_> {
+    /// The instants read.
+    pub(crate) fn instants(&self) -> &[PendingInstant] {
+        &self.instants
+    }
+
+    /// The counter tracks read.
+    pub(crate) fn tracks(&self) -> &[Track] {
+        &self.tracks
+    }
+}
+
+impl<'a> Gathered<'a> {
+    /// The lane of an event's `(pid, tid)`, added if new.
+    fn event_lane(&mut self, ev: &RawEvent<'a>) -> u32 {
         let pid = ev.pid.map_or("", |r| id_text(r.get()));
         let tid = ev.tid.map_or("", |r| id_text(r.get()));
-        if let Some(&l) = self.lane_index.get(&(pid, tid)) {
-            return l;
-        }
-        let l = self.lanes.len() as u32;
-        self.lanes.push(LaneInfo {
-            pid,
-            tid,
-            name: None,
-            sort_index: None,
-            used: false,
-        });
-        self.lane_index.insert((pid, tid), l);
-        l
+        self.lanes.lane(pid, tid)
     }
 
-    /// The lane for a `(pid, tid)` pair given as text, marked used.
-    pub(crate) fn lane_for(&mut self, pid: &'a str, tid: &'a str) -> u32 {
-        let l = if let Some(&l) = self.lane_index.get(&(pid, tid)) {
-            l
-        } else {
-            let l = self.lanes.len() as u32;
-            self.lanes.push(LaneInfo {
-                pid,
-                tid,
-                name: None,
-                sort_index: None,
-                used: true,
-            });
-            self.lane_index.insert((pid, tid), l);
-            l
-        };
-        if let Some(info) = self.lanes.get_mut(l as usize) {
-            info.used = true;
-        }
-        l
+    /// The lane of an event's `(pid, tid)`, marked used.
+    fn used_event_lane(&mut self, ev: &RawEvent<'a>) -> u32 {
+        let pid = ev.pid.map_or("", |r| id_text(r.get()));
+        let tid = ev.tid.map_or("", |r| id_text(r.get()));
+        self.lanes.used(pid, tid)
     }
 
-    /// Adds a span read from a non-Chrome format (times in the source clock's ns).
-    pub(crate) fn push_span(
-        &mut self,
-        lane: u32,
-        name: Cow<'a, str>,
-        key: Cow<'a, str>,
-        (start, end): (i64, i64),
-        kind: SpanKind,
-        state: Option<TaskState>,
-    ) {
-        self.events += 1;
-        let end = end.max(start);
-        self.see_ts(start);
-        self.see_ts(end);
-        let name = self.intern(name);
-        self.spans.push(PendingSpan {
-            start,
-            end,
-            lane,
-            name,
-            key: Some(key),
-            task: None,
-            state,
-            kind,
-            depth: None,
-            unclosed: false,
-            offset: 0,
-        });
-    }
-
-    fn used_lane(&mut self, ev: &RawEvent<'a>) -> u32 {
-        let l = self.lane(ev);
-        if let Some(info) = self.lanes.get_mut(l as usize) {
-            info.used = true;
-        }
-        l
-    }
-
-    fn see_ts(&mut self, ts: i64) {
-        self.max_ts = self.max_ts.max(ts);
-        self.min_ts = self.min_ts.min(ts);
-    }
-
-    fn skip_phase(&mut self, phase: &str) {
-        *self.skipped_phases.entry(phase.to_owned()).or_insert(0) += 1;
+    /// Takes an event at `ts` on its lane: extends the time range, marks the lane
+    /// used and interns the name; returns (lane, name).
+    fn place(&mut self, ev: &RawEvent<'a>, ts: i64) -> (u32, u32) {
+        self.time.see(ts);
+        let lane = self.used_event_lane(ev);
+        let name = self
+            .names
+            .intern(raw_text(ev.name).unwrap_or(Cow::Borrowed("")));
+        (lane, name)
     }
 
     /// Folds one event (at byte `offset`) into the collection.
     pub(crate) fn add(&mut self, ev: &RawEvent<'a>, offset: usize) {
-        self.events += 1;
-        self.seq = self.seq.wrapping_add(1);
+        let seq = self.counts.event();
         if ev.unknown_keys > 0 {
-            self.unknown_key_events += 1;
+            self.counts.unknown_keys();
         }
         let Some(ph) = raw_text(ev.ph) else {
-            self.invalid_events += 1;
+            self.counts.invalid();
             return;
         };
         let cat = raw_text(ev.cat);
@@ -424,17 +393,15 @@ impl<'a> Collector<'a> {
             "X" => self.add_complete(ev, ts, cat.as_deref(), offset),
             "B" | "E" => {
                 let Some(ts) = ts else {
-                    self.invalid_events += 1;
+                    self.counts.invalid();
                     return;
                 };
-                self.see_ts(ts);
-                let lane = self.used_lane(ev);
-                let name = self.intern(raw_text(ev.name).unwrap_or(Cow::Borrowed("")));
-                let bind = self.bind_of(ev);
+                let (lane, name) = self.place(ev, ts);
+                let bind = self.flows.binding(ev);
                 self.begin_ends.push(BeginEnd {
                     lane,
                     ts,
-                    seq: self.seq,
+                    seq,
                     begin: ph.as_ref() == "B",
                     name,
                     bind,
@@ -442,18 +409,20 @@ impl<'a> Collector<'a> {
             }
             "i" | "I" | "R" => {
                 let Some(ts) = ts else {
-                    self.invalid_events += 1;
+                    self.counts.invalid();
                     return;
                 };
-                self.see_ts(ts);
+                self.time.see(ts);
                 let scope = raw_text(ev.scope);
                 let lane = match scope.as_deref() {
                     Some("g" | "p") => None,
                     _ if ev.tid.is_none() => None,
-                    _ => Some(self.used_lane(ev)),
+                    _ => Some(self.used_event_lane(ev)),
                 };
-                let name = self.intern(raw_text(ev.name).unwrap_or(Cow::Borrowed("")));
-                self.instants.push(PendingInstant {
+                let name = self
+                    .names
+                    .intern(raw_text(ev.name).unwrap_or(Cow::Borrowed("")));
+                self.marks.instants.push(PendingInstant {
                     ts,
                     lane,
                     name,
@@ -465,54 +434,55 @@ impl<'a> Collector<'a> {
                     return;
                 }
                 let Some(ts) = ts else {
-                    self.invalid_events += 1;
+                    self.counts.invalid();
                     return;
                 };
                 self.add_counter(ev, ts, cat);
             }
             "M" => self.add_metadata(ev),
-            "s" | "t" | "f" => {
-                // Our files' per-edge arrows: category "task" (the slice's) or "dep" (older files).
-                if self.taskscope_marker && matches!(cat.as_deref(), Some("task" | "dep")) {
-                    return;
-                }
-                let (Some(ts), Some(id)) = (ts, ev.id) else {
-                    self.invalid_events += 1;
-                    return;
-                };
-                self.see_ts(ts);
-                let lane = self.used_lane(ev);
-                let name = self.intern(raw_text(ev.name).unwrap_or(Cow::Borrowed("")));
-                let key = (cat.unwrap_or(Cow::Borrowed("")), name, id_text(id.get()));
-                let next = self.flow_groups.len() as u32;
-                let group = *self.flow_groups.entry(key).or_insert(next);
-                let phase = match ph.as_ref() {
-                    "s" => 0,
-                    "t" => 1,
-                    _ => 2,
-                };
-                // As Chrome's importer: `s` binds to the enclosing slice; `t` and `f` to the
-                // next slice that starts at or after them, or the enclosing one with "bp":"e".
-                let enclosing = phase == 0 || raw_text(ev.bp).as_deref() == Some("e");
-                self.flow_points.push(FlowPoint {
-                    group,
-                    phase,
-                    lane,
-                    ts,
-                    enclosing,
-                    seq: self.seq,
-                });
-            }
-            "b" | "e" | "n" | "S" | "T" | "F" | "p" => self.async_events += 1,
-            other => self.skip_phase(other),
+            "s" | "t" | "f" => self.add_flow_point(ev, &ph, ts, cat, seq),
+            "b" | "e" | "n" | "S" | "T" | "F" | "p" => self.counts.async_event(),
+            other => self.counts.skip_phase(other),
         }
     }
 
-    fn bind_of(&mut self, ev: &RawEvent<'a>) -> Option<(u32, bool, bool)> {
-        let id = id_text(ev.bind_id?.get());
-        let next = self.bind_ids.len() as u32;
-        let id = *self.bind_ids.entry(id).or_insert(next);
-        Some((id, is_true(ev.flow_in), is_true(ev.flow_out)))
+    /// Folds a v1 flow event (`s`, `t` or `f`; `seq` its place in the file).
+    fn add_flow_point(
+        &mut self,
+        ev: &RawEvent<'a>,
+        ph: &str,
+        ts: Option<i64>,
+        cat: Option<Cow<'a, str>>,
+        seq: u32,
+    ) {
+        // Our files' per-edge arrows: category "task" (the slice's) or "dep" (older files).
+        if self.taskscope_marker && matches!(cat.as_deref(), Some("task" | "dep")) {
+            return;
+        }
+        let (Some(ts), Some(id)) = (ts, ev.id) else {
+            self.counts.invalid();
+            return;
+        };
+        let (lane, name) = self.place(ev, ts);
+        let group = self
+            .flows
+            .group((cat.unwrap_or(Cow::Borrowed("")), name, id_text(id.get())));
+        let phase = match ph {
+            "s" => 0,
+            "t" => 1,
+            _ => 2,
+        };
+        // As Chrome's importer: `s` binds to the enclosing slice; `t` and `f` to the
+        // next slice that starts at or after them, or the enclosing one with "bp":"e".
+        let enclosing = phase == 0 || raw_text(ev.bp).as_deref() == Some("e");
+        self.flows.point(FlowPoint {
+            group,
+            phase,
+            lane,
+            ts,
+            enclosing,
+            seq,
+        });
     }
 
     fn add_complete(
@@ -523,7 +493,7 @@ impl<'a> Collector<'a> {
         offset: usize,
     ) {
         let Some(start) = ts else {
-            self.invalid_events += 1;
+            self.counts.invalid();
             return;
         };
         let dur = ev.dur.and_then(|r| parse_scaled(r.get(), 3)).unwrap_or(0);
@@ -550,8 +520,8 @@ impl<'a> Collector<'a> {
             _ => {}
         }
         let index = self.spans.len() as u32;
-        if let Some(bind) = self.bind_of(ev) {
-            self.binds.push((index, bind.0, bind.1, bind.2));
+        if let Some(binding) = self.flows.binding(ev) {
+            self.flows.bind(index, binding);
         }
         self.spans.push(span);
     }
@@ -566,15 +536,12 @@ impl<'a> Collector<'a> {
         name: Cow<'a, str>,
         offset: usize,
     ) -> PendingSpan<'a> {
-        self.x_events += 1;
+        self.counts.complete(ray_like);
         let end = start.saturating_add(dur.max(0));
-        self.see_ts(start);
-        self.see_ts(end);
-        let lane = self.lane_for(pid, tid);
-        if ray_like {
-            self.ray_votes += 1;
-        }
-        let name = self.intern(name);
+        self.time.see(start);
+        self.time.see(end);
+        let lane = self.lanes.used(pid, tid);
+        let name = self.names.intern(name);
         PendingSpan {
             start,
             end,
@@ -591,10 +558,9 @@ impl<'a> Collector<'a> {
     }
 
     /// Folds a task `X` event read by the fast path ([`super::fast::task_event`]) at byte
-    /// `offset`, exactly as [`Collector::add`] folds the same bytes parsed by serde.
+    /// `offset`, exactly as [`Gathered::add`] folds the same bytes parsed by serde.
     pub(crate) fn add_task_event(&mut self, ev: &super::fast::TaskEvent<'a>, offset: usize) {
-        self.events += 1;
-        self.seq = self.seq.wrapping_add(1);
+        self.counts.event();
         // The fast path only accepts numeric pids, so the event never looks like Ray's.
         let mut span = self.complete_span(
             (ev.ts_ns, ev.dur_ns),
@@ -613,29 +579,29 @@ impl<'a> Collector<'a> {
     }
 
     /// Counts a derived event that the fast path skipped ([`super::fast::skip_derived`]),
-    /// as [`Collector::add`] counts one it drops.
+    /// as [`Gathered::add`] counts one it drops.
     pub(crate) fn add_skipped_derived(&mut self) {
-        self.events += 1;
-        self.seq = self.seq.wrapping_add(1);
+        self.counts.event();
     }
 
     fn add_counter(&mut self, ev: &RawEvent<'a>, ts: i64, cat: Option<Cow<'a, str>>) {
-        self.see_ts(ts);
+        self.time.see(ts);
         let Some(args) = ev.args else {
-            self.invalid_events += 1;
+            self.counts.invalid();
             return;
         };
         let Ok(values) =
             serde_json::from_str::<std::collections::BTreeMap<String, &RawValue>>(args.get())
         else {
-            self.invalid_events += 1;
+            self.counts.invalid();
             return;
         };
         let pid = ev.pid.map_or("", |r| id_text(r.get()));
         let name = raw_text(ev.name).unwrap_or(Cow::Borrowed(""));
         let id = ev.id.map_or("", |r| id_text(r.get()));
-        let next = self.tracks.len() as u32;
-        let track = *self
+        let marks = &mut self.marks;
+        let next = marks.tracks.len() as u32;
+        let track = *marks
             .track_index
             .entry((pid, name.clone(), id))
             .or_insert(next);
@@ -645,7 +611,7 @@ impl<'a> Collector<'a> {
             } else {
                 format!("{name} [{id}]")
             };
-            self.tracks.push(Track {
+            marks.tracks.push(Track {
                 name: track_name,
                 base: raw_text(ev.name).map(Cow::into_owned).unwrap_or_default(),
                 id: id.to_owned(),
@@ -653,7 +619,7 @@ impl<'a> Collector<'a> {
                 series: Vec::new(),
             });
         }
-        let Some(track) = self.tracks.get_mut(track as usize) else {
+        let Some(track) = marks.tracks.get_mut(track as usize) else {
             return;
         };
         for (series, value) in values {
@@ -680,21 +646,21 @@ impl<'a> Collector<'a> {
             "process_name" => {
                 if let Some(n) = raw_text(args.name) {
                     let pid = ev.pid.map_or("", |r| id_text(r.get()));
-                    self.process_names.insert(pid, n.into_owned());
+                    self.lanes.name_process(pid, n.into_owned());
                 }
             }
             "thread_name" => {
                 if let Some(n) = raw_text(args.name) {
-                    let lane = self.lane(ev);
-                    if let Some(info) = self.lanes.get_mut(lane as usize) {
+                    let lane = self.event_lane(ev);
+                    if let Some(info) = self.lanes.info_mut(lane) {
                         info.name = Some(n.into_owned());
                     }
                 }
             }
             "thread_sort_index" => {
                 if let Some(i) = args.sort_index.and_then(|r| raw_i64(r.get())) {
-                    let lane = self.lane(ev);
-                    if let Some(info) = self.lanes.get_mut(lane as usize) {
+                    let lane = self.event_lane(ev);
+                    if let Some(info) = self.lanes.info_mut(lane) {
                         info.sort_index = Some(i);
                     }
                 }
@@ -703,99 +669,18 @@ impl<'a> Collector<'a> {
         }
     }
 
-    /// Whether this looks like a Ray timeline (string pids, `worker:`/`driver:` tids).
-    pub(crate) fn looks_like_ray(&self) -> bool {
-        self.x_events > 0 && self.ray_votes * 2 >= self.x_events
-    }
-
-    /// Diagnostics about what was skipped, in a deterministic order.
-    pub(crate) fn skip_diagnostics(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        let mut phases: Vec<(&String, &u32)> = self.skipped_phases.iter().collect();
-        phases.sort();
-        if !phases.is_empty() {
-            let list: Vec<String> = phases.iter().map(|(p, n)| format!("{n} '{p}'")).collect();
-            out.push(format!(
-                "skipped events of phases this reader does not use: {}",
-                list.join(", ")
-            ));
-        }
-        if self.async_events > 0 {
-            out.push(format!(
-                "skipped {} async events (phases b/e/n, S/T/F, p)",
-                self.async_events
-            ));
-        }
-        if self.invalid_events > 0 {
-            out.push(format!(
-                "skipped {} events without a phase, timestamp, id or args they need",
-                self.invalid_events
-            ));
-        }
-        if self.unknown_key_events > 0 {
-            out.push(format!(
-                "{} events had keys this reader does not use (ignored)",
-                self.unknown_key_events
-            ));
-        }
-        out
-    }
-
-    /// Pairs `B`/`E` events per lane (sorted by time, file order on ties) into spans.
+    /// Pairs `B`/`E` events into spans (see [`BeginEnds::pair`]) appended to the others.
     ///
-    /// Returns how many `B` were never closed (kept open to the trace end and flagged)
-    /// and how many `E` had no `B`.
-    ///
-    /// # Complexity
-    /// O(n log n) for n begin/end events; the stack is bounded by n.
+    /// Returns how many `B` were never closed and how many `E` had no `B`.
     fn pair_begin_ends(&mut self) -> (u32, u32) {
-        let mut events = std::mem::take(&mut self.begin_ends);
-        events.sort_by_key(|e| (e.lane, e.ts, e.seq));
-        let trace_end = self.max_ts;
-        let mut unclosed = 0;
-        let mut unmatched = 0;
-        let mut stack: Vec<&BeginEnd> = Vec::new();
-        let mut current_lane = u32::MAX;
-        let mut finished: Vec<(&BeginEnd, i64, bool)> = Vec::new();
-        for e in &events {
-            if e.lane != current_lane {
-                for open in stack.drain(..) {
-                    unclosed += 1;
-                    finished.push((open, trace_end, true));
-                }
-                current_lane = e.lane;
-            }
-            if e.begin {
-                stack.push(e);
-            } else if let Some(open) = stack.pop() {
-                finished.push((open, e.ts, false));
-            } else {
-                unmatched += 1;
-            }
-        }
-        for open in stack.drain(..) {
-            unclosed += 1;
-            finished.push((open, trace_end, true));
-        }
-        for (b, end, is_unclosed) in finished {
-            let index = self.spans.len() as u32;
-            if let Some((id, fin, fout)) = b.bind {
-                self.binds.push((index, id, fin, fout));
-            }
-            self.spans.push(PendingSpan {
-                start: b.ts,
-                end: end.max(b.ts),
-                lane: b.lane,
-                name: b.name,
-                key: None,
-                task: None,
-                state: None,
-                kind: SpanKind::Compute,
-                depth: None,
-                unclosed: is_unclosed,
-                offset: 0,
-            });
-        }
+        let first_index = self.spans.len() as u32;
+        let flows = &mut self.flows;
+        let (spans, unclosed, unmatched) =
+            self.begin_ends
+                .pair(self.time.end(), first_index, |span, binding| {
+                    flows.bind(span, binding);
+                });
+        self.spans.extend(spans);
         (unclosed, unmatched)
     }
 
@@ -826,24 +711,20 @@ impl<'a> Collector<'a> {
         // Nest and sort spans.
         let spans = std::mem::take(&mut self.spans);
         let nested = nest(spans);
-        let arrows = self.bind_flows(&nested);
-        if self.unbound_flow_steps > 0 {
+        let arrows = self.flows.bind_flows(&nested);
+        if self.flows.unbound_steps > 0 {
             diagnostics.push(format!(
                 "{} flow steps could not be drawn: their thread has no slice to bind them to",
-                self.unbound_flow_steps
+                self.flows.unbound_steps
             ));
         }
 
-        let origin = if self.min_ts == i64::MAX {
-            0
-        } else {
-            self.min_ts
-        };
+        let origin = self.time.origin();
         let rel = |t: i64| -> u64 {
             (i128::from(t) - i128::from(origin)).clamp(0, i128::from(u64::MAX)) as u64
         };
 
-        let (lane_map, lanes) = self.used_lanes();
+        let (lane_map, lanes) = self.lanes.used_lanes();
 
         meta.origin_ns = origin;
         if matches!(
@@ -857,8 +738,8 @@ impl<'a> Collector<'a> {
         let tasks = super::graph::assign_tasks(
             &mut b,
             &nested.spans,
-            &self.names,
-            &self.lanes,
+            self.names.as_slice(),
+            self.lanes.infos(),
             &arrows,
             external,
             &mut diagnostics,
@@ -893,37 +774,9 @@ impl<'a> Collector<'a> {
         b.build().map_err(|e| self.src.model_error(e))
     }
 
-    /// Lanes that carry spans or instants, in order of first appearance, and the new index
-    /// of each collector lane (`u32::MAX` for dropped ones).
-    fn used_lanes(&self) -> (Vec<u32>, Vec<Lane>) {
-        let mut lane_map = vec![u32::MAX; self.lanes.len()];
-        let mut lanes = Vec::new();
-        for (i, info) in self.lanes.iter().enumerate() {
-            if info.used {
-                if let Some(slot) = lane_map.get_mut(i) {
-                    *slot = lanes.len() as u32;
-                }
-                lanes.push(Lane {
-                    name: info
-                        .name
-                        .clone()
-                        .unwrap_or_else(|| format!("thread {}", info.tid)),
-                    process: self
-                        .process_names
-                        .get(info.pid)
-                        .cloned()
-                        .unwrap_or_else(|| format!("process {}", info.pid)),
-                    sort_index: info.sort_index.unwrap_or(0),
-                    is_async: false,
-                });
-            }
-        }
-        (lane_map, lanes)
-    }
-
     /// Adds instants and counters, with times made relative by `rel`.
     fn add_marks(&mut self, b: &mut TraceBuilder, lane_map: &[u32], rel: impl Fn(i64) -> u64) {
-        for instant in &self.instants {
+        for instant in &self.marks.instants {
             b.add_instant(Instant {
                 ts_ns: rel(instant.ts),
                 lane: instant
@@ -933,12 +786,12 @@ impl<'a> Collector<'a> {
                     .map(crate::model::LaneId),
                 name: self
                     .names
-                    .get(instant.name as usize)
+                    .get(instant.name)
                     .map(ToString::to_string)
                     .unwrap_or_default(),
             });
         }
-        for track in std::mem::take(&mut self.tracks) {
+        for track in std::mem::take(&mut self.marks.tracks) {
             for (series, mut samples) in track.series {
                 samples.sort_by_key(|s| s.0);
                 b.add_counter(Counter {
@@ -955,7 +808,9 @@ impl<'a> Collector<'a> {
             }
         }
     }
+}
 
+impl FlowTable<'_> {
     /// Resolves v1 (`s`/`t`/`f`) and v2 (`bind_id`) flows to arrows between nested span indices.
     ///
     /// # Complexity
@@ -965,7 +820,7 @@ impl<'a> Collector<'a> {
         // v1: group points by (cat, name, id), in time order (file order on ties). A flow
         // is open from its `s` to its `f`; each `t`/`f` while open draws an arrow from the
         // last bound slice. A point that binds to no slice draws nothing but keeps the flow.
-        let mut points = std::mem::take(&mut self.flow_points);
+        let mut points = std::mem::take(&mut self.points);
         points.sort_by_key(|p| (p.group, p.ts, p.seq));
         let mut open = false;
         let mut source: Option<u32> = None;
@@ -990,7 +845,7 @@ impl<'a> Collector<'a> {
                 open = true;
                 source = bound;
                 if bound.is_none() {
-                    self.unbound_flow_steps += 1;
+                    self.unbound_steps += 1;
                 }
                 continue;
             }
@@ -1000,7 +855,7 @@ impl<'a> Collector<'a> {
             match (source, bound) {
                 (Some(from), Some(to)) if from != to => arrows.push((from, to)),
                 (Some(_), Some(_)) => {}
-                _ => self.unbound_flow_steps += 1,
+                _ => self.unbound_steps += 1,
             }
             if bound.is_some() {
                 source = bound;

@@ -41,7 +41,7 @@ use std::fmt::Write as _;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::chrome::Collector;
+use super::gather::Gathered;
 use super::graph::{GraphSpec, GraphTask};
 use super::num::{id_text, parse_scaled, raw_str};
 use crate::model::{SpanKind, TaskState};
@@ -163,16 +163,15 @@ fn kind_of_action(action: &str) -> SpanKind {
 }
 
 /// Adds the spans of one task-stream record. Returns `false` if its times are not numbers.
-pub(crate) fn add_stream_record<'a>(col: &mut Collector<'a>, rec: &StreamRecord<'a>) -> bool {
+pub(crate) fn add_stream_record<'a>(col: &mut Gathered<'a>, rec: &StreamRecord<'a>) -> bool {
     let key = key_text(rec.key);
     let name: Cow<'a, str> = Cow::Owned(key_split(&key).to_owned());
     let worker = rec.worker.map_or("", |w| id_text(w.get()));
     let thread = rec.thread.map_or("", |t| id_text(t.get()));
     let lane = col.lane_for(worker, thread);
     if !worker.is_empty() {
-        col.process_names
-            .entry(worker)
-            .or_insert_with(|| format!("worker {worker}"));
+        col.lanes
+            .name_process_once(worker, || format!("worker {worker}"));
     }
     let state = rec
         .status
@@ -216,7 +215,7 @@ struct ProfilerObject<'a> {
 }
 
 /// Adds the span of one profiler record (object or 5-element list). Returns `false` if unusable.
-pub(crate) fn add_profiler_record<'a>(col: &mut Collector<'a>, raw: &'a RawValue) -> bool {
+pub(crate) fn add_profiler_record<'a>(col: &mut Gathered<'a>, raw: &'a RawValue) -> bool {
     let (key, start, end, worker, name) = if raw.get().trim_start().starts_with('[') {
         let Ok(items) = serde_json::from_str::<Vec<&'a RawValue>>(raw.get()) else {
             return false;
@@ -249,9 +248,8 @@ pub(crate) fn add_profiler_record<'a>(col: &mut Collector<'a>, raw: &'a RawValue
     };
     let worker = worker.map_or("", |w| id_text(w.get()));
     let lane = col.lane_for("", worker);
-    col.process_names
-        .entry("")
-        .or_insert_with(|| "dask profiler".to_owned());
+    col.lanes
+        .name_process_once("", || "dask profiler".to_owned());
     col.push_span(lane, name, key, (start, end), SpanKind::Compute, None);
     true
 }

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use rustc_hash::FxHashMap;
 
-use super::chrome::{LaneInfo, PendingSpan};
+use super::gather::{LaneInfo, PendingSpan};
 use crate::model::{ModelError, TaskId, TaskState, TraceBuilder};
 
 /// A task of a graph file: key, name, dependency keys, state.

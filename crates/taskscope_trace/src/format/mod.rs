@@ -40,6 +40,7 @@ mod chrome;
 mod dask;
 mod error;
 mod fast;
+mod gather;
 mod graph;
 mod keys;
 mod lex;

@@ -18,8 +18,9 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 
-use super::chrome::{Collector, RawEvent};
+use super::chrome::RawEvent;
 use super::error::{FormatError, Source};
+use super::gather::Gathered;
 use super::graph::GraphSpec;
 use super::lex::{After, ElementError, after_bom, after_element, key_at, skip_ws, value_at};
 use super::taskscope::{READ_VERSION, TsObject, VersionProbe};
@@ -79,7 +80,7 @@ fn truncation_note(src: &Source<'_>, good_end: usize, what: &str, count: u64) ->
 fn read_events<'a>(
     src: &Source<'a>,
     open: usize,
-    col: &mut Collector<'a>,
+    col: &mut Gathered<'a>,
 ) -> Result<ArrayEnd, FormatError> {
     for_each_element(src, open, |pos| {
         if col.fast_paths && col.taskscope_marker {
@@ -102,7 +103,7 @@ fn read_events<'a>(
 fn read_event<'a>(
     src: &Source<'a>,
     pos: usize,
-    col: &mut Collector<'a>,
+    col: &mut Gathered<'a>,
 ) -> Result<usize, ElementError> {
     match value_at::<RawEvent<'a>>(src, pos) {
         Ok((ev, end)) => {
@@ -193,7 +194,7 @@ fn read_array(
     fast: bool,
 ) -> Result<Trace, FormatError> {
     let kind = probe_array(src, open);
-    let mut col = Collector::new(*src);
+    let mut col = Gathered::new(*src);
     col.fast_paths = fast;
     let mut diagnostics = Vec::new();
     let (end, what, format) = match kind {
@@ -214,7 +215,9 @@ fn read_array(
         ),
     };
     match end {
-        ArrayEnd::Truncated(good) => diagnostics.push(truncation_note(src, good, what, col.events)),
+        ArrayEnd::Truncated(good) => {
+            diagnostics.push(truncation_note(src, good, what, col.counts.events()));
+        }
         ArrayEnd::Closed(past) => check_trailing(src, past)?,
     }
     let format = if format == SourceFormat::Chrome && col.looks_like_ray() {
@@ -245,7 +248,7 @@ fn check_trailing(src: &Source<'_>, past: usize) -> Result<(), FormatError> {
 fn read_stream<'a>(
     src: &Source<'a>,
     open: usize,
-    col: &mut Collector<'a>,
+    col: &mut Gathered<'a>,
     diagnostics: &mut Vec<String>,
 ) -> Result<ArrayEnd, FormatError> {
     read_records(
@@ -263,7 +266,7 @@ fn read_stream<'a>(
 fn read_profiler<'a>(
     src: &Source<'a>,
     open: usize,
-    col: &mut Collector<'a>,
+    col: &mut Gathered<'a>,
     diagnostics: &mut Vec<String>,
 ) -> Result<ArrayEnd, FormatError> {
     read_records(
@@ -310,7 +313,7 @@ fn read_object(
     graph: Option<&GraphSpec<'_>>,
     fast: bool,
 ) -> Result<Trace, FormatError> {
-    let mut col = Collector::new(*src);
+    let mut col = Gathered::new(*src);
     col.fast_paths = fast;
     let mut diagnostics = Vec::new();
     let mut saw_events = false;
@@ -328,7 +331,7 @@ fn read_object(
         let (key, after_key) = match key_at(src, pos) {
             Ok(k) => k,
             Err(ElementError::Truncated) if saw_events => {
-                diagnostics.push(truncation_note(src, pos, "events", col.events));
+                diagnostics.push(truncation_note(src, pos, "events", col.counts.events()));
                 break;
             }
             Err(ElementError::Truncated) => {
@@ -342,7 +345,7 @@ fn read_object(
         let colon = skip_ws(src.bytes, after_key);
         if src.bytes.get(colon) != Some(&b':') {
             if src.bytes.get(colon).is_none() && saw_events {
-                diagnostics.push(truncation_note(src, pos, "events", col.events));
+                diagnostics.push(truncation_note(src, pos, "events", col.counts.events()));
                 break;
             }
             return Err(src.error_at(colon, format!("':' after the key \"{key}\"")));
@@ -354,7 +357,7 @@ fn read_object(
                 match read_events(src, value, &mut col)? {
                     ArrayEnd::Closed(past) => past,
                     ArrayEnd::Truncated(good) => {
-                        diagnostics.push(truncation_note(src, good, "events", col.events));
+                        diagnostics.push(truncation_note(src, good, "events", col.counts.events()));
                         break;
                     }
                 }
@@ -376,7 +379,7 @@ fn read_object(
                     end
                 }
                 Err(ElementError::Truncated) if saw_events => {
-                    diagnostics.push(truncation_note(src, value, "events", col.events));
+                    diagnostics.push(truncation_note(src, value, "events", col.counts.events()));
                     break;
                 }
                 Err(ElementError::Truncated) => {
@@ -395,7 +398,7 @@ fn read_object(
                 break;
             }
             After::Eof if saw_events => {
-                diagnostics.push(truncation_note(src, end, "events", col.events));
+                diagnostics.push(truncation_note(src, end, "events", col.counts.events()));
                 break;
             }
             After::Eof => return Err(src.error_at(end, "',' or '}' (the file ends early)")),
@@ -412,7 +415,7 @@ fn read_object(
 fn read_ts_object<'a>(
     src: &Source<'a>,
     value: usize,
-    col: &Collector<'a>,
+    col: &Gathered<'a>,
 ) -> Result<Option<(TsObject<'a>, usize)>, FormatError> {
     // Our files have about one span per task: a good first size for the task columns.
     match taskscope::parse_object(src, value, col.fast_paths, col.spans.len()) {
@@ -438,7 +441,7 @@ fn read_ts_object<'a>(
 
 /// A Chrome object-form file: taskscope when it has its `taskscope` object, else foreign.
 fn finish_chrome(
-    mut col: Collector<'_>,
+    mut col: Gathered<'_>,
     ts_object: Option<TsObject<'_>>,
     graph: Option<&GraphSpec<'_>>,
     mut diagnostics: Vec<String>,
@@ -479,7 +482,7 @@ fn unsupported(src: &Source<'_>, version: u64) -> FormatError {
 /// Dask wrapper objects (`data`, `results`) and graph files (`tasks`).
 fn read_wrapper<'a>(
     src: &Source<'a>,
-    mut col: Collector<'a>,
+    mut col: Gathered<'a>,
     others: &[(Cow<'a, str>, &'a RawValue)],
     graph: Option<&GraphSpec<'_>>,
     mut diagnostics: Vec<String>,

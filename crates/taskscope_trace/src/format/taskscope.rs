@@ -13,9 +13,9 @@ use rustc_hash::FxHashMap;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 
-use super::chrome::Collector;
 use super::error::{FormatError, Source};
 use super::fast::{self, Scan, TaskRef};
+use super::gather::Gathered;
 use super::keys::{KeyList, KeyTable};
 use super::lex::{ElementError, skip_ws, value_at};
 use super::num::id_text;
@@ -391,7 +391,7 @@ struct TsLane {
 /// # Complexity
 /// O(V + E + S) plus the builder's sort check.
 pub(crate) fn finish(
-    col: &Collector<'_>,
+    col: &Gathered<'_>,
     obj: TsObject<'_>,
     mut diagnostics: Vec<String>,
 ) -> Result<Trace, FormatError> {
@@ -432,6 +432,7 @@ pub(crate) fn finish(
     // The lane of each collector lane: its tid is the lane index.
     let lane_of: Vec<Option<LaneId>> = col
         .lanes
+        .infos()
         .iter()
         .map(|info| {
             id_text(info.tid)
@@ -466,7 +467,7 @@ pub(crate) fn finish(
 ///
 /// # Complexity
 /// O(V + E) expected (one hash insert per task, one lookup per key reference).
-fn build_graph(tasks: &TsTasks<'_>, col: &Collector<'_>) -> Result<(Graph, KeyTable), FormatError> {
+fn build_graph(tasks: &TsTasks<'_>, col: &Gathered<'_>) -> Result<(Graph, KeyTable), FormatError> {
     let src = col.src;
     let task_count = tasks.len();
     if tasks.too_large {
@@ -536,7 +537,7 @@ fn build_graph(tasks: &TsTasks<'_>, col: &Collector<'_>) -> Result<(Graph, KeyTa
 /// `span_tasks` holds the task of each span found by key, in order.
 fn add_spans(
     b: &mut TraceBuilder,
-    col: &Collector<'_>,
+    col: &Gathered<'_>,
     span_tasks: &[Option<u32>],
     task_count: usize,
     lane_of: &[Option<LaneId>],
@@ -598,8 +599,8 @@ fn add_spans(
 }
 
 /// Adds the file's instants (category `instant`) and counters (category `counter`, in id order).
-fn add_marks(b: &mut TraceBuilder, col: &Collector<'_>, lane_of: &[Option<LaneId>]) {
-    for instant in &col.instants {
+fn add_marks(b: &mut TraceBuilder, col: &Gathered<'_>, lane_of: &[Option<LaneId>]) {
+    for instant in col.marks.instants() {
         if instant.cat.as_deref() != Some("instant") {
             continue;
         }
@@ -610,13 +611,14 @@ fn add_marks(b: &mut TraceBuilder, col: &Collector<'_>, lane_of: &[Option<LaneId
                 .and_then(|l| lane_of.get(l as usize).copied().flatten()),
             name: col
                 .names
-                .get(instant.name as usize)
+                .get(instant.name)
                 .map(ToString::to_string)
                 .unwrap_or_default(),
         });
     }
     let mut tracks: Vec<(u64, &super::chrome::Track)> = col
-        .tracks
+        .marks
+        .tracks()
         .iter()
         .filter(|t| t.cat.as_deref() == Some("counter"))
         .map(|t| (t.id.parse::<u64>().unwrap_or(u64::MAX), t))

@@ -83,6 +83,8 @@ enum Direction {
 enum Fill {
     /// White, as Dask draws them.
     None,
+    /// By task name, in the viewer's colours (failed tasks in red).
+    Name,
     /// By measured duration.
     Duration,
     /// By state (done, failed, not run).
@@ -120,6 +122,7 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
             .with_full(args.full)
             .with_color_by(match args.color_by {
                 Fill::None => ColorBy::None,
+                Fill::Name => ColorBy::Name,
                 Fill::Duration => ColorBy::Duration,
                 Fill::State => ColorBy::State,
                 Fill::Lane => ColorBy::Lane,

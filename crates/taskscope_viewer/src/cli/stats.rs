@@ -228,7 +228,7 @@ fn render_findings(out: &mut String, r: &Report) {
             taskscope_trace::analysis::Severity::Warning => "warning",
             taskscope_trace::analysis::Severity::Info => "info",
         };
-        let _ = writeln!(out, "  [{level}] {}", f.message);
+        let _ = writeln!(out, "  [{level}] {f}");
     }
 }
 

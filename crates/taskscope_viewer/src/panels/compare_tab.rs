@@ -344,7 +344,7 @@ fn side_ui(
     for event in response.events {
         if let TimelineEvent::Select(task) = event {
             side.highlight
-                .select(doc.trace.graph(), &doc.index.dependents, task);
+                .select(doc.trace.graph(), doc.index.dependents(), task);
         }
     }
     *shared = Some(side.timeline.view);
@@ -355,7 +355,7 @@ mod tests {
     use std::time::{Duration, Instant};
 
     use super::*;
-    use taskscope_egui::synthetic;
+    use taskscope_fixtures as synthetic;
 
     #[test]
     fn speedup_and_efficiency() {

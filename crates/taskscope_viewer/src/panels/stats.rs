@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use egui::{Color32, CornerRadius, Sense, Ui, vec2};
+use egui::{CornerRadius, Sense, Ui, vec2};
 use taskscope_trace::TaskId;
 use taskscope_trace::analysis::{
     NameStats, Severity, format_duration_ns as format_ns, format_factor, format_percent,
@@ -145,7 +145,7 @@ pub fn ui(ui: &mut Ui, doc: &TraceDoc, sort: &mut Sort) -> Option<StatsAction> {
                 }
             });
             ui.weak("Click a header to sort, a name to find its tasks.");
-            name_table(ui, doc, analyses, sort, &mut action);
+            name_table(ui, analyses, sort, &mut action);
         } else {
             ui.horizontal(|ui| {
                 ui.spinner();
@@ -187,8 +187,11 @@ fn run_facts(ui: &mut Ui, doc: &TraceDoc) {
         row("wall time", format_ns(doc.wall_ns()));
         row("tasks", trace.graph().len().to_string());
         row("spans", trace.spans().len().to_string());
-        row("peak running", doc.profile.max_running.to_string());
-        if let Some(p) = doc.profile.average_parallelism {
+        row(
+            "peak running",
+            doc.index.concurrency().max_running.to_string(),
+        );
+        if let Some(p) = doc.index.concurrency().average_parallelism {
             row("mean running", format!("{p:.2}"));
         }
         if let Some(cp) = doc.analyses().map(|a| &a.critical) {
@@ -223,7 +226,7 @@ fn findings(ui: &mut Ui, analyses: &Analyses, action: &mut Option<StatsAction>) 
                 Severity::Info => ("note", ui.visuals().weak_text_color()),
             };
             ui.colored_label(color, word);
-            let message = displayable(&f.message);
+            let message = displayable(&f.to_string());
             let text = if f.tasks.is_empty() {
                 ui.label(message)
             } else {
@@ -237,14 +240,7 @@ fn findings(ui: &mut Ui, analyses: &Analyses, action: &mut Option<StatsAction>) 
     }
 }
 
-fn name_table(
-    ui: &mut Ui,
-    doc: &TraceDoc,
-    analyses: &Analyses,
-    sort: &mut Sort,
-    action: &mut Option<StatsAction>,
-) {
-    let graph = doc.trace.graph();
+fn name_table(ui: &mut Ui, analyses: &Analyses, sort: &mut Sort, action: &mut Option<StatsAction>) {
     egui::Grid::new("name_stats")
         .num_columns(Column::ALL.len() + 1)
         .striped(true)
@@ -272,11 +268,8 @@ fn name_table(
             }
             ui.end_row();
             for s in sorted(&analyses.stats, *sort) {
-                let color = graph
-                    .names()
-                    .find(&s.name)
-                    .and_then(|n| doc.index.name_colors.get(n.index()).copied())
-                    .unwrap_or(Color32::GRAY);
+                let color =
+                    taskscope_egui::theme::rgb(taskscope_layout::theme::name_color(&s.name));
                 let (rect, _) = ui.allocate_exact_size(vec2(12.0, 12.0), Sense::hover());
                 ui.painter().rect_filled(rect, CornerRadius::same(2), color);
                 if ui.link(&s.name).clicked() {
@@ -300,7 +293,7 @@ fn lanes(ui: &mut Ui, doc: &TraceDoc) {
         .num_columns(3)
         .striped(true)
         .show(ui, |ui| {
-            for lane in &doc.profile.lanes {
+            for lane in &doc.index.concurrency().lanes {
                 ui.label(&lane.name);
                 let share = lane.utilisation.unwrap_or(0.0) as f32;
                 ui.add(

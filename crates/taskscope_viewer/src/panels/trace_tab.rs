@@ -5,27 +5,25 @@
 //! groups are expanded) and borrows the shared [`TraceDoc`]. Widget events are
 //! applied here after the widgets are drawn; things only the app can do come back
 //! as [`AppCommand`]s. Expanding or collapsing a group re-lays out the graph on a
-//! background thread ([`DrawingJob`]); the old drawing stays on screen meanwhile.
-//! A tab runs at most one such job: a request made while one runs waits (the
-//! latest replaces an earlier waiting one) and starts when the running job ends,
-//! whose now stale drawing is dropped. Requests that are certain to be refused
-//! (too many nodes, counted from the groups) or that cannot change the drawing
-//! start no job at all.
+//! background thread through the tab's [`DrawingQueue`] (one job at a time, the
+//! latest request waiting); the old drawing stays on screen meanwhile, and the tab
+//! shows each drawing the queue hands back.
 
-use std::fmt;
 use std::sync::Arc;
 
 use egui::{Key, Rect, Ui};
 use taskscope_egui::{
-    DrawingOptions, GraphEvent, GraphInput, GraphLayout, GraphView, Highlight, NodeColoring,
-    NodeKind, Replay, Theme, Timeline, TimelineEvent, TimelineInput, check_drawing_size,
+    GraphEvent, GraphInput, GraphLayout, GraphView, Highlight, NodeColoring, NodeKind, Replay,
+    Theme, Timeline, TimelineEvent, TimelineInput,
 };
+use taskscope_layout::DrawingOptions;
 use taskscope_trace::TaskId;
 use taskscope_trace::analysis::format_duration_ns as format_ns;
 
 use super::stats;
 use crate::app::AppCommand;
-use crate::document::{DrawingJob, TraceDoc};
+use crate::document::TraceDoc;
+use crate::drawing::DrawingQueue;
 use crate::export::{ExportKind, GraphLook};
 use crate::settings::Settings;
 
@@ -59,33 +57,8 @@ pub struct TraceTab {
     next_match: usize,
     /// The graph drawing shown when it is not the document's default one.
     drawing: Option<Arc<GraphLayout>>,
-    /// A drawing being laid out, and the group to fit to when it arrives.
-    drawing_job: Option<(DrawingJob, Option<String>)>,
-    /// The latest request made while `drawing_job` runs; started when it ends.
-    queued_drawing: Option<DrawingRequest>,
-    /// Options chosen that the drawing shown does not depend on (output boxes
-    /// toggled on the simple fallback), reported by [`TraceTab::drawing_options`].
-    unchanged_options: Option<DrawingOptions>,
-    /// How many layout threads this tab started.
-    layout_jobs_started: u64,
-    /// Why the last expansion was refused, shown in the graph pane.
-    graph_note: Option<String>,
-}
-
-/// A request for a new graph drawing.
-struct DrawingRequest {
-    options: DrawingOptions,
-    fit_group: Option<String>,
-    repaint: Box<dyn Fn() + Send + 'static>,
-}
-
-impl fmt::Debug for DrawingRequest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DrawingRequest")
-            .field("options", &self.options)
-            .field("fit_group", &self.fit_group)
-            .finish_non_exhaustive()
-    }
+    /// Drawings being laid out or waiting to be.
+    drawings: DrawingQueue,
 }
 
 impl TraceTab {
@@ -105,11 +78,7 @@ impl TraceTab {
             matches: Vec::new(),
             next_match: 0,
             drawing: None,
-            drawing_job: None,
-            queued_drawing: None,
-            unchanged_options: None,
-            layout_jobs_started: 0,
-            graph_note: None,
+            drawings: DrawingQueue::default(),
         }
     }
 
@@ -123,142 +92,65 @@ impl TraceTab {
     /// Whether a new graph drawing is being laid out in the background (or waits
     /// for the running layout to end).
     pub fn is_laying_out(&self) -> bool {
-        self.drawing_job.is_some()
+        self.drawings.is_running()
     }
 
     /// Whether the background layout has finished and its drawing waits to be
     /// taken by [`TraceTab::poll_drawing`].
     pub fn is_drawing_ready(&self) -> bool {
-        self.drawing_job
-            .as_ref()
-            .is_some_and(|(job, _)| job.is_finished())
+        self.drawings.is_ready()
     }
 
     /// How many layout threads this tab has started.
     pub fn layout_jobs_started(&self) -> u64 {
-        self.layout_jobs_started
+        self.drawings.jobs_started()
     }
 
     /// Why the last expansion of a group was refused, if it was.
     pub fn graph_note(&self) -> Option<&str> {
-        self.graph_note.as_deref()
+        self.drawings.note()
     }
 
     /// The options of the latest drawing asked for: waiting, being laid out, or shown.
     pub fn drawing_options(&self) -> DrawingOptions {
-        if let Some(request) = &self.queued_drawing {
-            return request.options.clone();
-        }
-        if let Some((job, _)) = &self.drawing_job {
-            return job.options().clone();
-        }
-        if let Some(options) = &self.unchanged_options {
-            return options.clone();
-        }
-        self.graph_layout()
-            .map(|l| l.options().clone())
-            .unwrap_or_default()
+        self.drawings.latest_options(self.graph_layout().as_deref())
     }
 
-    /// Lays the graph out again with `options` on a background thread; `fit_group`
-    /// is fitted in the view when the drawing arrives (else the whole drawing), and
-    /// `repaint` is called when it is ready.
-    ///
-    /// While a layout runs, the request waits instead (replacing any waiting one) and
-    /// starts when the running one is taken by [`TraceTab::poll_drawing`]. A request
-    /// that would draw more than [`taskscope_egui::FULL_LAYOUT_LIMIT`] nodes is refused
-    /// at once (counted from the groups, no thread), and one that cannot change the
-    /// drawing shown starts nothing.
+    /// Lays the graph out again with `options` in the background (see
+    /// [`DrawingQueue::request`]); `fit_group` is fitted in the view when the drawing
+    /// arrives (else the whole drawing), and `repaint` is called when it is ready.
     pub fn request_drawing(
         &mut self,
         options: DrawingOptions,
         fit_group: Option<String>,
         repaint: impl Fn() + Send + 'static,
     ) {
-        self.graph_note = None;
-        if let Some(layout) = self.graph_layout()
-            && let Some(groups) = layout.groups()
-            && let Err(e) = check_drawing_size(groups, &options)
-        {
-            self.graph_note = Some(e.to_string());
-            return;
-        }
-        let request = DrawingRequest {
-            options,
-            fit_group,
-            repaint: Box::new(repaint),
-        };
-        if self.drawing_job.is_some() {
-            self.queued_drawing = Some(request);
-        } else {
-            self.start_drawing(request);
-        }
-    }
-
-    /// Starts laying out `request`, unless the drawing shown already is what it asks for.
-    fn start_drawing(&mut self, request: DrawingRequest) {
         let shown = self.graph_layout();
-        if let Some(layout) = &shown
-            && layout.same_drawing_for(&request.options)
-        {
-            self.unchanged_options =
-                (*layout.options() != request.options).then_some(request.options);
-            return;
-        }
-        let groups = shown.and_then(|l| l.shared_groups());
-        match DrawingJob::spawn(
-            Arc::clone(&self.doc),
-            request.options,
-            groups,
-            request.repaint,
-        ) {
-            Ok(job) => {
-                self.layout_jobs_started += 1;
-                self.drawing_job = Some((job, request.fit_group));
-            }
-            Err(e) => self.graph_note = Some(e),
-        }
+        self.drawings
+            .request(&self.doc, shown.as_deref(), options, fit_group, repaint);
     }
 
-    /// Takes the background drawing if it is ready, and shows it, unless a different
-    /// request waits: then that one starts and the overtaken drawing is dropped.
+    /// Takes the background drawing if it is ready, and shows it (fitting the group
+    /// it was asked for).
     pub fn poll_drawing(&mut self) {
-        let Some((job, fit_group)) = &mut self.drawing_job else {
+        let shown = self.graph_layout();
+        let Some(arrived) = self.drawings.poll(&self.doc, shown.as_deref()) else {
             return;
         };
-        let Some(result) = job.poll() else {
-            return;
-        };
-        let mut fit_group = fit_group.clone();
-        let job_options = job.options().clone();
-        self.drawing_job = None;
-        if let Some(request) = self.queued_drawing.take() {
-            if request.options != job_options {
-                self.start_drawing(request);
-                return;
+        let layout = arrived.layout;
+        if let Some(bounds) = arrived.fit_group.and_then(|g| group_bounds(&layout, &g)) {
+            // A wide group is fitted only as far as its labels stay readable;
+            // the view centres on it and the rest is a pan away. The
+            // selection is not revealed: that would leave the group.
+            self.graph.fit_bounds(bounds);
+            self.graph.zoom = self.graph.zoom.max(EXPANDED_MIN_ZOOM);
+        } else {
+            self.graph.request_fit();
+            if let Some(task) = self.highlight.selected() {
+                self.graph.reveal_task(&layout, task);
             }
-            // Asked for again while it was laid out: it is the latest after all.
-            fit_group = request.fit_group;
         }
-        match result {
-            Ok(layout) => {
-                if let Some(bounds) = fit_group.and_then(|g| group_bounds(&layout, &g)) {
-                    // A wide group is fitted only as far as its labels stay readable;
-                    // the view centres on it and the rest is a pan away. The
-                    // selection is not revealed: that would leave the group.
-                    self.graph.fit_bounds(bounds);
-                    self.graph.zoom = self.graph.zoom.max(EXPANDED_MIN_ZOOM);
-                } else {
-                    self.graph.request_fit();
-                    if let Some(task) = self.highlight.selected() {
-                        self.graph.reveal_task(&layout, task);
-                    }
-                }
-                self.unchanged_options = None;
-                self.drawing = Some(Arc::new(layout));
-            }
-            Err(message) => self.graph_note = Some(message),
-        }
+        self.drawing = Some(Arc::new(layout));
     }
 
     /// Applies what the user did in the graph view.
@@ -290,7 +182,7 @@ impl TraceTab {
     pub fn select(&mut self, task: Option<TaskId>) {
         let doc = &self.doc;
         self.highlight
-            .select(doc.trace.graph(), &doc.index.dependents, task);
+            .select(doc.trace.graph(), doc.index.dependents(), task);
         if let Some(task) = self.highlight.selected() {
             self.timeline.reveal_task(&doc.index, task);
             if let Some(layout) = self.graph_layout() {
@@ -570,7 +462,7 @@ impl TraceTab {
                 .graph_layout()
                 .map(|l| l.options().clone())
                 .unwrap_or_default(),
-            color_by: GraphLook::color_by(coloring),
+            color_by: coloring.color_by(),
             highlight,
         }
     }
@@ -629,7 +521,10 @@ impl TraceTab {
                 ui.monospace(graph.key(task).unwrap_or(""));
                 ui.label(format!(
                     "{} · {} ancestors · {} descendants",
-                    format_ns(doc.index.task_times.duration_ns(task)),
+                    doc.index
+                        .times()
+                        .duration_ns(task)
+                        .map_or_else(|| "did not run".to_owned(), format_ns),
                     self.highlight.ancestor_count(),
                     self.highlight.descendant_count()
                 ));
@@ -648,7 +543,7 @@ impl TraceTab {
             if self.replay.active {
                 ui.separator();
                 let t = self.replay.cursor_ns;
-                let running = doc.model.concurrency().running_at(t);
+                let running = doc.index.concurrency().steps.running_at(t);
                 ui.label(format!(
                     "replay at {} · {running} running",
                     format_ns(t.saturating_sub(self.replay.start_ns))
@@ -749,7 +644,7 @@ impl TraceTab {
             } else if layout.is_simple() {
                 ui.weak("too many groups for the full layout: simple layers");
             }
-            if let Some(note) = &self.graph_note {
+            if let Some(note) = self.drawings.note() {
                 ui.colored_label(ui.visuals().warn_fg_color, note);
             }
         });

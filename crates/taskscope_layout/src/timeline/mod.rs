@@ -2,30 +2,38 @@
 //!
 //! [`TimelineScene::new`] is a pure function from a trace and options to
 //! positioned items (rows, bars, merged runs, arrows, axis ticks, legend);
-//! [`TimelineSvg`] only writes them. Like the viewer's timeline, it culls by
-//! pixels: spans narrower than [`TimelineOptions::merge_below_px`] that touch
-//! are merged into one item with a count, so a million spans give at most a
-//! few thousand items per lane, and zero-length spans still get
+//! [`TimelineSvg`] only writes them. The rows and bars are those of the
+//! viewer's timeline ([`TimelineLanes`], [`TimelineFrame`]) for the whole run at
+//! the picture's width: the same level of detail ([`lod::render_items`]: spans
+//! narrower than [`TimelineOptions::merge_below_px`] that lie close are merged
+//! into one item with a count, so a million spans give at most a few thousand
+//! items per lane), the same fills ([`span_fill`]), labels ([`bar_label`]) and
+//! tooltips ([`span_tooltip`]). Zero-length spans still get
 //! [`TimelineOptions::min_bar_px`] of width so they stay visible.
-//!
-//! Colours: compute spans by task name ([`crate::theme::name_color`], a
-//! stable hash of the name), other kinds (transfer, disk, deserialize) in
-//! fixed colours as in Dask's task stream.
+
+mod lanes;
+pub mod lod;
 
 use std::collections::BTreeMap;
 use std::fmt;
 
-use taskscope_trace::{LaneId, Span, SpanKind, TaskId, Trace};
+use taskscope_trace::{LaneId, PaletteIndex, Span, SpanKind, TaskId, TaskState, Trace, TraceIndex};
+
+use lanes::shorten;
+pub use lanes::{
+    LABEL_MIN_PX, LaneRow, ProcessGroup, TimelineFrame, TimelineLanes, bar_fill, bar_label,
+    merged_tooltip, span_fill, span_key, span_tooltip,
+};
+use lod::{MAX_DEPTH_ROWS, MERGE_BELOW_PX, RenderItem};
 
 use crate::font::{baseline_offset, line_height, text_width};
 use crate::layered::Point;
 use crate::png::PngOptions;
-use crate::scene::{Legend, lane_label};
+use crate::scene::{Legend, MAX_NAME_ENTRIES, lane_label, name_legend};
 use crate::svg::{
     Esc, EscLines, MARGIN, Num, legend_size, title_height, write_header, write_legend, write_title,
 };
 use crate::theme::{self, Rgb};
-use crate::units::{format_count, format_duration_ns};
 
 /// Which dependency arrows to draw between bars.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -58,7 +66,8 @@ pub struct TimelineOptions {
     pub title: Option<String>,
     /// Narrowest bar, in px (zero-length spans get this width).
     pub min_bar_px: f64,
-    /// Touching spans narrower than this are merged into one item, in px.
+    /// Spans narrower than this that lie closer than this are merged into one item,
+    /// in px (the viewer's [`lod::MERGE_BELOW_PX`] by default; 0 merges nothing).
     pub merge_below_px: f64,
     /// Most task names listed in the legend.
     pub max_legend_entries: usize,
@@ -76,15 +85,12 @@ impl Default for TimelineOptions {
             max_arrows: 2_000,
             title: None,
             min_bar_px: 2.0,
-            merge_below_px: 1.0,
-            max_legend_entries: 12,
+            merge_below_px: MERGE_BELOW_PX,
+            max_legend_entries: MAX_NAME_ENTRIES,
             png: PngOptions::default(),
         }
     }
 }
-
-/// Nesting levels drawn per lane; deeper spans share the last level.
-const MAX_LEVELS: usize = 8;
 
 /// One lane's row.
 #[derive(Clone, Debug, PartialEq)]
@@ -215,19 +221,6 @@ impl TimeScale {
     }
 }
 
-/// A run of thin spans being merged.
-#[derive(Clone, Copy)]
-struct Run {
-    x0: f64,
-    x1: f64,
-    first: usize,
-    count: usize,
-    same_color: bool,
-    color: Rgb,
-    start_ns: u64,
-    end_ns: u64,
-}
-
 /// Longest lane label, in px, before it is shortened with an ellipsis.
 const MAX_LABEL_PX: f64 = 240.0;
 
@@ -241,12 +234,29 @@ struct Metrics {
 }
 
 impl TimelineScene {
-    /// Positions everything; see the module docs.
+    /// Positions everything; see the module docs. Builds the trace's index and
+    /// lanes; use [`TimelineScene::with_index`] when they are built already.
     ///
     /// # Complexity
-    /// O(S + F + V + E) for S spans, F flows, V tasks and E dependencies,
-    /// plus O(N log N) to sort N distinct names for the legend.
+    /// O(S log L + F + V + E) for S spans on L lanes, F flows, V tasks and E
+    /// dependencies, plus O(N log N) to sort N distinct names for the legend.
     pub fn new(trace: &Trace, options: &TimelineOptions) -> Self {
+        let index = TraceIndex::new(trace);
+        let lanes = TimelineLanes::new(trace, &index);
+        Self::with_index(trace, &index, &lanes, options)
+    }
+
+    /// [`TimelineScene::new`] with the trace's index and timeline lanes built already
+    /// (as the viewer has them).
+    ///
+    /// # Complexity
+    /// O(S + F + V + E), plus O(N log N) for the legend.
+    pub fn with_index(
+        trace: &Trace,
+        index: &TraceIndex,
+        lanes: &TimelineLanes,
+        options: &TimelineOptions,
+    ) -> Self {
         let m = Metrics {
             font: options.font_size,
             row_h: options.row_height_px.max(4.0),
@@ -256,7 +266,7 @@ impl TimelineScene {
         let plot_width = options.width_px.max(50.0);
         let title_h = title_height(options.title.as_deref(), m.font);
         let plot_y = MARGIN + title_h + line_height(m.font) + 10.0;
-        let (rows, row_of_lane, label_w) = layout_rows(trace, m, plot_y);
+        let (rows, label_w) = layout_rows(trace, lanes, m, plot_y);
         let plot_x = MARGIN + label_w + 12.0;
         let t0 = trace.start_ns();
         let scale = TimeScale {
@@ -265,11 +275,11 @@ impl TimelineScene {
             x0: plot_x,
             width: plot_width,
         };
-        let (items, merged_spans) = bars(trace, &rows, &scale, m);
+        let (items, merged_spans) = bars(trace, index, lanes, &scale, m);
         let centre = |s: &Span| -> Option<f64> {
-            let row = rows.get(*row_of_lane.get(s.lane.index())?)?;
-            let level = usize::from(s.depth).min(MAX_LEVELS - 1);
-            Some(row.y + (level as f64 + 0.5) * m.row_h)
+            let row = rows.get(lanes.row_of(s.lane)?)?;
+            let level = s.depth.min(MAX_DEPTH_ROWS - 1);
+            Some(row.y + (f64::from(level) + 0.5) * m.row_h)
         };
         let wanted = arrow_pairs(trace, options.arrows);
         let arrows_skipped = wanted.len().saturating_sub(options.max_arrows);
@@ -290,7 +300,7 @@ impl TimelineScene {
             .collect();
 
         let has_mixed = items.iter().any(|i| i.color == theme::MERGED);
-        let legend = legend(trace, options.max_legend_entries, has_mixed);
+        let legend = legend(trace, index, options.max_legend_entries, has_mixed);
         let (legend_w, legend_h) = legend_size(&legend, m.font);
         let title_w = options
             .title
@@ -331,103 +341,92 @@ impl TimelineScene {
     }
 }
 
-/// Rows for lanes sorted by (process, sort index, id), starting at `top`;
-/// also each lane's row index and the widest label.
-fn layout_rows(trace: &Trace, m: Metrics, top: f64) -> (Vec<TimelineRow>, Vec<usize>, f64) {
-    let mut lanes: Vec<LaneId> = (0..trace.lanes().len())
-        .filter_map(LaneId::from_index)
-        .collect();
-    let sort_key = |l: LaneId| trace.lane(l).map(|l| (l.process.as_str(), l.sort_index));
-    lanes.sort_by(|a, b| sort_key(*a).cmp(&sort_key(*b)).then(a.cmp(b)));
-    let mut rows = Vec::with_capacity(lanes.len());
-    let mut row_of_lane = vec![usize::MAX; trace.lanes().len()];
+/// One row per lane in the timeline's order ([`TimelineLanes::rows`]: by process,
+/// sort index, id), starting at `top`; also the widest label.
+fn layout_rows(
+    trace: &Trace,
+    lanes: &TimelineLanes,
+    m: Metrics,
+    top: f64,
+) -> (Vec<TimelineRow>, f64) {
+    let mut rows = Vec::with_capacity(lanes.rows().len());
     let mut label_w = 0.0f64;
     let mut y = top;
-    for (i, &lane) in lanes.iter().enumerate() {
-        let label = shorten(&lane_label(trace, lane), m.font, MAX_LABEL_PX);
+    for row in lanes.rows() {
+        let label = shorten(&lane_label(trace, row.lane), m.font, MAX_LABEL_PX);
         label_w = label_w.max(text_width(&label, m.font));
-        let levels = trace
-            .lane_spans(lane)
-            .iter()
-            .map(|s| usize::from(s.depth) + 1)
-            .max()
-            .unwrap_or(1)
-            .min(MAX_LEVELS);
-        if let Some(slot) = row_of_lane.get_mut(lane.index()) {
-            *slot = i;
-        }
+        let levels = usize::from(row.depth_rows.max(1));
         rows.push(TimelineRow {
-            lane,
+            lane: row.lane,
             label,
             y,
             levels,
         });
         y += m.row_h * levels as f64;
     }
-    (rows, row_of_lane, label_w)
+    (rows, label_w)
 }
 
-/// The bars of every row, thin touching spans merged; returns them with the
-/// number of spans that went into merged items.
+/// The bars of every row for the whole run at the picture's width (the
+/// viewer's level of detail); returns them with the number of spans that went
+/// into merged items.
 fn bars(
     trace: &Trace,
-    rows: &[TimelineRow],
+    index: &TraceIndex,
+    lanes: &TimelineLanes,
     scale: &TimeScale,
     m: Metrics,
 ) -> (Vec<TimelineItem>, usize) {
-    let span_color = |s: &Span| {
-        theme::span_kind_color(s.kind)
-            .unwrap_or_else(|| theme::name_color(trace.task_name(s.task).unwrap_or("")))
-    };
-    let mut items = Vec::new();
+    let mut frame = TimelineFrame::default();
+    // The last instant included, so that zero-length spans at the end are drawn.
+    let visible = scale.t0..scale.t1.saturating_add(1);
+    frame.compute(trace, index, lanes, visible, scale.width as f32, m.merge);
+    let mut items = Vec::with_capacity(frame.items.len());
     let mut merged_spans = 0usize;
-    for (row_index, row) in rows.iter().enumerate() {
-        let base = trace.lane_span_range(row.lane).start;
-        // One open run per nesting level.
-        let mut runs: [Option<Run>; MAX_LEVELS] = [None; MAX_LEVELS];
-        for (k, span) in trace.lane_spans(row.lane).iter().enumerate() {
-            let level = usize::from(span.depth).min(MAX_LEVELS - 1);
-            let (x0, x1) = (scale.x(span.start_ns), scale.x(span.end_ns));
-            let color = span_color(span);
-            let Some(run_slot) = runs.get_mut(level) else {
+    for (row, lane_row) in lanes.rows().iter().enumerate() {
+        let spans = trace.lane_spans(lane_row.lane);
+        for item in frame.row(row) {
+            let Some(first) = spans.get(item.first as usize) else {
                 continue;
             };
-            let wide = x1 - x0 >= m.merge;
-            match run_slot {
-                Some(run) if !wide && x0 <= run.x1 + m.merge => {
-                    run.x1 = run.x1.max(x1);
-                    run.count += 1;
-                    run.same_color &= run.color == color;
-                    run.end_ns = run.end_ns.max(span.end_ns);
-                }
-                _ => {
-                    if let Some(run) = run_slot.take() {
-                        merged_spans += flush(run, trace, row_index, level, m.min_bar, &mut items);
-                    }
-                    if wide {
-                        items.push(bar(trace, span, row_index, level, (x0, x1 - x0), color, m));
-                    } else {
-                        *run_slot = Some(Run {
-                            x0,
-                            x1,
-                            first: base + k,
-                            count: 1,
-                            same_color: true,
-                            color,
-                            start_ns: span.start_ns,
-                            end_ns: span.end_ns,
-                        });
-                    }
-                }
-            }
-        }
-        for (level, run) in runs.into_iter().enumerate() {
-            if let Some(run) = run {
-                merged_spans += flush(run, trace, row_index, level, m.min_bar, &mut items);
+            items.push(bar(trace, first, row, item, scale, m));
+            if item.count > 1 {
+                merged_spans += item.count as usize;
             }
         }
     }
     (items, merged_spans)
+}
+
+/// The positioned item of one bar of the level of detail, `first` its first span.
+fn bar(
+    trace: &Trace,
+    first: &Span,
+    row: usize,
+    item: &RenderItem,
+    scale: &TimeScale,
+    m: Metrics,
+) -> TimelineItem {
+    let x = scale.x(item.start_ns);
+    let width = (scale.x(item.end_ns) - x).max(m.min_bar);
+    let (label, tooltip) = if item.is_merged() {
+        (None, merged_tooltip(trace, first, item))
+    } else {
+        (
+            bar_label(trace, first, width, m.font),
+            span_tooltip(trace, first),
+        )
+    };
+    TimelineItem {
+        row,
+        level: usize::from(item.depth),
+        x,
+        width,
+        color: bar_fill(item),
+        label,
+        tooltip,
+        spans: item.count as usize,
+    }
 }
 
 /// The (producer, consumer) span pairs arrows should join, in a deterministic order.
@@ -469,169 +468,33 @@ fn arrow_pairs(trace: &Trace, arrows: Arrows) -> Vec<(&Span, &Span)> {
     pairs
 }
 
-/// `text` cut with an ellipsis to fit `max_px`.
-///
-/// # Complexity
-/// O(len): widths are summed char by char.
-fn shorten(text: &str, font: f64, max_px: f64) -> String {
-    if text_width(text, font) <= max_px {
-        return text.to_owned();
-    }
-    let budget = max_px - text_width("…", font);
-    let mut out = String::new();
-    let mut used = 0.0;
-    let mut buf = [0u8; 4];
-    for c in text.chars() {
-        let w = text_width(c.encode_utf8(&mut buf), font);
-        if used + w > budget {
-            break;
-        }
-        used += w;
-        out.push(c);
-    }
-    out.push('…');
-    out
-}
-
-/// One span's bar, `extent` = (left, width) in px.
-fn bar(
-    trace: &Trace,
-    span: &Span,
-    row: usize,
-    level: usize,
-    extent: (f64, f64),
-    color: Rgb,
-    m: Metrics,
-) -> TimelineItem {
-    let name = trace.graph().name(span.task).unwrap_or("");
-    let width = extent.1.max(m.min_bar);
-    let fits = !name.is_empty() && text_width(name, m.font) + 6.0 <= width;
-    TimelineItem {
-        row,
-        level,
-        x: extent.0,
-        width,
-        color,
-        label: fits.then(|| name.to_owned()),
-        tooltip: span_tooltip(trace, span),
-        spans: 1,
-    }
-}
-
-fn span_tooltip(trace: &Trace, span: &Span) -> Vec<String> {
-    let graph = trace.graph();
-    let mut lines = Vec::with_capacity(5);
-    let name = graph.name(span.task).unwrap_or("");
-    if span.kind == SpanKind::Compute {
-        lines.push(name.to_owned());
-    } else {
-        lines.push(format!("{} ({name})", span.kind.as_str()));
-    }
-    if let Some(key) = graph.key(span.task)
-        && key != name
-    {
-        lines.push(key.to_owned());
-    }
-    lines.push(format!("start: {}", format_duration_ns(span.start_ns)));
-    lines.push(format!(
-        "duration: {}",
-        format_duration_ns(span.duration_ns())
-    ));
-    lines.push(format!("lane: {}", lane_label(trace, span.lane)));
-    lines
-}
-
-/// Emits a run; returns how many spans went into a merged item.
-fn flush(
-    run: Run,
-    trace: &Trace,
-    row: usize,
-    level: usize,
-    min_bar: f64,
-    items: &mut Vec<TimelineItem>,
-) -> usize {
-    if run.count == 1 {
-        if let Some(span) = trace.spans().get(run.first) {
-            items.push(TimelineItem {
-                row,
-                level,
-                x: run.x0,
-                width: (run.x1 - run.x0).max(min_bar),
-                color: run.color,
-                label: None,
-                tooltip: span_tooltip(trace, span),
-                spans: 1,
-            });
-        }
-        return 0;
-    }
-    let mut tooltip = vec![format!("{} short spans", format_count(run.count as u64))];
-    if run.same_color
-        && let Some(name) = trace
-            .spans()
-            .get(run.first)
-            .and_then(|s| trace.task_name(s.task))
-    {
-        tooltip[0].push_str(" of ");
-        tooltip[0].push_str(name);
-    }
-    tooltip.push(format!(
-        "from {} to {}",
-        format_duration_ns(run.start_ns),
-        format_duration_ns(run.end_ns)
-    ));
-    items.push(TimelineItem {
-        row,
-        level,
-        x: run.x0,
-        width: (run.x1 - run.x0).max(min_bar),
-        color: if run.same_color {
-            run.color
-        } else {
-            theme::MERGED
-        },
-        label: None,
-        tooltip,
-        spans: run.count,
-    });
-    run.count
-}
-
-/// Task names by total compute time (longest first), then the other span kinds present.
-fn legend(trace: &Trace, max_entries: usize, has_mixed: bool) -> Legend {
-    let mut totals: BTreeMap<&str, u64> = BTreeMap::new();
+/// Task names by total compute time (longest first), then the other span kinds
+/// present, failed tasks, and merged bars of several colours.
+fn legend(trace: &Trace, index: &TraceIndex, max_entries: usize, has_mixed: bool) -> Legend {
+    let mut totals: BTreeMap<String, (PaletteIndex, u64)> = BTreeMap::new();
     let mut kinds: Vec<SpanKind> = Vec::new();
+    let mut failed = false;
     for s in trace.spans() {
         if s.kind == SpanKind::Compute {
             let name = trace.task_name(s.task).unwrap_or("");
-            *totals.entry(name).or_default() += s.duration_ns();
+            let total = totals
+                .entry(name.to_owned())
+                .or_insert((index.palette(s.task), 0));
+            total.1 = total.1.saturating_add(s.duration_ns());
+            failed |= trace.graph().state(s.task) == Some(TaskState::Failed);
         } else if !kinds.contains(&s.kind) {
             kinds.push(s.kind);
         }
     }
-    let mut names: Vec<(&str, u64)> = totals.into_iter().collect();
-    names.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    let mut entries: Vec<(Rgb, String)> = names
-        .iter()
-        .take(max_entries)
-        .map(|(n, total)| {
-            (
-                theme::name_color(n),
-                format!("{n} ({})", format_duration_ns(*total)),
-            )
-        })
-        .collect();
-    if names.len() > max_entries {
-        entries.push((
-            theme::BACKGROUND,
-            format!("… {} more names", names.len() - max_entries),
-        ));
-    }
+    let mut entries = name_legend(&totals, max_entries);
     kinds.sort_unstable();
     for k in kinds {
         if let Some(c) = theme::span_kind_color(k) {
             entries.push((c, k.as_str().to_owned()));
         }
+    }
+    if failed {
+        entries.push((theme::state_color(TaskState::Failed), "failed".to_owned()));
     }
     if has_mixed {
         entries.push((theme::MERGED, "several short spans".to_owned()));
@@ -642,7 +505,8 @@ fn legend(trace: &Trace, max_entries: usize, has_mixed: bool) -> Legend {
     }
 }
 
-/// Axis ticks at a 1–2–5 step giving about one tick per 100 px, labelled in the step's unit.
+/// Axis ticks at a 1–2–5 step giving about one tick per 100 px from the run's first
+/// start, labelled in the step's unit with the time since that start.
 fn ticks(scale: &TimeScale) -> Vec<Tick> {
     let range = scale.t1 - scale.t0;
     let target = (scale.width / 100.0).max(1.0);
@@ -677,11 +541,13 @@ fn ticks(scale: &TimeScale) -> Vec<Tick> {
     }
     let decimals = unit_exp.saturating_sub(pow10) as usize;
     let divisor = 10f64.powi(unit_exp as i32);
+    // Times from the run's first start, as the viewer's axis and the tooltips count them.
     let mut out = Vec::new();
-    let mut t = scale.t0.div_ceil(step).saturating_mul(step);
-    while t <= scale.t1 {
+    let range = scale.t1 - scale.t0;
+    let mut t: u64 = 0;
+    while t <= range {
         out.push(Tick {
-            x: scale.x(t),
+            x: scale.x(scale.t0 + t),
             label: format!("{:.decimals$} {unit}", t as f64 / divisor),
         });
         let Some(next) = t.checked_add(step) else {

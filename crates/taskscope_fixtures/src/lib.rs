@@ -1,13 +1,25 @@
-//! Synthetic traces, made with [`TraceBuilder`], for tests, benchmarks and demos.
+//! Deterministic sample traces, one home for the traces that taskscope's tests,
+//! benchmarks and the viewer's demos build in memory.
 //!
-//! [`diamond`] is the classic `inc`, `inc`, `add` graph on two workers.
-//! [`layered`] makes a task graph of any size in layers, and schedules it
-//! greedily on `lanes` workers, so that every task starts after its inputs end
-//! (arrows in the views point forward in time, as in a real run). Everything is
-//! deterministic: the same arguments give the same trace.
+//! - [`diamond`]: the classic `inc`, `inc`, `add` graph on two workers.
+//! - [`layered`]: a task graph of any size in layers, scheduled greedily on
+//!   `lanes` workers, so that every task starts after its inputs end (arrows in
+//!   the views point forward in time, as in a real run).
+//! - [`Crafted`]: a builder for hand-made traces: tasks named by key, spans by
+//!   lane and time, for tests that need a precise pattern.
+//!
+//! Everything is deterministic: the same arguments give the same trace. This
+//! crate depends on the trace crate only and is never published.
+
+#![forbid(unsafe_code)]
+
+mod crafted;
+
+pub use crafted::{Crafted, MS, S, US, id};
 
 use taskscope_trace::{
-    Lane, ModelError, RunMeta, Span, SpanKind, TaskId, TaskState, Trace, TraceBuilder,
+    Graph, GraphBuilder, Lane, ModelError, RunMeta, Span, SpanKind, TaskId, TaskState, Trace,
+    TraceBuilder,
 };
 
 /// A small xorshift generator: deterministic and dependency free.
@@ -142,6 +154,55 @@ pub fn layered(tasks: usize, width: usize, lanes: u32, seed: u64) -> Result<Trac
     b.build()
 }
 
+/// `config-0`, then `steps` tasks `step-i`, each using `config-0` and the step
+/// before: two key groups whose expanded drawing has edges from the collapsed
+/// `config` crossing up to `steps` layers (the layout's dummy-node limit). No spans.
+pub fn config_chain(steps: usize) -> Result<Trace, ModelError> {
+    let mut b = TraceBuilder::new(RunMeta::default());
+    let g = b.graph_mut();
+    let config = g.add_task("config-0", "config", [], TaskState::Done)?;
+    let mut prev: Option<TaskId> = None;
+    for i in 0..steps {
+        let deps: Vec<TaskId> = std::iter::once(config).chain(prev).collect();
+        prev = Some(g.add_task(&format!("step-{i}"), "step", deps, TaskState::Done)?);
+    }
+    b.build()
+}
+
+/// `tasks` tasks `x-0…` in one key group, and `y-0` using `x-0`. No spans.
+pub fn one_big_group(tasks: usize) -> Result<Trace, ModelError> {
+    let mut b = TraceBuilder::new(RunMeta::default());
+    let g = b.graph_mut();
+    for i in 0..tasks {
+        g.add_task(&format!("x-{i}"), "x", [], TaskState::Done)?;
+    }
+    g.add_task("y-0", "y", [TaskId(0)], TaskState::Done)?;
+    b.build()
+}
+
+/// `tasks` independent tasks whose keys (`{prefix}{i}`, no dash) are each a key
+/// group of their own. No spans.
+pub fn singleton_groups(tasks: usize, prefix: &str) -> Result<Trace, ModelError> {
+    let mut b = TraceBuilder::new(RunMeta::default());
+    for i in 0..tasks {
+        b.graph_mut()
+            .add_task(&format!("{prefix}{i}"), prefix, [], TaskState::Done)?;
+    }
+    b.build()
+}
+
+/// Four key groups: `load-0` feeding `inc-1` and `inc-2`, which `sum-3` adds up,
+/// and `other-4` alone, which never ran. No spans.
+pub fn four_groups() -> Result<Graph, ModelError> {
+    let mut g = GraphBuilder::new();
+    let l = g.add_task("load-0", "load", [], TaskState::Done)?;
+    let a = g.add_task("inc-1", "inc", [l], TaskState::Done)?;
+    let b = g.add_task("inc-2", "inc", [l], TaskState::Done)?;
+    g.add_task("sum-3", "sum", [a, b], TaskState::Done)?;
+    g.add_task("other-4", "other", [], TaskState::NotRun)?;
+    g.build()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,7 +219,7 @@ mod tests {
     fn layered_runs_tasks_after_their_inputs() {
         let t = layered(500, 20, 4, 7).unwrap();
         assert_eq!(t.spans().len(), 500);
-        let times = crate::TaskTimes::from_trace(&t);
+        let times = taskscope_trace::index::TaskTimes::new(&t);
         for task in t.graph().tasks() {
             let (start, _) = times.range(task).unwrap();
             for &dep in t.graph().deps(task) {

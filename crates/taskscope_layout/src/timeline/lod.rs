@@ -2,7 +2,8 @@
 //!
 //! [`render_items`] is a pure function of (the lane's spans, the visible time
 //! range, the width in pixels). It binary-searches the visible window, then walks
-//! it once, merging runs of spans thinner than [`MERGE_BELOW_PX`] that lie close
+//! it once, merging runs of spans thinner than a few pixels ([`MERGE_BELOW_PX`] in the
+//! viewer and in exported pictures) that lie close
 //! together into one item with a count (Tracy and puffin fold zones the same way).
 //! A trace of a million spans therefore costs at most one pass over the visible
 //! spans and produces at most a few items per pixel column. Painting, hit-testing
@@ -12,7 +13,8 @@ use std::ops::Range;
 
 use taskscope_trace::Span;
 
-/// Spans narrower than this many pixels are merged with their close neighbours.
+/// Spans narrower than this many pixels are merged with their close neighbours
+/// (the viewer's timeline and the exported one alike).
 pub const MERGE_BELOW_PX: f64 = 3.0;
 
 /// Deeper nesting levels than this are drawn on the last row.
@@ -31,8 +33,11 @@ pub struct RenderItem {
     pub count: u32,
     /// The nesting row (span depth, capped at `MAX_DEPTH_ROWS - 1`).
     pub depth: u16,
-    /// A merged item whose spans do not all have the same key (e.g. task name).
+    /// A merged item whose spans do not all have the same key (e.g. colour).
     pub mixed: bool,
+    /// The key of its first span (for a plain bar or a merged item that is not
+    /// [`RenderItem::mixed`], the key of all its spans).
+    pub key: u32,
 }
 
 impl RenderItem {
@@ -157,12 +162,14 @@ impl LaneLod {
 /// - `lod`: their [`LaneLod`] (built from the same spans, with the same `key`);
 /// - `visible`: the visible time range in ns;
 /// - `width_px`: how many pixels that range spans;
+/// - `merge_below_px`: spans (and gaps) thinner than this merge ([`MERGE_BELOW_PX`];
+///   0 merges nothing);
 /// - `key`: a span's colour key (e.g. its task's name id); merged items whose spans'
 ///   keys differ are marked [`RenderItem::mixed`].
 ///
-/// Spans at least [`MERGE_BELOW_PX`] wide become their own item. Thinner spans
+/// Spans at least `merge_below_px` wide become their own item. Thinner spans
 /// on the same depth row are merged while the gap to the previous thin span is
-/// also under [`MERGE_BELOW_PX`]. Items are appended row by row in start order
+/// also under `merge_below_px`. Items are appended row by row in start order
 /// within a row; rows are not interleaved in any promised order. A whole block
 /// of spans that would merge span by span is merged in one step, with the same result.
 ///
@@ -174,6 +181,7 @@ pub fn render_items(
     lod: &LaneLod,
     visible: Range<u64>,
     width_px: f32,
+    merge_below_px: f64,
     key: impl Fn(&Span) -> u32,
     out: &mut Vec<RenderItem>,
 ) {
@@ -181,8 +189,8 @@ pub fn render_items(
         return;
     }
     let ns_per_px = (visible.end - visible.start) as f64 / f64::from(width_px);
-    // Durations (and gaps) below this are thinner than MERGE_BELOW_PX.
-    let thin_ns = (MERGE_BELOW_PX * ns_per_px).ceil() as u64;
+    // Durations (and gaps) below this are thinner than `merge_below_px`.
+    let thin_ns = (merge_below_px.max(0.0) * ns_per_px).ceil() as u64;
 
     // First span whose running max end reaches the window: every earlier span ends before it.
     let lo = lod.max_end.partition_point(|&end| end < visible.start);
@@ -223,6 +231,7 @@ pub fn render_items(
                         count: BLOCK as u32,
                         depth: 0,
                         mixed: !block.uniform,
+                        key: block.first_key,
                     };
                     if let Some((done, _)) = slot.replace((item, block.first_key)) {
                         out.push(done);
@@ -251,6 +260,7 @@ pub fn render_items(
             count: 1,
             depth,
             mixed: false,
+            key: key(span),
         };
         if span.duration_ns() >= thin_ns {
             if let Some((done, _)) = slot.take() {
@@ -268,7 +278,7 @@ pub fn render_items(
                 }
             }
             _ => {
-                if let Some((done, _)) = slot.replace((item, key(span))) {
+                if let Some((done, _)) = slot.replace((item, item.key)) {
                     out.push(done);
                 }
             }
@@ -301,7 +311,15 @@ mod tests {
         let lod = LaneLod::new(&sorted, |s| s.task.0);
         let width = (visible.end - visible.start) as f32;
         let mut out = Vec::new();
-        render_items(&sorted, &lod, visible, width, |s| s.task.0, &mut out);
+        render_items(
+            &sorted,
+            &lod,
+            visible,
+            width,
+            MERGE_BELOW_PX,
+            |s| s.task.0,
+            &mut out,
+        );
         out.sort_by_key(|i| (i.depth, i.start_ns));
         out
     }
@@ -314,6 +332,7 @@ mod tests {
             count,
             depth: 0,
             mixed: false,
+            key: 0,
         }
     }
 
@@ -423,16 +442,40 @@ mod tests {
         let spans: Vec<Span> = (0..1000).map(|i| span(i * 2, i * 2 + 1, 0)).collect();
         let mut out = Vec::new();
         let lod = LaneLod::new(&spans, |s| s.task.0);
-        render_items(&spans, &lod, 0..2000, 10.0, |s| s.task.0, &mut out);
+        render_items(
+            &spans,
+            &lod,
+            0..2000,
+            10.0,
+            MERGE_BELOW_PX,
+            |s| s.task.0,
+            &mut out,
+        );
         assert_eq!(out, vec![item(0, 1999, 0, 1000)]);
         // Zoomed in to 1 ns/px on the middle, only the visible spans come out, unmerged... or merged:
         // 1 ns wide with 1 ns gaps are thin, so they merge into one run of the visible ones.
         out.clear();
-        render_items(&spans, &lod, 1000..1010, 10.0, |s| s.task.0, &mut out);
+        render_items(
+            &spans,
+            &lod,
+            1000..1010,
+            10.0,
+            MERGE_BELOW_PX,
+            |s| s.task.0,
+            &mut out,
+        );
         assert_eq!(out, vec![item(1000, 1009, 500, 5)]);
         // At 0.1 ns/px each span is 10 px wide: five separate bars.
         out.clear();
-        render_items(&spans, &lod, 1000..1010, 100.0, |s| s.task.0, &mut out);
+        render_items(
+            &spans,
+            &lod,
+            1000..1010,
+            100.0,
+            MERGE_BELOW_PX,
+            |s| s.task.0,
+            &mut out,
+        );
         assert_eq!(out.len(), 5);
         assert!(out.iter().all(|i| i.count == 1));
     }
@@ -462,7 +505,15 @@ mod tests {
                 .filter(|s| s.end_ns >= visible.start && s.start_ns < visible.end)
                 .count();
             let mut out = Vec::new();
-            render_items(&spans, &lod, visible.clone(), width, |s| s.task.0, &mut out);
+            render_items(
+                &spans,
+                &lod,
+                visible.clone(),
+                width,
+                MERGE_BELOW_PX,
+                |s| s.task.0,
+                &mut out,
+            );
             let covered: u32 = out.iter().map(|i| i.count).sum();
             assert_eq!(covered as usize, expected, "window {visible:?}");
             // Items are in start order and do not overlap (the lane has no overlapping spans).
@@ -481,7 +532,15 @@ mod tests {
         spans[3].task = TaskId(7);
         let lod = LaneLod::new(&spans, |s| s.task.0);
         let mut out = Vec::new();
-        render_items(&spans, &lod, 0..100, 100.0, |s| s.task.0, &mut out);
+        render_items(
+            &spans,
+            &lod,
+            0..100,
+            100.0,
+            MERGE_BELOW_PX,
+            |s| s.task.0,
+            &mut out,
+        );
         assert_eq!(out.len(), 2);
         assert!(!out[0].mixed && out[0].count == 2);
         assert!(out[1].mixed && out[1].count == 2);
@@ -518,8 +577,24 @@ mod tests {
             (12_345..t - 999, 64.0),
         ] {
             let (mut a, mut b) = (Vec::new(), Vec::new());
-            render_items(&spans, &with_blocks, visible.clone(), width, key, &mut a);
-            render_items(&spans, &without, visible.clone(), width, key, &mut b);
+            render_items(
+                &spans,
+                &with_blocks,
+                visible.clone(),
+                width,
+                MERGE_BELOW_PX,
+                key,
+                &mut a,
+            );
+            render_items(
+                &spans,
+                &without,
+                visible.clone(),
+                width,
+                MERGE_BELOW_PX,
+                key,
+                &mut b,
+            );
             assert_eq!(a, b, "window {visible:?} at {width} px");
         }
     }
@@ -529,10 +604,42 @@ mod tests {
         let spans = [span(0, 10, 0)];
         let lod = LaneLod::new(&spans, |s| s.task.0);
         let mut out = Vec::new();
-        render_items(&spans, &lod, 5..5, 100.0, |s| s.task.0, &mut out);
-        render_items(&spans, &lod, 0..10, 0.0, |s| s.task.0, &mut out);
-        render_items(&spans, &LaneLod::default(), 0..10, 100.0, |_| 0, &mut out);
-        render_items(&[], &LaneLod::default(), 0..10, 100.0, |_| 0, &mut out);
+        render_items(
+            &spans,
+            &lod,
+            5..5,
+            100.0,
+            MERGE_BELOW_PX,
+            |s| s.task.0,
+            &mut out,
+        );
+        render_items(
+            &spans,
+            &lod,
+            0..10,
+            0.0,
+            MERGE_BELOW_PX,
+            |s| s.task.0,
+            &mut out,
+        );
+        render_items(
+            &spans,
+            &LaneLod::default(),
+            0..10,
+            100.0,
+            MERGE_BELOW_PX,
+            |_| 0,
+            &mut out,
+        );
+        render_items(
+            &[],
+            &LaneLod::default(),
+            0..10,
+            100.0,
+            MERGE_BELOW_PX,
+            |_| 0,
+            &mut out,
+        );
         assert!(out.is_empty());
     }
 }

@@ -1,0 +1,375 @@
+//! What the event readers gather from a file before a [`crate::Trace`] is built:
+//! [`Gathered`], made of small parts that each keep their own invariants behind
+//! private fields — interned names ([`NameTable`]), lanes by `(pid, tid)`
+//! ([`LaneTable`]), the spans read so far, counts for the diagnostics
+//! ([`EventCounts`]), the time range ([`TimeRange`]), and the Chrome-only parts
+//! (flows, begin/end pairs, instants and counters; see [`super::chrome`]).
+//!
+//! The Chrome, taskscope and Dask readers all fill one `Gathered`; the Chrome
+//! reader folds events into it (`chrome.rs`), the Dask reader pushes finished
+//! spans ([`Gathered::push_span`]), and the taskscope reader resolves the spans
+//! against its embedded graph. This module decides nothing about any format.
+
+use std::borrow::Cow;
+
+use rustc_hash::FxHashMap;
+
+use super::chrome::{BeginEnds, FlowTable, MarkTable};
+use super::error::Source;
+use crate::model::{Lane, SpanKind, TaskState};
+
+/// A lane as seen in the file: a `(pid, tid)` pair.
+pub(crate) struct LaneInfo<'a> {
+    pub pid: &'a str,
+    pub tid: &'a str,
+    pub name: Option<String>,
+    pub sort_index: Option<i64>,
+    /// Whether any span or instant is on it (lanes only named by `M` events are dropped).
+    pub used: bool,
+}
+
+/// A span before nesting and graph assembly.
+pub(crate) struct PendingSpan<'a> {
+    pub start: i64,
+    pub end: i64,
+    pub lane: u32,
+    pub name: u32,
+    pub key: Option<Cow<'a, str>>,
+    pub task: Option<u32>,
+    pub state: Option<TaskState>,
+    pub kind: SpanKind,
+    pub depth: Option<u16>,
+    pub unclosed: bool,
+    /// Byte offset of the event, for errors.
+    pub offset: usize,
+}
+
+/// Names interned in order of first appearance.
+#[derive(Default)]
+pub(crate) struct NameTable<'a> {
+    names: Vec<Cow<'a, str>>,
+    index: FxHashMap<Cow<'a, str>, u32>,
+}
+
+impl<'a> NameTable<'a> {
+    /// The number of `name`, adding it if it is new.
+    pub(crate) fn intern(&mut self, name: Cow<'a, str>) -> u32 {
+        if let Some(&id) = self.index.get(&name) {
+            return id;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(name.clone());
+        self.index.insert(name, id);
+        id
+    }
+
+    /// Name number `id`.
+    pub(crate) fn get(&self, id: u32) -> Option<&str> {
+        self.names.get(id as usize).map(AsRef::as_ref)
+    }
+
+    /// Every name, by number.
+    pub(crate) fn as_slice(&self) -> &[Cow<'a, str>] {
+        &self.names
+    }
+}
+
+/// Lanes by `(pid, tid)`, in order of first appearance, with the process names.
+#[derive(Default)]
+pub(crate) struct LaneTable<'a> {
+    lanes: Vec<LaneInfo<'a>>,
+    index: FxHashMap<(&'a str, &'a str), u32>,
+    process_names: FxHashMap<&'a str, String>,
+}
+
+impl<'a> LaneTable<'a> {
+    /// The lane of `(pid, tid)`, added (unused) if it is new.
+    pub(crate) fn lane(&mut self, pid: &'a str, tid: &'a str) -> u32 {
+        if let Some(&l) = self.index.get(&(pid, tid)) {
+            return l;
+        }
+        let l = self.lanes.len() as u32;
+        self.lanes.push(LaneInfo {
+            pid,
+            tid,
+            name: None,
+            sort_index: None,
+            used: false,
+        });
+        self.index.insert((pid, tid), l);
+        l
+    }
+
+    /// The lane of `(pid, tid)`, marked used (it carries a span or an instant).
+    pub(crate) fn used(&mut self, pid: &'a str, tid: &'a str) -> u32 {
+        let l = self.lane(pid, tid);
+        if let Some(info) = self.lanes.get_mut(l as usize) {
+            info.used = true;
+        }
+        l
+    }
+
+    /// Lane `lane`, to name or sort it.
+    pub(crate) fn info_mut(&mut self, lane: u32) -> Option<&mut LaneInfo<'a>> {
+        self.lanes.get_mut(lane as usize)
+    }
+
+    /// Every lane, by number.
+    pub(crate) fn infos(&self) -> &[LaneInfo<'a>] {
+        &self.lanes
+    }
+
+    /// Names process `pid` (a later name replaces an earlier one).
+    pub(crate) fn name_process(&mut self, pid: &'a str, name: String) {
+        self.process_names.insert(pid, name);
+    }
+
+    /// Names process `pid` with `name()` unless it has a name already.
+    pub(crate) fn name_process_once(&mut self, pid: &'a str, name: impl FnOnce() -> String) {
+        self.process_names.entry(pid).or_insert_with(name);
+    }
+
+    /// The lanes that carry spans or instants, in order of first appearance, and the
+    /// new index of each lane (`u32::MAX` for dropped ones).
+    pub(crate) fn used_lanes(&self) -> (Vec<u32>, Vec<Lane>) {
+        let mut lane_map = vec![u32::MAX; self.lanes.len()];
+        let mut lanes = Vec::new();
+        for (i, info) in self.lanes.iter().enumerate() {
+            if info.used {
+                if let Some(slot) = lane_map.get_mut(i) {
+                    *slot = lanes.len() as u32;
+                }
+                lanes.push(Lane {
+                    name: info
+                        .name
+                        .clone()
+                        .unwrap_or_else(|| format!("thread {}", info.tid)),
+                    process: self
+                        .process_names
+                        .get(info.pid)
+                        .cloned()
+                        .unwrap_or_else(|| format!("process {}", info.pid)),
+                    sort_index: info.sort_index.unwrap_or(0),
+                    is_async: false,
+                });
+            }
+        }
+        (lane_map, lanes)
+    }
+}
+
+/// How many events were read, and of those, how many were skipped and why.
+#[derive(Default)]
+pub(crate) struct EventCounts {
+    events: u64,
+    /// File order of the events that need it (begin/end pairs, flow points).
+    seq: u32,
+    skipped_phases: FxHashMap<String, u32>,
+    async_events: u32,
+    invalid_events: u32,
+    unknown_key_events: u32,
+    ray_votes: u32,
+    x_events: u32,
+}
+
+impl EventCounts {
+    /// Counts an event that has no place in the file order (a record of another format).
+    pub(crate) fn record(&mut self) {
+        self.events += 1;
+    }
+
+    /// Counts an event in the file's order and returns its sequence number.
+    pub(crate) fn event(&mut self) -> u32 {
+        self.events += 1;
+        self.seq = self.seq.wrapping_add(1);
+        self.seq
+    }
+
+    /// How many events were read.
+    pub(crate) fn events(&self) -> u64 {
+        self.events
+    }
+
+    /// Counts an event without a phase, timestamp, id or args it needs.
+    pub(crate) fn invalid(&mut self) {
+        self.invalid_events += 1;
+    }
+
+    /// Counts an event with keys this reader does not use.
+    pub(crate) fn unknown_keys(&mut self) {
+        self.unknown_key_events += 1;
+    }
+
+    /// Counts an async event (skipped).
+    pub(crate) fn async_event(&mut self) {
+        self.async_events += 1;
+    }
+
+    /// Counts an event of a phase this reader does not use.
+    pub(crate) fn skip_phase(&mut self, phase: &str) {
+        *self.skipped_phases.entry(phase.to_owned()).or_insert(0) += 1;
+    }
+
+    /// Counts an `X` event; `ray_like` when its pid and tid look like Ray's.
+    pub(crate) fn complete(&mut self, ray_like: bool) {
+        self.x_events += 1;
+        if ray_like {
+            self.ray_votes += 1;
+        }
+    }
+
+    /// Whether this looks like a Ray timeline (string pids, `worker:`/`driver:` tids).
+    pub(crate) fn looks_like_ray(&self) -> bool {
+        self.x_events > 0 && self.ray_votes * 2 >= self.x_events
+    }
+
+    /// Diagnostics about what was skipped, in a deterministic order.
+    pub(crate) fn skip_diagnostics(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut phases: Vec<(&String, &u32)> = self.skipped_phases.iter().collect();
+        phases.sort();
+        if !phases.is_empty() {
+            let list: Vec<String> = phases.iter().map(|(p, n)| format!("{n} '{p}'")).collect();
+            out.push(format!(
+                "skipped events of phases this reader does not use: {}",
+                list.join(", ")
+            ));
+        }
+        if self.async_events > 0 {
+            out.push(format!(
+                "skipped {} async events (phases b/e/n, S/T/F, p)",
+                self.async_events
+            ));
+        }
+        if self.invalid_events > 0 {
+            out.push(format!(
+                "skipped {} events without a phase, timestamp, id or args they need",
+                self.invalid_events
+            ));
+        }
+        if self.unknown_key_events > 0 {
+            out.push(format!(
+                "{} events had keys this reader does not use (ignored)",
+                self.unknown_key_events
+            ));
+        }
+        out
+    }
+}
+
+/// The earliest and latest times seen, in the source clock's ns.
+pub(crate) struct TimeRange {
+    min: i64,
+    max: i64,
+}
+
+impl Default for TimeRange {
+    fn default() -> Self {
+        Self {
+            min: i64::MAX,
+            max: i64::MIN,
+        }
+    }
+}
+
+impl TimeRange {
+    /// Takes `ts` into the range.
+    pub(crate) fn see(&mut self, ts: i64) {
+        self.max = self.max.max(ts);
+        self.min = self.min.min(ts);
+    }
+
+    /// The earliest time seen (0 when none was).
+    pub(crate) fn origin(&self) -> i64 {
+        if self.min == i64::MAX { 0 } else { self.min }
+    }
+
+    /// The latest time seen (`i64::MIN` when none was).
+    pub(crate) fn end(&self) -> i64 {
+        self.max
+    }
+}
+
+/// Everything gathered from the events of one file (see the module docs).
+pub(crate) struct Gathered<'a> {
+    /// The file, for errors.
+    pub(super) src: Source<'a>,
+    pub(super) names: NameTable<'a>,
+    pub(super) lanes: LaneTable<'a>,
+    /// Spans in the order read (nested and sorted when the trace is built).
+    pub(super) spans: Vec<PendingSpan<'a>>,
+    pub(super) begin_ends: BeginEnds,
+    pub(super) flows: FlowTable<'a>,
+    pub(super) marks: MarkTable<'a>,
+    pub(super) counts: EventCounts,
+    pub(super) time: TimeRange,
+    /// Saw the taskscope marker event: derived events can be dropped early.
+    pub(super) taskscope_marker: bool,
+    /// Try the exact-layout scanners of [`super::fast`] on the events of taskscope files
+    /// (off only in tests that compare them with the general path).
+    pub(super) fast_paths: bool,
+}
+
+impl<'a> Gathered<'a> {
+    /// Nothing gathered yet from `src`.
+    pub(crate) fn new(src: Source<'a>) -> Self {
+        Self {
+            src,
+            names: NameTable::default(),
+            lanes: LaneTable::default(),
+            spans: Vec::new(),
+            begin_ends: BeginEnds::default(),
+            flows: FlowTable::default(),
+            marks: MarkTable::default(),
+            counts: EventCounts::default(),
+            time: TimeRange::default(),
+            taskscope_marker: false,
+            fast_paths: true,
+        }
+    }
+
+    /// The lane for a `(pid, tid)` pair given as text, marked used.
+    pub(crate) fn lane_for(&mut self, pid: &'a str, tid: &'a str) -> u32 {
+        self.lanes.used(pid, tid)
+    }
+
+    /// Adds a span read from a non-Chrome format (times in the source clock's ns).
+    pub(crate) fn push_span(
+        &mut self,
+        lane: u32,
+        name: Cow<'a, str>,
+        key: Cow<'a, str>,
+        (start, end): (i64, i64),
+        kind: SpanKind,
+        state: Option<TaskState>,
+    ) {
+        self.counts.record();
+        let end = end.max(start);
+        self.time.see(start);
+        self.time.see(end);
+        let name = self.names.intern(name);
+        self.spans.push(PendingSpan {
+            start,
+            end,
+            lane,
+            name,
+            key: Some(key),
+            task: None,
+            state,
+            kind,
+            depth: None,
+            unclosed: false,
+            offset: 0,
+        });
+    }
+
+    /// Whether this looks like a Ray timeline (string pids, `worker:`/`driver:` tids).
+    pub(crate) fn looks_like_ray(&self) -> bool {
+        self.counts.looks_like_ray()
+    }
+
+    /// Diagnostics about what was skipped, in a deterministic order.
+    pub(crate) fn skip_diagnostics(&self) -> Vec<String> {
+        self.counts.skip_diagnostics()
+    }
+}

@@ -1,0 +1,404 @@
+//! Key-prefix groups: Dask's `key_split` and, for every task, the group it
+//! belongs to, with what each group adds up to.
+//!
+//! Groups are numbered in order of their first task (by id), so the numbering is
+//! stable and the same for the graph scene, the graph view and anything else
+//! that names a group by number. This module decides nothing about drawing.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::times::{RunState, TaskTimes};
+use crate::model::{Graph, LaneId, TaskId, TaskState};
+
+/// The name prefix of a task key, as Dask's `dask.utils.key_split` computes it.
+///
+/// The key is split on `-`; the first word is kept (stripped of `_'()"` when
+/// it does not start with a letter, as in tuple keys written as strings, and
+/// of `[]` too, for tuple keys written as JSON lists), and following words are
+/// appended while they are purely alphabetic and not an 8-letter word
+/// starting with a hex letter (a token). A 32-character hex result is `data`;
+/// `<module.Class object at …>` gives `Class`; an empty key gives `Other`.
+///
+/// Note that, as in Dask, an all-letter suffix is kept: `inc-abc` stays
+/// `inc-abc`, while `inc-1`, `inc-3f2a…` and `inc-abcdefab` give `inc`.
+///
+/// ```
+/// use taskscope_trace::index::key_split;
+/// assert_eq!(key_split("inc-584d85fa-f2d9-4f19-b665-5038de1b8c9d"), "inc");
+/// assert_eq!(key_split("add-3-17"), "add");
+/// assert_eq!(key_split("hello-world-1"), "hello-world");
+/// assert_eq!(key_split("('x-2', 1)"), "x");
+/// assert_eq!(key_split("[\"x-2\", 1]"), "x");
+/// assert_eq!(key_split("x-abcdefab"), "x");
+/// assert_eq!(key_split("_swap-9138805db3c96cd47d9ae79c77b95fa5"), "swap");
+/// assert_eq!(key_split("ae05086432ca935f6eba409a8ecd4896"), "data");
+/// assert_eq!(key_split("<module.submodule.myclass object at 0xdaf372"), "myclass");
+/// assert_eq!(key_split(""), "Other");
+/// ```
+pub fn key_split(key: &str) -> String {
+    let mut words = key.split('-');
+    let first = words.next().unwrap_or("");
+    let Some(c0) = first.chars().next() else {
+        return "Other".to_owned();
+    };
+    let mut result = if c0.is_alphabetic() {
+        first.to_owned()
+    } else {
+        let before_comma = first.split(',').next().unwrap_or(first);
+        before_comma
+            .trim_matches(|c| matches!(c, '_' | '\'' | '(' | ')' | '"' | '[' | ']'))
+            .to_owned()
+    };
+    for word in words {
+        let is_token = word.chars().count() == 8
+            && word
+                .chars()
+                .next()
+                .is_some_and(|c| ('a'..='f').contains(&c));
+        if !word.is_empty() && word.chars().all(char::is_alphabetic) && !is_token {
+            result.push('-');
+            result.push_str(word);
+        } else {
+            break;
+        }
+    }
+    if result.len() == 32
+        && result
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
+        return "data".to_owned();
+    }
+    if result.starts_with('<') {
+        return result
+            .trim_matches(|c| c == '<' || c == '>')
+            .split_whitespace()
+            .next()
+            .and_then(|w| w.rsplit('.').next())
+            .unwrap_or("Other")
+            .to_owned();
+    }
+    if result.is_empty() {
+        "Other".to_owned()
+    } else {
+        result
+    }
+}
+
+/// How many tasks of a group ended in each [`TaskState`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StateCounts {
+    /// Ran to completion.
+    pub done: usize,
+    /// Failed.
+    pub failed: usize,
+    /// Stopped before finishing.
+    pub cancelled: usize,
+    /// Never started.
+    pub not_run: usize,
+}
+
+impl StateCounts {
+    fn add(&mut self, state: TaskState) {
+        match state {
+            TaskState::Done => self.done += 1,
+            TaskState::Failed => self.failed += 1,
+            TaskState::Cancelled => self.cancelled += 1,
+            TaskState::NotRun => self.not_run += 1,
+        }
+    }
+
+    /// The counts with their state, in the order done, failed, cancelled, not run.
+    pub fn by_state(&self) -> [(TaskState, usize); 4] {
+        [
+            (TaskState::Done, self.done),
+            (TaskState::Failed, self.failed),
+            (TaskState::Cancelled, self.cancelled),
+            (TaskState::NotRun, self.not_run),
+        ]
+    }
+
+    /// The worst state present: failed, then cancelled, then not run, else done.
+    pub fn worst(&self) -> TaskState {
+        if self.failed > 0 {
+            TaskState::Failed
+        } else if self.cancelled > 0 {
+            TaskState::Cancelled
+        } else if self.not_run > 0 {
+            TaskState::NotRun
+        } else {
+            TaskState::Done
+        }
+    }
+}
+
+/// What one group of tasks adds up to.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupInfo {
+    /// The key prefix.
+    pub name: String,
+    /// How many tasks it holds.
+    pub tasks: usize,
+    /// Its first task (by id): its name gives the group's colour.
+    pub first_task: TaskId,
+    /// How many of its tasks ran.
+    pub ran: usize,
+    /// The measured durations of its tasks summed, in ns ([`TaskTimes::duration_ns`]).
+    pub total_ns: u64,
+    /// Mean measured duration of the tasks that ran, in ns (0 if none ran).
+    pub mean_duration_ns: u64,
+    /// The lane that ran most of its tasks (lowest on ties), if any ran.
+    pub lane: Option<LaneId>,
+    /// The first start of any of its tasks, if any ran.
+    pub start_ns: Option<u64>,
+    /// The last end of any of its tasks.
+    pub end_ns: u64,
+    /// How its tasks ended.
+    pub states: StateCounts,
+    /// Dependencies between two of its own tasks.
+    pub inner_edges: u64,
+    /// When each task that ran started, sorted.
+    starts_ns: Vec<u64>,
+    /// When each task that ran finished, sorted.
+    ends_ns: Vec<u64>,
+}
+
+impl GroupInfo {
+    fn new(name: String, first_task: TaskId) -> Self {
+        Self {
+            name,
+            tasks: 0,
+            first_task,
+            ran: 0,
+            total_ns: 0,
+            mean_duration_ns: 0,
+            lane: None,
+            start_ns: None,
+            end_ns: 0,
+            states: StateCounts::default(),
+            inner_edges: 0,
+            starts_ns: Vec::new(),
+            ends_ns: Vec::new(),
+        }
+    }
+
+    /// The group's state at `t_ns`, from its tasks' states (a task runs from its
+    /// first start to its last end):
+    /// - [`RunState::NotRun`] when none of its tasks ran;
+    /// - [`RunState::Running`] when at least one of its tasks is running at `t_ns`;
+    /// - [`RunState::Done`] when every task of it that ran has finished — tasks
+    ///   that never ran do not count here (the `k / n done` label shows them);
+    /// - [`RunState::Waiting`] otherwise: none runs, some have yet to start
+    ///   (before the first start, or in a gap between its tasks).
+    ///
+    /// # Complexity
+    /// O(log tasks).
+    pub fn state_at(&self, t_ns: u64) -> RunState {
+        if self.ends_ns.is_empty() {
+            return RunState::NotRun;
+        }
+        let started = self.starts_ns.partition_point(|&s| s <= t_ns);
+        let finished = self.done_at(t_ns);
+        // A task with `end <= t` also has `start <= t`, so the difference counts
+        // the tasks with `start <= t < end`.
+        if started > finished {
+            RunState::Running
+        } else if finished == self.ends_ns.len() {
+            RunState::Done
+        } else {
+            RunState::Waiting
+        }
+    }
+
+    /// How many of its tasks have finished at `t_ns`.
+    ///
+    /// # Complexity
+    /// O(log tasks).
+    pub fn done_at(&self, t_ns: u64) -> usize {
+        self.ends_ns.partition_point(|&e| e <= t_ns)
+    }
+}
+
+/// Every task's group (by [`key_split`] of its key), and each group's summary.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct KeyGroups {
+    groups: Vec<GroupInfo>,
+    group_of: Vec<u32>,
+    by_name: BTreeMap<String, u32>,
+}
+
+impl KeyGroups {
+    /// Groups the tasks of `graph` by key prefix; `times` (of the same tasks) gives
+    /// durations, lanes and replay times.
+    ///
+    /// # Complexity
+    /// O(V × key length + V log V + E) time, O(V) memory.
+    pub fn new(graph: &Graph, times: &TaskTimes) -> Self {
+        debug_assert!(
+            times.is_empty() || times.len() == graph.len(),
+            "times measure the graph's tasks"
+        );
+        let mut by_name: BTreeMap<String, u32> = BTreeMap::new();
+        let mut groups: Vec<GroupInfo> = Vec::new();
+        let mut group_of = Vec::with_capacity(graph.len());
+        let mut lanes: Vec<BTreeMap<LaneId, usize>> = Vec::new();
+        for t in graph.tasks() {
+            let name = key_split(graph.key(t).unwrap_or(""));
+            let g = *by_name.entry(name.clone()).or_insert_with(|| {
+                groups.push(GroupInfo::new(name, t));
+                lanes.push(BTreeMap::new());
+                groups.len() as u32 - 1
+            });
+            group_of.push(g);
+            let Some(info) = groups.get_mut(g as usize) else {
+                continue;
+            };
+            info.tasks += 1;
+            info.states.add(graph.state(t).unwrap_or_default());
+            if let Some((s, e)) = times.range(t) {
+                info.ran += 1;
+                info.total_ns = info.total_ns.saturating_add(times.duration(t));
+                info.start_ns = Some(info.start_ns.map_or(s, |x| x.min(s)));
+                info.end_ns = info.end_ns.max(e);
+                info.starts_ns.push(s);
+                info.ends_ns.push(e);
+            }
+            if let (Some(l), Some(counts)) = (times.lane(t), lanes.get_mut(g as usize)) {
+                *counts.entry(l).or_default() += 1;
+            }
+        }
+        for (t, &g) in graph.tasks().zip(&group_of) {
+            let inner = graph
+                .deps(t)
+                .iter()
+                .filter(|d| group_of.get(d.index()) == Some(&g))
+                .count();
+            if let Some(info) = groups.get_mut(g as usize) {
+                info.inner_edges += inner as u64;
+            }
+        }
+        for (info, counts) in groups.iter_mut().zip(&lanes) {
+            info.starts_ns.sort_unstable();
+            info.ends_ns.sort_unstable();
+            info.mean_duration_ns = info.total_ns / (info.ran.max(1) as u64);
+            info.lane = counts
+                .iter()
+                .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+                .map(|(&l, _)| l);
+        }
+        Self {
+            groups,
+            group_of,
+            by_name,
+        }
+    }
+
+    /// How many groups there are.
+    pub fn len(&self) -> usize {
+        self.groups.len()
+    }
+
+    /// Whether there are no groups (an empty graph).
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+
+    /// Group number `g`.
+    pub fn get(&self, g: u32) -> Option<&GroupInfo> {
+        self.groups.get(g as usize)
+    }
+
+    /// All groups, by number.
+    pub fn all(&self) -> &[GroupInfo] {
+        &self.groups
+    }
+
+    /// The group of `task`.
+    pub fn group_of(&self, task: TaskId) -> Option<u32> {
+        self.group_of.get(task.index()).copied()
+    }
+
+    /// The number of the group called `name`.
+    pub fn find(&self, name: &str) -> Option<u32> {
+        self.by_name.get(name).copied()
+    }
+
+    /// The group of every task, indexed by task.
+    pub fn groups_of_tasks(&self) -> &[u32] {
+        &self.group_of
+    }
+
+    /// How many nodes a grouped drawing has with the groups in `expanded` drawn
+    /// task by task (two nodes per task, task and output box, unless `compact`).
+    ///
+    /// # Complexity
+    /// O(groups).
+    pub fn drawn_nodes(&self, expanded: &BTreeSet<String>, compact: bool) -> usize {
+        let per_task = if compact { 1 } else { 2 };
+        self.groups
+            .iter()
+            .map(|g| {
+                if expanded.contains(&g.name) {
+                    g.tasks * per_task
+                } else {
+                    1
+                }
+            })
+            .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Lane, RunMeta, Span, SpanKind, TraceBuilder};
+
+    #[test]
+    fn a_group_runs_only_while_one_of_its_tasks_runs_and_is_done_when_all_that_ran_are() {
+        let mut b = TraceBuilder::new(RunMeta::default());
+        let g = b.graph_mut();
+        let a = g.add_task("inc-1", "inc", [], TaskState::Done).unwrap();
+        let c = g.add_task("inc-2", "inc", [a], TaskState::Done).unwrap();
+        g.add_task("inc-3", "inc", [], TaskState::NotRun).unwrap();
+        b.add_lane(Lane {
+            name: "w".into(),
+            process: "p".into(),
+            sort_index: 0,
+            is_async: false,
+        })
+        .unwrap();
+        // inc-1 runs 10–20, inc-2 30–40, inc-3 never: a gap from 20 to 30.
+        for (task, start_ns, end_ns) in [(a, 10, 20), (c, 30, 40)] {
+            b.add_span(Span {
+                start_ns,
+                end_ns,
+                task,
+                lane: LaneId(0),
+                kind: SpanKind::Compute,
+                depth: 0,
+                unclosed: false,
+            })
+            .unwrap();
+        }
+        let trace = b.build().unwrap();
+        let groups = KeyGroups::new(trace.graph(), &TaskTimes::new(&trace));
+        let inc = groups.get(0).unwrap();
+        assert_eq!(
+            (inc.tasks, inc.ran, inc.total_ns, inc.mean_duration_ns),
+            (3, 2, 20, 10)
+        );
+        assert_eq!((inc.inner_edges, inc.lane), (1, Some(LaneId(0))));
+        assert_eq!(inc.states.by_state()[3], (TaskState::NotRun, 1));
+        let at = |t| inc.state_at(t);
+        assert_eq!(at(5), RunState::Waiting);
+        assert_eq!(at(10), RunState::Running);
+        assert_eq!(at(19), RunState::Running);
+        // In the gap nothing of it runs: it waits for inc-2.
+        assert_eq!(at(20), RunState::Waiting);
+        assert_eq!(at(29), RunState::Waiting);
+        assert_eq!(at(30), RunState::Running);
+        // Both tasks that ran are done; inc-3, which never ran, shows in the count.
+        assert_eq!(at(40), RunState::Done);
+        assert_eq!(inc.done_at(40), 2);
+    }
+}

@@ -1,0 +1,235 @@
+//! The per-trace index: every fact derived from a trace that more than one place
+//! needs, computed once and borrowed by the analyses, the scenes of
+//! `taskscope_layout`, the egui widgets and the viewer.
+//!
+//! What it holds ([`TraceIndex`]):
+//! - reverse edges ([`crate::Dependents`]) and each task's spans ([`crate::SpansByTask`]);
+//! - per-task times, durations and lanes ([`TaskTimes`], with [`RunState`] for replays);
+//! - each task's palette entry ([`crate::PaletteIndex`]): its name's colour everywhere;
+//! - the concurrency profile: busy lanes over time as a step function with block
+//!   maxima, and per-lane busy time ([`ConcurrencyProfile`]);
+//! - key-prefix groups with their summaries ([`KeyGroups`], by Dask's [`key_split`]),
+//!   built on first use (grouping costs a pass over every key; small graphs never
+//!   need it).
+//!
+//! Durations are printed everywhere by [`crate::analysis::format_duration_ns`].
+//! This module decides nothing about drawing: colours as RGB, what is drawn and
+//! how it is laid out belong to `taskscope_layout`.
+//!
+//! # Growing traces
+//! Everything here is built by passes over the spans and tasks in id order with
+//! counting sorts, so a trace that grows by appended spans (a live trace) can
+//! rebuild its index in O(V + E + S log L) after each batch, off the UI thread.
+//! The parts could also grow in place: [`TaskTimes`] and the palette entries are
+//! per task and take new spans and tasks one by one (min/max, a union for the few
+//! tasks with several spans); the step function appends while new spans start after
+//! its last step and needs a re-merge only for late spans; reverse edges and spans
+//! per task are compressed rows that take appended tasks at the end; groups number
+//! groups by first appearance, so new tasks only add to the summaries (and new
+//! groups at the end).
+
+mod groups;
+mod times;
+
+use std::sync::{Arc, OnceLock};
+
+pub use groups::{GroupInfo, KeyGroups, StateCounts, key_split};
+pub use times::{RunState, TaskTimes};
+
+pub use crate::analysis::ConcurrencyProfile;
+use crate::analysis::concurrency_profile;
+use crate::model::{Dependents, Graph, SpanId, SpansByTask, TaskId, Trace};
+use crate::palette::PaletteIndex;
+
+/// Derived facts of one trace (see the module docs), computed once.
+///
+/// It does not own the trace; pass the same trace (or graph) it was built from to
+/// the methods that take one.
+#[derive(Debug, Default)]
+pub struct TraceIndex {
+    dependents: Dependents,
+    spans_by_task: SpansByTask,
+    times: TaskTimes,
+    palette: Vec<PaletteIndex>,
+    concurrency: ConcurrencyProfile,
+    groups: OnceLock<Arc<KeyGroups>>,
+}
+
+impl Clone for TraceIndex {
+    fn clone(&self) -> Self {
+        let groups = OnceLock::new();
+        if let Some(g) = self.groups.get() {
+            let _ = groups.set(Arc::clone(g));
+        }
+        Self {
+            dependents: self.dependents.clone(),
+            spans_by_task: self.spans_by_task.clone(),
+            times: self.times.clone(),
+            palette: self.palette.clone(),
+            concurrency: self.concurrency.clone(),
+            groups,
+        }
+    }
+}
+
+impl TraceIndex {
+    /// Builds the index of `trace` (groups are built on first use).
+    ///
+    /// # Complexity
+    /// O(V + E + S log L) time, O(V + E + S) memory, for V tasks, E dependencies and S
+    /// spans on L lanes (plus the unions of the few tasks with several spans).
+    pub fn new(trace: &Trace) -> Self {
+        let graph = trace.graph();
+        Self {
+            dependents: graph.dependents(),
+            spans_by_task: trace.spans_by_task(),
+            times: TaskTimes::new(trace),
+            palette: task_palette(graph),
+            concurrency: concurrency_profile(trace),
+            groups: OnceLock::new(),
+        }
+    }
+
+    /// The index of a graph that has not run (no spans): every task "did not run".
+    ///
+    /// # Complexity
+    /// O(V + E).
+    pub fn of_graph(graph: &Graph) -> Self {
+        Self {
+            dependents: graph.dependents(),
+            spans_by_task: SpansByTask::default(),
+            times: TaskTimes::not_run(graph.len()),
+            palette: task_palette(graph),
+            concurrency: concurrency_profile(&Trace::default()),
+            groups: OnceLock::new(),
+        }
+    }
+
+    /// For each task, the tasks that use its result.
+    pub fn dependents(&self) -> &Dependents {
+        &self.dependents
+    }
+
+    /// For each task, its spans.
+    pub fn spans_by_task(&self) -> &SpansByTask {
+        &self.spans_by_task
+    }
+
+    /// Per-task times, durations and lanes.
+    pub fn times(&self) -> &TaskTimes {
+        &self.times
+    }
+
+    /// The palette entry of `task`'s name: its colour in every picture.
+    pub fn palette(&self, task: TaskId) -> PaletteIndex {
+        self.palette.get(task.index()).copied().unwrap_or_default()
+    }
+
+    /// Busy lanes over time and per-lane busy time (empty for [`TraceIndex::of_graph`]).
+    pub fn concurrency(&self) -> &ConcurrencyProfile {
+        &self.concurrency
+    }
+
+    /// The key-prefix groups of `graph` (the graph this index was built from), built
+    /// on the first call.
+    ///
+    /// # Complexity
+    /// O(V × key length + V log V + E) on the first call, O(1) after.
+    pub fn groups(&self, graph: &Graph) -> &Arc<KeyGroups> {
+        debug_assert!(
+            self.times.len() == graph.len(),
+            "the index was built from this graph"
+        );
+        self.groups
+            .get_or_init(|| Arc::new(KeyGroups::new(graph, &self.times)))
+    }
+
+    /// The span of `task` that starts first.
+    pub fn first_span(&self, trace: &Trace, task: TaskId) -> Option<SpanId> {
+        self.spans_by_task
+            .spans(task)
+            .iter()
+            .copied()
+            .min_by_key(|s| trace.span(*s).map(|s| s.start_ns))
+    }
+
+    /// The span of `task` that ends last.
+    pub fn last_span(&self, trace: &Trace, task: TaskId) -> Option<SpanId> {
+        self.spans_by_task
+            .spans(task)
+            .iter()
+            .copied()
+            .max_by_key(|s| trace.span(*s).map(|s| s.end_ns))
+    }
+}
+
+/// Each task's palette entry, hashing each distinct name once.
+///
+/// # Complexity
+/// O(total name bytes + V).
+fn task_palette(graph: &Graph) -> Vec<PaletteIndex> {
+    let by_name: Vec<PaletteIndex> = graph
+        .names()
+        .iter()
+        .map(|(_, name)| PaletteIndex::of_name(name))
+        .collect();
+    graph
+        .tasks()
+        .map(|t| {
+            graph
+                .name_id(t)
+                .and_then(|n| by_name.get(n.index()).copied())
+                .unwrap_or_else(|| PaletteIndex::of_name(""))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Lane, LaneId, RunMeta, Span, SpanKind, TaskState, TraceBuilder};
+
+    #[test]
+    fn one_index_answers_every_derived_question() {
+        let mut b = TraceBuilder::new(RunMeta::default());
+        let g = b.graph_mut();
+        let x = g.add_task("inc-1", "inc", [], TaskState::Done).unwrap();
+        let y = g.add_task("inc-2", "inc", [], TaskState::Done).unwrap();
+        let z = g.add_task("add-3", "add", [x, y], TaskState::Done).unwrap();
+        b.add_lane(Lane::default()).unwrap();
+        b.add_lane(Lane::default()).unwrap();
+        for (task, lane, s, e) in [(x, 0, 0, 10), (y, 1, 0, 9), (z, 0, 10, 20)] {
+            b.add_span(Span {
+                start_ns: s,
+                end_ns: e,
+                task,
+                lane: LaneId(lane),
+                kind: SpanKind::Compute,
+                depth: 0,
+                unclosed: false,
+            })
+            .unwrap();
+        }
+        let trace = b.build().unwrap();
+        let index = TraceIndex::new(&trace);
+        assert_eq!(index.dependents().users(x), &[z]);
+        assert_eq!(index.spans_by_task().spans(z).len(), 1);
+        assert_eq!(index.times().duration_ns(z), Some(10));
+        assert_eq!(index.palette(x), PaletteIndex::of_name("inc"));
+        assert_eq!(index.palette(z), PaletteIndex::of_name("add"));
+        assert_eq!(index.concurrency().max_running, 2);
+        assert_eq!(index.concurrency().steps.running_at(9), 1);
+        let groups = index.groups(trace.graph());
+        assert_eq!(groups.len(), 2);
+        assert!(
+            Arc::ptr_eq(groups, index.groups(trace.graph())),
+            "built once"
+        );
+        assert!(Arc::ptr_eq(groups, index.clone().groups(trace.graph())));
+        let first = index.first_span(&trace, z).unwrap();
+        assert_eq!(trace.span(first).unwrap().start_ns, 10);
+        let bare = TraceIndex::of_graph(trace.graph());
+        assert_eq!(bare.times().ran_count(), 0);
+        assert_eq!(bare.groups(trace.graph()).get(0).unwrap().ran, 0);
+    }
+}

@@ -1,0 +1,345 @@
+//! Per-task times: when each task started and ended, how long it took, where it
+//! ran, and its state at any instant of a replay.
+//!
+//! Definitions (shared by the analyses, the scenes and the widgets):
+//! - A task **ran** when it has at least one span.
+//! - Its **duration** is the length of the union of its `Compute` spans; a task
+//!   with no `Compute` span (a foreign file that labels slices otherwise) uses the
+//!   union of all its spans. Overlapping spans of one task are counted once.
+//! - Its **start** is the earliest start of any of its spans, its **end** the latest end.
+//! - Its **lane** is the lane of its earliest span among those its duration counts.
+
+use crate::model::{LaneId, SpanKind, TaskId, Trace};
+
+/// A task's (or a group's) state at one instant of a replay.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RunState {
+    /// It has not started yet.
+    Waiting,
+    /// One of its spans covers the instant (or it lies between its first start and last end).
+    Running,
+    /// It has finished.
+    Done,
+    /// It never ran in this trace (no span).
+    NotRun,
+}
+
+impl RunState {
+    /// The lower-case word shown to people.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Waiting => "waiting",
+            Self::Running => "running",
+            Self::Done => "done",
+            Self::NotRun => "not run",
+        }
+    }
+}
+
+/// Measured per-task times: when each task started and ended, how long it took,
+/// and where it ran (see the module docs for the definitions).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TaskTimes {
+    /// Union of the task's compute spans (see the module docs), 0 if it did not run.
+    pub(crate) duration_ns: Vec<u64>,
+    /// Earliest span start, `u64::MAX` if it did not run.
+    pub(crate) start_ns: Vec<u64>,
+    /// Latest span end, 0 if it did not run.
+    pub(crate) end_ns: Vec<u64>,
+    /// Sum of `duration_ns` over all tasks.
+    pub(crate) total_work_ns: u64,
+    /// How many tasks ran.
+    pub(crate) ran_count: usize,
+    /// Lane of the earliest span that counts for the duration, `u32::MAX` if it did not run.
+    lane: Vec<u32>,
+}
+
+impl TaskTimes {
+    /// Measures every task of `trace`.
+    ///
+    /// ```
+    /// # let trace = taskscope_trace::Trace::default();
+    /// let times = taskscope_trace::index::TaskTimes::new(&trace);
+    /// assert_eq!(times.ran_count(), 0);
+    /// ```
+    ///
+    /// # Complexity
+    /// O(V + S) when every task has at most one span of the kind that counts,
+    /// plus O(M log M) for the M spans of tasks that have several.
+    pub fn new(trace: &Trace) -> Self {
+        // Per-task flags: whether it has one / several compute spans, one / several spans.
+        const COMPUTE: u8 = 1;
+        const MANY_COMPUTE: u8 = 2;
+        const ANY: u8 = 4;
+        const MANY_ANY: u8 = 8;
+        let n = trace.graph().len();
+        let mut start_ns = vec![u64::MAX; n];
+        let mut end_ns = vec![0u64; n];
+        // The sum of compute spans; fixed up below for tasks that need a union.
+        let mut duration_ns = vec![0u64; n];
+        let mut flags = vec![0u8; n];
+        // The lane of the earliest span that counts (compute, or any span for a task
+        // without compute spans), with that span's start.
+        let mut lane = vec![u32::MAX; n];
+        let mut lane_start = vec![u64::MAX; n];
+        for span in trace.spans() {
+            let t = span.task.index();
+            let (Some(s), Some(e), Some(d), Some(f)) = (
+                start_ns.get_mut(t),
+                end_ns.get_mut(t),
+                duration_ns.get_mut(t),
+                flags.get_mut(t),
+            ) else {
+                continue;
+            };
+            *s = (*s).min(span.start_ns);
+            *e = (*e).max(span.end_ns);
+            let compute = span.kind == SpanKind::Compute;
+            // A compute span replaces a lane taken from other kinds; among spans of the
+            // kind that counts, the earliest wins (the lowest lane on ties, as spans
+            // come sorted by lane).
+            let earlier = span.start_ns < lane_start.get(t).copied().unwrap_or(u64::MAX);
+            if ((compute && *f & COMPUTE == 0) || (earlier && (compute || *f & COMPUTE == 0)))
+                && let (Some(l), Some(ls)) = (lane.get_mut(t), lane_start.get_mut(t))
+            {
+                *l = span.lane.0;
+                *ls = span.start_ns;
+            }
+            *f |= if *f & ANY == 0 { ANY } else { MANY_ANY };
+            if compute {
+                *d = d.saturating_add(span.duration_ns());
+                *f |= if *f & COMPUTE == 0 {
+                    COMPUTE
+                } else {
+                    MANY_COMPUTE
+                };
+            }
+        }
+        // Tasks whose duration is not simply their one compute span's.
+        let uses_compute = |f: u8| f & COMPUTE != 0;
+        let needs_union = |f: u8| {
+            if uses_compute(f) {
+                f & MANY_COMPUTE != 0
+            } else {
+                f & ANY != 0
+            }
+        };
+        if flags.iter().any(|&f| needs_union(f)) {
+            let mut pieces: Vec<(u32, u64, u64)> = trace
+                .spans()
+                .iter()
+                .filter(|s| {
+                    let f = flags.get(s.task.index()).copied().unwrap_or(0);
+                    needs_union(f) && (s.kind == SpanKind::Compute || !uses_compute(f))
+                })
+                .map(|s| (s.task.0, s.start_ns, s.end_ns))
+                .collect();
+            pieces.sort_unstable();
+            for group in pieces.chunk_by(|a, b| a.0 == b.0) {
+                let Some(&(task, _, _)) = group.first() else {
+                    continue;
+                };
+                let union = union_length(group.iter().map(|&(_, s, e)| (s, e)));
+                if let Some(d) = duration_ns.get_mut(task as usize) {
+                    *d = union;
+                }
+            }
+        }
+        let total_work_ns = duration_ns.iter().fold(0u64, |a, &d| a.saturating_add(d));
+        let ran_count = flags.iter().filter(|&&f| f & ANY != 0).count();
+        Self {
+            duration_ns,
+            start_ns,
+            end_ns,
+            total_work_ns,
+            ran_count,
+            lane,
+        }
+    }
+
+    /// Times for `tasks` tasks none of which ran (a graph drawn without a trace).
+    pub fn not_run(tasks: usize) -> Self {
+        Self {
+            duration_ns: vec![0; tasks],
+            start_ns: vec![u64::MAX; tasks],
+            end_ns: vec![0; tasks],
+            total_work_ns: 0,
+            ran_count: 0,
+            lane: vec![u32::MAX; tasks],
+        }
+    }
+
+    /// How many tasks it measured (the graph's size).
+    pub fn len(&self) -> usize {
+        self.duration_ns.len()
+    }
+
+    /// Whether it measured no task.
+    pub fn is_empty(&self) -> bool {
+        self.duration_ns.is_empty()
+    }
+
+    /// Whether `task` ran (has at least one span).
+    pub fn has_run(&self, task: TaskId) -> bool {
+        self.ran(task)
+    }
+
+    /// The task's measured duration in ns: the union of its compute spans (of all its
+    /// spans when it has no compute span); `None` if it did not run.
+    pub fn duration_ns(&self, task: TaskId) -> Option<u64> {
+        self.ran(task).then(|| self.duration(task))
+    }
+
+    /// The task's first start and last end over all its spans, or `None` if it never ran.
+    pub fn range(&self, task: TaskId) -> Option<(u64, u64)> {
+        let s = *self.start_ns.get(task.index())?;
+        let e = *self.end_ns.get(task.index())?;
+        (s != u64::MAX).then_some((s, e))
+    }
+
+    /// The lane the task ran on: that of its earliest compute span (of its earliest
+    /// span when it has no compute span), if it ran.
+    pub fn lane(&self, task: TaskId) -> Option<LaneId> {
+        self.lane
+            .get(task.index())
+            .copied()
+            .filter(|&l| l != u32::MAX)
+            .map(LaneId)
+    }
+
+    /// The longest measured duration of any task (0 when none ran).
+    pub fn max_duration_ns(&self) -> u64 {
+        self.duration_ns.iter().copied().max().unwrap_or(0)
+    }
+
+    /// The measured durations summed over all tasks: the run's total work.
+    pub fn total_work_ns(&self) -> u64 {
+        self.total_work_ns
+    }
+
+    /// How many tasks ran.
+    pub fn ran_count(&self) -> usize {
+        self.ran_count
+    }
+
+    /// The task's state at `t_ns`: waiting before its first start, running until its
+    /// last end, then done; [`RunState::NotRun`] if it never ran.
+    pub fn state_at(&self, task: TaskId, t_ns: u64) -> RunState {
+        match self.range(task) {
+            None => RunState::NotRun,
+            Some((s, _)) if t_ns < s => RunState::Waiting,
+            Some((_, e)) if t_ns < e => RunState::Running,
+            Some(_) => RunState::Done,
+        }
+    }
+
+    /// Whether `task` has at least one span.
+    pub(crate) fn ran(&self, task: TaskId) -> bool {
+        self.start_ns
+            .get(task.index())
+            .is_some_and(|&s| s != u64::MAX)
+    }
+
+    /// The task's measured duration (0 if unknown).
+    pub(crate) fn duration(&self, task: TaskId) -> u64 {
+        self.duration_ns.get(task.index()).copied().unwrap_or(0)
+    }
+
+    /// The task's first span start (`u64::MAX` if it did not run).
+    pub(crate) fn start(&self, task: TaskId) -> u64 {
+        self.start_ns.get(task.index()).copied().unwrap_or(u64::MAX)
+    }
+
+    /// The task's last span end (0 if it did not run).
+    pub(crate) fn end(&self, task: TaskId) -> u64 {
+        self.end_ns.get(task.index()).copied().unwrap_or(0)
+    }
+}
+
+/// Total length of the union of intervals given in ascending order of start.
+pub(crate) fn union_length(intervals: impl IntoIterator<Item = (u64, u64)>) -> u64 {
+    let mut total = 0u64;
+    let mut current: Option<(u64, u64)> = None;
+    for (start, end) in intervals {
+        match current {
+            Some((s, e)) if start <= e => current = Some((s, e.max(end))),
+            Some((s, e)) => {
+                total = total.saturating_add(e - s);
+                current = Some((start, end));
+            }
+            None => current = Some((start, end)),
+        }
+    }
+    if let Some((s, e)) = current {
+        total = total.saturating_add(e - s);
+    }
+    total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Lane, RunMeta, Span, TaskState, TraceBuilder};
+
+    fn span(task: TaskId, lane: u32, start_ns: u64, end_ns: u64, kind: SpanKind) -> Span {
+        Span {
+            start_ns,
+            end_ns,
+            task,
+            lane: LaneId(lane),
+            kind,
+            depth: 0,
+            unclosed: false,
+        }
+    }
+
+    #[test]
+    fn lanes_prefer_compute_spans_and_states_follow_the_cursor() {
+        use RunState::{Done, NotRun, Running, Waiting};
+        let mut b = TraceBuilder::new(RunMeta::default());
+        let g = b.graph_mut();
+        let x = g.add_task("x", "inc", [], TaskState::Done).unwrap();
+        let y = g.add_task("y", "inc", [], TaskState::Done).unwrap();
+        let z = g.add_task("z", "add", [x, y], TaskState::Done).unwrap();
+        g.add_task("never", "noop", [], TaskState::NotRun).unwrap();
+        for _ in 0..3 {
+            b.add_lane(Lane::default()).unwrap();
+        }
+        // x: a transfer on lane 2 before its compute on lane 1.
+        b.add_span(span(x, 2, 0, 4, SpanKind::Transfer)).unwrap();
+        b.add_span(span(x, 1, 4, 10, SpanKind::Compute)).unwrap();
+        // y: only a transfer; two overlapping compute spans for z.
+        b.add_span(span(y, 0, 0, 9, SpanKind::Transfer)).unwrap();
+        b.add_span(span(z, 0, 10, 20, SpanKind::Compute)).unwrap();
+        b.add_span(span(z, 1, 15, 22, SpanKind::Compute)).unwrap();
+        let trace = b.build().unwrap();
+        let t = TaskTimes::new(&trace);
+        assert_eq!(t.lane(x), Some(LaneId(1)), "the compute span's lane");
+        assert_eq!(
+            t.lane(y),
+            Some(LaneId(0)),
+            "no compute span: the earliest span's"
+        );
+        assert_eq!(t.lane(z), Some(LaneId(0)));
+        assert_eq!(t.lane(TaskId(3)), None);
+        assert_eq!(t.duration_ns(x), Some(6), "compute spans only");
+        assert_eq!(t.duration_ns(y), Some(9), "all spans when none computes");
+        assert_eq!(t.duration_ns(z), Some(12), "overlaps counted once");
+        assert_eq!(t.duration_ns(TaskId(3)), None);
+        assert_eq!(t.range(x), Some((0, 10)));
+        assert_eq!(
+            (t.ran_count(), t.total_work_ns(), t.max_duration_ns()),
+            (3, 27, 12)
+        );
+        let at = |time| {
+            (0..4)
+                .map(|i| t.state_at(TaskId(i), time))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(at(0), vec![Running, Running, Waiting, NotRun]);
+        assert_eq!(at(9), vec![Running, Done, Waiting, NotRun]);
+        assert_eq!(at(22), vec![Done, Done, Done, NotRun]);
+        let none = TaskTimes::not_run(2);
+        assert_eq!((none.len(), none.ran_count(), none.range(x)), (2, 0, None));
+    }
+}
