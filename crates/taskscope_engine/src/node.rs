@@ -298,14 +298,18 @@ fn next_key_hash(name: &str, deps: &[Arc<Node>]) -> u64 {
         v
     });
     let ordinal = THREAD_ORDINAL.with(|o| *o);
-    let mut h = 0xcbf2_9ce4_8422_2325_u64;
-    for byte in name.bytes() {
-        h = (h ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
-    }
+    key_hash(name, seq, ordinal, deps.iter().map(|dep| dep.key_hash))
+}
+
+/// The key hash of a node named `name`, built `seq`-th on the thread numbered `ordinal`,
+/// whose inputs have the key hashes `deps`. The name's part is the trace crate's
+/// [`stable_hash`](taskscope_trace::stable_hash) (FNV-1a), its one home.
+fn key_hash(name: &str, seq: u64, ordinal: u64, deps: impl Iterator<Item = u64>) -> u64 {
+    let mut h = taskscope_trace::stable_hash(name.as_bytes());
     h = mix(h ^ seq);
     h = mix(h ^ ordinal.rotate_left(32));
     for dep in deps {
-        h = mix(h ^ dep.key_hash);
+        h = mix(h ^ dep);
     }
     h
 }
@@ -321,6 +325,23 @@ fn mix(mut z: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn key_hashes_are_the_ones_the_inline_fnv_gave() {
+        // Pinned from the engine's former inline FNV-1a loop (and a Python
+        // re-implementation): keys must not move, or two runs of one program built
+        // before and after would no longer compare task by task.
+        let inc = key_hash("inc", 0, 0, std::iter::empty());
+        assert_eq!(inc, 0xd3cc_fe84_ef60_aefb);
+        assert_eq!(
+            key_hash("add", 1, 2, [inc, inc].into_iter()),
+            0xc125_0dce_dfcd_d571
+        );
+        assert_ne!(
+            key_hash("add", 2, 2, [inc, inc].into_iter()),
+            0xc125_0dce_dfcd_d571
+        );
+    }
 
     #[test]
     fn deps_stay_in_the_node_up_to_two() {
