@@ -56,7 +56,7 @@ use std::io::Write;
 use rustc_hash::FxHashMap;
 
 use super::num::write_us;
-use crate::model::{Lane, SpanId, SpanKind, TaskId, TaskState, Trace};
+use crate::model::{Lane, Span, SpanId, SpanKind, TaskId, TaskState, Trace};
 
 /// The taskscope format version this writer produces.
 pub const FORMAT_VERSION: u32 = 1;
@@ -361,47 +361,64 @@ fn write_spans(
         .iter()
         .filter_map(|&i| trace.spans().get(i as usize))
     {
-        w.raw(b",\n{\"ph\":\"X\",\"cat\":\"task\",\"name\":");
-        w.string(graph.name(span.task).unwrap_or(""));
-        w.raw(b",\"ts\":");
-        w.us(span.start_ns);
-        w.raw(b",\"dur\":");
-        w.us(span.duration_ns());
-        w.raw(b",\"pid\":");
-        w.uint(u64::from(processes.pid(span.lane.index())));
-        w.raw(b",\"tid\":");
-        w.uint(u64::from(span.lane.0));
-        w.raw(b",\"args\":{\"key\":");
-        w.string(graph.key(span.task).unwrap_or(""));
-        w.raw(b",\"status\":\"");
-        w.raw(
-            graph
-                .state(span.task)
-                .unwrap_or_default()
-                .as_str()
-                .as_bytes(),
-        );
-        w.raw(b"\"");
-        if span.kind != SpanKind::Compute {
-            w.raw(b",\"kind\":\"");
-            w.raw(span.kind.as_str().as_bytes());
-            w.raw(b"\"");
-        }
-        if span.depth != 0 {
-            w.raw(b",\"depth\":");
-            w.uint(u64::from(span.depth));
-        }
-        if span.unclosed {
-            w.raw(b",\"unclosed\":true");
-        }
-        // The task's index in the graph: readers resolve spans without a key lookup
-        // (the key is kept for people and other viewers).
-        w.raw(b",\"task\":");
-        w.uint(u64::from(span.task.0));
-        w.raw(b"}}");
+        let task = XTask {
+            name: graph.name(span.task).unwrap_or(""),
+            key: graph.key(span.task).unwrap_or(""),
+            state: graph.state(span.task).unwrap_or_default(),
+        };
+        push_x_event(&mut w.buf, span, &task, processes.pid(span.lane.index()));
         w.maybe_flush()?;
     }
     Ok(())
+}
+
+/// What an `X` event says about the task of its span.
+pub(crate) struct XTask<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) key: &'a str,
+    pub(crate) state: TaskState,
+}
+
+/// Appends one span's `X` event to `buf`, preceded by `,\n` (it never opens the event
+/// array): cat `task`, the task's name, `ts`/`dur` in microseconds with three
+/// decimals, `pid` (the lane's process, given) and `tid` (the lane's index), and args
+/// key, status, kind unless compute, depth and unclosed when set, and the task's index.
+///
+/// The one encoder of a span: a writer that streams spans as they end can call it too.
+pub(crate) fn push_x_event(buf: &mut Vec<u8>, span: &Span, task: &XTask<'_>, pid: u32) {
+    let mut itoa = itoa::Buffer::new();
+    buf.extend_from_slice(b",\n{\"ph\":\"X\",\"cat\":\"task\",\"name\":");
+    write_json_str(buf, task.name);
+    buf.extend_from_slice(b",\"ts\":");
+    write_us(buf, span.start_ns);
+    buf.extend_from_slice(b",\"dur\":");
+    write_us(buf, span.duration_ns());
+    buf.extend_from_slice(b",\"pid\":");
+    buf.extend_from_slice(itoa.format(pid).as_bytes());
+    buf.extend_from_slice(b",\"tid\":");
+    buf.extend_from_slice(itoa.format(span.lane.0).as_bytes());
+    buf.extend_from_slice(b",\"args\":{\"key\":");
+    write_json_str(buf, task.key);
+    buf.extend_from_slice(b",\"status\":\"");
+    buf.extend_from_slice(task.state.as_str().as_bytes());
+    buf.push(b'"');
+    if span.kind != SpanKind::Compute {
+        buf.extend_from_slice(b",\"kind\":\"");
+        buf.extend_from_slice(span.kind.as_str().as_bytes());
+        buf.push(b'"');
+    }
+    if span.depth != 0 {
+        buf.extend_from_slice(b",\"depth\":");
+        buf.extend_from_slice(itoa.format(span.depth).as_bytes());
+    }
+    if span.unclosed {
+        buf.extend_from_slice(b",\"unclosed\":true");
+    }
+    // The task's index in the graph: readers resolve spans without a key lookup
+    // (the key is kept for people and other viewers).
+    buf.extend_from_slice(b",\"task\":");
+    buf.extend_from_slice(itoa.format(span.task.0).as_bytes());
+    buf.extend_from_slice(b"}}");
 }
 
 /// For each task, its first-starting and last-ending span (compute spans preferred).
