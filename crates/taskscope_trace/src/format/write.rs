@@ -164,7 +164,7 @@ impl Chunked<'_> {
 pub(crate) fn write_json_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     let bytes = s.as_bytes();
-    if !bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\') {
+    if !needs_escape(bytes) {
         // Nothing to escape (keys and names, as a rule).
         out.extend_from_slice(bytes);
         out.push(b'"');
@@ -194,6 +194,40 @@ pub(crate) fn write_json_str(out: &mut Vec<u8>, s: &str) {
     }
     out.extend_from_slice(bytes.get(start..).unwrap_or(&[]));
     out.push(b'"');
+}
+
+/// Whether `bytes` holds a byte that a JSON string must escape: a control character,
+/// `"` or `\\`. Eight bytes at a time (keys and names are mostly 8 to 30 bytes long,
+/// and this check runs for every key and name written).
+///
+/// # Complexity
+/// O(bytes), about one step per 8 bytes.
+fn needs_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // The classic "has less" test: `(v - n·ONES) & !v & HIGHS` is nonzero iff some byte
+    // of `v` is below `n` (n ≤ 128; a borrow can set a higher byte's bit only when a
+    // lower byte is below `n` already, and bytes ≥ 0x80 never count).
+    let below = |v: u64, n: u64| v.wrapping_sub(n * ONES) & !v & HIGHS;
+    let special = |v: u64| {
+        below(v, 0x20)
+            | below(v ^ (u64::from(b'"') * ONES), 1)
+            | below(v ^ (u64::from(b'\\') * ONES), 1)
+    };
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        let Ok(word) = <[u8; 8]>::try_from(word) else {
+            debug_assert!(false, "chunks_exact gives 8 bytes");
+            return true;
+        };
+        if special(u64::from_le_bytes(word)) != 0 {
+            return true;
+        }
+    }
+    words
+        .remainder()
+        .iter()
+        .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
 }
 
 /// The `pid` of each lane: one per distinct [`Lane::process`], numbered in order of first appearance.
@@ -728,5 +762,29 @@ mod tests {
         assert_eq!(text, "\"a\\\"b\\\\c\\nd\\u0001é\"");
         let back: String = serde_json::from_str(&text).unwrap();
         assert_eq!(back, "a\"b\\c\nd\u{1}é");
+    }
+
+    #[test]
+    fn the_word_check_finds_what_the_byte_scan_finds() {
+        let plain = |b: &[u8]| b.iter().any(|&c| c < 0x20 || c == b'"' || c == b'\\');
+        // Every byte value at every position of strings of 0 to 19 bytes, in a filler
+        // of plain letters and of UTF-8 high bytes (which must not count).
+        for filler in [b'a', 0xc3, 0x7f, 0xff, b' '] {
+            for len in 0..20 {
+                let mut text = vec![filler; len];
+                assert_eq!(needs_escape(&text), plain(&text), "{filler:#x} × {len}");
+                for pos in 0..len {
+                    for byte in 0..=255u8 {
+                        text[pos] = byte;
+                        assert_eq!(
+                            needs_escape(&text),
+                            plain(&text),
+                            "{byte:#x} at {pos} of {len} in {filler:#x}"
+                        );
+                    }
+                    text[pos] = filler;
+                }
+            }
+        }
     }
 }
