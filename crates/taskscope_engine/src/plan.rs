@@ -41,9 +41,12 @@ use crate::task::TaskFn;
 /// must stay below the bits that record its outcome (see `slots`).
 pub(crate) const MAX_INPUTS: usize = MAX_COUNT as usize;
 
-/// The most tasks (and edges) a plan reserves room for before its walk: a bound beyond
-/// it (nodes shared many times over) is not trusted, and the arrays grow past it instead.
-const RESERVE_CAP: u32 = 1 << 22;
+/// The most tasks (and edges) a plan reserves room for before its walk; larger graphs
+/// grow their arrays past it. A bound far above the graph's size (nodes shared many
+/// times over, e.g. a ladder of diamonds) reserves at most this much: address space
+/// (about 100 bytes per task with the trace graph's key text), of which only what the
+/// walk writes is touched. 2^21 fits the benchmarks' largest graph (a 2×10^6-task tree).
+const RESERVE_CAP: u32 = 1 << 21;
 
 /// A flattened graph, valid while the output nodes it was built from are alive.
 pub(crate) struct Plan {
