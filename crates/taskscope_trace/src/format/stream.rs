@@ -1,25 +1,6 @@
 //! The streaming taskscope file: a trace written while its run goes on ([`StreamWriter`]).
 //!
-//! Layout (version 1), in the order written:
-//! ```text
-//! {"displayTimeUnit":"ns","traceEvents":[
-//! {"ph":"M","cat":"taskscope","name":"taskscope","pid":0,"tid":0,"args":{"version":1,"streaming":true}},
-//! M process_name / process_sort_index per process, thread_name / thread_sort_index per lane
-//!   known at the start (process_name is the lane's process as is),
-//! {"ph":"M","cat":"taskscope","name":"taskscope_graph","pid":0,"tid":0,"args":{"tasks":[
-//!   the task objects of the taskscope object's graph.tasks, each with "state":"not_run"]}},
-//! X per span as it ends, in the layout of a whole file's X events (args.task = the task's
-//!   index, args.status = the task's state when the span ended), M events for a lane that
-//!   appears later (before its first span),
-//! ... and once the run is over: the s/f flow, counter and instant events, `],` and the
-//!   taskscope object, as `Trace::save` writes them.
-//! ```
-//! At every moment the file is a truncated Chrome trace whose graph is complete: the
-//! head and the graph are written to a temporary file renamed over the final name, and
-//! everything else is appended whole events at a time. [`Trace::open`] reads a file
-//! without its `taskscope` object through the `taskscope_graph` event (tasks without a
-//! span are not finished); a finished file reads back into the trace that was finished
-//! with, as if `save` had written it (the object is authoritative; the event is ignored).
+//! The layout is documented on [`StreamWriter`].
 //!
 //! This module decides the bytes of a stream. It does not decide when to flush (the
 //! caller's writer thread does) nor how a stream is followed while it grows.
@@ -34,7 +15,28 @@ use super::num::write_us;
 use super::write::{FORMAT_VERSION, write_json_str, write_stream_tail};
 use crate::model::{Graph, Lane, LaneId, Span, SpanKind, TaskId, TaskState, Trace};
 
-/// Writes a taskscope file while its run goes on (see the [module docs](self)).
+/// Writes a taskscope file while its run goes on.
+///
+/// Layout (version 1), in the order written:
+/// ```text
+/// {"displayTimeUnit":"ns","traceEvents":[
+/// {"ph":"M","cat":"taskscope","name":"taskscope","pid":0,"tid":0,"args":{"version":1,"streaming":true}},
+/// M process_name / process_sort_index per process, thread_name / thread_sort_index per lane
+///   known at the start (process_name is the lane's process as is),
+/// {"ph":"M","cat":"taskscope","name":"taskscope_graph","pid":0,"tid":0,"args":{"tasks":[
+///   the task objects of the taskscope object's graph.tasks, each with "state":"not_run"]}},
+/// X per span as it ends, in the layout of a whole file's X events (args.task = the task's
+///   index, args.status = the task's state when the span ended), M events for a lane that
+///   appears later (before its first span),
+/// ... and once the run is over: the s/f flow, counter and instant events, `],` and the
+///   taskscope object, as `Trace::save` writes them.
+/// ```
+/// At every moment the file is a truncated Chrome trace whose graph is complete: the
+/// head and the graph are written to a temporary file renamed over the final name, and
+/// everything else is appended whole events at a time. [`Trace::open`] reads a file
+/// without its `taskscope` object through the `taskscope_graph` event (tasks without a
+/// span are not finished); a finished file reads back into the trace that was finished
+/// with, as if `save` had written it (the object is authoritative; the event is ignored).
 ///
 /// Spans are encoded into an internal buffer by [`StreamWriter::push_span`] and reach the
 /// file on [`StreamWriter::flush`]; [`StreamWriter::finish`] appends the end. The writer
