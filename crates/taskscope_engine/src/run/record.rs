@@ -53,15 +53,20 @@ pub(crate) fn build_trace(
     builder.reserve_spans(record.lanes.iter().map(Vec::len).sum());
     for (index, spans) in record.lanes.iter().enumerate() {
         // Lanes get ids 0, 1, … in the order they are added: the ids the spans carry.
-        builder.add_lane(Lane {
-            name: format!("worker {index}"),
-            process: format!("taskscope {}", record.scheduler),
-            sort_index: index as i64,
-            is_async: false,
-        })?;
+        builder.add_lane(worker_lane(index, record.scheduler))?;
         builder.extend_spans(spans)?;
     }
     builder.build()
+}
+
+/// The trace lane of worker `index` of a `scheduler` run (`threads` or `sequential`).
+pub(crate) fn worker_lane(index: usize, scheduler: &str) -> Lane {
+    Lane {
+        name: format!("worker {index}"),
+        process: format!("taskscope {scheduler}"),
+        sort_index: index as i64,
+        is_async: false,
+    }
 }
 
 /// The host's name, looked up once.
