@@ -36,8 +36,8 @@ impl Default for Progress {
 /// How many redraws per second at most.
 const REDRAWS_PER_SECOND: u8 = 10;
 
-/// The words after the bar while a run goes on: `42% | 420/1,000 tasks | 1.20 s elapsed,
-/// about 1.66 s left`.
+/// The line while a run goes on: `[########>-----------] 42% | 420/1,000 tasks | 1.20 s
+/// elapsed, about 1.66 s left`.
 ///
 /// The estimate assumes the remaining tasks take as long on average as the finished
 /// ones; before any task finished there is none.
@@ -61,8 +61,9 @@ pub(crate) fn running_text(done: u64, total: u64, elapsed: Duration) -> String {
     )
 }
 
-/// The words of the final line: `100% | 1,000/1,000 tasks | done in 2.31 s`, or for a run
-/// that stopped, `40% | 400/1,000 tasks | stopped after 1.02 s: a task failed`.
+/// The final line: `[####################] 100% | 1,000/1,000 tasks | done in 2.31 s`, or
+/// for a run that stopped, `[########>-----------] 40% | 400/1,000 tasks | stopped after
+/// 1.02 s: a task failed`.
 pub(crate) fn final_text(done: u64, total: u64, elapsed: Duration, completed: bool) -> String {
     let elapsed = format_duration_ns(duration_ns(elapsed));
     if completed {
@@ -75,12 +76,25 @@ pub(crate) fn final_text(done: u64, total: u64, elapsed: Duration, completed: bo
     }
 }
 
-/// `42% | 420/1,000 tasks` (the percentage rounded down: 100% only when all are done).
+/// Characters of the bar between its brackets.
+const BAR_WIDTH: u128 = 20;
+
+/// `[########>-----------] 42% | 420/1,000 tasks` (the bar and the percentage rounded
+/// down: full and 100% only when all are done).
 fn counts(done: u64, total: u64) -> String {
     debug_assert!(total > 0, "a bar is drawn only for runs with tasks");
-    let percent = u128::from(done.min(total)) * 100 / u128::from(total.max(1));
+    let (done_wide, total_wide) = (u128::from(done.min(total)), u128::from(total.max(1)));
+    let percent = done_wide * 100 / total_wide;
+    let filled = done_wide * BAR_WIDTH / total_wide;
+    let bar: String = (0..BAR_WIDTH)
+        .map(|i| match i.cmp(&filled) {
+            std::cmp::Ordering::Less => '#',
+            std::cmp::Ordering::Equal => '>',
+            std::cmp::Ordering::Greater => '-',
+        })
+        .collect();
     format!(
-        "{percent}% | {}/{} task{}",
+        "[{bar}] {percent}% | {}/{} task{}",
         taskscope_trace::analysis::format_count(done),
         taskscope_trace::analysis::format_count(total),
         if total == 1 { "" } else { "s" }
@@ -99,6 +113,22 @@ pub(crate) enum BarTarget {
     /// A test's buffer.
     #[cfg(test)]
     Captured(std::sync::Arc<parking_lot::Mutex<String>>),
+}
+
+impl BarTarget {
+    /// Ends the final line where the target is not a terminal (a terminal's cursor is
+    /// already past it: indicatif fills the line to the terminal's width).
+    fn end_line(&self) {
+        match self {
+            Self::Stderr { force: false } => {}
+            Self::Stderr { force: true } => {
+                // Best effort, as every write of the bar: stderr may be closed.
+                let _ = LineTerm::Stderr.write("\n");
+            }
+            #[cfg(test)]
+            Self::Captured(buffer) => buffer.lock().push('\n'),
+        }
+    }
 }
 
 /// The progress bar of one run, ticked by the watcher thread.
@@ -128,7 +158,7 @@ impl Bar {
         let elapsed = self.start.elapsed();
         let total = self.total;
         if let Some(bar) = self.shown(elapsed) {
-            bar.set_position(done.min(total));
+            // One call, one (rate-limited) redraw: the line is drawn whole.
             bar.set_message(running_text(done, total, elapsed));
         }
     }
@@ -137,14 +167,19 @@ impl Bar {
     pub(crate) fn finish(&mut self, done: u64, completed: bool) {
         let elapsed = self.start.elapsed();
         let total = self.total;
-        if let Some(bar) = self.shown(elapsed) {
-            bar.set_position(done.min(total));
+        let shown = if let Some(bar) = self.shown(elapsed) {
             let text = final_text(done, total, elapsed, completed);
             if completed {
                 bar.finish_with_message(text);
             } else {
                 bar.abandon_with_message(text);
             }
+            true
+        } else {
+            false
+        };
+        if shown {
+            self.target.end_line();
         }
     }
 
@@ -165,9 +200,12 @@ impl Bar {
                 )),
             };
             let bar = ProgressBar::with_draw_target(Some(self.total), target);
-            // The template is a constant: it parses (a test draws it).
-            if let Ok(style) = ProgressStyle::with_template("[{bar:30}] {msg}") {
-                bar.set_style(style.progress_chars("#>-"));
+            // The line is ours (`running_text`): indicatif draws it in place, at most
+            // `REDRAWS_PER_SECOND` times a second. `wide_msg` cuts it to the terminal's
+            // width (a line that wrapped would not redraw in place). The template is a
+            // constant: it parses (a test draws it).
+            if let Ok(style) = ProgressStyle::with_template("{wide_msg}") {
+                bar.set_style(style);
             }
             self.drawn = Some(bar);
         }
@@ -251,17 +289,17 @@ mod tests {
         let s = Duration::from_secs(1);
         assert_eq!(
             running_text(420, 1_000, s + s / 5),
-            "42% | 420/1,000 tasks | 1.20 s elapsed, about 1.66 s left"
+            "[########>-----------] 42% | 420/1,000 tasks | 1.20 s elapsed, about 1.66 s left"
         );
         assert_eq!(
             running_text(0, 3, s),
-            "0% | 0/3 tasks | 1.00 s elapsed, estimating the time left"
+            "[>-------------------] 0% | 0/3 tasks | 1.00 s elapsed, estimating the time left"
         );
         // Rounded down: not 100% before the last task.
-        assert!(running_text(999, 1_000, s).starts_with("99% "));
+        assert!(running_text(999, 1_000, s).starts_with("[###################>] 99% "));
         assert_eq!(
             running_text(1, 1, s),
-            "100% | 1/1 task | 1.00 s elapsed, finishing"
+            "[####################] 100% | 1/1 task | 1.00 s elapsed, finishing"
         );
     }
 
@@ -270,11 +308,11 @@ mod tests {
         let t = Duration::from_millis(2_310);
         assert_eq!(
             final_text(1_000, 1_000, t, true),
-            "100% | 1,000/1,000 tasks | done in 2.31 s"
+            "[####################] 100% | 1,000/1,000 tasks | done in 2.31 s"
         );
         assert_eq!(
             final_text(400, 1_000, t, false),
-            "40% | 400/1,000 tasks | stopped after 2.31 s: a task failed"
+            "[########>-----------] 40% | 400/1,000 tasks | stopped after 2.31 s: a task failed"
         );
     }
 }

@@ -51,7 +51,7 @@ fn the_bar_draws_progress_and_a_final_line() {
     let last = text.lines().last().unwrap();
     let last = last.rsplit('\r').next().unwrap().trim_end();
     assert!(
-        last.starts_with("[##############################] 100% | 13/13 tasks | done in "),
+        last.starts_with("[####################] 100% | 13/13 tasks | done in "),
         "{last:?}"
     );
 }
@@ -86,7 +86,8 @@ fn a_failed_run_ends_the_bar_with_what_happened() {
         .unwrap()
         .trim_end();
     assert!(
-        last.contains("66% | 2/3 tasks | stopped after ") && last.ends_with(": a task failed"),
+        last.starts_with("[#############>------] 66% | 2/3 tasks | stopped after ")
+            && last.ends_with(": a task failed"),
         "{last:?}"
     );
 }
