@@ -12,6 +12,11 @@
 //!   compute returns: graph, spans and the final `taskscope` object). Target: at most
 //!   30 ns per task more than `written` (time difference / tasks); against `recorded` the
 //!   difference is writing the file (hundreds of bytes per task);
+//! - `recorded_run`, `streamed_run`: the same two computes, timed by the run's own makespan
+//!   (`trace.wall_ns()`: from the first task's start to the last one's end, without
+//!   creating the file and writing its graph before, nor its end after): what streaming
+//!   costs the workers (publishing each span, and sharing the cores with the writer
+//!   thread). Target: at most 30 ns per task more than `recorded_run`;
 //! - `progress/<shape>/<n>`: the bar on, forced (it draws even when stderr is not a
 //!   terminal, to stderr), shown from the start. Target: at most 2 % more than
 //!   `recorded` at 10^6 tasks.
@@ -89,6 +94,19 @@ fn live(c: &mut Criterion) {
             ] {
                 group.bench_with_input(BenchmarkId::new(name, n), &graph, |b, g| {
                     b.iter(|| g.compute_with(scheduler).unwrap().value);
+                });
+            }
+            // The run's makespan only (see the module docs).
+            for (name, scheduler) in [("recorded_run", &recorded), ("streamed_run", &streamed)] {
+                group.bench_with_input(BenchmarkId::new(name, n), &graph, |b, g| {
+                    b.iter_custom(|iters| {
+                        (0..iters)
+                            .map(|_| {
+                                let run = g.compute_with(scheduler).unwrap();
+                                Duration::from_nanos(run.trace.wall_ns())
+                            })
+                            .sum()
+                    });
                 });
             }
         }
