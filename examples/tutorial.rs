@@ -9,7 +9,7 @@
 //!
 //! `--progress` draws a progress bar on stderr while each compute runs (on a terminal, for
 //! computes over 0.5 s); `--stream FILE` writes each compute's trace to FILE while it runs
-//! (each compute replaces it; `taskscope view --follow FILE` watches it), e.g.
+//! (each compute replaces it; `Trace::open` reads it at any moment), e.g.
 //! `TASKSCOPE_STEP_MS=300 cargo run --release --example tutorial -- total --threads 2 --progress --stream live.json`.
 
 #[path = "common/cases.rs"]
