@@ -21,7 +21,10 @@
 //!   terminal, to stderr), shown from the start. Target: at most 2 % more than
 //!   `recorded` at 10^6 tasks.
 //!
-//! `TASKSCOPE_BENCH_MAX=100000` skips the 10^6-task graphs.
+//! `TASKSCOPE_BENCH_MAX=100000` skips the 10^6-task graphs. `TASKSCOPE_LIVE_QUICK=<rounds>`
+//! skips criterion and prints, per graph, the median over interleaved rounds of each
+//! round's ratio (progress / recorded, whole computes) and difference per task (streamed
+//! makespan − recorded makespan): steadier than criterion on a loaded machine.
 //!
 //! Measured (`cargo bench -p taskscope_engine --bench live`, medians, one run, the 2-core
 //! development machine shared with other builds, load average about 12: differences
@@ -46,7 +49,7 @@
 
 use std::time::Duration;
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
 use taskscope_engine::{Delayed, Progress, Scheduler};
 
 const WORKERS: usize = 2;
@@ -133,5 +136,53 @@ fn live(c: &mut Criterion) {
     }
 }
 
+/// The `TASKSCOPE_LIVE_QUICK` mode (see the module docs).
+fn quick(rounds: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let recorded = Scheduler::threads(WORKERS);
+    let streamed = Scheduler::threads(WORKERS).stream_to(dir.path().join("live.json"));
+    let progress = Scheduler::threads(WORKERS).progress_with(Some(Progress {
+        min_time: Duration::ZERO,
+        force: true,
+    }));
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    for shape in ["tree", "chain"] {
+        for n in sizes() {
+            let graph = build(shape, n);
+            let tasks = graph.graph().unwrap().len() as f64;
+            let (mut bar_ratio, mut stream_ns) = (Vec::new(), Vec::new());
+            for _ in 0..rounds {
+                let t = std::time::Instant::now();
+                let base = graph.compute_with(&recorded).unwrap();
+                let base_s = t.elapsed().as_secs_f64();
+                let t = std::time::Instant::now();
+                graph.compute_with(&progress).unwrap();
+                bar_ratio.push(t.elapsed().as_secs_f64() / base_s);
+                let run = graph.compute_with(&streamed).unwrap();
+                stream_ns.push((run.trace.wall_ns() as f64 - base.trace.wall_ns() as f64) / tasks);
+            }
+            println!(
+                "{shape} {tasks} tasks, {rounds} rounds: progress/recorded {:.3} (median), streamed makespan {:+.0} ns/task (median)",
+                median(bar_ratio),
+                median(stream_ns)
+            );
+        }
+    }
+}
+
+fn main() {
+    if let Some(rounds) = std::env::var("TASKSCOPE_LIVE_QUICK")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        quick(rounds.max(1));
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
+
 criterion_group!(benches, live);
-criterion_main!(benches);
