@@ -154,13 +154,22 @@ fn quick(rounds: usize) {
             let graph = build(shape, n);
             let tasks = graph.graph().unwrap().len() as f64;
             let (mut bar_ratio, mut stream_ns) = (Vec::new(), Vec::new());
-            for _ in 0..rounds {
+            let timed = |scheduler: &Scheduler| {
                 let t = std::time::Instant::now();
-                let base = graph.compute_with(&recorded).unwrap();
-                let base_s = t.elapsed().as_secs_f64();
-                let t = std::time::Instant::now();
-                graph.compute_with(&progress).unwrap();
-                bar_ratio.push(t.elapsed().as_secs_f64() / base_s);
+                let run = graph.compute_with(scheduler).unwrap();
+                (t.elapsed().as_secs_f64(), run)
+            };
+            for round in 0..rounds {
+                // Alternate which goes first, so that neither always follows the stream's
+                // writes.
+                let ((base_s, base), (bar_s, _)) = if round % 2 == 0 {
+                    let base = timed(&recorded);
+                    (base, timed(&progress))
+                } else {
+                    let bar = timed(&progress);
+                    (timed(&recorded), bar)
+                };
+                bar_ratio.push(bar_s / base_s);
                 let run = graph.compute_with(&streamed).unwrap();
                 stream_ns.push((run.trace.wall_ns() as f64 - base.trace.wall_ns() as f64) / tasks);
             }
