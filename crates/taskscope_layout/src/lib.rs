@@ -9,7 +9,12 @@
 //! from the file extension. Underneath, each picture is built in two stages:
 //! a *scene* decides what is drawn ([`GraphScene`], [`TimelineScene`], pure
 //! data, also what a UI would draw), and a *formatter* writes it
-//! ([`GraphSvg`], [`GraphDot`], [`TimelineSvg`], [`render_png`]).
+//! ([`GraphSvg`], [`GraphDot`], [`TimelineSvg`], and `render_png` with the `png`
+//! feature).
+//!
+//! # Cargo features
+//! - `png` (default): PNG output, rasterised by `resvg` with the bundled font.
+//!   Without it, asking for a `.png` gives [`LayoutError::FeatureDisabled`].
 //!
 //! ```
 //! use taskscope_layout::{ColorBy, GraphOptions, ImageFormat, RankDir, render_graph};
@@ -31,6 +36,7 @@
 //! ```
 
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod font;
 pub mod layered;
@@ -59,7 +65,9 @@ pub use layered::{
     CubicBezier, EdgeRoute, Layout, LayoutGraph, LayoutNodeId, LayoutOptions, LayoutStats,
     LayoutTooLarge, NodePlacement, Point, RankDir, layout, simple_layout,
 };
-pub use png::{PngOptions, render_png};
+pub use png::PngOptions;
+#[cfg(feature = "png")]
+pub use png::render_png;
 pub use scene::{
     ColorBy, GraphOptions, GraphScene, Legend, MAX_NAME_ENTRIES, NodeShape, Paint, SceneEdge,
     SceneNode, SceneNodeKind, group_tooltip, lane_label, run_summary, task_tooltip,

@@ -4,7 +4,7 @@
 //! boxes, or one node per group of tasks), their labels, tooltips, sizes and
 //! colours, the legend and the title; then it lays them out with
 //! [`crate::layout`]. The exporters ([`crate::GraphSvg`], [`crate::GraphDot`],
-//! [`crate::render_png`]) only draw a scene; they decide nothing.
+//! `render_png`) only draw a scene; they decide nothing.
 //!
 //! The default look is Dask's `visualize()`: every task an ellipse (a circle
 //! for short names) labelled with its function name, its output an
