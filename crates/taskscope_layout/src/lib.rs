@@ -38,6 +38,7 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod axis;
 pub mod font;
 pub mod layered;
 pub mod theme;
