@@ -12,9 +12,9 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::context::Context;
-use super::critical_path::{longest_chain, ratio};
+use super::critical_path::{critical_path_ns, ratio};
 use super::ser;
-use super::simulate::worker_count;
+use super::simulate::workers_of;
 use crate::model::{TaskId, Trace};
 
 /// Which of the two compared runs.
@@ -180,13 +180,11 @@ pub fn compare(a: &Trace, b: &Trace) -> Comparison {
 }
 
 fn summary(ctx: &Context<'_>) -> RunSummary {
-    let critical_path_ns = longest_chain(ctx)
-        .iter()
-        .fold(0u64, |a, &t| a.saturating_add(ctx.times.duration(t)));
+    let critical_path_ns = critical_path_ns(ctx);
     RunSummary {
         title: ctx.trace.meta().title.clone(),
         wall_ns: ctx.trace.wall_ns(),
-        workers: worker_count(ctx.trace),
+        workers: workers_of(ctx.trace, &ctx.times),
         tasks: ctx.times.ran_count as u64,
         total_work_ns: ctx.times.total_work_ns,
         critical_path_ns,

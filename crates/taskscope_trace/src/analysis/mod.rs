@@ -41,6 +41,8 @@ mod context;
 mod critical_path;
 mod findings;
 mod format;
+mod pieces;
+mod readiness;
 mod ser;
 mod simulate;
 mod stats;
@@ -53,8 +55,8 @@ pub use concurrency::{
 pub use context::DependencySource;
 pub use critical_path::{CriticalPath, PathStep, critical_path};
 pub use findings::{
-    CriticalPathBound, DominantTask, Facts, Finding, FindingKind, IdleWhileReady, SchedulingOrder,
-    SerialReduction, Severity, ShortTasks, TaskLabel,
+    Assumption, CriticalPathBound, DominantTask, Facts, Finding, FindingKind, IdleWhileReady,
+    SchedulingOrder, SerialReduction, Severity, ShortTasks, TaskLabel,
 };
 pub use format::{format_count, format_duration_ns, format_factor, format_percent};
 pub use simulate::{Simulation, SimulationPoint, simulate, simulate_makespan, worker_count};
