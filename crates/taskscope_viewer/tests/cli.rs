@@ -113,10 +113,51 @@ fn compare_works_across_engines_with_a_dask_trace() {
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("7 by name and order; 1 only in A"), "{text}");
+    // Dask's final `add` reads the `_swap`, ours reads two `add`s: it sits elsewhere in
+    // the graph and does not pair, so 6 of 7 and 6 of 8 pair: not the same work.
+    assert!(text.contains("6 by name and order; 2 only in A"), "{text}");
+    assert!(text.starts_with("A and B did different work"), "{text}");
+    assert!(!text.contains("speed-up"), "{text}");
+    let out = taskscope(&[
+        "compare",
+        "--force",
+        "--json",
+        &dask,
+        &sample("sum_threads2.json"),
+        "--graph-a",
+        &graph,
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (&json["same_work"], &json["forced"]),
+        (&false.into(), &true.into())
+    );
+    assert_eq!(json["faster"], "b", "ours takes 3 s where Dask took 4 s");
+    assert!(json["speedup"].as_f64().unwrap() > 1.0);
+}
+
+#[test]
+fn compare_refuses_a_speedup_between_different_work() {
+    let Some(tree) = shared("dask/tree1024.taskstream.json") else {
+        return;
+    };
+    let out = taskscope(&["compare", &sample("total_threads2.json"), &tree]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
     assert!(
-        text.contains("B is faster"),
-        "ours takes 3 s where Dask took 4 s: {text}"
+        text.starts_with(
+            "A and B did different work: 7 of A's 7 tasks and 7 of B's 2,047 tasks found a partner"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("--force"), "{text}");
+    let out = taskscope(&["compare", "--json", &sample("total_threads2.json"), &tree]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["same_work"], false);
+    assert!(json["speedup"].is_null() && json["parallel_efficiency"].is_null());
+    assert!(
+        json["critical_path_speedup"].is_null(),
+        "B's dependencies were not recorded"
     );
 }
 
