@@ -1,9 +1,10 @@
 //! Pieces of work: what the critical path and the k-worker simulation schedule.
 //!
 //! A **piece** is one stack of work spans on one lane: a work span together with every
-//! work span of the same lane that starts before the stack has ended (calls nested in
-//! it, or spans overlapping it; an empty span at the stack's very start ran before it
-//! and is a piece of its own). Its weight is its length, so the pieces of a run add up
+//! work span of the same lane nested in it (starting inside it and ending within it:
+//! calls). An empty span at the stack's very start ran before it and is a piece of
+//! its own; a span that overlaps the end of a stack without ending in it (clock jitter
+//! between two reads) follows it, its piece starting where the stack ends. Its weight is its length, so the pieces of a run add up
 //! to its work: each busy instant of a lane counted once ([`crate::index::TaskTimes`]).
 //! Most tasks are one piece (one span). A task nested in another's stack shares that
 //! piece; a task whose work is spread over several stacks (an async task polled several
@@ -76,21 +77,31 @@ impl Pieces {
                 let empty_at_start = |piece: &(u64, u64, u32, TaskId)| {
                     span.end_ns == span.start_ns && span.start_ns == piece.0
                 };
-                let joins = current
-                    .and_then(|i| raw.get_mut(i))
-                    .filter(|piece| span.start_ns < piece.1 && !empty_at_start(piece));
-                if let Some(piece) = joins {
-                    piece.1 = piece.1.max(span.end_ns);
+                // Nested: starts inside the piece and ends within it.
+                let joins = current.and_then(|i| raw.get_mut(i)).filter(|piece| {
+                    span.start_ns < piece.1 && span.end_ns <= piece.1 && !empty_at_start(piece)
+                });
+                if joins.is_some() {
                     if let Some(i) = current {
                         member.push((span.task, i as u32));
                     }
                     continue;
                 }
-                raw.push((span.start_ns, span.end_ns, lane.0, span.task));
-                member.push((span.task, (raw.len() - 1) as u32));
-                let keeps_open = current
+                // A span that overlaps the piece's end without ending in it (clock
+                // jitter between two reads, as in Dask's profiler records) follows
+                // it: its piece starts where the previous one ends, so pieces of a
+                // lane never overlap and add up to the lane's busy time.
+                let previous_end = current
                     .and_then(|i| raw.get(i))
-                    .is_some_and(|piece| span.start_ns < piece.1);
+                    .map(|piece| piece.1)
+                    .filter(|&end| span.start_ns < end && span.end_ns > end);
+                let start = previous_end.unwrap_or(span.start_ns);
+                raw.push((start, span.end_ns, lane.0, span.task));
+                member.push((span.task, (raw.len() - 1) as u32));
+                let keeps_open = previous_end.is_none()
+                    && current
+                        .and_then(|i| raw.get(i))
+                        .is_some_and(|piece| span.start_ns < piece.1);
                 if !keeps_open {
                     current = Some(raw.len() - 1);
                 }

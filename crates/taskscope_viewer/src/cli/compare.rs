@@ -20,12 +20,12 @@ pub struct CompareArgs {
     /// The second run (e.g. the parallel one).
     pub b: PathBuf,
 
-    /// A Dask graph file for A.
-    #[arg(long, value_name = "GRAPH.json")]
+    /// A Dask graph file giving A's dependencies (`--graph-a` is an old spelling).
+    #[arg(long = "graph-file-a", alias = "graph-a", value_name = "GRAPH.json")]
     pub graph_a: Option<PathBuf>,
 
-    /// A Dask graph file for B.
-    #[arg(long, value_name = "GRAPH.json")]
+    /// A Dask graph file giving B's dependencies (`--graph-b` is an old spelling).
+    #[arg(long = "graph-file-b", alias = "graph-b", value_name = "GRAPH.json")]
     pub graph_b: Option<PathBuf>,
 
     /// Print machine-readable JSON instead of tables.
