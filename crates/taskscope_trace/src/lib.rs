@@ -19,9 +19,9 @@ pub mod palette;
 
 pub use format::FormatError;
 pub use model::{
-    Counter, CounterSample, Cycle, Dependents, Diagnostic, Flow, Graph, GraphBuilder, Instant,
-    Lane, LaneId, ModelError, NameId, Names, RunMeta, SourceFormat, Span, SpanId, SpanKind,
-    SpansByTask, TaskId, TaskState, Trace, TraceBuilder,
+    Counter, CounterSample, Cycle, DependencyRecord, Dependents, Diagnostic, Flow, Graph,
+    GraphBuilder, Instant, Lane, LaneId, ModelError, NameId, Names, RunMeta, SourceFormat, Span,
+    SpanId, SpanKind, SpansByTask, TaskId, TaskState, Trace, TraceBuilder,
 };
 
 pub mod analysis;

@@ -221,13 +221,54 @@ impl TaskState {
     }
 }
 
+/// What a graph's dependency lists rest on: whether its source recorded them.
+///
+/// A task without dependencies means "it needs no input" only when they were
+/// recorded; a file that cannot carry dependencies (a Dask profiler dump read
+/// without its graph file, a Chrome trace without flow arrows) leaves every list
+/// empty for lack of knowledge. Readers know which, and say it here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum DependencyRecord {
+    /// The producer listed every task's inputs (an empty list means none): the
+    /// engine, taskscope files, graph files, the `tracing` layer.
+    #[default]
+    Recorded,
+    /// Taken from a foreign file's flow arrows, which may not be all the dependencies.
+    FlowArrows,
+    /// The source cannot carry dependencies: the lists are empty for lack of knowledge.
+    NotRecorded,
+}
+
+impl DependencyRecord {
+    /// The word used in files: `recorded`, `flow_arrows`, `not_recorded`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Recorded => "recorded",
+            Self::FlowArrows => "flow_arrows",
+            Self::NotRecorded => "not_recorded",
+        }
+    }
+
+    /// Parses the word written by [`DependencyRecord::as_str`].
+    pub fn parse(word: &str) -> Option<Self> {
+        match word {
+            "recorded" => Some(Self::Recorded),
+            "flow_arrows" => Some(Self::FlowArrows),
+            "not_recorded" => Some(Self::NotRecorded),
+            _ => None,
+        }
+    }
+}
+
 /// A task graph: every node's key, name, dependencies and state, stored in columns.
 ///
 /// Dependencies point from a consumer to its inputs: `deps(t)` are the tasks
-/// whose results `t` uses. Graphs read from foreign files may contain cycles;
+/// whose results `t` uses. Whether the lists are known at all is
+/// [`Graph::dependency_record`]. Graphs read from foreign files may contain cycles;
 /// algorithms that need an order use [`Graph::topological_order`].
 #[derive(Clone, Debug, Default)]
 pub struct Graph {
+    record: DependencyRecord,
     names: Names,
     key_text: String,
     key_ends: Vec<u32>,
@@ -251,6 +292,11 @@ impl Graph {
     /// How many dependency edges the graph has.
     pub fn edge_count(&self) -> usize {
         self.deps.len()
+    }
+
+    /// Whether the dependency lists were recorded (see [`DependencyRecord`]).
+    pub fn dependency_record(&self) -> DependencyRecord {
+        self.record
     }
 
     /// All task ids, in order.
@@ -462,6 +508,11 @@ impl GraphBuilder {
             .dep_ends
             .push(next_id(self.graph.deps.len(), "edges")?);
         Ok(id)
+    }
+
+    /// Says whether the dependency lists were recorded (the default: they were).
+    pub fn set_dependency_record(&mut self, record: DependencyRecord) {
+        self.graph.record = record;
     }
 
     /// Changes the state of a task already added (ignored for an unknown id).

@@ -25,8 +25,8 @@ use super::error::FormatError;
 use super::gather::{Gathered, PendingSpan};
 use super::num::{id_text, parse_scaled, raw_f64, raw_i64, raw_str};
 use crate::model::{
-    Counter, CounterSample, Flow, Instant, RunMeta, SourceFormat, Span, SpanId, SpanKind,
-    TaskState, Trace, TraceBuilder,
+    Counter, CounterSample, DependencyRecord, Flow, Instant, RunMeta, SourceFormat, Span, SpanId,
+    SpanKind, TaskState, Trace, TraceBuilder,
 };
 
 /// One event, every field borrowed from the input.
@@ -745,6 +745,15 @@ impl<'a> Gathered<'a> {
             &mut diagnostics,
         )
         .map_err(|e| self.src.model_error(e))?;
+        // A graph file lists every task's inputs; flow arrows may be some of them;
+        // without either, the file cannot say what depended on what.
+        b.graph_mut().set_dependency_record(if external.is_some() {
+            DependencyRecord::Recorded
+        } else if arrows.is_empty() {
+            DependencyRecord::NotRecorded
+        } else {
+            DependencyRecord::FlowArrows
+        });
         for lane in lanes {
             b.add_lane(lane).map_err(|e| self.src.model_error(e))?;
         }

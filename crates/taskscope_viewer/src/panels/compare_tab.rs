@@ -26,9 +26,12 @@ pub struct Summary {
     pub workers_a: u32,
     /// B's workers.
     pub workers_b: u32,
-    /// `wall_a / wall_b` (above 1 when B is faster).
+    /// `wall_a / wall_b` (above 1 when B is faster); shown as a speed-up only when
+    /// the runs did the same work.
     pub speedup: f64,
-    /// The faster run's speed-up per worker (from the analysis' comparison), if defined.
+    /// Whether the runs did the same work ([`Comparison::same_work`]).
+    pub same_work: bool,
+    /// The relative efficiency (from the analysis' comparison), if defined.
     pub efficiency: Option<f64>,
     /// The speed-up the critical path allows at most, if defined.
     pub critical_path_bound: Option<f64>,
@@ -45,6 +48,7 @@ impl Summary {
             workers_a: comparison.a.workers,
             workers_b: comparison.b.workers,
             speedup: wall_a_ns as f64 / wall_b_ns.max(1) as f64,
+            same_work: comparison.same_work,
             efficiency: comparison.parallel_efficiency,
             critical_path_bound: comparison.critical_path_speedup,
         }
@@ -241,6 +245,10 @@ impl CompareTab {
                 }
                 return;
             };
+            if let Some(c) = &self.comparison {
+                // The analysis' verdict, word for word as `taskscope compare` prints it.
+                ui.label(c.verdict());
+            }
             ui.horizontal_wrapped(|ui| {
                 summary_ui(ui, &s);
                 ui.separator();
@@ -287,7 +295,11 @@ impl CompareTab {
 }
 
 fn summary_ui(ui: &mut Ui, s: &Summary) {
-    ui.heading(format!("speedup {}", format_factor(s.speedup)));
+    if s.same_work {
+        ui.heading(format!("speedup {}", format_factor(s.speedup)));
+    } else {
+        ui.heading("different work: no speedup");
+    }
     ui.separator();
     ui.label(format!(
         "A: {} on {} worker{}   B: {} on {} worker{}",
@@ -301,7 +313,7 @@ fn summary_ui(ui: &mut Ui, s: &Summary) {
     if let Some(e) = s.efficiency {
         ui.separator();
         ui.label(format!("efficiency {}", format_percent(e)))
-            .on_hover_text("the faster run's speed-up divided by its workers");
+            .on_hover_text("relative efficiency: speed-up × the slower run's workers ÷ the faster run's workers");
     }
     if let Some(bound) = s.critical_path_bound {
         ui.separator();

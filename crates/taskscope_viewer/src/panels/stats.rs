@@ -317,6 +317,7 @@ mod tests {
             name: name.into(),
             count,
             total_ns,
+            self_ns: total_ns,
             mean_ns: total_ns / count.max(1),
             median_ns: 0,
             p95_ns: 0,
