@@ -80,6 +80,10 @@ pub struct GraphOptions {
     /// them) drawn task by task, each task with its output box unless `compact`;
     /// the other groups stay collapsed. Names that match no group are ignored.
     pub expanded: BTreeSet<String>,
+    /// In a grouped drawing, the groups and parts drawn as their parts
+    /// ([`KeyGroups::split`]); a part named here is cut again, one named in
+    /// `expanded` is drawn task by task. Names that match nothing are ignored.
+    pub split: BTreeSet<String>,
     /// Label font size, in px.
     pub font_size: f64,
     /// DOT output settings.
@@ -99,6 +103,7 @@ impl Default for GraphOptions {
             group_threshold: 1_000,
             full: false,
             expanded: BTreeSet::new(),
+            split: BTreeSet::new(),
             font_size: 14.0,
             dot: DotOptions::default(),
             png: PngOptions::default(),
@@ -146,6 +151,12 @@ impl GraphOptions {
     /// In a grouped drawing, draws these groups task by task.
     pub fn with_expanded<S: Into<String>>(mut self, groups: impl IntoIterator<Item = S>) -> Self {
         self.expanded = groups.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// In a grouped drawing, draws these groups (and parts) as their parts.
+    pub fn with_split<S: Into<String>>(mut self, groups: impl IntoIterator<Item = S>) -> Self {
+        self.split = groups.into_iter().map(Into::into).collect();
         self
     }
 }
@@ -250,6 +261,9 @@ pub struct GraphScene {
     groups: Option<Arc<KeyGroups>>,
     /// The groups drawn task by task: those of [`GraphOptions::expanded`] that exist.
     expanded: BTreeSet<String>,
+    /// The groups and parts drawn as their parts: those of [`GraphOptions::split`]
+    /// that exist.
+    split: BTreeSet<String>,
     /// No output boxes.
     compact: bool,
     /// The fast fallback of [`GraphScene::simple`]: plain boxes in simple layers.
@@ -357,6 +371,18 @@ pub fn group_tooltip(info: &GroupInfo) -> Vec<String> {
     let count = format_count(info.tasks as u64);
     let plural = if info.tasks == 1 { "" } else { "s" };
     let mut tooltip = vec![format!("{}: {count} task{plural}", info.name)];
+    if let Some(p) = &info.part {
+        let last = p.first + info.tasks.saturating_sub(1);
+        tooltip.push(format!(
+            "part {} of {} of {}: tasks {}–{} of its {} in run order",
+            p.number,
+            p.of,
+            p.parent,
+            format_count(p.first as u64),
+            format_count(last as u64),
+            format_count(p.parent_tasks as u64)
+        ));
+    }
     if info.ran > 0 {
         tooltip.push(format!("total time: {}", format_duration_ns(info.total_ns)));
         tooltip.push(format!(
@@ -453,7 +479,20 @@ impl GraphScene {
         options: &GraphOptions,
     ) -> Result<Self, LayoutTooLarge> {
         let grouped = !options.full && graph.len() > options.group_threshold;
-        let mut scene = Self::unplaced(graph, trace, index, options, grouped, false);
+        let groups = grouped.then(|| drawn_groups(graph, index, &options.split));
+        Self::with_groups(graph, trace, index, options, groups)
+    }
+
+    /// [`GraphScene::with_index`] with the groups drawn ([`drawn_groups`]) computed
+    /// already, or `None` to draw every task.
+    pub(crate) fn with_groups(
+        graph: &Graph,
+        trace: Option<&Trace>,
+        index: &TraceIndex,
+        options: &GraphOptions,
+        groups: Option<Arc<KeyGroups>>,
+    ) -> Result<Self, LayoutTooLarge> {
+        let mut scene = Self::unplaced(graph, trace, index, options, groups, false);
         let lg = scene.layout_graph();
         scene.layout = layout(&lg, &options.layout)?;
         Ok(scene)
@@ -476,9 +515,10 @@ impl GraphScene {
             compact: true,
             full: true,
             expanded: BTreeSet::new(),
+            split: BTreeSet::new(),
             ..options.clone()
         };
-        let mut scene = Self::unplaced(graph, trace, index, &options, false, true);
+        let mut scene = Self::unplaced(graph, trace, index, &options, None, true);
         let lg = scene.layout_graph();
         scene.layout = simple_layout(&lg, &options.layout);
         scene
@@ -490,9 +530,10 @@ impl GraphScene {
         trace: Option<&Trace>,
         index: &TraceIndex,
         options: &GraphOptions,
-        grouped: bool,
+        groups: Option<Arc<KeyGroups>>,
         simple: bool,
     ) -> Self {
+        let grouped = groups.is_some();
         let mut highlight = options.highlight.clone();
         highlight.sort_unstable();
         highlight.dedup();
@@ -509,7 +550,6 @@ impl GraphScene {
         let mut nodes = Vec::new();
         let mut edges = Vec::new();
         let mut facts = Vec::new();
-        let groups = grouped.then(|| Arc::clone(index.groups(graph)));
         match &groups {
             Some(groups) => build_groups(
                 &cx,
@@ -554,6 +594,18 @@ impl GraphScene {
                     .expanded
                     .iter()
                     .filter(|name| g.find(name).is_some())
+                    .cloned()
+                    .collect()
+            }),
+            split: groups.as_ref().map_or_else(BTreeSet::new, |g| {
+                options
+                    .split
+                    .iter()
+                    .filter(|name| {
+                        g.all()
+                            .iter()
+                            .any(|i| i.part.as_ref().is_some_and(|p| p.parent == **name))
+                    })
                     .cloned()
                     .collect()
             }),
@@ -641,6 +693,11 @@ impl GraphScene {
         &self.expanded
     }
 
+    /// The groups and parts drawn as their parts.
+    pub fn split(&self) -> &BTreeSet<String> {
+        &self.split
+    }
+
     /// Whether output boxes are left out.
     pub fn is_compact(&self) -> bool {
         self.compact
@@ -689,6 +746,21 @@ impl GraphScene {
     pub fn in_expanded_group(&self, task: TaskId) -> bool {
         self.group_name_of(task)
             .is_some_and(|name| self.expanded.contains(name))
+    }
+}
+
+/// The groups a grouped drawing of `graph` shows: the key-prefix groups of `index`
+/// (shared, when nothing is split), with those named in `split` cut into parts
+/// ([`KeyGroups::split`]).
+///
+/// # Complexity
+/// O(1) when no name in `split` is a group; else as [`KeyGroups::split`].
+pub fn drawn_groups(graph: &Graph, index: &TraceIndex, split: &BTreeSet<String>) -> Arc<KeyGroups> {
+    let groups = index.groups(graph);
+    if split.iter().any(|name| groups.find(name).is_some()) {
+        Arc::new(groups.split(graph, index.times(), split))
+    } else {
+        Arc::clone(groups)
     }
 }
 

@@ -33,7 +33,7 @@ mod times;
 
 use std::sync::{Arc, OnceLock};
 
-pub use groups::{GroupInfo, KeyGroups, StateCounts, key_split};
+pub use groups::{GroupInfo, KeyGroups, PartOf, SPLIT_PARTS, StateCounts, is_part_of, key_split};
 pub use times::{RunState, TaskTimes};
 
 pub use crate::analysis::ConcurrencyProfile;

@@ -179,8 +179,17 @@ impl TraceTab {
                 options.expanded.remove(&name);
                 None
             }
+            GraphEvent::Split(name) => {
+                options.split.insert(name);
+                None
+            }
+            GraphEvent::Merge(root) => {
+                options = taskscope_layout::merged(&options, &root);
+                None
+            }
             GraphEvent::CollapseAll => {
                 options.expanded.clear();
+                options.split.clear();
                 None
             }
         };
@@ -701,17 +710,29 @@ impl TraceTab {
             }
             if let Some(groups) = layout.groups() {
                 let open = options.expanded.len();
+                let split = options.split.len();
                 if ui
-                    .add_enabled(open > 0, egui::Button::new("Collapse all"))
+                    .add_enabled(open + split > 0, egui::Button::new("Collapse all"))
                     .on_hover_text("Draw every group as one node again")
                     .clicked()
                 {
                     *event = Some(GraphEvent::CollapseAll);
                 }
-                ui.weak(format!("{} groups, {open} expanded", groups.len()))
-                    .on_hover_text(
-                        "Click a group to draw its tasks; right-click a task to collapse its group",
-                    );
+                let split_note = if split > 0 {
+                    format!(", {} split", format_count(split as u64))
+                } else {
+                    String::new()
+                };
+                let counts = format!(
+                    "{} groups, {} expanded{split_note}",
+                    format_count(groups.len() as u64),
+                    format_count(open as u64)
+                );
+                ui.weak(counts).on_hover_text(
+                    "Click a group to draw its tasks (a group too big for that is split into \
+                     parts, in run order, that open the same way); right-click a task to \
+                     collapse its group",
+                );
             } else if layout.is_simple() {
                 ui.weak("too many groups for the full layout: simple layers");
             }
