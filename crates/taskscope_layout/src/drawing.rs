@@ -16,7 +16,7 @@ use std::fmt;
 
 use taskscope_trace::analysis::format_count;
 use taskscope_trace::index::{KeyGroups, is_part_of};
-use taskscope_trace::{Trace, TraceIndex};
+use taskscope_trace::{TaskId, Trace, TraceIndex};
 
 use crate::layered::LayoutTooLarge;
 use crate::scene::{GraphOptions, GraphScene, drawn_groups};
@@ -30,6 +30,8 @@ pub struct DrawingOptions {
     pub expanded: BTreeSet<String>,
     /// Groups and parts drawn as their parts ([`GraphOptions::split`]).
     pub split: BTreeSet<String>,
+    /// Tasks drawn on their own wherever their group is ([`GraphOptions::focus`]).
+    pub focus: BTreeSet<TaskId>,
 }
 
 impl DrawingOptions {
@@ -39,6 +41,7 @@ impl DrawingOptions {
             compact: self.compact,
             expanded: self.expanded.clone(),
             split: self.split.clone(),
+            focus: self.focus.clone(),
             ..GraphOptions::default()
         }
     }
@@ -107,7 +110,9 @@ pub fn check_drawing_size(
     groups: &KeyGroups,
     options: &DrawingOptions,
 ) -> Result<(), DrawingTooBig> {
-    let nodes = groups.drawn_nodes_split(&options.expanded, &options.split, options.compact);
+    let per_task = if options.compact { 1 } else { 2 };
+    let nodes = groups.drawn_nodes_split(&options.expanded, &options.split, options.compact)
+        + options.focus.len() * per_task;
     if nodes > FULL_LAYOUT_LIMIT && options.expanded.iter().any(|n| groups.find(n).is_some()) {
         return Err(DrawingTooBig::Nodes {
             nodes,
@@ -186,6 +191,7 @@ impl From<GraphScene> for Drawing {
             compact: scene.is_compact(),
             expanded: scene.expanded().clone(),
             split: scene.split().clone(),
+            focus: scene.focus().clone(),
         };
         Self {
             scene,
@@ -299,7 +305,7 @@ mod tests {
         let options = DrawingOptions {
             compact: false,
             expanded: ["load".to_owned()].into(),
-            split: BTreeSet::new(),
+            ..DrawingOptions::default()
         };
         let open = draw(&trace, &options).unwrap();
         let s = &open.scene;
@@ -334,6 +340,57 @@ mod tests {
     }
 
     #[test]
+    fn a_big_group_opens_into_parts_and_focus_tasks_are_drawn_apart() {
+        let trace = taskscope_fixtures::one_big_group(30_000).unwrap();
+        let index = TraceIndex::new(&trace);
+        let groups = index.groups(trace.graph());
+        let none = DrawingOptions::default();
+        // 30,000 tasks do not fit: a click splits "x"; "y" (one task) expands.
+        assert_eq!(open_group(groups, &none, "x"), Opening::Split);
+        assert_eq!(open_group(groups, &none, "y"), Opening::Expand);
+        let options = opened(groups, &none, "x");
+        assert_eq!(options.split, ["x".to_owned()].into());
+        let d = graph_drawing(&trace, &index, &options).unwrap();
+        let s = &d.scene;
+        assert_eq!(s.nodes.len(), 17);
+        assert_eq!(d.options, options);
+        let first = s.node_of_group_named("x #1").unwrap();
+        assert_eq!(s.nodes[first].label, ["x #1", "1,875 tasks"]);
+        assert!(
+            s.nodes[first]
+                .tooltip
+                .iter()
+                .any(|l| l == "part 1 of 16 of x: tasks 1–1,875 of its 30,000 in run order"),
+            "{:?}",
+            s.nodes[first].tooltip
+        );
+        // A part fits: it expands, in the same drawing as the other parts.
+        let drawn = s.groups().unwrap();
+        assert_eq!(open_group(drawn, &options, "x #1"), Opening::Expand);
+        let options = opened(drawn, &options, "x #1");
+        let d = graph_drawing(&trace, &index, &options).unwrap();
+        assert_eq!(d.scene.nodes.len(), 2 * 1_875 + 15 + 1);
+        assert_eq!(d.scene.node_of_task(TaskId(0)), Some(0));
+        // Merging "x" forgets its parts.
+        assert_eq!(merged(&options, "x"), DrawingOptions::default());
+
+        // Focus: x-7 and y-0 drawn on their own, the rest of x one node.
+        let focus = DrawingOptions {
+            focus: [TaskId(7), TaskId(30_000)].into(),
+            ..DrawingOptions::default()
+        };
+        let d = graph_drawing(&trace, &index, &focus).unwrap();
+        let s = &d.scene;
+        assert!(s.node_of_task(TaskId(7)).is_some() && s.node_of_task(TaskId(30_000)).is_some());
+        let x = s.node_of_group_named("x").unwrap();
+        assert_eq!(s.nodes[x].label, ["x", "30,000 tasks", "1 drawn apart"]);
+        assert!(s.node_of_group_named("y").is_none());
+        assert_eq!(s.shown_node_of(TaskId(8)), Some(x));
+        assert!(!s.in_expanded_group(TaskId(7)));
+        assert_eq!(d.options, focus);
+    }
+
+    #[test]
     fn too_big_drawings_fall_back_or_are_refused() {
         // 20,001 tasks, each its own group (keys without a dash): too many groups.
         let trace = taskscope_fixtures::singleton_groups(20_001, "k").unwrap();
@@ -343,7 +400,7 @@ mod tests {
         assert!(d.same_drawing_for(&DrawingOptions {
             compact: true,
             expanded: BTreeSet::new(),
-            split: BTreeSet::new(),
+            ..DrawingOptions::default()
         }));
 
         // One group of 10,001 tasks: expanding it with output boxes is 20,002 nodes.
@@ -351,7 +408,7 @@ mod tests {
         let mut options = DrawingOptions {
             compact: false,
             expanded: ["x".to_owned()].into(),
-            split: BTreeSet::new(),
+            ..DrawingOptions::default()
         };
         let err = draw(&trace, &options).unwrap_err();
         assert_eq!(
@@ -380,7 +437,7 @@ mod tests {
         let options = DrawingOptions {
             compact: false,
             expanded: ["step".to_owned()].into(),
-            split: BTreeSet::new(),
+            ..DrawingOptions::default()
         };
         assert_eq!(
             check_drawing_size(index.groups(trace.graph()), &options),

@@ -285,18 +285,41 @@ fn selecting_a_task_of_a_collapsed_group_lights_the_group() {
         Some(task)
     );
 
+    // The task was hidden in its group: its neighbourhood is drawn on its own.
+    wait_for_layout(&mut h);
     let tab = h.state().trace_tab(1).unwrap();
     let layout = tab.graph_layout().unwrap();
     let groups = layout.groups().unwrap();
     assert_eq!(layout.group_name_of(task), Some("add"));
-    // The graph shows the task by its group, and scrolled to it.
+    let graph = tab.doc.trace.graph();
+    let near: Vec<TaskId> = graph
+        .deps(task)
+        .iter()
+        .chain(tab.doc.index.dependents().users(task))
+        .copied()
+        .chain([task])
+        .collect();
+    for t in near {
+        assert_eq!(layout.node_of(t).unwrap().kind, NodeKind::Task(t), "{t:?}");
+    }
+    assert!(layout.options().focus.contains(&task));
+    // The rest of "add" stays one node, saying how many are drawn apart.
+    let add_index = layout.scene().node_of_group_named("add").unwrap();
+    assert!(
+        layout.scene().nodes[add_index]
+            .label
+            .iter()
+            .any(|l| l.ends_with("drawn apart"))
+    );
+    // The graph shows the task itself, scrolled to it.
     let shown = layout.shown_node(task).unwrap();
-    assert_eq!(Some(shown), layout.group_node("add"));
+    assert_eq!(shown.kind, NodeKind::Task(task));
     assert!(
         tab.graph
             .last_visible_layout_rect()
             .contains(shown.rect.center())
     );
+
     // The lights the view painted this frame with (its cache, not a recomputation).
     let lights = tab.graph.group_lights();
     assert_eq!(lights.len(), groups.len());
@@ -427,6 +450,32 @@ fn a_group_too_big_to_expand_is_split_into_parts_down_to_drawn_tasks() {
     assert_eq!(collapsed(&h), names(&["x", "y"]));
     let options = h.state().trace_tab(1).unwrap().drawing_options();
     assert!(options.expanded.is_empty() && options.split.is_empty());
+
+    // A task picked elsewhere (the timeline, a finding) while its group is one
+    // node: it is drawn with its neighbourhood, y-0 which uses it.
+    h.state_mut()
+        .trace_tab_mut(1)
+        .unwrap()
+        .select(Some(TaskId(0)));
+    h.run_steps(2);
+    wait_for_layout(&mut h);
+    let tab = h.state().trace_tab(1).unwrap();
+    let layout = tab.graph_layout().unwrap();
+    let y = TaskId(100_000);
+    for t in [TaskId(0), y] {
+        assert_eq!(layout.node_of(t).unwrap().kind, NodeKind::Task(t));
+    }
+    let x = layout.scene().node_of_group_named("x").unwrap();
+    assert_eq!(
+        layout.scene().nodes[x].label,
+        vec![
+            "x".to_owned(),
+            "100,000 tasks".to_owned(),
+            "1 drawn apart".to_owned()
+        ]
+    );
+    // y's group had one task, drawn on its own: no node left for it.
+    assert!(layout.group_node("y").is_none());
 }
 
 #[test]
@@ -591,6 +640,25 @@ fn expanding_a_group_shows_it_even_when_a_task_elsewhere_is_selected() {
         .0;
     h.state_mut().trace_tab_mut(1).unwrap().select(Some(far));
     h.run_steps(2);
+    // Hidden in "parse", the task's neighbourhood is drawn on its own; expanding
+    // "parse" keeps it, so the group's bounds are those of that drawing.
+    wait_for_layout(&mut h);
+    let bounds = {
+        let tab = h.state().trace_tab(1).unwrap();
+        let mut options = tab.drawing_options();
+        assert!(options.focus.contains(&far));
+        options.expanded.insert("parse".to_owned());
+        let expanded = taskscope_egui::GraphLayout::new(
+            taskscope_layout::graph_drawing(&tab.doc.trace, &tab.doc.index, &options).unwrap(),
+        );
+        expanded
+            .nodes()
+            .iter()
+            .filter(|n| {
+                matches!(n.kind, NodeKind::Task(t) if expanded.group_name_of(t) == Some("parse"))
+            })
+            .fold(egui::Rect::NOTHING, |b, n| b.union(n.rect))
+    };
     let r = group_rect(&h, "parse").unwrap();
     click(&mut h, r.center(), PointerButton::Primary);
     wait_for_layout(&mut h);

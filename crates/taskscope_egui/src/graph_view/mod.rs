@@ -834,7 +834,9 @@ fn context_menu(
         }
         _ => {}
     }
-    let any_open = !layout.options().expanded.is_empty() || !layout.options().split.is_empty();
+    let options = layout.options();
+    let any_open =
+        !options.expanded.is_empty() || !options.split.is_empty() || !options.focus.is_empty();
     if ui
         .add_enabled(any_open, egui::Button::new("Collapse all groups"))
         .clicked()

@@ -19,6 +19,7 @@ use taskscope_egui::{
 use taskscope_layout::DrawingOptions;
 use taskscope_trace::TaskId;
 use taskscope_trace::analysis::{format_count, format_duration_ns as format_ns};
+use taskscope_trace::index::{NEIGHBOURHOOD_LIMIT, NEIGHBOURHOOD_STEPS, neighbourhood};
 
 use super::sizes::{self, Edge, PanelRect, PanelWidths};
 use super::stats;
@@ -62,6 +63,9 @@ pub struct TraceTab {
     drawings: DrawingQueue,
     /// Where the panels were drawn in the last frame.
     panel_rects: Vec<PanelRect>,
+    /// The context of the last frame, to repaint when a drawing asked for outside
+    /// a frame (a selection's neighbourhood) is ready.
+    ctx: Option<egui::Context>,
 }
 
 impl TraceTab {
@@ -83,6 +87,7 @@ impl TraceTab {
             drawing: None,
             drawings: DrawingQueue::default(),
             panel_rects: Vec::new(),
+            ctx: None,
         }
     }
 
@@ -190,6 +195,7 @@ impl TraceTab {
             GraphEvent::CollapseAll => {
                 options.expanded.clear();
                 options.split.clear();
+                options.focus.clear();
                 None
             }
         };
@@ -206,8 +212,35 @@ impl TraceTab {
             self.timeline.reveal_task(&doc.index, task);
             if let Some(layout) = self.graph_layout() {
                 self.graph.reveal_task(&layout, task);
+                self.show_neighbourhood(&layout, task);
             }
         }
+    }
+
+    /// When `task` is hidden in a collapsed group of `layout`, asks for a drawing
+    /// with its neighbourhood (inputs and users a few steps out) drawn on its own,
+    /// so a task picked in the timeline is seen in the graph whatever its group's size.
+    fn show_neighbourhood(&mut self, layout: &GraphLayout, task: TaskId) {
+        if layout.groups().is_none() || layout.node_of(task).is_some() {
+            return;
+        }
+        let doc = &self.doc;
+        let mut options = self.drawing_options();
+        options.focus = neighbourhood(
+            doc.trace.graph(),
+            doc.index.dependents(),
+            task,
+            NEIGHBOURHOOD_STEPS,
+            NEIGHBOURHOOD_LIMIT,
+        )
+        .into_iter()
+        .collect();
+        let ctx = self.ctx.clone();
+        self.request_drawing(options, None, move || {
+            if let Some(ctx) = &ctx {
+                ctx.request_repaint();
+            }
+        });
     }
 
     /// The tasks matching the current search.
@@ -282,6 +315,7 @@ impl TraceTab {
         keyboard: bool,
     ) -> Vec<AppCommand> {
         let mut commands = Vec::new();
+        self.ctx = Some(ui.ctx().clone());
         let dt = ui.input(|i| f64::from(i.stable_dt));
         if self.replay.advance(dt) {
             ui.ctx().request_repaint();
@@ -712,7 +746,10 @@ impl TraceTab {
                 let open = options.expanded.len();
                 let split = options.split.len();
                 if ui
-                    .add_enabled(open + split > 0, egui::Button::new("Collapse all"))
+                    .add_enabled(
+                        open + split + options.focus.len() > 0,
+                        egui::Button::new("Collapse all"),
+                    )
                     .on_hover_text("Draw every group as one node again")
                     .clicked()
                 {
