@@ -54,7 +54,8 @@ mod timeline;
 
 pub use dot::{DotOptions, GraphDot};
 pub use drawing::{
-    Drawing, DrawingOptions, DrawingTooBig, FULL_LAYOUT_LIMIT, check_drawing_size, graph_drawing,
+    Drawing, DrawingOptions, DrawingTooBig, FULL_LAYOUT_LIMIT, Opening, check_drawing_size,
+    graph_drawing, merged, open_group, opened,
 };
 pub use error::LayoutError;
 pub use export::{
@@ -71,7 +72,7 @@ pub use png::PngOptions;
 pub use png::render_png;
 pub use scene::{
     ColorBy, GraphOptions, GraphScene, Legend, MAX_NAME_ENTRIES, NodeShape, Paint, SceneEdge,
-    SceneNode, SceneNodeKind, group_tooltip, lane_label, run_summary, task_tooltip,
+    SceneNode, SceneNodeKind, drawn_groups, group_tooltip, lane_label, run_summary, task_tooltip,
 };
 pub use svg::GraphSvg;
 /// The one duration formatter of the workspace (it lives in the trace crate), re-exported:

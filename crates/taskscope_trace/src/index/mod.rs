@@ -10,7 +10,8 @@
 //!   maxima, and per-lane busy time ([`ConcurrencyProfile`]);
 //! - key-prefix groups with their summaries ([`KeyGroups`], by Dask's [`key_split`]),
 //!   built on first use (grouping costs a pass over every key; small graphs never
-//!   need it).
+//!   need it), and their parts ([`KeyGroups::split`]);
+//! - a task's neighbourhood, its inputs and users a few steps out ([`neighbourhood`]).
 //!
 //! Durations are printed everywhere by [`crate::analysis::format_duration_ns`].
 //! This module decides nothing about drawing: colours as RGB, what is drawn and
@@ -29,11 +30,13 @@
 //! groups at the end).
 
 mod groups;
+mod neighbours;
 mod times;
 
 use std::sync::{Arc, OnceLock};
 
-pub use groups::{GroupInfo, KeyGroups, StateCounts, key_split};
+pub use groups::{GroupInfo, KeyGroups, PartOf, SPLIT_PARTS, StateCounts, is_part_of, key_split};
+pub use neighbours::{NEIGHBOURHOOD_LIMIT, NEIGHBOURHOOD_STEPS, neighbourhood};
 pub use times::{RunState, TaskTimes};
 
 pub use crate::analysis::ConcurrencyProfile;
