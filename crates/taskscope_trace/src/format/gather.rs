@@ -16,6 +16,7 @@ use rustc_hash::FxHashMap;
 
 use super::chrome::{BeginEnds, FlowTable, MarkTable};
 use super::error::Source;
+use crate::args::ArgValue;
 use crate::model::{Lane, SpanKind, TaskState};
 
 /// A lane as seen in the file: a `(pid, tid)` pair.
@@ -42,6 +43,15 @@ pub(crate) struct PendingSpan<'a> {
     pub unclosed: bool,
     /// Byte offset of the event, for errors.
     pub offset: usize,
+}
+
+/// An arg of a task event beyond the ones the model has fields for (e.g. a Dask
+/// transfer's `source`), kept for [`crate::args`].
+pub(crate) struct PendingArg<'a> {
+    /// Index of its span in [`Gathered::spans`].
+    pub span: u32,
+    pub key: Cow<'a, str>,
+    pub value: ArgValue,
 }
 
 /// Names interned in order of first appearance.
@@ -298,6 +308,8 @@ pub(crate) struct Gathered<'a> {
     pub(super) lanes: LaneTable<'a>,
     /// Spans in the order read (nested and sorted when the trace is built).
     pub(super) spans: Vec<PendingSpan<'a>>,
+    /// Extra args of task spans, by span, each span's sorted by key.
+    pub(super) span_args: Vec<PendingArg<'a>>,
     pub(super) begin_ends: BeginEnds,
     pub(super) flows: FlowTable<'a>,
     pub(super) marks: MarkTable<'a>,
@@ -318,6 +330,7 @@ impl<'a> Gathered<'a> {
             names: NameTable::default(),
             lanes: LaneTable::default(),
             spans: Vec::new(),
+            span_args: Vec::new(),
             begin_ends: BeginEnds::default(),
             flows: FlowTable::default(),
             marks: MarkTable::default(),

@@ -1,0 +1,66 @@
+//! The Rust side on real recordings of `taskscope-dask` (`tests/samples/dask/`, made by
+//! `scripts/dask_samples.py`): what the reader keeps, the per-worker statistics and
+//! the advisor's Dask findings, with numbers read from these files.
+#![allow(clippy::unwrap_used, reason = "test helpers outside #[test] functions")]
+
+use std::path::PathBuf;
+
+use taskscope_trace::{ArgValue, SpanId, SpanKind, TaskId, Trace};
+
+fn sample(name: &str) -> Trace {
+    let path = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/samples/dask"))
+        .join(format!("{name}.json"));
+    Trace::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn task(trace: &Trace, key: &str) -> TaskId {
+    trace.graph().key_index()[key]
+}
+
+#[test]
+fn transfers_keep_their_sender() {
+    let trace = sample("total_cluster");
+    let transfers: Vec<(usize, &str)> = trace
+        .spans()
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.kind == SpanKind::Transfer)
+        .map(|(i, _)| {
+            let source = trace.span_arg(SpanId(i as u32), "source");
+            (i, source.and_then(ArgValue::as_str).unwrap_or(""))
+        })
+        .collect();
+    assert_eq!(transfers.len(), 3, "{transfers:?}");
+    assert!(
+        transfers
+            .iter()
+            .all(|(_, s)| s.starts_with("tcp://127.0.0.1:"))
+    );
+    // Only transfers carry a source.
+    assert_eq!(trace.span_args().with_key("source").count(), 3);
+    let Some(ArgValue::Json(dask)) = trace.run_args().get("dask") else {
+        panic!("run.dask kept: {:?}", trace.run_args())
+    };
+    assert!(dask.contains("\"lanes\""), "{dask}");
+}
+
+#[test]
+fn failures_keep_the_error_and_the_attempt() {
+    let trace = sample("failures_cluster");
+    let boom = task(&trace, "boom-0");
+    assert_eq!(
+        trace.task_arg(boom, "exception").and_then(ArgValue::as_str),
+        Some("ZeroDivisionError('no inverse of 1')")
+    );
+    let recomputed: Vec<&str> = trace
+        .span_args()
+        .with_key("attempt")
+        .filter(|(_, v)| v.as_i64() == Some(2))
+        .filter_map(|(span, _)| {
+            let span = trace.span(SpanId(span))?;
+            trace.graph().key(span.task)
+        })
+        .collect();
+    assert_eq!(recomputed.len(), 6, "{recomputed:?}");
+    assert!(recomputed.iter().all(|k| k.starts_with("leaf-")));
+}
