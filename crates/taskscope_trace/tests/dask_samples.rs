@@ -64,3 +64,27 @@ fn failures_keep_the_error_and_the_attempt() {
     assert_eq!(recomputed.len(), 6, "{recomputed:?}");
     assert!(recomputed.iter().all(|k| k.starts_with("leaf-")));
 }
+
+#[test]
+fn task_stream_transfers_keep_their_sender() {
+    // Dask's own `get_task_stream()` records (../shared/dask, when present).
+    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/dask"));
+    let path = dir.join("tree1024.taskstream.json");
+    if !path.exists() {
+        eprintln!("skipping: {} not found", path.display());
+        return;
+    }
+    let trace = Trace::open_with_graph(&path, dir.join("tree1024.graph.json")).unwrap();
+    let transfers = trace
+        .spans()
+        .iter()
+        .filter(|s| s.kind == SpanKind::Transfer)
+        .count();
+    let sources: Vec<(u32, &ArgValue)> = trace.span_args().with_key("source").collect();
+    assert!(transfers > 0);
+    assert_eq!(sources.len(), transfers);
+    for (span, source) in sources {
+        assert_eq!(trace.spans()[span as usize].kind, SpanKind::Transfer);
+        assert!(source.as_str().unwrap().starts_with("tcp://"), "{source}");
+    }
+}

@@ -800,6 +800,14 @@ impl<'a> Gathered<'a> {
             })
             .map_err(|e| self.src.model_error(e))?;
         }
+        for arg in &self.span_args {
+            let new = nested.new_index.get(arg.span as usize).copied();
+            let task = new.and_then(|n| tasks.get(n as usize)).copied();
+            if let (Some(new), Some(task)) = (new, task) {
+                super::gather::keep_span_arg(&mut b, SpanId(new), task, arg)
+                    .map_err(|e| self.src.model_error(e))?;
+            }
+        }
         for (from, to) in arrows {
             b.add_flow(Flow {
                 from: SpanId(from),

@@ -44,6 +44,7 @@ use serde_json::value::RawValue;
 use super::gather::Gathered;
 use super::graph::{GraphSpec, GraphTask};
 use super::num::{id_text, parse_scaled, raw_str};
+use crate::args::ArgValue;
 use crate::index::key_split;
 use crate::model::{SpanKind, TaskState};
 
@@ -151,6 +152,9 @@ struct StartStop<'a> {
     start: &'a RawValue,
     #[serde(borrow)]
     stop: &'a RawValue,
+    /// The worker a `transfer` fetched from.
+    #[serde(borrow, default)]
+    source: Option<&'a RawValue>,
 }
 
 fn kind_of_action(action: &str) -> SpanKind {
@@ -197,6 +201,9 @@ pub(crate) fn add_stream_record<'a>(col: &mut Gathered<'a>, rec: &StreamRecord<'
             kind_of_action(&action),
             state,
         );
+        if let Some(source) = ss.source.and_then(|s| raw_str(s.get())) {
+            col.add_arg_to_last_span("source", ArgValue::Str(source.as_ref().into()));
+        }
     }
     ok
 }

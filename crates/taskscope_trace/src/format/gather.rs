@@ -17,7 +17,7 @@ use rustc_hash::FxHashMap;
 use super::chrome::{BeginEnds, FlowTable, MarkTable};
 use super::error::Source;
 use crate::args::ArgValue;
-use crate::model::{Lane, SpanKind, TaskState};
+use crate::model::{Lane, ModelError, SpanId, SpanKind, TaskId, TaskState, TraceBuilder};
 
 /// A lane as seen in the file: a `(pid, tid)` pair.
 pub(crate) struct LaneInfo<'a> {
@@ -52,6 +52,25 @@ pub(crate) struct PendingArg<'a> {
     pub span: u32,
     pub key: Cow<'a, str>,
     pub value: ArgValue,
+}
+
+/// Args of spans that are facts about their task (a failed task's error text): the
+/// reader keeps them as task args.
+const TASK_LEVEL_SPAN_ARGS: [&str; 1] = ["exception"];
+
+/// Keeps one arg of span `id` of `task`: on the task if it is a fact about the task
+/// ([`TASK_LEVEL_SPAN_ARGS`]), else on the span.
+pub(crate) fn keep_span_arg(
+    b: &mut TraceBuilder,
+    id: SpanId,
+    task: TaskId,
+    arg: &PendingArg<'_>,
+) -> Result<(), ModelError> {
+    if TASK_LEVEL_SPAN_ARGS.contains(&arg.key.as_ref()) {
+        b.add_task_arg(task, &arg.key, arg.value.clone())
+    } else {
+        b.add_span_arg(id, &arg.key, arg.value.clone())
+    }
 }
 
 /// Names interned in order of first appearance.
@@ -374,6 +393,17 @@ impl<'a> Gathered<'a> {
             unclosed: false,
             offset: 0,
         });
+    }
+
+    /// Attaches arg `key` to the span pushed last (nothing if there is none).
+    pub(crate) fn add_arg_to_last_span(&mut self, key: &'static str, value: ArgValue) {
+        if let Some(span) = self.spans.len().checked_sub(1) {
+            self.span_args.push(PendingArg {
+                span: span as u32,
+                key: Cow::Borrowed(key),
+                value,
+            });
+        }
     }
 
     /// Whether this looks like a Ray timeline (string pids, `worker:`/`driver:` tids).

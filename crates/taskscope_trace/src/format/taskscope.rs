@@ -16,7 +16,7 @@ use serde_json::value::RawValue;
 
 use super::error::{FormatError, Source};
 use super::fast::{self, Scan, TaskRef};
-use super::gather::{Gathered, PendingArg};
+use super::gather::{Gathered, keep_span_arg};
 use super::keys::{KeyList, KeyTable};
 use super::lex::{ElementError, skip_ws, value_at};
 use super::num::id_text;
@@ -81,10 +81,6 @@ struct TsTask<'a> {
     #[serde(borrow, default)]
     args: Option<&'a RawValue>,
 }
-
-/// Args of spans that are facts about their task (a failed task's error text): the
-/// reader keeps them as task args.
-const TASK_LEVEL_SPAN_ARGS: [&str; 1] = ["exception"];
 
 impl<'de: 'a, 'a> Deserialize<'de> for TaskRef<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -621,7 +617,7 @@ fn add_spans(
             })
             .map_err(|e| src.model_error(e))?;
         for arg in own_args {
-            add_span_arg(b, id, task, arg).map_err(|e| src.model_error(e))?;
+            keep_span_arg(b, id, task, arg).map_err(|e| src.model_error(e))?;
         }
     }
     if foreign_spans > 0 {
@@ -630,21 +626,6 @@ fn add_spans(
         ));
     }
     Ok(())
-}
-
-/// Keeps one arg of span `id` of `task`: on the task if it is a fact about the task
-/// ([`TASK_LEVEL_SPAN_ARGS`]), else on the span.
-fn add_span_arg(
-    b: &mut TraceBuilder,
-    id: SpanId,
-    task: TaskId,
-    arg: &PendingArg<'_>,
-) -> Result<(), ModelError> {
-    if TASK_LEVEL_SPAN_ARGS.contains(&arg.key.as_ref()) {
-        b.add_task_arg(task, &arg.key, arg.value.clone())
-    } else {
-        b.add_span_arg(id, &arg.key, arg.value.clone())
-    }
 }
 
 /// Adds the `args` objects of the graph's tasks, each key in order.
