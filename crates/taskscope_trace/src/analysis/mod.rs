@@ -4,6 +4,7 @@
 //! - [`critical_path()`]: the longest chain of dependent tasks by measured duration;
 //! - [`concurrency_profile`]: busy lanes over time, per-lane busy and idle time, utilisation;
 //! - [`name_stats`]: count, total, mean, median, p95 and max duration per task name;
+//! - [`worker_stats`]: each worker's time in compute, transfer, disk and deserialize;
 //! - [`simulate()`]: the makespan list scheduling predicts for 1 to 2 × the run's workers;
 //! - [`compare()`]: two runs of the same graph side by side;
 //! - [`advise`]: findings as data ([`Finding`], numbers per kind in [`Facts`]),
@@ -44,6 +45,7 @@ mod format;
 mod ser;
 mod simulate;
 mod stats;
+mod workers;
 
 pub use advisor::{AdvisorOptions, advise, advise_with};
 pub use compare::{Comparison, MatchedBy, RunSummary, Side, TaskChange, compare};
@@ -59,3 +61,4 @@ pub use findings::{
 pub use format::{format_count, format_duration_ns, format_factor, format_percent};
 pub use simulate::{Simulation, SimulationPoint, simulate, simulate_makespan, worker_count};
 pub use stats::{NameStats, name_stats};
+pub use workers::{WorkerStats, worker_stats};
