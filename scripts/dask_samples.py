@@ -13,7 +13,9 @@ Writes OUTDIR/NAME.json for each sample (all of them without NAME):
 - array_threads: ``(x + x.T).mean()`` of a 2,000 x 2,000 array in 250 x 250 chunks;
 - array_cluster: ``(x + x.T).mean()`` of a 4,000 x 4,000 array in 1,000 x 1,000 chunks;
 - straggler_cluster: 8 tasks of 200 ms, each eight times slower on worker 1, then a sum;
-- failures_cluster: a task that raises, and a worker killed mid-run (its results run again).
+- failures_cluster: a task that raises, and a worker killed mid-run (its results run again);
+- transfer_cluster: 4 arrays of 64 MB made on worker 0 and summed on worker 1, so the run's
+  time goes into moving them.
 
 The cluster is ``LocalCluster(processes=True, n_workers=2, threads_per_worker=2)`` on
 loopback, as in the package's tests. Keys are fixed (``dask_key_name``) where Dask's own
@@ -169,6 +171,31 @@ def failures(path: Path) -> None:
             client.wait_for_workers(2, timeout=60)
 
 
+def make_block(i: int) -> Any:
+    import numpy as np
+
+    return np.full(8_000_000, float(i))
+
+
+def block_sum(block: Any) -> float:
+    return float(block.sum())
+
+
+def transfers(path: Path) -> None:
+    from distributed import Client
+
+    with cluster() as c, Client(c) as client:
+        client.wait_for_workers(2)
+        a, b = sorted(client.scheduler_info()["workers"])
+        with taskscope_dask.record(path, title="4 arrays of 64 MB made on worker 0, summed on worker 1"):
+            with dask.annotate(workers=[a], allow_other_workers=False):
+                blocks = [delayed(make_block)(i, dask_key_name=f"block-{i}") for i in range(4)]
+            with dask.annotate(workers=[b], allow_other_workers=False):
+                sums = [delayed(block_sum)(x, dask_key_name=f"blocksum-{i}") for i, x in enumerate(blocks)]
+                total = delayed(sum)(sums, dask_key_name="total-0")
+            total.compute(optimize_graph=False)
+
+
 SAMPLES: dict[str, Callable[[Path], None]] = {
     "total_threads": lambda p: on_threads(p, "the seed's total, threads", lambda: seed_total(1000)),
     "total_cluster": lambda p: on_cluster(p, "the seed's total, 2 x 2 LocalCluster", lambda: seed_total(1000)),
@@ -178,6 +205,7 @@ SAMPLES: dict[str, Callable[[Path], None]] = {
     "array_cluster": lambda p: on_cluster(p, "(x + x.T).mean(), 4000² in 1000² chunks, 2 x 2 LocalCluster", lambda: array(4000, 1000)),
     "straggler_cluster": straggler,
     "failures_cluster": failures,
+    "transfer_cluster": transfers,
 }
 
 

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use taskscope_trace::analysis::{WorkerStats, worker_stats};
+use taskscope_trace::analysis::{Facts, FindingKind, WorkerStats, advise, worker_stats};
 use taskscope_trace::index::Workers;
 use taskscope_trace::{ArgValue, SpanId, SpanKind, TaskId, Trace};
 
@@ -164,4 +164,109 @@ fn worker_statistics_split_compute_from_transfers() {
     assert_eq!(local.len(), 1);
     assert_eq!(local[0].compute_spans, 7);
     assert_eq!(local[0].overhead_ns(), 0);
+}
+
+fn facts(trace: &Trace, kind: FindingKind) -> Vec<Facts> {
+    advise(trace)
+        .into_iter()
+        .filter(|f| f.kind() == kind)
+        .map(|f| f.facts)
+        .collect()
+}
+
+#[test]
+fn transfers_that_set_the_wall_time_are_found() {
+    // 4 arrays of 64 MB made on worker 1 and summed on worker 0: the chain that ended
+    // last is block-0 → blocksum-0 → total-0, and blocksum-0 waited behind the
+    // transfers of the other three blocks on worker 0's io lane.
+    let trace = sample("transfer_cluster");
+    let [Facts::TransferBound(t)] = &facts(&trace, FindingKind::TransferBound)[..] else {
+        panic!("{:#?}", advise(&trace))
+    };
+    assert_eq!((t.chain_tasks, t.transfers, t.own_transfers), (3, 4, 1));
+    assert_eq!(t.last.name, "total");
+    assert_eq!(t.longest.key.as_deref(), Some("blocksum-1"));
+    assert_eq!(t.longest_to, "worker 0 (tcp://127.0.0.1:43147)");
+    assert_eq!(
+        t.longest_from.as_deref(),
+        Some("worker 1 (tcp://127.0.0.1:32917)")
+    );
+    // The numbers of this recording, in ms.
+    let ms = |ns: u64| ns / 1_000_000;
+    assert_eq!(
+        (
+            ms(t.transfer_ns),
+            ms(t.compute_ns),
+            ms(t.extent_ns),
+            ms(t.longest_ns)
+        ),
+        (634, 911, 2972, 1204)
+    );
+    assert_eq!(t.compute_ns + t.transfer_ns + t.other_ns, t.extent_ns);
+    // On the straggler and the seed's total, transfers are a few ms: no finding.
+    assert!(facts(&sample("straggler_cluster"), FindingKind::TransferBound).is_empty());
+    assert!(facts(&sample("total_cluster"), FindingKind::TransferBound).is_empty());
+}
+
+#[test]
+fn transfers_of_the_array_run_are_found_too() {
+    // (x + x.T).mean() in 1000² chunks: the transposed blocks cross workers.
+    let trace = sample("array_cluster");
+    let [Facts::TransferBound(t)] = &facts(&trace, FindingKind::TransferBound)[..] else {
+        panic!("{:#?}", advise(&trace))
+    };
+    assert_eq!((t.chain_tasks, t.transfers, t.own_transfers), (5, 6, 3));
+    assert_eq!(t.transfer_ns / 1_000_000, 262);
+}
+
+#[test]
+fn a_straggling_worker_is_named() {
+    let trace = sample("straggler_cluster");
+    let [Facts::Straggler(s)] = &facts(&trace, FindingKind::Straggler)[..] else {
+        panic!("{:#?}", advise(&trace))
+    };
+    assert_eq!(s.worker, "worker 1 (tcp://127.0.0.1:46139)");
+    assert_eq!(s.name, "work");
+    assert_eq!((s.tasks_here, s.tasks_elsewhere), (3, 5));
+    // 1.6 s against 200 ms of sleep: 8× within the machine's noise.
+    assert!((7.5..8.5).contains(&s.factor()), "{}", s.factor());
+    assert_eq!(
+        (s.others_done_ns / 1_000_000, s.end_ns / 1_000_000),
+        (1371, 3215)
+    );
+    // Same work on every worker: no straggler.
+    for name in ["total_cluster", "transfer_cluster", "failures_cluster"] {
+        assert!(
+            facts(&sample(name), FindingKind::Straggler).is_empty(),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn local_scheduler_gaps_are_its_per_task_cost() {
+    let trace = sample("array_threads");
+    let [Facts::SchedulerGaps(g)] = &facts(&trace, FindingKind::SchedulerGaps)[..] else {
+        panic!("{:#?}", advise(&trace))
+    };
+    assert_eq!(g.scheduler, "threads");
+    assert_eq!((g.pairs, g.gaps, g.threads), (148, 66, 2));
+    assert_eq!(
+        (
+            g.median_gap_ns / 100,
+            g.total_gap_ns / 100_000,
+            g.median_task_ns / 1000
+        ),
+        (216, 477, 488)
+    );
+    assert_eq!(g.recording_ns, Some(3_831_848));
+    let tree = sample("tree1024_threads");
+    let [Facts::SchedulerGaps(g)] = &facts(&tree, FindingKind::SchedulerGaps)[..] else {
+        panic!("{:#?}", advise(&tree))
+    };
+    assert_eq!((g.pairs, g.gaps), (2045, 257));
+    assert_eq!(g.median_gap_ns / 1000, 184);
+    // Not on a cluster, and not when the gaps are a small share (1 s tasks).
+    assert!(facts(&sample("array_cluster"), FindingKind::SchedulerGaps).is_empty());
+    assert!(facts(&sample("total_threads"), FindingKind::SchedulerGaps).is_empty());
 }

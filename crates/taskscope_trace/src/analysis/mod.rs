@@ -36,6 +36,7 @@
 //! deterministic; ids serialize as plain numbers.
 
 mod advisor;
+mod cluster;
 mod compare;
 mod concurrency;
 mod context;
@@ -55,8 +56,8 @@ pub use concurrency::{
 pub use context::DependencySource;
 pub use critical_path::{CriticalPath, PathStep, critical_path};
 pub use findings::{
-    CriticalPathBound, DominantTask, Facts, Finding, FindingKind, IdleWhileReady, SchedulingOrder,
-    SerialReduction, Severity, ShortTasks, TaskLabel,
+    CriticalPathBound, DominantTask, Facts, Finding, FindingKind, IdleWhileReady, SchedulerGaps,
+    SchedulingOrder, SerialReduction, Severity, ShortTasks, Straggler, TaskLabel, TransferBound,
 };
 pub use format::{format_count, format_duration_ns, format_factor, format_percent};
 pub use simulate::{Simulation, SimulationPoint, simulate, simulate_makespan, worker_count};
