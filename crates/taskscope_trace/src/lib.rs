@@ -11,12 +11,14 @@
 
 #![forbid(unsafe_code)]
 
+pub mod args;
 pub mod csr;
 pub mod format;
 pub mod index;
 mod model;
 pub mod palette;
 
+pub use args::{ArgTable, ArgValue, RunArgs};
 pub use format::FormatError;
 pub use model::{
     Counter, CounterSample, Cycle, DependencyRecord, Dependents, Diagnostic, Flow, Graph,

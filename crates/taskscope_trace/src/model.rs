@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
+use crate::args::{ArgTable, ArgValue, RunArgs};
 use crate::csr::Csr;
 
 /// Errors raised while assembling a [`Graph`] or a [`Trace`].
@@ -71,6 +72,16 @@ pub enum ModelError {
         /// The span index it refers to.
         span: u32,
         /// How many spans the trace has.
+        count: u32,
+    },
+    /// An arg (see [`crate::args`]) is attached to a span or task that does not exist.
+    #[error("an arg is attached to {what} id {id}, but the trace has only {count} {what}s")]
+    UnknownArgOwner {
+        /// `span` or `task`.
+        what: &'static str,
+        /// The id it is attached to (a span's insertion-order id).
+        id: u32,
+        /// How many the trace has.
         count: u32,
     },
     /// More items than a `u32` id can address (over four billion).
@@ -749,6 +760,11 @@ pub struct Trace {
     instants: Vec<Instant>,
     counters: Vec<Counter>,
     diagnostics: Vec<Diagnostic>,
+    /// Extra facts of a few spans, by [`SpanId`] in sorted order.
+    span_args: ArgTable,
+    /// Extra facts of a few tasks, by [`TaskId`].
+    task_args: ArgTable,
+    run_args: RunArgs,
 }
 
 impl Trace {
@@ -824,6 +840,31 @@ impl Trace {
         &self.diagnostics
     }
 
+    /// The extra facts of spans, by [`SpanId`] index (see [`crate::args`]).
+    pub fn span_args(&self) -> &ArgTable {
+        &self.span_args
+    }
+
+    /// The value of arg `key` of `span` (e.g. a transfer's `source`).
+    pub fn span_arg(&self, span: SpanId, key: &str) -> Option<&ArgValue> {
+        self.span_args.get(span.0, key)
+    }
+
+    /// The extra facts of tasks, by [`TaskId`] index (see [`crate::args`]).
+    pub fn task_args(&self) -> &ArgTable {
+        &self.task_args
+    }
+
+    /// The value of arg `key` of `task` (e.g. a failed task's `exception`).
+    pub fn task_arg(&self, task: TaskId, key: &str) -> Option<&ArgValue> {
+        self.task_args.get(task.0, key)
+    }
+
+    /// Run-level facts beyond [`RunMeta`] (e.g. `dask`, the cluster of a Dask run).
+    pub fn run_args(&self) -> &RunArgs {
+        &self.run_args
+    }
+
     /// The task's name (shortcut through the graph).
     pub fn task_name(&self, task: TaskId) -> Option<&str> {
         self.graph.name(task)
@@ -891,6 +932,9 @@ pub struct TraceBuilder {
     instants: Vec<Instant>,
     counters: Vec<Counter>,
     diagnostics: Vec<Diagnostic>,
+    span_args: ArgTable,
+    task_args: ArgTable,
+    run_args: RunArgs,
 }
 
 impl TraceBuilder {
@@ -989,6 +1033,32 @@ impl TraceBuilder {
         self.counters.push(counter);
     }
 
+    /// Attaches arg `key` to the span with insertion-order id `span` (checked, and
+    /// renumbered with the spans, by [`TraceBuilder::build`]).
+    pub fn add_span_arg(
+        &mut self,
+        span: SpanId,
+        key: &str,
+        value: ArgValue,
+    ) -> Result<(), ModelError> {
+        self.span_args.push(span.0, key, value)
+    }
+
+    /// Attaches arg `key` to `task` (checked by [`TraceBuilder::build`]).
+    pub fn add_task_arg(
+        &mut self,
+        task: TaskId,
+        key: &str,
+        value: ArgValue,
+    ) -> Result<(), ModelError> {
+        self.task_args.push(task.0, key, value)
+    }
+
+    /// Sets run-level arg `key`, replacing an earlier value.
+    pub fn set_run_arg(&mut self, key: &str, value: ArgValue) {
+        self.run_args.set(key, value);
+    }
+
     /// Records something the reader recovered from.
     pub fn add_diagnostic(&mut self, message: impl Into<String>) {
         self.diagnostics.push(Diagnostic {
@@ -1046,6 +1116,8 @@ impl TraceBuilder {
             previous = Some(span);
         }
         let span_count = self.spans.len() as u32;
+        self.span_args.check_owners("span", span_count)?;
+        self.task_args.check_owners("task", task_count)?;
         for (i, flow) in self.flows.iter().enumerate() {
             for end in [flow.from, flow.to] {
                 if end.0 >= span_count {
@@ -1058,10 +1130,10 @@ impl TraceBuilder {
             }
         }
 
-        let (spans, flows) = if already_sorted {
+        let (spans, flows, span_args) = if already_sorted {
             let mut flows = self.flows;
             flows.sort_unstable();
-            (self.spans, flows)
+            (self.spans, flows, self.span_args.finish(None))
         } else {
             let order = sorted_order(&self.spans, &lane_ends);
             let mut new_id = vec![0u32; order.len()];
@@ -1084,7 +1156,7 @@ impl TraceBuilder {
                 })
                 .collect();
             flows.sort_unstable();
-            (spans, flows)
+            (spans, flows, self.span_args.finish(Some(&new_id)))
         };
 
         for i in 1..lane_ends.len() {
@@ -1101,6 +1173,9 @@ impl TraceBuilder {
             instants: self.instants,
             counters: self.counters,
             diagnostics: self.diagnostics,
+            span_args,
+            task_args: self.task_args.finish(None),
+            run_args: self.run_args,
         })
     }
 }

@@ -18,17 +18,24 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::times::{RunState, TaskTimes};
 use crate::model::{Graph, LaneId, TaskId, TaskState};
 
-/// The name prefix of a task key, as Dask's `dask.utils.key_split` computes it.
+/// The name prefix of a task key: Dask's `dask.utils.key_split` applied to the
+/// key's text, rule for rule (checked against dask 2026.8.0's source).
 ///
-/// The key is split on `-`; the first word is kept (stripped of `_'()"` when
-/// it does not start with a letter, as in tuple keys written as strings, and
-/// of `[]` too, for tuple keys written as JSON lists), and following words are
-/// appended while they are purely alphabetic and not an 8-letter word
-/// starting with a hex letter (a token). A 32-character hex result is `data`;
-/// `<module.Class object at …>` gives `Class`; an empty key gives `Other`.
+/// The key is split on `-`. The first word is kept; when it does not start with a
+/// letter (a tuple key written as text, `('x-2', 1)`), only what comes before its
+/// first `,` is kept, stripped of `_'()"` at both ends. Each following word is
+/// appended while it is made of letters only and is not an 8-letter word starting
+/// with `a`–`f` (a token such as `abcdefab`); the first other word ends the name.
+/// A result of 32 hex digits is `data`; one starting with `<` (an object's repr,
+/// `<module.Class object at 0x…>`) gives the last dotted part of its first word;
+/// an empty result, or an empty key, is `Other`.
 ///
-/// Note that, as in Dask, an all-letter suffix is kept: `inc-abc` stays
-/// `inc-abc`, while `inc-1`, `inc-3f2a…` and `inc-abcdefab` give `inc`.
+/// Dask also takes tuple *objects* by their first element (`key_split(('x-2', 1))`);
+/// a key here is text, so readers that see a tuple as a tuple (a JSON list) call
+/// this on its first element themselves. "Letter" is Python's `str.isalpha`: exact
+/// for ASCII; beyond it Rust's `char::is_alphabetic` (without numeric letters such as
+/// Roman numerals) stands in for Python's Unicode categories `L*`, which differ only
+/// on combining marks and a few symbols.
 ///
 /// ```
 /// use taskscope_trace::index::key_split;
@@ -36,25 +43,29 @@ use crate::model::{Graph, LaneId, TaskId, TaskState};
 /// assert_eq!(key_split("add-3-17"), "add");
 /// assert_eq!(key_split("hello-world-1"), "hello-world");
 /// assert_eq!(key_split("('x-2', 1)"), "x");
-/// assert_eq!(key_split("[\"x-2\", 1]"), "x");
+/// assert_eq!(key_split("('sum-agg', 0)"), "sum"); // the text of a tuple, as Dask reads text
 /// assert_eq!(key_split("x-abcdefab"), "x");
 /// assert_eq!(key_split("_swap-9138805db3c96cd47d9ae79c77b95fa5"), "swap");
+/// assert_eq!(key_split("_(x)"), "x");
 /// assert_eq!(key_split("ae05086432ca935f6eba409a8ecd4896"), "data");
 /// assert_eq!(key_split("<module.submodule.myclass object at 0xdaf372"), "myclass");
 /// assert_eq!(key_split(""), "Other");
 /// ```
+///
+/// # Complexity
+/// O(key length).
 pub fn key_split(key: &str) -> String {
     let mut words = key.split('-');
     let first = words.next().unwrap_or("");
     let Some(c0) = first.chars().next() else {
         return "Other".to_owned();
     };
-    let mut result = if c0.is_alphabetic() {
+    let mut result = if py_isalpha(c0) {
         first.to_owned()
     } else {
         let before_comma = first.split(',').next().unwrap_or(first);
         before_comma
-            .trim_matches(|c| matches!(c, '_' | '\'' | '(' | ')' | '"' | '[' | ']'))
+            .trim_matches(|c| matches!(c, '_' | '\'' | '(' | ')' | '"'))
             .to_owned()
     };
     for word in words {
@@ -63,7 +74,7 @@ pub fn key_split(key: &str) -> String {
                 .chars()
                 .next()
                 .is_some_and(|c| ('a'..='f').contains(&c));
-        if !word.is_empty() && word.chars().all(char::is_alphabetic) && !is_token {
+        if !word.is_empty() && word.chars().all(py_isalpha) && !is_token {
             result.push('-');
             result.push_str(word);
         } else {
@@ -77,20 +88,36 @@ pub fn key_split(key: &str) -> String {
     {
         return "data".to_owned();
     }
+    if result.is_empty() {
+        // Python: `result[0]` raises on an empty result, and key_split answers "Other".
+        return "Other".to_owned();
+    }
     if result.starts_with('<') {
+        // `result.strip("<>").split()[0].split(".")[-1]`; no first word raises: "Other".
         return result
             .trim_matches(|c| c == '<' || c == '>')
-            .split_whitespace()
-            .next()
+            .split(py_isspace)
+            .find(|w| !w.is_empty())
             .and_then(|w| w.rsplit('.').next())
             .unwrap_or("Other")
             .to_owned();
     }
-    if result.is_empty() {
-        "Other".to_owned()
+    result
+}
+
+/// Python's `str.isalpha` for one character (see [`key_split`] on its exactness).
+fn py_isalpha(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphabetic()
     } else {
-        result
+        c.is_alphabetic() && !c.is_numeric()
     }
+}
+
+/// Python's `str.isspace` for one character: Unicode white space, and the ASCII
+/// information separators U+001C–U+001F that Python counts as well.
+fn py_isspace(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
 }
 
 /// How many tasks of a group ended in each [`TaskState`].
@@ -565,6 +592,59 @@ mod tests {
             kind: SpanKind::Compute,
             depth: 0,
             unclosed: false,
+        }
+    }
+
+    #[test]
+    fn key_split_gives_what_dask_gives() {
+        // Each pair is (key, what `dask.utils.key_split(key)` returned for that string
+        // in dask 2026.8.0), printed by Python, not written by hand.
+        let cases = [
+            ("x", "x"),
+            ("x-1-2-3", "x"),
+            ("('x-2', 1)", "x"),
+            ("('x', 1)", "x"),
+            ("hello-world-1", "hello-world"),
+            ("ae05086432ca935f6eba409a8ecd4896", "data"),
+            ("<module.submodule.myclass object at 0xdaf372", "myclass"),
+            ("x-abcdefab", "x"),
+            ("_(x)", "x"),
+            ("", "Other"),
+            ("inc-584d85fa-f2d9-4f19-b665-5038de1b8c9d", "inc"),
+            ("('sum-agg', 0)", "sum"),
+            ("('add-7a1b2c3d4e5f60718293a4b5c6d7e8f9', 0, 1)", "add"),
+            (
+                "('mean_agg-aggregate-0123456789abcdef0123456789abcdef',)",
+                "mean_agg-aggregate",
+            ),
+            ("_swap-9138805db3c96cd47d9ae79c77b95fa5", "swap"),
+            ("read-csv-abc12345", "read-csv"),
+            ("x-feedback", "x"),
+            ("x-feedbacks", "x-feedbacks"),
+            ("x-Abcdefab", "x-Abcdefab"),
+            ("[\"x-2\", 1]", "[\"x"),
+            ("(-x", "-x"),
+            ("()", "Other"),
+            ("<>", "Other"),
+            ("< a.b.c>", "c"),
+            ("<x.y>", "y"),
+            ("1", "1"),
+            ("42-abc", "42-abc"),
+            ("a,b-c", "a,b-c"),
+            ("é-ß-1", "é-ß"),
+            ("x-Ⅻ", "x"),
+            ("x- ", "x"),
+            ("-", "Other"),
+            ("--", "Other"),
+            ("<\u{1c}foo bar", "foo"),
+            ("x-1e5", "x"),
+            ("x-ab_cd", "x"),
+            ("task-12345678", "task"),
+            ("__-x", "-x"),
+            ("'-x-y-1", "-x-y"),
+        ];
+        for (key, dask) in cases {
+            assert_eq!(key_split(key), dask, "{key:?}");
         }
     }
 
