@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use taskscope_trace::{Graph, TaskState, Trace};
+use taskscope_trace::{TaskState, Trace};
 
 use crate::delayed::{Data, Delayed};
 use crate::error::{ComputeError, TaskFailed};
@@ -150,31 +150,24 @@ pub fn compute_with<O: Outputs>(
             .get()
             .and_then(|kept| kept.downcast_ref::<Prepared>())
     {
-        return execute(
-            &outputs,
-            &prepared.plan,
-            Arc::clone(&prepared.graph),
-            scheduler,
-        );
+        return execute(&outputs, &prepared.plan, scheduler);
     }
     // SAFETY: the plan is used only within this function, while `outputs` (which own
     // the output nodes) is alive — or kept by the single output node itself.
-    let (plan, graph) = unsafe { Plan::build(&nodes, TaskState::Done, Cover::ForKeeping)? };
-    let graph = Arc::new(graph);
-    let result = execute(&outputs, &plan, Arc::clone(&graph), scheduler);
+    let plan = unsafe { Plan::build(&nodes, TaskState::Done, Cover::ForKeeping)? };
+    let result = execute(&outputs, &plan, scheduler);
     if let [single] = nodes.as_slice()
         && plan.may_keep
     {
-        Prepared { plan, graph }.keep_in(single);
+        Prepared { plan }.keep_in(single);
     }
     result
 }
 
-/// One run of `plan`, whose trace's graph (every task `Done`) is `graph`.
+/// One run of `plan` (whose trace's graph has every task `Done`).
 fn execute<O: Outputs>(
     outputs: &O,
     plan: &Plan,
-    graph: Arc<Graph>,
     scheduler: &Scheduler,
 ) -> Result<Run<O::Values>, ComputeError> {
     let pool = match &scheduler.kind {
@@ -186,13 +179,13 @@ fn execute<O: Outputs>(
     buffers.prepare(plan.len(), pool.map_or(1, |p| p.workers()));
     let lanes = std::mem::take(&mut buffers.lanes);
     let state = RunState::new(plan, &buffers.tasks, scheduler.record);
-    let record = if let Some(pool) = pool {
+    let mut record = if let Some(pool) = pool {
         pool.run(&state, lanes)?
     } else {
         debug_assert_eq!(lanes.len(), 1, "a sequential run has one lane");
         run_sequential(&state, lanes.into_iter().next().unwrap_or_default())
     };
-    let trace = build_trace(&state, graph, &record);
+    let trace = build_trace(&state, Arc::clone(plan.graph()), &mut record);
     let failure = state.take_failure();
     let internal = state.take_internal();
     let mut clean = failure.is_none() && internal.is_none();
@@ -260,9 +253,8 @@ impl<T: Data> Delayed<T> {
     /// all in state `NotRun`), without running anything — for drawing it.
     pub fn graph(&self) -> Result<taskscope_trace::Graph, ComputeError> {
         // SAFETY: the plan is dropped here, while `self` keeps the node alive.
-        let (_, graph) =
-            unsafe { Plan::build(&[self.node.as_ref()], TaskState::NotRun, Cover::No)? };
-        Ok(graph)
+        let plan = unsafe { Plan::build(&[self.node.as_ref()], TaskState::NotRun, Cover::No)? };
+        Ok(plan.into_graph())
     }
 }
 

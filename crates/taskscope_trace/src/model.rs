@@ -1013,6 +1013,20 @@ impl TraceBuilder {
         Ok(())
     }
 
+    /// Adds spans in bulk and takes their vector: the first spans of a builder become
+    /// its span storage as they are (no copy); later ones are copied in, as by
+    /// [`TraceBuilder::extend_spans`]. For producers that record spans in a vector of
+    /// their own (the engine's lanes).
+    pub fn append_spans(&mut self, spans: Vec<Span>) -> Result<(), ModelError> {
+        next_id(self.spans.len() + spans.len(), "spans")?;
+        if self.spans.is_empty() && self.spans.capacity() <= spans.capacity() {
+            self.spans = spans;
+        } else {
+            self.spans.extend_from_slice(&spans);
+        }
+        Ok(())
+    }
+
     /// The spans added so far, in insertion order.
     pub fn spans(&self) -> &[Span] {
         &self.spans
@@ -1275,10 +1289,8 @@ mod tests {
         b.build().unwrap()
     }
 
-    #[test]
-    fn spans_in_order_of_start_sort_by_lane_as_any_order_does() {
-        // The diamond's spans as files list them (by start time, lanes interleaved): the
-        // counting sort by lane gives what the general sort gives.
+    /// A builder with the diamond's graph and two lanes, `worker 0` and `worker 1`.
+    fn diamond_graph_on_two_lanes() -> TraceBuilder {
         let mut b = TraceBuilder::with_shared_graph(RunMeta::default(), diamond().graph.clone());
         for name in ["worker 0", "worker 1"] {
             b.add_lane(Lane {
@@ -1287,6 +1299,14 @@ mod tests {
             })
             .unwrap();
         }
+        b
+    }
+
+    #[test]
+    fn spans_in_order_of_start_sort_by_lane_as_any_order_does() {
+        // The diamond's spans as files list them (by start time, lanes interleaved): the
+        // counting sort by lane gives what the general sort gives.
+        let mut b = diamond_graph_on_two_lanes();
         let span = |task, lane, start_ns, end_ns| Span {
             start_ns,
             end_ns,
@@ -1426,5 +1446,38 @@ mod tests {
         let t = b.build().unwrap();
         let starts: Vec<u64> = t.spans().iter().map(|s| s.start_ns).collect();
         assert_eq!(starts, [5, 10, 20]);
+    }
+
+    #[test]
+    fn appended_span_vectors_are_taken_then_copied() {
+        let mut b = diamond_graph_on_two_lanes();
+        let span = |task, lane, start_ns| Span {
+            start_ns,
+            end_ns: start_ns + 1,
+            task: TaskId(task),
+            lane: LaneId(lane),
+            kind: SpanKind::Compute,
+            depth: 0,
+            unclosed: false,
+        };
+        let mut first = Vec::with_capacity(8);
+        first.extend([span(0, 0, 0), span(2, 0, 10)]);
+        let storage = first.as_ptr();
+        b.append_spans(first).unwrap();
+        assert_eq!(
+            b.spans().as_ptr(),
+            storage,
+            "the first vector is taken as it is"
+        );
+        b.append_spans(vec![span(1, 1, 0)]).unwrap();
+        assert_eq!(b.spans().as_ptr(), storage, "later ones are copied into it");
+        let t = b.build().unwrap();
+        let order = |t: &Trace| -> Vec<(TaskId, LaneId, u64)> {
+            t.spans()
+                .iter()
+                .map(|s| (s.task, s.lane, s.start_ns))
+                .collect()
+        };
+        assert_eq!(order(&t), order(&diamond()));
     }
 }
