@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use taskscope_trace::{Graph, TaskState, Trace};
+use taskscope_trace::{TaskState, Trace};
 
 use crate::delayed::{Data, Delayed};
 use crate::error::{ComputeError, TaskFailed};
@@ -151,31 +151,24 @@ pub fn compute_with<O: Outputs>(
             .get()
             .and_then(|kept| kept.downcast_ref::<Prepared>())
     {
-        return execute(
-            &outputs,
-            &prepared.plan,
-            Arc::clone(&prepared.graph),
-            scheduler,
-        );
+        return execute(&outputs, &prepared.plan, scheduler);
     }
     // SAFETY: the plan is used only within this function, while `outputs` (which own
     // the output nodes) is alive — or kept by the single output node itself.
-    let (plan, graph) = unsafe { Plan::build(&nodes, TaskState::Done, Cover::ForKeeping)? };
-    let graph = Arc::new(graph);
-    let result = execute(&outputs, &plan, Arc::clone(&graph), scheduler);
+    let plan = unsafe { Plan::build(&nodes, TaskState::Done, Cover::ForKeeping)? };
+    let result = execute(&outputs, &plan, scheduler);
     if let [single] = nodes.as_slice()
         && plan.may_keep
     {
-        Prepared { plan, graph }.keep_in(single);
+        Prepared { plan }.keep_in(single);
     }
     result
 }
 
-/// One run of `plan`, whose trace's graph (every task `Done`) is `graph`.
+/// One run of `plan` (whose trace's graph has every task `Done`).
 fn execute<O: Outputs>(
     outputs: &O,
     plan: &Plan,
-    graph: Arc<Graph>,
     scheduler: &Scheduler,
 ) -> Result<Run<O::Values>, ComputeError> {
     let pool = match &scheduler.kind {
@@ -194,17 +187,17 @@ fn execute<O: Outputs>(
     let trace_lanes: Vec<_> = (0..lanes.len())
         .map(|i| worker_lane(i, scheduler_name))
         .collect();
-    let live = Live::start(&scheduler.live, &graph, &trace_lanes, plan.len())?;
+    let live = Live::start(&scheduler.live, plan.graph(), &trace_lanes, plan.len())?;
     let live_lanes = live.as_ref().map(Live::lanes);
     let mut state = RunState::new(plan, &buffers.tasks, scheduler.record);
     state.live = live_lanes.as_deref();
-    let record = if let Some(pool) = pool {
+    let mut record = if let Some(pool) = pool {
         pool.run(&state, lanes)?
     } else {
         debug_assert_eq!(lanes.len(), 1, "a sequential run has one lane");
         run_sequential(&state, lanes.into_iter().next().unwrap_or_default())
     };
-    let trace = build_trace(&state, graph, &record);
+    let trace = build_trace(&state, Arc::clone(plan.graph()), &mut record);
     let failure = state.take_failure();
     let internal = state.take_internal();
     let streamed = live.map(|live| {
@@ -281,9 +274,8 @@ impl<T: Data> Delayed<T> {
     /// all in state `NotRun`), without running anything — for drawing it.
     pub fn graph(&self) -> Result<taskscope_trace::Graph, ComputeError> {
         // SAFETY: the plan is dropped here, while `self` keeps the node alive.
-        let (_, graph) =
-            unsafe { Plan::build(&[self.node.as_ref()], TaskState::NotRun, Cover::No)? };
-        Ok(graph)
+        let plan = unsafe { Plan::build(&[self.node.as_ref()], TaskState::NotRun, Cover::No)? };
+        Ok(plan.into_graph())
     }
 }
 

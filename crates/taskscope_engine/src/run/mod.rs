@@ -208,7 +208,7 @@ impl<'a> RunState<'a> {
                         .plan
                         .deps(t)
                         .iter()
-                        .all(|&d| outcome(d) == Outcome::Succeeded);
+                        .all(|&d| outcome(d.0) == Outcome::Succeeded);
                     Some((
                         t,
                         if ready {

@@ -11,9 +11,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::FormatError;
-use super::num::write_us;
-use super::write::{FORMAT_VERSION, write_json_str, write_stream_tail};
-use crate::model::{Graph, Lane, LaneId, Span, SpanKind, TaskId, TaskState, Trace};
+use super::write::{FORMAT_VERSION, XTask, push_x_event, write_json_str, write_stream_tail};
+use crate::model::{Graph, Lane, LaneId, Span, TaskId, TaskState, Trace};
 
 /// Writes a taskscope file while its run goes on.
 ///
@@ -212,7 +211,12 @@ impl StreamWriter {
             "span of a task of the graph"
         );
         let pid = self.lane_pid.get(span.lane.index()).copied().unwrap_or(0);
-        write_x_event(&mut self.buf, &self.graph, span, pid, status);
+        let task = XTask {
+            name: self.graph.name(span.task).unwrap_or(""),
+            key: self.graph.key(span.task).unwrap_or(""),
+            state: status,
+        };
+        push_x_event(&mut self.buf, span, &task, pid);
         self.spans += 1;
     }
 
@@ -318,50 +322,6 @@ impl std::fmt::Debug for StreamWriter {
             .field("buffered_bytes", &self.buf.len())
             .finish_non_exhaustive()
     }
-}
-
-/// Writes the `X` event of `span` (on process `pid`) in the whole-file layout that the
-/// readers' fast path takes, with `status` as its task's state.
-///
-/// The one per-span `X` encoder: `write.rs`'s `write_spans` should call it too (it keeps
-/// its own copy while it is rewritten for speed; the two are pinned byte-equal by a test).
-pub(crate) fn write_x_event(
-    out: &mut Vec<u8>,
-    graph: &Graph,
-    span: &Span,
-    pid: u32,
-    status: TaskState,
-) {
-    out.extend_from_slice(b",\n{\"ph\":\"X\",\"cat\":\"task\",\"name\":");
-    write_json_str(out, graph.name(span.task).unwrap_or(""));
-    out.extend_from_slice(b",\"ts\":");
-    write_us(out, span.start_ns);
-    out.extend_from_slice(b",\"dur\":");
-    write_us(out, span.duration_ns());
-    out.extend_from_slice(b",\"pid\":");
-    push_uint(out, u64::from(pid));
-    out.extend_from_slice(b",\"tid\":");
-    push_uint(out, u64::from(span.lane.0));
-    out.extend_from_slice(b",\"args\":{\"key\":");
-    write_json_str(out, graph.key(span.task).unwrap_or(""));
-    out.extend_from_slice(b",\"status\":\"");
-    out.extend_from_slice(status.as_str().as_bytes());
-    out.push(b'"');
-    if span.kind != SpanKind::Compute {
-        out.extend_from_slice(b",\"kind\":\"");
-        out.extend_from_slice(span.kind.as_str().as_bytes());
-        out.push(b'"');
-    }
-    if span.depth != 0 {
-        out.extend_from_slice(b",\"depth\":");
-        push_uint(out, u64::from(span.depth));
-    }
-    if span.unclosed {
-        out.extend_from_slice(b",\"unclosed\":true");
-    }
-    out.extend_from_slice(b",\"task\":");
-    push_uint(out, u64::from(span.task.0));
-    out.extend_from_slice(b"}}");
 }
 
 /// Writes task `task` of `graph` as a graph task object (`{"key","name","deps","state"}`)
