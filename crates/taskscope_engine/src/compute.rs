@@ -202,7 +202,10 @@ fn execute<O: Outputs>(
     let internal = state.take_internal();
     let streamed = live.map(|live| {
         let completed = failure.is_none() && internal.is_none();
-        live.finish(trace.as_ref().ok(), completed)
+        // After an engine fault a worker's spans may be missing from the trace while its
+        // stream has them: the stream then stays as it is (truncated), not contradicted.
+        let trace = trace.as_ref().ok().filter(|_| internal.is_none());
+        live.finish(trace, completed)
     });
     let mut clean = failure.is_none() && internal.is_none();
     let result = match (trace, failure) {
