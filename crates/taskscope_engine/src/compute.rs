@@ -6,9 +6,10 @@ use taskscope_trace::{TaskState, Trace};
 
 use crate::delayed::{Data, Delayed};
 use crate::error::{ComputeError, TaskFailed};
+use crate::live::Live;
 use crate::node::Node;
 use crate::plan::{Cover, Plan, Prepared};
-use crate::run::{RunBuffers, RunState, build_trace, run_sequential};
+use crate::run::{RunBuffers, RunState, build_trace, run_sequential, worker_lane};
 use crate::scheduler::{Kind, Scheduler};
 use crate::slots::TaskBuffers;
 
@@ -178,7 +179,18 @@ fn execute<O: Outputs>(
     let mut buffers = pool.map_or_else(RunBuffers::default, |p| p.take_buffers());
     buffers.prepare(plan.len(), pool.map_or(1, |p| p.workers()));
     let lanes = std::mem::take(&mut buffers.lanes);
-    let state = RunState::new(plan, &buffers.tasks, scheduler.record);
+    let scheduler_name = if pool.is_some() {
+        "threads"
+    } else {
+        "sequential"
+    };
+    let trace_lanes: Vec<_> = (0..lanes.len())
+        .map(|i| worker_lane(i, scheduler_name))
+        .collect();
+    let live = Live::start(&scheduler.live, plan.graph(), &trace_lanes, plan.len())?;
+    let live_lanes = live.as_ref().map(Live::lanes);
+    let mut state = RunState::new(plan, &buffers.tasks, scheduler.record);
+    state.live = live_lanes.as_deref();
     let mut record = if let Some(pool) = pool {
         pool.run(&state, lanes)?
     } else {
@@ -188,6 +200,13 @@ fn execute<O: Outputs>(
     let trace = build_trace(&state, Arc::clone(plan.graph()), &mut record);
     let failure = state.take_failure();
     let internal = state.take_internal();
+    let streamed = live.map(|live| {
+        let completed = failure.is_none() && internal.is_none();
+        // After an engine fault a worker's spans may be missing from the trace while its
+        // stream has them: the stream then stays as it is (truncated), not contradicted.
+        let trace = trace.as_ref().ok().filter(|_| internal.is_none());
+        live.finish(trace, completed)
+    });
     let mut clean = failure.is_none() && internal.is_none();
     let result = match (trace, failure) {
         _ if internal.is_some() => Err(ComputeError::Internal(internal.unwrap_or_default())),
@@ -218,6 +237,11 @@ fn execute<O: Outputs>(
             clean &= value.is_ok();
             value.map(|value| Run { value, trace })
         }
+    };
+    // A stream that failed fails a compute that otherwise succeeded (its values dropped).
+    let result = match (result, streamed) {
+        (Ok(_), Some(Err(e))) => Err(e),
+        (result, _) => result,
     };
     drop(state);
     // Give the buffers back clean (every slot empty) for the pool's next run.

@@ -58,12 +58,7 @@ pub(crate) fn build_trace(
     let mut spans: Option<Vec<Span>> = None;
     for (index, lane) in record.lanes.iter_mut().enumerate() {
         // Lanes get ids 0, 1, … in the order they are added: the ids the spans carry.
-        builder.add_lane(Lane {
-            name: format!("worker {index}"),
-            process: format!("taskscope {}", record.scheduler),
-            sort_index: index as i64,
-            is_async: false,
-        })?;
+        builder.add_lane(worker_lane(index, record.scheduler))?;
         match &mut spans {
             // The first lane with spans gives its buffer (it has room for every task).
             None if !lane.is_empty() => spans = Some(std::mem::take(lane)),
@@ -78,6 +73,16 @@ pub(crate) fn build_trace(
         builder.append_spans(spans)?;
     }
     builder.build()
+}
+
+/// The trace lane of worker `index` of a `scheduler` run (`threads` or `sequential`).
+pub(crate) fn worker_lane(index: usize, scheduler: &str) -> Lane {
+    Lane {
+        name: format!("worker {index}"),
+        process: format!("taskscope {scheduler}"),
+        sort_index: index as i64,
+        is_async: false,
+    }
 }
 
 /// The host's name, looked up once.
