@@ -108,7 +108,20 @@ impl<'a> RunState<'a> {
         // The task body is user code, and so are the drops of the inputs it did not read
         // (emptied by every reader, so each slot is empty after the run): a panic in
         // either is caught here and becomes this task's failure.
+        #[cfg(feature = "tracing")]
+        let span = {
+            let graph = self.plan.graph();
+            let id = TaskId(task);
+            tracing::info_span!(
+                target: "taskscope::task",
+                "task",
+                name = graph.name(id).unwrap_or_default(),
+                key = graph.key(id).unwrap_or_default(),
+            )
+        };
         let result = catch_unwind(AssertUnwindSafe(|| {
+            #[cfg(feature = "tracing")]
+            let _entered = span.enter();
             let value = (node.func)(&mut inputs)?;
             inputs.finish()?;
             Ok(value)
