@@ -165,3 +165,42 @@ fn a_big_trace_gets_the_same_readable_columns() {
         assert!(within(x, graph), "the group at {x:?} shows in {graph:?}");
     }
 }
+
+#[test]
+fn dragging_the_edge_between_graph_and_timeline_resizes_and_is_remembered() {
+    let size = vec2(1_400.0, 800.0);
+    let (_dir, mut h) = open("wide", size);
+    let before = panel(&h, "graph");
+    let y = before.center().y;
+    let from = egui::pos2(before.max.x, y);
+    let to = egui::pos2(before.max.x + 150.0, y);
+    h.hover_at(from);
+    h.event(egui::Event::PointerButton {
+        pos: from,
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.run_steps(1);
+    for k in 1..=10 {
+        h.hover_at(from + (to - from) * (k as f32 / 10.0));
+        h.run_steps(1);
+    }
+    h.event(egui::Event::PointerButton {
+        pos: to,
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.run_steps(3);
+    let after = panel(&h, "graph");
+    assert!(
+        (after.width() - (before.width() + 150.0)).abs() < 2.0,
+        "{before:?} -> {after:?}"
+    );
+    // The new width is a share of the tab in the settings, which are persisted.
+    let tab = after.union(panel(&h, "statistics")).width();
+    let share = h.state().settings.panels.graph;
+    assert!((share - after.width() / tab).abs() < 0.005, "{share}");
+    assert_panels_inside(&h, size);
+}
