@@ -29,6 +29,8 @@ fn parse_recipe(bytes: &[u8], name: &str) -> anyhow::Result<Trace> {
         b"wide" => synthetic::layered(1_200, 40, 4, 3)?,
         // 100,000 tasks in one key group: the graph is one big group.
         b"huge" => synthetic::one_big_group(100_000)?,
+        // The same graph on one lane: a serial run to compare "wide" with.
+        b"serial" => synthetic::layered(1_200, 40, 1, 3)?,
         _ => anyhow::bail!("{name}: unknown recipe"),
     };
     trace.meta_mut().title = Some(LONG_TITLE.to_owned());
@@ -36,35 +38,42 @@ fn parse_recipe(bytes: &[u8], name: &str) -> anyhow::Result<Trace> {
     Ok(trace)
 }
 
-fn open(recipe: &str, size: Vec2) -> (tempfile::TempDir, Harness<'static, ViewerApp>) {
-    let dir = tempfile::tempdir().unwrap();
-    let file: PathBuf = dir.path().join(format!("{recipe}.json"));
-    std::fs::write(&file, recipe).unwrap();
-    let mut app = ViewerApp::new(
-        Settings::default(),
-        StartupOptions {
-            files: vec![file],
-            traces_dir: Some(dir.path().to_path_buf()),
-            ..StartupOptions::default()
-        },
-        parse_recipe,
-    );
+/// The viewer in a `size` window started with `options`, stepped until `done`
+/// holds and nothing runs in the background (or fails the test after 45 s).
+fn harness(
+    options: StartupOptions,
+    size: Vec2,
+    done: impl Fn(&ViewerApp) -> bool,
+) -> Harness<'static, ViewerApp> {
+    let mut app = ViewerApp::new(Settings::default(), options, parse_recipe);
     app.native_dialogs = false;
     let mut h = Harness::builder()
         .with_size(size)
         .with_max_steps(200)
         .build_ui_state(|ui, app: &mut ViewerApp| app.ui_contents(ui), app);
     let deadline = Instant::now() + Duration::from_secs(45);
-    while h.state().is_busy()
-        || h.state()
-            .trace_tab(1)
-            .is_none_or(|t| t.doc.analyses().is_none())
-    {
+    while h.state().is_busy() || !done(h.state()) {
         assert!(Instant::now() < deadline, "loading did not finish");
         std::thread::sleep(Duration::from_millis(10));
         h.step();
     }
     h.run_steps(4);
+    h
+}
+
+/// The viewer with `recipe` open in a `size` window, loaded and analysed.
+fn open(recipe: &str, size: Vec2) -> (tempfile::TempDir, Harness<'static, ViewerApp>) {
+    let dir = tempfile::tempdir().unwrap();
+    let file: PathBuf = dir.path().join(format!("{recipe}.json"));
+    std::fs::write(&file, recipe).unwrap();
+    let options = StartupOptions {
+        files: vec![file],
+        traces_dir: Some(dir.path().to_path_buf()),
+        ..StartupOptions::default()
+    };
+    let h = harness(options, size, |app| {
+        app.trace_tab(1).is_some_and(|t| t.doc.analyses().is_some())
+    });
     (dir, h)
 }
 
@@ -203,4 +212,36 @@ fn dragging_the_edge_between_graph_and_timeline_resizes_and_is_remembered() {
     let share = h.state().settings.panels.graph;
     assert!((share - after.width() / tab).abs() < 0.005, "{share}");
     assert_panels_inside(&h, size);
+}
+
+/// The viewer comparing "serial" with "wide" in a `size` window, compared.
+fn open_compare(size: Vec2) -> (tempfile::TempDir, Harness<'static, ViewerApp>) {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("serial.json");
+    let b = dir.path().join("wide.json");
+    std::fs::write(&a, "serial").unwrap();
+    std::fs::write(&b, "wide").unwrap();
+    let options = StartupOptions {
+        compare: Some((a, b)),
+        traces_dir: Some(dir.path().to_path_buf()),
+        ..StartupOptions::default()
+    };
+    (dir, harness(options, size, |_| true))
+}
+
+#[test]
+fn the_compare_summary_wraps_inside_the_window() {
+    // At 1,000 points the per-task header fits on one line; at 600 it wraps,
+    // and at both it stays inside the window.
+    let mut heights = Vec::new();
+    for size in [vec2(1_000.0, 700.0), vec2(600.0, 700.0)] {
+        let (_dir, h) = open_compare(size);
+        let window = Rect::from_min_size(egui::Pos2::ZERO, size);
+        let header = h.get_by_label_contains("Per-task changes").rect();
+        assert!(within(header, window), "{header:?} in {size:?}");
+        let prediction = h.get_by_label_contains("predicted for B").rect();
+        assert!(within(prediction, window), "{prediction:?} in {size:?}");
+        heights.push(header.height());
+    }
+    assert!(heights[1] > 1.5 * heights[0], "{heights:?}");
 }
