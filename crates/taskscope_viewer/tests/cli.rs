@@ -384,3 +384,30 @@ fn a_zero_length_run_has_words_for_undefined_figures() {
         assert!(!text.contains(bad), "{bad:?} in {text}");
     }
 }
+
+#[test]
+fn a_closed_pipe_ends_the_program_quietly() {
+    for json in [true, false] {
+        let mut args = vec!["stats".to_owned()];
+        if json {
+            args.push("--json".to_owned());
+        }
+        args.push(sample("prod_chain_threads2.json"));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_taskscope"))
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader goes away before anything is written, as `head` does after its lines.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = stderr(&out);
+        assert!(err.is_empty(), "nothing on stderr: {err}");
+        assert_eq!(
+            out.status.code(),
+            Some(141),
+            "the shell's status for SIGPIPE"
+        );
+    }
+}

@@ -9,8 +9,8 @@ use taskscope_trace::analysis::{
     CompareOptions, Comparison, compare_with, format_duration_ns as dur,
 };
 
-use super::open;
 use super::table::Table;
+use super::{open, print_json, print_out};
 
 /// Options of `taskscope compare`.
 #[derive(Debug, Args)]
@@ -52,17 +52,14 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
     let b = open(&args.b, args.graph_b.as_deref())?;
     let comparison = compare_with(&a, &b, &CompareOptions { force: args.force });
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&comparison)?);
+        print_json(&comparison)?;
     } else {
-        print!(
-            "{}",
-            render(
-                &comparison,
-                &args.a.display().to_string(),
-                &args.b.display().to_string(),
-                args.top
-            )
-        );
+        print_out(&render(
+            &comparison,
+            &args.a.display().to_string(),
+            &args.b.display().to_string(),
+            args.top,
+        ))?;
     }
     Ok(())
 }

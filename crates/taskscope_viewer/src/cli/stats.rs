@@ -13,7 +13,7 @@ use taskscope_trace::analysis::{
 use taskscope_trace::{DependencyRecord, SourceFormat, Trace};
 
 use super::table::Table;
-use super::{Input, open};
+use super::{Input, open, print_json, print_out};
 
 /// Options of `taskscope stats`.
 #[derive(Debug, Args)]
@@ -98,9 +98,9 @@ pub fn run(args: &StatsArgs) -> anyhow::Result<()> {
         findings: advise(&trace),
     };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        print_json(&report)?;
     } else {
-        print!("{}", render(&report, args.path_steps));
+        print_out(&render(&report, args.path_steps))?;
     }
     Ok(())
 }
