@@ -411,3 +411,19 @@ fn a_closed_pipe_ends_the_program_quietly() {
         );
     }
 }
+
+#[test]
+fn convert_warns_when_the_file_recorded_no_dependencies() {
+    let Some(dump) = shared("dask/sum.profiler.json") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out_path = dir.path().join("sum.json");
+    let out = taskscope(&["convert", &dump, "-o", out_path.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("sum.profiler.json recorded no dependencies; "),
+        "{}",
+        stderr(&out)
+    );
+}
