@@ -427,3 +427,22 @@ fn convert_warns_when_the_file_recorded_no_dependencies() {
         stderr(&out)
     );
 }
+
+#[test]
+fn claims_from_flow_arrows_carry_their_assumption() {
+    let Some(trace) = shared("fixtures/public-traces/perfetto_flow_events_json_v2.json") else {
+        return;
+    };
+    let text = stdout(&taskscope(&["stats", &trace]));
+    assert!(text.contains("dependencies (from flow arrows)"), "{text}");
+    assert!(
+        text.contains("Critical path (assuming the file's flow arrows are all its dependencies): "),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "longest path first; assuming the file's flow arrows are all its dependencies;"
+        ),
+        "{text}"
+    );
+}

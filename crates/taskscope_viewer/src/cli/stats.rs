@@ -6,9 +6,9 @@ use std::fmt::Write as _;
 use clap::Args;
 use serde::Serialize;
 use taskscope_trace::analysis::{
-    ConcurrencyProfile, CriticalPath, Finding, NameStats, Simulation, advise, concurrency_profile,
-    critical_path, format_counted, format_duration_ns as dur, format_factor, format_percent,
-    name_stats, simulate,
+    ConcurrencyProfile, CriticalPath, DependencySource, Finding, NameStats, Simulation, advise,
+    concurrency_profile, critical_path, format_counted, format_duration_ns as dur, format_factor,
+    format_percent, name_stats, simulate,
 };
 use taskscope_trace::{DependencyRecord, SourceFormat, Trace};
 
@@ -123,6 +123,15 @@ fn dependencies_known(r: &Report) -> bool {
     r.critical_path.dependencies.is_known()
 }
 
+/// The assumption a claim resting on flow arrows carries, empty otherwise.
+fn flows_assumed(r: &Report) -> &'static str {
+    if r.critical_path.dependencies == DependencySource::Flows {
+        " (assuming the file's flow arrows are all its dependencies)"
+    } else {
+        ""
+    }
+}
+
 fn render(r: &Report, path_steps: usize) -> String {
     let mut out = String::new();
     let s = &r.summary;
@@ -191,7 +200,8 @@ fn render_path(out: &mut String, r: &Report, path_steps: usize) {
     };
     let _ = writeln!(
         out,
-        "\nCritical path: {}, {} of {} wall time{share}; {bound}",
+        "\nCritical path{}: {}, {} of {} wall time{share}; {bound}",
+        flows_assumed(r),
         format_counted(cp.steps.len() as u64, "task", "tasks"),
         dur(cp.length_ns),
         dur(cp.wall_ns),
@@ -281,7 +291,9 @@ fn render_simulation(out: &mut String, r: &Report) {
         out.push_str("\nPredicted wall time: total work is 0 ns, nothing to predict.\n");
         return;
     }
-    let assumption = if dependencies_known(r) {
+    let assumption = if !flows_assumed(r).is_empty() {
+        "; assuming the file's flow arrows are all its dependencies"
+    } else if dependencies_known(r) {
         ""
     } else {
         "; dependencies were not recorded, so this assumes independent tasks"
