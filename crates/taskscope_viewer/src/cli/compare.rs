@@ -86,7 +86,11 @@ fn render(c: &Comparison, a_name: &str, b_name: &str, top: usize) -> String {
             r.tasks.to_string(),
             dur(r.wall_ns),
             dur(r.total_work_ns),
-            dur(r.critical_path_ns),
+            if r.dependencies_known {
+                dur(r.critical_path_ns)
+            } else {
+                "not known (no dependencies recorded)".to_owned()
+            },
         ]);
     }
     out.push_str(&runs.render());
