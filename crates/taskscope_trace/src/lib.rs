@@ -11,13 +11,15 @@
 
 #![forbid(unsafe_code)]
 
+pub mod args;
 pub mod csr;
 pub mod format;
 pub mod index;
 mod model;
 pub mod palette;
 
-pub use format::FormatError;
+pub use args::{ArgTable, ArgValue, RunArgs};
+pub use format::{FormatError, StreamWriter};
 pub use model::{
     Counter, CounterSample, Cycle, DependencyRecord, Dependents, Diagnostic, Flow, Graph,
     GraphBuilder, Instant, Lane, LaneId, ModelError, NameId, Names, RunMeta, SourceFormat, Span,

@@ -41,6 +41,12 @@ pub struct AdvisorOptions {
     pub order_gain_share: f64,
     /// At most this many task ids per finding (default 1000).
     pub max_listed_tasks: usize,
+    /// Transfers on the chain that ended last, or a straggler's lone tail, are
+    /// reported from this share of the run (default 0.1).
+    pub transfer_share: f64,
+    /// A worker straggles when tasks of one name ran this many times slower there
+    /// than on the others (median against median; default 2).
+    pub straggler_factor: f64,
 }
 
 impl Default for AdvisorOptions {
@@ -53,6 +59,8 @@ impl Default for AdvisorOptions {
             idle_ready_share: 0.05,
             order_gain_share: 0.05,
             max_listed_tasks: 1000,
+            transfer_share: 0.1,
+            straggler_factor: 2.0,
         }
     }
 }
@@ -89,6 +97,9 @@ pub fn advise(trace: &Trace) -> Vec<Finding> {
 /// - **critical path bound**: total work / critical path below the worker count.
 /// - **dominant task**: one task lasting [`AdvisorOptions::dominant_share`] of the
 ///   run's span (first start to last end) and of all task time.
+/// - **transfer bound**, **straggler**, **scheduler gaps**: time lost outside tasks on
+///   a cluster or Dask's local schedulers; see `cluster.rs` ([`super::TransferBound`],
+///   [`super::Straggler`], [`super::SchedulerGaps`]).
 ///
 /// # Complexity
 /// O((S + V + E) log(S + V)) time, O(S + V + E) memory.
@@ -110,6 +121,8 @@ pub fn advise_with(trace: &Trace, options: &AdvisorOptions) -> Vec<Finding> {
         idle_while_ready(&ctx, &ready, options, &mut findings);
         scheduling_order(&ctx, &sim, &ready, gap_ns, options, &mut findings);
         critical_path_bound(&ctx, &path, options, &mut findings);
+        // Dask's transfers, stragglers and per-task gaps (they follow the chains too).
+        super::cluster::checks(&ctx, options, &mut findings);
         for f in findings.get_mut(first..).unwrap_or_default() {
             f.assumption = assumption;
         }
@@ -125,7 +138,7 @@ pub fn advise_with(trace: &Trace, options: &AdvisorOptions) -> Vec<Finding> {
 }
 
 /// A finding, with its task list capped.
-fn finding(
+pub(super) fn finding(
     facts: Facts,
     severity: Severity,
     impact_ns: u64,
@@ -146,7 +159,7 @@ fn finding(
 
 /// A task's name and key, as findings name it; the key is left out when it
 /// equals the name.
-fn label(ctx: &Context<'_>, task: TaskId) -> TaskLabel {
+pub(super) fn label(ctx: &Context<'_>, task: TaskId) -> TaskLabel {
     let name = ctx.trace.task_name(task).unwrap_or("?");
     let key = match ctx.trace.graph().key(task) {
         Some(key) if key != name && !key.is_empty() => Some(key.to_owned()),

@@ -13,6 +13,7 @@ use std::fmt;
 use serde::Serialize;
 use serde::ser::SerializeStruct;
 
+pub use super::cluster::{SchedulerGaps, Straggler, TransferBound};
 use super::format::{format_counted, format_duration_ns as dur, format_factor, format_percent};
 use crate::model::TaskId;
 
@@ -35,6 +36,12 @@ pub enum FindingKind {
     CriticalPathBound,
     /// One task takes most of the run.
     DominantTask,
+    /// Transfers between workers took a large share of the chain that ended last.
+    TransferBound,
+    /// One worker ran tasks slower than the others and finished last.
+    Straggler,
+    /// The gaps between tasks on a thread of Dask's local schedulers (its per-task cost).
+    SchedulerGaps,
 }
 
 /// How much a finding matters.
@@ -391,6 +398,12 @@ pub enum Facts {
     CriticalPathBound(CriticalPathBound),
     /// See [`DominantTask`].
     DominantTask(DominantTask),
+    /// See [`TransferBound`] (in `cluster.rs`, with the other cluster kinds).
+    TransferBound(TransferBound),
+    /// See [`Straggler`].
+    Straggler(Straggler),
+    /// See [`SchedulerGaps`].
+    SchedulerGaps(SchedulerGaps),
 }
 
 impl Facts {
@@ -403,6 +416,9 @@ impl Facts {
             Self::SchedulingOrder(_) => FindingKind::SchedulingOrder,
             Self::CriticalPathBound(_) => FindingKind::CriticalPathBound,
             Self::DominantTask(_) => FindingKind::DominantTask,
+            Self::TransferBound(_) => FindingKind::TransferBound,
+            Self::Straggler(_) => FindingKind::Straggler,
+            Self::SchedulerGaps(_) => FindingKind::SchedulerGaps,
         }
     }
 }
@@ -416,6 +432,9 @@ impl fmt::Display for Facts {
             Self::SchedulingOrder(x) => x.fmt(f),
             Self::CriticalPathBound(x) => x.fmt(f),
             Self::DominantTask(x) => x.fmt(f),
+            Self::TransferBound(x) => x.fmt(f),
+            Self::Straggler(x) => x.fmt(f),
+            Self::SchedulerGaps(x) => x.fmt(f),
         }
     }
 }

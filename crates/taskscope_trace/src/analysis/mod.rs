@@ -5,6 +5,7 @@
 //! - [`concurrency_profile`]: busy lanes over time, per-lane busy and idle time, utilisation;
 //! - [`name_stats`]: count, inclusive and self time, mean, median, p95 and max duration
 //!   per task name;
+//! - [`worker_stats`]: each worker's time in compute, transfer, disk and deserialize;
 //! - [`simulate()`]: the makespan list scheduling predicts for 1 to 2 × the run's workers;
 //! - [`compare()`]: two runs side by side, and whether they did the same work;
 //! - [`advise`]: findings as data ([`Finding`], numbers per kind in [`Facts`]),
@@ -47,6 +48,7 @@
 //! deterministic; ids serialize as plain numbers.
 
 mod advisor;
+mod cluster;
 mod compare;
 mod concurrency;
 mod context;
@@ -58,6 +60,7 @@ mod readiness;
 mod ser;
 mod simulate;
 mod stats;
+mod workers;
 
 pub use advisor::{AdvisorOptions, advise, advise_with};
 pub use compare::{
@@ -71,8 +74,10 @@ pub use context::DependencySource;
 pub use critical_path::{CriticalPath, PathStep, critical_path};
 pub use findings::{
     Assumption, CriticalPathBound, DominantTask, Facts, Finding, FindingKind, IdleWhileReady,
-    SchedulingOrder, SerialReduction, Severity, ShortTasks, TaskLabel,
+    SchedulerGaps, SchedulingOrder, SerialReduction, Severity, ShortTasks, Straggler, TaskLabel,
+    TransferBound,
 };
 pub use format::{format_count, format_counted, format_duration_ns, format_factor, format_percent};
 pub use simulate::{Simulation, SimulationPoint, simulate, simulate_makespan, worker_count};
 pub use stats::{NameStats, name_stats};
+pub use workers::{WorkerStats, worker_stats};

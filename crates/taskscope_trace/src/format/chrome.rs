@@ -22,8 +22,9 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 use super::error::FormatError;
-use super::gather::{Gathered, LeftOut, PendingSpan};
+use super::gather::{Gathered, LeftOut, PendingArg, PendingSpan};
 use super::num::{id_text, parse_scaled, raw_f64, raw_i64, raw_str};
+use crate::args::ArgValue;
 use crate::model::{
     Counter, CounterSample, DependencyRecord, Flow, Instant, RunMeta, SourceFormat, Span, SpanId,
     SpanKind, TaskState, Trace, TraceBuilder,
@@ -145,6 +146,10 @@ impl<'de> Deserialize<'de> for RawEvent<'de> {
         d.deserialize_map(V)
     }
 }
+
+/// The args of a task `X` event that are fields of the model's [`crate::Span`]; any
+/// other arg is kept in the trace's span args ([`crate::args`]).
+const TASK_ARG_FIELDS: [&str; 6] = ["key", "status", "kind", "depth", "unclosed", "task"];
 
 /// The args of a taskscope `X` event.
 #[derive(Deserialize, Default)]
@@ -556,6 +561,7 @@ impl<'a> Gathered<'a> {
                     span.depth = a.depth;
                     span.unclosed = a.unclosed.unwrap_or(false);
                     span.task = a.task;
+                    self.add_extra_args(args);
                 }
             }
             Some("task:deserialize_arguments") => span.kind = SpanKind::Deserialize,
@@ -631,7 +637,40 @@ impl<'a> Gathered<'a> {
         span.depth = ev.depth;
         span.unclosed = ev.unclosed;
         span.task = ev.task;
+        let index = self.spans.len() as u32;
+        for (key, value) in ev.extras.iter().flatten() {
+            self.span_args.push(PendingArg {
+                span: index,
+                key: Cow::Borrowed(key),
+                value: value.to_arg(),
+            });
+        }
         self.spans.push(span);
+    }
+
+    /// Keeps the args of the task event about to be pushed that the model has no field
+    /// for (all but `key`, `status`, `kind`, `depth`, `unclosed`, `task`), sorted by key,
+    /// as [`Gathered::add_task_event`] keeps those the fast path read.
+    fn add_extra_args(&mut self, args: &'a RawValue) {
+        let Ok(all) = serde_json::from_str::<std::collections::BTreeMap<Cow<'a, str>, &'a RawValue>>(
+            args.get(),
+        ) else {
+            return;
+        };
+        let index = self.spans.len() as u32;
+        for (key, raw) in all {
+            if TASK_ARG_FIELDS.contains(&key.as_ref()) {
+                continue;
+            }
+            let Ok(value) = serde_json::from_str::<serde_json::Value>(raw.get()) else {
+                continue;
+            };
+            self.span_args.push(PendingArg {
+                span: index,
+                key,
+                value: ArgValue::from_json(&value),
+            });
+        }
     }
 
     /// Counts a derived event that the fast path skipped ([`super::fast::skip_derived`]),
@@ -693,6 +732,19 @@ impl<'a> Gathered<'a> {
         let Some(name) = raw_text(ev.name) else {
             return;
         };
+        if name == "taskscope_graph" {
+            // A streaming file's graph (read by `taskscope::finish_stream` only when the
+            // file has no `taskscope` object); its args are not parsed here.
+            if self.stream_graph.is_none()
+                && let Some(raw) = ev.args
+            {
+                // `raw` borrows from the file: its offset there.
+                let offset =
+                    (raw.get().as_ptr() as usize).saturating_sub(self.src.bytes.as_ptr() as usize);
+                self.stream_graph = Some(offset);
+            }
+            return;
+        }
         let args: MetaArgs<'_> = ev
             .args
             .and_then(|a| serde_json::from_str(a.get()).ok())
@@ -825,6 +877,14 @@ impl<'a> Gathered<'a> {
                 unclosed: span.unclosed,
             })
             .map_err(|e| self.src.model_error(e))?;
+        }
+        for arg in &self.span_args {
+            let new = nested.new_index.get(arg.span as usize).copied();
+            let task = new.and_then(|n| tasks.get(n as usize)).copied();
+            if let (Some(new), Some(task)) = (new, task) {
+                super::gather::keep_span_arg(&mut b, SpanId(new), task, arg)
+                    .map_err(|e| self.src.model_error(e))?;
+            }
         }
         for (from, to) in arrows {
             b.add_flow(Flow {

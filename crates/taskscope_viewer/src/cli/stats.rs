@@ -10,6 +10,8 @@ use taskscope_trace::analysis::{
     concurrency_profile, critical_path, format_counted, format_duration_ns as dur, format_factor,
     format_percent, name_stats, simulate,
 };
+use taskscope_trace::analysis::{WorkerStats, worker_stats};
+use taskscope_trace::index::Workers;
 use taskscope_trace::{DependencyRecord, SourceFormat, Trace};
 
 use super::table::Table;
@@ -41,6 +43,7 @@ struct Report {
     critical_path: CriticalPath,
     concurrency: ConcurrencyProfile,
     names: Vec<NameStats>,
+    workers: Vec<WorkerStats>,
     simulation: Simulation,
     findings: Vec<Finding>,
 }
@@ -94,6 +97,7 @@ pub fn run(args: &StatsArgs) -> anyhow::Result<()> {
         critical_path: critical_path(&trace),
         concurrency: concurrency_profile(&trace),
         names: name_stats(&trace),
+        workers: worker_stats(&trace, &Workers::new(&trace)),
         simulation: simulate(&trace),
         findings: advise(&trace),
     };
@@ -168,6 +172,7 @@ fn render(r: &Report, path_steps: usize) -> String {
     render_path(&mut out, r, path_steps);
     render_concurrency(&mut out, r);
     render_names(&mut out, r);
+    render_workers(&mut out, r);
     render_simulation(&mut out, r);
     render_findings(&mut out, r);
     out
@@ -283,6 +288,41 @@ fn render_names(out: &mut String, r: &Report) {
         ]);
     }
     out.push_str(&indent(&names.render()));
+}
+
+/// Time by worker and kind, when there is more than one worker or time besides compute.
+fn render_workers(out: &mut String, r: &Report) {
+    if r.workers.len() < 2 && r.workers.iter().all(|w| w.overhead_ns() == 0) {
+        return;
+    }
+    out.push_str("\nTime by worker (sums of span lengths; kinds may overlap in time):\n");
+    let mut table = Table::new(&[
+        "worker",
+        "threads",
+        "tasks",
+        "compute",
+        "transfers in",
+        "transfer",
+        "sent",
+        "disk read",
+        "disk write",
+        "deserialize",
+    ]);
+    for w in &r.workers {
+        table.row(vec![
+            w.name.clone(),
+            w.threads.to_string(),
+            w.compute_spans.to_string(),
+            dur(w.compute_ns),
+            w.transfers_in.to_string(),
+            dur(w.transfer_ns),
+            w.transfers_out.to_string(),
+            dur(w.disk_read_ns),
+            dur(w.disk_write_ns),
+            dur(w.deserialize_ns),
+        ]);
+    }
+    out.push_str(&indent(&table.render()));
 }
 
 fn render_simulation(out: &mut String, r: &Report) {
