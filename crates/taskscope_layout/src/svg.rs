@@ -105,30 +105,109 @@ pub(crate) fn write_header(
 }
 
 /// The title band's height for a title at `font_size` (0 without a title).
-pub(crate) fn title_height(title: Option<&str>, font_size: f64) -> f64 {
-    if title.is_some() {
-        line_height(title_size(font_size)) + 8.0
-    } else {
-        0.0
+/// The narrowest width a title is wrapped to, in px: a small drawing still gets a
+/// readable title.
+pub(crate) const MIN_TITLE_WIDTH: f64 = 320.0;
+
+/// At most this many title lines; the last one is shortened with `…` when more
+/// would be needed (the SVG's `<title>` keeps the full text).
+pub(crate) const MAX_TITLE_LINES: usize = 3;
+
+/// `title` wrapped at spaces to `width` px (at least [`MIN_TITLE_WIDTH`]) at the
+/// title's font size; a word wider than that, and the last of [`MAX_TITLE_LINES`]
+/// lines when the text goes on, are shortened with `…`. Empty for no title.
+///
+/// # Complexity
+/// O(C²) for a title of C characters (titles are one sentence).
+pub(crate) fn title_lines(title: Option<&str>, width: f64, font_size: f64) -> Vec<String> {
+    let Some(title) = title else {
+        return Vec::new();
+    };
+    let size = title_size(font_size);
+    let width = width.max(MIN_TITLE_WIDTH);
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in title.split_whitespace() {
+        let candidate = if line.is_empty() {
+            word.to_owned()
+        } else {
+            format!("{line} {word}")
+        };
+        if line.is_empty() || text_width(&candidate, size) <= width {
+            line = candidate;
+        } else {
+            lines.push(std::mem::replace(&mut line, word.to_owned()));
+        }
     }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    let more = lines.len() > MAX_TITLE_LINES;
+    lines.truncate(MAX_TITLE_LINES);
+    let last = lines.len().saturating_sub(1);
+    lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| shorten(&l, width, size, more && i == last))
+        .collect()
+}
+
+/// `line` cut to fit `width` px with `…` at its end (also when `cut` asks for it).
+fn shorten(line: &str, width: f64, size: f64, cut: bool) -> String {
+    if !cut && text_width(line, size) <= width {
+        return line.to_owned();
+    }
+    let mut out = String::new();
+    for c in line.chars() {
+        let mut next = out.clone();
+        next.push(c);
+        next.push('…');
+        if text_width(&next, size) > width {
+            break;
+        }
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
+/// The height the title's lines take, 0 without a title.
+pub(crate) fn title_height(lines: &[String], font_size: f64) -> f64 {
+    if lines.is_empty() {
+        0.0
+    } else {
+        lines.len() as f64 * line_height(title_size(font_size)) + 8.0
+    }
+}
+
+/// The width of the widest title line.
+pub(crate) fn title_width(lines: &[String], font_size: f64) -> f64 {
+    lines
+        .iter()
+        .map(|l| text_width(l, title_size(font_size)))
+        .fold(0.0, f64::max)
 }
 
 pub(crate) fn title_size(font_size: f64) -> f64 {
     font_size * 1.3
 }
 
-/// Writes the title at the top left of the content area.
-pub(crate) fn write_title(f: &mut impl Write, title: &str, font_size: f64) -> fmt::Result {
+/// Writes the title's lines at the top left of the content area.
+pub(crate) fn write_title(f: &mut impl Write, lines: &[String], font_size: f64) -> fmt::Result {
     let size = title_size(font_size);
-    writeln!(
-        f,
-        r#"<text class="title" x="{}" y="{}" font-size="{}" fill="{}">{}</text>"#,
-        Num(MARGIN),
-        Num(MARGIN + line_height(size) / 2.0 + baseline_offset(size)),
-        Num(size),
-        theme::TEXT,
-        Esc(title)
-    )
+    let step = line_height(size);
+    for (i, line) in lines.iter().enumerate() {
+        writeln!(
+            f,
+            r#"<text class="title" x="{}" y="{}" font-size="{}" fill="{}">{}</text>"#,
+            Num(MARGIN),
+            Num(MARGIN + i as f64 * step + step / 2.0 + baseline_offset(size)),
+            Num(size),
+            theme::TEXT,
+            Esc(line)
+        )?;
+    }
+    Ok(())
 }
 
 fn legend_font(font_size: f64) -> f64 {
@@ -256,18 +335,28 @@ impl<'a> GraphSvg<'a> {
     /// The picture's size in px: the layout plus margins, title and legend.
     pub fn size(&self) -> (f64, f64) {
         let s = self.scene;
-        let title_h = title_height(s.title.as_deref(), s.font_size);
-        let title_w = s
-            .title
-            .as_deref()
-            .map_or(0.0, |t| text_width(t, title_size(s.font_size)));
-        let (legend_w, legend_h) = s.legend.as_ref().map_or((0.0, 0.0), |l| {
-            let (w, h) = legend_size(l, s.font_size);
-            (w + 2.0 * MARGIN, h)
-        });
+        let lines = self.title_lines();
+        let title_h = title_height(&lines, s.font_size);
+        let title_w = title_width(&lines, s.font_size);
+        let (legend_w, legend_h) = self.legend_size();
         let width = MARGIN + (s.layout.width + legend_w).max(title_w) + MARGIN;
         let height = MARGIN + title_h + s.layout.height.max(legend_h) + MARGIN;
         (width, height)
+    }
+
+    /// The legend's width (with its margins) and height, zero without a legend.
+    fn legend_size(self) -> (f64, f64) {
+        self.scene.legend.as_ref().map_or((0.0, 0.0), |l| {
+            let (w, h) = legend_size(l, self.scene.font_size);
+            (w + 2.0 * MARGIN, h)
+        })
+    }
+
+    /// The title wrapped to the drawing's width (layout and legend).
+    fn title_lines(self) -> Vec<String> {
+        let s = self.scene;
+        let (legend_w, _) = self.legend_size();
+        title_lines(s.title.as_deref(), s.layout.width + legend_w, s.font_size)
     }
 }
 
@@ -291,11 +380,10 @@ impl fmt::Display for GraphSvg<'_> {
             )?;
         }
         writeln!(f, "</defs>")?;
-        if let Some(t) = &s.title {
-            write_title(f, t, s.font_size)?;
-        }
+        let lines = self.title_lines();
+        write_title(f, &lines, s.font_size)?;
         let dx = MARGIN;
-        let dy = MARGIN + title_height(s.title.as_deref(), s.font_size);
+        let dy = MARGIN + title_height(&lines, s.font_size);
 
         self.write_edges(f, dx, dy)?;
         if s.grouped {

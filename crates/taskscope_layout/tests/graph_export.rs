@@ -428,3 +428,28 @@ fn an_empty_graph_exports() {
         assert_eq!(stats.nodes, 0);
     }
 }
+
+#[test]
+fn a_long_title_wraps_to_the_drawing_and_the_svg_title_keeps_it_whole() {
+    let t = trace();
+    let title = "sum (threads2): [z, z2].into_iter().sum(): the chain Python's sum() builds — \
+                 7 tasks on 2 lanes (threads), 3.02 s wall, and then some more words so that \
+                 even three lines cannot hold it all";
+    let options = GraphOptions::default().with_title(title);
+    let scene = GraphScene::new(t.graph(), Some(&t), &options).unwrap();
+    let svg = GraphSvg::new(&scene);
+    let (width, _) = svg.size();
+    assert!(
+        width < 700.0,
+        "the title no longer sets the width: {width} px"
+    );
+    let text = svg.to_string();
+    assert!(text.contains(&format!("<title>{}</title>", title.replace('\'', "&apos;"))));
+    let lines = text.matches(r#"class="title""#).count();
+    assert_eq!(lines, 3, "at most 3 lines");
+    assert!(
+        text.contains("…</text>"),
+        "the last line says it is shortened"
+    );
+    assert_fits_view_box(&text);
+}

@@ -349,3 +349,27 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn a_long_title_wraps_to_the_chart_width() {
+    let t = trace_of(&[("inc", &[], 0, 0, 1_000_000_000)], 1);
+    let title = "word ".repeat(120);
+    let options = TimelineOptions {
+        title: Some(title.clone()),
+        width_px: 400.0,
+        ..TimelineOptions::default()
+    };
+    let scene = TimelineScene::new(&t, &options);
+    assert!(
+        scene.width < 700.0,
+        "the title does not set the width: {}",
+        scene.width
+    );
+    assert_eq!(scene.title_lines.len(), 3);
+    assert!(scene.title_lines[2].ends_with('…'));
+    let svg = TimelineSvg::new(&scene).to_string();
+    assert!(
+        svg.contains(&format!("<title>{}</title>", title.trim_end()))
+            || svg.contains(&format!("<title>{title}</title>"))
+    );
+}

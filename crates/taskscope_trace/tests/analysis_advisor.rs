@@ -540,3 +540,79 @@ fn findings_are_sorted_and_serialize_as_plain_json() {
         "{json}"
     );
 }
+
+/// `idle_lanes_while_a_task_was_ready`'s run, with its one dependency as `record` says.
+fn idle_lane_run(record: taskscope_trace::DependencyRecord) -> Trace {
+    let mut t = Crafted::new(2);
+    t.task("a", "load", &[]);
+    let a = t.run("a", 0, 0, S);
+    t.task_run("b", "work", &[], 1, 0, 3 * S);
+    let graph_deps: &[&str] = if record == taskscope_trace::DependencyRecord::Recorded {
+        &["a"]
+    } else {
+        &[]
+    };
+    t.task("c", "use", graph_deps);
+    let c = t.run("c", 0, 2 * S, 3 * S);
+    if record == taskscope_trace::DependencyRecord::FlowArrows {
+        t.flow(a, c);
+    }
+    t.dependency_record(record);
+    t.build()
+}
+
+#[test]
+fn without_recorded_dependencies_nothing_is_claimed_about_waiting() {
+    // The file cannot say that `c` needed `a`: "ready from the start" would be false.
+    let trace = idle_lane_run(taskscope_trace::DependencyRecord::NotRecorded);
+    let findings = advise(&trace);
+    for kind in [
+        FindingKind::IdleWhileReady,
+        FindingKind::SchedulingOrder,
+        FindingKind::CriticalPathBound,
+        FindingKind::SerialReduction,
+    ] {
+        assert!(of_kind(&findings, kind).is_empty(), "{findings:#?}");
+    }
+}
+
+#[test]
+fn claims_from_flow_arrows_say_what_they_assume() {
+    let trace = idle_lane_run(taskscope_trace::DependencyRecord::FlowArrows);
+    let findings = advise(&trace);
+    let f = only(&findings, FindingKind::IdleWhileReady);
+    assert_eq!(
+        f.assumption,
+        Some(taskscope_trace::analysis::Assumption::FlowArrowsAreDependencies)
+    );
+    assert_eq!(
+        f.to_string(),
+        "assuming the file's flow arrows are all its dependencies, workers sat idle for 1.00 s \
+         of worker time while tasks were ready to run (17% of 2 workers × 3.00 s; 1 task \
+         waited). The longest such wait: `use` (key `c`) was ready at 1.00 s but started at \
+         2.00 s."
+    );
+    let json = serde_json::to_value(f).unwrap();
+    assert_eq!(json["assumption"], "flow_arrows_are_dependencies");
+}
+
+#[test]
+fn containment_edges_are_not_waits() {
+    // As the `tracing` layer records it: `pipeline` depends on the spans created in it
+    // and contains them; `parse` depends on `download`.
+    let mut t = Crafted::new(2);
+    t.task_run("download", "download", &[], 1, S, 2 * S);
+    t.task_run("parse", "parse", &["download"], 1, 3 * S, 5 * S);
+    t.task_run("pipeline", "pipeline", &["download", "parse"], 0, 0, 10 * S);
+    let trace = t.build();
+    let findings = advise(&trace);
+    for kind in [FindingKind::IdleWhileReady, FindingKind::SchedulingOrder] {
+        assert!(
+            of_kind(&findings, kind).is_empty(),
+            "nothing was ready or waiting: {findings:#?}"
+        );
+    }
+    let cp = taskscope_trace::analysis::critical_path(&trace);
+    assert!(cp.length_ns <= trace.wall_ns(), "{cp:?}");
+    assert_eq!(cp.total_work_ns, 10 * S + 3 * S, "lanes' busy time");
+}

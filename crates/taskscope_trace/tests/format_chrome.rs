@@ -355,3 +355,30 @@ fn truncated_taskscope_file_still_gives_its_spans() {
     assert_eq!(back.graph().len(), 1);
     assert!(diag(&back).contains("cut short"), "{}", diag(&back));
 }
+
+#[test]
+fn numbers_that_do_not_fit_leave_their_event_out_with_its_position() {
+    let t = read(
+        r#"{"traceEvents":[
+{"ph":"X","name":"a","ts":0,"dur":10,"pid":1,"tid":1},
+{"ph":"X","name":"b","ts":20,"dur":10,"pid":1,"tid":1},
+{"ph":"X","name":"huge","ts":1e308,"dur":10,"pid":1,"tid":2},
+{"ph":"X","name":"neg","ts":40,"dur":-5,"pid":1,"tid":1},
+{"ph":"X","name":"far","ts":5,"dur":1e300,"pid":1,"tid":2},
+{"ph":"i","name":"mark","ts":-1e300,"pid":1,"tid":1}
+]}"#,
+    );
+    // Nothing of the four events distorts a figure: 30 µs wall time, 10 µs durations.
+    assert_eq!(t.wall_ns(), 30_000);
+    assert_eq!(t.spans().len(), 2);
+    assert!(t.spans().iter().all(|s| s.end_ns - s.start_ns == 10_000));
+    assert_eq!(
+        diag(&t),
+        "test.json:4:1: event \"huge\" left out: its \"ts\" is beyond what nanoseconds in 64 bits hold\n\
+         test.json:5:1: event \"neg\" left out: its \"dur\" is negative\n\
+         test.json:6:1: event \"far\" left out: its \"dur\" ends beyond what nanoseconds in 64 bits hold\n\
+         test.json:7:1: event \"mark\" left out: its \"ts\" is beyond what nanoseconds in 64 bits hold"
+    );
+    let sim = taskscope_trace::analysis::simulate(&t);
+    assert!(!sim.points.is_empty(), "the prediction has rows");
+}

@@ -133,6 +133,9 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader of our output has gone (`… | head`): stop quietly with the
+        // status a shell reports for a process ended by SIGPIPE (128 + 13).
+        Err(e) if cli::is_broken_pipe(&e) => ExitCode::from(141),
         Err(e) => {
             eprintln!("taskscope: {e:#}");
             ExitCode::FAILURE

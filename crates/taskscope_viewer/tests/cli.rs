@@ -384,3 +384,65 @@ fn a_zero_length_run_has_words_for_undefined_figures() {
         assert!(!text.contains(bad), "{bad:?} in {text}");
     }
 }
+
+#[test]
+fn a_closed_pipe_ends_the_program_quietly() {
+    for json in [true, false] {
+        let mut args = vec!["stats".to_owned()];
+        if json {
+            args.push("--json".to_owned());
+        }
+        args.push(sample("prod_chain_threads2.json"));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_taskscope"))
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader goes away before anything is written, as `head` does after its lines.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = stderr(&out);
+        assert!(err.is_empty(), "nothing on stderr: {err}");
+        assert_eq!(
+            out.status.code(),
+            Some(141),
+            "the shell's status for SIGPIPE"
+        );
+    }
+}
+
+#[test]
+fn convert_warns_when_the_file_recorded_no_dependencies() {
+    let Some(dump) = shared("dask/sum.profiler.json") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out_path = dir.path().join("sum.json");
+    let out = taskscope(&["convert", &dump, "-o", out_path.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("sum.profiler.json recorded no dependencies; "),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn claims_from_flow_arrows_carry_their_assumption() {
+    let Some(trace) = shared("fixtures/public-traces/perfetto_flow_events_json_v2.json") else {
+        return;
+    };
+    let text = stdout(&taskscope(&["stats", &trace]));
+    assert!(text.contains("dependencies (from flow arrows)"), "{text}");
+    assert!(
+        text.contains("Critical path (assuming the file's flow arrows are all its dependencies): "),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "longest path first; assuming the file's flow arrows are all its dependencies;"
+        ),
+        "{text}"
+    );
+}

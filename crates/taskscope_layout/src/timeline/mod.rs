@@ -32,7 +32,8 @@ use crate::layered::Point;
 use crate::png::PngOptions;
 use crate::scene::{Legend, MAX_NAME_ENTRIES, lane_label, name_legend};
 use crate::svg::{
-    Esc, EscLines, MARGIN, Num, legend_size, title_height, write_header, write_legend, write_title,
+    Esc, EscLines, MARGIN, Num, legend_size, title_height, title_lines, title_width, write_header,
+    write_legend, write_title,
 };
 use crate::theme::{self, Rgb};
 
@@ -189,6 +190,9 @@ pub struct TimelineScene {
     pub legend: Legend,
     /// Title.
     pub title: Option<String>,
+    /// The title as drawn: wrapped to the labels' and plot's width (at least 320 px,
+    /// at most 3 lines, shortened with `…`); the SVG's `<title>` keeps the full text.
+    pub title_lines: Vec<String>,
     /// Left edge of the plot area, in px.
     pub plot_x: f64,
     /// Width of the plot area, in px.
@@ -265,7 +269,15 @@ impl TimelineScene {
             merge: options.merge_below_px.max(0.0),
         };
         let plot_width = options.width_px.max(50.0);
-        let title_h = title_height(options.title.as_deref(), m.font);
+        // The title wraps to the lane labels and plot: their width does not depend on
+        // where the rows start, so the rows are laid out once below the title.
+        let (_, label_w) = layout_rows(trace, lanes, m, 0.0);
+        let title = title_lines(
+            options.title.as_deref(),
+            label_w + 12.0 + plot_width,
+            m.font,
+        );
+        let title_h = title_height(&title, m.font);
         let plot_y = MARGIN + title_h + line_height(m.font) + 10.0;
         let (rows, label_w) = layout_rows(trace, lanes, m, plot_y);
         let plot_x = MARGIN + label_w + 12.0;
@@ -303,10 +315,7 @@ impl TimelineScene {
         let has_mixed = items.iter().any(|i| i.color == theme::MERGED);
         let legend = legend(trace, index, options.max_legend_entries, has_mixed);
         let (legend_w, legend_h) = legend_size(&legend, m.font);
-        let title_w = options
-            .title
-            .as_deref()
-            .map_or(0.0, |t| text_width(t, crate::svg::title_size(m.font)));
+        let title_w = title_width(&title, m.font);
         let plot_bottom = rows
             .last()
             .map_or(plot_y, |r| r.y + r.levels as f64 * m.row_h);
@@ -330,6 +339,7 @@ impl TimelineScene {
             ticks: ticks(&scale),
             legend,
             title: options.title.clone(),
+            title_lines: title,
             plot_x,
             plot_width,
             plot_y,
@@ -549,9 +559,7 @@ impl fmt::Display for TimelineSvg<'_> {
             r#"<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" markerUnits="userSpaceOnUse" orient="auto"><path d="M0,0L10,5L0,10z" fill="{}"/></marker></defs>"#,
             theme::ARROW
         )?;
-        if let Some(t) = &s.title {
-            write_title(f, t, font)?;
-        }
+        write_title(f, &s.title_lines, font)?;
         let plot_bottom = s
             .rows
             .last()

@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde::ser::SerializeStruct;
 
 pub use super::cluster::{SchedulerGaps, Straggler, TransferBound};
-use super::format::{format_duration_ns as dur, format_factor, format_percent};
+use super::format::{format_counted, format_duration_ns as dur, format_factor, format_percent};
 use crate::model::TaskId;
 
 /// What a finding is about.
@@ -212,11 +212,11 @@ impl fmt::Display for IdleWhileReady {
         write!(
             f,
             "workers sat idle for {} of worker time while tasks were ready to run ({} of {} \
-             workers × {}; {count} {tasks_word} waited). The longest such wait: {} was ready \
+             × {}; {count} {tasks_word} waited). The longest such wait: {} was ready \
              {ready} but started at {}.",
             dur(self.wasted_ns),
             format_percent(self.wasted_ns as f64 / worker_time.max(1) as f64),
-            self.workers,
+            format_counted(u64::from(self.workers), "worker", "workers"),
             dur(self.extent_ns),
             self.worst,
             dur(self.worst_start_ns),
@@ -259,8 +259,8 @@ pub struct SchedulingOrder {
 
 impl fmt::Display for SchedulingOrder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let workers = self.workers;
-        let worker_time = u64::from(workers).saturating_mul(self.extent_ns);
+        let worker_time = u64::from(self.workers).saturating_mul(self.extent_ns);
+        let workers = format_counted(u64::from(self.workers), "worker", "workers");
         let since = match self.waiting_ready_ns {
             None => "since the start".to_owned(),
             Some(ns) => format!("since {}", dur(ns)),
@@ -283,11 +283,11 @@ impl fmt::Display for SchedulingOrder {
         };
         write!(
             f,
-            "the tasks ran for {} on {workers} workers, and the workers were idle for {} of that \
+            "the tasks ran for {} on {workers}, and the workers were idle for {} of that \
              ({} of worker time). At {}, {}, with {} of work left on its longest path, started \
              while {}, ready {since} with {} left on its path, waited until {}.{times} Running \
              the longest remaining path first, the same tasks with their measured times finish \
-             in {} on {workers} workers, {} ({}) sooner (a list-scheduling model: each task \
+             in {} on {workers}, {} ({}) sooner (a list-scheduling model: each task \
              occupies a worker for as long as its spans did here{overhead_part}).",
             dur(self.extent_ns),
             dur(self.idle_ns),
@@ -614,6 +614,25 @@ mod tests {
             "workers sat idle for 1.00 s of worker time while tasks were ready to run (10% of 2 \
              workers × 5.00 s; 1 task waited). The longest such wait: `inc` (key `x2`) was \
              ready from the start but started at 2.00 s."
+        );
+    }
+
+    #[test]
+    fn one_worker_is_singular() {
+        let facts = IdleWhileReady {
+            wasted_ns: S,
+            workers: 1,
+            extent_ns: 5 * S,
+            waiting_tasks: 1,
+            worst: label("inc", Some("x2")),
+            worst_ready_ns: Some(S),
+            worst_start_ns: 2 * S,
+        };
+        assert!(
+            facts
+                .to_string()
+                .contains("(20% of 1 worker × 5.00 s; 1 task waited)"),
+            "{facts}"
         );
     }
 

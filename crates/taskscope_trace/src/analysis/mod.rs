@@ -1,12 +1,13 @@
 //! Analysis of a run: pure functions from a [`Trace`](crate::Trace) to plain result structs.
 //!
 //! What this module owns:
-//! - [`critical_path()`]: the longest chain of dependent tasks by measured duration;
+//! - [`critical_path()`]: the longest chain of pieces of work that waited for each other;
 //! - [`concurrency_profile`]: busy lanes over time, per-lane busy and idle time, utilisation;
-//! - [`name_stats`]: count, total, mean, median, p95 and max duration per task name;
+//! - [`name_stats`]: count, inclusive and self time, mean, median, p95 and max duration
+//!   per task name;
 //! - [`worker_stats`]: each worker's time in compute, transfer, disk and deserialize;
 //! - [`simulate()`]: the makespan list scheduling predicts for 1 to 2 × the run's workers;
-//! - [`compare()`]: two runs of the same graph side by side;
+//! - [`compare()`]: two runs side by side, and whether they did the same work;
 //! - [`advise`]: findings as data ([`Finding`], numbers per kind in [`Facts`]),
 //!   rendered in plain language by their `Display`;
 //! - [`format_duration_ns`] and friends, so every front end (command line, viewer,
@@ -23,9 +24,20 @@
 //!   task with no `Compute` span, e.g. from a foreign file that labels slices
 //!   otherwise, uses the union of all its spans). Transfers and disk spans are
 //!   not task work but do occupy their lane (see [`concurrency_profile`]).
+//! - The run's **work** is the time lanes were busy with task work, each instant
+//!   counted once per lane: spans nested in others (call stacks) count once, and a
+//!   task's **self time** is the time it was the innermost open span of its lane
+//!   ([`crate::index::TaskTimes`]).
 //! - **Dependencies** come from the graph when it has any edge, else from the
 //!   trace's flow arrows (span → span mapped to task → task); the result says which
-//!   ([`DependencySource`]).
+//!   ([`DependencySource`]), and [`DependencySource::NotRecorded`] when the file could
+//!   not record them: the claims that rest on them are then left out or say what they
+//!   assume ([`Assumption`]).
+//! - A **piece** of work is a span with the spans nested in it on its lane; the
+//!   critical path and the simulation schedule pieces. A dependency whose consumer was
+//!   running before its input ended (containment, as the `tracing` layer records a
+//!   parent and the spans created in it) is not a wait: nothing is claimed to have
+//!   been ready or waiting because of it.
 //! - **Cycles** never fail an analysis: the tasks are ordered by Kahn's algorithm;
 //!   when it is stuck on a cycle, the task that started first among those left
 //!   (then the lowest id) is taken next and its dependencies not yet ordered are

@@ -22,7 +22,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 use super::error::FormatError;
-use super::gather::{Gathered, PendingArg, PendingSpan};
+use super::gather::{Gathered, LeftOut, PendingArg, PendingSpan};
 use super::num::{id_text, parse_scaled, raw_f64, raw_i64, raw_str};
 use crate::args::ArgValue;
 use crate::model::{
@@ -175,6 +175,28 @@ struct MetaArgs<'a> {
     name: Option<&'a RawValue>,
     #[serde(borrow, default)]
     sort_index: Option<&'a RawValue>,
+}
+
+/// What is wrong with a timestamp that saturated while being parsed.
+const TS_BEYOND: &str = "is beyond what nanoseconds in 64 bits hold";
+
+/// The words for an event left out because of its `field`: the same on the serde path
+/// and the fast path.
+fn left_out_event(name: &str, field: &str, problem: &str) -> String {
+    format!("event \"{name}\" left out: its \"{field}\" {problem}")
+}
+
+/// Why a span starting at `start_ns` cannot last `dur_ns` (both as parsed, in ns):
+/// a negative duration, or one that (with its start) is beyond what nanoseconds in
+/// 64 bits hold. `None` when it fits.
+fn duration_problem(start_ns: i64, dur_ns: i64) -> Option<&'static str> {
+    if dur_ns < 0 {
+        Some("is negative")
+    } else if LeftOut::saturated(dur_ns) || start_ns.checked_add(dur_ns).is_none() {
+        Some("ends beyond what nanoseconds in 64 bits hold")
+    } else {
+        None
+    }
 }
 
 fn raw_text(raw: Option<&RawValue>) -> Option<Cow<'_, str>> {
@@ -394,6 +416,20 @@ impl<'a> Gathered<'a> {
         };
         let cat = raw_text(ev.cat);
         let ts = ev.ts.and_then(|r| parse_scaled(r.get(), 3));
+        // Events of our own files that are dropped anyway (as the fast path drops
+        // them unread) are not checked.
+        let dropped = self.taskscope_marker
+            && match ph.as_ref() {
+                "C" => cat.as_deref() == Some("derived"),
+                "s" | "t" | "f" => matches!(cat.as_deref(), Some("task" | "dep")),
+                _ => false,
+            };
+        if !dropped && ts.is_some_and(LeftOut::saturated) {
+            let name = raw_text(ev.name).unwrap_or(Cow::Borrowed(""));
+            self.left_out
+                .add(offset, || left_out_event(&name, "ts", TS_BEYOND));
+            return;
+        }
         match ph.as_ref() {
             "X" => self.add_complete(ev, ts, cat.as_deref(), offset),
             "B" | "E" => {
@@ -502,6 +538,12 @@ impl<'a> Gathered<'a> {
             return;
         };
         let dur = ev.dur.and_then(|r| parse_scaled(r.get(), 3)).unwrap_or(0);
+        if let Some(problem) = duration_problem(start, dur) {
+            let name = raw_text(ev.name).unwrap_or(Cow::Borrowed(""));
+            self.left_out
+                .add(offset, || left_out_event(&name, "dur", problem));
+            return;
+        }
         let pid = ev.pid.map_or("", |r| id_text(r.get()));
         let tid = ev.tid.map_or("", |r| id_text(r.get()));
         let ray_like = ev.pid.is_some_and(|p| p.get().starts_with('"'))
@@ -543,6 +585,10 @@ impl<'a> Gathered<'a> {
         offset: usize,
     ) -> PendingSpan<'a> {
         self.counts.complete(ray_like);
+        debug_assert!(
+            duration_problem(start, dur).is_none(),
+            "events with durations that do not fit are left out before"
+        );
         let end = start.saturating_add(dur.max(0));
         self.time.see(start);
         self.time.see(end);
@@ -567,6 +613,16 @@ impl<'a> Gathered<'a> {
     /// `offset`, exactly as [`Gathered::add`] folds the same bytes parsed by serde.
     pub(crate) fn add_task_event(&mut self, ev: &super::fast::TaskEvent<'a>, offset: usize) {
         self.counts.event();
+        let problem = if LeftOut::saturated(ev.ts_ns) {
+            Some(("ts", TS_BEYOND))
+        } else {
+            duration_problem(ev.ts_ns, ev.dur_ns).map(|p| ("dur", p))
+        };
+        if let Some((field, problem)) = problem {
+            self.left_out
+                .add(offset, || left_out_event(ev.name, field, problem));
+            return;
+        }
         // The fast path only accepts numeric pids, so the event never looks like Ray's.
         let mut span = self.complete_span(
             (ev.ts_ns, ev.dur_ns),

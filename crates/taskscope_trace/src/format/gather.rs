@@ -324,6 +324,56 @@ impl TimeRange {
     }
 }
 
+/// Events left out because a number in them does not fit: a timestamp beyond what
+/// nanoseconds in 64 bits hold (the reader's exact parser saturates at the `i64`
+/// range, so a saturated value is out of range), a negative duration, or an end
+/// beyond that range. Each is reported with its position; none distorts a figure.
+#[derive(Default)]
+pub(crate) struct LeftOut {
+    /// (byte offset of the event, what is wrong), the first [`LeftOut::LISTED`].
+    listed: Vec<(usize, String)>,
+    /// How many events were left out in all.
+    count: u64,
+}
+
+impl LeftOut {
+    /// At most this many left-out events are listed one by one.
+    pub(crate) const LISTED: usize = 5;
+
+    /// Whether `ns` (parsed by [`super::num::parse_scaled`]) saturated: out of range.
+    pub(crate) fn saturated(ns: i64) -> bool {
+        ns == i64::MAX || ns == i64::MIN
+    }
+
+    /// Records that the event at `offset` was left out because of `problem`.
+    pub(crate) fn add(&mut self, offset: usize, problem: impl FnOnce() -> String) {
+        self.count += 1;
+        if self.listed.len() < Self::LISTED {
+            self.listed.push((offset, problem()));
+        }
+    }
+
+    /// One warning per listed event, naming file, line and column, and one for the rest.
+    pub(crate) fn diagnostics(&self, src: &Source<'_>) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .listed
+            .iter()
+            .map(|(offset, problem)| {
+                let pos = super::error::Position::of(src.bytes, *offset);
+                format!("{}:{}:{}: {problem}", src.name, pos.line, pos.column)
+            })
+            .collect();
+        let rest = self.count.saturating_sub(self.listed.len() as u64);
+        if rest > 0 {
+            out.push(format!(
+                "{}: {rest} more events left out for numbers that do not fit",
+                src.name
+            ));
+        }
+        out
+    }
+}
+
 /// Everything gathered from the events of one file (see the module docs).
 pub(crate) struct Gathered<'a> {
     /// The file, for errors.
@@ -339,6 +389,8 @@ pub(crate) struct Gathered<'a> {
     pub(super) marks: MarkTable<'a>,
     pub(super) counts: EventCounts,
     pub(super) time: TimeRange,
+    /// Events left out because a number in them does not fit.
+    pub(super) left_out: LeftOut,
     /// Saw the taskscope marker event: derived events can be dropped early.
     pub(super) taskscope_marker: bool,
     /// Byte offset of the `args` of the first `taskscope_graph` metadata event (a
@@ -363,6 +415,7 @@ impl<'a> Gathered<'a> {
             marks: MarkTable::default(),
             counts: EventCounts::default(),
             time: TimeRange::default(),
+            left_out: LeftOut::default(),
             taskscope_marker: false,
             stream_graph: None,
             fast_paths: true,
@@ -420,8 +473,10 @@ impl<'a> Gathered<'a> {
         self.counts.looks_like_ray()
     }
 
-    /// Diagnostics about what was skipped, in a deterministic order.
+    /// Diagnostics about what was skipped or left out, in a deterministic order.
     pub(crate) fn skip_diagnostics(&self) -> Vec<String> {
-        self.counts.skip_diagnostics()
+        let mut out = self.counts.skip_diagnostics();
+        out.extend(self.left_out.diagnostics(&self.src));
+        out
     }
 }

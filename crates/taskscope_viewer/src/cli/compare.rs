@@ -9,8 +9,8 @@ use taskscope_trace::analysis::{
     CompareOptions, Comparison, compare_with, format_duration_ns as dur,
 };
 
-use super::open;
 use super::table::Table;
+use super::{open, print_json, print_out};
 
 /// Options of `taskscope compare`.
 #[derive(Debug, Args)]
@@ -52,17 +52,14 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
     let b = open(&args.b, args.graph_b.as_deref())?;
     let comparison = compare_with(&a, &b, &CompareOptions { force: args.force });
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&comparison)?);
+        print_json(&comparison)?;
     } else {
-        print!(
-            "{}",
-            render(
-                &comparison,
-                &args.a.display().to_string(),
-                &args.b.display().to_string(),
-                args.top
-            )
-        );
+        print_out(&render(
+            &comparison,
+            &args.a.display().to_string(),
+            &args.b.display().to_string(),
+            args.top,
+        ))?;
     }
     Ok(())
 }
@@ -89,7 +86,11 @@ fn render(c: &Comparison, a_name: &str, b_name: &str, top: usize) -> String {
             r.tasks.to_string(),
             dur(r.wall_ns),
             dur(r.total_work_ns),
-            dur(r.critical_path_ns),
+            if r.dependencies_known {
+                dur(r.critical_path_ns)
+            } else {
+                "not known (no dependencies recorded)".to_owned()
+            },
         ]);
     }
     out.push_str(&runs.render());

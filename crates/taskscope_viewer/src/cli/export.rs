@@ -10,7 +10,7 @@ use taskscope_layout::{
 };
 use taskscope_trace::analysis::critical_path;
 
-use super::open;
+use super::{open, print_out};
 
 /// Options of `taskscope export`.
 #[derive(Debug, Args)]
@@ -146,7 +146,7 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
         };
         eprintln!("wrote {}", out.display());
         if args.stats {
-            println!("graph: {stats}");
+            print_out(&format!("graph: {stats}\n"))?;
         }
     }
     if let Some(out) = &args.timeline {
@@ -163,7 +163,7 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
         let stats = export_timeline(&trace, out, &options)?;
         eprintln!("wrote {}", out.display());
         if args.stats {
-            println!("timeline: {stats}");
+            print_out(&format!("timeline: {stats}\n"))?;
         }
     }
     Ok(())

@@ -6,16 +6,16 @@ use std::fmt::Write as _;
 use clap::Args;
 use serde::Serialize;
 use taskscope_trace::analysis::{
-    ConcurrencyProfile, CriticalPath, Finding, NameStats, Simulation, advise, concurrency_profile,
-    critical_path, format_counted, format_duration_ns as dur, format_factor, format_percent,
-    name_stats, simulate,
+    ConcurrencyProfile, CriticalPath, DependencySource, Finding, NameStats, Simulation, advise,
+    concurrency_profile, critical_path, format_counted, format_duration_ns as dur, format_factor,
+    format_percent, name_stats, simulate,
 };
 use taskscope_trace::analysis::{WorkerStats, worker_stats};
 use taskscope_trace::index::Workers;
 use taskscope_trace::{DependencyRecord, SourceFormat, Trace};
 
 use super::table::Table;
-use super::{Input, open};
+use super::{Input, open, print_json, print_out};
 
 /// Options of `taskscope stats`.
 #[derive(Debug, Args)]
@@ -102,9 +102,9 @@ pub fn run(args: &StatsArgs) -> anyhow::Result<()> {
         findings: advise(&trace),
     };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        print_json(&report)?;
     } else {
-        print!("{}", render(&report, args.path_steps));
+        print_out(&render(&report, args.path_steps))?;
     }
     Ok(())
 }
@@ -125,6 +125,15 @@ fn graph_file_hint(trace: &Trace) -> &'static str {
 /// Whether the claims that rest on dependencies can be made.
 fn dependencies_known(r: &Report) -> bool {
     r.critical_path.dependencies.is_known()
+}
+
+/// The assumption a claim resting on flow arrows carries, empty otherwise.
+fn flows_assumed(r: &Report) -> &'static str {
+    if r.critical_path.dependencies == DependencySource::Flows {
+        " (assuming the file's flow arrows are all its dependencies)"
+    } else {
+        ""
+    }
 }
 
 fn render(r: &Report, path_steps: usize) -> String {
@@ -196,7 +205,8 @@ fn render_path(out: &mut String, r: &Report, path_steps: usize) {
     };
     let _ = writeln!(
         out,
-        "\nCritical path: {}, {} of {} wall time{share}; {bound}",
+        "\nCritical path{}: {}, {} of {} wall time{share}; {bound}",
+        flows_assumed(r),
         format_counted(cp.steps.len() as u64, "task", "tasks"),
         dur(cp.length_ns),
         dur(cp.wall_ns),
@@ -321,7 +331,9 @@ fn render_simulation(out: &mut String, r: &Report) {
         out.push_str("\nPredicted wall time: total work is 0 ns, nothing to predict.\n");
         return;
     }
-    let assumption = if dependencies_known(r) {
+    let assumption = if !flows_assumed(r).is_empty() {
+        "; assuming the file's flow arrows are all its dependencies"
+    } else if dependencies_known(r) {
         ""
     } else {
         "; dependencies were not recorded, so this assumes independent tasks"

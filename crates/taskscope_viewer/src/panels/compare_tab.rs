@@ -410,6 +410,14 @@ mod tests {
         assert_eq!(tab.error(), None);
         let s = tab.summary().unwrap();
         assert_eq!((s.workers_a, s.workers_b), (1, 4));
+        assert!(s.same_work, "the same graph on 1 and 4 workers");
+        assert!(
+            tab.comparison()
+                .unwrap()
+                .verdict()
+                .starts_with("B is faster: speed-up"),
+            "the tab shows the analysis' verdict"
+        );
         assert!(s.speedup > 1.5 && s.speedup <= 4.0, "{s:?}");
         assert!(
             (s.efficiency.unwrap() - s.speedup / 4.0).abs() < 1e-9,

@@ -5,10 +5,10 @@
 use std::fmt::Write as _;
 
 use egui::{CornerRadius, Sense, Ui, vec2};
-use taskscope_trace::TaskId;
 use taskscope_trace::analysis::{
     NameStats, Severity, format_duration_ns as format_ns, format_factor, format_percent,
 };
+use taskscope_trace::{DependencyRecord, TaskId};
 
 use crate::document::{Analyses, TraceDoc};
 
@@ -228,15 +228,36 @@ fn run_facts(ui: &mut Ui, doc: &TraceDoc) {
         row("workers", doc.model.workers().to_string());
         row("wall time", format_ns(doc.wall_ns()));
         row("tasks", trace.graph().len().to_string());
+        let graph = trace.graph();
+        row(
+            "dependencies",
+            match graph.dependency_record() {
+                DependencyRecord::Recorded => graph.edge_count().to_string(),
+                DependencyRecord::FlowArrows => {
+                    format!("{} (from flow arrows)", graph.edge_count())
+                }
+                DependencyRecord::NotRecorded => "not recorded".to_owned(),
+            },
+        );
         row("spans", trace.spans().len().to_string());
         row(
-            "peak running",
+            "peak busy lanes",
             doc.index.concurrency().max_running.to_string(),
         );
         if let Some(p) = doc.index.concurrency().average_parallelism {
-            row("mean running", format!("{p:.2}"));
+            row("mean busy lanes", format!("{p:.2}"));
         }
-        if let Some(cp) = doc.analyses().map(|a| &a.critical) {
+        let known = |cp: &&taskscope_trace::analysis::CriticalPath| cp.dependencies.is_known();
+        if doc
+            .analyses()
+            .is_some_and(|a| !a.critical.dependencies.is_known())
+        {
+            row(
+                "critical path",
+                "not known: no dependencies recorded".to_owned(),
+            );
+        }
+        if let Some(cp) = doc.analyses().map(|a| &a.critical).filter(known) {
             row(
                 "critical path",
                 format!(
@@ -257,6 +278,12 @@ fn run_facts(ui: &mut Ui, doc: &TraceDoc) {
 
 fn findings(ui: &mut Ui, analyses: &Analyses, action: &mut Option<StatsAction>) {
     ui.heading("Advisor");
+    if !analyses.critical.dependencies.is_known() {
+        ui.label(
+            "Claims about waiting, ordering and the critical path are left out: the file \
+             recorded no dependencies.",
+        );
+    }
     if analyses.findings.is_empty() {
         ui.label("Nothing to report: no pattern the advisor knows slowed this run.");
         return;
@@ -318,8 +345,11 @@ fn name_table(ui: &mut Ui, analyses: &Analyses, sort: &mut Sort, action: &mut Op
                     *action = Some(StatsAction::Search(s.name.clone()));
                 }
                 ui.label(s.count.to_string());
-                ui.label(format_ns(s.total_ns))
-                    .on_hover_text(format!("{} of all work", format_percent(s.share)));
+                ui.label(format_ns(s.total_ns)).on_hover_text(format!(
+                    "inclusive time (calls nested in them included); self time {}, {} of busy time",
+                    format_ns(s.self_ns),
+                    format_percent(s.share)
+                ));
                 ui.label(format_ns(s.mean_ns));
                 ui.label(format_ns(s.median_ns));
                 ui.label(format_ns(s.p95_ns));
