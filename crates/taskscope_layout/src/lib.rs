@@ -72,7 +72,8 @@ pub use png::PngOptions;
 pub use png::render_png;
 pub use scene::{
     ColorBy, GraphOptions, GraphScene, Legend, MAX_NAME_ENTRIES, NodeShape, Paint, SceneEdge,
-    SceneNode, SceneNodeKind, drawn_groups, group_tooltip, lane_label, run_summary, task_tooltip,
+    SceneNode, SceneNodeKind, arg_lines, drawn_groups, group_tooltip, lane_label, run_summary,
+    task_tooltip,
 };
 pub use svg::GraphSvg;
 /// The one duration formatter of the workspace (it lives in the trace crate), re-exported:

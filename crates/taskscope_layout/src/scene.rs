@@ -368,7 +368,27 @@ pub fn task_tooltip(
     if let Some(s) = graph.state(task) {
         tooltip.push(format!("state: {}", s.as_str().replace('_', " ")));
     }
+    if let Some(trace) = trace {
+        tooltip.extend(arg_lines(trace.task_args().of(task.0)));
+    }
     tooltip
+}
+
+/// Longest arg value a tooltip line shows, in characters; longer ones end in `…`.
+const ARG_LINE_CHARS: usize = 160;
+
+/// Tooltip lines of a task's or span's args ([`taskscope_trace::args`]): `key: value`,
+/// one per arg, in the order recorded, each value cut to a readable length.
+pub fn arg_lines<'a>(
+    args: impl Iterator<Item = (&'a str, &'a taskscope_trace::ArgValue)>,
+) -> impl Iterator<Item = String> {
+    args.map(|(key, value)| {
+        let text = value.to_string();
+        match text.char_indices().nth(ARG_LINE_CHARS) {
+            Some((cut, _)) => format!("{key}: {}…", &text[..cut]),
+            None => format!("{key}: {text}"),
+        }
+    })
 }
 
 /// The lines describing a collapsed group, as a tooltip: its size, the total
@@ -1382,5 +1402,40 @@ fn size_nodes(nodes: &mut [SceneNode], font_size: f64) {
             n.shape = NodeShape::Ellipse;
             (n.width, n.height) = (bw * std::f64::consts::SQRT_2, bh * std::f64::consts::SQRT_2);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use taskscope_trace::{ArgValue, RunMeta, TaskId, TaskState, TraceBuilder};
+
+    use super::*;
+
+    #[test]
+    fn task_tooltips_list_the_task_args_cut_to_length() {
+        let mut b = TraceBuilder::new(RunMeta::default());
+        b.graph_mut()
+            .add_task("fetch-0", "fetch", [], TaskState::Done)
+            .unwrap();
+        b.add_task_arg(TaskId(0), "fields", ArgValue::Str("url=\"a\"".into()))
+            .unwrap();
+        b.add_task_arg(TaskId(0), "line", ArgValue::Int(9)).unwrap();
+        b.add_task_arg(
+            TaskId(0),
+            "exception",
+            ArgValue::Str("x".repeat(500).into()),
+        )
+        .unwrap();
+        let trace = b.build().unwrap();
+        let index = TraceIndex::new(&trace);
+        let lines = task_tooltip(trace.graph(), Some(&trace), &index, TaskId(0));
+        assert!(lines.contains(&"fields: url=\"a\"".to_owned()), "{lines:?}");
+        assert!(lines.contains(&"line: 9".to_owned()), "{lines:?}");
+        let long = lines.iter().find(|l| l.starts_with("exception: ")).unwrap();
+        assert_eq!(
+            long.chars().count(),
+            "exception: ".len() + ARG_LINE_CHARS + 1
+        );
+        assert!(long.ends_with('…'));
     }
 }

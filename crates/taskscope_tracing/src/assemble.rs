@@ -6,8 +6,9 @@
 //! trace's origin as they arrive.
 //!
 //! What a trace says about the spans (decided here, documented in the crate docs):
-//! - one task per span, ordered by creation time; its key is `name-index`, followed by its
-//!   fields and, when locations are on, `(target, file:line)`;
+//! - one task per span, ordered by creation time; its key is `name-index`; its fields (as
+//!   text, `x=1 y="a"`) and, when locations are on, its `target`, `file` and `line` are
+//!   the task's args;
 //! - its dependencies: its children (a span *waits for* the spans it contains) and the
 //!   spans it `follows_from`;
 //! - its state: `done` once closed, `failed` when a thread left it while unwinding from a
@@ -25,7 +26,7 @@ use std::fmt::Write as _;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use taskscope_trace::{
-    Instant, Lane, LaneId, ModelError, RunMeta, Span, SpanKind, TaskId, TaskState, Trace,
+    ArgValue, Instant, Lane, LaneId, ModelError, RunMeta, Span, SpanKind, TaskId, TaskState, Trace,
     TraceBuilder,
 };
 use tracing::Metadata;
@@ -252,8 +253,9 @@ impl Assembler {
                 parent,
                 fields,
             } => {
-                let key_len = self.key_len(meta, &fields);
-                let mut cost = budget::task(key_len, budget::json_len(meta.name()));
+                let key_len = Self::key_len(meta);
+                let mut cost = budget::task(key_len, budget::json_len(meta.name()))
+                    + self.args_len(meta, &fields);
                 if parent.is_some() {
                     // The parent lists the child among its dependencies.
                     cost += budget::edge(key_len);
@@ -286,13 +288,14 @@ impl Assembler {
                     joined.push(' ');
                 }
                 joined.push_str(&fields);
-                let key_len = self.key_len(t.meta, &joined);
-                let cost = key_len.saturating_sub(t.key_len) * t.key_refs;
+                // The fields are written once, in the task's args.
+                let cost = self
+                    .args_len(t.meta, &joined)
+                    .saturating_sub(self.args_len(t.meta, &t.fields));
                 if self.afford(cost)
                     && let Some(t) = self.tasks.get_mut(&task)
                 {
                     t.fields = joined;
-                    t.key_len = key_len;
                 }
                 None
             }
@@ -375,15 +378,20 @@ impl Assembler {
     }
 
     /// Upper bound of the key's length in the file (see [`key`]).
-    fn key_len(&self, meta: &Metadata<'_>, fields: &str) -> u64 {
-        let mut len = budget::json_len(meta.name()) + budget::KEY_INDEX;
-        if !fields.is_empty() {
-            len += 1 + budget::escaped_len(fields);
-        }
-        if self.locations {
-            len += budget::escaped_len(&location(meta));
-        }
-        len
+    fn key_len(meta: &Metadata<'_>) -> u64 {
+        budget::json_len(meta.name()) + budget::KEY_INDEX
+    }
+
+    /// Upper bound of the length of a task's args in the file (see [`task_args`]).
+    fn args_len(&self, meta: &Metadata<'_>, fields: &str) -> u64 {
+        let fields = (!fields.is_empty()).then(|| budget::escaped_len(fields));
+        let location = self.locations.then(|| {
+            (
+                budget::escaped_len(meta.target()),
+                meta.file().map_or(0, budget::escaped_len),
+            )
+        });
+        budget::task_args(fields, location)
     }
 
     /// The trace of everything accepted so far, with spans still entered ending at `now_ns`.
@@ -443,8 +451,14 @@ impl Assembler {
             }
             let deps = edges.get(start..e).unwrap_or(&[]).iter().map(|(_, d)| *d);
             key_text.clear();
-            key(&mut key_text, t, me, self.locations);
+            // Writing into a String cannot fail.
+            let _ = write!(key_text, "{}-{me}", t.meta.name());
             graph.add_task(&key_text, t.meta.name(), deps, self.state(t, *id))?;
+        }
+        for (i, (_, id)) in order.iter().enumerate() {
+            if let Some(t) = self.tasks.get(id) {
+                task_args(&mut b, TaskId(i as u32), t, self.locations)?;
+            }
         }
 
         let (lane_ids, open_count) = self.add_lanes(&mut b)?;
@@ -609,26 +623,27 @@ fn span(
     }
 }
 
-/// `(target, file:line)`, or `(target)` without a file, with a leading space.
-fn location(meta: &Metadata<'_>) -> String {
-    match (meta.file(), meta.line()) {
-        (Some(file), Some(line)) => format!(" ({}, {file}:{line})", meta.target()),
-        (Some(file), None) => format!(" ({}, {file})", meta.target()),
-        _ => format!(" ({})", meta.target()),
-    }
-}
-
-/// Writes the key of task `index`: `name-index`, its fields, its location.
-fn key(out: &mut String, t: &TaskRec, index: TaskId, locations: bool) {
-    // Writing into a String cannot fail.
-    let _ = write!(out, "{}-{index}", t.meta.name());
+/// Adds the args of task `task`: `fields` (its fields as text) when it has any, and
+/// with `locations` its callsite's `target`, `file` and `line` (those known).
+fn task_args(
+    b: &mut TraceBuilder,
+    task: TaskId,
+    t: &TaskRec,
+    locations: bool,
+) -> Result<(), ModelError> {
     if !t.fields.is_empty() {
-        out.push(' ');
-        out.push_str(&t.fields);
+        b.add_task_arg(task, "fields", ArgValue::Str(t.fields.as_str().into()))?;
     }
     if locations {
-        out.push_str(&location(t.meta));
+        b.add_task_arg(task, "target", ArgValue::Str(t.meta.target().into()))?;
+        if let Some(file) = t.meta.file() {
+            b.add_task_arg(task, "file", ArgValue::Str(file.into()))?;
+        }
+        if let Some(line) = t.meta.line() {
+            b.add_task_arg(task, "line", ArgValue::Int(i64::from(line)))?;
+        }
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -712,7 +727,12 @@ mod tests {
         let trace = Trace::from_slice(&written(&[1, 0]), "t.json").unwrap();
         let graph = trace.graph();
         let keys: Vec<&str> = graph.tasks().map(|t| graph.key(t).unwrap()).collect();
-        assert_eq!(keys, ["work-0 n=0", "work-1 n=1", "work-2 n=0"]);
+        assert_eq!(keys, ["work-0", "work-1", "work-2"]);
+        let fields: Vec<Option<&str>> = graph
+            .tasks()
+            .map(|t| trace.task_arg(t, "fields").and_then(ArgValue::as_str))
+            .collect();
+        assert_eq!(fields, [Some("n=0"), Some("n=1"), Some("n=0")]);
         assert_eq!(
             graph.deps(TaskId(0)),
             [TaskId(1)],

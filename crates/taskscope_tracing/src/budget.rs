@@ -25,6 +25,10 @@ const RUNNING: u64 = 240;
 const EDGE: u64 = 256;
 /// One instant event, besides its name.
 const INSTANT: u64 = 112;
+/// A task's `,"args":{}` besides its entries.
+const ARGS: u64 = 12;
+/// One arg entry `,"fields":""` besides its value (the longest key is `fields`).
+const ARG: u64 = 14;
 /// The longest task index the key can hold, as written after the name (`-4294967295`).
 pub(crate) const KEY_INDEX: u64 = 11;
 
@@ -53,6 +57,19 @@ pub(crate) fn lane(name_len: u64) -> u64 {
 /// A task with a key of `key_len` and a name of `name_len` (both as [`json_len`]).
 pub(crate) fn task(key_len: u64, name_len: u64) -> u64 {
     TASK + key_len + name_len
+}
+
+/// A task's args object (`,"args":{…}`) holding its fields as text (`fields_len`, as
+/// [`escaped_len`]) and its callsite (`target` and `file` lengths as [`escaped_len`],
+/// `line` at its longest), each when present.
+pub(crate) fn task_args(fields_len: Option<u64>, location: Option<(u64, u64)>) -> u64 {
+    let fields = fields_len.map_or(0, |len| ARG + len);
+    let location = location.map_or(0, |(target, file)| 3 * ARG + target + file + 10);
+    if fields == 0 && location == 0 {
+        0
+    } else {
+        ARGS + fields + location
+    }
 }
 
 /// A slice at nesting `depth` of a task with a key of `key_len` and a name of `name_len`.

@@ -18,9 +18,10 @@
 //! ```
 //!
 //! # What the trace holds
-//! - **One task per span**, named after the span (`job`). Its key is the name and the
-//!   task's index, then the span's fields and its callsite: `job-0 id=7 (my_app, src/main.rs:9)`
-//!   (see [`TaskscopeLayerBuilder::fields`] and [`TaskscopeLayerBuilder::locations`]).
+//! - **One task per span**, named after the span (`job`), keyed by the name and the task's
+//!   index (`job-0`). The span's fields (as text, `id=7`) and its callsite (`target`,
+//!   `file`, `line`) are the task's args (see [`TaskscopeLayerBuilder::fields`] and
+//!   [`TaskscopeLayerBuilder::locations`]): the viewer lists them in the task's tooltips.
 //! - **One slice per enter/exit**, on the lane of the thread that entered it: an async span
 //!   polled ten times on two tokio workers has ten slices on those two lanes. A span entered
 //!   inside another on the same thread is drawn nested inside it.
@@ -36,9 +37,8 @@
 //! - **Events** (`info!`…) as instants on their thread's lane, named by level, message and
 //!   fields: `INFO working`.
 //!
-//! Until the trace model carries per-task arguments, fields and callsites live in the key:
-//! the viewer shows it in every tooltip and in the selection panel, and Perfetto shows it
-//! as the `key` argument.
+//! The args are written once, in the file's graph section; other viewers (Perfetto) show a
+//! slice's key, not its task's args.
 //!
 //! # Files
 //! While the program runs, a **streaming file** beside the trace file (`run.partial.json`

@@ -3,7 +3,7 @@
 // Test helpers outside #[test] functions unwrap too.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use taskscope_trace::{TaskId, TaskState};
+use taskscope_trace::{ArgValue, TaskId, TaskState};
 use tracing::{info, info_span};
 
 mod common;
@@ -57,20 +57,22 @@ fn nested_spans_nest_and_children_are_dependencies() {
         assert_eq!(s.depth, if name == "inner" { 1 } else { 2 }, "{name}");
     }
 
-    // Keys: name-index, fields, callsite; tasks in creation order.
+    // Keys: name-index, tasks in creation order; fields and callsite are the task's args.
+    assert_eq!(graph.key(TaskId(0)), Some("outer-0"));
+    assert_eq!(graph.key(TaskId(1)), Some("inner-1"));
+    let arg = |t: u32, k: &str| trace.task_arg(TaskId(t), k).cloned();
+    assert_eq!(arg(0, "fields"), Some(ArgValue::Str("job=7".into())));
+    assert_eq!(arg(0, "target"), Some(ArgValue::Str("nested".into())));
+    assert_eq!(arg(1, "fields"), Some(ArgValue::Str("i=0".into())));
+    let file = arg(1, "file").unwrap();
     assert!(
-        graph
-            .key(TaskId(0))
-            .unwrap()
-            .starts_with("outer-0 job=7 (nested, "),
-        "{:?}",
-        graph.key(TaskId(0))
+        file.as_str().unwrap().ends_with("tests/nested.rs"),
+        "{file:?}"
     );
-    assert!(graph.key(TaskId(1)).unwrap().starts_with("inner-1 i=0 ("));
-    assert!(graph.key(TaskId(1)).unwrap().ends_with(&format!(
-        "tests/nested.rs:{})",
-        line_of("info_span!(\"inner\"")
-    )));
+    assert_eq!(
+        arg(1, "line").and_then(|l| l.as_i64()),
+        Some(i64::try_from(line_of("info_span!(\"inner\"")).unwrap())
+    );
 
     // A parent waits for its children.
     let mut deps: Vec<&str> = graph

@@ -57,8 +57,11 @@ fn rayon_join_trees_nest_per_thread_and_edges_follow_the_tree() {
     );
     // The tree: every inner node waits for its two halves, the root for the top node.
     let depth_of = |t: TaskId| -> u32 {
-        let key = graph.key(t).unwrap();
-        let field = key
+        let fields = trace
+            .task_arg(t, "fields")
+            .and_then(taskscope_trace::ArgValue::as_str)
+            .unwrap();
+        let field = fields
             .split(' ')
             .find_map(|w| w.strip_prefix("depth="))
             .unwrap();

@@ -99,11 +99,18 @@ fn tokio_tasks_are_tasks_with_their_waits_as_edges() {
     let [fetch_a, fetch_b] = named("fetch")[..] else {
         panic!("two fetch tasks")
     };
-    assert!(
-        graph
-            .key(fetch_a)
-            .unwrap()
-            .starts_with("fetch-1 source=\"a\" (tokio, ")
+    assert_eq!(graph.key(fetch_a), Some("fetch-1"));
+    assert_eq!(
+        trace
+            .task_arg(fetch_a, "fields")
+            .and_then(taskscope_trace::ArgValue::as_str),
+        Some("source=\"a\"")
+    );
+    assert_eq!(
+        trace
+            .task_arg(fetch_a, "target")
+            .and_then(taskscope_trace::ArgValue::as_str),
+        Some("tokio")
     );
     let [combine] = named("combine")[..] else {
         panic!("one combine task")

@@ -15,7 +15,7 @@ use taskscope_trace::{LaneId, Span, SpanKind, TaskState, Trace, TraceIndex};
 
 use super::lod::{LaneLod, MAX_DEPTH_ROWS, RenderItem, render_items};
 use crate::font::text_width;
-use crate::scene::lane_label;
+use crate::scene::{arg_lines, lane_label};
 use crate::theme::{self, Rgb};
 
 /// One lane as displayed: which lane, and how many nesting rows it needs.
@@ -238,7 +238,8 @@ pub(crate) fn shorten(text: &str, font: f64, max_px: f64) -> String {
 }
 
 /// The tooltip of one span: its task's name (with the span's kind when it is not
-/// compute), key, start (from the trace's first start), duration and lane.
+/// compute), key, start (from the trace's first start), duration, lane and its
+/// task's args.
 pub fn span_tooltip(trace: &Trace, span: &Span) -> Vec<String> {
     let graph = trace.graph();
     let mut lines = Vec::with_capacity(5);
@@ -262,6 +263,7 @@ pub fn span_tooltip(trace: &Trace, span: &Span) -> Vec<String> {
         format_duration_ns(span.duration_ns())
     ));
     lines.push(format!("lane: {}", lane_label(trace, span.lane)));
+    lines.extend(arg_lines(trace.task_args().of(span.task.0)));
     lines
 }
 
