@@ -13,6 +13,7 @@
 
 mod lanes;
 pub mod lod;
+mod transfers;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -25,6 +26,9 @@ pub use lanes::{
     merged_tooltip, span_fill, span_key, span_tooltip,
 };
 use lod::{MAX_DEPTH_ROWS, MERGE_BELOW_PX, RenderItem};
+pub use transfers::{
+    BarStyle, HATCH_SPACING_PX, TransferArrow, bar_style, hatch_lines, transfer_arrows,
+};
 
 use crate::font::{baseline_offset, line_height, text_width};
 use crate::layered::Point;
