@@ -154,6 +154,9 @@ pub fn ui(ui: &mut Ui, doc: &TraceDoc, sort: &mut Sort) -> Option<StatsAction> {
         }
         ui.add_space(8.0);
         lanes(ui, doc);
+        if let Some(analyses) = doc.analyses() {
+            worker_times(ui, analyses);
+        }
         let trace = &doc.trace;
         if !trace.diagnostics().is_empty() {
             ui.add_space(8.0);
@@ -303,6 +306,51 @@ fn lanes(ui: &mut Ui, doc: &TraceDoc) {
                     ),
                 );
                 ui.label(format!("busy {}", format_ns(lane.busy_ns)));
+                ui.end_row();
+            }
+        });
+}
+
+/// Time by worker and kind, when there is more than one worker or time besides compute.
+fn worker_times(ui: &mut Ui, analyses: &Analyses) {
+    let workers = &analyses.workers;
+    if workers.len() < 2 && workers.iter().all(|w| w.overhead_ns() == 0) {
+        return;
+    }
+    ui.add_space(8.0);
+    ui.heading("Time by worker");
+    ui.weak("Sums of span lengths; kinds may overlap in time.");
+    egui::Grid::new("worker_times")
+        .num_columns(6)
+        .striped(true)
+        .show(ui, |ui| {
+            for head in [
+                "worker",
+                "compute",
+                "transfers in",
+                "disk read",
+                "disk write",
+                "deserialize",
+            ] {
+                ui.strong(head);
+            }
+            ui.end_row();
+            for w in workers {
+                ui.label(&w.name);
+                ui.label(format!(
+                    "{} ({} tasks)",
+                    format_ns(w.compute_ns),
+                    w.compute_spans
+                ));
+                ui.label(format!(
+                    "{} ({}; sent {})",
+                    format_ns(w.transfer_ns),
+                    w.transfers_in,
+                    w.transfers_out
+                ));
+                ui.label(format_ns(w.disk_read_ns));
+                ui.label(format_ns(w.disk_write_ns));
+                ui.label(format_ns(w.deserialize_ns));
                 ui.end_row();
             }
         });
