@@ -270,3 +270,23 @@ fn local_scheduler_gaps_are_its_per_task_cost() {
     assert!(facts(&sample("array_cluster"), FindingKind::SchedulerGaps).is_empty());
     assert!(facts(&sample("total_threads"), FindingKind::SchedulerGaps).is_empty());
 }
+
+#[test]
+fn dask_order_leaving_a_thread_idle_is_found_in_a_recorded_run() {
+    // The seed's total on Dask's threaded scheduler with 2 threads, recorded by
+    // taskscope-dask: Dask's order starts an `add` before the second pair of `inc`s.
+    let trace = sample("total_threads");
+    let [Facts::SchedulingOrder(o)] = &facts(&trace, FindingKind::SchedulingOrder)[..] else {
+        panic!("{:#?}", advise(&trace))
+    };
+    assert_eq!(o.workers, 2);
+    assert_eq!(o.started.name, "add");
+    assert_eq!(o.waiting.name, "inc");
+    // 7 tasks of 1 s on 2 threads: 5 s measured, 4 s with the longest path first.
+    assert_eq!(
+        (o.extent_ns / 10_000_000, o.model_ns / 10_000_000),
+        (504, 406)
+    );
+    // On the cluster the same graph ran in 3 s, its critical path: no order finding.
+    assert!(facts(&sample("total_cluster"), FindingKind::SchedulingOrder).is_empty());
+}
