@@ -90,7 +90,7 @@ pub struct TransferArrow {
 /// in span order. Transfers without a known sender get none.
 ///
 /// # Complexity
-/// O(L log S + T × (in-degree + log A)) for T transfers in the window and A span args.
+/// O(A + T × in-degree) for A span args and T transfers in the window.
 pub fn transfer_arrows(
     trace: &Trace,
     index: &TraceIndex,
@@ -99,56 +99,60 @@ pub fn transfer_arrows(
 ) -> Vec<TransferArrow> {
     let workers = index.workers();
     let mut out = Vec::new();
-    for l in 0..trace.lanes().len() {
-        let lane = LaneId(l as u32);
-        let range = trace.lane_span_range(lane);
-        let spans = trace.lane_spans(lane);
-        let end = spans.partition_point(|s| s.start_ns < visible.end);
-        for (i, span) in spans.iter().enumerate().take(end) {
-            if span.kind != SpanKind::Transfer || span.end_ns < visible.start {
-                continue;
-            }
-            if out.len() >= max {
-                return out;
-            }
-            let id = SpanId((range.start + i) as u32);
-            let Some(sender) = workers.source_of(trace, id).and_then(|w| workers.get(w)) else {
-                continue;
-            };
-            // The receiving task's input that ran on the sender, ending last before
-            // the transfer ended.
-            let input = trace
-                .graph()
-                .deps(span.task)
-                .iter()
-                .filter_map(|&d| index.last_span(trace, d))
-                .filter_map(|s| Some((s, trace.span(s)?)))
-                .filter(|(_, s)| {
-                    s.end_ns <= span.end_ns
-                        && (sender.thread_lanes.contains(&s.lane)
-                            || sender.io_lanes.contains(&s.lane))
-                })
-                .max_by_key(|(s, dep)| (dep.end_ns, std::cmp::Reverse(*s)));
-            let arrow = if let Some((_, dep)) = input {
-                TransferArrow {
-                    span: id,
-                    from_lane: dep.lane,
-                    from_ns: dep.end_ns,
-                    from_depth: dep.depth,
-                }
-            } else {
-                let Some(&lane) = sender.thread_lanes.first().or(sender.io_lanes.first()) else {
-                    continue;
-                };
-                TransferArrow {
-                    span: id,
-                    from_lane: lane,
-                    from_ns: span.start_ns,
-                    from_depth: 0,
-                }
-            };
-            out.push(arrow);
+    // Only spans with a `source` arg can have an arrow: a few, in span order.
+    for (owner, source) in trace.span_args().with_key("source") {
+        let id = SpanId(owner);
+        let Some(span) = trace.span(id) else {
+            continue;
+        };
+        if span.kind != SpanKind::Transfer
+            || span.start_ns >= visible.end
+            || span.end_ns < visible.start
+        {
+            continue;
         }
+        if out.len() >= max {
+            break;
+        }
+        let Some(sender) = source
+            .as_str()
+            .and_then(|a| workers.by_address(a))
+            .and_then(|w| workers.get(w))
+        else {
+            continue;
+        };
+        // The receiving task's input that ran on the sender, ending last before
+        // the transfer ended.
+        let input = trace
+            .graph()
+            .deps(span.task)
+            .iter()
+            .filter_map(|&d| index.last_span(trace, d))
+            .filter_map(|s| Some((s, trace.span(s)?)))
+            .filter(|(_, s)| {
+                s.end_ns <= span.end_ns
+                    && (sender.thread_lanes.contains(&s.lane) || sender.io_lanes.contains(&s.lane))
+            })
+            .max_by_key(|(s, dep)| (dep.end_ns, std::cmp::Reverse(*s)));
+        let arrow = if let Some((_, dep)) = input {
+            TransferArrow {
+                span: id,
+                from_lane: dep.lane,
+                from_ns: dep.end_ns,
+                from_depth: dep.depth,
+            }
+        } else {
+            let Some(&lane) = sender.thread_lanes.first().or(sender.io_lanes.first()) else {
+                continue;
+            };
+            TransferArrow {
+                span: id,
+                from_lane: lane,
+                from_ns: span.start_ns,
+                from_depth: 0,
+            }
+        };
+        out.push(arrow);
     }
     out
 }
