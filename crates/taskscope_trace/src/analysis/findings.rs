@@ -439,12 +439,36 @@ impl fmt::Display for Facts {
     }
 }
 
+/// What a finding takes for granted beyond what the file recorded. A finding that
+/// carries one says so at the start of its sentence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Assumption {
+    /// The dependencies are the file's flow arrows
+    /// ([`crate::DependencyRecord::FlowArrows`]), which may be only some of them.
+    FlowArrowsAreDependencies,
+}
+
+impl fmt::Display for Assumption {
+    /// The clause that opens the finding's sentence, comma included.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::FlowArrowsAreDependencies => {
+                f.write_str("assuming the file's flow arrows are all its dependencies, ")
+            }
+        }
+    }
+}
+
 /// One finding of the advisor: what it measured, how much it matters, and the
 /// tasks it is about. Its `Display` is the sentence users read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
     /// What it measured, with its numbers.
     pub facts: Facts,
+    /// What the claim assumes beyond what the file recorded, if anything.
+    pub assumption: Option<Assumption>,
     /// How much it matters.
     pub severity: Severity,
     /// The time at stake, in ns (see each kind's check for what is counted); used for sorting.
@@ -464,15 +488,19 @@ impl Finding {
 }
 
 impl fmt::Display for Finding {
-    /// One or two sentences, with numbers and units.
+    /// One or two sentences, with numbers and units, opened by the assumption if any.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(assumption) = &self.assumption {
+            assumption.fmt(f)?;
+        }
         self.facts.fmt(f)
     }
 }
 
 impl Serialize for Finding {
     /// `kind`, `severity`, `impact_ns`, `tasks` (ids as numbers), `more_tasks`,
-    /// `message` (the sentence) and `facts` (the numbers), in that order.
+    /// `message` (the sentence), `assumption` (`null` or its name) and `facts` (the
+    /// numbers), in that order.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         struct Ids<'a>(&'a [TaskId]);
         impl Serialize for Ids<'_> {
@@ -480,13 +508,14 @@ impl Serialize for Finding {
                 super::ser::task_ids(self.0, s)
             }
         }
-        let mut s = serializer.serialize_struct("Finding", 7)?;
+        let mut s = serializer.serialize_struct("Finding", 8)?;
         s.serialize_field("kind", &self.kind())?;
         s.serialize_field("severity", &self.severity)?;
         s.serialize_field("impact_ns", &self.impact_ns)?;
         s.serialize_field("tasks", &Ids(&self.tasks))?;
         s.serialize_field("more_tasks", &self.more_tasks)?;
         s.serialize_field("message", &self.to_string())?;
+        s.serialize_field("assumption", &self.assumption)?;
         s.serialize_field("facts", &self.facts)?;
         s.end()
     }

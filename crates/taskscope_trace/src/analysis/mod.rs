@@ -43,23 +43,29 @@ mod context;
 mod critical_path;
 mod findings;
 mod format;
+mod pieces;
+mod readiness;
 mod ser;
 mod simulate;
 mod stats;
 mod workers;
 
 pub use advisor::{AdvisorOptions, advise, advise_with};
-pub use compare::{Comparison, MatchedBy, RunSummary, Side, TaskChange, compare};
+pub use compare::{
+    CompareOptions, Comparison, MatchedBy, RunSummary, SAME_WORK_SHARE, Side, TaskChange, compare,
+    compare_with,
+};
 pub use concurrency::{
     ConcurrencyProfile, ConcurrencySteps, LaneUsage, STEP_BLOCK, concurrency_profile,
 };
 pub use context::DependencySource;
 pub use critical_path::{CriticalPath, PathStep, critical_path};
 pub use findings::{
-    CriticalPathBound, DominantTask, Facts, Finding, FindingKind, IdleWhileReady, SchedulerGaps,
-    SchedulingOrder, SerialReduction, Severity, ShortTasks, Straggler, TaskLabel, TransferBound,
+    Assumption, CriticalPathBound, DominantTask, Facts, Finding, FindingKind, IdleWhileReady,
+    SchedulerGaps, SchedulingOrder, SerialReduction, Severity, ShortTasks, Straggler, TaskLabel,
+    TransferBound,
 };
-pub use format::{format_count, format_duration_ns, format_factor, format_percent};
+pub use format::{format_count, format_counted, format_duration_ns, format_factor, format_percent};
 pub use simulate::{Simulation, SimulationPoint, simulate, simulate_makespan, worker_count};
 pub use stats::{NameStats, name_stats};
 pub use workers::{WorkerStats, worker_stats};

@@ -26,8 +26,8 @@ use super::gather::{Gathered, PendingArg, PendingSpan};
 use super::num::{id_text, parse_scaled, raw_f64, raw_i64, raw_str};
 use crate::args::ArgValue;
 use crate::model::{
-    Counter, CounterSample, Flow, Instant, RunMeta, SourceFormat, Span, SpanId, SpanKind,
-    TaskState, Trace, TraceBuilder,
+    Counter, CounterSample, DependencyRecord, Flow, Instant, RunMeta, SourceFormat, Span, SpanId,
+    SpanKind, TaskState, Trace, TraceBuilder,
 };
 
 /// One event, every field borrowed from the input.
@@ -676,6 +676,19 @@ impl<'a> Gathered<'a> {
         let Some(name) = raw_text(ev.name) else {
             return;
         };
+        if name == "taskscope_graph" {
+            // A streaming file's graph (read by `taskscope::finish_stream` only when the
+            // file has no `taskscope` object); its args are not parsed here.
+            if self.stream_graph.is_none()
+                && let Some(raw) = ev.args
+            {
+                // `raw` borrows from the file: its offset there.
+                let offset =
+                    (raw.get().as_ptr() as usize).saturating_sub(self.src.bytes.as_ptr() as usize);
+                self.stream_graph = Some(offset);
+            }
+            return;
+        }
         let args: MetaArgs<'_> = ev
             .args
             .and_then(|a| serde_json::from_str(a.get()).ok())
@@ -784,6 +797,15 @@ impl<'a> Gathered<'a> {
             &mut diagnostics,
         )
         .map_err(|e| self.src.model_error(e))?;
+        // A graph file lists every task's inputs; flow arrows may be some of them;
+        // without either, the file cannot say what depended on what.
+        b.graph_mut().set_dependency_record(if external.is_some() {
+            DependencyRecord::Recorded
+        } else if arrows.is_empty() {
+            DependencyRecord::NotRecorded
+        } else {
+            DependencyRecord::FlowArrows
+        });
         for lane in lanes {
             b.add_lane(lane).map_err(|e| self.src.model_error(e))?;
         }

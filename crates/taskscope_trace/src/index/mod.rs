@@ -10,7 +10,8 @@
 //!   maxima, and per-lane busy time ([`ConcurrencyProfile`]);
 //! - key-prefix groups with their summaries ([`KeyGroups`], by Dask's [`key_split`]),
 //!   built on first use (grouping costs a pass over every key; small graphs never
-//!   need it);
+//!   need it), and their parts ([`KeyGroups::split`]);
+//! - a task's neighbourhood, its inputs and users a few steps out ([`neighbourhood`]);
 //! - workers: lanes grouped by process, with cluster addresses and io lanes
 //!   ([`Workers`]), to resolve a transfer's sender.
 //!
@@ -31,12 +32,14 @@
 //! groups at the end).
 
 mod groups;
+mod neighbours;
 mod times;
 mod workers;
 
 use std::sync::{Arc, OnceLock};
 
-pub use groups::{GroupInfo, KeyGroups, StateCounts, key_split};
+pub use groups::{GroupInfo, KeyGroups, PartOf, SPLIT_PARTS, StateCounts, is_part_of, key_split};
+pub use neighbours::{NEIGHBOURHOOD_LIMIT, NEIGHBOURHOOD_STEPS, neighbourhood};
 pub use times::{RunState, TaskTimes};
 pub use workers::{Worker, Workers};
 

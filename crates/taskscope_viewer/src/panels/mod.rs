@@ -4,6 +4,7 @@
 pub mod compare_tab;
 pub mod help;
 pub mod path_prompt;
+pub mod sizes;
 pub mod start_page;
 pub mod stats;
 pub mod trace_tab;
