@@ -17,6 +17,20 @@
 
 use std::fmt;
 
+/// Keys a span arg cannot have: the taskscope format's own `args` of a span's `X` event.
+pub const SPAN_FIELDS: [&str; 6] = ["key", "status", "kind", "depth", "unclosed", "task"];
+
+/// Keys a run arg cannot have: the run facts the taskscope format writes itself.
+pub const RUN_FIELDS: [&str; 7] = [
+    "wall_ns",
+    "origin_ns",
+    "scheduler",
+    "workers",
+    "host",
+    "started_at_unix_ns",
+    "title",
+];
+
 use crate::model::{ModelError, NameId, Names};
 
 /// One recorded value. Numbers keep their kind: JSON integers are [`ArgValue::Int`]
@@ -305,7 +319,7 @@ mod tests {
             .unwrap();
         b.add_task_arg(t, "exception", ArgValue::Str("boom".into()))
             .unwrap();
-        b.set_run_arg("dask", ArgValue::Json("{}".into()));
+        b.set_run_arg("dask", ArgValue::Json("{}".into())).unwrap();
         let trace = b.build().unwrap();
         let source = |i| trace.span_arg(crate::SpanId(i), "source").cloned();
         assert_eq!(trace.spans()[0].start_ns, 0);

@@ -84,6 +84,15 @@ pub enum ModelError {
         /// How many the trace has.
         count: u32,
     },
+    /// An arg has a key the taskscope format uses for its own facts
+    /// ([`crate::args::SPAN_FIELDS`], [`crate::args::RUN_FIELDS`]).
+    #[error("a {what} arg cannot be named {key:?}: the format uses that name itself")]
+    ReservedArgKey {
+        /// `span` or `run`.
+        what: &'static str,
+        /// The key.
+        key: String,
+    },
     /// More items than a `u32` id can address (over four billion).
     #[error("too many {what} for one trace (the limit is {limit})")]
     TooLarge {
@@ -1049,12 +1058,21 @@ impl TraceBuilder {
 
     /// Attaches arg `key` to the span with insertion-order id `span` (checked, and
     /// renumbered with the spans, by [`TraceBuilder::build`]).
+    ///
+    /// # Errors
+    /// [`ModelError::ReservedArgKey`] for a key of [`crate::args::SPAN_FIELDS`].
     pub fn add_span_arg(
         &mut self,
         span: SpanId,
         key: &str,
         value: ArgValue,
     ) -> Result<(), ModelError> {
+        if crate::args::SPAN_FIELDS.contains(&key) {
+            return Err(ModelError::ReservedArgKey {
+                what: "span",
+                key: key.to_owned(),
+            });
+        }
         self.span_args.push(span.0, key, value)
     }
 
@@ -1069,8 +1087,18 @@ impl TraceBuilder {
     }
 
     /// Sets run-level arg `key`, replacing an earlier value.
-    pub fn set_run_arg(&mut self, key: &str, value: ArgValue) {
+    ///
+    /// # Errors
+    /// [`ModelError::ReservedArgKey`] for a key of [`crate::args::RUN_FIELDS`].
+    pub fn set_run_arg(&mut self, key: &str, value: ArgValue) -> Result<(), ModelError> {
+        if crate::args::RUN_FIELDS.contains(&key) {
+            return Err(ModelError::ReservedArgKey {
+                what: "run",
+                key: key.to_owned(),
+            });
+        }
         self.run_args.set(key, value);
+        Ok(())
     }
 
     /// Records something the reader recovered from.

@@ -416,10 +416,17 @@ fn a_group_too_big_to_expand_is_split_into_parts_down_to_drawn_tasks() {
             vec!["x #1".to_owned(), "6,250 tasks".to_owned()]
         );
         assert!(h.query_by_label("17 groups, 0 expanded, 1 split").is_some());
+        // The view fits the parts as it fits an expanded group: readable.
+        assert!(tab.graph.zoom >= taskscope_viewer::panels::trace_tab::EXPANDED_MIN_ZOOM);
         // x-0, which y-0 uses, is shown by the first part, linked to y.
         assert_eq!(layout.group_name_of(TaskId(0)), Some("x #1"));
     }
-    // A part is small enough to draw: a click draws its tasks.
+    // A part is small enough to draw: a click draws its tasks (panned to it first:
+    // at a readable zoom the row of parts is wider than the canvas).
+    let tab = h.state_mut().trace_tab_mut(1).unwrap();
+    let part = tab.graph_layout().unwrap().group_node("x #1").unwrap().rect;
+    tab.graph.center = part.center();
+    h.run_steps(2);
     let r = group_rect(&h, "x #1").unwrap();
     click(&mut h, r.center(), PointerButton::Primary);
     wait_for_layout(&mut h);

@@ -149,7 +149,7 @@ impl<'de> Deserialize<'de> for RawEvent<'de> {
 
 /// The args of a task `X` event that are fields of the model's [`crate::Span`]; any
 /// other arg is kept in the trace's span args ([`crate::args`]).
-const TASK_ARG_FIELDS: [&str; 6] = ["key", "status", "kind", "depth", "unclosed", "task"];
+use crate::args::SPAN_FIELDS as TASK_ARG_FIELDS;
 
 /// The args of a taskscope `X` event.
 #[derive(Deserialize, Default)]

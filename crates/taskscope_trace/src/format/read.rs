@@ -774,6 +774,41 @@ mod tests {
     }
 
     #[test]
+    fn args_are_written_back_and_read_again() {
+        let first = Trace::from_slice(&golden_with_args(), "a.json").unwrap();
+        let bytes = written(&first);
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        assert!(text.contains(r#""source":"tcp://127.0.0.1:1""#), "{text}");
+        assert!(
+            text.contains(r#""args":{"exception":"ZeroDivisionError('1')"}"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#""dask":{"cluster":{"workers":[]}}"#),
+            "{text}"
+        );
+        let back = Trace::from_slice(&bytes, "b.json").unwrap();
+        assert_eq!(args_text(&back), args_text(&first));
+        assert_eq!(back.span_args().len(), 5, "{}", args_text(&back));
+        assert_eq!(
+            written(&back),
+            bytes,
+            "a second round trip writes the same bytes"
+        );
+    }
+
+    #[test]
+    fn reserved_arg_keys_are_refused() {
+        let mut b = TraceBuilder::new(RunMeta::default());
+        let err = b
+            .add_span_arg(crate::SpanId(0), "status", crate::ArgValue::Int(1))
+            .unwrap_err();
+        assert!(err.to_string().contains("\"status\""), "{err}");
+        assert!(b.set_run_arg("title", crate::ArgValue::Int(1)).is_err());
+        assert!(b.set_run_arg("dask", crate::ArgValue::Int(1)).is_ok());
+    }
+
+    #[test]
     fn fast_and_general_paths_read_our_files_alike() {
         let with_args = golden_with_args();
         let fast = outcome(&with_args, true).unwrap();

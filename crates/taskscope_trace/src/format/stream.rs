@@ -11,8 +11,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::FormatError;
-use super::write::{FORMAT_VERSION, XTask, push_x_event, write_json_str, write_stream_tail};
-use crate::model::{Graph, Lane, LaneId, Span, TaskId, TaskState, Trace};
+use super::write::{
+    FORMAT_VERSION, XTask, push_task_object, push_x_event, write_json_str, write_stream_tail,
+};
+use crate::model::{Graph, Lane, LaneId, Span, TaskState, Trace};
 
 /// Writes a taskscope file while its run goes on.
 ///
@@ -189,7 +191,14 @@ impl StreamWriter {
             if task.0 > 0 {
                 self.buf.push(b',');
             }
-            write_task_object(&mut self.buf, &graph, task, &by_index, TaskState::NotRun);
+            push_task_object(
+                &mut self.buf,
+                &graph,
+                task,
+                &by_index,
+                TaskState::NotRun,
+                std::iter::empty(),
+            );
         }
         self.buf.extend_from_slice(b"]}}");
     }
@@ -216,7 +225,7 @@ impl StreamWriter {
             key: self.graph.key(span.task).unwrap_or(""),
             state: status,
         };
-        push_x_event(&mut self.buf, span, &task, pid);
+        push_x_event(&mut self.buf, span, &task, pid, std::iter::empty());
         self.spans += 1;
     }
 
@@ -271,8 +280,9 @@ impl StreamWriter {
     ///
     /// `trace` must have the stream's graph (same tasks, keys and dependencies; its
     /// states are the final ones), the lanes announced, in order, exactly the spans
-    /// pushed, and no flows; a trace that does not is refused with an error (nothing is
-    /// appended) — the lanes, graph size and flows are checked, the spans are not.
+    /// pushed, and no flows and no span args (the streamed `X` events carry none); a trace
+    /// that does not is refused with an error (nothing is appended) — the lanes, graph
+    /// size, flows and span args are checked, the spans are not.
     ///
     /// # Complexity
     /// O(S log S + V + E), as [`Trace::save`] without the `X` events.
@@ -291,6 +301,11 @@ impl StreamWriter {
         if !trace.flows().is_empty() {
             return Err(refuse(
                 "a streamed trace cannot have flows between spans (their X events are in the stream's order)",
+            ));
+        }
+        if !trace.span_args().is_empty() {
+            return Err(refuse(
+                "a streamed trace cannot have span args (its X events were written without them)",
             ));
         }
         debug_assert_eq!(
@@ -322,41 +337,6 @@ impl std::fmt::Debug for StreamWriter {
             .field("buffered_bytes", &self.buf.len())
             .finish_non_exhaustive()
     }
-}
-
-/// Writes task `task` of `graph` as a graph task object (`{"key","name","deps","state"}`)
-/// with state `state`; a dependency is named by key, or by index where `by_index` says
-/// its key is not unique. The layout of the `taskscope` object's tasks (`write.rs`'s
-/// `write_graph` should call it).
-fn write_task_object(
-    out: &mut Vec<u8>,
-    graph: &Graph,
-    task: TaskId,
-    by_index: &[bool],
-    state: TaskState,
-) {
-    out.extend_from_slice(b"\n{\"key\":");
-    write_json_str(out, graph.key(task).unwrap_or(""));
-    out.extend_from_slice(b",\"name\":");
-    write_json_str(out, graph.name(task).unwrap_or(""));
-    out.extend_from_slice(b",\"deps\":[");
-    for (i, dep) in graph.deps(task).iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        if by_index.get(dep.index()).copied().unwrap_or(false) {
-            push_uint(out, u64::from(dep.0));
-        } else {
-            write_json_str(out, graph.key(*dep).unwrap_or(""));
-        }
-    }
-    out.push(b']');
-    if state != TaskState::Done {
-        out.extend_from_slice(b",\"state\":\"");
-        out.extend_from_slice(state.as_str().as_bytes());
-        out.push(b'"');
-    }
-    out.push(b'}');
 }
 
 fn push_uint(out: &mut Vec<u8>, v: u64) {

@@ -563,7 +563,8 @@ pub(crate) fn finish(
     drop(keyed);
     let mut b = TraceBuilder::with_graph(meta, graph);
     for (key, value) in &run_args {
-        b.set_run_arg(key, ArgValue::from_json(value));
+        b.set_run_arg(key, ArgValue::from_json(value))
+            .map_err(|e| col.src.model_error(e))?;
     }
     add_task_args(&mut b, col, &obj.tasks.args)?;
     let lane_count = obj.lanes.len();

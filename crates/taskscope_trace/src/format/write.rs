@@ -56,7 +56,8 @@ use std::io::Write;
 use rustc_hash::FxHashMap;
 
 use super::num::write_us;
-use crate::model::{Lane, Span, SpanId, SpanKind, TaskId, TaskState, Trace};
+use crate::args::ArgValue;
+use crate::model::{Graph, Lane, Span, SpanId, SpanKind, TaskId, TaskState, Trace};
 
 /// The taskscope format version this writer produces.
 pub const FORMAT_VERSION: u32 = 1;
@@ -307,10 +308,6 @@ impl TaskRefs {
         let (_, by_index) = super::keys::KeyTable::new(trace.graph());
         Self { by_index }
     }
-
-    fn needs_index(&self, task: TaskId) -> bool {
-        self.by_index.get(task.index()).copied().unwrap_or(false)
-    }
 }
 
 fn run_label(trace: &Trace) -> String {
@@ -425,17 +422,19 @@ fn write_spans(
     order: &FileOrder,
 ) -> std::io::Result<()> {
     let graph = trace.graph();
-    for span in order
+    let args = trace.span_args();
+    for (i, span) in order
         .spans
         .iter()
-        .filter_map(|&i| trace.spans().get(i as usize))
+        .filter_map(|&i| Some((i, trace.spans().get(i as usize)?)))
     {
         let task = XTask {
             name: graph.name(span.task).unwrap_or(""),
             key: graph.key(span.task).unwrap_or(""),
             state: graph.state(span.task).unwrap_or_default(),
         };
-        push_x_event(&mut w.buf, span, &task, processes.pid(span.lane.index()));
+        let pid = processes.pid(span.lane.index());
+        push_x_event(&mut w.buf, span, &task, pid, args.of(i));
         w.maybe_flush()?;
     }
     Ok(())
@@ -451,10 +450,18 @@ pub(crate) struct XTask<'a> {
 /// Appends one span's `X` event to `buf`, preceded by `,\n` (it never opens the event
 /// array): cat `task`, the task's name, `ts`/`dur` in microseconds with three
 /// decimals, `pid` (the lane's process, given) and `tid` (the lane's index), and args
-/// key, status, kind unless compute, depth and unclosed when set, and the task's index.
+/// key, status, kind unless compute, depth and unclosed when set, the task's index, and
+/// the span's own args ([`crate::args`]; their keys are never one of those, which
+/// [`crate::TraceBuilder::add_span_arg`] refuses).
 ///
 /// The one encoder of a span: a writer that streams spans as they end can call it too.
-pub(crate) fn push_x_event(buf: &mut Vec<u8>, span: &Span, task: &XTask<'_>, pid: u32) {
+pub(crate) fn push_x_event<'a>(
+    buf: &mut Vec<u8>,
+    span: &Span,
+    task: &XTask<'_>,
+    pid: u32,
+    args: impl Iterator<Item = (&'a str, &'a ArgValue)>,
+) {
     let mut itoa = itoa::Buffer::new();
     buf.extend_from_slice(b",\n{\"ph\":\"X\",\"cat\":\"task\",\"name\":");
     write_json_str(buf, task.name);
@@ -487,6 +494,7 @@ pub(crate) fn push_x_event(buf: &mut Vec<u8>, span: &Span, task: &XTask<'_>, pid
     // (the key is kept for people and other viewers).
     buf.extend_from_slice(b",\"task\":");
     buf.extend_from_slice(itoa.format(span.task.0).as_bytes());
+    push_args(buf, args, false);
     buf.extend_from_slice(b"}}");
 }
 
@@ -678,14 +686,6 @@ fn write_counters(w: &mut Chunked<'_>, trace: &Trace) -> std::io::Result<()> {
     Ok(())
 }
 
-fn write_task_ref(w: &mut Chunked<'_>, trace: &Trace, refs: &TaskRefs, task: TaskId) {
-    if refs.needs_index(task) {
-        w.uint(u64::from(task.0));
-    } else {
-        w.string(trace.graph().key(task).unwrap_or(""));
-    }
-}
-
 fn write_graph(w: &mut Chunked<'_>, trace: &Trace, refs: &TaskRefs) -> std::io::Result<()> {
     let graph = trace.graph();
     w.raw(b",\n\"graph\":{\"tasks\":[");
@@ -693,29 +693,91 @@ fn write_graph(w: &mut Chunked<'_>, trace: &Trace, refs: &TaskRefs) -> std::io::
         if task.0 > 0 {
             w.raw(b",");
         }
-        w.raw(b"\n{\"key\":");
-        w.string(graph.key(task).unwrap_or(""));
-        w.raw(b",\"name\":");
-        w.string(graph.name(task).unwrap_or(""));
-        w.raw(b",\"deps\":[");
-        for (i, dep) in graph.deps(task).iter().enumerate() {
-            if i > 0 {
-                w.raw(b",");
-            }
-            write_task_ref(w, trace, refs, *dep);
-        }
-        w.raw(b"]");
         let state = graph.state(task).unwrap_or_default();
-        if state != TaskState::Done {
-            w.raw(b",\"state\":\"");
-            w.raw(state.as_str().as_bytes());
-            w.raw(b"\"");
-        }
-        w.raw(b"}");
+        push_task_object(
+            &mut w.buf,
+            graph,
+            task,
+            &refs.by_index,
+            state,
+            trace.task_args().of(task.0),
+        );
         w.maybe_flush()?;
     }
     w.raw(b"]}");
     Ok(())
+}
+
+/// Appends task `task` of `graph` as a graph task object: `{"key","name","deps"}`, then
+/// `"state"` unless done and `"args"` when it has any; a dependency is named by key, or
+/// by index where `by_index` says its key is not unique. The one encoder of a task
+/// object: the `taskscope` section's graph and a stream's graph event both use it.
+pub(crate) fn push_task_object<'a>(
+    out: &mut Vec<u8>,
+    graph: &Graph,
+    task: TaskId,
+    by_index: &[bool],
+    state: TaskState,
+    args: impl ExactSizeIterator<Item = (&'a str, &'a ArgValue)>,
+) {
+    out.extend_from_slice(b"\n{\"key\":");
+    write_json_str(out, graph.key(task).unwrap_or(""));
+    out.extend_from_slice(b",\"name\":");
+    write_json_str(out, graph.name(task).unwrap_or(""));
+    out.extend_from_slice(b",\"deps\":[");
+    for (i, dep) in graph.deps(task).iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        if by_index.get(dep.index()).copied().unwrap_or(false) {
+            out.extend_from_slice(itoa::Buffer::new().format(dep.0).as_bytes());
+        } else {
+            write_json_str(out, graph.key(*dep).unwrap_or(""));
+        }
+    }
+    out.push(b']');
+    if state != TaskState::Done {
+        out.extend_from_slice(b",\"state\":\"");
+        out.extend_from_slice(state.as_str().as_bytes());
+        out.push(b'"');
+    }
+    if args.len() > 0 {
+        out.extend_from_slice(b",\"args\":{");
+        push_args(out, args, true);
+        out.push(b'}');
+    }
+    out.push(b'}');
+}
+
+/// Appends `"key":value` pairs of args (see [`crate::args`]), comma-separated, with a
+/// leading comma unless `first`.
+pub(crate) fn push_args<'a>(
+    out: &mut Vec<u8>,
+    args: impl Iterator<Item = (&'a str, &'a ArgValue)>,
+    first: bool,
+) {
+    for (i, (key, value)) in args.enumerate() {
+        if i > 0 || !first {
+            out.push(b',');
+        }
+        write_json_str(out, key);
+        out.push(b':');
+        push_arg_value(out, value);
+    }
+}
+
+/// Appends one arg value as JSON; a non-finite number, which JSON cannot hold, is
+/// written as `null` (as [`ArgValue::to_json`] gives it).
+fn push_arg_value(out: &mut Vec<u8>, value: &ArgValue) {
+    match value {
+        ArgValue::Str(s) => write_json_str(out, s),
+        ArgValue::Int(i) => out.extend_from_slice(itoa::Buffer::new().format(*i).as_bytes()),
+        ArgValue::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        ArgValue::Float(_) | ArgValue::Json(_) => {
+            // Rare (a float, an object): serde gives valid JSON for any value.
+            out.extend_from_slice(value.to_json().to_string().as_bytes());
+        }
+    }
 }
 
 fn write_run(w: &mut Chunked<'_>, trace: &Trace) {
@@ -744,6 +806,9 @@ fn write_run(w: &mut Chunked<'_>, trace: &Trace) {
         w.raw(b",\"title\":");
         w.string(t);
     }
+    // Run args (e.g. `dask`) beside the run's own facts, whose names they never take
+    // (`TraceBuilder::set_run_arg` refuses those).
+    push_args(&mut w.buf, trace.run_args().iter(), false);
     w.raw(b"}");
 }
 

@@ -573,8 +573,15 @@ impl Cutter<'_> {
 
 /// Whether `name` is `root` or one of the parts cut from it ([`KeyGroups::split`]).
 pub fn is_part_of(name: &str, root: &str) -> bool {
-    name.strip_prefix(root)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with(" #"))
+    name.strip_prefix(root).is_some_and(|rest| {
+        rest.is_empty()
+            || rest.strip_prefix(" #").is_some_and(|path| {
+                path.starts_with(|c: char| c.is_ascii_digit())
+                    && path
+                        .chars()
+                        .all(|c| c.is_ascii_digit() || c == '.' || c == '\'')
+            })
+    })
 }
 
 #[cfg(test)]
@@ -744,5 +751,6 @@ mod tests {
         assert_eq!(leaf.part.as_ref().unwrap().root, "x");
         assert!(is_part_of("x #1.2", "x") && is_part_of("x", "x"));
         assert!(!is_part_of("xy", "x") && !is_part_of("x #1", "y"));
+        assert!(!is_part_of("x #tag", "x") && is_part_of("x #2.13'", "x"));
     }
 }

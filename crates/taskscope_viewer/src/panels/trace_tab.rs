@@ -185,8 +185,8 @@ impl TraceTab {
                 None
             }
             GraphEvent::Split(name) => {
-                options.split.insert(name);
-                None
+                options.split.insert(name.clone());
+                Some(name)
             }
             GraphEvent::Merge(root) => {
                 options = taskscope_layout::merged(&options, &root);
@@ -817,17 +817,25 @@ fn file_stem(doc: &TraceDoc) -> String {
         .map_or_else(|| doc.title.clone(), |s| s.to_string_lossy().into_owned())
 }
 
-/// The bounding box of the task nodes of group `name` in `layout` (layout units).
+/// The bounding box of the task nodes of group `name` in `layout`, or of the parts
+/// cut from it when it is split (layout units).
 ///
 /// # Complexity
 /// O(N) for N drawn nodes (one group lookup per task node, each O(1) by task id
 /// plus a string comparison); called once per expansion, not per frame.
 fn group_bounds(layout: &GraphLayout, name: &str) -> Option<Rect> {
+    let groups = layout.groups();
     let mut bounds = Rect::NOTHING;
     for node in layout.nodes() {
-        if let NodeKind::Task(t) = node.kind
-            && layout.group_name_of(t) == Some(name)
-        {
+        let inside = match node.kind {
+            NodeKind::Task(t) => layout.group_name_of(t) == Some(name),
+            // A split group: the parts cut from it.
+            NodeKind::Group(g) => groups
+                .and_then(|groups| groups.get(g)?.part.as_ref())
+                .is_some_and(|p| p.parent == name),
+            NodeKind::Output(_) => false,
+        };
+        if inside {
             bounds = bounds.union(node.rect);
         }
     }
