@@ -14,8 +14,8 @@ Writes OUTDIR/NAME.json for each sample (all of them without NAME):
 - array_cluster: ``(x + x.T).mean()`` of a 4,000 x 4,000 array in 1,000 x 1,000 chunks;
 - straggler_cluster: 8 tasks of 200 ms, each eight times slower on worker 1, then a sum;
 - failures_cluster: a task that raises, and a worker killed mid-run (its results run again);
-- transfer_cluster: 4 arrays of 64 MB made on worker 0 and summed on worker 1, so the run's
-  time goes into moving them.
+- transfer_cluster: 4 arrays of 64 MB made on one worker and summed on the other, so the
+  run's time goes into moving them.
 
 The cluster is ``LocalCluster(processes=True, n_workers=2, threads_per_worker=2)`` on
 loopback, as in the package's tests. Keys are fixed (``dask_key_name``) where Dask's own
@@ -187,7 +187,7 @@ def transfers(path: Path) -> None:
     with cluster() as c, Client(c) as client:
         client.wait_for_workers(2)
         a, b = sorted(client.scheduler_info()["workers"])
-        with taskscope_dask.record(path, title="4 arrays of 64 MB made on worker 0, summed on worker 1"):
+        with taskscope_dask.record(path, title="4 arrays of 64 MB made on one worker, summed on the other"):
             with dask.annotate(workers=[a], allow_other_workers=False):
                 blocks = [delayed(make_block)(i, dask_key_name=f"block-{i}") for i in range(4)]
             with dask.annotate(workers=[b], allow_other_workers=False):

@@ -82,6 +82,9 @@ else
     echo "no $serial / $parallel: skipping the file and compare screenshots" >&2
 fi
 
+# A Dask run on a 2 x 2 LocalCluster, recorded by taskscope-dask: transfers hatched, arrows from the sender.
+shot viewer-dask-cluster 7 traces/dask_array_cluster.json
+
 # A tokio program recorded by the taskscope_tracing layer (issue 13), Statistics closed to give
 # the timeline room (the toggle sits at x=1059 of the 1400-pixel toolbar).
 cargo run -q -p taskscope_tracing --example tokio_pipeline -- "$SCRATCH/tokio_pipeline.json" >/dev/null

@@ -86,3 +86,6 @@ pub use timeline::{
     TimelineOptions, TimelineRow, TimelineScene, TimelineStats, TimelineSvg, bar_fill, bar_label,
     lod, merged_tooltip, span_fill, span_key, span_tooltip,
 };
+pub use timeline::{
+    BarStyle, HATCH_SPACING_PX, TransferArrow, bar_style, hatch_lines, transfer_arrows,
+};

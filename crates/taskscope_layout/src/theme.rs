@@ -125,6 +125,12 @@ pub fn span_kind_color(kind: taskscope_trace::SpanKind) -> Option<Rgb> {
     }
 }
 
+/// Arrows from the worker that held some data to the transfer that received it.
+pub const TRANSFER_ARROW: Rgb = Rgb::from_hex(0xd62728);
+
+/// The hatch lines on transfer bars (over the transfer colour).
+pub const TRANSFER_HATCH: Rgb = Rgb::from_hex(0xffd8d8);
+
 /// The categorical colour of a task name (stable: see [`PaletteIndex::of_name`]).
 pub fn name_color(name: &str) -> Rgb {
     palette_rgb(PaletteIndex::of_name(name))

@@ -373,3 +373,34 @@ fn a_long_title_wraps_to_the_chart_width() {
             || svg.contains(&format!("<title>{title}</title>"))
     );
 }
+
+#[test]
+fn exported_cluster_runs_hatch_transfers_and_point_to_the_sender() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../taskscope_trace/tests/samples/dask/total_cluster.json"
+    );
+    let trace = taskscope_trace::Trace::open(path).unwrap();
+    let scene = TimelineScene::new(&trace, &TimelineOptions::default());
+    let hatched = scene
+        .items
+        .iter()
+        .filter(|i| i.style == taskscope_layout::BarStyle::Hatched)
+        .count();
+    assert_eq!(hatched, 3);
+    assert_eq!(scene.transfer_arrows.len(), 3);
+    for (from, to) in &scene.transfer_arrows {
+        assert!(from.x <= to.x, "{from:?} {to:?}");
+    }
+    let svg = TimelineSvg::new(&scene).to_string();
+    assert_eq!(
+        svg.matches(r#"marker-end="url(#arrow-transfer)""#).count(),
+        1
+    );
+    assert_eq!(svg.matches(r##"<path stroke="#ffd8d8""##).count(), 3);
+    // A run without transfers draws neither.
+    let diamond = trace_of(&[("a", &[], 0, 0, 10), ("b", &[0], 1, 10, 20)], 2);
+    let plain =
+        TimelineSvg::new(&TimelineScene::new(&diamond, &TimelineOptions::default())).to_string();
+    assert!(!plain.contains("arrow-transfer"));
+}

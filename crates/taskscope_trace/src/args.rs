@@ -135,7 +135,10 @@ impl ArgTable {
 
     /// The entries of `owner`, in the order they were added.
     fn row(&self, owner: u32) -> &[ArgEntry] {
-        debug_assert!(self.sorted, "args are looked up only once sorted by owner");
+        debug_assert!(
+            self.sorted || self.entries.is_empty(),
+            "args are looked up only once sorted by owner"
+        );
         let start = self.entries.partition_point(|e| e.owner < owner);
         let end = start
             + self
@@ -345,6 +348,14 @@ mod tests {
                 count: 0
             }
         );
+    }
+
+    #[test]
+    fn a_default_trace_has_no_args() {
+        let trace = crate::Trace::default();
+        assert_eq!(trace.span_arg(crate::SpanId(0), "source"), None);
+        assert_eq!(trace.task_args().of(3).len(), 0);
+        assert!(trace.run_args().is_empty());
     }
 
     #[test]

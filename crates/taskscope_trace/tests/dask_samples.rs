@@ -69,8 +69,12 @@ fn failures_keep_the_error_and_the_attempt() {
 
 #[test]
 fn task_stream_transfers_keep_their_sender() {
-    // Dask's own `get_task_stream()` records (../shared/dask, when present).
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/dask"));
+    // Dask's own `get_task_stream()` records: ../shared/dask beside the repository, or
+    // the folder in TASKSCOPE_SHARED_DASK (a worktree sits deeper); skipped when absent.
+    let dir = std::env::var_os("TASKSCOPE_SHARED_DASK").map_or_else(
+        || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/dask")),
+        PathBuf::from,
+    );
     let path = dir.join("tree1024.taskstream.json");
     if !path.exists() {
         eprintln!("skipping: {} not found", path.display());
@@ -85,9 +89,18 @@ fn task_stream_transfers_keep_their_sender() {
     let sources: Vec<(u32, &ArgValue)> = trace.span_args().with_key("source").collect();
     assert!(transfers > 0);
     assert_eq!(sources.len(), transfers);
+    // Its lanes' processes are named `worker tcp://…`: the addresses come from there.
+    let workers = Workers::new(&trace);
     for (span, source) in sources {
+        let receiver = trace.spans()[span as usize].lane;
         assert_eq!(trace.spans()[span as usize].kind, SpanKind::Transfer);
         assert!(source.as_str().unwrap().starts_with("tcp://"), "{source}");
+        let from = workers.source_of(&trace, SpanId(span)).unwrap();
+        assert_eq!(
+            workers.get(from).unwrap().address.as_deref(),
+            source.as_str()
+        );
+        assert_ne!(Some(from), workers.of_lane(receiver));
     }
 }
 
@@ -269,4 +282,24 @@ fn local_scheduler_gaps_are_its_per_task_cost() {
     // Not on a cluster, and not when the gaps are a small share (1 s tasks).
     assert!(facts(&sample("array_cluster"), FindingKind::SchedulerGaps).is_empty());
     assert!(facts(&sample("total_threads"), FindingKind::SchedulerGaps).is_empty());
+}
+
+#[test]
+fn dask_order_leaving_a_thread_idle_is_found_in_a_recorded_run() {
+    // The seed's total on Dask's threaded scheduler with 2 threads, recorded by
+    // taskscope-dask: Dask's order starts an `add` before the second pair of `inc`s.
+    let trace = sample("total_threads");
+    let [Facts::SchedulingOrder(o)] = &facts(&trace, FindingKind::SchedulingOrder)[..] else {
+        panic!("{:#?}", advise(&trace))
+    };
+    assert_eq!(o.workers, 2);
+    assert_eq!(o.started.name, "add");
+    assert_eq!(o.waiting.name, "inc");
+    // 7 tasks of 1 s on 2 threads: 5 s measured, 4 s with the longest path first.
+    assert_eq!(
+        (o.extent_ns / 10_000_000, o.model_ns / 10_000_000),
+        (504, 406)
+    );
+    // On the cluster the same graph ran in 3 s, its critical path: no order finding.
+    assert!(facts(&sample("total_cluster"), FindingKind::SchedulingOrder).is_empty());
 }

@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 use taskscope_egui::{GraphLayout, TimelineLanes};
 use taskscope_layout::{DrawingOptions, graph_drawing};
 use taskscope_trace::analysis::{
-    CriticalPath, Finding, NameStats, advise, critical_path, name_stats,
+    CriticalPath, Finding, NameStats, WorkerStats, advise, critical_path, name_stats, worker_stats,
 };
 use taskscope_trace::{Trace, TraceIndex};
 
@@ -23,6 +23,8 @@ pub struct Analyses {
     pub stats: Vec<NameStats>,
     /// The advisor's findings, most important first.
     pub findings: Vec<Finding>,
+    /// Time per worker in compute, transfers, disk and deserialize.
+    pub workers: Vec<WorkerStats>,
 }
 
 impl Analyses {
@@ -40,6 +42,7 @@ impl Analyses {
             critical: critical_path(trace),
             stats: name_stats(trace),
             findings: advise(trace),
+            workers: worker_stats(trace, index.workers()),
         }
     }
 }

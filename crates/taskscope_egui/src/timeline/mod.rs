@@ -15,8 +15,8 @@
 pub mod view;
 
 use egui::{
-    Align2, CornerRadius, FontId, Key, Pos2, Rect, Sense, Shape, Stroke, StrokeKind, Ui, Vec2,
-    pos2, vec2,
+    Align2, Color32, CornerRadius, FontId, Key, Pos2, Rect, Sense, Shape, Stroke, StrokeKind, Ui,
+    Vec2, pos2, vec2,
 };
 use taskscope_trace::{LaneId, Span, SpanId, TaskId, Trace, TraceIndex};
 
@@ -26,8 +26,8 @@ use lod::{MAX_DEPTH_ROWS, MERGE_BELOW_PX, RenderItem};
 use taskscope_layout::axis::{format_tick, tick_step_ns, ticks};
 pub use taskscope_layout::lod;
 use taskscope_layout::{
-    TimelineFrame, TimelineLanes, bar_fill, bar_label, merged_tooltip,
-    span_tooltip as tooltip_lines,
+    BarStyle, HATCH_SPACING_PX, TimelineFrame, TimelineLanes, bar_fill, bar_label, bar_style,
+    hatch_lines, merged_tooltip, span_tooltip as tooltip_lines, transfer_arrows,
 };
 use view::TimelineView;
 
@@ -51,6 +51,8 @@ pub const KEY_ZOOM: f64 = 1.5;
 pub const KEY_PAN: f64 = 0.2;
 /// At most this many dependency arrows are drawn in "all arrows" mode.
 pub const MAX_ARROWS: usize = 2000;
+/// At most this many transfer arrows are drawn (those of the visible transfers).
+pub const MAX_TRANSFER_ARROWS: usize = 500;
 
 /// What the timeline reads each frame (all borrowed; the widget owns none of it).
 pub struct TimelineInput<'a> {
@@ -594,6 +596,15 @@ impl Timeline {
                     color = theme.dimmed(color);
                 }
                 shapes.push(Shape::rect_filled(bar, CornerRadius::ZERO, color));
+                if bar_style(item, first) == BarStyle::Hatched {
+                    let hatch = rgb(taskscope_layout::theme::TRANSFER_HATCH);
+                    let hatch = if faded { theme.dimmed(hatch) } else { hatch };
+                    hatch_shapes(
+                        bar.intersect(time_rect.expand2(vec2(0.0, 1e4))),
+                        hatch,
+                        &mut shapes,
+                    );
+                }
                 if item.is_merged() {
                     continue;
                 }
@@ -840,6 +851,39 @@ impl Timeline {
         for (from, to) in arrows {
             arrow(&painter, from, to, stroke);
         }
+        self.paint_transfer_arrows(&painter, input, time_rect);
+    }
+
+    /// Arrows from the worker that held the data to each visible transfer (the layout
+    /// crate decides their ends).
+    fn paint_transfer_arrows(
+        &self,
+        painter: &egui::Painter,
+        input: &TimelineInput<'_>,
+        time_rect: Rect,
+    ) {
+        let width_px = time_rect.width();
+        let visible = self.view.visible_range(width_px);
+        let x = |ns: u64| time_rect.left() + self.view.x_from_ns(ns as f64).clamp(-1e4, 1e5) as f32;
+        let stroke = Stroke::new(1.5, rgb(taskscope_layout::theme::TRANSFER_ARROW));
+        for a in transfer_arrows(input.trace, input.index, visible, MAX_TRANSFER_ARROWS) {
+            let Some(to) = self.span_anchor(input, time_rect, a.span, false) else {
+                continue;
+            };
+            let Some(row) = input
+                .model
+                .row_of(a.from_lane)
+                .and_then(|r| self.rows.get(r))
+            else {
+                continue;
+            };
+            let from_x = x(a.from_ns);
+            let from = pos2(
+                from_x,
+                row.depth_rect(a.from_depth, from_x, from_x).center().y,
+            );
+            arrow(painter, from, to, stroke);
+        }
     }
 
     fn paint_hover(
@@ -928,6 +972,21 @@ impl HitItem {
             mixed: self.mixed,
             key: 0,
         }
+    }
+}
+
+/// The hatch lines of a bar (the layout crate decides them), as shapes.
+fn hatch_shapes(bar: Rect, color: Color32, shapes: &mut Vec<Shape>) {
+    let stroke = Stroke::new(1.0, color);
+    for [a, b] in hatch_lines(
+        (f64::from(bar.left()), f64::from(bar.top())),
+        (f64::from(bar.right()), f64::from(bar.bottom())),
+        HATCH_SPACING_PX,
+    ) {
+        shapes.push(Shape::line_segment(
+            [pos2(a.0 as f32, a.1 as f32), pos2(b.0 as f32, b.1 as f32)],
+            stroke,
+        ));
     }
 }
 

@@ -13,6 +13,7 @@
 
 mod lanes;
 pub mod lod;
+mod transfers;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -25,6 +26,9 @@ pub use lanes::{
     merged_tooltip, span_fill, span_key, span_tooltip,
 };
 use lod::{MAX_DEPTH_ROWS, MERGE_BELOW_PX, RenderItem};
+pub use transfers::{
+    BarStyle, HATCH_SPACING_PX, TransferArrow, bar_style, hatch_lines, transfer_arrows,
+};
 
 use crate::axis;
 use crate::font::{baseline_offset, line_height, text_width};
@@ -126,6 +130,8 @@ pub struct TimelineItem {
     pub tooltip: Vec<String>,
     /// How many spans it stands for (1 for a plain bar).
     pub spans: usize,
+    /// Plain, or hatched for transfers ([`bar_style`]).
+    pub style: BarStyle,
 }
 
 /// One tick of the time axis.
@@ -184,6 +190,9 @@ pub struct TimelineScene {
     pub items: Vec<TimelineItem>,
     /// Arrows as (from, to) points.
     pub arrows: Vec<(Point, Point)>,
+    /// Arrows from the worker that held some data to the transfer that received it
+    /// ([`transfer_arrows`]), as (from, to) points; at most [`TimelineOptions::max_arrows`].
+    pub transfer_arrows: Vec<(Point, Point)>,
     /// Axis ticks.
     pub ticks: Vec<Tick>,
     /// Colour key.
@@ -312,6 +321,23 @@ impl TimelineScene {
             })
             .collect();
 
+        let transfer_arrows = transfer_arrows(trace, index, 0..u64::MAX, options.max_arrows)
+            .iter()
+            .filter_map(|a| {
+                let to = trace.span(a.span)?;
+                let row = rows.get(lanes.row_of(a.from_lane)?)?;
+                let level = a.from_depth.min(MAX_DEPTH_ROWS - 1);
+                let from = Point {
+                    x: scale.x(a.from_ns),
+                    y: row.y + (f64::from(level) + 0.5) * m.row_h,
+                };
+                let to = Point {
+                    x: scale.x(to.start_ns),
+                    y: centre(to)?,
+                };
+                Some((from, to))
+            })
+            .collect();
         let has_mixed = items.iter().any(|i| i.color == theme::MERGED);
         let legend = legend(trace, index, options.max_legend_entries, has_mixed);
         let (legend_w, legend_h) = legend_size(&legend, m.font);
@@ -336,6 +362,7 @@ impl TimelineScene {
             rows,
             items,
             arrows,
+            transfer_arrows,
             ticks: ticks(&scale),
             legend,
             title: options.title.clone(),
@@ -437,7 +464,25 @@ fn bar(
         label,
         tooltip,
         spans: item.count as usize,
+        style: bar_style(item, first),
     }
+}
+
+/// The hatch of a transfer bar from `(x0, y0)` to `(x1, y1)`, as one path.
+fn write_hatch(f: &mut fmt::Formatter<'_>, from: (f64, f64), to: (f64, f64)) -> fmt::Result {
+    let lines = hatch_lines(from, to, HATCH_SPACING_PX);
+    if lines.is_empty() {
+        return Ok(());
+    }
+    write!(
+        f,
+        r#"<path stroke="{}" stroke-width="1" d=""#,
+        theme::TRANSFER_HATCH
+    )?;
+    for [a, b] in lines {
+        write!(f, "M{},{}L{},{}", Num(a.0), Num(a.1), Num(b.0), Num(b.1))?;
+    }
+    write!(f, r#""/>"#)
 }
 
 /// The (producer, consumer) span pairs arrows should join, in a deterministic order.
@@ -559,6 +604,13 @@ impl fmt::Display for TimelineSvg<'_> {
             r#"<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" markerUnits="userSpaceOnUse" orient="auto"><path d="M0,0L10,5L0,10z" fill="{}"/></marker></defs>"#,
             theme::ARROW
         )?;
+        if !s.transfer_arrows.is_empty() {
+            writeln!(
+                f,
+                r#"<defs><marker id="arrow-transfer" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" markerUnits="userSpaceOnUse" orient="auto"><path d="M0,0L10,5L0,10z" fill="{}"/></marker></defs>"#,
+                theme::TRANSFER_ARROW
+            )?;
+        }
         write_title(f, &s.title_lines, font)?;
         let plot_bottom = s
             .rows
@@ -673,6 +725,9 @@ impl TimelineSvg<'_> {
                 Num(h),
                 item.color
             )?;
+            if item.style == BarStyle::Hatched {
+                write_hatch(f, (item.x, y), (item.x + item.width, y + h))?;
+            }
             if let Some(label) = &item.label {
                 write!(
                     f,
@@ -690,9 +745,27 @@ impl TimelineSvg<'_> {
         Ok(())
     }
 
-    /// Dependency arrows.
+    /// Dependency arrows, then transfer arrows.
     fn write_arrows(self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = self.scene;
+        if !s.transfer_arrows.is_empty() {
+            writeln!(
+                f,
+                r#"<g class="transfers" fill="none" stroke="{}" stroke-width="1.2" marker-end="url(#arrow-transfer)">"#,
+                theme::TRANSFER_ARROW
+            )?;
+            for (a, b) in &s.transfer_arrows {
+                writeln!(
+                    f,
+                    r#"<path d="M{},{}L{},{}"/>"#,
+                    Num(a.x),
+                    Num(a.y),
+                    Num(b.x),
+                    Num(b.y)
+                )?;
+            }
+            writeln!(f, "</g>")?;
+        }
         if !s.arrows.is_empty() {
             writeln!(
                 f,

@@ -34,7 +34,8 @@ pub struct AdvisorOptions {
     /// One task dominates when its duration is at least this share of the run's
     /// span and of all task time (default 0.5).
     pub dominant_share: f64,
-    /// Idle lane time while tasks were ready is reported from this share of the
+    /// Idle lane time while tasks were ready, and the gaps between tasks on the
+    /// threads of Dask's local schedulers, are reported from this share of the
     /// workers × run time (default 0.05).
     pub idle_ready_share: f64,
     /// A better order is reported when it would save at least this share of the run (default 0.05).

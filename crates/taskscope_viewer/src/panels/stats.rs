@@ -6,7 +6,8 @@ use std::fmt::Write as _;
 
 use egui::{CornerRadius, Sense, Ui, vec2};
 use taskscope_trace::analysis::{
-    NameStats, Severity, format_duration_ns as format_ns, format_factor, format_percent,
+    NameStats, Severity, WorkerStats, format_duration_ns as format_ns, format_factor,
+    format_percent,
 };
 use taskscope_trace::{DependencyRecord, TaskId};
 
@@ -169,6 +170,9 @@ fn contents(ui: &mut Ui, doc: &TraceDoc, sort: &mut Sort, action: &mut Option<St
     }
     ui.add_space(8.0);
     lanes(ui, doc);
+    if let Some(analyses) = doc.analyses() {
+        worker_times(ui, analyses);
+    }
     let trace = &doc.trace;
     if !trace.diagnostics().is_empty() {
         ui.add_space(8.0);
@@ -379,6 +383,57 @@ fn lanes_table(ui: &mut Ui, doc: &TraceDoc) {
                     ),
                 );
                 ui.label(format!("busy {}", format_ns(lane.busy_ns)));
+                ui.end_row();
+            }
+        });
+}
+
+/// Time by worker and kind, when there is more than one worker or time besides compute.
+fn worker_times(ui: &mut Ui, analyses: &Analyses) {
+    let workers = &analyses.workers;
+    if workers.len() < 2 && workers.iter().all(|w| w.overhead_ns() == 0) {
+        return;
+    }
+    ui.add_space(8.0);
+    ui.heading("Time by worker");
+    ui.weak("Sums of span lengths; kinds may overlap in time.");
+    wide_table(ui, "worker_times_scroll", |ui| {
+        worker_times_table(ui, &analyses.workers);
+    });
+}
+
+fn worker_times_table(ui: &mut Ui, workers: &[WorkerStats]) {
+    egui::Grid::new("worker_times")
+        .num_columns(6)
+        .striped(true)
+        .show(ui, |ui| {
+            for head in [
+                "worker",
+                "compute",
+                "transfers in",
+                "disk read",
+                "disk write",
+                "deserialize",
+            ] {
+                ui.strong(head);
+            }
+            ui.end_row();
+            for w in workers {
+                ui.label(&w.name);
+                ui.label(format!(
+                    "{} ({} tasks)",
+                    format_ns(w.compute_ns),
+                    w.compute_spans
+                ));
+                ui.label(format!(
+                    "{} ({}; sent {})",
+                    format_ns(w.transfer_ns),
+                    w.transfers_in,
+                    w.transfers_out
+                ));
+                ui.label(format_ns(w.disk_read_ns));
+                ui.label(format_ns(w.disk_write_ns));
+                ui.label(format_ns(w.deserialize_ns));
                 ui.end_row();
             }
         });
