@@ -19,6 +19,7 @@ use super::error::Source;
 use crate::model::{Lane, SpanKind, TaskState};
 
 /// A lane as seen in the file: a `(pid, tid)` pair.
+#[derive(Clone)]
 pub(crate) struct LaneInfo<'a> {
     pub pid: &'a str,
     pub tid: &'a str,
@@ -29,6 +30,7 @@ pub(crate) struct LaneInfo<'a> {
 }
 
 /// A span before nesting and graph assembly.
+#[derive(Clone)]
 pub(crate) struct PendingSpan<'a> {
     pub start: i64,
     pub end: i64,
@@ -45,7 +47,7 @@ pub(crate) struct PendingSpan<'a> {
 }
 
 /// Names interned in order of first appearance.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct NameTable<'a> {
     names: Vec<Cow<'a, str>>,
     index: FxHashMap<Cow<'a, str>, u32>,
@@ -75,7 +77,7 @@ impl<'a> NameTable<'a> {
 }
 
 /// Lanes by `(pid, tid)`, in order of first appearance, with the process names.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct LaneTable<'a> {
     lanes: Vec<LaneInfo<'a>>,
     index: FxHashMap<(&'a str, &'a str), u32>,
@@ -159,7 +161,7 @@ impl<'a> LaneTable<'a> {
 }
 
 /// How many events were read, and of those, how many were skipped and why.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct EventCounts {
     events: u64,
     /// File order of the events that need it (begin/end pairs, flow points).
@@ -258,6 +260,7 @@ impl EventCounts {
 }
 
 /// The earliest and latest times seen, in the source clock's ns.
+#[derive(Clone)]
 pub(crate) struct TimeRange {
     min: i64,
     max: i64,
@@ -291,6 +294,7 @@ impl TimeRange {
 }
 
 /// Everything gathered from the events of one file (see the module docs).
+#[derive(Clone)]
 pub(crate) struct Gathered<'a> {
     /// The file, for errors.
     pub(super) src: Source<'a>,

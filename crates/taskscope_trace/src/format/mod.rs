@@ -40,6 +40,7 @@ mod chrome;
 mod dask;
 mod error;
 mod fast;
+mod follow;
 mod gather;
 mod graph;
 mod keys;
@@ -55,6 +56,7 @@ use std::io::Write;
 use std::path::Path;
 
 pub use error::FormatError;
+pub use follow::{FileTail, FollowArena, FollowStage, Follower, TailRead};
 pub use write::FORMAT_VERSION;
 
 pub use crate::model::SourceFormat;
