@@ -41,6 +41,7 @@ mod context;
 mod critical_path;
 mod findings;
 mod format;
+mod progress;
 mod ser;
 mod simulate;
 mod stats;
@@ -57,5 +58,6 @@ pub use findings::{
     SerialReduction, Severity, ShortTasks, TaskLabel,
 };
 pub use format::{format_count, format_duration_ns, format_factor, format_percent};
+pub use progress::{Estimate, RunProgress, run_progress};
 pub use simulate::{Simulation, SimulationPoint, simulate, simulate_makespan, worker_count};
 pub use stats::{NameStats, name_stats};
