@@ -17,7 +17,7 @@ pub mod index;
 mod model;
 pub mod palette;
 
-pub use format::FormatError;
+pub use format::{FormatError, StreamWriter};
 pub use model::{
     Counter, CounterSample, Cycle, Dependents, Diagnostic, Flow, Graph, GraphBuilder, Instant,
     Lane, LaneId, ModelError, NameId, Names, RunMeta, SourceFormat, Span, SpanId, SpanKind,

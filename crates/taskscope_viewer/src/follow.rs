@@ -212,9 +212,8 @@ fn follow_once(
                 if let Some(target) = dask_target(&path).filter(|t| t.is_file()) {
                     return Ending::Done(read_whole(&target, parse));
                 }
-                shared.status.lock().note = Some(
-                    "the file is gone (moved or deleted): showing what was read".to_owned(),
-                );
+                shared.status.lock().note =
+                    Some("the file is gone (moved or deleted): showing what was read".to_owned());
             }
         }
         if follower.stage() == FollowStage::Complete {
@@ -251,10 +250,9 @@ fn read_whole(path: &Path, parse: ParseFn) -> FollowUpdate {
         Err(e) => return FollowUpdate::Failed(format!("{name}: {e}")),
     };
     match parse(&bytes, &name) {
-        Ok(trace) => FollowUpdate::Finished(Arc::new(TraceDoc::new(
-            Some(path.to_path_buf()),
-            trace,
-        ))),
+        Ok(trace) => {
+            FollowUpdate::Finished(Arc::new(TraceDoc::new(Some(path.to_path_buf()), trace)))
+        }
         Err(e) => FollowUpdate::Failed(format!("{e:#}")),
     }
 }

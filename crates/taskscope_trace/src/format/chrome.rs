@@ -641,6 +641,19 @@ impl<'a> Gathered<'a> {
         let Some(name) = raw_text(ev.name) else {
             return;
         };
+        if name == "taskscope_graph" {
+            // A streaming file's graph (read by `taskscope::finish_stream` only when the
+            // file has no `taskscope` object); its args are not parsed here.
+            if self.stream_graph.is_none()
+                && let Some(raw) = ev.args
+            {
+                // `raw` borrows from the file: its offset there.
+                let offset =
+                    (raw.get().as_ptr() as usize).saturating_sub(self.src.bytes.as_ptr() as usize);
+                self.stream_graph = Some(offset);
+            }
+            return;
+        }
         let args: MetaArgs<'_> = ev
             .args
             .and_then(|a| serde_json::from_str(a.get()).ok())

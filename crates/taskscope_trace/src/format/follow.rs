@@ -156,6 +156,9 @@ pub struct Follower<'a> {
     /// The file offset, line and column of `pending[0]`.
     at: (u64, usize, usize),
     col: Gathered<'a>,
+    /// A taskscope stream's `taskscope_graph` event: the chunk holding it and the
+    /// offset of its `args` there.
+    graph_event: Option<(&'a [u8], usize)>,
     /// Bytes of complete events handed to the gathering.
     event_bytes: u64,
 }
@@ -175,6 +178,7 @@ impl<'a> Follower<'a> {
             after_element: false,
             at: (0, 1, 1),
             col: Gathered::new(Source { bytes: &[], name }),
+            graph_event: None,
             event_bytes: 0,
         }
     }
@@ -235,12 +239,21 @@ impl<'a> Follower<'a> {
 
     /// The trace of the events read so far, built as [`Trace::open`](crate::Trace::open)
     /// builds it from a file holding those events (without the note that such a file
-    /// ends early: a followed file is expected to grow).
+    /// ends early: a followed file is expected to grow). A taskscope stream's graph
+    /// event gives the whole graph from the start (tasks without spans not finished).
     ///
     /// # Complexity
-    /// O(S log S) for the S spans so far (the gathered events are copied, then built).
+    /// O(S log S + V + E) for the S spans so far and the graph event's V tasks and E
+    /// edges (the gathered events are copied, then built).
     pub fn snapshot(&self) -> Result<Trace, FormatError> {
-        let col = self.col.clone();
+        let mut col = self.col.clone();
+        if let Some((bytes, args)) = self.graph_event {
+            col.src = Source {
+                bytes,
+                name: self.name,
+            };
+            return super::taskscope::finish_stream(&col, args, Vec::new());
+        }
         let source = if col.looks_like_ray() {
             SourceFormat::Ray
         } else {
@@ -449,7 +462,15 @@ impl<'a> Follower<'a> {
             bytes: chunk,
             name: self.name,
         };
-        match read_events(&src, 0, &mut self.col) {
+        // The gathering notes where a stream's graph event is, relative to its source.
+        self.col.src = src;
+        let result = read_events(&src, 0, &mut self.col);
+        if self.graph_event.is_none()
+            && let Some(args) = self.col.stream_graph
+        {
+            self.graph_event = Some((chunk, args));
+        }
+        match result {
             Ok(ArrayEnd::Closed(_)) => {}
             Ok(ArrayEnd::Truncated(good)) => {
                 // Only complete values reach here; a bare scalar cut short at the end of
@@ -802,6 +823,67 @@ mod tests {
         assert_eq!(tail.read_new(&mut buf, 16).unwrap(), TailRead::Rewritten);
         std::fs::remove_file(&path).unwrap();
         assert_eq!(tail.read_new(&mut buf, 16).unwrap(), TailRead::Gone);
+    }
+
+    #[test]
+    fn a_taskscope_stream_has_its_whole_graph_from_the_start() {
+        use std::sync::Arc;
+
+        use crate::format::StreamWriter;
+        use crate::model::{GraphBuilder, Lane, LaneId, Span, SpanKind, TaskId, TaskState};
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.json");
+        let mut g = GraphBuilder::new();
+        let a = g.add_task("load-1", "load", [], TaskState::Done).unwrap();
+        let b = g.add_task("load-2", "load", [], TaskState::Done).unwrap();
+        g.add_task("sum-\"x\"", "sum", [a, b], TaskState::Done)
+            .unwrap();
+        let graph = Arc::new(g.build().unwrap());
+        let lanes = [Lane {
+            name: "worker 0".into(),
+            ..Lane::default()
+        }];
+        let mut stream = StreamWriter::create(&path, graph, &lanes).unwrap();
+        let mut stages = vec![std::fs::read(&path).unwrap()];
+        for (i, (task, state)) in [(a, TaskState::Done), (b, TaskState::Failed)]
+            .into_iter()
+            .enumerate()
+        {
+            let start_ns = i as u64 * 10;
+            stream.push_span(
+                &Span {
+                    start_ns,
+                    end_ns: start_ns + 5,
+                    task,
+                    lane: LaneId(0),
+                    kind: SpanKind::Compute,
+                    depth: 0,
+                    unclosed: false,
+                },
+                state,
+            );
+            stream.flush().unwrap();
+            stages.push(std::fs::read(&path).unwrap());
+        }
+        let arena = FollowArena::new();
+        let mut follower = Follower::new(&arena, "run.json");
+        let mut fed = 0;
+        for (flushed, stage) in stages.iter().enumerate() {
+            // In two pieces, cut inside the newest event.
+            let mid = fed + (stage.len() - fed) / 2;
+            follower.push(&stage[fed..mid]).unwrap();
+            follower.push(&stage[mid..]).unwrap();
+            fed = stage.len();
+            let live = follower.snapshot().unwrap();
+            let cut = Trace::from_slice(stage, "run.json").unwrap();
+            assert_eq!(contents(&live), contents(&cut), "after {flushed} spans");
+            assert_eq!(live.graph().len(), 3);
+            assert_eq!(live.spans().len(), flushed);
+        }
+        let live = follower.snapshot().unwrap();
+        assert_eq!(live.graph().state(TaskId(1)), Some(TaskState::Failed));
+        assert_eq!(live.graph().state(TaskId(2)), Some(TaskState::NotRun));
     }
 
     proptest! {

@@ -126,6 +126,11 @@ impl<'a> LaneTable<'a> {
         self.process_names.insert(pid, name);
     }
 
+    /// The name of process `pid`, if an `M` event named it.
+    pub(crate) fn process_name(&self, pid: &str) -> Option<&str> {
+        self.process_names.get(pid).map(String::as_str)
+    }
+
     /// Names process `pid` with `name()` unless it has a name already.
     pub(crate) fn name_process_once(&mut self, pid: &'a str, name: impl FnOnce() -> String) {
         self.process_names.entry(pid).or_insert_with(name);
@@ -309,6 +314,9 @@ pub(crate) struct Gathered<'a> {
     pub(super) time: TimeRange,
     /// Saw the taskscope marker event: derived events can be dropped early.
     pub(super) taskscope_marker: bool,
+    /// Byte offset of the `args` of the first `taskscope_graph` metadata event (a
+    /// streaming file's graph, see [`super::stream`]).
+    pub(super) stream_graph: Option<usize>,
     /// Try the exact-layout scanners of [`super::fast`] on the events of taskscope files
     /// (off only in tests that compare them with the general path).
     pub(super) fast_paths: bool,
@@ -328,6 +336,7 @@ impl<'a> Gathered<'a> {
             counts: EventCounts::default(),
             time: TimeRange::default(),
             taskscope_marker: false,
+            stream_graph: None,
             fast_paths: true,
         }
     }

@@ -79,11 +79,25 @@ fn classify(src: &Source<'_>, pos: usize, e: &serde_json::Error) -> ElementError
                 );
             if src.bytes.get(at).is_some_and(|&b| b == 0) && only_padding(src.bytes, at) {
                 ElementError::Truncated
+            } else if number_cut_short(src.bytes, at) {
+                // serde_json calls a number cut after its sign (`-` at the end) invalid.
+                ElementError::Truncated
             } else {
                 ElementError::Invalid(src.serde_error(pos, e))
             }
         }
     }
+}
+
+/// Whether the input ends within a number that starts at or before `at` (only number
+/// characters from `at` to the end).
+fn number_cut_short(bytes: &[u8], at: usize) -> bool {
+    bytes.get(at..).is_some_and(|rest| {
+        !rest.is_empty()
+            && rest
+                .iter()
+                .all(|b| matches!(b, b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9'))
+    })
 }
 
 /// Reads a JSON string (an object key) at `pos`; returns it and the offset past it.

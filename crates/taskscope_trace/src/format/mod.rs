@@ -6,6 +6,8 @@
 //! the lanes and the run facts, enough to read back an identical [`Trace`].
 //!
 //! - [`Trace::save`] / [`Trace::write_to`] write it (atomically, streaming, deterministically);
+//! - [`StreamWriter`] writes it while a run goes on (graph first, spans as they end), so
+//!   that the file opens at any moment and survives a crash of its writer;
 //! - [`Trace::open`] / [`Trace::from_slice`] read it back, and read traces written by other
 //!   tools: any Chrome Trace Event JSON (object or array form, truncated files
 //!   recovered), Ray timelines, Dask task streams, Dask profiler results and Dask
@@ -49,6 +51,7 @@ mod lex;
 pub(crate) mod mutate;
 mod num;
 mod read;
+mod stream;
 mod taskscope;
 mod write;
 
@@ -57,6 +60,7 @@ use std::path::Path;
 
 pub use error::FormatError;
 pub use follow::{FileTail, FollowArena, FollowStage, Follower, TailRead};
+pub use stream::StreamWriter;
 pub use write::FORMAT_VERSION;
 
 pub use crate::model::SourceFormat;
@@ -169,9 +173,6 @@ fn save_atomically(
     path: &Path,
     write: impl FnOnce(&mut &std::fs::File) -> std::io::Result<()>,
 ) -> Result<(), FormatError> {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-
     let io = |path: &Path, action: &'static str| {
         let path = path.to_path_buf();
         move |source| FormatError::Io {
@@ -180,30 +181,7 @@ fn save_atomically(
             source,
         }
     };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let file_name = path.file_name().map_or_else(
-        || "trace.json".to_owned(),
-        |n| n.to_string_lossy().into_owned(),
-    );
-    let (file, tmp) = loop {
-        let tmp = dir.join(format!(
-            ".{file_name}.{}.{}.tmp",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-        {
-            Ok(f) => break (f, tmp),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(io(&tmp, "creating a temporary file")(e)),
-        }
-    };
+    let (file, tmp) = create_temporary(path)?;
     let result = (|| {
         // Unbuffered: the writer hands over large pieces already (a BufWriter would
         // only copy every byte once more).
@@ -217,4 +195,42 @@ fn save_atomically(
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// Creates a new, uniquely named temporary file in the directory of `path`, to be renamed
+/// over `path` once written; returns it and its path.
+fn create_temporary(path: &Path) -> Result<(std::fs::File, std::path::PathBuf), FormatError> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let file_name = path.file_name().map_or_else(
+        || "trace.json".to_owned(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    loop {
+        let tmp = dir.join(format!(
+            ".{file_name}.{}.{}.tmp",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+        {
+            Ok(f) => return Ok((f, tmp)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(source) => {
+                return Err(FormatError::Io {
+                    path: tmp,
+                    action: "creating a temporary file",
+                    source,
+                });
+            }
+        }
+    }
 }

@@ -367,9 +367,13 @@ fn read_object(
                     ts_object = Some(obj);
                     end
                 } else {
-                    diagnostics.push(format!(
-                    "the taskscope object is cut short (from byte {value}); read as a plain Chrome trace"
-                ));
+                    diagnostics.push(if col.stream_graph.is_some() {
+                        format!("the taskscope object is cut short (from byte {value}); ignored")
+                    } else {
+                        format!(
+                            "the taskscope object is cut short (from byte {value}); read as a plain Chrome trace"
+                        )
+                    });
                     break;
                 }
             }
@@ -449,6 +453,11 @@ fn finish_chrome(
     if let Some(obj) = ts_object {
         diagnostics.extend(col.skip_diagnostics());
         return taskscope::finish(&col, obj, diagnostics);
+    }
+    if let Some(args) = col.stream_graph {
+        // A streaming file cut short: its graph event stands in for the object.
+        diagnostics.extend(col.skip_diagnostics());
+        return taskscope::finish_stream(&col, args, diagnostics);
     }
     let format = if col.looks_like_ray() {
         SourceFormat::Ray

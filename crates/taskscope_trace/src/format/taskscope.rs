@@ -386,6 +386,135 @@ struct TsLane {
     is_async: bool,
 }
 
+/// Parses the `args` of a streaming file's `taskscope_graph` metadata event, at byte
+/// `args` of `src`: `{"tasks":[...]}` with the same task objects as the `taskscope`
+/// object's `graph` (read by the same scanner, or by serde off the writer's layout).
+fn parse_graph_args<'a>(
+    src: &Source<'a>,
+    args: usize,
+    fast: bool,
+) -> Result<TsTasks<'a>, FormatError> {
+    if fast && let Some((tasks, _)) = walk_graph(src, args, 0) {
+        return Ok(tasks);
+    }
+    match value_at::<TsGraph<'a>>(src, args) {
+        Ok((graph, _)) => {
+            let mut tasks = TsTasks::with_capacity(graph.tasks.len());
+            for task in graph.tasks {
+                tasks.push_serde(task);
+            }
+            Ok(tasks)
+        }
+        // The event was read whole before: only a caller's wrong offset gets here.
+        Err(ElementError::Truncated) => Err(src.error_at(
+            src.bytes.len(),
+            "the rest of the taskscope_graph event (the file ends early)",
+        )),
+        Err(ElementError::Invalid(e) | ElementError::Data(e)) => Err(e),
+    }
+}
+
+/// The graph of a streaming file's `taskscope_graph` metadata event whose `args` object
+/// starts at byte `args` of `src` (see [`super::stream`]): every task with its key, name,
+/// dependencies and the state the event gives (`not_run` from the engine's writer).
+///
+/// The one parser of that event: the reader of whole files and incremental readers call it.
+///
+/// # Complexity
+/// O(n + V + E) for the n bytes of the event.
+#[allow(dead_code, reason = "for the incremental reader (issue 11, `follow`)")]
+pub(crate) fn graph_event(src: &Source<'_>, args: usize) -> Result<Graph, FormatError> {
+    let tasks = parse_graph_args(src, args, true)?;
+    Ok(build_graph(&tasks, src)?.0)
+}
+
+/// Builds the trace of a streaming taskscope file that has no `taskscope` object (the run
+/// is still going, or its writer stopped): the graph from its `taskscope_graph` event (its
+/// `args` at byte `args`), each task's state from its last span's `status` (the event's
+/// state for tasks without spans), lanes from the `M` events (`tid` = lane index).
+///
+/// # Complexity
+/// O(V + E + S) plus the builder's sort check.
+pub(crate) fn finish_stream(
+    col: &Gathered<'_>,
+    args: usize,
+    mut diagnostics: Vec<String>,
+) -> Result<Trace, FormatError> {
+    let src = col.src;
+    let mut tasks = parse_graph_args(&src, args, col.fast_paths)?;
+    let task_count = tasks.len();
+    let mut finished = vec![false; task_count];
+    for span in &col.spans {
+        if let Some(i) = span.task
+            && let Some(slot) = tasks.states.get_mut(i as usize)
+        {
+            if let Some(state) = span.state {
+                *slot = state;
+            }
+            if let Some(f) = finished.get_mut(i as usize) {
+                *f = true;
+            }
+        }
+    }
+    let done = finished.iter().filter(|&&f| f).count();
+    diagnostics.push(format!(
+        "a streaming taskscope file without its final taskscope object (the run is still going, or its writer stopped): the graph comes from its taskscope_graph event; {done} of {task_count} tasks have spans, the others are not finished"
+    ));
+    let obj = TsObject {
+        version: u64::from(READ_VERSION),
+        tasks,
+        run: TsRun {
+            // What was seen of the run so far.
+            wall_ns: u64::try_from(col.time.end()).unwrap_or(0),
+            ..TsRun::default()
+        },
+        lanes: stream_lanes(col),
+        flows: Vec::new(),
+        diagnostics: Vec::new(),
+    };
+    finish(col, obj, diagnostics)
+}
+
+/// The lanes of a streaming file from its `M` events: lane `i` is `tid` `i`, named by its
+/// `thread_name`, sorted by its `thread_sort_index`, in the process its `pid`'s
+/// `process_name` names. A lane index without a `thread_name` gets `lane i`. No lane is
+/// async (only the final object says which are).
+fn stream_lanes(col: &Gathered<'_>) -> Vec<TsLane> {
+    let infos = col.lanes.infos();
+    let index = |tid: &str| id_text(tid).parse::<u32>().ok();
+    let count = infos
+        .iter()
+        .filter_map(|info| index(info.tid))
+        .map(|i| i as usize + 1)
+        .max()
+        .unwrap_or(0)
+        // Lane indices come from the file: no more lanes than lane events.
+        .min(infos.len());
+    let mut lanes: Vec<TsLane> = (0..count)
+        .map(|i| TsLane {
+            name: format!("lane {i}"),
+            process: String::new(),
+            sort_index: i as i64,
+            is_async: false,
+        })
+        .collect();
+    for info in infos {
+        let Some(lane) = index(info.tid).and_then(|i| lanes.get_mut(i as usize)) else {
+            continue;
+        };
+        if let Some(name) = &info.name {
+            lane.name.clone_from(name);
+        }
+        if let Some(sort_index) = info.sort_index {
+            lane.sort_index = sort_index;
+        }
+        if let Some(process) = col.lanes.process_name(info.pid) {
+            process.clone_into(&mut lane.process);
+        }
+    }
+    lanes
+}
+
 /// Builds the trace of a taskscope file from its events and its `taskscope` object.
 ///
 /// # Complexity
@@ -407,7 +536,7 @@ pub(crate) fn finish(
         source: SourceFormat::Taskscope,
         format_version: u32::try_from(obj.version).ok(),
     };
-    let (graph, key_index) = build_graph(&obj.tasks, col)?;
+    let (graph, key_index) = build_graph(&obj.tasks, &col.src)?;
     // Only spans without a task index (files written before spans carried one) are
     // looked up by key.
     let keyed: Vec<&str> = col
@@ -467,8 +596,7 @@ pub(crate) fn finish(
 ///
 /// # Complexity
 /// O(V + E) expected (one hash insert per task, one lookup per key reference).
-fn build_graph(tasks: &TsTasks<'_>, col: &Gathered<'_>) -> Result<(Graph, KeyTable), FormatError> {
-    let src = col.src;
+fn build_graph(tasks: &TsTasks<'_>, src: &Source<'_>) -> Result<(Graph, KeyTable), FormatError> {
     let task_count = tasks.len();
     if tasks.too_large {
         return Err(src.model_error(ModelError::TooLarge {

@@ -83,16 +83,51 @@ pub(crate) fn write_trace(trace: &Trace, out: &mut dyn Write) -> std::io::Result
     w.raw(b"}}");
     write_metadata(&mut w, trace, &processes)?;
     write_spans(&mut w, trace, &processes, &order)?;
-    write_edge_flows(&mut w, trace, &processes)?;
-    write_running_counter(&mut w, trace)?;
-    write_instants(&mut w, trace, &processes)?;
-    write_counters(&mut w, trace)?;
+    write_tail(&mut w, trace, &processes, &order, &refs)?;
+    w.flush_all()
+}
+
+/// Writes the end of a streamed file (`super::stream`): what [`write_trace`] writes after
+/// the `X` events, for a trace without flows (the stream's `X` events are in its own
+/// order, which the `flows` of the `taskscope` object would have to count).
+pub(crate) fn write_stream_tail(trace: &Trace, out: &mut dyn Write) -> std::io::Result<()> {
+    debug_assert!(trace.flows().is_empty(), "the stream writer refuses flows");
+    let mut w = Chunked {
+        buf: Vec::with_capacity(CHUNK + (64 << 10)),
+        out,
+    };
+    let order = FileOrder {
+        spans: Vec::new(),
+        position: Vec::new(),
+    };
+    write_tail(
+        &mut w,
+        trace,
+        &Processes::new(trace.lanes()),
+        &order,
+        &TaskRefs::new(trace),
+    )?;
+    w.flush_all()
+}
+
+/// Everything after the `X` events: derived and other events, then the `taskscope` object.
+fn write_tail(
+    w: &mut Chunked<'_>,
+    trace: &Trace,
+    processes: &Processes<'_>,
+    order: &FileOrder,
+    refs: &TaskRefs,
+) -> std::io::Result<()> {
+    write_edge_flows(w, trace, processes)?;
+    write_running_counter(w, trace)?;
+    write_instants(w, trace, processes)?;
+    write_counters(w, trace)?;
     w.raw(b"\n],\n\"taskscope\":{\"version\":");
     w.uint(u64::from(FORMAT_VERSION));
-    write_graph(&mut w, trace, &refs)?;
-    write_run(&mut w, trace);
-    write_lanes(&mut w, trace.lanes());
-    write_flows(&mut w, trace, &order)?;
+    write_graph(w, trace, refs)?;
+    write_run(w, trace);
+    write_lanes(w, trace.lanes());
+    write_flows(w, trace, order)?;
     w.raw(b",\"diagnostics\":[");
     for (i, d) in trace.diagnostics().iter().enumerate() {
         if i > 0 {
@@ -101,7 +136,7 @@ pub(crate) fn write_trace(trace: &Trace, out: &mut dyn Write) -> std::io::Result
         w.string(&d.message);
     }
     w.raw(b"]}}\n");
-    w.flush_all()
+    Ok(())
 }
 
 /// A scratch buffer flushed to the real writer in chunks (faster than many small `write` calls).

@@ -107,7 +107,13 @@ impl TraceTab {
             self.set_show_critical(true);
         }
         if let Some(key) = selected_key {
-            let task = self.doc.trace.graph().key_index().get(key.as_str()).copied();
+            let task = self
+                .doc
+                .trace
+                .graph()
+                .key_index()
+                .get(key.as_str())
+                .copied();
             let graph = self.doc.trace.graph();
             self.highlight
                 .select(graph, self.doc.index.dependents(), task);
