@@ -316,11 +316,7 @@ mod tests {
         };
         let first = wait_for(&job, |u| spans(u) == 1);
         assert!(matches!(first, FollowUpdate::Live(_)));
-        write!(
-            file,
-            "me\":\"b\",\"ts\":6,\"dur\":5,\"pid\":1,\"tid\":2}},\n"
-        )
-        .unwrap();
+        writeln!(file, "me\":\"b\",\"ts\":6,\"dur\":5,\"pid\":1,\"tid\":2}},").unwrap();
         file.flush().unwrap();
         wait_for(&job, |u| spans(u) == 2);
         write!(file, "]").unwrap();
