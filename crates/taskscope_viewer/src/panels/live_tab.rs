@@ -39,8 +39,8 @@ pub struct LiveTab {
     job: FollowJob,
     /// The complete trace, once the file is complete.
     finished: Option<Arc<TraceDoc>>,
-    /// The timeline view set for "now" in this frame (a different view after the
-    /// frame means the user moved it).
+    /// The timeline view last set for "now" (a different view at the next frame means
+    /// the user moved it).
     pinned: Option<TimelineView>,
     /// How many snapshots were shown.
     snapshots: u64,
@@ -69,7 +69,7 @@ impl LiveTab {
 
     /// The tab title: the file name, marked live.
     pub fn title(&self) -> String {
-        format!("● {}", self.tab.doc.title)
+        format!("{} (live)", self.tab.doc.title)
     }
 
     /// How many snapshots of the file were shown so far.
@@ -123,7 +123,10 @@ impl LiveTab {
             self.pinned = None;
             return;
         }
-        let view = TimelineView::fit(start, end, width);
+        let mut view = TimelineView::fit(start, end, width);
+        // As the widget limits every view (a run of no length cannot be fitted exactly),
+        // so that only the user's scrolling or zooming changes it.
+        view.clamp_to(start, end, width);
         timeline.set_view(view);
         self.pinned = Some(view);
     }
@@ -137,6 +140,15 @@ impl LiveTab {
         keyboard: bool,
     ) -> Vec<AppCommand> {
         self.poll();
+        if self.follow_now
+            && let Some(pinned) = self.pinned
+            && self.tab.timeline.view != pinned
+        {
+            // The user scrolled or zoomed the timeline since "now" was set: leave "now"
+            // until asked back.
+            self.follow_now = false;
+            self.pinned = None;
+        }
         if self.follow_now {
             self.keep_to_now();
         }
@@ -148,22 +160,13 @@ impl LiveTab {
                 .max_size(ui.available_width() * 0.35)
                 .show(ui, |ui| progress::ui(ui, &self.tab.doc, theme));
         }
-        let commands = self.tab.ui(ui, settings, theme, keyboard);
-        if self.follow_now
-            && let Some(pinned) = self.pinned
-            && self.tab.timeline.view != pinned
-        {
-            // The user scrolled or zoomed the timeline: leave "now" until asked back.
-            self.follow_now = false;
-            self.pinned = None;
-        }
-        commands
+        self.tab.ui(ui, settings, theme, keyboard)
     }
 
     fn live_bar(&mut self, ui: &mut Ui) {
         let status = self.job.status();
         ui.horizontal_wrapped(|ui| {
-            ui.colored_label(ui.visuals().warn_fg_color, "●");
+            ui.colored_label(ui.visuals().warn_fg_color, "LIVE");
             ui.label(format!(
                 "Following {} · {} events · {} read",
                 self.job.path().display(),
