@@ -10,9 +10,11 @@
 //! When the file is rewritten (it shrank or another file was renamed over it, as
 //! the `taskscope_tracing` layer's `run.partial.json` is about once a second) reading
 //! starts over. When the file is complete it is read whole once (a taskscope file's
-//! graph section follows its events) and the job ends with the final document. A
-//! Dask integration's temporary file (`.NAME.xxxx.taskscope-part`) that disappears
-//! was renamed onto `NAME`: that file is the finished run.
+//! graph section follows its events) and the job ends with the final document. Two
+//! writers finish under another name: a Dask integration's temporary file
+//! (`.NAME.xxxx.taskscope-part`) is renamed onto `NAME`, and the `taskscope_tracing`
+//! layer's `NAME.partial.EXT`, complete at each rewrite, is removed once `NAME.EXT` is
+//! written; when such a file disappears, that file is the finished run.
 //!
 //! Cancellation: dropping the job (closing the tab) stops the thread at its next
 //! look at the file (within [`POLL_INTERVAL`] or one snapshot build).
@@ -209,7 +211,7 @@ fn follow_once(
             TailRead::Unchanged => {}
             TailRead::Rewritten => return Ending::Rewritten,
             TailRead::Gone => {
-                if let Some(target) = dask_target(&path).filter(|t| t.is_file()) {
+                if let Some(target) = finished_name(&path).filter(|t| t.is_file()) {
                     return Ending::Done(read_whole(&target, parse));
                 }
                 shared.status.lock().note =
@@ -217,7 +219,15 @@ fn follow_once(
             }
         }
         if follower.stage() == FollowStage::Complete {
-            return Ending::Done(read_whole(&path, parse));
+            if partial_target(&path).is_none() {
+                return Ending::Done(read_whole(&path, parse));
+            }
+            // A snapshot complete in itself, rewritten while the run goes on.
+            if let FollowUpdate::Finished(doc) = read_whole(&path, parse) {
+                *shared.latest.lock() = Some(FollowUpdate::Live(doc));
+                repaint();
+            }
+            return wait_for_rewrite(tail, parse, shared);
         }
         let due = last_snapshot.is_none_or(|at| {
             at.elapsed() >= MIN_SNAPSHOT_INTERVAL.max(build_time.saturating_mul(2))
@@ -240,6 +250,51 @@ fn follow_once(
             std::thread::sleep(POLL_INTERVAL);
         }
     }
+}
+
+/// Waits until a complete `NAME.partial.EXT` is rewritten (read it again) or removed
+/// (the run ended: read `NAME.EXT`).
+fn wait_for_rewrite(tail: &mut FileTail, parse: ParseFn, shared: &Shared) -> Ending {
+    let mut scratch = Vec::new();
+    loop {
+        if shared.stop.load(Ordering::Relaxed) {
+            return Ending::Stopped;
+        }
+        scratch.clear();
+        match tail.read_new(&mut scratch, 1) {
+            // More after the end of a complete file is a rewrite in place.
+            Ok(TailRead::Rewritten | TailRead::Grew(_)) => return Ending::Rewritten,
+            Ok(TailRead::Unchanged) => std::thread::sleep(POLL_INTERVAL),
+            Ok(TailRead::Gone) => {
+                if let Some(target) = finished_name(tail.path()).filter(|t| t.is_file()) {
+                    return Ending::Done(read_whole(&target, parse));
+                }
+                shared.status.lock().note =
+                    Some("the file is gone (moved or deleted): showing what was read".to_owned());
+                std::thread::sleep(POLL_INTERVAL);
+            }
+            Err(e) => return Ending::Done(FollowUpdate::Failed(e.to_string())),
+        }
+    }
+}
+
+/// The name a file being written is finished under, for the writers that finish under
+/// another name (see the module docs).
+fn finished_name(path: &Path) -> Option<PathBuf> {
+    dask_target(path).or_else(|| partial_target(path))
+}
+
+/// The file `NAME.partial.EXT` (or `NAME.partial`) of the `taskscope_tracing` layer stands for.
+fn partial_target(path: &Path) -> Option<PathBuf> {
+    let file = path.file_name()?.to_str()?;
+    let name = match file.rsplit_once(".partial.") {
+        Some((stem, ext)) if !stem.is_empty() && !ext.contains('.') => format!("{stem}.{ext}"),
+        _ => file
+            .strip_suffix(".partial")
+            .filter(|s| !s.is_empty())?
+            .to_owned(),
+    };
+    Some(path.with_file_name(name))
 }
 
 /// Reads the complete file at `path` into the final document (analyses included).
@@ -281,6 +336,16 @@ mod tests {
         );
         assert_eq!(dask_target(Path::new("/t/run.json")), None);
         assert_eq!(dask_target(Path::new("/t/.x.taskscope-part")), None);
+        assert_eq!(
+            partial_target(Path::new("/t/run.partial.json")),
+            Some(PathBuf::from("/t/run.json"))
+        );
+        assert_eq!(
+            partial_target(Path::new("/t/trace.partial")),
+            Some(PathBuf::from("/t/trace"))
+        );
+        assert_eq!(partial_target(Path::new("/t/run.json")), None);
+        assert_eq!(partial_target(Path::new("/t/.partial")), None);
     }
 
     /// Waits (bounded) for an update that `accept` takes.
@@ -295,6 +360,41 @@ mod tests {
             assert!(Instant::now() < deadline, "no such update in 20 s");
             std::thread::sleep(Duration::from_millis(10));
         }
+    }
+
+    #[test]
+    fn a_partial_file_is_followed_across_rewrites_to_the_finished_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let partial = dir.path().join("run.partial.json");
+        let finished = dir.path().join("run.json");
+        let event = |i: u32| {
+            format!("{{\"ph\":\"X\",\"name\":\"t{i}\",\"ts\":{i},\"dur\":1,\"pid\":1,\"tid\":1}}")
+        };
+        let file_of = |n: u32| format!("[{}]", (0..n).map(event).collect::<Vec<_>>().join(","));
+        // Rewritten whole, atomically, as the layer does.
+        let rewrite = |path: &Path, text: String| {
+            let tmp = dir.path().join(".tmp");
+            std::fs::write(&tmp, text).unwrap();
+            std::fs::rename(&tmp, path).unwrap();
+        };
+        rewrite(&partial, file_of(1));
+        let job = FollowJob::spawn(partial.clone(), parse, || {}).unwrap();
+        let spans = |u: &FollowUpdate| match u {
+            FollowUpdate::Live(d) | FollowUpdate::Finished(d) => d.trace.spans().len(),
+            FollowUpdate::Failed(e) => panic!("{e}"),
+        };
+        // A complete partial file is a live snapshot, not the end.
+        let first = wait_for(&job, |u| spans(u) == 1);
+        assert!(matches!(first, FollowUpdate::Live(_)));
+        rewrite(&partial, file_of(3));
+        let second = wait_for(&job, |u| spans(u) == 3);
+        assert!(matches!(second, FollowUpdate::Live(_)));
+        assert!(job.status().restarts >= 1);
+        // The run ends: the final file is written, the partial one removed.
+        std::fs::write(&finished, file_of(4)).unwrap();
+        std::fs::remove_file(&partial).unwrap();
+        let last = wait_for(&job, |u| matches!(u, FollowUpdate::Finished(_)));
+        assert_eq!(spans(&last), 4);
     }
 
     #[test]
