@@ -97,6 +97,10 @@ impl LiveTab {
         match self.job.poll() {
             Some(FollowUpdate::Live(doc)) => {
                 self.tab.set_doc(doc);
+                if self.follow_now {
+                    // The drawing changed: keep all of it in view.
+                    self.tab.graph.request_fit();
+                }
                 self.snapshots += 1;
             }
             Some(FollowUpdate::Finished(doc)) => {
