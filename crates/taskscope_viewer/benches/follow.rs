@@ -107,7 +107,10 @@ fn bench_follow(c: &mut Criterion) {
         parse_trace,
     );
     let mut group = c.benchmark_group("follow_200k_spans_per_s");
+    // Within the 6 s the writer takes for its 1,200,000 spans.
     group.sample_size(50);
+    group.warm_up_time(Duration::from_secs(1));
+    group.measurement_time(Duration::from_secs(4));
     group.bench_function("live_tab_frame", |b| b.iter(|| frame(&ctx, &mut app)));
     group.finish();
     let shown = app.live_tab(1).map_or(0, |l| l.tab.doc.trace.spans().len());
@@ -141,6 +144,8 @@ fn bench_follow(c: &mut Criterion) {
     }
     let mut base = c.benchmark_group("baseline");
     base.sample_size(50);
+    base.warm_up_time(Duration::from_secs(1));
+    base.measurement_time(Duration::from_secs(4));
     base.bench_function("finished_tab_frame", |b| {
         b.iter(|| frame(&ctx, &mut app));
     });
