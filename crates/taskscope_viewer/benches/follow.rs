@@ -76,6 +76,92 @@ fn write_stream(
     stream
 }
 
+/// Appends a plain Chrome event array (no graph: tasks known only from their spans) at
+/// [`SPANS_PER_S`] until `stop`: 16 workers, 80 µs tasks named by six key prefixes.
+fn write_chrome(path: &std::path::Path, stop: &AtomicBool, written: &AtomicU64) {
+    use std::io::Write;
+    const NAMES: [&str; 6] = ["load", "parse", "inc", "double", "add", "sum"];
+    let mut file = std::fs::File::create(path).unwrap();
+    file.write_all(b"[\n").unwrap();
+    let per_batch = SPANS_PER_S * BATCH_MS / 1000;
+    let started = Instant::now();
+    let mut n: u64 = 0;
+    let mut buf = Vec::new();
+    for batch in 0.. {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        buf.clear();
+        for _ in 0..per_batch {
+            let lane = n % 16;
+            let ts_us = (n / 16) * 80;
+            let name = NAMES[(n % 6) as usize];
+            writeln!(
+                buf,
+                "{{\"ph\":\"X\",\"name\":\"{name}\",\"ts\":{ts_us}.000,\"dur\":79.500,\"pid\":1,\"tid\":{lane},\"args\":{{\"key\":\"{name}-{n}\"}}}},"
+            )
+            .unwrap();
+            n += 1;
+        }
+        file.write_all(&buf).unwrap();
+        written.fetch_add(per_batch, Ordering::Relaxed);
+        let due = started + Duration::from_millis(BATCH_MS * (batch + 1));
+        if let Some(wait) = due.checked_duration_since(Instant::now()) {
+            std::thread::sleep(wait);
+        }
+    }
+}
+
+/// Frames of a live tab whose plain Chrome file grows at 200,000 spans per second for
+/// the whole measurement (the view grows with it).
+fn bench_follow_chrome(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("live_chrome.json");
+    let stop = Arc::new(AtomicBool::new(false));
+    let written = Arc::new(AtomicU64::new(0));
+    let writer = {
+        let (path, stop, written) = (path.clone(), Arc::clone(&stop), Arc::clone(&written));
+        std::thread::spawn(move || write_chrome(&path, &stop, &written))
+    };
+    while !path.exists() {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let ctx = Context::default();
+    let mut app = ViewerApp::new(
+        Settings::default(),
+        StartupOptions {
+            follow: vec![path.clone()],
+            traces_dir: Some(dir.path().to_path_buf()),
+            ..StartupOptions::default()
+        },
+        parse_trace,
+    );
+    let shown = |app: &ViewerApp| app.live_tab(1).map_or(0, |l| l.tab.doc.trace.spans().len());
+    // Ingest for 2 s first, so that the view holds a few hundred thousand spans.
+    let warm = Instant::now();
+    while warm.elapsed() < Duration::from_secs(2) {
+        frame(&ctx, &mut app);
+    }
+    let at_start = (written.load(Ordering::Relaxed), shown(&app));
+    let mut group = c.benchmark_group("follow_chrome_200k_spans_per_s");
+    group.sample_size(50);
+    group.warm_up_time(Duration::from_secs(1));
+    group.measurement_time(Duration::from_secs(5));
+    group.bench_function("live_tab_frame", |b| b.iter(|| frame(&ctx, &mut app)));
+    group.finish();
+    eprintln!(
+        "plain Chrome file: at the start of the measurement {} spans written, {} shown; at its end {} written, {} shown, {} snapshots",
+        at_start.0,
+        at_start.1,
+        written.load(Ordering::Relaxed),
+        shown(&app),
+        app.live_tab(1)
+            .map_or(0, taskscope_viewer::panels::live_tab::LiveTab::snapshots)
+    );
+    stop.store(true, Ordering::Relaxed);
+    writer.join().unwrap();
+}
+
 fn bench_follow(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("live.json");
@@ -117,9 +203,25 @@ fn bench_follow(c: &mut Criterion) {
     let snapshots = app
         .live_tab(1)
         .map_or(0, taskscope_viewer::panels::live_tab::LiveTab::snapshots);
+    let error = app.live_tab(1).and_then(|l| l.error.clone());
     eprintln!(
-        "while measured: {} spans written, {shown} shown, {snapshots} snapshots",
+        "while measured: {} spans written, {shown} shown, {snapshots} snapshots, error {error:?}",
         written.load(Ordering::Relaxed)
+    );
+    // How long the follower takes to catch up once the writer has stopped.
+    let caught_up = Instant::now();
+    while caught_up.elapsed() < Duration::from_mins(2) {
+        frame(&ctx, &mut app);
+        let shown = app.live_tab(1).map_or(0, |l| l.tab.doc.trace.spans().len());
+        if shown as u64 >= written.load(Ordering::Relaxed) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    eprintln!(
+        "caught up to {} spans {:.1} s after the measurement",
+        app.live_tab(1).map_or(0, |l| l.tab.doc.trace.spans().len()),
+        caught_up.elapsed().as_secs_f64()
     );
     stop.store(true, Ordering::Relaxed);
     drop(writer.join().unwrap());
@@ -152,5 +254,5 @@ fn bench_follow(c: &mut Criterion) {
     base.finish();
 }
 
-criterion_group!(benches, bench_follow);
+criterion_group!(benches, bench_follow_chrome, bench_follow);
 criterion_main!(benches);
