@@ -79,6 +79,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|(name, _, _)| name.to_owned())
         .filter(|name| name != "total")
         .collect();
-    cases::run_cases(&others, 2)?;
+    cases::run_cases(&others, 2, &cases::Watch::default())?;
     Ok(())
 }

@@ -37,6 +37,8 @@ sleep 1
 
 export DISPLAY="$DISPLAY_NUM"
 export LIBGL_ALWAYS_SOFTWARE=1
+# Cargo and rustup keep finding their toolchains (they look under HOME by default).
+export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
 export XDG_DATA_HOME="$SCRATCH/data" XDG_CONFIG_HOME="$SCRATCH/config" HOME="$SCRATCH"
 
 # shot NAME SECONDS ARGS...: run the viewer with ARGS, wait, grab the window, close it.

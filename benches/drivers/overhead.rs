@@ -13,13 +13,16 @@
 //! Prints one JSON object per line: `{"shape", "n", "tasks", "system", "secs": [...]}`.
 //!
 //! Usage: `cargo bench --bench overhead -- [--shapes gather,chain]
-//! [--sizes 10000,100000] [--reps 3] [--workers 2] [--only traced|untraced|first]`
+//! [--sizes 10000,100000] [--reps 3] [--workers 2] [--only traced|untraced|first|save|write|e2e]`
 //! (a `[[bench]]` without the test harness: with no arguments it prints this usage,
 //! so a plain `cargo bench` does not start a long run).
 //!
 //! `--only` runs just that taskscope system `reps` times (for a profiler such as
 //! `perf record`): `traced`/`untraced` repeat computes of one graph after a warm-up,
-//! `first` computes a freshly built graph each time. With `TASKSCOPE_PERF_CTL=CTL_FIFO,ACK_FIFO`
+//! `first` computes a freshly built graph each time, `save` saves the trace of one traced
+//! compute to a temporary file (`Trace::save`: formatting, writing, syncing, renaming) and
+//! `write` formats it into `io::sink()` (`Trace::write_to`: formatting alone), `e2e` builds
+//! a graph, computes it and saves its trace. With `TASKSCOPE_PERF_CTL=CTL_FIFO,ACK_FIFO`
 //! (the fifos of `perf record -D -1 --control fifo:CTL_FIFO,ACK_FIFO`) it enables the
 //! profiler around the timed computes only, so building and dropping graphs stay out of
 //! the profile.
@@ -147,16 +150,48 @@ fn only(
     let mut secs = Vec::with_capacity(reps);
     let graph = build()?;
     let scheduler = match system {
-        "traced" | "first" => traced,
+        "traced" | "first" | "save" | "write" | "e2e" => traced,
         "untraced" => untraced,
         other => {
-            return Err(format!("--only {other:?}: expected traced, untraced or first").into());
+            return Err(format!(
+                "--only {other:?}: expected traced, untraced, first, save, write or e2e"
+            )
+            .into());
         }
     };
+    let mut perf = PerfControl::from_env()?;
+    if matches!(system, "save" | "write" | "e2e") {
+        let trace = graph.compute_with(scheduler)?.trace;
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("run.json");
+        for _ in 0..reps {
+            let fresh = if system == "e2e" { None } else { Some(&trace) };
+            if let Some(p) = perf.as_mut() {
+                p.send("enable")?;
+            }
+            let start = Instant::now();
+            match fresh {
+                Some(trace) if system == "write" => trace.write_to(std::io::sink())?,
+                Some(trace) => trace.save(&path)?,
+                None => build()?.compute_with(scheduler)?.trace.save(&path)?,
+            }
+            secs.push(start.elapsed().as_secs_f64());
+            if let Some(p) = perf.as_mut() {
+                p.send("disable")?;
+            }
+        }
+        emit(
+            shape,
+            n,
+            trace.graph().len(),
+            &format!("only_{system}"),
+            &secs,
+        );
+        return Ok(());
+    }
     if system != "first" {
         black_box(graph.compute_with(scheduler)?.value);
     }
-    let mut perf = PerfControl::from_env()?;
     for _ in 0..reps {
         let fresh = if system == "first" {
             Some(build()?)

@@ -6,6 +6,7 @@
 //! `np.prod` are in the Dask measurements.
 
 use std::error::Error;
+use std::path::PathBuf;
 use std::thread::sleep;
 use std::time::Duration;
 
@@ -74,6 +75,25 @@ pub fn cases() -> Vec<(&'static str, &'static str, Delayed<i64>)> {
     ]
 }
 
+/// How the runs are watched while they go (the tutorial's `--progress` and `--stream FILE`).
+#[derive(Clone, Debug, Default)]
+pub struct Watch {
+    /// A progress bar on stderr (on a terminal, for computes over 0.5 s).
+    pub progress: bool,
+    /// Stream each run's trace to this file (each compute replaces it).
+    pub stream: Option<PathBuf>,
+}
+
+impl Watch {
+    fn apply(&self, scheduler: Scheduler) -> Scheduler {
+        let scheduler = scheduler.progress(self.progress);
+        match &self.stream {
+            Some(path) => scheduler.stream_to(path),
+            None => scheduler,
+        }
+    }
+}
+
 /// Runs one case serially and on `workers` threads, saves both traces into `traces/`
 /// (`<name>_serial.json`, `<name>_threads<workers>.json`),
 /// and returns the two wall times in seconds.
@@ -82,10 +102,11 @@ pub fn run_case(
     about: &str,
     graph: &Delayed<i64>,
     workers: usize,
+    watch: &Watch,
 ) -> Result<(f64, f64), Box<dyn Error>> {
     std::fs::create_dir_all("traces")?;
     let mut walls = [0.0; 2];
-    let schedulers = [Scheduler::sequential(), Scheduler::threads(workers)];
+    let schedulers = [Scheduler::sequential(), Scheduler::threads(workers)].map(|s| watch.apply(s));
     let mut values = Vec::new();
     let kinds = ["serial".to_owned(), format!("threads{workers}")];
     for (i, (scheduler, kind)) in schedulers.iter().zip(&kinds).enumerate() {
@@ -103,14 +124,14 @@ pub fn run_case(
 }
 
 /// Runs the cases whose names are in `only` (all when empty) and prints a table.
-pub fn run_cases(only: &[String], workers: usize) -> Result<(), Box<dyn Error>> {
+pub fn run_cases(only: &[String], workers: usize, watch: &Watch) -> Result<(), Box<dyn Error>> {
     let threads = format!("{workers} thr s");
     println!("{:<11} {:>9} {threads:>11}  graph", "example", "serial s");
     for (name, about, graph) in cases() {
         if !only.is_empty() && !only.iter().any(|o| o == name) {
             continue;
         }
-        let (serial, parallel) = run_case(name, about, &graph, workers)?;
+        let (serial, parallel) = run_case(name, about, &graph, workers, watch)?;
         println!("{name:<11} {serial:>9.2} {parallel:>11.2}  {about}");
     }
     println!(

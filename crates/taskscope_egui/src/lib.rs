@@ -5,13 +5,12 @@
 //! scenes, which the widgets convert to screen coordinates and paint. They own
 //! only their view state (which part is on screen) and return what the user did
 //! as events for the app to apply. Pure parts — level of detail
-//! ([`taskscope_layout::lod`]), culling, axis ticks, linked selection — are plain
+//! ([`taskscope_layout::lod`]), axis ticks ([`taskscope_layout::axis`]), culling, linked selection — are plain
 //! functions with unit tests; the painters around them are thin. Chrome colours
 //! come from [`theme`]; task colours from the scenes.
 
 #![forbid(unsafe_code)]
 
-pub mod axis;
 pub mod graph_view;
 pub mod replay;
 pub mod selection;

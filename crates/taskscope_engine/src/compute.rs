@@ -2,13 +2,14 @@
 
 use std::sync::Arc;
 
-use taskscope_trace::{Graph, TaskState, Trace};
+use taskscope_trace::{TaskState, Trace};
 
 use crate::delayed::{Data, Delayed};
 use crate::error::{ComputeError, TaskFailed};
+use crate::live::Live;
 use crate::node::Node;
 use crate::plan::{Cover, Plan, Prepared};
-use crate::run::{RunBuffers, RunState, build_trace, run_sequential};
+use crate::run::{RunBuffers, RunState, build_trace, run_sequential, worker_lane};
 use crate::scheduler::{Kind, Scheduler};
 use crate::slots::TaskBuffers;
 
@@ -150,31 +151,24 @@ pub fn compute_with<O: Outputs>(
             .get()
             .and_then(|kept| kept.downcast_ref::<Prepared>())
     {
-        return execute(
-            &outputs,
-            &prepared.plan,
-            Arc::clone(&prepared.graph),
-            scheduler,
-        );
+        return execute(&outputs, &prepared.plan, scheduler);
     }
     // SAFETY: the plan is used only within this function, while `outputs` (which own
     // the output nodes) is alive — or kept by the single output node itself.
-    let (plan, graph) = unsafe { Plan::build(&nodes, TaskState::Done, Cover::ForKeeping)? };
-    let graph = Arc::new(graph);
-    let result = execute(&outputs, &plan, Arc::clone(&graph), scheduler);
+    let plan = unsafe { Plan::build(&nodes, TaskState::Done, Cover::ForKeeping)? };
+    let result = execute(&outputs, &plan, scheduler);
     if let [single] = nodes.as_slice()
         && plan.may_keep
     {
-        Prepared { plan, graph }.keep_in(single);
+        Prepared { plan }.keep_in(single);
     }
     result
 }
 
-/// One run of `plan`, whose trace's graph (every task `Done`) is `graph`.
+/// One run of `plan` (whose trace's graph has every task `Done`).
 fn execute<O: Outputs>(
     outputs: &O,
     plan: &Plan,
-    graph: Arc<Graph>,
     scheduler: &Scheduler,
 ) -> Result<Run<O::Values>, ComputeError> {
     let pool = match &scheduler.kind {
@@ -185,16 +179,34 @@ fn execute<O: Outputs>(
     let mut buffers = pool.map_or_else(RunBuffers::default, |p| p.take_buffers());
     buffers.prepare(plan.len(), pool.map_or(1, |p| p.workers()));
     let lanes = std::mem::take(&mut buffers.lanes);
-    let state = RunState::new(plan, &buffers.tasks, scheduler.record);
-    let record = if let Some(pool) = pool {
+    let scheduler_name = if pool.is_some() {
+        "threads"
+    } else {
+        "sequential"
+    };
+    let trace_lanes: Vec<_> = (0..lanes.len())
+        .map(|i| worker_lane(i, scheduler_name))
+        .collect();
+    let live = Live::start(&scheduler.live, plan.graph(), &trace_lanes, plan.len())?;
+    let live_lanes = live.as_ref().map(Live::lanes);
+    let mut state = RunState::new(plan, &buffers.tasks, scheduler.record);
+    state.live = live_lanes.as_deref();
+    let mut record = if let Some(pool) = pool {
         pool.run(&state, lanes)?
     } else {
         debug_assert_eq!(lanes.len(), 1, "a sequential run has one lane");
         run_sequential(&state, lanes.into_iter().next().unwrap_or_default())
     };
-    let trace = build_trace(&state, graph, &record);
+    let trace = build_trace(&state, Arc::clone(plan.graph()), &mut record);
     let failure = state.take_failure();
     let internal = state.take_internal();
+    let streamed = live.map(|live| {
+        let completed = failure.is_none() && internal.is_none();
+        // After an engine fault a worker's spans may be missing from the trace while its
+        // stream has them: the stream then stays as it is (truncated), not contradicted.
+        let trace = trace.as_ref().ok().filter(|_| internal.is_none());
+        live.finish(trace, completed)
+    });
     let mut clean = failure.is_none() && internal.is_none();
     let result = match (trace, failure) {
         _ if internal.is_some() => Err(ComputeError::Internal(internal.unwrap_or_default())),
@@ -225,6 +237,11 @@ fn execute<O: Outputs>(
             clean &= value.is_ok();
             value.map(|value| Run { value, trace })
         }
+    };
+    // A stream that failed fails a compute that otherwise succeeded (its values dropped).
+    let result = match (result, streamed) {
+        (Ok(_), Some(Err(e))) => Err(e),
+        (result, _) => result,
     };
     drop(state);
     // Give the buffers back clean (every slot empty) for the pool's next run.
@@ -260,9 +277,8 @@ impl<T: Data> Delayed<T> {
     /// all in state `NotRun`), without running anything — for drawing it.
     pub fn graph(&self) -> Result<taskscope_trace::Graph, ComputeError> {
         // SAFETY: the plan is dropped here, while `self` keeps the node alive.
-        let (_, graph) =
-            unsafe { Plan::build(&[self.node.as_ref()], TaskState::NotRun, Cover::No)? };
-        Ok(graph)
+        let plan = unsafe { Plan::build(&[self.node.as_ref()], TaskState::NotRun, Cover::No)? };
+        Ok(plan.into_graph())
     }
 }
 

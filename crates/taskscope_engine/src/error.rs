@@ -14,6 +14,10 @@ pub enum ComputeError {
     /// The trace of the run could not be assembled (an engine bug; please report it).
     #[error("could not assemble the run's trace: {0}")]
     Trace(#[from] taskscope_trace::ModelError),
+    /// The run's streaming trace (see [`Scheduler::stream_to`](crate::Scheduler::stream_to))
+    /// could not be created or written; the file names itself in the error.
+    #[error("could not stream the run's trace: {0}")]
+    Stream(#[source] taskscope_trace::FormatError),
     /// A value had an unexpected type or went missing (an engine bug; please report it).
     #[error("taskscope internal error: {0}")]
     Internal(String),

@@ -35,11 +35,14 @@
 //!    into a trace, the sequential scheduler;
 //! 7. `pool`: the work-stealing thread pool (its `README.md` describes the
 //!    scheduling algorithm and the handling of faults);
-//! 8. `scheduler`, `compute`: the public entry points.
+//! 8. `live`: watching a run while it goes (progress bar, streaming trace; a
+//!    per-task hook for the workers and a watcher thread);
+//! 9. `scheduler`, `compute`: the public entry points.
 
 mod compute;
 mod delayed;
 mod error;
+mod live;
 mod node;
 mod ops;
 mod plan;
@@ -55,6 +58,7 @@ mod value;
 pub use compute::{Outputs, Run, compute, compute_with};
 pub use delayed::{Data, Delayed, combine};
 pub use error::{ComputeError, TaskFailed};
+pub use live::Progress;
 pub use reduce::{FAN_IN, prod, reduce, sum};
 pub use scheduler::Scheduler;
 

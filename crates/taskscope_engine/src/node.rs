@@ -105,27 +105,62 @@ impl From<[Arc<Node>; 2]> for Deps {
 
 /// One node of a task graph.
 ///
-/// `repr(C)`: the fields a graph walk reads (inputs, plan slot) come first, next to
-/// the `Arc`'s reference counts, so visiting a node touches as few cache lines as it can.
+/// `repr(C)`: the fields a graph walk reads (inputs, plan slot, size bound) come first,
+/// next to the `Arc`'s reference counts, so visiting a node touches as few cache lines
+/// as it can.
 #[repr(C)]
 pub(crate) struct Node {
     /// Inputs, in argument order (a node used twice appears twice).
     pub(crate) deps: Deps,
     /// The flattened plan of this node's graph, once computed (see [`PlanSlot`]).
     pub(crate) plan_slot: PlanSlot,
+    /// At most how many tasks and edges the graph below this node has (see [`SizeBound`]).
+    pub(crate) size_bound: SizeBound,
     /// Hash part of the key; with the name it forms the key `name-<hash>`.
     pub(crate) key_hash: u64,
     pub(crate) func: Box<TaskFn>,
     pub(crate) name: Cow<'static, str>,
 }
 
+/// Upper bounds on the tasks and edges of the graph a node is the output of (itself
+/// included), known when the node is built: a planner reserves its arrays from them
+/// instead of growing them (growing copies them, and touches twice the memory).
+///
+/// Exact when no node below is reached twice (chains, trees, gathers); larger when nodes
+/// are shared, up to `u32::MAX` (saturating), so a planner caps what it reserves. Costs
+/// nothing in memory: a node's allocation has these 8 bytes of slack (malloc rounds the
+/// node up to 16 bytes anyway).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct SizeBound {
+    pub(crate) tasks: u32,
+    pub(crate) edges: u32,
+}
+
+impl SizeBound {
+    /// The bound of a node with inputs `deps`.
+    fn of(deps: &[Arc<Node>]) -> Self {
+        deps.iter().fold(
+            Self {
+                tasks: 1,
+                edges: u32::try_from(deps.len()).unwrap_or(u32::MAX),
+            },
+            |b, dep| Self {
+                tasks: b.tasks.saturating_add(dep.size_bound.tasks),
+                edges: b.edges.saturating_add(dep.size_bound.edges),
+            },
+        )
+    }
+}
+
 impl Node {
     /// Creates a node; its key is derived from its name, its inputs' keys and a build counter.
     pub(crate) fn new(name: Cow<'static, str>, deps: Deps, func: Box<TaskFn>) -> Arc<Self> {
         let key_hash = next_key_hash(&name, deps.as_slice());
+        let size_bound = SizeBound::of(deps.as_slice());
         Arc::new(Self {
             deps,
             plan_slot: PlanSlot::default(),
+            size_bound,
             key_hash,
             func,
             name,
@@ -263,14 +298,18 @@ fn next_key_hash(name: &str, deps: &[Arc<Node>]) -> u64 {
         v
     });
     let ordinal = THREAD_ORDINAL.with(|o| *o);
-    let mut h = 0xcbf2_9ce4_8422_2325_u64;
-    for byte in name.bytes() {
-        h = (h ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
-    }
+    key_hash(name, seq, ordinal, deps.iter().map(|dep| dep.key_hash))
+}
+
+/// The key hash of a node named `name`, built `seq`-th on the thread numbered `ordinal`,
+/// whose inputs have the key hashes `deps`. The name's part is the trace crate's
+/// [`stable_hash`](taskscope_trace::stable_hash) (FNV-1a), its one home.
+fn key_hash(name: &str, seq: u64, ordinal: u64, deps: impl Iterator<Item = u64>) -> u64 {
+    let mut h = taskscope_trace::stable_hash(name.as_bytes());
     h = mix(h ^ seq);
     h = mix(h ^ ordinal.rotate_left(32));
     for dep in deps {
-        h = mix(h ^ dep.key_hash);
+        h = mix(h ^ dep);
     }
     h
 }
@@ -286,6 +325,23 @@ fn mix(mut z: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn key_hashes_are_the_ones_the_inline_fnv_gave() {
+        // Pinned from the engine's former inline FNV-1a loop (and a Python
+        // re-implementation): keys must not move, or two runs of one program built
+        // before and after would no longer compare task by task.
+        let inc = key_hash("inc", 0, 0, std::iter::empty());
+        assert_eq!(inc, 0xd3cc_fe84_ef60_aefb);
+        assert_eq!(
+            key_hash("add", 1, 2, [inc, inc].into_iter()),
+            0xc125_0dce_dfcd_d571
+        );
+        assert_ne!(
+            key_hash("add", 2, 2, [inc, inc].into_iter()),
+            0xc125_0dce_dfcd_d571
+        );
+    }
 
     #[test]
     fn deps_stay_in_the_node_up_to_two() {
@@ -315,5 +371,33 @@ mod tests {
         );
         assert!(matches!(Deps::from(nodes[..2].to_vec()), Deps::Two(_)));
         assert!(matches!(Deps::from(nodes.clone()), Deps::Many(_)));
+    }
+
+    #[test]
+    fn size_bounds_are_exact_for_trees_and_saturate_when_shared() {
+        let node = |deps: Vec<Arc<Node>>| {
+            Node::new(
+                Cow::Borrowed("x"),
+                Deps::from(deps),
+                Box::new(|_| Ok(crate::value::Value::new(1_u8))),
+            )
+        };
+        let bound = |tasks, edges| SizeBound { tasks, edges };
+        let (a, b) = (node(vec![]), node(vec![]));
+        assert_eq!(a.size_bound, bound(1, 0));
+        let ab = node(vec![Arc::clone(&a), Arc::clone(&b)]);
+        assert_eq!(ab.size_bound, bound(3, 2));
+        let top = node(vec![Arc::clone(&ab), node(vec![a])]);
+        assert_eq!(
+            top.size_bound,
+            bound(6, 5),
+            "a counted twice: an upper bound"
+        );
+        // A ladder of diamonds doubles the bound per step, which saturates.
+        let mut d = node(vec![]);
+        for _ in 0..40 {
+            d = node(vec![Arc::clone(&d), d]);
+        }
+        assert_eq!(d.size_bound, bound(u32::MAX, u32::MAX));
     }
 }

@@ -9,17 +9,21 @@
 //! and trees built from temporaries flatten without hashing.
 //!
 //! The same walk writes the trace's graph (keys `name-<hash>`, names, inputs):
-//! each node is read once, while it is in cache. For a single output it also
-//! marks the nodes *covered* (see [`PlanSlot`](crate::node)).
+//! each node is read once, while it is in cache. The plan keeps that graph and
+//! reads each task's inputs from it, so the edges are stored once for both. For a
+//! single output the walk also marks the nodes *covered* (see
+//! [`PlanSlot`](crate::node)).
+//!
+//! Every array is reserved up front from the output node's [`SizeBound`] (exact
+//! unless nodes are shared) and written once, in order: nothing is copied by
+//! growing, and only memory that is written is touched (fresh memory costs a page
+//! fault per 4 KiB, about half a nanosecond per byte in the VM these benchmarks ran
+//! in: it is most of what planning costs).
 //!
 //! A plan points to its nodes without owning them (raw pointers), so that a node
 //! can keep the plan of its own graph (see [`Prepared`]): whoever
 //! builds a plan promises to use it only while its output nodes are alive, and the
 //! output nodes keep every node of their graph alive.
-//!
-//! On a fresh graph the walk is bound by memory: a chain is a linked list (one
-//! cache miss per node, in a row), and the ~80 bytes per task of plan and trace
-//! graph it writes are fresh pages.
 
 use std::ptr::NonNull;
 use std::sync::Arc;
@@ -29,7 +33,7 @@ use rustc_hash::FxHashMap;
 use taskscope_trace::{Graph, GraphBuilder, NameId, TaskId, TaskState};
 
 use crate::error::ComputeError;
-use crate::node::Node;
+use crate::node::{Node, SizeBound};
 use crate::slots::MAX_COUNT;
 use crate::task::TaskFn;
 
@@ -37,13 +41,20 @@ use crate::task::TaskFn;
 /// must stay below the bits that record its outcome (see `slots`).
 pub(crate) const MAX_INPUTS: usize = MAX_COUNT as usize;
 
+/// The most tasks (and edges) a plan reserves room for before its walk; larger graphs
+/// grow their arrays past it. A bound far above the graph's size (nodes shared many
+/// times over, e.g. a ladder of diamonds) reserves at most this much: address space
+/// (about 100 bytes per task with the trace graph's key text), of which only what the
+/// walk writes is touched. 2^21 fits the benchmarks' largest graph (a 2×10^6-task tree).
+const RESERVE_CAP: u32 = 1 << 21;
+
 /// A flattened graph, valid while the output nodes it was built from are alive.
 pub(crate) struct Plan {
     /// Nodes in topological (post-)order.
     nodes: Vec<NonNull<Node>>,
-    /// `deps[dep_starts[t]..dep_starts[t + 1]]` are task `t`'s inputs.
-    dep_starts: Vec<u32>,
-    deps: Vec<u32>,
+    /// The trace's graph of the plan (keys, names, states, and each task's inputs in
+    /// plan indices, which the plan reads too); shared with the traces of its runs.
+    graph: Arc<Graph>,
     /// `users[user_starts[t]..user_starts[t + 1]]` are the tasks reading task `t`.
     user_starts: Vec<u32>,
     users: Vec<u32>,
@@ -104,12 +115,22 @@ impl Plan {
         outputs: &[&Node],
         state: TaskState,
         cover: Cover,
-    ) -> Result<(Self, Graph), ComputeError> {
+    ) -> Result<Self, ComputeError> {
+        let bound = outputs
+            .iter()
+            .fold(SizeBound::default(), |b, out| SizeBound {
+                tasks: b.tasks.saturating_add(out.size_bound.tasks),
+                edges: b.edges.saturating_add(out.size_bound.edges),
+            });
+        let (tasks, edges) = (
+            bound.tasks.min(RESERVE_CAP) as usize,
+            bound.edges.min(RESERVE_CAP) as usize,
+        );
         let mut numbered = Numbered {
-            nodes: Vec::new(),
-            dep_starts: vec![0],
-            deps: Vec::new(),
-            graph: GraphWriter::new(state),
+            nodes: Vec::with_capacity(tasks),
+            readers: Vec::with_capacity(tasks),
+            roots: Vec::new(),
+            graph: GraphWriter::with_capacity(state, tasks, edges),
             cover: cover == Cover::ForKeeping && outputs.len() == 1,
             covered: 0,
             may_keep: outputs.len() == 1,
@@ -178,40 +199,41 @@ impl Plan {
                 unsafe { node.as_ref() }.plan_slot.uncover();
             }
         }
-        let graph = numbered.graph.finish()?;
+        let graph = Arc::new(numbered.graph.finish()?);
         let mut plan = Self::finish(
             numbered.nodes,
-            numbered.dep_starts,
-            numbered.deps,
+            graph,
+            numbered.readers,
+            numbered.roots,
             output_indices,
         );
         plan.may_keep = numbered.may_keep;
-        Ok((plan, graph))
+        Ok(plan)
     }
 
+    /// The rest of the plan from the walk's results: users of each task, b-levels, sinks,
+    /// and the roots in order of b-level. `readers` holds each task's consumer edges.
     fn finish(
         nodes: Vec<NonNull<Node>>,
-        dep_starts: Vec<u32>,
-        deps: Vec<u32>,
+        graph: Arc<Graph>,
+        mut readers: Vec<u32>,
+        mut roots: Vec<u32>,
         outputs: Vec<u32>,
     ) -> Self {
         let n = nodes.len();
-        // Reverse edges, by counting: first `user_starts[d]` counts d's users, then holds the
-        // end of d's range, and placing users from the last task down leaves it at the start.
-        let mut user_starts = vec![0u32; n + 1];
-        for &d in &deps {
-            if let Some(c) = user_starts.get_mut(d as usize) {
-                *c += 1;
-            }
-        }
-        let mut readers = user_starts.clone();
-        readers.truncate(n);
+        debug_assert_eq!(readers.len(), n, "one reader count per task");
+        debug_assert_eq!(graph.len(), n, "one graph task per plan task");
+        // Reverse edges, by counting: `user_starts[d]` first holds the end of d's range, and
+        // placing users from the last task down leaves it at the start.
+        let mut user_starts = Vec::with_capacity(n + 1);
         let mut end = 0u32;
-        for s in &mut user_starts {
-            end += *s;
-            *s = end;
+        for &count in &readers {
+            end += count;
+            user_starts.push(end);
         }
-        let mut users = vec![0u32; deps.len()];
+        user_starts.push(end);
+        let sinks = readers.iter().filter(|&&r| r == 0).count();
+        let mut users = vec![0u32; end as usize];
         // In the same backward pass, b-levels: consumers have larger indices, so when task
         // t is reached every consumer has already pushed its own b-level into t's.
         let mut blevel = vec![0u32; n];
@@ -220,28 +242,23 @@ impl Plan {
             if let Some(b) = blevel.get_mut(task) {
                 *b = level;
             }
-            let range = dep_range(&dep_starts, task as u32);
-            for &d in deps.get(range).unwrap_or(&[]).iter().rev() {
-                if let Some(s) = user_starts.get_mut(d as usize) {
+            for &d in graph.deps(TaskId(task as u32)).iter().rev() {
+                if let Some(s) = user_starts.get_mut(d.index()) {
                     *s -= 1;
                     if let Some(u) = users.get_mut(*s as usize) {
                         *u = task as u32;
                     }
                 }
-                if let Some(b) = blevel.get_mut(d as usize) {
+                if let Some(b) = blevel.get_mut(d.index()) {
                     *b = (*b).max(level);
                 }
             }
         }
-        let sinks = readers.iter().filter(|&&r| r == 0).count();
         for &o in &outputs {
             if let Some(r) = readers.get_mut(o as usize) {
                 *r += 1;
             }
         }
-        let mut roots: Vec<u32> = (0..n as u32)
-            .filter(|&t| dep_range(&dep_starts, t).is_empty())
-            .collect();
         let first = roots.first().and_then(|&r| blevel.get(r as usize)).copied();
         if roots
             .iter()
@@ -251,8 +268,7 @@ impl Plan {
         }
         Self {
             nodes,
-            dep_starts,
-            deps,
+            graph,
             user_starts,
             users,
             readers,
@@ -262,6 +278,16 @@ impl Plan {
             sinks,
             may_keep: false,
         }
+    }
+
+    /// The trace's graph of the plan (every task in the state it was built with).
+    pub(crate) fn graph(&self) -> &Arc<Graph> {
+        &self.graph
+    }
+
+    /// The trace's graph, without the plan.
+    pub(crate) fn into_graph(self) -> Graph {
+        Arc::unwrap_or_clone(self.graph)
     }
 
     /// Task `task`'s node.
@@ -303,16 +329,17 @@ impl Plan {
     }
 
     /// The plan indices of a task's inputs, in argument order.
-    pub(crate) fn deps(&self, task: u32) -> &[u32] {
-        let deps = self.deps.get(dep_range(&self.dep_starts, task));
-        debug_assert!(deps.is_some(), "task {task} is in the plan");
-        deps.unwrap_or(&[])
+    #[inline]
+    pub(crate) fn deps(&self, task: u32) -> &[TaskId] {
+        let deps = self.graph.deps(TaskId(task));
+        debug_assert!((task as usize) < self.len(), "task {task} is in the plan");
+        deps
     }
 
     /// How many inputs a task has.
+    #[inline]
     pub(crate) fn input_count(&self, task: u32) -> u32 {
-        let range = dep_range(&self.dep_starts, task);
-        (range.end - range.start) as u32
+        self.deps(task).len() as u32
     }
 
     /// The tasks that read this task's result (once per edge).
@@ -342,7 +369,7 @@ impl Plan {
     }
 }
 
-/// What a node keeps between computes: the flattened plan of its graph and the
+/// What a node keeps between computes: the flattened plan of its graph, with the
 /// trace's graph (which the traces of its runs share).
 ///
 /// Kept by the single output of a compute, in its node (as a [`Kept`](crate::node::Kept)),
@@ -350,15 +377,13 @@ impl Plan {
 /// keeps alive and which never changes, so the plan stays valid exactly as long as it
 /// is kept.
 ///
-/// Memory: about 40 bytes per task for the plan plus the graph's keys, names and
-/// dependencies (about 45 bytes per task with short names). A node keeps a plan only
-/// if no node of its graph keeps one or belongs to one (see
+/// Memory: about 28 bytes per task and 4 per edge for the plan, plus the graph's keys,
+/// names and dependencies (about 40 bytes per task and 4 per edge with short names). A
+/// node keeps a plan only if no node of its graph keeps one or belongs to one (see
 /// [`PlanSlot`](crate::node::PlanSlot)): computing many nodes of one graph one by one
 /// keeps at most one plan per node, not one per compute.
 pub(crate) struct Prepared {
     pub(crate) plan: Plan,
-    /// Shared with the traces of the runs (they point to it rather than copy it).
-    pub(crate) graph: Arc<Graph>,
 }
 
 impl Prepared {
@@ -408,8 +433,10 @@ fn dep_range(starts: &[u32], task: u32) -> std::ops::Range<usize> {
 /// The arrays a walk fills as it numbers nodes.
 struct Numbered {
     nodes: Vec<NonNull<Node>>,
-    dep_starts: Vec<u32>,
-    deps: Vec<u32>,
+    /// Consumer edges of each task numbered so far.
+    readers: Vec<u32>,
+    /// Tasks without inputs, in index order.
+    roots: Vec<u32>,
     graph: GraphWriter,
     /// Whether to mark numbered nodes covered.
     cover: bool,
@@ -422,14 +449,14 @@ impl Numbered {
     /// Numbers `node`, whose inputs have the indices `deps`; `coverable` is false for
     /// the output itself.
     fn number(&mut self, node: &Node, deps: &[u32], coverable: bool) -> Result<u32, ComputeError> {
-        let too_large =
-            || ComputeError::Internal("the graph has more than 2^32 tasks or edges".into());
         if deps.len() > MAX_INPUTS {
             return Err(ComputeError::Internal(format!(
                 "a task has more than {MAX_INPUTS} inputs"
             )));
         }
-        let index = u32::try_from(self.nodes.len()).map_err(|_| too_large())?;
+        let index = u32::try_from(self.nodes.len()).map_err(|_| {
+            ComputeError::Internal("the graph has more than 2^32 tasks or edges".into())
+        })?;
         if coverable {
             self.may_keep &= node.plan_slot.is_empty();
             if self.cover && self.may_keep {
@@ -438,9 +465,17 @@ impl Numbered {
             }
         }
         self.nodes.push(NonNull::from(node));
-        self.deps.extend_from_slice(deps);
-        self.dep_starts
-            .push(u32::try_from(self.deps.len()).map_err(|_| too_large())?);
+        // Inputs were numbered before: their counts exist.
+        for &d in deps {
+            if let Some(r) = self.readers.get_mut(d as usize) {
+                *r += 1;
+            }
+        }
+        self.readers.push(0);
+        if deps.is_empty() {
+            self.roots.push(index);
+        }
+        // The trace's graph checks that the edge count fits its `u32` ends.
         self.graph.add(node, deps)?;
         Ok(index)
     }
@@ -450,19 +485,24 @@ impl Numbered {
 pub(crate) struct GraphWriter {
     builder: GraphBuilder,
     state: TaskState,
-    /// Consecutive tasks mostly share a name (`&'static str`s of the same function):
-    /// the last one by address and length, to skip the interner's hash.
-    last_name: Option<(*const u8, usize, NameId)>,
+    /// Consecutive tasks mostly share a name (`&'static str`s of the same function),
+    /// or alternate between two (a tree's leaves and sums, a map-reduce's maps and
+    /// partial sums): the last two names seen, by address and length, most recent
+    /// first, to skip the interner's hash.
+    recent_names: [Option<(*const u8, usize, NameId)>; 2],
     key: String,
 }
 
 impl GraphWriter {
-    /// A writer whose tasks all get `state`.
-    pub(crate) fn new(state: TaskState) -> Self {
+    /// A writer whose tasks all get `state`, with room for `tasks` tasks and `edges` edges.
+    fn with_capacity(state: TaskState, tasks: usize, edges: usize) -> Self {
+        let mut builder = GraphBuilder::with_capacity(tasks, edges);
+        // Keys are `name-` and 16 hex digits: 24 bytes for a name of 7 (more grows).
+        builder.reserve_key_bytes(tasks.saturating_mul(24));
         Self {
-            builder: GraphBuilder::new(),
+            builder,
             state,
-            last_name: None,
+            recent_names: [None; 2],
             key: String::with_capacity(64),
         }
     }
@@ -470,11 +510,16 @@ impl GraphWriter {
     /// Adds `node` as the next task, with inputs `deps` (plan indices).
     fn add(&mut self, node: &Node, deps: &[u32]) -> Result<(), ComputeError> {
         let name: &str = &node.name;
-        let name_id = match self.last_name {
-            Some((ptr, len, id)) if ptr == name.as_ptr() && len == name.len() => id,
-            _ => {
+        let seen = (name.as_ptr(), name.len());
+        let name_id = match self.recent_names {
+            [Some((ptr, len, id)), _] if (ptr, len) == seen => id,
+            [first, Some((ptr, len, id))] if (ptr, len) == seen => {
+                self.recent_names = [Some((ptr, len, id)), first];
+                id
+            }
+            [first, _] => {
                 let id = self.builder.intern_name(name)?;
-                self.last_name = Some((name.as_ptr(), name.len(), id));
+                self.recent_names = [Some((seen.0, seen.1, id)), first];
                 id
             }
         };
@@ -501,10 +546,14 @@ struct Hex16([u8; 16]);
 
 impl Hex16 {
     fn as_str(&self) -> &str {
-        // The bytes are ASCII hex digits by construction.
-        let text = std::str::from_utf8(&self.0);
-        debug_assert!(text.is_ok(), "hex digits are ASCII");
-        text.unwrap_or_default()
+        debug_assert!(
+            self.0.iter().all(u8::is_ascii_hexdigit),
+            "hex digits are ASCII"
+        );
+        // SAFETY: a `Hex16` is only made by `hex16`, whose bytes are ASCII hex digits
+        // (tested against `format!("{:016x}")`), so they are UTF-8. Skips `from_utf8`'s
+        // check, which was 2 % of a first compute.
+        unsafe { std::str::from_utf8_unchecked(&self.0) }
     }
 }
 

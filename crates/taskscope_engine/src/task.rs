@@ -5,6 +5,8 @@
 //! module sits between the two: it knows the slot protocol (`slots`), not graphs,
 //! plans or pools.
 
+use taskscope_trace::TaskId;
+
 use crate::slots::{SlotError, TaskBuffers};
 use crate::value::Value;
 
@@ -35,8 +37,8 @@ pub(crate) type TaskFn = dyn Fn(&mut Inputs<'_>) -> Result<Value, TaskFailure> +
 /// The inputs of one running task, read in argument order.
 pub(crate) struct Inputs<'a> {
     buffers: &'a TaskBuffers,
-    /// The task's inputs (task indices), in argument order.
-    deps: &'a [u32],
+    /// The task's inputs, in argument order.
+    deps: &'a [TaskId],
     /// Every task's reader count, indexed by task.
     readers: &'a [u32],
     next: usize,
@@ -55,7 +57,7 @@ impl<'a> Inputs<'a> {
     /// and only this value reads its inputs.
     pub(crate) unsafe fn new(
         buffers: &'a TaskBuffers,
-        deps: &'a [u32],
+        deps: &'a [TaskId],
         readers: &'a [u32],
     ) -> Self {
         Self {
@@ -74,7 +76,7 @@ impl<'a> Inputs<'a> {
 
     /// The next input and its reader count, moving on.
     fn advance(&mut self) -> Result<(u32, u32), TaskFailure> {
-        let Some(&dep) = self.deps.get(self.next) else {
+        let Some(&TaskId(dep)) = self.deps.get(self.next) else {
             return Err(TaskFailure::internal("task read more inputs than it has"));
         };
         self.next += 1;

@@ -13,7 +13,8 @@
 use std::collections::HashMap;
 
 use taskscope_trace::{
-    Flow, Lane, LaneId, RunMeta, Span, SpanId, SpanKind, TaskId, TaskState, Trace, TraceBuilder,
+    DependencyRecord, Flow, Lane, LaneId, RunMeta, Span, SpanId, SpanKind, TaskId, TaskState,
+    Trace, TraceBuilder,
 };
 
 /// One second, in ns.
@@ -124,6 +125,11 @@ impl Crafted {
                 unclosed: false,
             })
             .unwrap()
+    }
+
+    /// Says whether the trace's dependencies were recorded (by default they were).
+    pub fn dependency_record(&mut self, record: DependencyRecord) {
+        self.builder.graph_mut().set_dependency_record(record);
     }
 
     /// Adds a flow arrow between two spans.

@@ -1,4 +1,4 @@
-//! The DOT writer, through `graphviz-rust`'s model and printer.
+//! The DOT writer.
 //!
 //! The output follows Dask's `to_graphviz`: `rankdir`, `shape=circle`/`ellipse`
 //! for tasks labelled with their function, `shape=box` with an empty label for
@@ -7,13 +7,12 @@
 //! so the file is the same on every run. With [`DotOptions::positions`], every
 //! node carries our coordinates as `pos="x,y!"` (points, y up) with its size
 //! in inches, for `neato -n` to reproduce our drawing.
+//!
+//! DOT is written directly (one statement per line); the tests parse every
+//! file with `graphviz-rust` and, where Graphviz is installed, render it with
+//! `dot`, so the library itself needs neither.
 
-use std::fmt;
-
-use graphviz_rust::dot_structures::{
-    Attribute, Edge, EdgeTy, Graph, GraphAttributes, Id, Node, NodeId, Stmt, Vertex,
-};
-use graphviz_rust::printer::{DotPrinter, PrinterContext};
+use std::fmt::{self, Write as _};
 
 use crate::scene::{GraphScene, NodeShape};
 use crate::theme;
@@ -32,9 +31,9 @@ pub struct GraphDot<'a> {
     options: &'a DotOptions,
 }
 
-/// A DOT string literal: quoted, with `"` and `\` escaped and newlines as `\n`.
-pub(crate) fn quoted(text: &str) -> Id {
-    let mut s = String::with_capacity(text.len() + 2);
+/// Appends `text` as a DOT string literal: quoted, with `"` and `\` escaped and
+/// newlines as `\n`; other control characters become spaces.
+fn push_quoted(s: &mut String, text: &str) {
     s.push('"');
     for c in text.chars() {
         match c {
@@ -47,15 +46,45 @@ pub(crate) fn quoted(text: &str) -> Id {
         }
     }
     s.push('"');
-    Id::Escaped(s)
 }
 
-fn attr(name: &str, value: Id) -> Attribute {
-    Attribute(Id::Plain(name.to_owned()), value)
+/// One statement's attribute list, `[a=b c="d"]`, built in place.
+struct Attrs<'s> {
+    out: &'s mut String,
+    first: bool,
 }
 
-fn plain(value: impl Into<String>) -> Id {
-    Id::Plain(value.into())
+impl<'s> Attrs<'s> {
+    fn open(out: &'s mut String) -> Self {
+        out.push_str(" [");
+        Self { out, first: true }
+    }
+
+    fn key(&mut self, name: &str) {
+        if !self.first {
+            self.out.push(' ');
+        }
+        self.first = false;
+        self.out.push_str(name);
+        self.out.push('=');
+    }
+
+    /// An attribute whose value is a bare DOT id or number.
+    fn plain(&mut self, name: &str, value: impl fmt::Display) {
+        self.key(name);
+        // Writing to a String cannot fail.
+        let _ = write!(self.out, "{value}");
+    }
+
+    /// An attribute whose value is quoted text.
+    fn text(&mut self, name: &str, value: &str) {
+        self.key(name);
+        push_quoted(self.out, value);
+    }
+
+    fn close(self) {
+        self.out.push_str("]\n");
+    }
 }
 
 impl<'a> GraphDot<'a> {
@@ -64,94 +93,86 @@ impl<'a> GraphDot<'a> {
         Self { scene, options }
     }
 
-    /// The graph in `graphviz-rust`'s model.
-    pub fn to_model(&self) -> Graph {
+    /// The DOT text, ending with a newline (what `to_string()` returns).
+    pub fn to_dot(&self) -> String {
         let s = self.scene;
-        let mut stmts: Vec<Stmt> = Vec::with_capacity(s.nodes.len() + s.edges.len() + 3);
-        let mut graph_attrs = vec![attr("rankdir", plain(s.rank_dir.as_dot()))];
+        let mut out = String::with_capacity(64 + 160 * s.nodes.len() + 48 * s.edges.len());
+        out.push_str("digraph taskgraph {\n  graph");
+        let mut a = Attrs::open(&mut out);
+        a.plain("rankdir", s.rank_dir.as_dot());
         if let Some(title) = &s.title {
-            graph_attrs.push(attr("label", quoted(title)));
-            graph_attrs.push(attr("labelloc", plain("t")));
+            a.text("label", title);
+            a.plain("labelloc", "t");
         }
-        stmts.push(Stmt::GAttribute(GraphAttributes::Graph(graph_attrs)));
-        stmts.push(Stmt::GAttribute(GraphAttributes::Node(vec![attr(
-            "fontname",
-            plain("helvetica"),
-        )])));
+        a.close();
+        out.push_str("  node");
+        let mut a = Attrs::open(&mut out);
+        a.plain("fontname", "helvetica");
+        a.close();
 
         let height = s.layout.height;
         for (node, place) in s.nodes.iter().zip(&s.layout.nodes) {
-            let mut attrs = Vec::with_capacity(8);
-            let label = node.label.join("\n");
-            attrs.push(attr("label", quoted(&label)));
+            out.push_str("  ");
+            out.push_str(&node.id);
+            let mut a = Attrs::open(&mut out);
+            a.text("label", &node.label.join("\n"));
             let shape = match node.shape {
                 NodeShape::Circle => "circle",
                 NodeShape::Ellipse => "ellipse",
                 NodeShape::Box => "box",
             };
-            attrs.push(attr("shape", plain(shape)));
-            attrs.push(attr("tooltip", quoted(&node.tooltip.join("\n"))));
+            a.plain("shape", shape);
+            a.text("tooltip", &node.tooltip.join("\n"));
             if node.fill != theme::NODE_FILL {
-                attrs.push(attr("style", plain("filled")));
-                attrs.push(attr("fillcolor", quoted(&node.fill.to_string())));
+                a.plain("style", "filled");
+                a.text("fillcolor", &node.fill.to_string());
             }
             if node.highlighted {
-                attrs.push(attr("color", quoted(&theme::HIGHLIGHT.to_string())));
-                attrs.push(attr("penwidth", plain("3")));
+                a.text("color", &theme::HIGHLIGHT.to_string());
+                a.plain("penwidth", 3);
             }
             if self.options.positions {
                 let (x, y) = (place.center.x, height - place.center.y);
-                attrs.push(attr("pos", quoted(&format!("{x:.1},{y:.1}!"))));
-                attrs.push(attr("width", plain(format!("{:.3}", node.width / 72.0))));
-                attrs.push(attr("height", plain(format!("{:.3}", node.height / 72.0))));
-                attrs.push(attr("fixedsize", plain("true")));
+                a.text("pos", &format!("{x:.1},{y:.1}!"));
+                a.plain("width", format_args!("{:.3}", node.width / 72.0));
+                a.plain("height", format_args!("{:.3}", node.height / 72.0));
+                a.plain("fixedsize", "true");
             }
-            stmts.push(Stmt::Node(Node::new(
-                NodeId(plain(node.id.clone()), None),
-                attrs,
-            )));
+            a.close();
         }
         for edge in &s.edges {
             let (Some(from), Some(to)) = (s.nodes.get(edge.from), s.nodes.get(edge.to)) else {
                 continue;
             };
-            let mut attrs = Vec::new();
+            out.push_str("  ");
+            out.push_str(&from.id);
+            out.push_str(" -> ");
+            out.push_str(&to.id);
+            if edge.count <= 1 && !edge.highlighted {
+                out.push('\n');
+                continue;
+            }
+            let mut a = Attrs::open(&mut out);
             if edge.count > 1 {
-                attrs.push(attr("label", quoted(&edge.count.to_string())));
-                attrs.push(attr(
-                    "penwidth",
-                    plain(format!(
-                        "{:.1}",
-                        (1.0 + (edge.count as f64).ln() * 0.6).min(6.0)
-                    )),
-                ));
+                a.text("label", &edge.count.to_string());
+                let pen = (1.0 + (edge.count as f64).ln() * 0.6).min(6.0);
+                a.plain("penwidth", format_args!("{pen:.1}"));
             }
             if edge.highlighted {
-                attrs.push(attr("color", quoted(&theme::HIGHLIGHT.to_string())));
+                a.text("color", &theme::HIGHLIGHT.to_string());
                 if edge.count <= 1 {
-                    attrs.push(attr("penwidth", plain("2.5")));
+                    a.plain("penwidth", 2.5);
                 }
             }
-            stmts.push(Stmt::Edge(Edge {
-                ty: EdgeTy::Pair(
-                    Vertex::N(NodeId(plain(from.id.clone()), None)),
-                    Vertex::N(NodeId(plain(to.id.clone()), None)),
-                ),
-                attributes: attrs,
-            }));
+            a.close();
         }
-        Graph::DiGraph {
-            id: plain("taskgraph"),
-            strict: false,
-            stmts,
-        }
+        out.push_str("}\n");
+        out
     }
 }
 
 impl fmt::Display for GraphDot<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut ctx = PrinterContext::default();
-        f.write_str(&self.to_model().print(&mut ctx))?;
-        f.write_str("\n")
+        f.write_str(&self.to_dot())
     }
 }

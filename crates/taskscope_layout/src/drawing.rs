@@ -2,7 +2,9 @@
 //! and the user's choices (output boxes, expanded groups), with its limits.
 //!
 //! [`graph_drawing`] draws Dask's look ([`GraphScene::with_index`]) up to
-//! [`FULL_LAYOUT_LIMIT`] nodes. A bigger grouped drawing with nothing expanded,
+//! [`FULL_LAYOUT_LIMIT`] nodes. A group too big to draw task by task is never a
+//! dead end: [`open_group`] cuts it into parts instead ([`KeyGroups::split`]),
+//! each part a node that opens the same way, down to parts small enough to draw. A bigger grouped drawing with nothing expanded,
 //! or one whose long edges need more dummy nodes than the layout allows, falls
 //! back to [`GraphScene::simple`]; expanding groups past either limit is refused
 //! with [`DrawingTooBig`]. The view (`taskscope_egui`) only converts the scene to
@@ -12,19 +14,24 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use taskscope_trace::index::KeyGroups;
-use taskscope_trace::{Trace, TraceIndex};
+use taskscope_trace::analysis::format_count;
+use taskscope_trace::index::{KeyGroups, is_part_of};
+use taskscope_trace::{TaskId, Trace, TraceIndex};
 
 use crate::layered::LayoutTooLarge;
-use crate::scene::{GraphOptions, GraphScene};
+use crate::scene::{GraphOptions, GraphScene, drawn_groups};
 
 /// What the user chose about a drawing: output boxes or not, which groups are open.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct DrawingOptions {
     /// Tasks only, no output boxes.
     pub compact: bool,
-    /// Groups (key prefixes) drawn task by task in a grouped drawing.
+    /// Groups (key prefixes) and parts drawn task by task in a grouped drawing.
     pub expanded: BTreeSet<String>,
+    /// Groups and parts drawn as their parts ([`GraphOptions::split`]).
+    pub split: BTreeSet<String>,
+    /// Tasks drawn on their own wherever their group is ([`GraphOptions::focus`]).
+    pub focus: BTreeSet<TaskId>,
 }
 
 impl DrawingOptions {
@@ -33,6 +40,8 @@ impl DrawingOptions {
         GraphOptions {
             compact: self.compact,
             expanded: self.expanded.clone(),
+            split: self.split.clone(),
+            focus: self.focus.clone(),
             ..GraphOptions::default()
         }
     }
@@ -65,14 +74,19 @@ impl fmt::Display for DrawingTooBig {
         match self {
             Self::Nodes { nodes, limit } => write!(
                 f,
-                "expanding that would draw {nodes} nodes, more than the {limit} the graph view \
-                 lays out; collapse other groups first"
+                "expanding that would draw {} nodes, more than the {} the graph view \
+                 lays out; collapse other groups first",
+                format_count(*nodes as u64),
+                format_count(*limit as u64)
             ),
             Self::LongEdges(e) => write!(
                 f,
                 "expanding that would draw {} nodes, but its edges cross so many layers that \
-                 the layout would need {} more, over its limit of {}; collapse other groups first",
-                e.nodes, e.dummies, e.limit
+                 the layout would need {} more, over its limit of {}; collapse other groups \
+                 first, or split the group into parts",
+                format_count(e.nodes as u64),
+                format_count(e.dummies),
+                format_count(e.limit as u64)
             ),
         }
     }
@@ -96,7 +110,9 @@ pub fn check_drawing_size(
     groups: &KeyGroups,
     options: &DrawingOptions,
 ) -> Result<(), DrawingTooBig> {
-    let nodes = groups.drawn_nodes(&options.expanded, options.compact);
+    let per_task = if options.compact { 1 } else { 2 };
+    let nodes = groups.drawn_nodes_split(&options.expanded, &options.split, options.compact)
+        + options.focus.len() * per_task;
     if nodes > FULL_LAYOUT_LIMIT && options.expanded.iter().any(|n| groups.find(n).is_some()) {
         return Err(DrawingTooBig::Nodes {
             nodes,
@@ -104,6 +120,54 @@ pub fn check_drawing_size(
         });
     }
     Ok(())
+}
+
+/// How a click opens a collapsed group or part.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Opening {
+    /// Draw its tasks: the drawing stays within [`FULL_LAYOUT_LIMIT`] nodes.
+    Expand,
+    /// Too big to draw task by task: cut it into parts ([`KeyGroups::split`]).
+    Split,
+}
+
+/// How to open the group or part `name` of `groups` (the groups drawn now) with
+/// `options`: expand it when its tasks fit the drawing, else split it. A group of
+/// one task always expands (the refusal then says why).
+///
+/// # Complexity
+/// O(groups + expanded × log groups).
+pub fn open_group(groups: &KeyGroups, options: &DrawingOptions, name: &str) -> Opening {
+    let tasks = groups
+        .find(name)
+        .and_then(|g| groups.get(g))
+        .map_or(0, |g| g.tasks);
+    let mut opened = options.clone();
+    opened.expanded.insert(name.to_owned());
+    if tasks > 1 && check_drawing_size(groups, &opened).is_err() {
+        Opening::Split
+    } else {
+        Opening::Expand
+    }
+}
+
+/// `options` with the group or part `name` opened as [`open_group`] says.
+pub fn opened(groups: &KeyGroups, options: &DrawingOptions, name: &str) -> DrawingOptions {
+    let mut out = options.clone();
+    match open_group(groups, options, name) {
+        Opening::Expand => out.expanded.insert(name.to_owned()),
+        Opening::Split => out.split.insert(name.to_owned()),
+    };
+    out
+}
+
+/// `options` with the key-prefix group `root` whole again: none of its parts
+/// split or expanded, and itself collapsed.
+pub fn merged(options: &DrawingOptions, root: &str) -> DrawingOptions {
+    let mut out = options.clone();
+    out.split.retain(|n| !is_part_of(n, root));
+    out.expanded.retain(|n| !is_part_of(n, root));
+    out
 }
 
 /// A scene drawn for the graph view, with the options it was asked for (the
@@ -126,6 +190,8 @@ impl From<GraphScene> for Drawing {
         let options = DrawingOptions {
             compact: scene.is_compact(),
             expanded: scene.expanded().clone(),
+            split: scene.split().clone(),
+            focus: scene.focus().clone(),
         };
         Self {
             scene,
@@ -142,7 +208,9 @@ impl Drawing {
     /// of them (output boxes on or off, it stays the same plain boxes).
     pub fn same_drawing_for(&self, options: &DrawingOptions) -> bool {
         *options == self.options
-            || (self.too_many_groups && options.expanded == self.options.expanded)
+            || (self.too_many_groups
+                && options.expanded == self.options.expanded
+                && options.split == self.options.split)
     }
 }
 
@@ -178,19 +246,22 @@ pub fn graph_drawing(
         too_many_groups,
     };
     let mut any_expanded = false;
+    let mut groups = None;
     if grouped {
-        let groups = index.groups(graph);
+        let drawn = drawn_groups(graph, index, &options.split);
         any_expanded = options
             .expanded
             .iter()
-            .any(|name| groups.find(name).is_some());
-        check_drawing_size(groups, options)?;
-        if groups.drawn_nodes(&options.expanded, options.compact) > FULL_LAYOUT_LIMIT {
+            .any(|name| drawn.find(name).is_some())
+            || drawn.all().iter().any(|g| g.part.is_some());
+        check_drawing_size(&drawn, options)?;
+        if drawn.drawn_nodes(&options.expanded, options.compact) > FULL_LAYOUT_LIMIT {
             let scene = GraphScene::simple(graph, Some(trace), index, &scene_options);
             return Ok(drawing(scene, true));
         }
+        groups = Some(drawn);
     }
-    match GraphScene::with_index(graph, Some(trace), index, &scene_options) {
+    match GraphScene::with_groups(graph, Some(trace), index, &scene_options, groups) {
         Ok(scene) => Ok(drawing(scene, false)),
         Err(e) if any_expanded => Err(DrawingTooBig::LongEdges(e)),
         // Nothing the user chose made it too big: show every task in simple layers.
@@ -234,6 +305,7 @@ mod tests {
         let options = DrawingOptions {
             compact: false,
             expanded: ["load".to_owned()].into(),
+            ..DrawingOptions::default()
         };
         let open = draw(&trace, &options).unwrap();
         let s = &open.scene;
@@ -268,6 +340,57 @@ mod tests {
     }
 
     #[test]
+    fn a_big_group_opens_into_parts_and_focus_tasks_are_drawn_apart() {
+        let trace = taskscope_fixtures::one_big_group(30_000).unwrap();
+        let index = TraceIndex::new(&trace);
+        let groups = index.groups(trace.graph());
+        let none = DrawingOptions::default();
+        // 30,000 tasks do not fit: a click splits "x"; "y" (one task) expands.
+        assert_eq!(open_group(groups, &none, "x"), Opening::Split);
+        assert_eq!(open_group(groups, &none, "y"), Opening::Expand);
+        let options = opened(groups, &none, "x");
+        assert_eq!(options.split, ["x".to_owned()].into());
+        let d = graph_drawing(&trace, &index, &options).unwrap();
+        let s = &d.scene;
+        assert_eq!(s.nodes.len(), 17);
+        assert_eq!(d.options, options);
+        let first = s.node_of_group_named("x #1").unwrap();
+        assert_eq!(s.nodes[first].label, ["x #1", "1,875 tasks"]);
+        assert!(
+            s.nodes[first]
+                .tooltip
+                .iter()
+                .any(|l| l == "part 1 of 16 of x: tasks 1–1,875 of its 30,000 in run order"),
+            "{:?}",
+            s.nodes[first].tooltip
+        );
+        // A part fits: it expands, in the same drawing as the other parts.
+        let drawn = s.groups().unwrap();
+        assert_eq!(open_group(drawn, &options, "x #1"), Opening::Expand);
+        let options = opened(drawn, &options, "x #1");
+        let d = graph_drawing(&trace, &index, &options).unwrap();
+        assert_eq!(d.scene.nodes.len(), 2 * 1_875 + 15 + 1);
+        assert_eq!(d.scene.node_of_task(TaskId(0)), Some(0));
+        // Merging "x" forgets its parts.
+        assert_eq!(merged(&options, "x"), DrawingOptions::default());
+
+        // Focus: x-7 and y-0 drawn on their own, the rest of x one node.
+        let focus = DrawingOptions {
+            focus: [TaskId(7), TaskId(30_000)].into(),
+            ..DrawingOptions::default()
+        };
+        let d = graph_drawing(&trace, &index, &focus).unwrap();
+        let s = &d.scene;
+        assert!(s.node_of_task(TaskId(7)).is_some() && s.node_of_task(TaskId(30_000)).is_some());
+        let x = s.node_of_group_named("x").unwrap();
+        assert_eq!(s.nodes[x].label, ["x", "30,000 tasks", "1 drawn apart"]);
+        assert!(s.node_of_group_named("y").is_none());
+        assert_eq!(s.shown_node_of(TaskId(8)), Some(x));
+        assert!(!s.in_expanded_group(TaskId(7)));
+        assert_eq!(d.options, focus);
+    }
+
+    #[test]
     fn too_big_drawings_fall_back_or_are_refused() {
         // 20,001 tasks, each its own group (keys without a dash): too many groups.
         let trace = taskscope_fixtures::singleton_groups(20_001, "k").unwrap();
@@ -276,7 +399,8 @@ mod tests {
         assert_eq!(d.scene.nodes.len(), 20_001);
         assert!(d.same_drawing_for(&DrawingOptions {
             compact: true,
-            expanded: BTreeSet::new()
+            expanded: BTreeSet::new(),
+            ..DrawingOptions::default()
         }));
 
         // One group of 10,001 tasks: expanding it with output boxes is 20,002 nodes.
@@ -284,6 +408,7 @@ mod tests {
         let mut options = DrawingOptions {
             compact: false,
             expanded: ["x".to_owned()].into(),
+            ..DrawingOptions::default()
         };
         let err = draw(&trace, &options).unwrap_err();
         assert_eq!(
@@ -293,7 +418,7 @@ mod tests {
                 limit: FULL_LAYOUT_LIMIT
             }
         );
-        assert!(err.to_string().contains("20003 nodes"), "{err}");
+        assert!(err.to_string().contains("20,003 nodes"), "{err}");
         // Compact, it fits.
         options.compact = true;
         let d = draw(&trace, &options).unwrap();
@@ -312,6 +437,7 @@ mod tests {
         let options = DrawingOptions {
             compact: false,
             expanded: ["step".to_owned()].into(),
+            ..DrawingOptions::default()
         };
         assert_eq!(
             check_drawing_size(index.groups(trace.graph()), &options),

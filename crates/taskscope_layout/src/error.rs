@@ -39,6 +39,17 @@ pub enum LayoutError {
     /// ([`crate::LayoutOptions::max_total_nodes`]).
     #[error(transparent)]
     TooLarge(#[from] crate::LayoutTooLarge),
+    /// The format is one this crate writes, but not as built: the Cargo feature
+    /// that adds it is off.
+    #[error(
+        "{format} output is not built in: enable the `{feature}` feature of taskscope_layout (or of taskscope)"
+    )]
+    FeatureDisabled {
+        /// The format asked for, e.g. `PNG`.
+        format: &'static str,
+        /// The Cargo feature that adds it.
+        feature: &'static str,
+    },
     /// Rendering our own SVG to PNG failed (a bug: the SVG should always parse).
     #[error("cannot render the picture to PNG: {0}")]
     Render(String),

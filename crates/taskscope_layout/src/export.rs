@@ -8,7 +8,7 @@ use taskscope_trace::{Graph, Trace};
 use crate::LayoutError;
 use crate::dot::GraphDot;
 use crate::layered::LayoutStats;
-use crate::png::render_png;
+use crate::png::rasterise;
 use crate::scene::{GraphOptions, GraphScene};
 use crate::svg::GraphSvg;
 use crate::timeline::{TimelineOptions, TimelineScene, TimelineStats, TimelineSvg};
@@ -74,7 +74,7 @@ fn scene_bytes(
     Ok(match format {
         ImageFormat::Svg => GraphSvg::new(scene).to_string().into_bytes(),
         ImageFormat::Dot => GraphDot::new(scene, &options.dot).to_string().into_bytes(),
-        ImageFormat::Png => render_png(&GraphSvg::new(scene).to_string(), &options.png)?,
+        ImageFormat::Png => rasterise(&GraphSvg::new(scene).to_string(), &options.png)?,
     })
 }
 
@@ -154,7 +154,7 @@ fn timeline_bytes(
     let svg = TimelineSvg::new(scene).to_string();
     match format {
         ImageFormat::Svg => Ok(svg.into_bytes()),
-        ImageFormat::Png => render_png(&svg, &options.png),
+        ImageFormat::Png => rasterise(&svg, &options.png),
         ImageFormat::Dot => Err(LayoutError::Unsupported {
             what: "timeline",
             format: "DOT",

@@ -9,7 +9,12 @@
 //! from the file extension. Underneath, each picture is built in two stages:
 //! a *scene* decides what is drawn ([`GraphScene`], [`TimelineScene`], pure
 //! data, also what a UI would draw), and a *formatter* writes it
-//! ([`GraphSvg`], [`GraphDot`], [`TimelineSvg`], [`render_png`]).
+//! ([`GraphSvg`], [`GraphDot`], [`TimelineSvg`], and `render_png` with the `png`
+//! feature).
+//!
+//! # Cargo features
+//! - `png` (default): PNG output, rasterised by `resvg` with the bundled font.
+//!   Without it, asking for a `.png` gives [`LayoutError::FeatureDisabled`].
 //!
 //! ```
 //! use taskscope_layout::{ColorBy, GraphOptions, ImageFormat, RankDir, render_graph};
@@ -31,7 +36,9 @@
 //! ```
 
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod axis;
 pub mod font;
 pub mod layered;
 pub mod theme;
@@ -47,7 +54,8 @@ mod timeline;
 
 pub use dot::{DotOptions, GraphDot};
 pub use drawing::{
-    Drawing, DrawingOptions, DrawingTooBig, FULL_LAYOUT_LIMIT, check_drawing_size, graph_drawing,
+    Drawing, DrawingOptions, DrawingTooBig, FULL_LAYOUT_LIMIT, Opening, check_drawing_size,
+    graph_drawing, merged, open_group, opened,
 };
 pub use error::LayoutError;
 pub use export::{
@@ -59,10 +67,12 @@ pub use layered::{
     CubicBezier, EdgeRoute, Layout, LayoutGraph, LayoutNodeId, LayoutOptions, LayoutStats,
     LayoutTooLarge, NodePlacement, Point, RankDir, layout, simple_layout,
 };
-pub use png::{PngOptions, render_png};
+pub use png::PngOptions;
+#[cfg(feature = "png")]
+pub use png::render_png;
 pub use scene::{
     ColorBy, GraphOptions, GraphScene, Legend, MAX_NAME_ENTRIES, NodeShape, Paint, SceneEdge,
-    SceneNode, SceneNodeKind, group_tooltip, lane_label, run_summary, task_tooltip,
+    SceneNode, SceneNodeKind, drawn_groups, group_tooltip, lane_label, run_summary, task_tooltip,
 };
 pub use svg::GraphSvg;
 /// The one duration formatter of the workspace (it lives in the trace crate), re-exported:

@@ -4,12 +4,14 @@
 //! the bytes compiled into the crate, never from the system), so a PNG is
 //! the same on every machine.
 
+#[cfg(feature = "png")]
 use std::sync::{Arc, OnceLock};
 
-use resvg::tiny_skia;
-use resvg::usvg;
+#[cfg(feature = "png")]
+use resvg::{tiny_skia, usvg};
 
 use crate::LayoutError;
+#[cfg(feature = "png")]
 use crate::font::{FONT_BYTES, FONT_FAMILY};
 
 /// PNG output settings.
@@ -33,6 +35,7 @@ impl Default for PngOptions {
     }
 }
 
+#[cfg(feature = "png")]
 fn font_db() -> Arc<usvg::fontdb::Database> {
     static DB: OnceLock<Arc<usvg::fontdb::Database>> = OnceLock::new();
     DB.get_or_init(|| {
@@ -46,6 +49,7 @@ fn font_db() -> Arc<usvg::fontdb::Database> {
 
 /// The scale actually used for an `width` × `height` px picture: the requested
 /// one, reduced to respect the side and pixel limits.
+#[cfg_attr(not(feature = "png"), allow(dead_code))]
 fn effective_scale(width: f64, height: f64, options: &PngOptions) -> f64 {
     let mut scale = if options.scale.is_finite() && options.scale > 0.0 {
         options.scale
@@ -67,6 +71,7 @@ fn effective_scale(width: f64, height: f64, options: &PngOptions) -> f64 {
 ///
 /// # Errors
 /// [`LayoutError::Render`] if the SVG does not parse or the PNG cannot be encoded.
+#[cfg(feature = "png")]
 pub fn render_png(svg: &str, options: &PngOptions) -> Result<Vec<u8>, LayoutError> {
     let opt = usvg::Options {
         font_family: FONT_FAMILY.to_owned(),
@@ -94,9 +99,43 @@ pub fn render_png(svg: &str, options: &PngOptions) -> Result<Vec<u8>, LayoutErro
         .map_err(|e| LayoutError::Render(e.to_string()))
 }
 
+/// PNG bytes of `svg` where the `png` feature is on; otherwise the error saying
+/// which feature would make it work.
+pub(crate) fn rasterise(svg: &str, options: &PngOptions) -> Result<Vec<u8>, LayoutError> {
+    #[cfg(feature = "png")]
+    return render_png(svg, options);
+    #[cfg(not(feature = "png"))]
+    {
+        let _ = (svg, options);
+        Err(LayoutError::FeatureDisabled {
+            format: "PNG",
+            feature: "png",
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(feature = "png")]
+    #[test]
+    fn rasterise_renders_with_the_feature() {
+        let svg = r#"<svg xmlns="http://www.w3.org/2000/svg" width="4" height="2"></svg>"#;
+        let png = rasterise(svg, &PngOptions::default()).unwrap();
+        assert!(png.starts_with(b"\x89PNG"));
+    }
+
+    #[cfg(not(feature = "png"))]
+    #[test]
+    fn rasterise_names_the_missing_feature() {
+        let err = rasterise("<svg/>", &PngOptions::default()).unwrap_err();
+        assert!(matches!(
+            err,
+            LayoutError::FeatureDisabled { feature: "png", .. }
+        ));
+        assert!(err.to_string().contains("`png` feature"), "{err}");
+    }
 
     #[test]
     fn scale_respects_limits() {

@@ -4,7 +4,7 @@
 //! boxes, or one node per group of tasks), their labels, tooltips, sizes and
 //! colours, the legend and the title; then it lays them out with
 //! [`crate::layout`]. The exporters ([`crate::GraphSvg`], [`crate::GraphDot`],
-//! [`crate::render_png`]) only draw a scene; they decide nothing.
+//! `render_png`) only draw a scene; they decide nothing.
 //!
 //! The default look is Dask's `visualize()`: every task an ellipse (a circle
 //! for short names) labelled with its function name, its output an
@@ -80,6 +80,14 @@ pub struct GraphOptions {
     /// them) drawn task by task, each task with its output box unless `compact`;
     /// the other groups stay collapsed. Names that match no group are ignored.
     pub expanded: BTreeSet<String>,
+    /// In a grouped drawing, the groups and parts drawn as their parts
+    /// ([`KeyGroups::split`]); a part named here is cut again, one named in
+    /// `expanded` is drawn task by task. Names that match nothing are ignored.
+    pub split: BTreeSet<String>,
+    /// In a grouped drawing, tasks drawn on their own wherever their group is (the
+    /// neighbourhood of a selected task, [`taskscope_trace::index::neighbourhood`]);
+    /// their collapsed groups stand for the rest of their tasks.
+    pub focus: BTreeSet<TaskId>,
     /// Label font size, in px.
     pub font_size: f64,
     /// DOT output settings.
@@ -99,6 +107,8 @@ impl Default for GraphOptions {
             group_threshold: 1_000,
             full: false,
             expanded: BTreeSet::new(),
+            split: BTreeSet::new(),
+            focus: BTreeSet::new(),
             font_size: 14.0,
             dot: DotOptions::default(),
             png: PngOptions::default(),
@@ -146,6 +156,12 @@ impl GraphOptions {
     /// In a grouped drawing, draws these groups task by task.
     pub fn with_expanded<S: Into<String>>(mut self, groups: impl IntoIterator<Item = S>) -> Self {
         self.expanded = groups.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// In a grouped drawing, draws these groups (and parts) as their parts.
+    pub fn with_split<S: Into<String>>(mut self, groups: impl IntoIterator<Item = S>) -> Self {
+        self.split = groups.into_iter().map(Into::into).collect();
         self
     }
 }
@@ -250,6 +266,11 @@ pub struct GraphScene {
     groups: Option<Arc<KeyGroups>>,
     /// The groups drawn task by task: those of [`GraphOptions::expanded`] that exist.
     expanded: BTreeSet<String>,
+    /// The groups and parts drawn as their parts: those of [`GraphOptions::split`]
+    /// that exist.
+    split: BTreeSet<String>,
+    /// The tasks of [`GraphOptions::focus`] drawn on their own outside expanded groups.
+    focus: BTreeSet<TaskId>,
     /// No output boxes.
     compact: bool,
     /// The fast fallback of [`GraphScene::simple`]: plain boxes in simple layers.
@@ -357,6 +378,18 @@ pub fn group_tooltip(info: &GroupInfo) -> Vec<String> {
     let count = format_count(info.tasks as u64);
     let plural = if info.tasks == 1 { "" } else { "s" };
     let mut tooltip = vec![format!("{}: {count} task{plural}", info.name)];
+    if let Some(p) = &info.part {
+        let last = p.first + info.tasks.saturating_sub(1);
+        tooltip.push(format!(
+            "part {} of {} of {}: tasks {}–{} of its {} in run order",
+            p.number,
+            p.of,
+            p.parent,
+            format_count(p.first as u64),
+            format_count(last as u64),
+            format_count(p.parent_tasks as u64)
+        ));
+    }
     if info.ran > 0 {
         tooltip.push(format!("total time: {}", format_duration_ns(info.total_ns)));
         tooltip.push(format!(
@@ -453,7 +486,20 @@ impl GraphScene {
         options: &GraphOptions,
     ) -> Result<Self, LayoutTooLarge> {
         let grouped = !options.full && graph.len() > options.group_threshold;
-        let mut scene = Self::unplaced(graph, trace, index, options, grouped, false);
+        let groups = grouped.then(|| drawn_groups(graph, index, &options.split));
+        Self::with_groups(graph, trace, index, options, groups)
+    }
+
+    /// [`GraphScene::with_index`] with the groups drawn ([`drawn_groups`]) computed
+    /// already, or `None` to draw every task.
+    pub(crate) fn with_groups(
+        graph: &Graph,
+        trace: Option<&Trace>,
+        index: &TraceIndex,
+        options: &GraphOptions,
+        groups: Option<Arc<KeyGroups>>,
+    ) -> Result<Self, LayoutTooLarge> {
+        let mut scene = Self::unplaced(graph, trace, index, options, groups, false);
         let lg = scene.layout_graph();
         scene.layout = layout(&lg, &options.layout)?;
         Ok(scene)
@@ -476,9 +522,11 @@ impl GraphScene {
             compact: true,
             full: true,
             expanded: BTreeSet::new(),
+            split: BTreeSet::new(),
+            focus: BTreeSet::new(),
             ..options.clone()
         };
-        let mut scene = Self::unplaced(graph, trace, index, &options, false, true);
+        let mut scene = Self::unplaced(graph, trace, index, &options, None, true);
         let lg = scene.layout_graph();
         scene.layout = simple_layout(&lg, &options.layout);
         scene
@@ -490,9 +538,10 @@ impl GraphScene {
         trace: Option<&Trace>,
         index: &TraceIndex,
         options: &GraphOptions,
-        grouped: bool,
+        groups: Option<Arc<KeyGroups>>,
         simple: bool,
     ) -> Self {
+        let grouped = groups.is_some();
         let mut highlight = options.highlight.clone();
         highlight.sort_unstable();
         highlight.dedup();
@@ -509,12 +558,12 @@ impl GraphScene {
         let mut nodes = Vec::new();
         let mut edges = Vec::new();
         let mut facts = Vec::new();
-        let groups = grouped.then(|| Arc::clone(index.groups(graph)));
         match &groups {
             Some(groups) => build_groups(
                 &cx,
                 groups,
                 &options.expanded,
+                &options.focus,
                 &mut nodes,
                 &mut edges,
                 &mut facts,
@@ -539,6 +588,10 @@ impl GraphScene {
                     _ => None,
                 },
             );
+        let (expanded, split, focus) = match &groups {
+            Some(g) => drawn_choices(g, options, graph.len()),
+            None => Default::default(),
+        };
         let mut scene = Self {
             nodes,
             edges,
@@ -549,14 +602,9 @@ impl GraphScene {
             font_size: options.font_size,
             rank_dir: options.layout.rank_dir,
             layout: Layout::default(),
-            expanded: groups.as_ref().map_or_else(BTreeSet::new, |g| {
-                options
-                    .expanded
-                    .iter()
-                    .filter(|name| g.find(name).is_some())
-                    .cloned()
-                    .collect()
-            }),
+            expanded,
+            split,
+            focus,
             groups,
             compact: options.compact,
             simple,
@@ -641,6 +689,16 @@ impl GraphScene {
         &self.expanded
     }
 
+    /// The groups and parts drawn as their parts.
+    pub fn split(&self) -> &BTreeSet<String> {
+        &self.split
+    }
+
+    /// The tasks drawn on their own outside expanded groups ([`GraphOptions::focus`]).
+    pub fn focus(&self) -> &BTreeSet<TaskId> {
+        &self.focus
+    }
+
     /// Whether output boxes are left out.
     pub fn is_compact(&self) -> bool {
         self.compact
@@ -690,6 +748,55 @@ impl GraphScene {
         self.group_name_of(task)
             .is_some_and(|name| self.expanded.contains(name))
     }
+}
+
+/// The groups a grouped drawing of `graph` shows: the key-prefix groups of `index`
+/// (shared, when nothing is split), with those named in `split` cut into parts
+/// ([`KeyGroups::split`]).
+///
+/// # Complexity
+/// O(1) when no name in `split` is a group; else as [`KeyGroups::split`].
+pub fn drawn_groups(graph: &Graph, index: &TraceIndex, split: &BTreeSet<String>) -> Arc<KeyGroups> {
+    let groups = index.groups(graph);
+    if split.iter().any(|name| groups.find(name).is_some()) {
+        Arc::new(groups.split(graph, index.times(), split))
+    } else {
+        Arc::clone(groups)
+    }
+}
+
+/// Of the choices in `options`, those that a grouped drawing of `groups` (of a
+/// graph of `tasks` tasks) shows: expanded groups that exist, split groups that
+/// were cut, focus tasks in the graph.
+fn drawn_choices(
+    groups: &KeyGroups,
+    options: &GraphOptions,
+    tasks: usize,
+) -> (BTreeSet<String>, BTreeSet<String>, BTreeSet<TaskId>) {
+    let expanded = options
+        .expanded
+        .iter()
+        .filter(|name| groups.find(name).is_some())
+        .cloned()
+        .collect();
+    let split = options
+        .split
+        .iter()
+        .filter(|name| {
+            groups
+                .all()
+                .iter()
+                .any(|i| i.part.as_ref().is_some_and(|p| p.parent == **name))
+        })
+        .cloned()
+        .collect();
+    let focus = options
+        .focus
+        .iter()
+        .copied()
+        .filter(|t| t.index() < tasks)
+        .collect();
+    (expanded, split, focus)
 }
 
 /// `Some(i)` unless `i` is the "none" marker `u32::MAX`.
@@ -833,12 +940,22 @@ fn group_node(
     g: u32,
     info: &GroupInfo,
     highlighted: bool,
+    apart: usize,
 ) -> (SceneNode, NodeFacts) {
     let count = format_count(info.tasks as u64);
     let mut second = format!("{count} task{}", if info.tasks == 1 { "" } else { "s" });
     if info.ran > 0 {
         second.push_str(", ");
         second.push_str(&format_duration_ns(info.total_ns));
+    }
+    let mut label = vec![info.name.clone(), second];
+    let mut tooltip = group_tooltip(info);
+    if apart > 0 {
+        let apart = format_count(apart as u64);
+        label.push(format!("{apart} drawn apart"));
+        tooltip.push(format!(
+            "{apart} of its tasks are drawn on their own (the selection's neighbourhood)"
+        ));
     }
     let facts = NodeFacts {
         name: Some((
@@ -858,8 +975,8 @@ fn group_node(
         },
         id: format!("g{g}"),
         shape: NodeShape::Ellipse,
-        label: vec![info.name.clone(), second],
-        tooltip: group_tooltip(info),
+        label,
+        tooltip,
         fill: theme::NODE_FILL,
         highlighted,
         width: 0.0,
@@ -892,6 +1009,7 @@ fn build_groups(
     cx: &TaskContext<'_>,
     groups: &KeyGroups,
     expanded: &BTreeSet<String>,
+    focus: &BTreeSet<TaskId>,
     nodes: &mut Vec<SceneNode>,
     edges: &mut Vec<SceneEdge>,
     node_facts: &mut Vec<NodeFacts>,
@@ -903,6 +1021,8 @@ fn build_groups(
         .iter()
         .map(|g| expanded.contains(&g.name))
         .collect();
+    // The tasks drawn on their own, by group, in id order: every task of an
+    // expanded group, and the focus tasks of the others.
     let mut members: Vec<Vec<TaskId>> = vec![Vec::new(); groups.len()];
     let mut highlighted = vec![false; groups.len()];
     for (t, &g) in graph.tasks().zip(group_of) {
@@ -917,32 +1037,44 @@ fn build_groups(
             *h = true;
         }
     }
+    for &t in focus {
+        if let Some(&g) = group_of.get(t.index())
+            && !is_expanded.get(g as usize).copied().unwrap_or(true)
+            && let Some(m) = members.get_mut(g as usize)
+        {
+            m.push(t);
+        }
+    }
 
     // Nodes, and where each task's edges attach.
     let mut ends = vec![Ends::default(); graph.len()];
+    let mut own = vec![false; graph.len()];
     let mut own_edges = Vec::new();
     let mut group_node_of = vec![u32::MAX; groups.len()];
     for (g, info) in groups.all().iter().enumerate() {
-        let Some(tasks) = members.get(g).filter(|m| !m.is_empty()) else {
+        let tasks = members.get(g).map_or(&[][..], Vec::as_slice);
+        if tasks.len() < info.tasks {
+            // Collapsed, standing for the tasks not drawn on their own.
             if let Some(slot) = group_node_of.get_mut(g) {
                 *slot = nodes.len() as u32;
             }
             let hl = highlighted.get(g).copied().unwrap_or(false);
-            let (node, f) = group_node(graph, cx.index, g as u32, info, hl);
+            let (node, f) = group_node(graph, cx.index, g as u32, info, hl, tasks.len());
             nodes.push(node);
             node_facts.push(f);
-            continue;
-        };
+        }
         for &t in tasks {
             let input = nodes.len() as u32;
             let output = cx.push_task(t, nodes, &mut own_edges, node_facts) as u32;
-            if let Some(e) = ends.get_mut(t.index()) {
+            if let (Some(e), Some(o)) = (ends.get_mut(t.index()), own.get_mut(t.index())) {
                 *e = Ends { input, output };
+                *o = true;
             }
         }
     }
-    for (t, &g) in graph.tasks().zip(group_of) {
-        if let (Some(e), Some(&n)) = (ends.get_mut(t.index()), group_node_of.get(g as usize))
+    for ((t, &g), &own) in graph.tasks().zip(group_of).zip(&own) {
+        if !own
+            && let (Some(e), Some(&n)) = (ends.get_mut(t.index()), group_node_of.get(g as usize))
             && n != u32::MAX
         {
             *e = Ends {

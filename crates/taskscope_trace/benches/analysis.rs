@@ -7,7 +7,8 @@
 //! The same DAG is also built with task ids reversed (dependencies pointing to
 //! higher ids), which takes the critical path off its id-order fast path.
 //! Baselines: the model's `Graph::topological_order` (one pass of Kahn's
-//! algorithm over the same graph) and a plain sum of span durations.
+//! algorithm over the same graph) and a plain sum of span durations. Also key
+//! groups and the parts a big group is cut into ([`KeyGroups::split`]).
 #![allow(
     clippy::unwrap_used,
     clippy::missing_docs_in_private_items,
@@ -15,6 +16,7 @@
     reason = "benchmark harness"
 )]
 
+use std::collections::BTreeSet;
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -22,6 +24,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use taskscope_trace::analysis::{
     advise, concurrency_profile, critical_path, name_stats, simulate_makespan,
 };
+use taskscope_trace::index::{KeyGroups, TaskTimes};
 use taskscope_trace::{
     GraphBuilder, Lane, LaneId, RunMeta, Span, SpanKind, TaskId, TaskState, Trace, TraceBuilder,
 };
@@ -175,6 +178,17 @@ fn bench(c: &mut Criterion) {
     });
     group.bench_function("advise", |b| {
         b.iter(|| black_box(advise(black_box(&trace)).len()));
+    });
+    // Key groups (five of about 200,000 tasks each) and the parts the graph view
+    // cuts one of them into, then one part again (issue 16).
+    let times = TaskTimes::new(&trace);
+    group.bench_function("key_groups", |b| {
+        b.iter(|| black_box(KeyGroups::new(black_box(trace.graph()), &times).len()));
+    });
+    let groups = KeyGroups::new(trace.graph(), &times);
+    let split: BTreeSet<String> = ["inc".to_owned(), "inc #3".to_owned()].into();
+    group.bench_function("key_groups_split", |b| {
+        b.iter(|| black_box(groups.split(black_box(trace.graph()), &times, &split).len()));
     });
     group.finish();
 }

@@ -11,17 +11,19 @@
 
 #![forbid(unsafe_code)]
 
+pub mod args;
 pub mod csr;
 pub mod format;
 pub mod index;
 mod model;
 pub mod palette;
 
+pub use args::{ArgTable, ArgValue, RunArgs};
 pub use format::{FormatError, StreamWriter};
 pub use model::{
-    Counter, CounterSample, Cycle, Dependents, Diagnostic, Flow, Graph, GraphBuilder, Instant,
-    Lane, LaneId, ModelError, NameId, Names, RunMeta, SourceFormat, Span, SpanId, SpanKind,
-    SpansByTask, TaskId, TaskState, Trace, TraceBuilder,
+    Counter, CounterSample, Cycle, DependencyRecord, Dependents, Diagnostic, Flow, Graph,
+    GraphBuilder, Instant, Lane, LaneId, ModelError, NameId, Names, RunMeta, SourceFormat, Span,
+    SpanId, SpanKind, SpansByTask, TaskId, TaskState, Trace, TraceBuilder,
 };
 
 pub mod analysis;

@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
+use crate::args::{ArgTable, ArgValue, RunArgs};
 use crate::csr::Csr;
 
 /// Errors raised while assembling a [`Graph`] or a [`Trace`].
@@ -71,6 +72,16 @@ pub enum ModelError {
         /// The span index it refers to.
         span: u32,
         /// How many spans the trace has.
+        count: u32,
+    },
+    /// An arg (see [`crate::args`]) is attached to a span or task that does not exist.
+    #[error("an arg is attached to {what} id {id}, but the trace has only {count} {what}s")]
+    UnknownArgOwner {
+        /// `span` or `task`.
+        what: &'static str,
+        /// The id it is attached to (a span's insertion-order id).
+        id: u32,
+        /// How many the trace has.
         count: u32,
     },
     /// More items than a `u32` id can address (over four billion).
@@ -221,13 +232,54 @@ impl TaskState {
     }
 }
 
+/// What a graph's dependency lists rest on: whether its source recorded them.
+///
+/// A task without dependencies means "it needs no input" only when they were
+/// recorded; a file that cannot carry dependencies (a Dask profiler dump read
+/// without its graph file, a Chrome trace without flow arrows) leaves every list
+/// empty for lack of knowledge. Readers know which, and say it here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum DependencyRecord {
+    /// The producer listed every task's inputs (an empty list means none): the
+    /// engine, taskscope files, graph files, the `tracing` layer.
+    #[default]
+    Recorded,
+    /// Taken from a foreign file's flow arrows, which may not be all the dependencies.
+    FlowArrows,
+    /// The source cannot carry dependencies: the lists are empty for lack of knowledge.
+    NotRecorded,
+}
+
+impl DependencyRecord {
+    /// The word used in files: `recorded`, `flow_arrows`, `not_recorded`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Recorded => "recorded",
+            Self::FlowArrows => "flow_arrows",
+            Self::NotRecorded => "not_recorded",
+        }
+    }
+
+    /// Parses the word written by [`DependencyRecord::as_str`].
+    pub fn parse(word: &str) -> Option<Self> {
+        match word {
+            "recorded" => Some(Self::Recorded),
+            "flow_arrows" => Some(Self::FlowArrows),
+            "not_recorded" => Some(Self::NotRecorded),
+            _ => None,
+        }
+    }
+}
+
 /// A task graph: every node's key, name, dependencies and state, stored in columns.
 ///
 /// Dependencies point from a consumer to its inputs: `deps(t)` are the tasks
-/// whose results `t` uses. Graphs read from foreign files may contain cycles;
+/// whose results `t` uses. Whether the lists are known at all is
+/// [`Graph::dependency_record`]. Graphs read from foreign files may contain cycles;
 /// algorithms that need an order use [`Graph::topological_order`].
 #[derive(Clone, Debug, Default)]
 pub struct Graph {
+    record: DependencyRecord,
     names: Names,
     key_text: String,
     key_ends: Vec<u32>,
@@ -251,6 +303,11 @@ impl Graph {
     /// How many dependency edges the graph has.
     pub fn edge_count(&self) -> usize {
         self.deps.len()
+    }
+
+    /// Whether the dependency lists were recorded (see [`DependencyRecord`]).
+    pub fn dependency_record(&self) -> DependencyRecord {
+        self.record
     }
 
     /// All task ids, in order.
@@ -462,6 +519,11 @@ impl GraphBuilder {
             .dep_ends
             .push(next_id(self.graph.deps.len(), "edges")?);
         Ok(id)
+    }
+
+    /// Says whether the dependency lists were recorded (the default: they were).
+    pub fn set_dependency_record(&mut self, record: DependencyRecord) {
+        self.graph.record = record;
     }
 
     /// Changes the state of a task already added (ignored for an unknown id).
@@ -698,6 +760,11 @@ pub struct Trace {
     instants: Vec<Instant>,
     counters: Vec<Counter>,
     diagnostics: Vec<Diagnostic>,
+    /// Extra facts of a few spans, by [`SpanId`] in sorted order.
+    span_args: ArgTable,
+    /// Extra facts of a few tasks, by [`TaskId`].
+    task_args: ArgTable,
+    run_args: RunArgs,
 }
 
 impl Trace {
@@ -773,6 +840,31 @@ impl Trace {
         &self.diagnostics
     }
 
+    /// The extra facts of spans, by [`SpanId`] index (see [`crate::args`]).
+    pub fn span_args(&self) -> &ArgTable {
+        &self.span_args
+    }
+
+    /// The value of arg `key` of `span` (e.g. a transfer's `source`).
+    pub fn span_arg(&self, span: SpanId, key: &str) -> Option<&ArgValue> {
+        self.span_args.get(span.0, key)
+    }
+
+    /// The extra facts of tasks, by [`TaskId`] index (see [`crate::args`]).
+    pub fn task_args(&self) -> &ArgTable {
+        &self.task_args
+    }
+
+    /// The value of arg `key` of `task` (e.g. a failed task's `exception`).
+    pub fn task_arg(&self, task: TaskId, key: &str) -> Option<&ArgValue> {
+        self.task_args.get(task.0, key)
+    }
+
+    /// Run-level facts beyond [`RunMeta`] (e.g. `dask`, the cluster of a Dask run).
+    pub fn run_args(&self) -> &RunArgs {
+        &self.run_args
+    }
+
     /// The task's name (shortcut through the graph).
     pub fn task_name(&self, task: TaskId) -> Option<&str> {
         self.graph.name(task)
@@ -840,6 +932,9 @@ pub struct TraceBuilder {
     instants: Vec<Instant>,
     counters: Vec<Counter>,
     diagnostics: Vec<Diagnostic>,
+    span_args: ArgTable,
+    task_args: ArgTable,
+    run_args: RunArgs,
 }
 
 impl TraceBuilder {
@@ -918,6 +1013,20 @@ impl TraceBuilder {
         Ok(())
     }
 
+    /// Adds spans in bulk and takes their vector: the first spans of a builder become
+    /// its span storage as they are (no copy); later ones are copied in, as by
+    /// [`TraceBuilder::extend_spans`]. For producers that record spans in a vector of
+    /// their own (the engine's lanes).
+    pub fn append_spans(&mut self, spans: Vec<Span>) -> Result<(), ModelError> {
+        next_id(self.spans.len() + spans.len(), "spans")?;
+        if self.spans.is_empty() && self.spans.capacity() <= spans.capacity() {
+            self.spans = spans;
+        } else {
+            self.spans.extend_from_slice(&spans);
+        }
+        Ok(())
+    }
+
     /// The spans added so far, in insertion order.
     pub fn spans(&self) -> &[Span] {
         &self.spans
@@ -936,6 +1045,32 @@ impl TraceBuilder {
     /// Adds a counter series.
     pub fn add_counter(&mut self, counter: Counter) {
         self.counters.push(counter);
+    }
+
+    /// Attaches arg `key` to the span with insertion-order id `span` (checked, and
+    /// renumbered with the spans, by [`TraceBuilder::build`]).
+    pub fn add_span_arg(
+        &mut self,
+        span: SpanId,
+        key: &str,
+        value: ArgValue,
+    ) -> Result<(), ModelError> {
+        self.span_args.push(span.0, key, value)
+    }
+
+    /// Attaches arg `key` to `task` (checked by [`TraceBuilder::build`]).
+    pub fn add_task_arg(
+        &mut self,
+        task: TaskId,
+        key: &str,
+        value: ArgValue,
+    ) -> Result<(), ModelError> {
+        self.task_args.push(task.0, key, value)
+    }
+
+    /// Sets run-level arg `key`, replacing an earlier value.
+    pub fn set_run_arg(&mut self, key: &str, value: ArgValue) {
+        self.run_args.set(key, value);
     }
 
     /// Records something the reader recovered from.
@@ -995,6 +1130,8 @@ impl TraceBuilder {
             previous = Some(span);
         }
         let span_count = self.spans.len() as u32;
+        self.span_args.check_owners("span", span_count)?;
+        self.task_args.check_owners("task", task_count)?;
         for (i, flow) in self.flows.iter().enumerate() {
             for end in [flow.from, flow.to] {
                 if end.0 >= span_count {
@@ -1007,10 +1144,10 @@ impl TraceBuilder {
             }
         }
 
-        let (spans, flows) = if already_sorted {
+        let (spans, flows, span_args) = if already_sorted {
             let mut flows = self.flows;
             flows.sort_unstable();
-            (self.spans, flows)
+            (self.spans, flows, self.span_args.finish(None))
         } else {
             let order = sorted_order(&self.spans, &lane_ends);
             let mut new_id = vec![0u32; order.len()];
@@ -1033,7 +1170,7 @@ impl TraceBuilder {
                 })
                 .collect();
             flows.sort_unstable();
-            (spans, flows)
+            (spans, flows, self.span_args.finish(Some(&new_id)))
         };
 
         for i in 1..lane_ends.len() {
@@ -1050,6 +1187,9 @@ impl TraceBuilder {
             instants: self.instants,
             counters: self.counters,
             diagnostics: self.diagnostics,
+            span_args,
+            task_args: self.task_args.finish(None),
+            run_args: self.run_args,
         })
     }
 }
@@ -1149,10 +1289,8 @@ mod tests {
         b.build().unwrap()
     }
 
-    #[test]
-    fn spans_in_order_of_start_sort_by_lane_as_any_order_does() {
-        // The diamond's spans as files list them (by start time, lanes interleaved): the
-        // counting sort by lane gives what the general sort gives.
+    /// A builder with the diamond's graph and two lanes, `worker 0` and `worker 1`.
+    fn diamond_graph_on_two_lanes() -> TraceBuilder {
         let mut b = TraceBuilder::with_shared_graph(RunMeta::default(), diamond().graph.clone());
         for name in ["worker 0", "worker 1"] {
             b.add_lane(Lane {
@@ -1161,6 +1299,14 @@ mod tests {
             })
             .unwrap();
         }
+        b
+    }
+
+    #[test]
+    fn spans_in_order_of_start_sort_by_lane_as_any_order_does() {
+        // The diamond's spans as files list them (by start time, lanes interleaved): the
+        // counting sort by lane gives what the general sort gives.
+        let mut b = diamond_graph_on_two_lanes();
         let span = |task, lane, start_ns, end_ns| Span {
             start_ns,
             end_ns,
@@ -1300,5 +1446,38 @@ mod tests {
         let t = b.build().unwrap();
         let starts: Vec<u64> = t.spans().iter().map(|s| s.start_ns).collect();
         assert_eq!(starts, [5, 10, 20]);
+    }
+
+    #[test]
+    fn appended_span_vectors_are_taken_then_copied() {
+        let mut b = diamond_graph_on_two_lanes();
+        let span = |task, lane, start_ns| Span {
+            start_ns,
+            end_ns: start_ns + 1,
+            task: TaskId(task),
+            lane: LaneId(lane),
+            kind: SpanKind::Compute,
+            depth: 0,
+            unclosed: false,
+        };
+        let mut first = Vec::with_capacity(8);
+        first.extend([span(0, 0, 0), span(2, 0, 10)]);
+        let storage = first.as_ptr();
+        b.append_spans(first).unwrap();
+        assert_eq!(
+            b.spans().as_ptr(),
+            storage,
+            "the first vector is taken as it is"
+        );
+        b.append_spans(vec![span(1, 1, 0)]).unwrap();
+        assert_eq!(b.spans().as_ptr(), storage, "later ones are copied into it");
+        let t = b.build().unwrap();
+        let order = |t: &Trace| -> Vec<(TaskId, LaneId, u64)> {
+            t.spans()
+                .iter()
+                .map(|s| (s.task, s.lane, s.start_ns))
+                .collect()
+        };
+        assert_eq!(order(&t), order(&diamond()));
     }
 }

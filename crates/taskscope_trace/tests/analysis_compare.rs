@@ -4,7 +4,7 @@
 mod analysis_support;
 
 use analysis_support::{Crafted, MS, S, dask_total_on_two_threads};
-use taskscope_trace::analysis::{MatchedBy, Side, compare};
+use taskscope_trace::analysis::{CompareOptions, MatchedBy, Side, compare, compare_with};
 use taskscope_trace::{RunMeta, Trace};
 
 /// The `total` graph run serially on one lane, each task 1 s.
@@ -26,7 +26,7 @@ fn serial_versus_two_threads_by_key() {
     assert_eq!((c.a.wall_ns, c.b.wall_ns), (7 * S, 5 * S));
     assert_eq!((c.a.workers, c.b.workers), (1, 2));
     assert_eq!((c.a.critical_path_ns, c.b.critical_path_ns), (3 * S, 3 * S));
-    assert_eq!(c.faster, Side::B);
+    assert_eq!(c.faster, Some(Side::B));
     assert_eq!(c.speedup, Some(1.4));
     assert_eq!(c.parallel_efficiency, Some(0.7));
     // 7 s of work over a 3 s critical path.
@@ -45,7 +45,7 @@ fn serial_versus_two_threads_by_key() {
 #[test]
 fn the_faster_run_can_be_a() {
     let c = compare(&dask_total_on_two_threads(), &total_serial());
-    assert_eq!(c.faster, Side::A);
+    assert_eq!(c.faster, Some(Side::A));
     assert_eq!(c.speedup, Some(1.4));
     assert_eq!(c.parallel_efficiency, Some(0.7));
 }
@@ -130,7 +130,7 @@ fn keys_first_then_names_and_unmatched_counts() {
     assert_eq!(c.total_slowdown_ns, 21 * MS);
     let top: Vec<&str> = c.top_slowdowns.iter().map(|ch| ch.a_key.as_str()).collect();
     assert_eq!(top, ["load"]);
-    assert_eq!(c.faster, Side::A);
+    assert_eq!(c.faster, Some(Side::A));
 }
 
 #[test]
@@ -163,4 +163,138 @@ fn comparison_serializes_deterministically() {
     );
     assert!(one.contains(r#""faster":"b""#));
     assert!(one.contains(r#""matched_by":"key""#));
+}
+
+/// A tree reduction of `leaves` `inc`s by `add`s, each task `each_ns`, run on one lane.
+fn tree(leaves: usize, each_ns: u64) -> Trace {
+    let mut t = Crafted::new(1);
+    let mut clock = 0;
+    let mut level: Vec<String> = (0..leaves).map(|i| format!("inc-t{i}")).collect();
+    for k in &level {
+        t.task_run(k, "inc", &[], 0, clock, clock + each_ns);
+        clock += each_ns;
+    }
+    let mut n = 0;
+    while level.len() > 1 {
+        let mut next = Vec::new();
+        for pair in level.chunks(2) {
+            let deps: Vec<&str> = pair.iter().map(String::as_str).collect();
+            let k = format!("add-t{n}");
+            n += 1;
+            t.task_run(&k, "add", &deps, 0, clock, clock + each_ns);
+            clock += each_ns;
+            next.push(k);
+        }
+        level = next;
+    }
+    t.build()
+}
+
+#[test]
+fn different_work_gets_no_speedup_unless_forced() {
+    // The tutorial's 7 tasks against a 64-leaf tree reduction.
+    let (a, b) = (total_serial(), tree(64, MS));
+    let c = compare(&a, &b);
+    assert!(!c.same_work);
+    assert!(!c.forced);
+    assert_eq!((c.speedup, c.parallel_efficiency), (None, None));
+    // Every task of A finds a partner at the same place in the tree (the tutorial's
+    // graph is a corner of a tree reduction), but 120 of B's do not.
+    assert_eq!(c.matched_share_a, Some(1.0));
+    assert_eq!(c.matched_share_b, Some(7.0 / 127.0));
+    assert_eq!(
+        c.faster,
+        Some(Side::B),
+        "the wall times still say which is shorter"
+    );
+    let json: serde_json::Value = serde_json::to_value(&c).unwrap();
+    assert_eq!(json["same_work"], false);
+    assert!(json["speedup"].is_null() && json["parallel_efficiency"].is_null());
+    assert_eq!(
+        c.verdict(),
+        "A and B did different work: 7 of A's 7 tasks and 7 of B's 127 tasks found a \
+         partner (the same work needs 90% of each). No speed-up or efficiency is given \
+         between different work."
+    );
+
+    let forced = compare_with(&a, &b, &CompareOptions { force: true });
+    assert!(forced.forced && !forced.same_work);
+    assert_eq!(forced.speedup, Some(7000.0 / 127.0));
+    assert!(
+        forced
+            .verdict()
+            .contains("\nForced anyway: B is faster: speed-up 55.12×, relative efficiency"),
+        "{}",
+        forced.verdict()
+    );
+}
+
+#[test]
+fn equal_wall_times_read_same_wall_time() {
+    let t = total_serial();
+    let c = compare(&t, &t);
+    assert!(c.same_work);
+    assert_eq!(
+        (c.faster, c.speedup, c.parallel_efficiency),
+        (None, Some(1.0), Some(1.0))
+    );
+    assert_eq!(
+        (c.matched_by_key, c.total_slowdown_ns, c.total_speedup_ns),
+        (7, 0, 0)
+    );
+    assert_eq!(
+        c.verdict(),
+        "A and B took the same wall time, 7.00 s, relative efficiency 100% (speed-up × \
+         A's 1 worker ÷ B's 1 worker). A's critical path allows at most 2.33× over serial \
+         execution."
+    );
+}
+
+#[test]
+fn efficiency_above_full_names_the_change_of_work() {
+    // B ran the same 7 tasks on 2 lanes, but each took half as long: 4× faster.
+    let mut b = Crafted::new(2);
+    let h = S / 2;
+    b.task_run("x", "inc", &[], 0, 0, h);
+    b.task_run("y", "inc", &[], 1, 0, h);
+    b.task_run("x2", "inc", &[], 0, h, 2 * h);
+    b.task_run("y2", "inc", &[], 1, h, 2 * h);
+    b.task_run("z", "add", &["x", "y"], 0, 2 * h, 3 * h);
+    b.task_run("z2", "add", &["x2", "y2"], 1, 2 * h, 3 * h);
+    b.task_run("total", "add", &["z", "z2"], 0, 3 * h, 4 * h);
+    let c = compare(&total_serial(), &b.build());
+    assert!(c.same_work);
+    assert_eq!(c.speedup, Some(3.5));
+    assert_eq!(
+        c.parallel_efficiency,
+        Some(1.75),
+        "3.5 × 1 worker ÷ 2 workers"
+    );
+    assert_eq!(
+        c.verdict(),
+        "B is faster: speed-up 3.50×, relative efficiency 175% (speed-up × A's 1 worker ÷ \
+         B's 2 workers). A's critical path allows at most 2.33× over serial execution.\n\
+         Efficiency above 100%: the tasks themselves got faster: total work fell by 50%, \
+         from 7.00 s in A to 3.50 s in B."
+    );
+}
+
+#[test]
+fn same_names_at_other_places_do_not_pair() {
+    // Both runs have one `add` of two `inc`s, but in B the add reads an `inc` and a `load`.
+    let mut a = Crafted::new(1);
+    a.task_run("a-1", "inc", &[], 0, 0, MS);
+    a.task_run("a-2", "inc", &[], 0, MS, 2 * MS);
+    a.task_run("a-3", "add", &["a-1", "a-2"], 0, 2 * MS, 3 * MS);
+    let mut b = Crafted::new(1);
+    b.task_run("b-1", "inc", &[], 0, 0, MS);
+    b.task_run("b-2", "load", &[], 0, MS, 2 * MS);
+    b.task_run("b-3", "add", &["b-1", "b-2"], 0, 2 * MS, 3 * MS);
+    let c = compare(&a.build(), &b.build());
+    assert_eq!(
+        (c.matched_by_key, c.matched_by_name),
+        (0, 1),
+        "only one inc pairs"
+    );
+    assert!(!c.same_work);
 }

@@ -81,8 +81,10 @@ fn duration_is_the_union_of_compute_spans() {
     let cp = critical_path(&trace);
     assert_eq!(cp.total_work_ns, 7 * MS + 3 * MS);
     assert_eq!(path_keys(&trace), ["a"]);
-    assert_eq!(cp.steps[0].start_ns, 0);
+    // The step covers a's work (its pieces on the path), not the transfer before it.
+    assert_eq!(cp.steps[0].start_ns, 4 * MS);
     assert_eq!(cp.steps[0].end_ns, 13 * MS);
+    assert_eq!(cp.steps[0].duration_ns, 7 * MS);
 }
 
 #[test]
@@ -120,7 +122,7 @@ fn without_any_dependency_the_longest_task_is_the_path() {
     t.task_run("b", "f", &[], 1, 0, 3 * MS);
     let trace = t.build();
     let cp = critical_path(&trace);
-    assert_eq!(cp.dependencies, DependencySource::None);
+    assert_eq!(cp.dependencies, DependencySource::Graph, "recorded: none");
     assert_eq!(path_keys(&trace), ["b"]);
 }
 

@@ -196,7 +196,7 @@ fn threads_against_distributed_matches_every_key() {
         ),
         (2047, 0, 0, 0)
     );
-    assert_eq!(c.faster, taskscope_trace::analysis::Side::A);
+    assert_eq!(c.faster, Some(taskscope_trace::analysis::Side::A));
     let speedup = c.speedup.unwrap();
     assert!(speedup > 5.0, "{speedup}");
     assert!(!c.top_slowdowns.is_empty() && c.top_slowdowns.len() <= 10);

@@ -133,8 +133,11 @@ proptest! {
         }
 
         let stats = name_stats(&trace);
-        let total: u64 = stats.iter().map(|s| s.total_ns).sum();
-        prop_assert_eq!(total, cp.total_work_ns);
+        let self_total: u64 = stats.iter().map(|s| s.self_ns).sum();
+        prop_assert_eq!(self_total, cp.total_work_ns);
+        for s in &stats {
+            prop_assert!(s.self_ns <= s.total_ns.saturating_mul(lanes as u64));
+        }
         for s in &stats {
             prop_assert!(s.median_ns <= s.p95_ns && s.p95_ns <= s.max_ns);
             prop_assert!(s.mean_ns <= s.max_ns);

@@ -273,6 +273,7 @@ mod tests {
         let open = draw(&DrawingOptions {
             compact: false,
             expanded: ["inc".to_owned()].into(),
+            ..DrawingOptions::default()
         });
         assert_eq!(count(&open, "t"), 200, "the inc tasks are drawn one by one");
         assert_eq!(count(&open, "o"), 200, "with their result boxes");
@@ -280,6 +281,7 @@ mod tests {
         let compact = draw(&DrawingOptions {
             compact: true,
             expanded: ["inc".to_owned()].into(),
+            ..DrawingOptions::default()
         });
         assert_eq!(count(&compact, "t"), 200);
         assert_eq!(

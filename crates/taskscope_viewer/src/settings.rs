@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::panels::sizes::PanelShares;
+
 /// The storage key.
 pub const STORAGE_KEY: &str = "taskscope_settings";
 
@@ -65,6 +67,9 @@ pub struct Settings {
     pub show_all_arrows: bool,
     /// The folder of the last export, suggested for the next one.
     pub last_dir: Option<PathBuf>,
+    /// How wide the graph view and the statistics panel are, as shares of the tab's
+    /// width (set by dragging their edges).
+    pub panels: PanelShares,
 }
 
 impl Default for Settings {
@@ -77,6 +82,7 @@ impl Default for Settings {
             show_graph: true,
             show_all_arrows: false,
             last_dir: None,
+            panels: PanelShares::default(),
         }
     }
 }
@@ -91,6 +97,7 @@ impl Settings {
 }
 
 #[cfg(test)]
+#[allow(clippy::float_cmp)] // compared values are copied or exact in binary floating point
 mod tests {
     use super::*;
 
@@ -118,5 +125,18 @@ mod tests {
         assert!(!s.dark);
         assert!(s.show_graph);
         assert!(s.recent_files.is_empty());
+        assert_eq!(s.panels, PanelShares::default());
+    }
+
+    #[test]
+    fn panel_shares_round_trip_and_missing_ones_take_defaults() {
+        let mut s = Settings::default();
+        s.panels.graph = 0.5;
+        let text = serde_json::to_string(&s).unwrap();
+        let back: Settings = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, s);
+        let partial: Settings = serde_json::from_str(r#"{"panels": {"stats": 0.3}}"#).unwrap();
+        assert_eq!(partial.panels.graph, PanelShares::default().graph);
+        assert_eq!(partial.panels.stats, 0.3);
     }
 }

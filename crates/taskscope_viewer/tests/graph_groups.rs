@@ -28,6 +28,7 @@ fn parse_recipe(bytes: &[u8], name: &str) -> anyhow::Result<Trace> {
         // 1,200 tasks in six key groups of 200: load, parse, inc, double, add, sum.
         b"grouped" => synthetic::layered(1_200, 40, 4, 3)?,
         b"one-big-group" => one_big_group()?,
+        b"huge-group" => synthetic::one_big_group(100_000)?,
         b"chain" => chain_with_config(2_000)?,
         _ => anyhow::bail!("{name}: unknown recipe"),
     })
@@ -65,6 +66,7 @@ fn expand(names: &[&str]) -> DrawingOptions {
     DrawingOptions {
         compact: false,
         expanded: names.iter().map(|s| (*s).to_owned()).collect(),
+        ..DrawingOptions::default()
     }
 }
 
@@ -283,18 +285,41 @@ fn selecting_a_task_of_a_collapsed_group_lights_the_group() {
         Some(task)
     );
 
+    // The task was hidden in its group: its neighbourhood is drawn on its own.
+    wait_for_layout(&mut h);
     let tab = h.state().trace_tab(1).unwrap();
     let layout = tab.graph_layout().unwrap();
     let groups = layout.groups().unwrap();
     assert_eq!(layout.group_name_of(task), Some("add"));
-    // The graph shows the task by its group, and scrolled to it.
+    let graph = tab.doc.trace.graph();
+    let near: Vec<TaskId> = graph
+        .deps(task)
+        .iter()
+        .chain(tab.doc.index.dependents().users(task))
+        .copied()
+        .chain([task])
+        .collect();
+    for t in near {
+        assert_eq!(layout.node_of(t).unwrap().kind, NodeKind::Task(t), "{t:?}");
+    }
+    assert!(layout.options().focus.contains(&task));
+    // The rest of "add" stays one node, saying how many are drawn apart.
+    let add_index = layout.scene().node_of_group_named("add").unwrap();
+    assert!(
+        layout.scene().nodes[add_index]
+            .label
+            .iter()
+            .any(|l| l.ends_with("drawn apart"))
+    );
+    // The graph shows the task itself, scrolled to it.
     let shown = layout.shown_node(task).unwrap();
-    assert_eq!(Some(shown), layout.group_node("add"));
+    assert_eq!(shown.kind, NodeKind::Task(task));
     assert!(
         tab.graph
             .last_visible_layout_rect()
             .contains(shown.rect.center())
     );
+
     // The lights the view painted this frame with (its cache, not a recomputation).
     let lights = tab.graph.group_lights();
     assert_eq!(lights.len(), groups.len());
@@ -344,11 +369,120 @@ fn refused_expansion(h: &mut Harness<'_, ViewerApp>, group: &str) -> String {
 fn expanding_past_the_size_limit_is_refused_with_a_message() {
     let (_dir, mut h) = open("one-big-group");
     assert_eq!(collapsed(&h), names(&["x", "y"]));
-    let note = refused_expansion(&mut h, "x");
+    // Asked for directly (a click splits it instead, see below): refused at once.
+    let tab = h.state_mut().trace_tab_mut(1).unwrap();
+    tab.request_drawing(expand(&["x"]), Some("x".to_owned()), || {});
+    assert!(!tab.is_laying_out());
+    let note = tab.graph_note().unwrap().to_owned();
+    h.run_steps(2);
+    assert!(h.query_by_label(&note).is_some(), "the message is shown");
     assert!(
-        note.contains("20003 nodes") && note.contains("20000"),
+        note.contains("20,003 nodes") && note.contains("20,000"),
         "{note}"
     );
+    assert_eq!(collapsed(&h), names(&["x", "y"]));
+}
+
+/// The names of the parts drawn collapsed.
+fn collapsed_parts(h: &Harness<'_, ViewerApp>) -> Vec<String> {
+    let layout = h.state().trace_tab(1).unwrap().graph_layout().unwrap();
+    let groups = layout.groups().unwrap();
+    groups
+        .all()
+        .iter()
+        .filter(|g| g.part.is_some() && layout.group_node(&g.name).is_some())
+        .map(|g| g.name.clone())
+        .collect()
+}
+
+#[test]
+fn a_group_too_big_to_expand_is_split_into_parts_down_to_drawn_tasks() {
+    let (_dir, mut h) = open("huge-group");
+    assert_eq!(collapsed(&h), names(&["x", "y"]));
+    // A click on the 100,000-task group cuts it into 16 parts of 6,250 tasks.
+    let r = group_rect(&h, "x").unwrap();
+    click(&mut h, r.center(), PointerButton::Primary);
+    wait_for_layout(&mut h);
+    assert_eq!(h.state().trace_tab(1).unwrap().graph_note(), None);
+    let parts = collapsed_parts(&h);
+    let expected: Vec<String> = (1..=16).map(|k| format!("x #{k}")).collect();
+    assert_eq!(parts, expected);
+    {
+        let tab = h.state().trace_tab(1).unwrap();
+        let layout = tab.graph_layout().unwrap();
+        let node = layout.scene().node_of_group_named("x #1").unwrap();
+        assert_eq!(
+            layout.scene().nodes[node].label,
+            vec!["x #1".to_owned(), "6,250 tasks".to_owned()]
+        );
+        assert!(h.query_by_label("17 groups, 0 expanded, 1 split").is_some());
+        // The view fits the parts as it fits an expanded group: readable.
+        assert!(tab.graph.zoom >= taskscope_viewer::panels::trace_tab::EXPANDED_MIN_ZOOM);
+        // x-0, which y-0 uses, is shown by the first part, linked to y.
+        assert_eq!(layout.group_name_of(TaskId(0)), Some("x #1"));
+    }
+    // A part is small enough to draw: a click draws its tasks (panned to it first:
+    // at a readable zoom the row of parts is wider than the canvas).
+    let tab = h.state_mut().trace_tab_mut(1).unwrap();
+    let part = tab.graph_layout().unwrap().group_node("x #1").unwrap().rect;
+    tab.graph.center = part.center();
+    h.run_steps(2);
+    let r = group_rect(&h, "x #1").unwrap();
+    click(&mut h, r.center(), PointerButton::Primary);
+    wait_for_layout(&mut h);
+    let tab = h.state().trace_tab(1).unwrap();
+    assert_eq!(tab.graph_note(), None);
+    let layout = tab.graph_layout().unwrap();
+    for t in [0, 3_000, 6_249].map(TaskId) {
+        assert_eq!(layout.node_of(t).unwrap().kind, NodeKind::Task(t));
+    }
+    assert!(layout.node_of(TaskId(6_250)).is_none());
+    assert_eq!(layout.nodes().len(), 2 * 6_250 + 15 + 1);
+    assert_eq!(collapsed_parts(&h).len(), 15);
+
+    // The context menu of one of its tasks merges the parts back into "x".
+    let node = {
+        let tab = h.state().trace_tab(1).unwrap();
+        let canvas = tab.graph.canvas_rect();
+        (0..6_250)
+            .map(TaskId)
+            .filter_map(|t| tab.graph.node_screen_rect(&layout, t))
+            .find(|r| canvas.contains_rect(*r))
+            .unwrap()
+    };
+    click(&mut h, node.center(), PointerButton::Secondary);
+    h.get_by_label("Merge the parts of “x”").click();
+    h.run_steps(2);
+    wait_for_layout(&mut h);
+    assert_eq!(collapsed(&h), names(&["x", "y"]));
+    let options = h.state().trace_tab(1).unwrap().drawing_options();
+    assert!(options.expanded.is_empty() && options.split.is_empty());
+
+    // A task picked elsewhere (the timeline, a finding) while its group is one
+    // node: it is drawn with its neighbourhood, y-0 which uses it.
+    h.state_mut()
+        .trace_tab_mut(1)
+        .unwrap()
+        .select(Some(TaskId(0)));
+    h.run_steps(2);
+    wait_for_layout(&mut h);
+    let tab = h.state().trace_tab(1).unwrap();
+    let layout = tab.graph_layout().unwrap();
+    let y = TaskId(100_000);
+    for t in [TaskId(0), y] {
+        assert_eq!(layout.node_of(t).unwrap().kind, NodeKind::Task(t));
+    }
+    let x = layout.scene().node_of_group_named("x").unwrap();
+    assert_eq!(
+        layout.scene().nodes[x].label,
+        vec![
+            "x".to_owned(),
+            "100,000 tasks".to_owned(),
+            "1 drawn apart".to_owned()
+        ]
+    );
+    // y's group had one task, drawn on its own: no node left for it.
+    assert!(layout.group_node("y").is_none());
 }
 
 #[test]
@@ -358,6 +492,7 @@ fn the_old_drawing_stays_until_the_new_one_is_taken() {
     let options = DrawingOptions {
         compact: true,
         expanded: names(&["inc"]).into_iter().collect(),
+        ..DrawingOptions::default()
     };
     tab.request_drawing(options.clone(), Some("inc".to_owned()), || {});
     assert!(tab.is_laying_out());
@@ -428,7 +563,7 @@ fn an_expansion_past_the_node_limit_is_refused_without_a_thread() {
     assert!(!tab.is_laying_out());
     assert_eq!(tab.layout_jobs_started(), 0);
     let note = tab.graph_note().unwrap();
-    assert!(note.contains("20003 nodes"), "{note}");
+    assert!(note.contains("20,003 nodes"), "{note}");
 }
 
 #[test]
@@ -456,8 +591,26 @@ fn expanding_a_chain_whose_edges_cross_too_many_layers_is_refused_with_a_message
     assert_eq!(collapsed(&h), names(&["config", "step"]));
     let note = refused_expansion(&mut h, "step");
     assert!(
-        note.contains("4001 nodes") && note.contains("cross so many layers"),
+        note.contains("4,001 nodes") && note.contains("cross so many layers"),
         "{note}"
+    );
+    // Not a dead end: split it from its context menu, and a part expands.
+    let r = group_rect(&h, "step").unwrap();
+    click(&mut h, r.center(), PointerButton::Secondary);
+    h.get_by_label("Split “step” into 16 parts").click();
+    h.run_steps(2);
+    wait_for_layout(&mut h);
+    assert_eq!(collapsed_parts(&h).len(), 16);
+    let r = group_rect(&h, "step #1").unwrap();
+    click(&mut h, r.center(), PointerButton::Primary);
+    wait_for_layout(&mut h);
+    let tab = h.state().trace_tab(1).unwrap();
+    assert_eq!(tab.graph_note(), None);
+    let layout = tab.graph_layout().unwrap();
+    // step-0 is task 1: drawn on its own.
+    assert_eq!(
+        layout.node_of(TaskId(1)).unwrap().kind,
+        NodeKind::Task(TaskId(1))
     );
 }
 
@@ -494,6 +647,25 @@ fn expanding_a_group_shows_it_even_when_a_task_elsewhere_is_selected() {
         .0;
     h.state_mut().trace_tab_mut(1).unwrap().select(Some(far));
     h.run_steps(2);
+    // Hidden in "parse", the task's neighbourhood is drawn on its own; expanding
+    // "parse" keeps it, so the group's bounds are those of that drawing.
+    wait_for_layout(&mut h);
+    let bounds = {
+        let tab = h.state().trace_tab(1).unwrap();
+        let mut options = tab.drawing_options();
+        assert!(options.focus.contains(&far));
+        options.expanded.insert("parse".to_owned());
+        let expanded = taskscope_egui::GraphLayout::new(
+            taskscope_layout::graph_drawing(&tab.doc.trace, &tab.doc.index, &options).unwrap(),
+        );
+        expanded
+            .nodes()
+            .iter()
+            .filter(|n| {
+                matches!(n.kind, NodeKind::Task(t) if expanded.group_name_of(t) == Some("parse"))
+            })
+            .fold(egui::Rect::NOTHING, |b, n| b.union(n.rect))
+    };
     let r = group_rect(&h, "parse").unwrap();
     click(&mut h, r.center(), PointerButton::Primary);
     wait_for_layout(&mut h);

@@ -21,7 +21,8 @@ use egui::{
     vec2,
 };
 use taskscope_layout::{ColorBy, Paint, group_tooltip, task_tooltip};
-use taskscope_trace::index::{GroupInfo, RunState};
+use taskscope_layout::{Opening, open_group};
+use taskscope_trace::index::{GroupInfo, RunState, SPLIT_PARTS};
 use taskscope_trace::{TaskId, Trace, TraceIndex};
 
 use crate::selection::Highlight;
@@ -101,8 +102,15 @@ pub struct GraphInput<'a> {
 pub enum GraphEvent {
     /// Select this task (or clear the selection): a click on a task or its output box.
     Select(Option<TaskId>),
-    /// Draw this group task by task: a click on a collapsed group.
+    /// Draw this group (or part) task by task: a click on a collapsed group whose
+    /// tasks fit the drawing ([`taskscope_layout::open_group`]).
     Expand(String),
+    /// Cut this group (or part) into parts: a click on a collapsed group too big
+    /// to draw task by task, or its context menu.
+    Split(String),
+    /// Make this key-prefix group whole again, collapsed (from the context menu
+    /// of one of its parts or of their tasks).
+    Merge(String),
     /// Collapse this expanded group again (from the context menu of one of its tasks).
     Collapse(String),
     /// Collapse every expanded group (from the context menu).
@@ -343,7 +351,7 @@ impl GraphView {
             let node = hovered.and_then(|i| input.layout.nodes().get(i as usize));
             out.events.push(match node.map(|n| n.kind) {
                 Some(NodeKind::Group(g)) => match group_info(input.layout, g) {
-                    Some(info) => GraphEvent::Expand(info.name.clone()),
+                    Some(info) => open_event(input.layout, &info.name),
                     None => GraphEvent::Select(None),
                 },
                 Some(NodeKind::Task(t) | NodeKind::Output(t)) => GraphEvent::Select(Some(t)),
@@ -711,6 +719,51 @@ fn screen_polyline(points: &[Pos2], to_screen: impl Fn(Pos2) -> Pos2) -> Vec<Pos
     out
 }
 
+/// The context menu entries of a collapsed group or part: expand it (when its
+/// tasks fit), split it, merge the parts it was cut from.
+fn group_menu(ui: &mut Ui, layout: &GraphLayout, info: &GroupInfo, events: &mut Vec<GraphEvent>) {
+    let fits = layout
+        .groups()
+        .is_some_and(|g| open_group(g, layout.options(), &info.name) == Opening::Expand);
+    if ui
+        .add_enabled(fits, egui::Button::new(format!("Expand “{}”", info.name)))
+        .on_disabled_hover_text("too many tasks to draw one by one: split it")
+        .clicked()
+    {
+        events.push(GraphEvent::Expand(info.name.clone()));
+        ui.close();
+    }
+    let parts = info.tasks.min(SPLIT_PARTS);
+    if info.tasks > 1
+        && ui
+            .button(format!("Split “{}” into {parts} parts", info.name))
+            .clicked()
+    {
+        events.push(GraphEvent::Split(info.name.clone()));
+        ui.close();
+    }
+    if let Some(p) = &info.part
+        && ui
+            .button(format!("Merge the parts of “{}”", p.root))
+            .clicked()
+    {
+        events.push(GraphEvent::Merge(p.root.clone()));
+        ui.close();
+    }
+}
+
+/// What a click on the collapsed group or part `name` does: expand it when its
+/// tasks fit the drawing, else split it ([`open_group`]).
+fn open_event(layout: &GraphLayout, name: &str) -> GraphEvent {
+    match layout
+        .groups()
+        .map(|g| open_group(g, layout.options(), name))
+    {
+        Some(Opening::Split) => GraphEvent::Split(name.to_owned()),
+        _ => GraphEvent::Expand(name.to_owned()),
+    }
+}
+
 /// Group number `g` of `layout`.
 fn group_info(layout: &GraphLayout, g: u32) -> Option<&GroupInfo> {
     layout.groups()?.get(g)
@@ -756,11 +809,8 @@ fn context_menu(
     let node = node.and_then(|i| layout.nodes().get(i as usize));
     match node.map(|n| n.kind) {
         Some(NodeKind::Group(g)) => {
-            if let Some(info) = group_info(layout, g)
-                && ui.button(format!("Expand group “{}”", info.name)).clicked()
-            {
-                events.push(GraphEvent::Expand(info.name.clone()));
-                ui.close();
+            if let Some(info) = group_info(layout, g) {
+                group_menu(ui, layout, info, events);
             }
         }
         Some(NodeKind::Task(t) | NodeKind::Output(t)) if layout.in_expanded_group(t) => {
@@ -770,10 +820,23 @@ fn context_menu(
                 events.push(GraphEvent::Collapse(name.to_owned()));
                 ui.close();
             }
+            let root = layout
+                .groups()
+                .and_then(|g| g.get(g.group_of(t)?))
+                .and_then(|info| info.part.as_ref())
+                .map(|p| p.root.clone());
+            if let Some(root) = root
+                && ui.button(format!("Merge the parts of “{root}”")).clicked()
+            {
+                events.push(GraphEvent::Merge(root));
+                ui.close();
+            }
         }
         _ => {}
     }
-    let any_open = !layout.options().expanded.is_empty();
+    let options = layout.options();
+    let any_open =
+        !options.expanded.is_empty() || !options.split.is_empty() || !options.focus.is_empty();
     if ui
         .add_enabled(any_open, egui::Button::new("Collapse all groups"))
         .clicked()
@@ -817,7 +880,13 @@ fn node_tooltip(ui: &mut Ui, input: &GraphInput<'_>, node: &NodeBox) {
                     info.tasks
                 ));
             }
-            ui.weak("click to draw its tasks");
+            ui.weak(match open_event(input.layout, &info.name) {
+                GraphEvent::Split(_) => format!(
+                    "click to split it into {} parts (too many tasks to draw one by one)",
+                    info.tasks.min(SPLIT_PARTS)
+                ),
+                _ => "click to draw its tasks".to_owned(),
+            });
         }
     }
 }

@@ -20,10 +20,10 @@ use egui::{
 };
 use taskscope_trace::{LaneId, Span, SpanId, TaskId, Trace, TraceIndex};
 
-use crate::axis::{format_tick, tick_step_ns, ticks};
 use crate::selection::Highlight;
 use crate::theme::{Theme, rgb};
 use lod::{MAX_DEPTH_ROWS, MERGE_BELOW_PX, RenderItem};
+use taskscope_layout::axis::{format_tick, tick_step_ns, ticks};
 pub use taskscope_layout::lod;
 use taskscope_layout::{
     TimelineFrame, TimelineLanes, bar_fill, bar_label, merged_tooltip,

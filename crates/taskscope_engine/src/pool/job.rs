@@ -111,6 +111,7 @@ impl<'r, 'p> Job<'r, 'p> {
             spans.reserve(plan.len());
         }
         let lane = LaneId(me as u32);
+        let mut live = crate::live::hook(self.run.live, me, &spans);
         // The end of the task this lane just ran, while it goes straight on to the next.
         let mut last_end: Option<u64> = None;
         let mut next: Option<u32> = None;
@@ -152,7 +153,11 @@ impl<'r, 'p> Job<'r, 'p> {
             // made it ready (`release`, through the AcqRel counter), and it was handed to
             // exactly one worker (a root claimed by the cursor, or a task popped or stolen
             // from a deque, or the continuation kept by the releasing worker).
-            if !unsafe { self.run.run_task(task, &mut spans, lane, &mut last_end) } {
+            let ok = unsafe { self.run.run_task(task, &mut spans, lane, &mut last_end) };
+            if let Some(live) = &mut live {
+                live.task_ran(&spans, ok);
+            }
+            if !ok {
                 self.wake_all();
                 break;
             }

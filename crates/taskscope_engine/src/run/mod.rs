@@ -20,7 +20,7 @@ mod buffers;
 mod record;
 
 pub(crate) use buffers::{LaneSpans, RunBuffers};
-pub(crate) use record::{RunRecord, build_trace, clock, unix_now_ns};
+pub(crate) use record::{RunRecord, build_trace, clock, unix_now_ns, worker_lane};
 
 /// The first failure of a run.
 pub(crate) struct Failure {
@@ -41,6 +41,8 @@ pub(crate) struct RunState<'a> {
     pub(crate) record: bool,
     /// The run's start, in raw clock ticks: spans are in nanoseconds since then.
     pub(crate) t0: u64,
+    /// Where the lanes publish progress and spans while the run goes (`crate::live`).
+    pub(crate) live: Option<&'a crate::live::LiveLanes>,
 }
 
 impl<'a> RunState<'a> {
@@ -55,6 +57,7 @@ impl<'a> RunState<'a> {
             failed_count: AtomicUsize::new(0),
             record,
             t0: clock().raw(),
+            live: None,
         }
     }
 
@@ -105,7 +108,20 @@ impl<'a> RunState<'a> {
         // The task body is user code, and so are the drops of the inputs it did not read
         // (emptied by every reader, so each slot is empty after the run): a panic in
         // either is caught here and becomes this task's failure.
+        #[cfg(feature = "tracing")]
+        let span = {
+            let graph = self.plan.graph();
+            let id = TaskId(task);
+            tracing::info_span!(
+                target: "taskscope::task",
+                "task",
+                name = graph.name(id).unwrap_or_default(),
+                key = graph.key(id).unwrap_or_default(),
+            )
+        };
         let result = catch_unwind(AssertUnwindSafe(|| {
+            #[cfg(feature = "tracing")]
+            let _entered = span.enter();
             let value = (node.func)(&mut inputs)?;
             inputs.finish()?;
             Ok(value)
@@ -205,7 +221,7 @@ impl<'a> RunState<'a> {
                         .plan
                         .deps(t)
                         .iter()
-                        .all(|&d| outcome(d) == Outcome::Succeeded);
+                        .all(|&d| outcome(d.0) == Outcome::Succeeded);
                     Some((
                         t,
                         if ready {
@@ -228,10 +244,15 @@ pub(crate) fn run_sequential(state: &RunState<'_>, mut lane: LaneSpans) -> RunRe
         lane.reserve(state.plan.len());
     }
     let mut last_end = None;
+    let mut live = crate::live::hook(state.live, 0, &lane);
     for task in 0..state.plan.len() as u32 {
         // SAFETY: plan order is a topological order, and the loop stops at the first
         // failure: every input of `task` ran and succeeded before, on this thread.
-        if !unsafe { state.run_task(task, &mut lane, LaneId(0), &mut last_end) } {
+        let ok = unsafe { state.run_task(task, &mut lane, LaneId(0), &mut last_end) };
+        if let Some(live) = &mut live {
+            live.task_ran(&lane, ok);
+        }
+        if !ok {
             break;
         }
     }

@@ -9,7 +9,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use taskscope_trace::{Lane, ModelError, RunMeta, SourceFormat, TaskId, Trace, TraceBuilder};
+use taskscope_trace::{Lane, ModelError, RunMeta, SourceFormat, Span, TaskId, Trace, TraceBuilder};
 
 use super::{LaneSpans, RunState};
 
@@ -32,10 +32,15 @@ pub(crate) struct RunRecord {
 
 /// Assembles the trace of a finished run from its graph (every task `Done`; shared, and
 /// copied only for a failed run, whose tasks get their states) and spans.
+///
+/// The spans are not copied but handed over: the first lane's buffer (reserved for every
+/// task of the run) becomes the trace's, and the other lanes' spans are appended to it;
+/// their buffers stay in `record` (emptied), for the next run. The trace's spans are
+/// sorted by lane and start as recorded, so building it moves nothing either.
 pub(crate) fn build_trace(
     state: &RunState<'_>,
     graph: Arc<taskscope_trace::Graph>,
-    record: &RunRecord,
+    record: &mut RunRecord,
 ) -> Result<Trace, ModelError> {
     let meta = RunMeta {
         scheduler: Some(record.scheduler.to_owned()),
@@ -50,18 +55,34 @@ pub(crate) fn build_trace(
     for (task, task_state) in state.unfinished_states() {
         builder.graph_mut().set_state(TaskId(task), task_state);
     }
-    builder.reserve_spans(record.lanes.iter().map(Vec::len).sum());
-    for (index, spans) in record.lanes.iter().enumerate() {
+    let mut spans: Option<Vec<Span>> = None;
+    for (index, lane) in record.lanes.iter_mut().enumerate() {
         // Lanes get ids 0, 1, … in the order they are added: the ids the spans carry.
-        builder.add_lane(Lane {
-            name: format!("worker {index}"),
-            process: format!("taskscope {}", record.scheduler),
-            sort_index: index as i64,
-            is_async: false,
-        })?;
-        builder.extend_spans(spans)?;
+        builder.add_lane(worker_lane(index, record.scheduler))?;
+        match &mut spans {
+            // The first lane with spans gives its buffer (it has room for every task).
+            None if !lane.is_empty() => spans = Some(std::mem::take(lane)),
+            None => {}
+            Some(all) => {
+                all.extend_from_slice(lane);
+                lane.clear();
+            }
+        }
+    }
+    if let Some(spans) = spans {
+        builder.append_spans(spans)?;
     }
     builder.build()
+}
+
+/// The trace lane of worker `index` of a `scheduler` run (`threads` or `sequential`).
+pub(crate) fn worker_lane(index: usize, scheduler: &str) -> Lane {
+    Lane {
+        name: format!("worker {index}"),
+        process: format!("taskscope {scheduler}"),
+        sort_index: index as i64,
+        is_async: false,
+    }
 }
 
 /// The host's name, looked up once.

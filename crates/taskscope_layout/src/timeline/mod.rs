@@ -26,6 +26,7 @@ pub use lanes::{
 };
 use lod::{MAX_DEPTH_ROWS, MERGE_BELOW_PX, RenderItem};
 
+use crate::axis;
 use crate::font::{baseline_offset, line_height, text_width};
 use crate::layered::Point;
 use crate::png::PngOptions;
@@ -505,57 +506,18 @@ fn legend(trace: &Trace, index: &TraceIndex, max_entries: usize, has_mixed: bool
     }
 }
 
-/// Axis ticks at a 1–2–5 step giving about one tick per 100 px from the run's first
-/// start, labelled in the step's unit with the time since that start.
+/// Axis ticks at a 1–2–5 step at least 100 px apart from the run's first start,
+/// labelled with the time since that start (as the viewer's axis and the tooltips
+/// count it), by the one axis of the workspace ([`crate::axis`]).
 fn ticks(scale: &TimeScale) -> Vec<Tick> {
-    let range = scale.t1 - scale.t0;
-    let target = (scale.width / 100.0).max(1.0);
-    let raw = (range as f64 / target).max(1.0);
-    let mut step: u64 = 1;
-    let mut exp: u32 = 0;
-    'search: loop {
-        for m in [1u64, 2, 5] {
-            let Some(candidate) = 10u64.checked_pow(exp).and_then(|p| p.checked_mul(m)) else {
-                break 'search;
-            };
-            if candidate as f64 >= raw {
-                step = candidate;
-                break 'search;
-            }
-        }
-        exp += 1;
-    }
-    // The unit of ten steps, so labels need at most two decimals ("0.5 s", "50 ms").
-    let (unit_exp, unit) = match step.saturating_mul(10) {
-        s if s < 1_000 => (0u32, "ns"),
-        s if s < 1_000_000 => (3, "µs"),
-        s if s < 1_000_000_000 => (6, "ms"),
-        _ => (9, "s"),
-    };
-    // Decimals needed so the step is exact in the chosen unit.
-    let mut pow10 = 0u32;
-    let mut rest = step;
-    while rest > 0 && rest.is_multiple_of(10) {
-        rest /= 10;
-        pow10 += 1;
-    }
-    let decimals = unit_exp.saturating_sub(pow10) as usize;
-    let divisor = 10f64.powi(unit_exp as i32);
-    // Times from the run's first start, as the viewer's axis and the tooltips count them.
-    let mut out = Vec::new();
-    let range = scale.t1 - scale.t0;
-    let mut t: u64 = 0;
-    while t <= range {
-        out.push(Tick {
-            x: scale.x(scale.t0 + t),
-            label: format!("{:.decimals$} {unit}", t as f64 / divisor),
-        });
-        let Some(next) = t.checked_add(step) else {
-            break;
-        };
-        t = next;
-    }
-    out
+    let range = (scale.t1 - scale.t0) as f64;
+    let step = axis::tick_step_ns(range / scale.width.max(1.0), 100.0);
+    axis::ticks(0.0, range, step)
+        .map(|t| Tick {
+            x: scale.x(scale.t0 + t as u64),
+            label: axis::format_tick(t, step),
+        })
+        .collect()
 }
 
 /// Writes a [`TimelineScene`] as SVG.

@@ -10,14 +10,15 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use super::concurrency::busy_intervals;
 use super::context::Context;
-use super::critical_path::longest_chain;
+use super::context::DependencySource;
+use super::critical_path::{PathStep, path_length, path_steps};
 use super::findings::{
-    CriticalPathBound, DominantTask, Facts, Finding, IdleWhileReady, SchedulingOrder,
+    Assumption, CriticalPathBound, DominantTask, Facts, Finding, IdleWhileReady, SchedulingOrder,
     SerialReduction, Severity, ShortTasks, TaskLabel,
 };
-use super::simulate::{Simulator, worker_count};
+use super::readiness::Readiness;
+use super::simulate::{Simulator, workers_of};
 use super::stats::{median_of, name_stats_with};
 use crate::model::{LaneId, TaskId, Trace};
 
@@ -40,6 +41,12 @@ pub struct AdvisorOptions {
     pub order_gain_share: f64,
     /// At most this many task ids per finding (default 1000).
     pub max_listed_tasks: usize,
+    /// Transfers on the chain that ended last, or a straggler's lone tail, are
+    /// reported from this share of the run (default 0.1).
+    pub transfer_share: f64,
+    /// A worker straggles when tasks of one name ran this many times slower there
+    /// than on the others (median against median; default 2).
+    pub straggler_factor: f64,
 }
 
 impl Default for AdvisorOptions {
@@ -52,6 +59,8 @@ impl Default for AdvisorOptions {
             idle_ready_share: 0.05,
             order_gain_share: 0.05,
             max_listed_tasks: 1000,
+            transfer_share: 0.1,
+            straggler_factor: 2.0,
         }
     }
 }
@@ -88,21 +97,36 @@ pub fn advise(trace: &Trace) -> Vec<Finding> {
 /// - **critical path bound**: total work / critical path below the worker count.
 /// - **dominant task**: one task lasting [`AdvisorOptions::dominant_share`] of the
 ///   run's span (first start to last end) and of all task time.
+/// - **transfer bound**, **straggler**, **scheduler gaps**: time lost outside tasks on
+///   a cluster or Dask's local schedulers; see `cluster.rs` ([`super::TransferBound`],
+///   [`super::Straggler`], [`super::SchedulerGaps`]).
 ///
 /// # Complexity
 /// O((S + V + E) log(S + V)) time, O(S + V + E) memory.
 pub fn advise_with(trace: &Trace, options: &AdvisorOptions) -> Vec<Finding> {
     let ctx = Context::new(trace);
     let sim = Simulator::new(&ctx);
-    let path = longest_chain(&ctx);
+    let path = path_steps(&ctx);
     let gap_ns = median_lane_gap(trace);
     let mut findings = Vec::new();
-    serial_reductions(&ctx, &path, options, &mut findings);
     short_tasks(&ctx, gap_ns, options, &mut findings);
-    idle_while_ready(&ctx, options, &mut findings);
-    scheduling_order(&ctx, &sim, gap_ns, options, &mut findings);
-    critical_path_bound(&ctx, &path, sim.critical_path_ns, options, &mut findings);
     dominant_task(&ctx, options, &mut findings);
+    // The rest rests on the dependencies: without them no claim is made.
+    if ctx.deps.source().is_known() {
+        let assumption = (ctx.deps.source() == DependencySource::Flows)
+            .then_some(Assumption::FlowArrowsAreDependencies);
+        let first = findings.len();
+        let ready = Readiness::new(&ctx);
+        serial_reductions(&ctx, &path, options, &mut findings);
+        idle_while_ready(&ctx, &ready, options, &mut findings);
+        scheduling_order(&ctx, &sim, &ready, gap_ns, options, &mut findings);
+        critical_path_bound(&ctx, &path, options, &mut findings);
+        // Dask's transfers, stragglers and per-task gaps (they follow the chains too).
+        super::cluster::checks(&ctx, options, &mut findings);
+        for f in findings.get_mut(first..).unwrap_or_default() {
+            f.assumption = assumption;
+        }
+    }
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
@@ -114,7 +138,7 @@ pub fn advise_with(trace: &Trace, options: &AdvisorOptions) -> Vec<Finding> {
 }
 
 /// A finding, with its task list capped.
-fn finding(
+pub(super) fn finding(
     facts: Facts,
     severity: Severity,
     impact_ns: u64,
@@ -125,6 +149,7 @@ fn finding(
     tasks.truncate(options.max_listed_tasks);
     Finding {
         facts,
+        assumption: None,
         severity,
         impact_ns,
         tasks,
@@ -134,7 +159,7 @@ fn finding(
 
 /// A task's name and key, as findings name it; the key is left out when it
 /// equals the name.
-fn label(ctx: &Context<'_>, task: TaskId) -> TaskLabel {
+pub(super) fn label(ctx: &Context<'_>, task: TaskId) -> TaskLabel {
     let name = ctx.trace.task_name(task).unwrap_or("?");
     let key = match ctx.trace.graph().key(task) {
         Some(key) if key != name && !key.is_empty() => Some(key.to_owned()),
@@ -293,15 +318,17 @@ impl ReductionLinks {
 /// O(V + E log D) for D the largest in-degree.
 fn serial_reductions(
     ctx: &Context<'_>,
-    path: &[TaskId],
+    path: &[PathStep],
     options: &AdvisorOptions,
     out: &mut Vec<Finding>,
 ) {
     let links = ReductionLinks::new(ctx);
-    let on_path: rustc_hash::FxHashSet<TaskId> = path.iter().copied().collect();
-    let path_ns = path
-        .iter()
-        .fold(0u64, |a, &t| a.saturating_add(ctx.times.duration(t)));
+    let mut on_path: rustc_hash::FxHashMap<TaskId, u64> = rustc_hash::FxHashMap::default();
+    for step in path {
+        let work = on_path.entry(step.task).or_insert(0);
+        *work = work.saturating_add(step.duration_ns);
+    }
+    let path_ns = path_length(path);
     for chain in links.chains() {
         let m = chain.len();
         let inputs = links.inputs(&chain);
@@ -313,10 +340,9 @@ fn serial_reductions(
         let total_ns = chain
             .iter()
             .fold(0u64, |a, &t| a.saturating_add(ctx.times.duration(t)));
-        let on_path_ns = chain
-            .iter()
-            .filter(|t| on_path.contains(t))
-            .fold(0u64, |a, &t| a.saturating_add(ctx.times.duration(t)));
+        let on_path_ns = chain.iter().fold(0u64, |a, t| {
+            a.saturating_add(on_path.get(t).copied().unwrap_or(0))
+        });
         let severity = if path_ns > 0 && on_path_ns.saturating_mul(10) >= path_ns {
             Severity::Warning
         } else {
@@ -390,22 +416,6 @@ fn short_tasks(
     }
 }
 
-/// When each task that ran became ready: the last end of its kept dependencies,
-/// or the trace's first start for tasks without any.
-fn ready_times(ctx: &Context<'_>) -> Vec<u64> {
-    let origin = ctx.trace.start_ns();
-    (0..ctx.times.duration_ns.len())
-        .map(|t| {
-            let task = TaskId(t as u32);
-            ctx.kept_deps(task)
-                .map(|d| ctx.times.end(d))
-                .max()
-                .unwrap_or(origin)
-                .max(origin)
-        })
-        .collect()
-}
-
 /// The periods during which a worker was idle while a task was ready, from a
 /// sweep over ready/start and busy/idle events; the total is the integral of
 /// min(waiting tasks, idle workers) over time.
@@ -421,18 +431,16 @@ struct IdleReady {
 impl IdleReady {
     /// # Complexity
     /// O((S + W) log (S + W)) for W waiting tasks.
-    fn new(trace: &Trace, workers: i64, waiting: &[(TaskId, u64, u64)]) -> Self {
-        // (time, change of waiting tasks, change of busy lanes)
+    fn new(ctx: &Context<'_>, workers: i64, waiting: &[(TaskId, u64, u64)]) -> Self {
+        // (time, change of waiting tasks, change of lanes busy with work)
         let mut events: Vec<(u64, i64, i64)> = Vec::with_capacity(waiting.len() * 2);
         for &(_, ready, start) in waiting {
             events.push((ready, 1, 0));
             events.push((start, -1, 0));
         }
-        for l in 0..trace.lanes().len() {
-            for (s, e) in busy_intervals(trace, LaneId(l as u32)) {
-                events.push((s, 0, 1));
-                events.push((e, 0, -1));
-            }
+        for p in 0..ctx.pieces.len() as u32 {
+            events.push((ctx.pieces.start(p), 0, 1));
+            events.push((ctx.pieces.end(p), 0, -1));
         }
         events.sort_unstable();
         let mut periods: Vec<(u64, u64)> = Vec::new();
@@ -481,19 +489,23 @@ impl IdleReady {
     }
 }
 
-/// Worker time idle while tasks were ready.
+/// Worker time idle while tasks were ready (tasks whose ready time is known only).
 ///
 /// # Complexity
 /// O((S + V) log (S + V)).
-fn idle_while_ready(ctx: &Context<'_>, options: &AdvisorOptions, out: &mut Vec<Finding>) {
+fn idle_while_ready(
+    ctx: &Context<'_>,
+    ready: &Readiness,
+    options: &AdvisorOptions,
+    out: &mut Vec<Finding>,
+) {
     let trace = ctx.trace;
-    let workers = worker_count(trace);
-    let ready = ready_times(ctx);
-    let waiting: Vec<(TaskId, u64, u64)> = (0..ready.len())
-        .map(|t| TaskId(t as u32))
-        .filter(|&task| ctx.times.ran(task))
+    let workers = workers_of(trace, &ctx.times);
+    let waiting: Vec<(TaskId, u64, u64)> = trace
+        .graph()
+        .tasks()
         .filter_map(|task| {
-            let r = ready.get(task.index()).copied().unwrap_or(0);
+            let r = ready.ready_ns(task)?;
             let s = ctx.times.start(task);
             (s > r).then_some((task, r, s))
         })
@@ -501,7 +513,7 @@ fn idle_while_ready(ctx: &Context<'_>, options: &AdvisorOptions, out: &mut Vec<F
     if waiting.is_empty() {
         return;
     }
-    let idle = IdleReady::new(trace, i64::from(workers), &waiting);
+    let idle = IdleReady::new(ctx, i64::from(workers), &waiting);
     let wasted = idle.wasted_ns;
     let extent = ctx.extent_ns();
     let lane_time = u64::from(workers).saturating_mul(extent);
@@ -551,24 +563,23 @@ struct Inversion {
 }
 
 /// Finds the moments when a task started while a ready, not yet started task had
-/// a longer remaining path (b-level).
+/// a longer remaining path (b-level); only tasks whose ready time is known take part.
 ///
 /// # Complexity
 /// O(V log V + E).
-fn inversions(ctx: &Context<'_>, levels: &[u64], ready: &[u64]) -> Vec<Inversion> {
-    let level = |t: TaskId| levels.get(t.index()).copied().unwrap_or(0);
+fn inversions(ctx: &Context<'_>, sim: &Simulator<'_, '_>, ready: &Readiness) -> Vec<Inversion> {
+    let level = |t: TaskId| sim.task_level(t);
     let mut by_ready: Vec<(u64, TaskId)> = Vec::new();
     let mut by_start: Vec<(u64, TaskId)> = Vec::new();
-    for t in 0..ready.len() {
-        let task = TaskId(t as u32);
-        if ctx.times.ran(task) {
-            by_ready.push((ready.get(t).copied().unwrap_or(0), task));
+    for task in ctx.trace.graph().tasks() {
+        if let Some(r) = ready.ready_ns(task) {
+            by_ready.push((r, task));
             by_start.push((ctx.times.start(task), task));
         }
     }
     by_ready.sort_unstable();
     by_start.sort_unstable();
-    let mut started = vec![false; ready.len()];
+    let mut started = vec![false; ctx.trace.graph().len()];
     let mut heap: BinaryHeap<(u64, Reverse<TaskId>)> = BinaryHeap::new();
     let mut next_ready = 0usize;
     let mut found = Vec::new();
@@ -603,7 +614,7 @@ fn inversions(ctx: &Context<'_>, levels: &[u64], ready: &[u64]) -> Vec<Inversion
                     at_ns: now,
                     started: task,
                     waiting,
-                    waiting_ready_ns: ready.get(waiting.index()).copied().unwrap_or(0),
+                    waiting_ready_ns: ready.ready_ns(waiting).unwrap_or(0),
                 });
             }
         }
@@ -612,33 +623,42 @@ fn inversions(ctx: &Context<'_>, levels: &[u64], ready: &[u64]) -> Vec<Inversion
 }
 
 /// Lanes idle later because ready tasks were started in a poor order.
+///
+/// Only claimed when every task's ready time is known and the model can stand for the
+/// run: no task ran in several pieces (the model would skip what it waited for
+/// between them) and every dependency is a wait.
 fn scheduling_order(
     ctx: &Context<'_>,
     sim: &Simulator<'_, '_>,
+    ready: &Readiness,
     gap_ns: Option<u64>,
     options: &AdvisorOptions,
     out: &mut Vec<Finding>,
 ) {
-    let workers = worker_count(ctx.trace);
+    if !ready.all_known(ctx.times.ran_count)
+        || ctx.pieces.split_tasks > 0
+        || ctx.pieces.overlapping_edges > 0
+    {
+        return;
+    }
+    let workers = workers_of(ctx.trace, &ctx.times);
     let overhead = gap_ns.unwrap_or(0);
     let extent = ctx.extent_ns();
     let occupancy = occupancy(ctx);
-    let model = sim.makespan_with_costs(workers, &|task| {
-        occupancy
-            .get(task.index())
-            .copied()
+    let model = sim.makespan_with_costs(workers, &|piece| {
+        let owner = ctx.pieces.owner_of(piece);
+        owner
+            .and_then(|task| occupancy.get(task.index()).copied())
             .unwrap_or(0)
-            .max(ctx.times.duration(task))
+            .max(ctx.pieces.weight(piece))
             .saturating_add(overhead)
     });
     let gain = extent.saturating_sub(model);
     if gain == 0 || (gain as f64) < options.order_gain_share * extent as f64 {
         return;
     }
-    let levels = sim.bottom_levels();
-    let ready = ready_times(ctx);
-    let found = inversions(ctx, levels, &ready);
-    let level = |t: TaskId| levels.get(t.index()).copied().unwrap_or(0);
+    let found = inversions(ctx, sim, ready);
+    let level = |t: TaskId| sim.task_level(t);
     // The worst inversion: the largest difference in remaining path, then the earliest.
     let Some(worst) = found.iter().copied().max_by(|a, b| {
         let da = level(a.waiting).saturating_sub(level(a.started));
@@ -699,27 +719,23 @@ fn occupancy(ctx: &Context<'_>) -> Vec<u64> {
     busy
 }
 
-/// Worker time not busy between the first start and the last end.
+/// Worker time not busy with work between the first start and the last end.
 fn idle_lane_time(ctx: &Context<'_>, workers: u32) -> u64 {
-    let trace = ctx.trace;
-    let busy = (0..trace.lanes().len()).fold(0u64, |acc, l| {
-        busy_intervals(trace, LaneId(l as u32)).fold(acc, |a, (s, e)| a.saturating_add(e - s))
-    });
     u64::from(workers)
         .saturating_mul(ctx.extent_ns())
-        .saturating_sub(busy)
+        .saturating_sub(ctx.times.total_work_ns)
 }
 
 /// The critical path caps the speed-up below the worker count.
 fn critical_path_bound(
     ctx: &Context<'_>,
-    path: &[TaskId],
-    path_ns: u64,
+    path: &[PathStep],
     options: &AdvisorOptions,
     out: &mut Vec<Finding>,
 ) {
-    let workers = worker_count(ctx.trace);
+    let workers = workers_of(ctx.trace, &ctx.times);
     let total = ctx.times.total_work_ns;
+    let path_ns = path_length(path);
     if workers < 2 || path_ns == 0 || path.len() < 2 {
         return;
     }
@@ -746,14 +762,14 @@ fn critical_path_bound(
         Facts::CriticalPathBound(facts),
         severity,
         impact,
-        path.to_vec(),
+        path.iter().map(|s| s.task).collect(),
         options,
     ));
 }
 
-/// The names along `path`: all of them up to 6 tasks, else the first 3 and the last 2.
-fn path_names(ctx: &Context<'_>, path: &[TaskId]) -> Vec<String> {
-    let name = |t: &TaskId| ctx.trace.task_name(*t).unwrap_or("?").to_owned();
+/// The names along `path`: all of them up to 6 steps, else the first 3 and the last 2.
+fn path_names(ctx: &Context<'_>, path: &[PathStep]) -> Vec<String> {
+    let name = |s: &PathStep| ctx.trace.task_name(s.task).unwrap_or("?").to_owned();
     if path.len() <= 6 {
         return path.iter().map(name).collect();
     }

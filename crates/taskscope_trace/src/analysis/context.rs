@@ -8,7 +8,9 @@
 //!   union of all its spans. Overlapping spans of one task are counted once.
 //! - Its **start** is the earliest start of any of its spans, its **end** the latest end.
 //! - **Dependencies** come from the graph when it has edges, else from flow arrows
-//!   (span → span, mapped to task → task, self-arrows and duplicates dropped).
+//!   (span → span, mapped to task → task, self-arrows and duplicates dropped); a graph
+//!   without edges whose dependencies were not recorded
+//!   ([`crate::DependencyRecord::NotRecorded`]) has none known.
 //! - Dependencies are ordered by Kahn's algorithm. When the dependencies contain a
 //!   cycle, the algorithm gets stuck; it then releases, among the tasks it could not
 //!   order, the one that started first (then the lowest id), and ignores its
@@ -19,19 +21,29 @@
 use rustc_hash::FxHashSet;
 use serde::Serialize;
 
+use super::pieces::Pieces;
 pub(crate) use crate::index::TaskTimes;
-use crate::model::{TaskId, Trace};
+use crate::model::{DependencyRecord, TaskId, Trace};
 
 /// Where the dependencies used by an analysis came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DependencySource {
-    /// The task graph's edges.
+    /// The task graph's recorded edges (none means the tasks need no input).
     Graph,
-    /// Flow arrows between spans (foreign traces without a graph).
+    /// Flow arrows between spans of a foreign file, which may not be all the
+    /// dependencies (see [`crate::DependencyRecord::FlowArrows`]).
     Flows,
-    /// Neither: every task is treated as independent.
-    None,
+    /// The file could not record dependencies ([`crate::DependencyRecord::NotRecorded`]):
+    /// every claim that rests on them is left out or says it assumes independent tasks.
+    NotRecorded,
+}
+
+impl DependencySource {
+    /// Whether dependencies are known at all (from the graph or from flow arrows).
+    pub fn is_known(self) -> bool {
+        self != Self::NotRecorded
+    }
 }
 
 /// Compressed rows: for each task, a slice of task ids.
@@ -40,8 +52,10 @@ pub(crate) type Csr = crate::csr::Csr<TaskId>;
 /// The dependencies of each task, borrowed from the graph or built from flows.
 #[derive(Debug)]
 pub(crate) enum Deps<'a> {
-    /// The graph's own edge lists.
+    /// The graph's own edge lists, recorded by its producer.
     Graph(&'a crate::model::Graph),
+    /// The graph's edge lists, taken from a foreign file's flow arrows by its reader.
+    Flows(&'a crate::model::Graph),
     /// Edges derived from flow arrows (or none at all).
     Owned(Csr, DependencySource),
 }
@@ -50,7 +64,7 @@ impl Deps<'_> {
     /// The tasks `task` depends on.
     pub(crate) fn of(&self, task: TaskId) -> &[TaskId] {
         match self {
-            Self::Graph(graph) => graph.deps(task),
+            Self::Graph(graph) | Self::Flows(graph) => graph.deps(task),
             Self::Owned(csr, _) => csr.row(task.index()),
         }
     }
@@ -59,6 +73,7 @@ impl Deps<'_> {
     pub(crate) fn source(&self) -> DependencySource {
         match self {
             Self::Graph(_) => DependencySource::Graph,
+            Self::Flows(_) => DependencySource::Flows,
             Self::Owned(_, source) => *source,
         }
     }
@@ -70,11 +85,24 @@ impl Deps<'_> {
 /// O(1) for graph edges; O(V + F log F) for F flow arrows.
 pub(crate) fn dependencies(trace: &Trace) -> Deps<'_> {
     let graph = trace.graph();
+    let record = graph.dependency_record();
     if graph.edge_count() > 0 {
-        return Deps::Graph(graph);
+        debug_assert!(
+            record != DependencyRecord::NotRecorded,
+            "a graph with edges recorded some dependencies"
+        );
+        return match record {
+            DependencyRecord::FlowArrows => Deps::Flows(graph),
+            DependencyRecord::Recorded | DependencyRecord::NotRecorded => Deps::Graph(graph),
+        };
     }
     if trace.flows().is_empty() {
-        return Deps::Owned(Csr::default(), DependencySource::None);
+        return match record {
+            DependencyRecord::Recorded => Deps::Graph(graph),
+            DependencyRecord::FlowArrows | DependencyRecord::NotRecorded => {
+                Deps::Owned(Csr::default(), DependencySource::NotRecorded)
+            }
+        };
     }
     // (consumer, producer) pairs, i.e. rows of dependencies.
     let mut pairs: Vec<(TaskId, TaskId)> = trace
@@ -239,11 +267,10 @@ pub(crate) struct Context<'a> {
     pub(crate) times: TaskTimes,
     /// Dependencies (graph or flows).
     pub(crate) deps: Deps<'a>,
-    /// Reverse dependencies, built on first use (the critical path of a graph
-    /// whose ids are already in dependency order never needs them).
-    users: std::cell::OnceCell<Csr>,
     /// A cycle-free order.
     pub(crate) order: Order,
+    /// The pieces of work and the waits between them.
+    pub(crate) pieces: Pieces,
 }
 
 impl<'a> Context<'a> {
@@ -255,29 +282,19 @@ impl<'a> Context<'a> {
         let n = trace.graph().len();
         let times = TaskTimes::new(trace);
         let deps = dependencies(trace);
-        let users = std::cell::OnceCell::new();
         let order = if Order::ids_are_ordered(&deps, n) {
             Order::identity(n)
         } else {
-            let built = users.get_or_init(|| dependents(&deps, n));
-            Order::new(&deps, built, &times, n)
+            Order::new(&deps, &dependents(&deps, n), &times, n)
         };
+        let pieces = Pieces::new(trace, &times, &deps);
         Self {
             trace,
             times,
             deps,
-            users,
             order,
+            pieces,
         }
-    }
-
-    /// The tasks that depend on each task.
-    ///
-    /// # Complexity
-    /// O(V + E) on first use, O(1) after.
-    pub(crate) fn users(&self) -> &Csr {
-        self.users
-            .get_or_init(|| dependents(&self.deps, self.times.duration_ns.len()))
     }
 
     /// The dependencies of `task` that ran and that agree with the order.
@@ -287,38 +304,6 @@ impl<'a> Context<'a> {
             .iter()
             .copied()
             .filter(move |&d| self.times.ran(d) && self.order.keeps(d, task))
-    }
-
-    /// The dependents of `task` that ran and whose edge agrees with the order.
-    pub(crate) fn kept_users(&self, task: TaskId) -> impl Iterator<Item = TaskId> + '_ {
-        self.users()
-            .row(task.index())
-            .iter()
-            .copied()
-            .filter(move |&u| self.times.ran(u) && self.order.keeps(task, u))
-    }
-
-    /// For each task that ran, the longest measured path from it to the end,
-    /// its own duration included (the "b-level"); 0 for tasks that did not run.
-    ///
-    /// # Complexity
-    /// O(V + E), iterating the order backwards.
-    pub(crate) fn bottom_levels(&self) -> Vec<u64> {
-        let mut level = vec![0u64; self.times.duration_ns.len()];
-        for &task in self.order.tasks.iter().rev() {
-            if !self.times.ran(task) {
-                continue;
-            }
-            let below = self
-                .kept_users(task)
-                .map(|u| level.get(u.index()).copied().unwrap_or(0))
-                .max()
-                .unwrap_or(0);
-            if let Some(l) = level.get_mut(task.index()) {
-                *l = below.saturating_add(self.times.duration(task));
-            }
-        }
-        level
     }
 
     /// For each task, its depth: 0 for tasks without kept dependencies, else one

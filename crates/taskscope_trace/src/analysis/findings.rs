@@ -13,6 +13,7 @@ use std::fmt;
 use serde::Serialize;
 use serde::ser::SerializeStruct;
 
+pub use super::cluster::{SchedulerGaps, Straggler, TransferBound};
 use super::format::{format_duration_ns as dur, format_factor, format_percent};
 use crate::model::TaskId;
 
@@ -35,6 +36,12 @@ pub enum FindingKind {
     CriticalPathBound,
     /// One task takes most of the run.
     DominantTask,
+    /// Transfers between workers took a large share of the chain that ended last.
+    TransferBound,
+    /// One worker ran tasks slower than the others and finished last.
+    Straggler,
+    /// The gaps between tasks on a thread of Dask's local schedulers (its per-task cost).
+    SchedulerGaps,
 }
 
 /// How much a finding matters.
@@ -391,6 +398,12 @@ pub enum Facts {
     CriticalPathBound(CriticalPathBound),
     /// See [`DominantTask`].
     DominantTask(DominantTask),
+    /// See [`TransferBound`] (in `cluster.rs`, with the other cluster kinds).
+    TransferBound(TransferBound),
+    /// See [`Straggler`].
+    Straggler(Straggler),
+    /// See [`SchedulerGaps`].
+    SchedulerGaps(SchedulerGaps),
 }
 
 impl Facts {
@@ -403,6 +416,9 @@ impl Facts {
             Self::SchedulingOrder(_) => FindingKind::SchedulingOrder,
             Self::CriticalPathBound(_) => FindingKind::CriticalPathBound,
             Self::DominantTask(_) => FindingKind::DominantTask,
+            Self::TransferBound(_) => FindingKind::TransferBound,
+            Self::Straggler(_) => FindingKind::Straggler,
+            Self::SchedulerGaps(_) => FindingKind::SchedulerGaps,
         }
     }
 }
@@ -416,6 +432,31 @@ impl fmt::Display for Facts {
             Self::SchedulingOrder(x) => x.fmt(f),
             Self::CriticalPathBound(x) => x.fmt(f),
             Self::DominantTask(x) => x.fmt(f),
+            Self::TransferBound(x) => x.fmt(f),
+            Self::Straggler(x) => x.fmt(f),
+            Self::SchedulerGaps(x) => x.fmt(f),
+        }
+    }
+}
+
+/// What a finding takes for granted beyond what the file recorded. A finding that
+/// carries one says so at the start of its sentence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Assumption {
+    /// The dependencies are the file's flow arrows
+    /// ([`crate::DependencyRecord::FlowArrows`]), which may be only some of them.
+    FlowArrowsAreDependencies,
+}
+
+impl fmt::Display for Assumption {
+    /// The clause that opens the finding's sentence, comma included.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::FlowArrowsAreDependencies => {
+                f.write_str("assuming the file's flow arrows are all its dependencies, ")
+            }
         }
     }
 }
@@ -426,6 +467,8 @@ impl fmt::Display for Facts {
 pub struct Finding {
     /// What it measured, with its numbers.
     pub facts: Facts,
+    /// What the claim assumes beyond what the file recorded, if anything.
+    pub assumption: Option<Assumption>,
     /// How much it matters.
     pub severity: Severity,
     /// The time at stake, in ns (see each kind's check for what is counted); used for sorting.
@@ -445,15 +488,19 @@ impl Finding {
 }
 
 impl fmt::Display for Finding {
-    /// One or two sentences, with numbers and units.
+    /// One or two sentences, with numbers and units, opened by the assumption if any.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(assumption) = &self.assumption {
+            assumption.fmt(f)?;
+        }
         self.facts.fmt(f)
     }
 }
 
 impl Serialize for Finding {
     /// `kind`, `severity`, `impact_ns`, `tasks` (ids as numbers), `more_tasks`,
-    /// `message` (the sentence) and `facts` (the numbers), in that order.
+    /// `message` (the sentence), `assumption` (`null` or its name) and `facts` (the
+    /// numbers), in that order.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         struct Ids<'a>(&'a [TaskId]);
         impl Serialize for Ids<'_> {
@@ -461,13 +508,14 @@ impl Serialize for Finding {
                 super::ser::task_ids(self.0, s)
             }
         }
-        let mut s = serializer.serialize_struct("Finding", 7)?;
+        let mut s = serializer.serialize_struct("Finding", 8)?;
         s.serialize_field("kind", &self.kind())?;
         s.serialize_field("severity", &self.severity)?;
         s.serialize_field("impact_ns", &self.impact_ns)?;
         s.serialize_field("tasks", &Ids(&self.tasks))?;
         s.serialize_field("more_tasks", &self.more_tasks)?;
         s.serialize_field("message", &self.to_string())?;
+        s.serialize_field("assumption", &self.assumption)?;
         s.serialize_field("facts", &self.facts)?;
         s.end()
     }

@@ -108,6 +108,18 @@ fn round_div(a: u128, b: u128) -> u128 {
     (a + b / 2) / b
 }
 
+/// `n` and the noun that agrees with it: `1 worker`, `2 workers`, `1,024 tasks`.
+///
+/// ```
+/// use taskscope_trace::analysis::format_counted;
+/// assert_eq!(format_counted(1, "worker", "workers"), "1 worker");
+/// assert_eq!(format_counted(2047, "task", "tasks"), "2,047 tasks");
+/// ```
+pub fn format_counted(n: u64, singular: &str, plural: &str) -> String {
+    let noun = if n == 1 { singular } else { plural };
+    format!("{} {noun}", format_count(n))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

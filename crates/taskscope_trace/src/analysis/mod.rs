@@ -4,6 +4,7 @@
 //! - [`critical_path()`]: the longest chain of dependent tasks by measured duration;
 //! - [`concurrency_profile`]: busy lanes over time, per-lane busy and idle time, utilisation;
 //! - [`name_stats`]: count, total, mean, median, p95 and max duration per task name;
+//! - [`worker_stats`]: each worker's time in compute, transfer, disk and deserialize;
 //! - [`simulate()`]: the makespan list scheduling predicts for 1 to 2 × the run's workers;
 //! - [`compare()`]: two runs of the same graph side by side;
 //! - [`advise`]: findings as data ([`Finding`], numbers per kind in [`Facts`]),
@@ -35,29 +36,38 @@
 //! deterministic; ids serialize as plain numbers.
 
 mod advisor;
+mod cluster;
 mod compare;
 mod concurrency;
 mod context;
 mod critical_path;
 mod findings;
 mod format;
+mod pieces;
 mod progress;
+mod readiness;
 mod ser;
 mod simulate;
 mod stats;
+mod workers;
 
 pub use advisor::{AdvisorOptions, advise, advise_with};
-pub use compare::{Comparison, MatchedBy, RunSummary, Side, TaskChange, compare};
+pub use compare::{
+    CompareOptions, Comparison, MatchedBy, RunSummary, SAME_WORK_SHARE, Side, TaskChange, compare,
+    compare_with,
+};
 pub use concurrency::{
     ConcurrencyProfile, ConcurrencySteps, LaneUsage, STEP_BLOCK, concurrency_profile,
 };
 pub use context::DependencySource;
 pub use critical_path::{CriticalPath, PathStep, critical_path};
 pub use findings::{
-    CriticalPathBound, DominantTask, Facts, Finding, FindingKind, IdleWhileReady, SchedulingOrder,
-    SerialReduction, Severity, ShortTasks, TaskLabel,
+    Assumption, CriticalPathBound, DominantTask, Facts, Finding, FindingKind, IdleWhileReady,
+    SchedulerGaps, SchedulingOrder, SerialReduction, Severity, ShortTasks, Straggler, TaskLabel,
+    TransferBound,
 };
-pub use format::{format_count, format_duration_ns, format_factor, format_percent};
+pub use format::{format_count, format_counted, format_duration_ns, format_factor, format_percent};
 pub use progress::{Estimate, RunProgress, run_progress};
 pub use simulate::{Simulation, SimulationPoint, simulate, simulate_makespan, worker_count};
 pub use stats::{NameStats, name_stats};
+pub use workers::{WorkerStats, worker_stats};

@@ -1,19 +1,23 @@
 //! What the same graph, with the same measured task durations, would take on k workers.
 //!
-//! The model is greedy list scheduling: whenever a worker is free and a task is
-//! ready (all its dependencies finished), the ready task with the longest
-//! remaining path (its "b-level": its own duration plus the longest chain of
-//! dependents after it) starts; ties go to the lowest task id. Scheduling
-//! overhead and data transfer are not modelled, so the prediction is what the
-//! graph allows, not what a given scheduler will achieve.
+//! The model is greedy list scheduling of the run's pieces of work (see
+//! [`crate::analysis`]: a span with the calls nested in it is one piece, most tasks
+//! are one piece): whenever a worker is free and a piece is ready (every piece it
+//! waits for has finished), the ready piece with the longest remaining path (its
+//! "b-level": its own length plus the longest chain of waits after it) starts; ties
+//! go to the earliest piece. Scheduling overhead, data transfer and whatever a task
+//! waited for between its pieces (I/O, locks) are not modelled, so the prediction is
+//! what the work allows, not what a given scheduler will achieve. Without recorded
+//! dependencies it is the prediction for independent tasks
+//! ([`Simulation::dependencies`] says so).
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use serde::Serialize;
 
-use super::context::Context;
-use super::critical_path::{longest_chain, ratio};
+use super::context::{Context, DependencySource, TaskTimes};
+use super::critical_path::{critical_path_ns, ratio};
 use crate::model::{TaskId, Trace};
 
 /// The predicted makespan on one number of workers.
@@ -36,43 +40,48 @@ pub struct Simulation {
     pub measured_workers: u32,
     /// The run's measured wall time ([`Trace::wall_ns`]).
     pub measured_wall_ns: u64,
-    /// Sum of all task durations, in ns.
+    /// The run's work, in ns (each busy instant of a lane counted once).
     pub total_work_ns: u64,
     /// Length of the critical path, in ns.
     pub critical_path_ns: u64,
+    /// Where the dependencies came from: without any recorded, the prediction
+    /// assumes independent tasks.
+    pub dependencies: DependencySource,
     /// One point per worker count, ascending from 1.
     pub points: Vec<SimulationPoint>,
 }
 
 /// The number of workers of a run: [`crate::RunMeta::workers`] when recorded and
-/// non-zero, else the number of lanes that have at least one span (at least 1).
+/// non-zero, else the number of lanes with task work (compute spans; a lane that
+/// only transfers data or uses the disk is not a worker), at least 1.
 ///
 /// # Complexity
-/// O(L).
+/// O(V + S) when the workers were not recorded (the spans are measured).
 pub fn worker_count(trace: &Trace) -> u32 {
     if let Some(workers) = trace.meta().workers.filter(|&w| w > 0) {
         return workers;
     }
-    let used = (0..trace.lanes().len())
-        .filter(|&l| {
-            !trace
-                .lane_span_range(crate::model::LaneId(l as u32))
-                .is_empty()
-        })
-        .count();
-    u32::try_from(used).unwrap_or(u32::MAX).max(1)
+    workers_of(trace, &TaskTimes::new(trace))
 }
 
-/// Simulates `trace`'s graph for k = 1..=2 × [`worker_count`] workers.
+/// [`worker_count`] with the task times already measured.
+pub(crate) fn workers_of(trace: &Trace, times: &TaskTimes) -> u32 {
+    if let Some(workers) = trace.meta().workers.filter(|&w| w > 0) {
+        return workers;
+    }
+    u32::try_from(times.work_lanes()).unwrap_or(u32::MAX).max(1)
+}
+
+/// Simulates `trace`'s work for k = 1..=2 × [`worker_count`] workers.
 ///
-/// Only tasks that ran take part (with their measured durations); cycles are
-/// broken as described in [`crate::analysis`].
+/// Only tasks that ran take part, as pieces of work with their measured lengths
+/// (see the module docs).
 ///
 /// # Complexity
-/// O(K · (V + E) log V) for K = 2 × workers simulations.
+/// O(K · (P + W) log P) for K = 2 × workers simulations of P pieces and W waits.
 pub fn simulate(trace: &Trace) -> Simulation {
     let ctx = Context::new(trace);
-    let workers = worker_count(trace);
+    let workers = workers_of(trace, &ctx.times);
     let sim = Simulator::new(&ctx);
     let points = (1..=workers.saturating_mul(2))
         .map(|k| sim.point(k))
@@ -82,22 +91,25 @@ pub fn simulate(trace: &Trace) -> Simulation {
         measured_wall_ns: trace.wall_ns(),
         total_work_ns: ctx.times.total_work_ns,
         critical_path_ns: sim.critical_path_ns,
+        dependencies: ctx.deps.source(),
         points,
     }
 }
 
-/// The predicted makespan of `trace`'s graph on `workers` workers (0 is treated as 1).
+/// The predicted makespan of `trace`'s work on `workers` workers (0 is treated as 1).
 ///
 /// # Complexity
-/// O((V + E) log V).
+/// O((P + W) log P) for P pieces and W waits.
 pub fn simulate_makespan(trace: &Trace, workers: u32) -> u64 {
     let ctx = Context::new(trace);
     Simulator::new(&ctx).makespan(workers)
 }
 
-/// A list scheduler over a prepared context; reusable for several worker counts.
+/// A list scheduler of a prepared context's pieces of work; reusable for several
+/// worker counts.
 pub(crate) struct Simulator<'c, 'a> {
     ctx: &'c Context<'a>,
+    /// The b-level of each piece.
     bottom: Vec<u64>,
     /// Length of the critical path, in ns.
     pub(crate) critical_path_ns: u64,
@@ -107,27 +119,33 @@ impl<'c, 'a> Simulator<'c, 'a> {
     /// Computes the b-levels once.
     ///
     /// # Complexity
-    /// O(V + E).
+    /// O(P + W) for P pieces and W waits.
     pub(crate) fn new(ctx: &'c Context<'a>) -> Self {
-        let critical_path_ns = longest_chain(ctx)
-            .iter()
-            .fold(0u64, |a, &t| a.saturating_add(ctx.times.duration(t)));
         Self {
             ctx,
-            bottom: ctx.bottom_levels(),
-            critical_path_ns,
+            bottom: ctx.pieces.bottom_levels(),
+            critical_path_ns: critical_path_ns(ctx),
         }
     }
 
-    /// The b-level (longest remaining path, own duration included) of each task.
-    pub(crate) fn bottom_levels(&self) -> &[u64] {
-        &self.bottom
+    /// The b-level of `task`: the longest remaining chain of work from its first
+    /// piece, that piece included (0 for a task that did not run).
+    pub(crate) fn task_level(&self, task: TaskId) -> u64 {
+        self.ctx
+            .pieces
+            .of_task(task)
+            .first()
+            .map_or(0, |&p| self.level(p))
     }
 
     /// Makespan and lower bound on `workers` workers.
     pub(crate) fn point(&self, workers: u32) -> SimulationPoint {
         let makespan_ns = self.makespan(workers);
         let total = self.ctx.times.total_work_ns;
+        debug_assert!(
+            makespan_ns >= self.lower_bound(workers),
+            "no schedule beats the lower bound"
+        );
         SimulationPoint {
             workers,
             makespan_ns,
@@ -146,60 +164,52 @@ impl<'c, 'a> Simulator<'c, 'a> {
     /// Greedy list scheduling; see the module docs.
     ///
     /// # Complexity
-    /// O((V + E) log V).
+    /// O((P + W) log P).
     pub(crate) fn makespan(&self, workers: u32) -> u64 {
-        self.makespan_with_costs(workers, &|task| self.ctx.times.duration(task))
+        self.makespan_with_costs(workers, &|piece| self.ctx.pieces.weight(piece))
     }
 
-    /// [`Simulator::makespan`] with each task occupying a worker for `cost(task)`
-    /// instead of its measured duration (priorities stay the b-levels of durations).
+    /// [`Simulator::makespan`] with each piece occupying a worker for `cost(piece)`
+    /// instead of its measured length (priorities stay the b-levels of lengths).
     ///
     /// # Complexity
-    /// O((V + E) log V).
-    pub(crate) fn makespan_with_costs(&self, workers: u32, cost: &dyn Fn(TaskId) -> u64) -> u64 {
-        let ctx = self.ctx;
-        let n = ctx.times.duration_ns.len();
-        let mut pending = vec![0u32; n];
-        let mut ready: BinaryHeap<(u64, Reverse<TaskId>)> = BinaryHeap::new();
-        for t in 0..n {
-            let task = TaskId(t as u32);
-            if !ctx.times.ran(task) {
-                continue;
-            }
-            let count = ctx.kept_deps(task).count() as u32;
-            if let Some(p) = pending.get_mut(t) {
-                *p = count;
-            }
-            if count == 0 {
-                ready.push((self.level(task), Reverse(task)));
-            }
-        }
-        let mut running: BinaryHeap<Reverse<(u64, TaskId)>> = BinaryHeap::new();
+    /// O((P + W) log P).
+    pub(crate) fn makespan_with_costs(&self, workers: u32, cost: &dyn Fn(u32) -> u64) -> u64 {
+        let pieces = &self.ctx.pieces;
+        let n = pieces.len();
+        let mut pending: Vec<u32> = (0..n as u32)
+            .map(|p| pieces.preds(p).len() as u32)
+            .collect();
+        let mut ready: BinaryHeap<(u64, Reverse<u32>)> = (0..n as u32)
+            .filter(|&p| pieces.preds(p).is_empty())
+            .map(|p| (self.level(p), Reverse(p)))
+            .collect();
+        let mut running: BinaryHeap<Reverse<(u64, u32)>> = BinaryHeap::new();
         let mut free = workers.max(1);
         let mut now = 0u64;
         loop {
             while free > 0 {
-                let Some((_, Reverse(task))) = ready.pop() else {
+                let Some((_, Reverse(piece))) = ready.pop() else {
                     break;
                 };
                 free -= 1;
-                running.push(Reverse((now.saturating_add(cost(task)), task)));
+                running.push(Reverse((now.saturating_add(cost(piece)), piece)));
             }
             let Some(&Reverse((finish, _))) = running.peek() else {
                 break;
             };
             now = finish;
-            while let Some(&Reverse((finish, task))) = running.peek() {
+            while let Some(&Reverse((finish, piece))) = running.peek() {
                 if finish != now {
                     break;
                 }
                 running.pop();
                 free += 1;
-                for user in ctx.kept_users(task) {
-                    if let Some(p) = pending.get_mut(user.index()) {
+                for &next in pieces.succs(piece) {
+                    if let Some(p) = pending.get_mut(next as usize) {
                         *p = p.saturating_sub(1);
                         if *p == 0 {
-                            ready.push((self.level(user), Reverse(user)));
+                            ready.push((self.level(next), Reverse(next)));
                         }
                     }
                 }
@@ -208,7 +218,7 @@ impl<'c, 'a> Simulator<'c, 'a> {
         now
     }
 
-    fn level(&self, task: TaskId) -> u64 {
-        self.bottom.get(task.index()).copied().unwrap_or(0)
+    fn level(&self, piece: u32) -> u64 {
+        self.bottom.get(piece as usize).copied().unwrap_or(0)
     }
 }

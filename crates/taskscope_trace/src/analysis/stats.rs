@@ -15,8 +15,13 @@ pub struct NameStats {
     pub name: String,
     /// How many tasks of this name ran.
     pub count: u64,
-    /// Sum of their durations, in ns.
+    /// Sum of their durations, in ns: their inclusive time (calls nested in them
+    /// included, as profilers count it).
     pub total_ns: u64,
+    /// Sum of their self times, in ns: the time one of their spans was the innermost
+    /// open one of its lane (see [`crate::index::TaskTimes::self_ns`]). The self times
+    /// of all names add up to the run's work.
+    pub self_ns: u64,
     /// `total_ns / count`, rounded down, in ns.
     pub mean_ns: u64,
     /// The median duration, in ns (the mean of the two middle values, rounded down, for an even count).
@@ -25,7 +30,9 @@ pub struct NameStats {
     pub p95_ns: u64,
     /// The longest duration, in ns.
     pub max_ns: u64,
-    /// `total_ns` over the run's total work (all tasks' durations), 0 when there is no work.
+    /// `self_ns` over the run's work (the time lanes were busy, each instant counted
+    /// once per lane): the share of busy time spent in these tasks' own code; 0 when
+    /// there is no work. The shares of all names add up to 1.
     pub share: f64,
 }
 
@@ -40,14 +47,15 @@ pub fn name_stats(trace: &Trace) -> Vec<NameStats> {
 /// [`name_stats`] with the task times already measured.
 pub(crate) fn name_stats_with(trace: &Trace, times: &TaskTimes) -> Vec<NameStats> {
     let graph = trace.graph();
-    // (name id, duration) for every task that ran, grouped by sorting.
-    let mut pairs: Vec<(u32, u64)> = graph
+    // (name id, duration, self time) for every task that ran, grouped by sorting.
+    let mut pairs: Vec<(u32, u64, u64)> = graph
         .tasks()
         .filter(|&t| times.ran(t))
         .map(|t| {
             (
                 graph.name_id(t).map_or(u32::MAX, |n| n.0),
                 times.duration(t),
+                times.self_ns(t).unwrap_or(0),
             )
         })
         .collect();
@@ -56,8 +64,9 @@ pub(crate) fn name_stats_with(trace: &Trace, times: &TaskTimes) -> Vec<NameStats
     let mut stats: Vec<NameStats> = pairs
         .chunk_by(|a, b| a.0 == b.0)
         .filter_map(|group| {
-            let durations: Vec<u64> = group.iter().map(|&(_, d)| d).collect();
-            let (&(name_id, _), summary) = (group.first()?, summarize(&durations)?);
+            let durations: Vec<u64> = group.iter().map(|&(_, d, _)| d).collect();
+            let self_ns = group.iter().fold(0u64, |a, &(_, _, s)| a.saturating_add(s));
+            let (&(name_id, _, _), summary) = (group.first()?, summarize(&durations)?);
             let name = graph
                 .names()
                 .get(crate::model::NameId(name_id))
@@ -66,12 +75,13 @@ pub(crate) fn name_stats_with(trace: &Trace, times: &TaskTimes) -> Vec<NameStats
             Some(NameStats {
                 name,
                 share: if total_work > 0 {
-                    summary.total_ns as f64 / total_work as f64
+                    self_ns as f64 / total_work as f64
                 } else {
                     0.0
                 },
                 count: summary.count,
                 total_ns: summary.total_ns,
+                self_ns,
                 mean_ns: summary.mean_ns,
                 median_ns: summary.median_ns,
                 p95_ns: summary.p95_ns,

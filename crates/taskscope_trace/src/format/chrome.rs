@@ -22,11 +22,12 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 use super::error::FormatError;
-use super::gather::{Gathered, PendingSpan};
+use super::gather::{Gathered, PendingArg, PendingSpan};
 use super::num::{id_text, parse_scaled, raw_f64, raw_i64, raw_str};
+use crate::args::ArgValue;
 use crate::model::{
-    Counter, CounterSample, Flow, Instant, RunMeta, SourceFormat, Span, SpanId, SpanKind,
-    TaskState, Trace, TraceBuilder,
+    Counter, CounterSample, DependencyRecord, Flow, Instant, RunMeta, SourceFormat, Span, SpanId,
+    SpanKind, TaskState, Trace, TraceBuilder,
 };
 
 /// One event, every field borrowed from the input.
@@ -145,6 +146,10 @@ impl<'de> Deserialize<'de> for RawEvent<'de> {
         d.deserialize_map(V)
     }
 }
+
+/// The args of a task `X` event that are fields of the model's [`crate::Span`]; any
+/// other arg is kept in the trace's span args ([`crate::args`]).
+const TASK_ARG_FIELDS: [&str; 6] = ["key", "status", "kind", "depth", "unclosed", "task"];
 
 /// The args of a taskscope `X` event.
 #[derive(Deserialize, Default)]
@@ -518,6 +523,7 @@ impl<'a> Gathered<'a> {
                     span.depth = a.depth;
                     span.unclosed = a.unclosed.unwrap_or(false);
                     span.task = a.task;
+                    self.add_extra_args(args);
                 }
             }
             Some("task:deserialize_arguments") => span.kind = SpanKind::Deserialize,
@@ -579,7 +585,40 @@ impl<'a> Gathered<'a> {
         span.depth = ev.depth;
         span.unclosed = ev.unclosed;
         span.task = ev.task;
+        let index = self.spans.len() as u32;
+        for (key, value) in ev.extras.iter().flatten() {
+            self.span_args.push(PendingArg {
+                span: index,
+                key: Cow::Borrowed(key),
+                value: value.to_arg(),
+            });
+        }
         self.spans.push(span);
+    }
+
+    /// Keeps the args of the task event about to be pushed that the model has no field
+    /// for (all but `key`, `status`, `kind`, `depth`, `unclosed`, `task`), sorted by key,
+    /// as [`Gathered::add_task_event`] keeps those the fast path read.
+    fn add_extra_args(&mut self, args: &'a RawValue) {
+        let Ok(all) = serde_json::from_str::<std::collections::BTreeMap<Cow<'a, str>, &'a RawValue>>(
+            args.get(),
+        ) else {
+            return;
+        };
+        let index = self.spans.len() as u32;
+        for (key, raw) in all {
+            if TASK_ARG_FIELDS.contains(&key.as_ref()) {
+                continue;
+            }
+            let Ok(value) = serde_json::from_str::<serde_json::Value>(raw.get()) else {
+                continue;
+            };
+            self.span_args.push(PendingArg {
+                span: index,
+                key,
+                value: ArgValue::from_json(&value),
+            });
+        }
     }
 
     /// Counts a derived event that the fast path skipped ([`super::fast::skip_derived`]),
@@ -762,6 +801,15 @@ impl<'a> Gathered<'a> {
             &mut diagnostics,
         )
         .map_err(|e| self.src.model_error(e))?;
+        // A graph file lists every task's inputs; flow arrows may be some of them;
+        // without either, the file cannot say what depended on what.
+        b.graph_mut().set_dependency_record(if external.is_some() {
+            DependencyRecord::Recorded
+        } else if arrows.is_empty() {
+            DependencyRecord::NotRecorded
+        } else {
+            DependencyRecord::FlowArrows
+        });
         for lane in lanes {
             b.add_lane(lane).map_err(|e| self.src.model_error(e))?;
         }
@@ -777,6 +825,14 @@ impl<'a> Gathered<'a> {
                 unclosed: span.unclosed,
             })
             .map_err(|e| self.src.model_error(e))?;
+        }
+        for arg in &self.span_args {
+            let new = nested.new_index.get(arg.span as usize).copied();
+            let task = new.and_then(|n| tasks.get(n as usize)).copied();
+            if let (Some(new), Some(task)) = (new, task) {
+                super::gather::keep_span_arg(&mut b, SpanId(new), task, arg)
+                    .map_err(|e| self.src.model_error(e))?;
+            }
         }
         for (from, to) in arrows {
             b.add_flow(Flow {

@@ -44,6 +44,8 @@ use serde_json::value::RawValue;
 use super::gather::Gathered;
 use super::graph::{GraphSpec, GraphTask};
 use super::num::{id_text, parse_scaled, raw_str};
+use crate::args::ArgValue;
+use crate::index::key_split;
 use crate::model::{SpanKind, TaskState};
 
 /// The text of a Dask key: strings as they are, lists as Python tuple text.
@@ -103,28 +105,29 @@ fn python_repr(v: &serde_json::Value, out: &mut String) {
     }
 }
 
-/// Dask's `key_split`: the task name of a key (`inc-3f2a…` → `inc`, `('sum-agg', 0)` → `sum-agg`).
-pub(crate) fn key_split(key: &str) -> &str {
-    let mut s = key;
-    if let Some(inner) = s.strip_prefix("('").or_else(|| s.strip_prefix("(\"")) {
-        let end = inner.find(['\'', '"']).unwrap_or(inner.len());
-        s = inner.get(..end).unwrap_or(inner);
+/// The task name Dask gives a key (its `key_split`, [`crate::index::key_split`]): a
+/// tuple key (a JSON list) is named by its first element, as Dask names tuples; any
+/// other key by its text.
+fn key_name(raw: &RawValue, text: &str) -> String {
+    if !raw.get().trim_start().starts_with('[') {
+        return key_split(text);
     }
-    let mut end = 0;
-    for (i, word) in s.split('-').enumerate() {
-        let is_hash = word.len() >= 8 && word.bytes().all(|b| b.is_ascii_hexdigit());
-        let is_word = !word.is_empty()
-            && word.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_')
-            && !is_hash;
-        if i == 0 {
-            end = word.len();
-        } else if is_word {
-            end += 1 + word.len();
-        } else {
-            break;
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(raw.get()) else {
+        return key_split(text);
+    };
+    let mut first = &value;
+    // `key_split(s[0])` for a tuple, again for a tuple inside it; a first element that
+    // is not text (a number, None) or an empty tuple has no name: "Other".
+    while let serde_json::Value::Array(items) = first {
+        match items.first() {
+            Some(item) => first = item,
+            None => return "Other".to_owned(),
         }
     }
-    s.get(..end).filter(|n| !n.is_empty()).unwrap_or(s)
+    match first {
+        serde_json::Value::String(s) => key_split(s),
+        _ => "Other".to_owned(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -149,6 +152,9 @@ struct StartStop<'a> {
     start: &'a RawValue,
     #[serde(borrow)]
     stop: &'a RawValue,
+    /// The worker a `transfer` fetched from.
+    #[serde(borrow, default)]
+    source: Option<&'a RawValue>,
 }
 
 fn kind_of_action(action: &str) -> SpanKind {
@@ -165,7 +171,7 @@ fn kind_of_action(action: &str) -> SpanKind {
 /// Adds the spans of one task-stream record. Returns `false` if its times are not numbers.
 pub(crate) fn add_stream_record<'a>(col: &mut Gathered<'a>, rec: &StreamRecord<'a>) -> bool {
     let key = key_text(rec.key);
-    let name: Cow<'a, str> = Cow::Owned(key_split(&key).to_owned());
+    let name: Cow<'a, str> = Cow::Owned(key_name(rec.key, &key));
     let worker = rec.worker.map_or("", |w| id_text(w.get()));
     let thread = rec.thread.map_or("", |t| id_text(t.get()));
     let lane = col.lane_for(worker, thread);
@@ -195,6 +201,9 @@ pub(crate) fn add_stream_record<'a>(col: &mut Gathered<'a>, rec: &StreamRecord<'
             kind_of_action(&action),
             state,
         );
+        if let Some(source) = ss.source.and_then(|s| raw_str(s.get())) {
+            col.add_arg_to_last_span("source", ArgValue::Str(source.as_ref().into()));
+        }
     }
     ok
 }
@@ -241,10 +250,11 @@ pub(crate) fn add_profiler_record<'a>(col: &mut Gathered<'a>, raw: &'a RawValue)
     else {
         return false;
     };
-    let key = key_text(key);
+    let key_raw = key;
+    let key = key_text(key_raw);
     let name = match name.and_then(|n| raw_str(n.get())) {
         Some(n) => n,
-        None => Cow::Owned(key_split(&key).to_owned()),
+        None => Cow::Owned(key_name(key_raw, &key)),
     };
     let worker = worker.map_or("", |w| id_text(w.get()));
     let lane = col.lane_for("", worker);
@@ -277,7 +287,7 @@ pub(crate) fn graph_from_tasks(raw: &RawValue) -> Result<GraphSpec<'_>, serde_js
                 let key = key_text(t.key);
                 let name = match t.name.and_then(|n| raw_str(n.get())) {
                     Some(n) => n,
-                    None => Cow::Owned(key_split(&key).to_owned()),
+                    None => Cow::Owned(key_name(t.key, &key)),
                 };
                 GraphTask {
                     deps: t.deps.into_iter().map(key_text).collect(),
@@ -299,13 +309,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn key_split_matches_dask() {
-        assert_eq!(key_split("inc-cfb533ed-d6af-4feb-adb2-4500c4565a4f"), "inc");
-        assert_eq!(key_split("add-10-0"), "add");
-        assert_eq!(key_split("_swap-9138805db3c96cd47d9ae79c77b95fa5"), "_swap");
-        assert_eq!(key_split("('sum-agg', 0)"), "sum-agg");
-        assert_eq!(key_split("read-csv-abc12345"), "read-csv");
-        assert_eq!(key_split("x"), "x");
+    fn keys_are_named_as_dask_names_them() {
+        let name = |json: &str| {
+            let raw: &RawValue = serde_json::from_str(json).unwrap();
+            key_name(raw, &key_text(raw))
+        };
+        assert_eq!(name(r#""inc-cfb533ed-d6af-4feb-adb2-4500c4565a4f""#), "inc");
+        assert_eq!(name(r#""_swap-9138805db3c96cd47d9ae79c77b95fa5""#), "swap");
+        // A tuple is named by its first element (`key_split(('sum-agg', 0))` is
+        // `sum-agg`), its text by the rules for text (`key_split("('sum-agg', 0)")` is `sum`).
+        assert_eq!(name(r#"["sum-agg", 0]"#), "sum-agg");
+        assert_eq!(name(r#""('sum-agg', 0)""#), "sum");
+        assert_eq!(name(r#"[["x-1", 2], 0]"#), "x");
+        assert_eq!(name("[5, 0]"), "Other");
+        assert_eq!(name("[]"), "Other");
     }
 
     #[test]

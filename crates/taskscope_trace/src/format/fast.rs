@@ -28,6 +28,7 @@
 use std::borrow::Cow;
 
 use super::num::parse_scaled;
+use crate::args::ArgValue;
 
 /// A cursor over the input for exact-layout matching. Every method returns
 /// `None` (and may leave the cursor anywhere) when the bytes differ.
@@ -225,6 +226,53 @@ pub(crate) struct TaskEvent<'a> {
     pub depth: Option<u16>,
     pub unclosed: bool,
     pub task: Option<u32>,
+    /// Args beyond the model's fields, sorted by key (at most [`MAX_EXTRA_ARGS`]).
+    pub extras: [Option<(&'a str, Plain<'a>)>; MAX_EXTRA_ARGS],
+}
+
+/// How many extra args a task event may have on the fast path (more go to serde).
+pub(crate) const MAX_EXTRA_ARGS: usize = 4;
+
+/// A scalar JSON value as the fast path reads it: a string without escapes, or the
+/// text of a number, `true`, `false` or `null`.
+#[derive(Debug, PartialEq, Eq, Clone, Copy)]
+pub(crate) enum Plain<'a> {
+    /// A string, without its quotes.
+    Str(&'a str),
+    /// A number, `true`, `false` or `null`, as written.
+    Literal(&'a str),
+}
+
+impl Plain<'_> {
+    /// The value as [`ArgValue::from_json`] makes it from the same JSON text.
+    pub(crate) fn to_arg(self) -> ArgValue {
+        match self {
+            Self::Str(s) => ArgValue::Str(s.into()),
+            Self::Literal("true") => ArgValue::Bool(true),
+            Self::Literal("false") => ArgValue::Bool(false),
+            Self::Literal("null") => ArgValue::Json("null".into()),
+            Self::Literal(number) => match number.parse::<i64>() {
+                Ok(i) => ArgValue::Int(i),
+                Err(_) => serde_json::from_str::<serde_json::Value>(number).map_or_else(
+                    |_| ArgValue::Json(number.into()),
+                    |v| ArgValue::from_json(&v),
+                ),
+            },
+        }
+    }
+}
+
+impl<'a> Scan<'a> {
+    /// A string without escapes, or a number, `true`, `false` or `null`.
+    fn plain(&mut self) -> Option<Plain<'a>> {
+        match self.peek()? {
+            b'"' => self.string().map(Plain::Str),
+            b't' => self.lit(b"true").map(|()| Plain::Literal("true")),
+            b'f' => self.lit(b"false").map(|()| Plain::Literal("false")),
+            b'n' => self.lit(b"null").map(|()| Plain::Literal("null")),
+            _ => self.number_str().map(Plain::Literal),
+        }
+    }
 }
 
 /// Parses the task `X` event at `pos` if it has exactly the writer's layout; returns it
@@ -232,8 +280,12 @@ pub(crate) struct TaskEvent<'a> {
 ///
 /// ```text
 /// {"ph":"X","cat":"task","name":S,"ts":N,"dur":N,"pid":N,"tid":N,"args":{"key":S,"status":S
-///  [,"kind":S][,"depth":u16][,"unclosed":true][,"task":u32]}}
+///  [,"kind":S][,"depth":u16][,"unclosed":true|false][,"task":u32][,"OTHER":SCALAR]...}}
 /// ```
+///
+/// After `key` and `status`, the args may come in any order, each at most once;
+/// `OTHER` is any other key without escapes, `SCALAR` a string without escapes, a
+/// number, `true`, `false` or `null` (at most [`MAX_EXTRA_ARGS`] of them).
 pub(crate) fn task_event(bytes: &[u8], pos: usize) -> Option<(TaskEvent<'_>, usize)> {
     let mut s = Scan::new(bytes, pos);
     s.lit(b"{\"ph\":\"X\",\"cat\":\"task\",\"name\":")?;
@@ -250,23 +302,45 @@ pub(crate) fn task_event(bytes: &[u8], pos: usize) -> Option<(TaskEvent<'_>, usi
     let key = s.string()?;
     s.lit(b",\"status\":")?;
     let status = s.string()?;
-    let kind = if s.opt(b",\"kind\":") {
-        Some(s.string()?)
-    } else {
-        None
-    };
-    let depth = if s.opt(b",\"depth\":") {
-        Some(u16::try_from(s.uint()?).ok()?)
-    } else {
-        None
-    };
-    let unclosed = s.opt(b",\"unclosed\":true");
-    let task = if s.opt(b",\"task\":") {
-        Some(u32::try_from(s.uint()?).ok()?)
-    } else {
-        None
-    };
-    s.lit(b"}}")?;
+    let mut kind = None;
+    let mut depth = None;
+    let mut unclosed = None;
+    let mut task = None;
+    let mut extras = [None; MAX_EXTRA_ARGS];
+    let mut extra_count = 0;
+    while !s.opt(b"}}") {
+        s.lit(b",")?;
+        let field = s.string()?;
+        s.lit(b":")?;
+        // A repeated key is left to serde (which rejects it), as is any value of the
+        // wrong type for the model's fields.
+        match field {
+            "kind" if kind.is_none() => kind = Some(s.string()?),
+            "depth" if depth.is_none() => depth = Some(u16::try_from(s.uint()?).ok()?),
+            "unclosed" if unclosed.is_none() => {
+                unclosed = Some(match s.plain()? {
+                    Plain::Literal("true") => true,
+                    Plain::Literal("false") => false,
+                    _ => return None,
+                });
+            }
+            "task" if task.is_none() => task = Some(u32::try_from(s.uint()?).ok()?),
+            "key" | "status" | "kind" | "depth" | "unclosed" | "task" => return None,
+            other => {
+                let value = s.plain()?;
+                let seen = extras.get(..extra_count)?;
+                if seen.iter().flatten().any(|(k, _)| *k == other) {
+                    return None;
+                }
+                *extras.get_mut(extra_count)? = Some((other, value));
+                extra_count += 1;
+            }
+        }
+    }
+    if let Some(extras) = extras.get_mut(..extra_count) {
+        extras.sort_unstable_by_key(|e| e.map(|(k, _)| k));
+    }
+    let unclosed = unclosed.unwrap_or(false);
     let event = TaskEvent {
         name,
         ts_ns,
@@ -279,6 +353,7 @@ pub(crate) fn task_event(bytes: &[u8], pos: usize) -> Option<(TaskEvent<'_>, usi
         depth,
         unclosed,
         task,
+        extras,
     };
     Some((event, s.pos))
 }
@@ -407,7 +482,35 @@ mod tests {
                 depth: Some(2),
                 unclosed: true,
                 task: Some(7),
+                extras: [None; MAX_EXTRA_ARGS],
             }
+        );
+        let extra = br#"{"ph":"X","cat":"task","name":"a","ts":1.000,"dur":0.000,"pid":0,"tid":0,"args":{"key":"k","status":"done","source":"tcp://h:1","task":3,"attempt":2,"kind":"transfer","ok":true,"n":-1.5e3}}"#;
+        let (ev, _) = task_event(extra, 0).unwrap();
+        assert_eq!((ev.task, ev.kind), (Some(3), Some("transfer")));
+        assert_eq!(
+            ev.extras,
+            [
+                Some(("attempt", Plain::Literal("2"))),
+                Some(("n", Plain::Literal("-1.5e3"))),
+                Some(("ok", Plain::Literal("true"))),
+                Some(("source", Plain::Str("tcp://h:1"))),
+            ]
+        );
+        let values: Vec<ArgValue> = ev
+            .extras
+            .iter()
+            .flatten()
+            .map(|(_, v)| v.to_arg())
+            .collect();
+        assert_eq!(
+            values,
+            [
+                ArgValue::Int(2),
+                ArgValue::Float(-1500.0),
+                ArgValue::Bool(true),
+                ArgValue::Str("tcp://h:1".into())
+            ]
         );
         let plain = br#"{"ph":"X","cat":"task","name":"inc","ts":0.000,"dur":1e3,"pid":0,"tid":0,"args":{"key":"k","status":"done"}}"#;
         let (ev, _) = task_event(plain, 0).unwrap();
@@ -430,6 +533,12 @@ mod tests {
             br#"{"ph":"X","cat":"task","name":"a","ts":1.000,"dur":0.000,"pid":"0","tid":0,"args":{"key":"k","status":"done"}}"#,
             br#"{"ph":"X","cat":"task","name":"a","ts":1.000,"dur":0.000,"pid":0,"tid":0,"args":{"key":"k","status":"done","task":1.5}}"#,
             br#"{"ph":"X","cat":"task","name":"a","ts":1.000,"dur":0.000,"pid":0,"tid":0,"args":{"key":"k","status":"done"}"#,
+            // Repeated keys, nested values, too many extra args.
+            br#"{"ph":"X","cat":"task","name":"a","ts":1.000,"dur":0.000,"pid":0,"tid":0,"args":{"key":"k","status":"done","task":1,"task":1}}"#,
+            br#"{"ph":"X","cat":"task","name":"a","ts":1.000,"dur":0.000,"pid":0,"tid":0,"args":{"key":"k","status":"done","x":1,"x":2}}"#,
+            br#"{"ph":"X","cat":"task","name":"a","ts":1.000,"dur":0.000,"pid":0,"tid":0,"args":{"key":"k","status":"done","x":[1]}}"#,
+            br#"{"ph":"X","cat":"task","name":"a","ts":1.000,"dur":0.000,"pid":0,"tid":0,"args":{"key":"k","status":"done","a":1,"b":1,"c":1,"d":1,"e":1}}"#,
+            br#"{"ph":"X","cat":"task","name":"a","ts":1.000,"dur":0.000,"pid":0,"tid":0,"args":{"key":"k","status":"done","unclosed":1}}"#,
             b"{\"ph\":\"X\",\"cat\":\"task\",\"name\":\"a\xff\",\"ts\":1.000",
             b"{\"ph\":\"X\",\"cat\":\"task\",\"name\":\"a\tb\",\"ts\":1.000",
         ] {

@@ -16,7 +16,8 @@ use rustc_hash::FxHashMap;
 
 use super::chrome::{BeginEnds, FlowTable, MarkTable};
 use super::error::Source;
-use crate::model::{Lane, SpanKind, TaskState};
+use crate::args::ArgValue;
+use crate::model::{Lane, ModelError, SpanId, SpanKind, TaskId, TaskState, TraceBuilder};
 
 /// A lane as seen in the file: a `(pid, tid)` pair.
 #[derive(Clone)]
@@ -44,6 +45,35 @@ pub(crate) struct PendingSpan<'a> {
     pub unclosed: bool,
     /// Byte offset of the event, for errors.
     pub offset: usize,
+}
+
+/// An arg of a task event beyond the ones the model has fields for (e.g. a Dask
+/// transfer's `source`), kept for [`crate::args`].
+#[derive(Clone)]
+pub(crate) struct PendingArg<'a> {
+    /// Index of its span in [`Gathered::spans`].
+    pub span: u32,
+    pub key: Cow<'a, str>,
+    pub value: ArgValue,
+}
+
+/// Args of spans that are facts about their task (a failed task's error text): the
+/// reader keeps them as task args.
+const TASK_LEVEL_SPAN_ARGS: [&str; 1] = ["exception"];
+
+/// Keeps one arg of span `id` of `task`: on the task if it is a fact about the task
+/// ([`TASK_LEVEL_SPAN_ARGS`]), else on the span.
+pub(crate) fn keep_span_arg(
+    b: &mut TraceBuilder,
+    id: SpanId,
+    task: TaskId,
+    arg: &PendingArg<'_>,
+) -> Result<(), ModelError> {
+    if TASK_LEVEL_SPAN_ARGS.contains(&arg.key.as_ref()) {
+        b.add_task_arg(task, &arg.key, arg.value.clone())
+    } else {
+        b.add_span_arg(id, &arg.key, arg.value.clone())
+    }
 }
 
 /// Names interned in order of first appearance.
@@ -307,6 +337,8 @@ pub(crate) struct Gathered<'a> {
     pub(super) lanes: LaneTable<'a>,
     /// Spans in the order read (nested and sorted when the trace is built).
     pub(super) spans: Vec<PendingSpan<'a>>,
+    /// Extra args of task spans, by span, each span's sorted by key.
+    pub(super) span_args: Vec<PendingArg<'a>>,
     pub(super) begin_ends: BeginEnds,
     pub(super) flows: FlowTable<'a>,
     pub(super) marks: MarkTable<'a>,
@@ -330,6 +362,7 @@ impl<'a> Gathered<'a> {
             names: NameTable::default(),
             lanes: LaneTable::default(),
             spans: Vec::new(),
+            span_args: Vec::new(),
             begin_ends: BeginEnds::default(),
             flows: FlowTable::default(),
             marks: MarkTable::default(),
@@ -374,6 +407,17 @@ impl<'a> Gathered<'a> {
             unclosed: false,
             offset: 0,
         });
+    }
+
+    /// Attaches arg `key` to the span pushed last (nothing if there is none).
+    pub(crate) fn add_arg_to_last_span(&mut self, key: &'static str, value: ArgValue) {
+        if let Some(span) = self.spans.len().checked_sub(1) {
+            self.span_args.push(PendingArg {
+                span: span as u32,
+                key: Cow::Borrowed(key),
+                value,
+            });
+        }
     }
 
     /// Whether this looks like a Ray timeline (string pids, `worker:`/`driver:` tids).

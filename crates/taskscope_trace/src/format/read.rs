@@ -617,10 +617,60 @@ mod tests {
             Ok(trace) => {
                 let mut out = Vec::new();
                 trace.write_to(&mut out).map_err(|e| e.to_string())?;
-                Ok((out, format!("{:?} {:?}", trace.meta(), trace.diagnostics())))
+                Ok((
+                    out,
+                    format!(
+                        "{:?} {:?} {}",
+                        trace.meta(),
+                        trace.diagnostics(),
+                        args_text(&trace)
+                    ),
+                ))
             }
             Err(e) => Err(e.to_string()),
         }
+    }
+
+    /// Every arg of the trace, in a comparable form (the writer does not write them yet).
+    fn args_text(trace: &Trace) -> String {
+        let spans = (0..trace.spans().len() as u32)
+            .map(|i| format!("{:?}", trace.span_args().of(i).collect::<Vec<_>>()));
+        let tasks = (0..trace.graph().len() as u32)
+            .map(|i| format!("{:?}", trace.task_args().of(i).collect::<Vec<_>>()));
+        let run = format!("{:?}", trace.run_args().iter().collect::<Vec<_>>());
+        spans
+            .chain(tasks)
+            .chain([run])
+            .collect::<Vec<_>>()
+            .join(";")
+    }
+
+    /// The golden file with extra args on three task events (in the writer's layout, as
+    /// the writer will write them) and on a graph task and the run.
+    fn golden_with_args() -> Vec<u8> {
+        String::from_utf8(GOLDEN.to_vec())
+            .unwrap()
+            .replacen(
+                r#""key":"inc-1","status":"done","task":0"#,
+                r#""key":"inc-1","status":"done","task":0,"attempt":2"#,
+                1,
+            )
+            .replacen(
+                r#""status":"done","kind":"transfer","task":2"#,
+                r#""status":"done","kind":"transfer","source":"tcp://127.0.0.1:1","task":2,"nbytes":8e3"#,
+                1,
+            )
+            .replacen(
+                r#""status":"failed","task":3"#,
+                r#""status":"failed","exception":"ZeroDivisionError('1')","task":3,"ok":false,"x":null"#,
+                1,
+            )
+            .replacen(
+                r#""run":{"#,
+                r#""run":{"dask":{"cluster":{"workers":[]}},"#,
+                1,
+            )
+            .into_bytes()
     }
 
     /// A trace whose file mixes the writer's plain layout with what the scanners leave to
@@ -725,6 +775,17 @@ mod tests {
 
     #[test]
     fn fast_and_general_paths_read_our_files_alike() {
+        let with_args = golden_with_args();
+        let fast = outcome(&with_args, true).unwrap();
+        assert_eq!(fast, outcome(&with_args, false).unwrap());
+        let back = Trace::from_slice(&with_args, "a.json").unwrap();
+        assert_eq!(back.span_args().len(), 5, "{}", args_text(&back));
+        assert_eq!(
+            back.task_arg(TaskId(3), "exception")
+                .and_then(crate::ArgValue::as_str),
+            Some("ZeroDivisionError('1')")
+        );
+        assert!(back.run_args().get("dask").is_some());
         for bytes in [GOLDEN.to_vec(), written(&mixed_trace())] {
             let fast = outcome(&bytes, true).unwrap();
             assert_eq!(fast, outcome(&bytes, false).unwrap());
@@ -766,12 +827,13 @@ mod tests {
 
         #[test]
         fn fast_and_general_paths_agree_on_damaged_files(
-            seed in 0..3usize,
+            seed in 0..4usize,
             mutations in proptest::collection::vec(mutation(TOKENS, 6), 1..4),
         ) {
             let seed = match seed {
                 0 => GOLDEN.to_vec(),
                 1 => GOLDEN_SPAN_KEYS.to_vec(),
+                2 => golden_with_args(),
                 _ => written(&mixed_trace()),
             };
             let bytes = apply(&seed, &mutations);

@@ -11,9 +11,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::FormatError;
-use super::num::write_us;
-use super::write::{FORMAT_VERSION, write_json_str, write_stream_tail};
-use crate::model::{Graph, Lane, LaneId, Span, SpanKind, TaskId, TaskState, Trace};
+use super::write::{FORMAT_VERSION, XTask, push_x_event, write_json_str, write_stream_tail};
+use crate::model::{Graph, Lane, LaneId, Span, TaskId, TaskState, Trace};
 
 /// Writes a taskscope file while its run goes on.
 ///
@@ -212,7 +211,12 @@ impl StreamWriter {
             "span of a task of the graph"
         );
         let pid = self.lane_pid.get(span.lane.index()).copied().unwrap_or(0);
-        write_x_event(&mut self.buf, &self.graph, span, pid, status);
+        let task = XTask {
+            name: self.graph.name(span.task).unwrap_or(""),
+            key: self.graph.key(span.task).unwrap_or(""),
+            state: status,
+        };
+        push_x_event(&mut self.buf, span, &task, pid);
         self.spans += 1;
     }
 
@@ -259,7 +263,11 @@ impl StreamWriter {
 
     /// Ends the stream with `trace`, the finished run: appends the remaining events and
     /// the `taskscope` object, so that the file reads back into `trace` as if
-    /// [`Trace::save`] had written it. Syncs the file.
+    /// [`Trace::save`] had written it.
+    ///
+    /// The file is not synced to disk (unlike [`Trace::save`], which must before its
+    /// rename): what was written survives the writing process being killed, not a power
+    /// loss. Syncing a large trace takes seconds on a busy disk.
     ///
     /// `trace` must have the stream's graph (same tasks, keys and dependencies; its
     /// states are the final ones), the lanes announced, in order, exactly the spans
@@ -300,10 +308,7 @@ impl StreamWriter {
             }
         };
         write_stream_tail(trace, &mut self.file)
-            .map_err(io("appending to the streamed trace", &self.path))?;
-        self.file
-            .sync_all()
-            .map_err(io("syncing the streamed trace", &self.path))
+            .map_err(io("appending to the streamed trace", &self.path))
     }
 }
 
@@ -317,50 +322,6 @@ impl std::fmt::Debug for StreamWriter {
             .field("buffered_bytes", &self.buf.len())
             .finish_non_exhaustive()
     }
-}
-
-/// Writes the `X` event of `span` (on process `pid`) in the whole-file layout that the
-/// readers' fast path takes, with `status` as its task's state.
-///
-/// The one per-span `X` encoder: `write.rs`'s `write_spans` should call it too (it keeps
-/// its own copy while it is rewritten for speed; the two are pinned byte-equal by a test).
-pub(crate) fn write_x_event(
-    out: &mut Vec<u8>,
-    graph: &Graph,
-    span: &Span,
-    pid: u32,
-    status: TaskState,
-) {
-    out.extend_from_slice(b",\n{\"ph\":\"X\",\"cat\":\"task\",\"name\":");
-    write_json_str(out, graph.name(span.task).unwrap_or(""));
-    out.extend_from_slice(b",\"ts\":");
-    write_us(out, span.start_ns);
-    out.extend_from_slice(b",\"dur\":");
-    write_us(out, span.duration_ns());
-    out.extend_from_slice(b",\"pid\":");
-    push_uint(out, u64::from(pid));
-    out.extend_from_slice(b",\"tid\":");
-    push_uint(out, u64::from(span.lane.0));
-    out.extend_from_slice(b",\"args\":{\"key\":");
-    write_json_str(out, graph.key(span.task).unwrap_or(""));
-    out.extend_from_slice(b",\"status\":\"");
-    out.extend_from_slice(status.as_str().as_bytes());
-    out.push(b'"');
-    if span.kind != SpanKind::Compute {
-        out.extend_from_slice(b",\"kind\":\"");
-        out.extend_from_slice(span.kind.as_str().as_bytes());
-        out.push(b'"');
-    }
-    if span.depth != 0 {
-        out.extend_from_slice(b",\"depth\":");
-        push_uint(out, u64::from(span.depth));
-    }
-    if span.unclosed {
-        out.extend_from_slice(b",\"unclosed\":true");
-    }
-    out.extend_from_slice(b",\"task\":");
-    push_uint(out, u64::from(span.task.0));
-    out.extend_from_slice(b"}}");
 }
 
 /// Writes task `task` of `graph` as a graph task object (`{"key","name","deps","state"}`)

@@ -12,13 +12,15 @@ use std::fmt;
 use rustc_hash::FxHashMap;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
+use serde_json::value::RawValue;
 
 use super::error::{FormatError, Source};
 use super::fast::{self, Scan, TaskRef};
-use super::gather::Gathered;
+use super::gather::{Gathered, keep_span_arg};
 use super::keys::{KeyList, KeyTable};
 use super::lex::{ElementError, skip_ws, value_at};
 use super::num::id_text;
+use crate::args::ArgValue;
 use crate::model::{
     Counter, CounterSample, Flow, Graph, GraphBuilder, Instant, Lane, LaneId, ModelError, NameId,
     RunMeta, SourceFormat, Span, SpanId, TaskId, TaskState, Trace, TraceBuilder,
@@ -75,6 +77,9 @@ struct TsTask<'a> {
     deps: Vec<TaskRef<'a>>,
     #[serde(borrow, default)]
     state: Option<Cow<'a, str>>,
+    /// The task's args ([`crate::args`]), an object.
+    #[serde(borrow, default)]
+    args: Option<&'a RawValue>,
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for TaskRef<'a> {
@@ -117,6 +122,8 @@ struct TsTasks<'a> {
     /// End in `deps` of each task's dependencies.
     dep_ends: Vec<usize>,
     deps: Vec<TaskRef<'a>>,
+    /// The `args` object of the few tasks that have one, by task index.
+    args: Vec<(u32, &'a RawValue)>,
 }
 
 impl<'a> TsTasks<'a> {
@@ -172,6 +179,9 @@ impl<'a> TsTasks<'a> {
     }
 
     fn push_serde(&mut self, task: TsTask<'a>) {
+        if let Some(args) = task.args {
+            self.args.push((self.len() as u32, args));
+        }
         self.deps.extend(task.deps);
         self.push(&task.key, task.name, task.state.as_deref());
     }
@@ -373,6 +383,9 @@ struct TsRun {
     started_at_unix_ns: Option<i64>,
     #[serde(default)]
     title: Option<String>,
+    /// Any other run fact (e.g. `dask`), kept as run args.
+    #[serde(flatten)]
+    extra: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -521,7 +534,7 @@ fn stream_lanes(col: &Gathered<'_>) -> Vec<TsLane> {
 /// O(V + E + S) plus the builder's sort check.
 pub(crate) fn finish(
     col: &Gathered<'_>,
-    obj: TsObject<'_>,
+    mut obj: TsObject<'_>,
     mut diagnostics: Vec<String>,
 ) -> Result<Trace, FormatError> {
     let src = col.src;
@@ -536,6 +549,7 @@ pub(crate) fn finish(
         source: SourceFormat::Taskscope,
         format_version: u32::try_from(obj.version).ok(),
     };
+    let run_args = std::mem::take(&mut obj.run.extra);
     let (graph, key_index) = build_graph(&obj.tasks, &col.src)?;
     // Only spans without a task index (files written before spans carried one) are
     // looked up by key.
@@ -548,6 +562,10 @@ pub(crate) fn finish(
     let span_tasks = key_index.find_all(&obj.tasks, &keyed, |k| Some(*k));
     drop(keyed);
     let mut b = TraceBuilder::with_graph(meta, graph);
+    for (key, value) in &run_args {
+        b.set_run_arg(key, ArgValue::from_json(value));
+    }
+    add_task_args(&mut b, col, &obj.tasks.args)?;
     let lane_count = obj.lanes.len();
     for lane in obj.lanes {
         b.add_lane(Lane {
@@ -675,7 +693,15 @@ fn add_spans(
     b.reserve_spans(col.spans.len());
     let mut foreign_spans = 0u32;
     let mut by_key = span_tasks.iter();
-    for span in &col.spans {
+    let mut args = col.span_args.iter().peekable();
+    for (index, span) in col.spans.iter().enumerate() {
+        // The args of this span (pushed in span order); those of skipped spans are dropped.
+        let mut own_args = Vec::new();
+        while let Some(arg) = args.next_if(|a| a.span as usize <= index) {
+            if arg.span as usize == index {
+                own_args.push(arg);
+            }
+        }
         let task = match (span.task, &span.key) {
             (Some(i), _) if (i as usize) < task_count => TaskId(i),
             (Some(i), _) => {
@@ -707,21 +733,48 @@ fn add_spans(
         if span.start < 0 {
             return Err(src.error_at(span.offset, "a span with a non-negative ts"));
         }
-        b.add_span(Span {
-            start_ns: span.start as u64,
-            end_ns: span.end.max(span.start) as u64,
-            task,
-            lane,
-            kind: span.kind,
-            depth: span.depth.unwrap_or(0),
-            unclosed: span.unclosed,
-        })
-        .map_err(|e| src.model_error(e))?;
+        let id = b
+            .add_span(Span {
+                start_ns: span.start as u64,
+                end_ns: span.end.max(span.start) as u64,
+                task,
+                lane,
+                kind: span.kind,
+                depth: span.depth.unwrap_or(0),
+                unclosed: span.unclosed,
+            })
+            .map_err(|e| src.model_error(e))?;
+        for arg in own_args {
+            keep_span_arg(b, id, task, arg).map_err(|e| src.model_error(e))?;
+        }
     }
     if foreign_spans > 0 {
         diagnostics.push(format!(
             "skipped {foreign_spans} slices that are not taskscope task spans"
         ));
+    }
+    Ok(())
+}
+
+/// Adds the `args` objects of the graph's tasks, each key in order.
+fn add_task_args(
+    b: &mut TraceBuilder,
+    col: &Gathered<'_>,
+    args: &[(u32, &RawValue)],
+) -> Result<(), FormatError> {
+    let src = col.src;
+    for &(task, raw) in args {
+        let fields: std::collections::BTreeMap<String, serde_json::Value> =
+            serde_json::from_str(raw.get()).map_err(|e| FormatError::Unrecognized {
+                file: src.name.to_owned(),
+                why: format!(
+                    "the args of task {task} in the taskscope graph are not an object ({e})"
+                ),
+            })?;
+        for (key, value) in &fields {
+            b.add_task_arg(TaskId(task), key, ArgValue::from_json(value))
+                .map_err(|e| src.model_error(e))?;
+        }
     }
     Ok(())
 }

@@ -56,7 +56,7 @@ use std::io::Write;
 use rustc_hash::FxHashMap;
 
 use super::num::write_us;
-use crate::model::{Lane, SpanId, SpanKind, TaskId, TaskState, Trace};
+use crate::model::{Lane, Span, SpanId, SpanKind, TaskId, TaskState, Trace};
 
 /// The taskscope format version this writer produces.
 pub const FORMAT_VERSION: u32 = 1;
@@ -199,7 +199,7 @@ impl Chunked<'_> {
 pub(crate) fn write_json_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     let bytes = s.as_bytes();
-    if !bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\') {
+    if !needs_escape(bytes) {
         // Nothing to escape (keys and names, as a rule).
         out.extend_from_slice(bytes);
         out.push(b'"');
@@ -229,6 +229,40 @@ pub(crate) fn write_json_str(out: &mut Vec<u8>, s: &str) {
     }
     out.extend_from_slice(bytes.get(start..).unwrap_or(&[]));
     out.push(b'"');
+}
+
+/// Whether `bytes` holds a byte that a JSON string must escape: a control character,
+/// `"` or `\\`. Eight bytes at a time (keys and names are mostly 8 to 30 bytes long,
+/// and this check runs for every key and name written).
+///
+/// # Complexity
+/// O(bytes), about one step per 8 bytes.
+fn needs_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // The classic "has less" test: `(v - n·ONES) & !v & HIGHS` is nonzero iff some byte
+    // of `v` is below `n` (n ≤ 128; a borrow can set a higher byte's bit only when a
+    // lower byte is below `n` already, and bytes ≥ 0x80 never count).
+    let below = |v: u64, n: u64| v.wrapping_sub(n * ONES) & !v & HIGHS;
+    let special = |v: u64| {
+        below(v, 0x20)
+            | below(v ^ (u64::from(b'"') * ONES), 1)
+            | below(v ^ (u64::from(b'\\') * ONES), 1)
+    };
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        let Ok(word) = <[u8; 8]>::try_from(word) else {
+            debug_assert!(false, "chunks_exact gives 8 bytes");
+            return true;
+        };
+        if special(u64::from_le_bytes(word)) != 0 {
+            return true;
+        }
+    }
+    words
+        .remainder()
+        .iter()
+        .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
 }
 
 /// The `pid` of each lane: one per distinct [`Lane::process`], numbered in order of first appearance.
@@ -396,47 +430,64 @@ fn write_spans(
         .iter()
         .filter_map(|&i| trace.spans().get(i as usize))
     {
-        w.raw(b",\n{\"ph\":\"X\",\"cat\":\"task\",\"name\":");
-        w.string(graph.name(span.task).unwrap_or(""));
-        w.raw(b",\"ts\":");
-        w.us(span.start_ns);
-        w.raw(b",\"dur\":");
-        w.us(span.duration_ns());
-        w.raw(b",\"pid\":");
-        w.uint(u64::from(processes.pid(span.lane.index())));
-        w.raw(b",\"tid\":");
-        w.uint(u64::from(span.lane.0));
-        w.raw(b",\"args\":{\"key\":");
-        w.string(graph.key(span.task).unwrap_or(""));
-        w.raw(b",\"status\":\"");
-        w.raw(
-            graph
-                .state(span.task)
-                .unwrap_or_default()
-                .as_str()
-                .as_bytes(),
-        );
-        w.raw(b"\"");
-        if span.kind != SpanKind::Compute {
-            w.raw(b",\"kind\":\"");
-            w.raw(span.kind.as_str().as_bytes());
-            w.raw(b"\"");
-        }
-        if span.depth != 0 {
-            w.raw(b",\"depth\":");
-            w.uint(u64::from(span.depth));
-        }
-        if span.unclosed {
-            w.raw(b",\"unclosed\":true");
-        }
-        // The task's index in the graph: readers resolve spans without a key lookup
-        // (the key is kept for people and other viewers).
-        w.raw(b",\"task\":");
-        w.uint(u64::from(span.task.0));
-        w.raw(b"}}");
+        let task = XTask {
+            name: graph.name(span.task).unwrap_or(""),
+            key: graph.key(span.task).unwrap_or(""),
+            state: graph.state(span.task).unwrap_or_default(),
+        };
+        push_x_event(&mut w.buf, span, &task, processes.pid(span.lane.index()));
         w.maybe_flush()?;
     }
     Ok(())
+}
+
+/// What an `X` event says about the task of its span.
+pub(crate) struct XTask<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) key: &'a str,
+    pub(crate) state: TaskState,
+}
+
+/// Appends one span's `X` event to `buf`, preceded by `,\n` (it never opens the event
+/// array): cat `task`, the task's name, `ts`/`dur` in microseconds with three
+/// decimals, `pid` (the lane's process, given) and `tid` (the lane's index), and args
+/// key, status, kind unless compute, depth and unclosed when set, and the task's index.
+///
+/// The one encoder of a span: a writer that streams spans as they end can call it too.
+pub(crate) fn push_x_event(buf: &mut Vec<u8>, span: &Span, task: &XTask<'_>, pid: u32) {
+    let mut itoa = itoa::Buffer::new();
+    buf.extend_from_slice(b",\n{\"ph\":\"X\",\"cat\":\"task\",\"name\":");
+    write_json_str(buf, task.name);
+    buf.extend_from_slice(b",\"ts\":");
+    write_us(buf, span.start_ns);
+    buf.extend_from_slice(b",\"dur\":");
+    write_us(buf, span.duration_ns());
+    buf.extend_from_slice(b",\"pid\":");
+    buf.extend_from_slice(itoa.format(pid).as_bytes());
+    buf.extend_from_slice(b",\"tid\":");
+    buf.extend_from_slice(itoa.format(span.lane.0).as_bytes());
+    buf.extend_from_slice(b",\"args\":{\"key\":");
+    write_json_str(buf, task.key);
+    buf.extend_from_slice(b",\"status\":\"");
+    buf.extend_from_slice(task.state.as_str().as_bytes());
+    buf.push(b'"');
+    if span.kind != SpanKind::Compute {
+        buf.extend_from_slice(b",\"kind\":\"");
+        buf.extend_from_slice(span.kind.as_str().as_bytes());
+        buf.push(b'"');
+    }
+    if span.depth != 0 {
+        buf.extend_from_slice(b",\"depth\":");
+        buf.extend_from_slice(itoa.format(span.depth).as_bytes());
+    }
+    if span.unclosed {
+        buf.extend_from_slice(b",\"unclosed\":true");
+    }
+    // The task's index in the graph: readers resolve spans without a key lookup
+    // (the key is kept for people and other viewers).
+    buf.extend_from_slice(b",\"task\":");
+    buf.extend_from_slice(itoa.format(span.task.0).as_bytes());
+    buf.extend_from_slice(b"}}");
 }
 
 /// For each task, its first-starting and last-ending span (compute spans preferred).
@@ -746,5 +797,29 @@ mod tests {
         assert_eq!(text, "\"a\\\"b\\\\c\\nd\\u0001é\"");
         let back: String = serde_json::from_str(&text).unwrap();
         assert_eq!(back, "a\"b\\c\nd\u{1}é");
+    }
+
+    #[test]
+    fn the_word_check_finds_what_the_byte_scan_finds() {
+        let plain = |b: &[u8]| b.iter().any(|&c| c < 0x20 || c == b'"' || c == b'\\');
+        // Every byte value at every position of strings of 0 to 19 bytes, in a filler
+        // of plain letters and of UTF-8 high bytes (which must not count).
+        for filler in [b'a', 0xc3, 0x7f, 0xff, b' '] {
+            for len in 0..20 {
+                let mut text = vec![filler; len];
+                assert_eq!(needs_escape(&text), plain(&text), "{filler:#x} × {len}");
+                for pos in 0..len {
+                    for byte in 0..=255u8 {
+                        text[pos] = byte;
+                        assert_eq!(
+                            needs_escape(&text),
+                            plain(&text),
+                            "{byte:#x} at {pos} of {len} in {filler:#x}"
+                        );
+                    }
+                    text[pos] = filler;
+                }
+            }
+        }
     }
 }

@@ -4,23 +4,38 @@
 //! Groups are numbered in order of their first task (by id), so the numbering is
 //! stable and the same for the graph scene, the graph view and anything else
 //! that names a group by number. This module decides nothing about drawing.
+//!
+//! # Parts
+//! A group too big to look at task by task can be cut into parts
+//! ([`KeyGroups::split`]): its tasks in run order (by start, tasks that never ran
+//! last, ties by id) cut into at most [`SPLIT_PARTS`] runs of near-equal size,
+//! each a group of its own named `mix #3` (and, cut again, `mix #3.7`), with the
+//! same summaries as any group. Run order keeps tasks that ran together in one
+//! part, so a part reads as a phase of the group.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::times::{RunState, TaskTimes};
 use crate::model::{Graph, LaneId, TaskId, TaskState};
 
-/// The name prefix of a task key, as Dask's `dask.utils.key_split` computes it.
+/// The name prefix of a task key: Dask's `dask.utils.key_split` applied to the
+/// key's text, rule for rule (checked against dask 2026.8.0's source).
 ///
-/// The key is split on `-`; the first word is kept (stripped of `_'()"` when
-/// it does not start with a letter, as in tuple keys written as strings, and
-/// of `[]` too, for tuple keys written as JSON lists), and following words are
-/// appended while they are purely alphabetic and not an 8-letter word
-/// starting with a hex letter (a token). A 32-character hex result is `data`;
-/// `<module.Class object at …>` gives `Class`; an empty key gives `Other`.
+/// The key is split on `-`. The first word is kept; when it does not start with a
+/// letter (a tuple key written as text, `('x-2', 1)`), only what comes before its
+/// first `,` is kept, stripped of `_'()"` at both ends. Each following word is
+/// appended while it is made of letters only and is not an 8-letter word starting
+/// with `a`–`f` (a token such as `abcdefab`); the first other word ends the name.
+/// A result of 32 hex digits is `data`; one starting with `<` (an object's repr,
+/// `<module.Class object at 0x…>`) gives the last dotted part of its first word;
+/// an empty result, or an empty key, is `Other`.
 ///
-/// Note that, as in Dask, an all-letter suffix is kept: `inc-abc` stays
-/// `inc-abc`, while `inc-1`, `inc-3f2a…` and `inc-abcdefab` give `inc`.
+/// Dask also takes tuple *objects* by their first element (`key_split(('x-2', 1))`);
+/// a key here is text, so readers that see a tuple as a tuple (a JSON list) call
+/// this on its first element themselves. "Letter" is Python's `str.isalpha`: exact
+/// for ASCII; beyond it Rust's `char::is_alphabetic` (without numeric letters such as
+/// Roman numerals) stands in for Python's Unicode categories `L*`, which differ only
+/// on combining marks and a few symbols.
 ///
 /// ```
 /// use taskscope_trace::index::key_split;
@@ -28,25 +43,29 @@ use crate::model::{Graph, LaneId, TaskId, TaskState};
 /// assert_eq!(key_split("add-3-17"), "add");
 /// assert_eq!(key_split("hello-world-1"), "hello-world");
 /// assert_eq!(key_split("('x-2', 1)"), "x");
-/// assert_eq!(key_split("[\"x-2\", 1]"), "x");
+/// assert_eq!(key_split("('sum-agg', 0)"), "sum"); // the text of a tuple, as Dask reads text
 /// assert_eq!(key_split("x-abcdefab"), "x");
 /// assert_eq!(key_split("_swap-9138805db3c96cd47d9ae79c77b95fa5"), "swap");
+/// assert_eq!(key_split("_(x)"), "x");
 /// assert_eq!(key_split("ae05086432ca935f6eba409a8ecd4896"), "data");
 /// assert_eq!(key_split("<module.submodule.myclass object at 0xdaf372"), "myclass");
 /// assert_eq!(key_split(""), "Other");
 /// ```
+///
+/// # Complexity
+/// O(key length).
 pub fn key_split(key: &str) -> String {
     let mut words = key.split('-');
     let first = words.next().unwrap_or("");
     let Some(c0) = first.chars().next() else {
         return "Other".to_owned();
     };
-    let mut result = if c0.is_alphabetic() {
+    let mut result = if py_isalpha(c0) {
         first.to_owned()
     } else {
         let before_comma = first.split(',').next().unwrap_or(first);
         before_comma
-            .trim_matches(|c| matches!(c, '_' | '\'' | '(' | ')' | '"' | '[' | ']'))
+            .trim_matches(|c| matches!(c, '_' | '\'' | '(' | ')' | '"'))
             .to_owned()
     };
     for word in words {
@@ -55,7 +74,7 @@ pub fn key_split(key: &str) -> String {
                 .chars()
                 .next()
                 .is_some_and(|c| ('a'..='f').contains(&c));
-        if !word.is_empty() && word.chars().all(char::is_alphabetic) && !is_token {
+        if !word.is_empty() && word.chars().all(py_isalpha) && !is_token {
             result.push('-');
             result.push_str(word);
         } else {
@@ -69,20 +88,36 @@ pub fn key_split(key: &str) -> String {
     {
         return "data".to_owned();
     }
+    if result.is_empty() {
+        // Python: `result[0]` raises on an empty result, and key_split answers "Other".
+        return "Other".to_owned();
+    }
     if result.starts_with('<') {
+        // `result.strip("<>").split()[0].split(".")[-1]`; no first word raises: "Other".
         return result
             .trim_matches(|c| c == '<' || c == '>')
-            .split_whitespace()
-            .next()
+            .split(py_isspace)
+            .find(|w| !w.is_empty())
             .and_then(|w| w.rsplit('.').next())
             .unwrap_or("Other")
             .to_owned();
     }
-    if result.is_empty() {
-        "Other".to_owned()
+    result
+}
+
+/// Python's `str.isalpha` for one character (see [`key_split`] on its exactness).
+fn py_isalpha(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphabetic()
     } else {
-        result
+        c.is_alphabetic() && !c.is_numeric()
     }
+}
+
+/// Python's `str.isspace` for one character: Unicode white space, and the ASCII
+/// information separators U+001C–U+001F that Python counts as well.
+fn py_isspace(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
 }
 
 /// How many tasks of a group ended in each [`TaskState`].
@@ -132,11 +167,34 @@ impl StateCounts {
     }
 }
 
+/// How many parts [`KeyGroups::split`] cuts a group into (fewer when it has fewer
+/// tasks).
+pub const SPLIT_PARTS: usize = 16;
+
+/// Where a part ([`KeyGroups::split`]) sits in the group it was cut from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartOf {
+    /// The key-prefix group it was cut from, at the top.
+    pub root: String,
+    /// The group or part it was cut from.
+    pub parent: String,
+    /// Its number among the parent's parts, from 1.
+    pub number: usize,
+    /// How many parts the parent was cut into.
+    pub of: usize,
+    /// The position of its first task in the parent's run order, from 1.
+    pub first: usize,
+    /// How many tasks the parent has.
+    pub parent_tasks: usize,
+}
+
 /// What one group of tasks adds up to.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GroupInfo {
-    /// The key prefix.
+    /// The key prefix (or, for a part, the part's name, e.g. `mix #3`).
     pub name: String,
+    /// For a part of a split group, where it was cut from.
+    pub part: Option<PartOf>,
     /// How many tasks it holds.
     pub tasks: usize,
     /// Its first task (by id): its name gives the group's colour.
@@ -167,6 +225,7 @@ impl GroupInfo {
     fn new(name: String, first_task: TaskId) -> Self {
         Self {
             name,
+            part: None,
             tasks: 0,
             first_task,
             ran: 0,
@@ -234,21 +293,103 @@ impl KeyGroups {
     /// # Complexity
     /// O(V × key length + V log V + E) time, O(V) memory.
     pub fn new(graph: &Graph, times: &TaskTimes) -> Self {
+        let mut by_name: BTreeMap<String, u32> = BTreeMap::new();
+        let mut names = Vec::new();
+        let mut labels = Vec::with_capacity(graph.len());
+        for t in graph.tasks() {
+            let name = key_split(graph.key(t).unwrap_or(""));
+            let g = *by_name.entry(name.clone()).or_insert_with(|| {
+                names.push((name, None));
+                names.len() as u32 - 1
+            });
+            labels.push(g);
+        }
+        Self::assemble(graph, times, &labels, names)
+    }
+
+    /// These groups with the groups and parts named in `split` cut into parts (see
+    /// the module docs), recursively: a part named in `split` is cut again. A part
+    /// holds at least one task; names that match no group or part are ignored.
+    /// Parts are numbered, like groups, by their first task.
+    ///
+    /// `graph` and `times` are those these groups were built from.
+    ///
+    /// # Complexity
+    /// O(V + E + S log S) for V tasks, E dependencies and S tasks in split groups.
+    pub fn split(&self, graph: &Graph, times: &TaskTimes, split: &BTreeSet<String>) -> Self {
+        debug_assert!(
+            self.group_of.len() == graph.len(),
+            "the groups were built from this graph"
+        );
+        let mut names: Vec<(String, Option<PartOf>)> = self
+            .groups
+            .iter()
+            .map(|g| (g.name.clone(), g.part.clone()))
+            .collect();
+        let mut labels = self.group_of.clone();
+        let cut: Vec<bool> = self
+            .groups
+            .iter()
+            .map(|g| split.contains(&g.name))
+            .collect();
+        let mut members: BTreeMap<u32, Vec<TaskId>> = BTreeMap::new();
+        for (t, &g) in graph.tasks().zip(&self.group_of) {
+            if cut.get(g as usize).copied().unwrap_or(false) {
+                members.entry(g).or_default().push(t);
+            }
+        }
+        let mut cutter = Cutter {
+            split,
+            taken: &self.by_name,
+            names: &mut names,
+            labels: &mut labels,
+        };
+        for (g, mut tasks) in members {
+            // Run order: by first start, tasks that never ran last, ties by id.
+            tasks.sort_by_key(|&t| (times.range(t).map_or(u64::MAX, |(s, _)| s), t));
+            cutter.cut(g, &tasks);
+        }
+        Self::assemble(graph, times, &labels, names)
+    }
+
+    /// The groups of `labels` (each task's entry in `names`), renumbered by first
+    /// task; entries of `names` no task has are dropped.
+    fn assemble(
+        graph: &Graph,
+        times: &TaskTimes,
+        labels: &[u32],
+        names: Vec<(String, Option<PartOf>)>,
+    ) -> Self {
         debug_assert!(
             times.is_empty() || times.len() == graph.len(),
             "times measure the graph's tasks"
         );
+        debug_assert!(labels.len() == graph.len(), "one label per task");
+        let mut names: Vec<Option<(String, Option<PartOf>)>> =
+            names.into_iter().map(Some).collect();
+        let mut number = vec![u32::MAX; names.len()];
         let mut by_name: BTreeMap<String, u32> = BTreeMap::new();
         let mut groups: Vec<GroupInfo> = Vec::new();
         let mut group_of = Vec::with_capacity(graph.len());
         let mut lanes: Vec<BTreeMap<LaneId, usize>> = Vec::new();
-        for t in graph.tasks() {
-            let name = key_split(graph.key(t).unwrap_or(""));
-            let g = *by_name.entry(name.clone()).or_insert_with(|| {
-                groups.push(GroupInfo::new(name, t));
+        for (t, &label) in graph.tasks().zip(labels) {
+            let Some(slot) = number.get_mut(label as usize) else {
+                debug_assert!(false, "label {label} has a name");
+                continue;
+            };
+            if *slot == u32::MAX {
+                *slot = groups.len() as u32;
+                let (name, part) = names
+                    .get_mut(label as usize)
+                    .and_then(Option::take)
+                    .unwrap_or_default();
+                by_name.insert(name.clone(), *slot);
+                let mut info = GroupInfo::new(name, t);
+                info.part = part;
+                groups.push(info);
                 lanes.push(BTreeMap::new());
-                groups.len() as u32 - 1
-            });
+            }
+            let g = *slot;
             group_of.push(g);
             let Some(info) = groups.get_mut(g as usize) else {
                 continue;
@@ -334,12 +475,28 @@ impl KeyGroups {
     /// # Complexity
     /// O(groups).
     pub fn drawn_nodes(&self, expanded: &BTreeSet<String>, compact: bool) -> usize {
+        self.drawn_nodes_split(expanded, &BTreeSet::new(), compact)
+    }
+
+    /// [`KeyGroups::drawn_nodes`] with the groups in `split` (and not in `expanded`)
+    /// drawn as their parts, each collapsed.
+    ///
+    /// # Complexity
+    /// O(groups + (expanded + split) × log groups).
+    pub fn drawn_nodes_split(
+        &self,
+        expanded: &BTreeSet<String>,
+        split: &BTreeSet<String>,
+        compact: bool,
+    ) -> usize {
         let per_task = if compact { 1 } else { 2 };
         self.groups
             .iter()
             .map(|g| {
                 if expanded.contains(&g.name) {
                     g.tasks * per_task
+                } else if split.contains(&g.name) {
+                    g.tasks.min(SPLIT_PARTS)
                 } else {
                     1
                 }
@@ -348,10 +505,155 @@ impl KeyGroups {
     }
 }
 
+/// Cuts groups into parts for [`KeyGroups::split`].
+struct Cutter<'a> {
+    split: &'a BTreeSet<String>,
+    /// The names of the groups before cutting: a part never takes one.
+    taken: &'a BTreeMap<String, u32>,
+    names: &'a mut Vec<(String, Option<PartOf>)>,
+    labels: &'a mut [u32],
+}
+
+impl Cutter<'_> {
+    /// Cuts `tasks` (label `parent`'s tasks, in run order) into parts, and each
+    /// part named in `split` again. A stack, not recursion: parts of parts of a
+    /// million tasks stay a few levels deep, but nothing here relies on it.
+    fn cut(&mut self, parent: u32, tasks: &[TaskId]) {
+        let mut stack = vec![(parent, 0..tasks.len())];
+        while let Some((label, range)) = stack.pop() {
+            let Some((parent_name, parent_part)) = self.names.get(label as usize).cloned() else {
+                continue;
+            };
+            let Some(slice) = tasks.get(range.clone()) else {
+                continue;
+            };
+            let len = slice.len();
+            let of = len.min(SPLIT_PARTS);
+            for k in 0..of {
+                let (lo, hi) = (k * len / of, (k + 1) * len / of);
+                let Some(part_tasks) = slice.get(lo..hi) else {
+                    continue;
+                };
+                debug_assert!(!part_tasks.is_empty(), "of ≤ len: every part has a task");
+                let mut name = match &parent_part {
+                    Some(_) => format!("{parent_name}.{}", k + 1),
+                    None => format!("{parent_name} #{}", k + 1),
+                };
+                while self.taken.contains_key(&name) {
+                    // A key prefix that looks like a part name keeps its name.
+                    name.push('\'');
+                }
+                let root = parent_part
+                    .as_ref()
+                    .map_or_else(|| parent_name.clone(), |p| p.root.clone());
+                let new = self.names.len() as u32;
+                self.names.push((
+                    name.clone(),
+                    Some(PartOf {
+                        root,
+                        parent: parent_name.clone(),
+                        number: k + 1,
+                        of,
+                        first: lo + 1,
+                        parent_tasks: len,
+                    }),
+                ));
+                for t in part_tasks {
+                    if let Some(l) = self.labels.get_mut(t.index()) {
+                        *l = new;
+                    }
+                }
+                if part_tasks.len() > 1 && self.split.contains(&name) {
+                    stack.push((new, range.start + lo..range.start + hi));
+                }
+            }
+        }
+    }
+}
+
+/// Whether `name` is `root` or one of the parts cut from it ([`KeyGroups::split`]).
+pub fn is_part_of(name: &str, root: &str) -> bool {
+    name.strip_prefix(root).is_some_and(|rest| {
+        rest.is_empty()
+            || rest.strip_prefix(" #").is_some_and(|path| {
+                path.starts_with(|c: char| c.is_ascii_digit())
+                    && path
+                        .chars()
+                        .all(|c| c.is_ascii_digit() || c == '.' || c == '\'')
+            })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::{Lane, RunMeta, Span, SpanKind, TraceBuilder};
+
+    /// A compute span of `task` on lane 0.
+    fn compute_span(task: TaskId, start_ns: u64, end_ns: u64) -> Span {
+        Span {
+            start_ns,
+            end_ns,
+            task,
+            lane: LaneId(0),
+            kind: SpanKind::Compute,
+            depth: 0,
+            unclosed: false,
+        }
+    }
+
+    #[test]
+    fn key_split_gives_what_dask_gives() {
+        // Each pair is (key, what `dask.utils.key_split(key)` returned for that string
+        // in dask 2026.8.0), printed by Python, not written by hand.
+        let cases = [
+            ("x", "x"),
+            ("x-1-2-3", "x"),
+            ("('x-2', 1)", "x"),
+            ("('x', 1)", "x"),
+            ("hello-world-1", "hello-world"),
+            ("ae05086432ca935f6eba409a8ecd4896", "data"),
+            ("<module.submodule.myclass object at 0xdaf372", "myclass"),
+            ("x-abcdefab", "x"),
+            ("_(x)", "x"),
+            ("", "Other"),
+            ("inc-584d85fa-f2d9-4f19-b665-5038de1b8c9d", "inc"),
+            ("('sum-agg', 0)", "sum"),
+            ("('add-7a1b2c3d4e5f60718293a4b5c6d7e8f9', 0, 1)", "add"),
+            (
+                "('mean_agg-aggregate-0123456789abcdef0123456789abcdef',)",
+                "mean_agg-aggregate",
+            ),
+            ("_swap-9138805db3c96cd47d9ae79c77b95fa5", "swap"),
+            ("read-csv-abc12345", "read-csv"),
+            ("x-feedback", "x"),
+            ("x-feedbacks", "x-feedbacks"),
+            ("x-Abcdefab", "x-Abcdefab"),
+            ("[\"x-2\", 1]", "[\"x"),
+            ("(-x", "-x"),
+            ("()", "Other"),
+            ("<>", "Other"),
+            ("< a.b.c>", "c"),
+            ("<x.y>", "y"),
+            ("1", "1"),
+            ("42-abc", "42-abc"),
+            ("a,b-c", "a,b-c"),
+            ("é-ß-1", "é-ß"),
+            ("x-Ⅻ", "x"),
+            ("x- ", "x"),
+            ("-", "Other"),
+            ("--", "Other"),
+            ("<\u{1c}foo bar", "foo"),
+            ("x-1e5", "x"),
+            ("x-ab_cd", "x"),
+            ("task-12345678", "task"),
+            ("__-x", "-x"),
+            ("'-x-y-1", "-x-y"),
+        ];
+        for (key, dask) in cases {
+            assert_eq!(key_split(key), dask, "{key:?}");
+        }
+    }
 
     #[test]
     fn a_group_runs_only_while_one_of_its_tasks_runs_and_is_done_when_all_that_ran_are() {
@@ -369,16 +671,7 @@ mod tests {
         .unwrap();
         // inc-1 runs 10–20, inc-2 30–40, inc-3 never: a gap from 20 to 30.
         for (task, start_ns, end_ns) in [(a, 10, 20), (c, 30, 40)] {
-            b.add_span(Span {
-                start_ns,
-                end_ns,
-                task,
-                lane: LaneId(0),
-                kind: SpanKind::Compute,
-                depth: 0,
-                unclosed: false,
-            })
-            .unwrap();
+            b.add_span(compute_span(task, start_ns, end_ns)).unwrap();
         }
         let trace = b.build().unwrap();
         let groups = KeyGroups::new(trace.graph(), &TaskTimes::new(&trace));
@@ -400,5 +693,64 @@ mod tests {
         // Both tasks that ran are done; inc-3, which never ran, shows in the count.
         assert_eq!(at(40), RunState::Done);
         assert_eq!(inc.done_at(40), 2);
+    }
+
+    #[test]
+    fn a_split_group_is_cut_into_parts_in_run_order_recursively() {
+        // 100 "x" tasks, a chain, run in reverse id order; one "y" task.
+        let mut b = TraceBuilder::new(RunMeta::default());
+        let mut prev = None;
+        let mut ids = Vec::new();
+        for i in 0..100u32 {
+            let deps: Vec<TaskId> = prev.into_iter().collect();
+            let t = b
+                .graph_mut()
+                .add_task(&format!("x-{i}"), "x", deps, TaskState::Done)
+                .unwrap();
+            ids.push(t);
+            prev = Some(t);
+        }
+        b.graph_mut()
+            .add_task("y-0", "y", [], TaskState::NotRun)
+            .unwrap();
+        b.add_lane(Lane::default()).unwrap();
+        for (i, &t) in ids.iter().enumerate() {
+            let start_ns = 1_000 - 10 * i as u64;
+            b.add_span(compute_span(t, start_ns, start_ns + 5)).unwrap();
+        }
+        let trace = b.build().unwrap();
+        let times = TaskTimes::new(&trace);
+        let groups = KeyGroups::new(trace.graph(), &times);
+        let split: BTreeSet<String> = ["x".to_owned()].into();
+        assert_eq!(groups.drawn_nodes_split(&BTreeSet::new(), &split, true), 17);
+        let parts = groups.split(trace.graph(), &times, &split);
+        assert_eq!(parts.len(), 17);
+        assert!(parts.find("x").is_none());
+        // Run order is reversed id order: part 1 holds the last six tasks by id.
+        let first = parts.get(parts.find("x #1").unwrap()).unwrap();
+        assert_eq!(first.tasks, 6);
+        assert_eq!(parts.group_of(TaskId(99)), parts.find("x #1"));
+        assert_eq!(parts.group_of(TaskId(0)), parts.find("x #16"));
+        let of = first.part.as_ref().unwrap();
+        assert_eq!(
+            (of.root.as_str(), of.number, of.of, of.first),
+            ("x", 1, 16, 1)
+        );
+        assert_eq!((first.ran, first.total_ns, first.inner_edges), (6, 30, 5));
+        let total: usize = parts.all().iter().map(|g| g.tasks).sum();
+        assert_eq!(total, 101);
+        // Numbered by first task: y (task 100) comes last.
+        assert_eq!(parts.all().last().unwrap().name, "y");
+        // Cut again: x #1's six tasks become six parts of one.
+        let split: BTreeSet<String> = ["x".to_owned(), "x #1".to_owned()].into();
+        let deeper = groups.split(trace.graph(), &times, &split);
+        assert_eq!(deeper.len(), 16 + 6);
+        let leaf = deeper.get(deeper.find("x #1.2").unwrap()).unwrap();
+        assert_eq!(leaf.tasks, 1);
+        assert_eq!(leaf.part.as_ref().unwrap().parent, "x #1");
+        assert_eq!(leaf.part.as_ref().unwrap().root, "x");
+        assert!(is_part_of("x #1.2", "x") && is_part_of("x", "x"));
+        assert!(!is_part_of("xy", "x") && !is_part_of("x #1", "y"));
+        assert!(!is_part_of("x #tag", "x") && is_part_of("x #2.13'", "x"));
     }
 }

@@ -10,7 +10,10 @@
 //!   maxima, and per-lane busy time ([`ConcurrencyProfile`]);
 //! - key-prefix groups with their summaries ([`KeyGroups`], by Dask's [`key_split`]),
 //!   built on first use (grouping costs a pass over every key; small graphs never
-//!   need it).
+//!   need it), and their parts ([`KeyGroups::split`]);
+//! - a task's neighbourhood, its inputs and users a few steps out ([`neighbourhood`]);
+//! - workers: lanes grouped by process, with cluster addresses and io lanes
+//!   ([`Workers`]), to resolve a transfer's sender.
 //!
 //! Durations are printed everywhere by [`crate::analysis::format_duration_ns`].
 //! This module decides nothing about drawing: colours as RGB, what is drawn and
@@ -29,12 +32,16 @@
 //! groups at the end).
 
 mod groups;
+mod neighbours;
 mod times;
+mod workers;
 
 use std::sync::{Arc, OnceLock};
 
-pub use groups::{GroupInfo, KeyGroups, StateCounts, key_split};
+pub use groups::{GroupInfo, KeyGroups, PartOf, SPLIT_PARTS, StateCounts, is_part_of, key_split};
+pub use neighbours::{NEIGHBOURHOOD_LIMIT, NEIGHBOURHOOD_STEPS, neighbourhood};
 pub use times::{RunState, TaskTimes};
+pub use workers::{Worker, Workers};
 
 pub use crate::analysis::ConcurrencyProfile;
 use crate::analysis::concurrency_profile;
@@ -53,6 +60,7 @@ pub struct TraceIndex {
     palette: Vec<PaletteIndex>,
     concurrency: ConcurrencyProfile,
     groups: OnceLock<Arc<KeyGroups>>,
+    workers: Workers,
 }
 
 impl Clone for TraceIndex {
@@ -68,6 +76,7 @@ impl Clone for TraceIndex {
             palette: self.palette.clone(),
             concurrency: self.concurrency.clone(),
             groups,
+            workers: self.workers.clone(),
         }
     }
 }
@@ -87,6 +96,7 @@ impl TraceIndex {
             palette: task_palette(graph),
             concurrency: concurrency_profile(trace),
             groups: OnceLock::new(),
+            workers: Workers::new(trace),
         }
     }
 
@@ -102,6 +112,7 @@ impl TraceIndex {
             palette: task_palette(graph),
             concurrency: concurrency_profile(&Trace::default()),
             groups: OnceLock::new(),
+            workers: Workers::default(),
         }
     }
 
@@ -128,6 +139,11 @@ impl TraceIndex {
     /// Busy lanes over time and per-lane busy time (empty for [`TraceIndex::of_graph`]).
     pub fn concurrency(&self) -> &ConcurrencyProfile {
         &self.concurrency
+    }
+
+    /// The lanes grouped into workers (empty for [`TraceIndex::of_graph`]).
+    pub fn workers(&self) -> &Workers {
+        &self.workers
     }
 
     /// The key-prefix groups of `graph` (the graph this index was built from), built

@@ -8,8 +8,16 @@
 //!   union of all its spans. Overlapping spans of one task are counted once.
 //! - Its **start** is the earliest start of any of its spans, its **end** the latest end.
 //! - Its **lane** is the lane of its earliest span among those its duration counts.
+//! - Its **work spans** are the spans its duration counts (compute spans, or all its
+//!   spans when it has none); transfers and disk spans of a task that computes are not work.
+//! - Its **self time** is the time during which one of its work spans is the innermost
+//!   open work span of its lane (the one that started last): nested spans (call stacks)
+//!   take their time from the span around them, as profilers count self time.
+//! - The run's **work** is the time lanes were busy with work spans, each instant counted
+//!   once per lane: the sum of every lane's busy time, and of every task's self time. In a
+//!   trace where spans of a lane never overlap (the engine's), it is the sum of durations.
 
-use crate::model::{LaneId, SpanKind, TaskId, Trace};
+use crate::model::{LaneId, Span, SpanKind, TaskId, Trace};
 
 /// A task's (or a group's) state at one instant of a replay.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -46,7 +54,17 @@ pub struct TaskTimes {
     pub(crate) start_ns: Vec<u64>,
     /// Latest span end, 0 if it did not run.
     pub(crate) end_ns: Vec<u64>,
-    /// Sum of `duration_ns` over all tasks.
+    /// Self time of each task (see the module docs), 0 if it did not run.
+    self_ns: Vec<u64>,
+    /// Time each lane was busy with work spans (nested spans counted once), by lane id.
+    lane_work_ns: Vec<u64>,
+    /// Work spans per lane, by lane id.
+    lane_work_spans: Vec<u64>,
+    /// Work spans that started while another work span of their lane was open.
+    nested_spans: u64,
+    /// Per task: whether it has a compute span (then only those are work).
+    computes: Vec<bool>,
+    /// The run's work: the sum of `lane_work_ns` (and of `self_ns`).
     pub(crate) total_work_ns: u64,
     /// How many tasks ran.
     pub(crate) ran_count: usize,
@@ -145,13 +163,28 @@ impl TaskTimes {
                 }
             }
         }
-        let total_work_ns = duration_ns.iter().fold(0u64, |a, &d| a.saturating_add(d));
         let ran_count = flags.iter().filter(|&&f| f & ANY != 0).count();
+        let computes: Vec<bool> = flags.iter().map(|&f| uses_compute(f)).collect();
+        let attribution = SelfTimes::new(trace, &computes);
+        debug_assert_eq!(
+            u128::from(attribution.total_ns),
+            attribution
+                .self_ns
+                .iter()
+                .map(|&d| u128::from(d))
+                .sum::<u128>(),
+            "every busy instant goes to exactly one task"
+        );
         Self {
             duration_ns,
             start_ns,
             end_ns,
-            total_work_ns,
+            self_ns: attribution.self_ns,
+            lane_work_ns: attribution.lane_ns,
+            lane_work_spans: attribution.lane_spans,
+            nested_spans: attribution.nested_spans,
+            computes,
+            total_work_ns: attribution.total_ns,
             ran_count,
             lane,
         }
@@ -163,6 +196,11 @@ impl TaskTimes {
             duration_ns: vec![0; tasks],
             start_ns: vec![u64::MAX; tasks],
             end_ns: vec![0; tasks],
+            self_ns: vec![0; tasks],
+            lane_work_ns: Vec::new(),
+            lane_work_spans: Vec::new(),
+            nested_spans: 0,
+            computes: vec![false; tasks],
             total_work_ns: 0,
             ran_count: 0,
             lane: vec![u32::MAX; tasks],
@@ -212,9 +250,45 @@ impl TaskTimes {
         self.duration_ns.iter().copied().max().unwrap_or(0)
     }
 
-    /// The measured durations summed over all tasks: the run's total work.
+    /// The run's work: the time lanes were busy with work spans, each instant counted
+    /// once per lane (see the module docs). Equal to the sum of durations when no two
+    /// spans of a lane overlap.
     pub fn total_work_ns(&self) -> u64 {
         self.total_work_ns
+    }
+
+    /// The task's self time in ns: the time one of its work spans was the innermost
+    /// open one of its lane; `None` if it did not run.
+    pub fn self_ns(&self, task: TaskId) -> Option<u64> {
+        self.ran(task)
+            .then(|| self.self_ns.get(task.index()).copied().unwrap_or(0))
+    }
+
+    /// The time `lane` was busy with work spans (nested spans counted once), in ns.
+    pub fn lane_work_ns(&self, lane: LaneId) -> u64 {
+        self.lane_work_ns.get(lane.index()).copied().unwrap_or(0)
+    }
+
+    /// How many lanes have work spans (compute spans, or spans of tasks that have no
+    /// compute span): lanes that only transfer or spill are not counted.
+    pub fn work_lanes(&self) -> usize {
+        self.lane_work_spans.iter().filter(|&&n| n > 0).count()
+    }
+
+    /// How many work spans started while another work span of their lane was open
+    /// (nested call stacks, or overlapping spans): their time is counted once.
+    pub fn nested_spans(&self) -> u64 {
+        self.nested_spans
+    }
+
+    /// Whether `span` is one of its task's work spans (see the module docs).
+    pub fn is_work(&self, span: &Span) -> bool {
+        span.kind == SpanKind::Compute
+            || !self
+                .computes
+                .get(span.task.index())
+                .copied()
+                .unwrap_or(false)
     }
 
     /// How many tasks ran.
@@ -253,6 +327,90 @@ impl TaskTimes {
     /// The task's last span end (0 if it did not run).
     pub(crate) fn end(&self, task: TaskId) -> u64 {
         self.end_ns.get(task.index()).copied().unwrap_or(0)
+    }
+}
+
+/// Self time per task and busy work time per lane, from one sweep per lane.
+struct SelfTimes {
+    self_ns: Vec<u64>,
+    lane_ns: Vec<u64>,
+    lane_spans: Vec<u64>,
+    nested_spans: u64,
+    total_ns: u64,
+}
+
+impl SelfTimes {
+    /// Gives every instant of a lane with an open work span to the work span that
+    /// started last among those open (the innermost of a call stack; of two
+    /// overlapping spans, the later), and so to its task.
+    ///
+    /// # Complexity
+    /// O(S + V + L): spans come sorted by lane and start (outer spans first on ties),
+    /// each is pushed and popped once.
+    fn new(trace: &Trace, computes: &[bool]) -> Self {
+        let lanes = trace.lanes().len();
+        let mut out = Self {
+            self_ns: vec![0; computes.len()],
+            lane_ns: vec![0; lanes],
+            lane_spans: vec![0; lanes],
+            nested_spans: 0,
+            total_ns: 0,
+        };
+        // Open work spans of the lane: (end, task); the top is the innermost.
+        let mut open: Vec<(u64, TaskId)> = Vec::new();
+        for l in 0..lanes {
+            let lane = LaneId(l as u32);
+            open.clear();
+            // Time up to `cursor` is given out.
+            let mut cursor = 0u64;
+            let mut busy = 0u64;
+            let mut spans = 0u64;
+            for span in trace.lane_spans(lane) {
+                let work = span.kind == SpanKind::Compute
+                    || !computes.get(span.task.index()).copied().unwrap_or(false);
+                if !work {
+                    continue;
+                }
+                spans += 1;
+                busy += out.give(&mut open, &mut cursor, span.start_ns);
+                if !open.is_empty() {
+                    out.nested_spans += 1;
+                }
+                cursor = cursor.max(span.start_ns);
+                open.push((span.end_ns, span.task));
+            }
+            busy += out.give(&mut open, &mut cursor, u64::MAX);
+            if let Some(b) = out.lane_ns.get_mut(l) {
+                *b = busy;
+            }
+            if let Some(n) = out.lane_spans.get_mut(l) {
+                *n = spans;
+            }
+            out.total_ns = out.total_ns.saturating_add(busy);
+        }
+        out
+    }
+
+    /// Gives the time from `cursor` to `until` to the open spans, innermost first,
+    /// closing those that end by then; returns the time given.
+    fn give(&mut self, open: &mut Vec<(u64, TaskId)>, cursor: &mut u64, until: u64) -> u64 {
+        let mut given = 0u64;
+        while let Some(&(end, task)) = open.last() {
+            let stop = end.min(until);
+            if stop > *cursor {
+                let share = stop - *cursor;
+                if let Some(d) = self.self_ns.get_mut(task.index()) {
+                    *d = d.saturating_add(share);
+                }
+                given += share;
+                *cursor = stop;
+            }
+            if end > until {
+                break;
+            }
+            open.pop();
+        }
+        given
     }
 }
 
@@ -327,10 +485,22 @@ mod tests {
         assert_eq!(t.duration_ns(z), Some(12), "overlaps counted once");
         assert_eq!(t.duration_ns(TaskId(3)), None);
         assert_eq!(t.range(x), Some((0, 10)));
+        // Work is lane busy time: lane 0 has y's transfer (y has no compute) [0, 9)
+        // and z [10, 20); lane 1 has x [4, 10) and z [15, 22): 19 + 13. z ran on two
+        // lanes at once, so its 17 ns of self time exceed its 12 ns duration.
         assert_eq!(
             (t.ran_count(), t.total_work_ns(), t.max_duration_ns()),
-            (3, 27, 12)
+            (3, 32, 12)
         );
+        assert_eq!(
+            (t.self_ns(x), t.self_ns(y), t.self_ns(z)),
+            (Some(6), Some(9), Some(17))
+        );
+        assert_eq!(
+            (t.lane_work_ns(LaneId(0)), t.lane_work_ns(LaneId(1))),
+            (19, 13)
+        );
+        assert_eq!((t.work_lanes(), t.nested_spans()), (2, 0));
         let at = |time| {
             (0..4)
                 .map(|i| t.state_at(TaskId(i), time))

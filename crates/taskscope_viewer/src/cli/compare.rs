@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use clap::Args;
 use taskscope_trace::analysis::{
-    Comparison, Side, compare, format_duration_ns as dur, format_factor, format_percent,
+    CompareOptions, Comparison, compare_with, format_duration_ns as dur,
 };
 
 use super::open;
@@ -20,17 +20,22 @@ pub struct CompareArgs {
     /// The second run (e.g. the parallel one).
     pub b: PathBuf,
 
-    /// A Dask graph file for A.
-    #[arg(long, value_name = "GRAPH.json")]
+    /// A Dask graph file giving A's dependencies (`--graph-a` is an old spelling).
+    #[arg(long = "graph-file-a", alias = "graph-a", value_name = "GRAPH.json")]
     pub graph_a: Option<PathBuf>,
 
-    /// A Dask graph file for B.
-    #[arg(long, value_name = "GRAPH.json")]
+    /// A Dask graph file giving B's dependencies (`--graph-b` is an old spelling).
+    #[arg(long = "graph-file-b", alias = "graph-b", value_name = "GRAPH.json")]
     pub graph_b: Option<PathBuf>,
 
     /// Print machine-readable JSON instead of tables.
     #[arg(long)]
     pub json: bool,
+
+    /// Give the speed-up and efficiency even when the runs did different work
+    /// (the output says it was forced).
+    #[arg(long)]
+    pub force: bool,
 
     /// Open the comparison in the viewer's compare tab instead of printing it.
     #[arg(long)]
@@ -45,7 +50,7 @@ pub struct CompareArgs {
 pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
     let a = open(&args.a, args.graph_a.as_deref())?;
     let b = open(&args.b, args.graph_b.as_deref())?;
-    let comparison = compare(&a, &b);
+    let comparison = compare_with(&a, &b, &CompareOptions { force: args.force });
     if args.json {
         println!("{}", serde_json::to_string_pretty(&comparison)?);
     } else {
@@ -62,12 +67,13 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn opt(v: Option<f64>, f: fn(f64) -> String) -> String {
-    v.map_or_else(|| "-".to_owned(), f)
-}
-
 fn render(c: &Comparison, a_name: &str, b_name: &str, top: usize) -> String {
-    let mut out = String::new();
+    // The verdict first: whether the runs did the same work decides what follows.
+    let mut out = c.verdict();
+    if !c.same_work && !c.forced {
+        out.push_str(" (--force gives them anyway.)");
+    }
+    out.push_str("\n\n");
     let mut runs = Table::new(&[
         "run",
         "workers",
@@ -88,17 +94,6 @@ fn render(c: &Comparison, a_name: &str, b_name: &str, top: usize) -> String {
     }
     out.push_str(&runs.render());
     out.push('\n');
-    let faster = match c.faster {
-        Side::A => "A",
-        Side::B => "B",
-    };
-    let _ = writeln!(
-        out,
-        "\n{faster} is faster: speed-up {}, parallel efficiency {}; the critical path allows at most {}",
-        opt(c.speedup, format_factor),
-        opt(c.parallel_efficiency, format_percent),
-        opt(c.critical_path_speedup, format_factor),
-    );
     let _ = writeln!(
         out,
         "Tasks matched: {} by key, {} by name and order; {} only in A, {} only in B",

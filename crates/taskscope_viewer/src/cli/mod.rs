@@ -19,8 +19,9 @@ pub struct Input {
     /// The trace file (taskscope, Chrome/Perfetto JSON, Dask task stream or profiler, Ray timeline).
     pub file: PathBuf,
 
-    /// A Dask graph file (`{"tasks": [{key, name, deps}]}`) giving the dependencies.
-    #[arg(long, value_name = "GRAPH.json")]
+    /// A Dask graph file (`{"tasks": [{key, name, deps}]}`) giving the dependencies
+    /// (`--graph` is an old spelling).
+    #[arg(long = "graph-file", alias = "graph", value_name = "GRAPH.json")]
     pub graph: Option<PathBuf>,
 }
 

@@ -5,11 +5,14 @@ use std::fmt::Write as _;
 
 use clap::Args;
 use serde::Serialize;
-use taskscope_trace::Trace;
 use taskscope_trace::analysis::{
     ConcurrencyProfile, CriticalPath, Finding, NameStats, Simulation, advise, concurrency_profile,
-    critical_path, format_duration_ns as dur, format_factor, format_percent, name_stats, simulate,
+    critical_path, format_counted, format_duration_ns as dur, format_factor, format_percent,
+    name_stats, simulate,
 };
+use taskscope_trace::analysis::{WorkerStats, worker_stats};
+use taskscope_trace::index::Workers;
+use taskscope_trace::{DependencyRecord, SourceFormat, Trace};
 
 use super::table::Table;
 use super::{Input, open};
@@ -32,11 +35,15 @@ pub struct StatsArgs {
 /// What `stats` reports, in the order it prints it.
 #[derive(Debug, Serialize)]
 struct Report {
+    /// What to pass to know the dependencies, when the file could not record them.
+    #[serde(skip)]
+    hint: &'static str,
     file: String,
     summary: Summary,
     critical_path: CriticalPath,
     concurrency: ConcurrencyProfile,
     names: Vec<NameStats>,
+    workers: Vec<WorkerStats>,
     simulation: Simulation,
     findings: Vec<Finding>,
 }
@@ -49,6 +56,9 @@ struct Summary {
     workers: Option<u32>,
     tasks: usize,
     edges: usize,
+    /// `recorded`, `flow_arrows` or `not_recorded`: whether `edges` is all there is
+    /// (0 then means none), came from flow arrows, or is unknown.
+    dependencies: &'static str,
     spans: usize,
     lanes: usize,
     wall_ns: u64,
@@ -64,6 +74,7 @@ fn summary(trace: &Trace) -> Summary {
         workers: meta.workers,
         tasks: trace.graph().len(),
         edges: trace.graph().edge_count(),
+        dependencies: trace.graph().dependency_record().as_str(),
         spans: trace.spans().len(),
         lanes: trace.lanes().len(),
         wall_ns: trace.wall_ns(),
@@ -78,12 +89,15 @@ fn summary(trace: &Trace) -> Summary {
 /// Runs `taskscope stats`.
 pub fn run(args: &StatsArgs) -> anyhow::Result<()> {
     let trace = open(&args.input.file, args.input.graph.as_deref())?;
+    let hint = graph_file_hint(&trace);
     let report = Report {
+        hint,
         file: args.input.file.display().to_string(),
         summary: summary(&trace),
         critical_path: critical_path(&trace),
         concurrency: concurrency_profile(&trace),
         names: name_stats(&trace),
+        workers: worker_stats(&trace, &Workers::new(&trace)),
         simulation: simulate(&trace),
         findings: advise(&trace),
     };
@@ -95,6 +109,24 @@ pub fn run(args: &StatsArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// For a Dask dump read without its graph file: the option that gives the dependencies.
+fn graph_file_hint(trace: &Trace) -> &'static str {
+    let dask = matches!(
+        trace.meta().source,
+        SourceFormat::DaskProfiler | SourceFormat::DaskTaskStream
+    );
+    if dask && trace.graph().dependency_record() == DependencyRecord::NotRecorded {
+        " (pass the Dask graph dump with --graph-file GRAPH.json to give them)"
+    } else {
+        ""
+    }
+}
+
+/// Whether the claims that rest on dependencies can be made.
+fn dependencies_known(r: &Report) -> bool {
+    r.critical_path.dependencies.is_known()
+}
+
 fn render(r: &Report, path_steps: usize) -> String {
     let mut out = String::new();
     let s = &r.summary;
@@ -102,18 +134,26 @@ fn render(r: &Report, path_steps: usize) -> String {
     if let Some(title) = &s.title {
         let _ = writeln!(out, "  {title}");
     }
+    let workers = |w: u32| format_counted(u64::from(w), "worker", "workers");
     let run = match (&s.scheduler, s.workers) {
-        (Some(sched), Some(w)) => format!("{sched} scheduler, {w} workers, "),
-        (None, Some(w)) => format!("{w} workers, "),
+        (Some(sched), Some(w)) => format!("{sched} scheduler, {}, ", workers(w)),
+        (None, Some(w)) => format!("{}, ", workers(w)),
         _ => String::new(),
+    };
+    let deps = match s.dependencies {
+        "not_recorded" => format!("no dependencies recorded{}", r.hint),
+        "flow_arrows" => format!(
+            "{} (from flow arrows)",
+            format_counted(s.edges as u64, "dependency", "dependencies")
+        ),
+        _ => format_counted(s.edges as u64, "dependency", "dependencies"),
     };
     let _ = writeln!(
         out,
-        "  {run}{} tasks, {} dependencies, {} spans on {} lanes, wall time {}",
-        s.tasks,
-        s.edges,
-        s.spans,
-        s.lanes,
+        "  {run}{}, {deps}, {} on {}, wall time {}",
+        format_counted(s.tasks as u64, "task", "tasks"),
+        format_counted(s.spans as u64, "span", "spans"),
+        format_counted(s.lanes as u64, "lane", "lanes"),
         dur(s.wall_ns)
     );
     for d in &s.diagnostics {
@@ -123,6 +163,7 @@ fn render(r: &Report, path_steps: usize) -> String {
     render_path(&mut out, r, path_steps);
     render_concurrency(&mut out, r);
     render_names(&mut out, r);
+    render_workers(&mut out, r);
     render_simulation(&mut out, r);
     render_findings(&mut out, r);
     out
@@ -130,15 +171,35 @@ fn render(r: &Report, path_steps: usize) -> String {
 
 fn render_path(out: &mut String, r: &Report, path_steps: usize) {
     let cp = &r.critical_path;
+    if !dependencies_known(r) {
+        let _ = writeln!(
+            out,
+            "\nCritical path: not known, the file recorded no dependencies{}. Total work {}.",
+            r.hint,
+            dur(cp.total_work_ns)
+        );
+        return;
+    }
+    let share = cp
+        .ratio
+        .map_or_else(String::new, |q| format!(" ({})", format_percent(q)));
+    let bound = match cp.max_speedup {
+        Some(s) => format!(
+            "total work {}, so no number of workers beats {} speed-up",
+            dur(cp.total_work_ns),
+            format_factor(s)
+        ),
+        None => format!(
+            "total work is {}: nothing to predict",
+            dur(cp.total_work_ns)
+        ),
+    };
     let _ = writeln!(
         out,
-        "\nCritical path: {} tasks, {} of {} wall time ({}); total work {}, so no number of workers beats {} speed-up",
-        cp.steps.len(),
+        "\nCritical path: {}, {} of {} wall time{share}; {bound}",
+        format_counted(cp.steps.len() as u64, "task", "tasks"),
         dur(cp.length_ns),
         dur(cp.wall_ns),
-        cp.ratio.map_or_else(|| "-".to_owned(), format_percent),
-        dur(cp.total_work_ns),
-        cp.max_speedup.map_or_else(|| "-".to_owned(), format_factor),
     );
     for step in cp.steps.iter().take(path_steps) {
         let _ = writeln!(
@@ -156,13 +217,23 @@ fn render_path(out: &mut String, r: &Report, path_steps: usize) {
 
 fn render_concurrency(out: &mut String, r: &Report) {
     let c = &r.concurrency;
+    let average = c
+        .average_parallelism
+        .map_or_else(|| "no wall time".to_owned(), |p| format!("average {p:.2}"));
+    let utilisation = c.utilisation.map_or_else(String::new, |u| {
+        format!("; utilisation {}", format_percent(u))
+    });
+    // Lanes busy with any span, transfers and disk included; workers count task work.
     let _ = writeln!(
         out,
-        "\nConcurrency: average {} busy lanes, at most {}; utilisation {}",
-        c.average_parallelism
-            .map_or_else(|| "-".to_owned(), |p| format!("{p:.2}")),
+        "\nConcurrency (lanes busy with any span, transfers and disk included): {average}, at most {} of {}{utilisation}; {} ran task work",
         c.max_running,
-        c.utilisation.map_or_else(|| "-".to_owned(), format_percent),
+        format_counted(c.lanes.len() as u64, "lane", "lanes"),
+        format_counted(
+            u64::from(r.simulation.measured_workers),
+            "worker",
+            "workers"
+        ),
     );
     let mut lanes = Table::new(&["lane", "spans", "busy", "idle", "utilisation"]);
     for lane in &c.lanes {
@@ -172,22 +243,33 @@ fn render_concurrency(out: &mut String, r: &Report) {
             dur(lane.busy_ns),
             dur(lane.idle_ns),
             lane.utilisation
-                .map_or_else(|| "-".to_owned(), format_percent),
+                .map_or_else(|| "n/a".to_owned(), format_percent),
         ]);
     }
     out.push_str(&indent(&lanes.render()));
 }
 
 fn render_names(out: &mut String, r: &Report) {
-    out.push_str("\nTasks by name:\n");
+    out.push_str(
+        "\nTasks by name (inclusive: calls nested in them included; self: their own time; share: of busy time):\n",
+    );
     let mut names = Table::new(&[
-        "name", "count", "total", "mean", "median", "p95", "max", "share",
+        "name",
+        "count",
+        "inclusive",
+        "self",
+        "mean",
+        "median",
+        "p95",
+        "max",
+        "share",
     ]);
     for n in &r.names {
         names.row(vec![
             n.name.clone(),
             n.count.to_string(),
             dur(n.total_ns),
+            dur(n.self_ns),
             dur(n.mean_ns),
             dur(n.median_ns),
             dur(n.p95_ns),
@@ -198,13 +280,57 @@ fn render_names(out: &mut String, r: &Report) {
     out.push_str(&indent(&names.render()));
 }
 
+/// Time by worker and kind, when there is more than one worker or time besides compute.
+fn render_workers(out: &mut String, r: &Report) {
+    if r.workers.len() < 2 && r.workers.iter().all(|w| w.overhead_ns() == 0) {
+        return;
+    }
+    out.push_str("\nTime by worker (sums of span lengths; kinds may overlap in time):\n");
+    let mut table = Table::new(&[
+        "worker",
+        "threads",
+        "tasks",
+        "compute",
+        "transfers in",
+        "transfer",
+        "sent",
+        "disk read",
+        "disk write",
+        "deserialize",
+    ]);
+    for w in &r.workers {
+        table.row(vec![
+            w.name.clone(),
+            w.threads.to_string(),
+            w.compute_spans.to_string(),
+            dur(w.compute_ns),
+            w.transfers_in.to_string(),
+            dur(w.transfer_ns),
+            w.transfers_out.to_string(),
+            dur(w.disk_read_ns),
+            dur(w.disk_write_ns),
+            dur(w.deserialize_ns),
+        ]);
+    }
+    out.push_str(&indent(&table.render()));
+}
+
 fn render_simulation(out: &mut String, r: &Report) {
     let sim = &r.simulation;
+    if sim.total_work_ns == 0 || sim.points.is_empty() {
+        out.push_str("\nPredicted wall time: total work is 0 ns, nothing to predict.\n");
+        return;
+    }
+    let assumption = if dependencies_known(r) {
+        ""
+    } else {
+        "; dependencies were not recorded, so this assumes independent tasks"
+    };
     let _ = writeln!(
         out,
-        "\nPredicted wall time with the measured task durations (list scheduling, longest path first; measured: {} on {} workers):",
+        "\nPredicted wall time with the measured task durations (list scheduling, longest path first{assumption}; measured: {} on {}):",
         dur(sim.measured_wall_ns),
-        sim.measured_workers
+        format_counted(u64::from(sim.measured_workers), "worker", "workers"),
     );
     let mut table = Table::new(&["workers", "predicted", "lower bound", "speed-up"]);
     for p in &sim.points {
@@ -212,7 +338,7 @@ fn render_simulation(out: &mut String, r: &Report) {
             p.workers.to_string(),
             dur(p.makespan_ns),
             dur(p.lower_bound_ns),
-            p.speedup.map_or_else(|| "-".to_owned(), format_factor),
+            p.speedup.map_or_else(|| "n/a".to_owned(), format_factor),
         ]);
     }
     out.push_str(&indent(&table.render()));
@@ -222,6 +348,13 @@ fn render_findings(out: &mut String, r: &Report) {
     out.push_str("\nFindings:\n");
     if r.findings.is_empty() {
         out.push_str("  nothing to report\n");
+    }
+    if !dependencies_known(r) {
+        let _ = writeln!(
+            out,
+            "  (claims about waiting, ordering and the critical path are left out: the file recorded no dependencies{})",
+            r.hint
+        );
     }
     for f in &r.findings {
         let level = match f.severity {

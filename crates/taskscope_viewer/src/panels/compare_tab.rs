@@ -26,9 +26,12 @@ pub struct Summary {
     pub workers_a: u32,
     /// B's workers.
     pub workers_b: u32,
-    /// `wall_a / wall_b` (above 1 when B is faster).
+    /// `wall_a / wall_b` (above 1 when B is faster); shown as a speed-up only when
+    /// the runs did the same work.
     pub speedup: f64,
-    /// The faster run's speed-up per worker (from the analysis' comparison), if defined.
+    /// Whether the runs did the same work ([`Comparison::same_work`]).
+    pub same_work: bool,
+    /// The relative efficiency (from the analysis' comparison), if defined.
     pub efficiency: Option<f64>,
     /// The speed-up the critical path allows at most, if defined.
     pub critical_path_bound: Option<f64>,
@@ -45,6 +48,7 @@ impl Summary {
             workers_a: comparison.a.workers,
             workers_b: comparison.b.workers,
             speedup: wall_a_ns as f64 / wall_b_ns.max(1) as f64,
+            same_work: comparison.same_work,
             efficiency: comparison.parallel_efficiency,
             critical_path_bound: comparison.critical_path_speedup,
         }
@@ -188,34 +192,51 @@ impl CompareTab {
     }
 
     fn changes_ui(ui: &mut Ui, c: &Comparison) {
-        egui::CollapsingHeader::new(format!(
+        let header = format!(
             "Per-task changes: {} tasks matched; in B, the slower ones took {} more in all, the faster ones {} less",
             c.changes.len(),
             format_ns(c.total_slowdown_ns),
             format_ns(c.total_speedup_ns)
-        ))
-        .id_salt("compare_changes")
-        .show(ui, |ui| {
+        );
+        // A collapsing section whose header wraps in a narrow window (egui's
+        // `CollapsingHeader` keeps its text on one line).
+        let id = ui.make_persistent_id("compare_changes");
+        let mut header_clicked = false;
+        let mut section =
+            egui::collapsing_header::CollapsingState::load_with_default_open(ui.ctx(), id, false)
+                .show_header(ui, |ui| {
+                    let label = egui::Label::new(header).wrap().sense(egui::Sense::click());
+                    header_clicked = ui.add(label).clicked();
+                });
+        if header_clicked {
+            section.toggle();
+        }
+        section.body(|ui| {
             if c.top_slowdowns.is_empty() {
                 ui.label("No task got slower in B.");
                 return;
             }
             ui.label("The tasks that account for most of the slowdown:");
-            egui::Grid::new("top_slowdowns")
-                .striped(true)
+            egui::ScrollArea::horizontal()
+                .id_salt("top_slowdowns_scroll")
+                .auto_shrink([false, true])
                 .show(ui, |ui| {
-                    for h in ["name", "key in A", "A", "B", "change"] {
-                        ui.strong(h);
-                    }
-                    ui.end_row();
-                    for t in &c.top_slowdowns {
-                        ui.label(&t.name);
-                        ui.monospace(&t.a_key);
-                        ui.label(format_ns(t.a_duration_ns));
-                        ui.label(format_ns(t.b_duration_ns));
-                        ui.label(format!("+{}", format_ns(t.change_ns.unsigned_abs())));
-                        ui.end_row();
-                    }
+                    egui::Grid::new("top_slowdowns")
+                        .striped(true)
+                        .show(ui, |ui| {
+                            for h in ["name", "key in A", "A", "B", "change"] {
+                                ui.strong(h);
+                            }
+                            ui.end_row();
+                            for t in &c.top_slowdowns {
+                                ui.label(&t.name);
+                                ui.monospace(&t.a_key);
+                                ui.label(format_ns(t.a_duration_ns));
+                                ui.label(format_ns(t.b_duration_ns));
+                                ui.label(format!("+{}", format_ns(t.change_ns.unsigned_abs())));
+                                ui.end_row();
+                            }
+                        });
                 });
         });
     }
@@ -228,48 +249,15 @@ impl CompareTab {
     /// Shows the tab.
     pub fn ui(&mut self, ui: &mut Ui, theme: &Theme) {
         self.poll();
+        // The summary wraps at the window's width and scrolls when it is taller than
+        // half the window, so the timelines keep the rest.
+        let summary_max_height = ui.available_height() * 0.5;
         egui::Panel::top("compare_summary").show(ui, |ui| {
-            if let Some(error) = &self.error {
-                ui.colored_label(ui.visuals().error_fg_color, error);
-            }
-            let Some(s) = self.summary else {
-                if self.job.is_some() {
-                    ui.horizontal(|ui| {
-                        ui.spinner();
-                        ui.label("Comparing the runs…");
-                    });
-                }
-                return;
-            };
-            ui.horizontal_wrapped(|ui| {
-                summary_ui(ui, &s);
-                ui.separator();
-                match &self.prediction {
-                    Some(prediction) => {
-                        let predictions = prediction
-                            .points
-                            .iter()
-                            .filter(|p| p.workers.is_power_of_two() || p.workers == s.workers_b)
-                            .map(|p| format!("{}: {}", p.workers, format_ns(p.makespan_ns)))
-                            .collect::<Vec<_>>()
-                            .join(", ");
-                        ui.label(format!(
-                            "predicted for B's graph on k workers: {predictions}"
-                        ))
-                        .on_hover_text(
-                            "list scheduling of B's tasks with their measured durations",
-                        );
-                    }
-                    None if self.job.is_some() => {
-                        ui.spinner();
-                        ui.label("predicting B's graph on k workers…");
-                    }
-                    None => {}
-                }
-            });
-            if let Some(c) = &self.comparison {
-                Self::changes_ui(ui, c);
-            }
+            egui::ScrollArea::vertical()
+                .id_salt("compare_summary_scroll")
+                .max_height(summary_max_height)
+                .auto_shrink([false, true])
+                .show(ui, |ui| self.summary_panel(ui));
         });
         let height = ui.available_height() / 2.0;
         let shared = &mut self.shared;
@@ -284,10 +272,61 @@ impl CompareTab {
             side_ui(ui, &mut self.b, "B", (shared, end), theme);
         });
     }
+
+    /// The summary strip: the headline numbers, the prediction and the per-task changes.
+    fn summary_panel(&self, ui: &mut Ui) {
+        if let Some(error) = &self.error {
+            ui.colored_label(ui.visuals().error_fg_color, error);
+        }
+        let Some(s) = self.summary else {
+            if self.job.is_some() {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label("Comparing the runs…");
+                });
+            }
+            return;
+        };
+        if let Some(c) = &self.comparison {
+            // The analysis' verdict, word for word as `taskscope compare` prints it.
+            ui.label(c.verdict());
+        }
+        ui.horizontal_wrapped(|ui| {
+            summary_ui(ui, &s);
+            ui.separator();
+            match &self.prediction {
+                Some(prediction) => {
+                    let predictions = prediction
+                        .points
+                        .iter()
+                        .filter(|p| p.workers.is_power_of_two() || p.workers == s.workers_b)
+                        .map(|p| format!("{}: {}", p.workers, format_ns(p.makespan_ns)))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    ui.label(format!(
+                        "predicted for B's graph on k workers: {predictions}"
+                    ))
+                    .on_hover_text("list scheduling of B's tasks with their measured durations");
+                }
+                None if self.job.is_some() => {
+                    ui.spinner();
+                    ui.label("predicting B's graph on k workers…");
+                }
+                None => {}
+            }
+        });
+        if let Some(c) = &self.comparison {
+            Self::changes_ui(ui, c);
+        }
+    }
 }
 
 fn summary_ui(ui: &mut Ui, s: &Summary) {
-    ui.heading(format!("speedup {}", format_factor(s.speedup)));
+    if s.same_work {
+        ui.heading(format!("speedup {}", format_factor(s.speedup)));
+    } else {
+        ui.heading("different work: no speedup");
+    }
     ui.separator();
     ui.label(format!(
         "A: {} on {} worker{}   B: {} on {} worker{}",
@@ -301,7 +340,7 @@ fn summary_ui(ui: &mut Ui, s: &Summary) {
     if let Some(e) = s.efficiency {
         ui.separator();
         ui.label(format!("efficiency {}", format_percent(e)))
-            .on_hover_text("the faster run's speed-up divided by its workers");
+            .on_hover_text("relative efficiency: speed-up × the slower run's workers ÷ the faster run's workers");
     }
     if let Some(bound) = s.critical_path_bound {
         ui.separator();

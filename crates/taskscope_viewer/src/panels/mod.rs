@@ -6,6 +6,7 @@ pub mod help;
 pub mod live_tab;
 pub mod path_prompt;
 pub mod progress;
+pub mod sizes;
 pub mod start_page;
 pub mod stats;
 pub mod trace_tab;

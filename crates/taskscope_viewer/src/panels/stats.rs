@@ -132,50 +132,92 @@ pub fn displayable(text: &str) -> String {
 /// Shows the panel; returns what the user clicked.
 pub fn ui(ui: &mut Ui, doc: &TraceDoc, sort: &mut Sort) -> Option<StatsAction> {
     let mut action = None;
-    egui::ScrollArea::both().show(ui, |ui| {
-        run_facts(ui, doc);
-        ui.add_space(8.0);
-        if let Some(analyses) = doc.analyses() {
-            findings(ui, analyses, &mut action);
-            ui.add_space(8.0);
-            ui.horizontal(|ui| {
-                ui.heading("Tasks by name");
-                if ui.small_button("Save CSV…").clicked() {
-                    action = Some(StatsAction::ExportCsv);
-                }
-            });
-            ui.weak("Click a header to sort, a name to find its tasks.");
-            name_table(ui, analyses, sort, &mut action);
-        } else {
-            ui.horizontal(|ui| {
-                ui.spinner();
-                ui.label("Analysing the run…");
-            });
-        }
-        ui.add_space(8.0);
-        lanes(ui, doc);
-        let trace = &doc.trace;
-        if !trace.diagnostics().is_empty() {
-            ui.add_space(8.0);
-            ui.heading("Reader notes");
-            for d in trace.diagnostics() {
-                ui.label(&d.message);
-            }
-        }
-    });
+    // The panel scrolls only vertically: its text wraps at the panel's width, and the
+    // tables, which cannot wrap, scroll sideways in their own areas.
+    egui::ScrollArea::vertical()
+        .id_salt("stats_panel")
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            contents(ui, doc, sort, &mut action);
+        });
     action
+}
+
+/// What the panel shows, top to bottom, in a `ui` as wide as the panel.
+fn contents(ui: &mut Ui, doc: &TraceDoc, sort: &mut Sort, action: &mut Option<StatsAction>) {
+    run_facts(ui, doc);
+    ui.add_space(8.0);
+    if let Some(analyses) = doc.analyses() {
+        findings(ui, analyses, action);
+        ui.add_space(8.0);
+        ui.horizontal_wrapped(|ui| {
+            ui.heading("Tasks by name");
+            if ui.small_button("Save CSV…").clicked() {
+                *action = Some(StatsAction::ExportCsv);
+            }
+        });
+        ui.weak("Click a header to sort, a name to find its tasks.");
+        wide_table(ui, "name_stats_scroll", |ui| {
+            name_table(ui, analyses, sort, action);
+        });
+    } else {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label("Analysing the run…");
+        });
+    }
+    ui.add_space(8.0);
+    lanes(ui, doc);
+    let trace = &doc.trace;
+    if !trace.diagnostics().is_empty() {
+        ui.add_space(8.0);
+        ui.heading("Reader notes");
+        for d in trace.diagnostics() {
+            ui.label(&d.message);
+        }
+    }
+}
+
+/// Shows `table` (a grid too wide to wrap) in a strip as wide as `ui` that scrolls
+/// sideways when the table is wider.
+fn wide_table(ui: &mut Ui, id_salt: &str, table: impl FnOnce(&mut Ui)) {
+    ui.scope(|ui| {
+        // A solid bar under a table that does not fit, not one that shows only on hover:
+        // it tells that the columns go on.
+        ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
+        egui::ScrollArea::horizontal()
+            .id_salt(id_salt)
+            .auto_shrink([false, true])
+            .show(ui, table);
+    });
+}
+
+/// Width of the key column of the run's facts, in points (less in a narrow panel).
+const FACT_KEY_PX: f32 = 104.0;
+
+/// One fact of the run: its key in a fixed column, its value wrapped in the rest.
+fn fact_row(ui: &mut Ui, key: &str, value: String) {
+    ui.horizontal_top(|ui| {
+        let key_width = FACT_KEY_PX.min(ui.available_width() * 0.4);
+        ui.allocate_ui_with_layout(
+            vec2(key_width, 0.0),
+            egui::Layout::top_down(egui::Align::Min),
+            |ui| {
+                ui.set_width(key_width);
+                ui.add(egui::Label::new(key).wrap());
+            },
+        );
+        ui.add(egui::Label::new(value).wrap());
+    });
 }
 
 fn run_facts(ui: &mut Ui, doc: &TraceDoc) {
     let trace = &doc.trace;
     let meta = trace.meta();
     ui.heading("Run");
-    egui::Grid::new("run_facts").num_columns(2).show(ui, |ui| {
-        let mut row = |k: &str, v: String| {
-            ui.label(k);
-            ui.label(v);
-            ui.end_row();
-        };
+    ui.vertical(|ui| {
+        let mut row = |k: &str, v: String| fact_row(ui, k, v);
         if let Some(title) = &meta.title {
             row("title", title.clone());
         }
@@ -289,6 +331,10 @@ fn name_table(ui: &mut Ui, analyses: &Analyses, sort: &mut Sort, action: &mut Op
 
 fn lanes(ui: &mut Ui, doc: &TraceDoc) {
     ui.heading("Utilisation per lane");
+    wide_table(ui, "lanes_scroll", |ui| lanes_table(ui, doc));
+}
+
+fn lanes_table(ui: &mut Ui, doc: &TraceDoc) {
     egui::Grid::new("lanes")
         .num_columns(3)
         .striped(true)
@@ -317,6 +363,7 @@ mod tests {
             name: name.into(),
             count,
             total_ns,
+            self_ns: total_ns,
             mean_ns: total_ns / count.max(1),
             median_ns: 0,
             p95_ns: 0,

@@ -18,8 +18,10 @@ use taskscope_egui::{
 };
 use taskscope_layout::DrawingOptions;
 use taskscope_trace::TaskId;
-use taskscope_trace::analysis::format_duration_ns as format_ns;
+use taskscope_trace::analysis::{format_count, format_duration_ns as format_ns};
+use taskscope_trace::index::{NEIGHBOURHOOD_LIMIT, NEIGHBOURHOOD_STEPS, neighbourhood};
 
+use super::sizes::{self, Edge, PanelRect, PanelWidths};
 use super::stats;
 use crate::app::AppCommand;
 use crate::document::TraceDoc;
@@ -59,6 +61,11 @@ pub struct TraceTab {
     drawing: Option<Arc<GraphLayout>>,
     /// Drawings being laid out or waiting to be.
     drawings: DrawingQueue,
+    /// Where the panels were drawn in the last frame.
+    panel_rects: Vec<PanelRect>,
+    /// The context of the last frame, to repaint when a drawing asked for outside
+    /// a frame (a selection's neighbourhood) is ready.
+    ctx: Option<egui::Context>,
 }
 
 impl TraceTab {
@@ -79,6 +86,8 @@ impl TraceTab {
             next_match: 0,
             drawing: None,
             drawings: DrawingQueue::default(),
+            panel_rects: Vec::new(),
+            ctx: None,
         }
     }
 
@@ -118,6 +127,12 @@ impl TraceTab {
             self.highlight
                 .select(graph, self.doc.index.dependents(), task);
         }
+    }
+
+    /// Where each panel of the tab (toolbar, status line, graph, timeline, statistics)
+    /// was drawn in the last frame, with the room its contents took.
+    pub fn panel_rects(&self) -> &[PanelRect] {
+        &self.panel_rects
     }
 
     /// The graph drawing shown now (`None` until the document's analyses are done).
@@ -207,8 +222,18 @@ impl TraceTab {
                 options.expanded.remove(&name);
                 None
             }
+            GraphEvent::Split(name) => {
+                options.split.insert(name.clone());
+                Some(name)
+            }
+            GraphEvent::Merge(root) => {
+                options = taskscope_layout::merged(&options, &root);
+                None
+            }
             GraphEvent::CollapseAll => {
                 options.expanded.clear();
+                options.split.clear();
+                options.focus.clear();
                 None
             }
         };
@@ -225,8 +250,35 @@ impl TraceTab {
             self.timeline.reveal_task(&doc.index, task);
             if let Some(layout) = self.graph_layout() {
                 self.graph.reveal_task(&layout, task);
+                self.show_neighbourhood(&layout, task);
             }
         }
+    }
+
+    /// When `task` is hidden in a collapsed group of `layout`, asks for a drawing
+    /// with its neighbourhood (inputs and users a few steps out) drawn on its own,
+    /// so a task picked in the timeline is seen in the graph whatever its group's size.
+    fn show_neighbourhood(&mut self, layout: &GraphLayout, task: TaskId) {
+        if layout.groups().is_none() || layout.node_of(task).is_some() {
+            return;
+        }
+        let doc = &self.doc;
+        let mut options = self.drawing_options();
+        options.focus = neighbourhood(
+            doc.trace.graph(),
+            doc.index.dependents(),
+            task,
+            NEIGHBOURHOOD_STEPS,
+            NEIGHBOURHOOD_LIMIT,
+        )
+        .into_iter()
+        .collect();
+        let ctx = self.ctx.clone();
+        self.request_drawing(options, None, move || {
+            if let Some(ctx) = &ctx {
+                ctx.request_repaint();
+            }
+        });
     }
 
     /// The tasks matching the current search.
@@ -301,6 +353,7 @@ impl TraceTab {
         keyboard: bool,
     ) -> Vec<AppCommand> {
         let mut commands = Vec::new();
+        self.ctx = Some(ui.ctx().clone());
         let dt = ui.input(|i| f64::from(i.stable_dt));
         if self.replay.advance(dt) {
             ui.ctx().request_repaint();
@@ -315,51 +368,110 @@ impl TraceTab {
             }
         }
 
-        egui::Panel::top("toolbar").show(ui, |ui| {
+        self.panel_rects.clear();
+        let toolbar = egui::Panel::top("toolbar").show(ui, |ui| {
             self.toolbar(ui, settings, &mut commands);
+            ui.min_rect()
         });
-        egui::Panel::bottom("status").show(ui, |ui| {
+        self.record("toolbar", &toolbar);
+        let status = egui::Panel::bottom("status").show(ui, |ui| {
             self.status_line(ui);
+            ui.min_rect()
         });
+        self.record("status", &status);
+        // The columns' widths come from the settings, never from what the panels hold.
+        let tab = ui.available_rect_before_wrap();
+        let widths = sizes::fit(
+            tab.width(),
+            settings.panels,
+            settings.show_graph,
+            settings.show_stats,
+        );
         if settings.show_stats {
-            egui::Panel::right("stats")
-                .resizable(true)
-                .default_size(340.0)
-                .max_size(ui.available_width() * 0.4)
+            let stats = egui::Panel::right("stats")
+                .resizable(false)
+                .exact_size(widths.stats)
                 .show(ui, |ui| {
-                    let doc = Arc::clone(&self.doc);
-                    match stats::ui(ui, &doc, &mut self.stats_sort) {
-                        Some(stats::StatsAction::Select(task)) => self.select(Some(task)),
-                        Some(stats::StatsAction::SelectAll(tasks)) => self.select_all(&tasks),
-                        Some(stats::StatsAction::Search(text)) => {
-                            self.search = text;
-                            self.update_search();
-                            self.select_next_match();
-                        }
-                        Some(stats::StatsAction::ExportCsv) => {
-                            if let Some(analyses) = doc.analyses() {
-                                commands.push(AppCommand::SaveText {
-                                    file_name: format!("{}.stats.csv", file_stem(&doc)),
-                                    contents: stats::stats_csv(&analyses.stats),
-                                });
-                            }
-                        }
-                        None => {}
-                    }
+                    self.stats_ui(ui, &mut commands);
+                    ui.min_rect()
                 });
+            self.record("statistics", &stats);
         }
         if settings.show_graph {
-            let width = ui.available_width() * 0.4;
-            egui::Panel::left("graph")
-                .resizable(true)
-                .default_size(width)
+            let graph = egui::Panel::left("graph")
+                .resizable(false)
+                .exact_size(widths.graph)
                 .frame(egui::Frame::NONE)
-                .show(ui, |ui| self.graph_ui(ui, settings, theme));
+                .show(ui, |ui| {
+                    self.graph_ui(ui, settings, theme);
+                    ui.min_rect()
+                });
+            self.record("graph", &graph);
         }
-        egui::CentralPanel::no_frame().show(ui, |ui| {
+        let timeline = egui::CentralPanel::no_frame().show(ui, |ui| {
             self.timeline_ui(ui, settings, theme, keyboard);
+            ui.min_rect()
         });
+        self.record("timeline", &timeline);
+        Self::resize_handles(ui, tab, widths, settings);
         commands
+    }
+
+    /// Remembers where a panel was drawn this frame (its contents' rectangle is what
+    /// the panel's closure returned).
+    fn record(&mut self, name: &'static str, shown: &egui::InnerResponse<Rect>) {
+        self.panel_rects.push(PanelRect {
+            name,
+            outer: shown.response.rect,
+            content: shown.inner,
+        });
+    }
+
+    /// The handles on the edges between the columns; dragging one changes the
+    /// settings' shares (used from the next frame on).
+    fn resize_handles(ui: &Ui, tab: Rect, widths: PanelWidths, settings: &mut Settings) {
+        let edges = [
+            (
+                settings.show_graph,
+                Edge::GraphTimeline,
+                tab.min.x + widths.graph,
+            ),
+            (
+                settings.show_stats,
+                Edge::TimelineStats,
+                tab.max.x - widths.stats,
+            ),
+        ];
+        for (shown, edge, x) in edges {
+            let id = ui.scope_id().with(("panel_edge", edge as u8));
+            if shown && let Some(pointer_x) = sizes::handle(ui, id, x, tab.y_range()) {
+                settings.panels =
+                    sizes::dragged(edge, pointer_x, tab.x_range(), settings.panels, widths);
+            }
+        }
+    }
+
+    /// The statistics panel, applying what was clicked in it.
+    fn stats_ui(&mut self, ui: &mut Ui, commands: &mut Vec<AppCommand>) {
+        let doc = Arc::clone(&self.doc);
+        match stats::ui(ui, &doc, &mut self.stats_sort) {
+            Some(stats::StatsAction::Select(task)) => self.select(Some(task)),
+            Some(stats::StatsAction::SelectAll(tasks)) => self.select_all(&tasks),
+            Some(stats::StatsAction::Search(text)) => {
+                self.search = text;
+                self.update_search();
+                self.select_next_match();
+            }
+            Some(stats::StatsAction::ExportCsv) => {
+                if let Some(analyses) = doc.analyses() {
+                    commands.push(AppCommand::SaveText {
+                        file_name: format!("{}.stats.csv", file_stem(&doc)),
+                        contents: stats::stats_csv(&analyses.stats),
+                    });
+                }
+            }
+            None => {}
+        }
     }
 
     fn toggle_play(&mut self) {
@@ -529,19 +641,20 @@ impl TraceTab {
     fn status_line(&self, ui: &mut Ui) {
         let doc = &self.doc;
         let trace = &doc.trace;
-        ui.horizontal(|ui| {
+        // Wrapped: a long key or many facts take a second line, never the window's edge.
+        ui.horizontal_wrapped(|ui| {
             ui.label(format!(
-                "{} tasks · {} spans · {} lanes · wall {}",
-                trace.graph().len(),
-                trace.spans().len(),
-                trace.lanes().len(),
+                "{} · {} · {} · wall {}",
+                counted(trace.graph().len(), "task"),
+                counted(trace.spans().len(), "span"),
+                counted(trace.lanes().len(), "lane"),
                 format_ns(doc.wall_ns())
             ));
             if !trace.diagnostics().is_empty() {
                 ui.separator();
                 ui.label(format!(
-                    "{} reader notes (see Statistics)",
-                    trace.diagnostics().len()
+                    "{} (see Statistics)",
+                    counted(trace.diagnostics().len(), "reader note")
                 ))
                 .on_hover_text(
                     trace
@@ -558,13 +671,13 @@ impl TraceTab {
                 ui.strong(graph.name(task).unwrap_or("?"));
                 ui.monospace(graph.key(task).unwrap_or(""));
                 ui.label(format!(
-                    "{} · {} ancestors · {} descendants",
+                    "{} · {} · {}",
                     doc.index
                         .times()
                         .duration_ns(task)
                         .map_or_else(|| "did not run".to_owned(), format_ns),
-                    self.highlight.ancestor_count(),
-                    self.highlight.descendant_count()
+                    counted(self.highlight.ancestor_count(), "ancestor"),
+                    counted(self.highlight.descendant_count(), "descendant")
                 ));
             }
             if self.show_critical
@@ -572,10 +685,10 @@ impl TraceTab {
             {
                 ui.separator();
                 ui.label(format!(
-                    "critical path {} of {} wall ({} tasks)",
+                    "critical path {} of {} wall ({})",
                     format_ns(cp.length_ns),
                     format_ns(cp.wall_ns),
-                    cp.steps.len()
+                    counted(cp.steps.len(), "task")
                 ));
             }
             if self.replay.active {
@@ -583,8 +696,9 @@ impl TraceTab {
                 let t = self.replay.cursor_ns;
                 let running = doc.index.concurrency().steps.running_at(t);
                 ui.label(format!(
-                    "replay at {} · {running} running",
-                    format_ns(t.saturating_sub(self.replay.start_ns))
+                    "replay at {} · {} running",
+                    format_ns(t.saturating_sub(self.replay.start_ns)),
+                    format_count(u64::from(running))
                 ));
             }
         });
@@ -668,17 +782,32 @@ impl TraceTab {
             }
             if let Some(groups) = layout.groups() {
                 let open = options.expanded.len();
+                let split = options.split.len();
                 if ui
-                    .add_enabled(open > 0, egui::Button::new("Collapse all"))
+                    .add_enabled(
+                        open + split + options.focus.len() > 0,
+                        egui::Button::new("Collapse all"),
+                    )
                     .on_hover_text("Draw every group as one node again")
                     .clicked()
                 {
                     *event = Some(GraphEvent::CollapseAll);
                 }
-                ui.weak(format!("{} groups, {open} expanded", groups.len()))
-                    .on_hover_text(
-                        "Click a group to draw its tasks; right-click a task to collapse its group",
-                    );
+                let split_note = if split > 0 {
+                    format!(", {} split", format_count(split as u64))
+                } else {
+                    String::new()
+                };
+                let counts = format!(
+                    "{} groups, {} expanded{split_note}",
+                    format_count(groups.len() as u64),
+                    format_count(open as u64)
+                );
+                ui.weak(counts).on_hover_text(
+                    "Click a group to draw its tasks (a group too big for that is split into \
+                     parts, in run order, that open the same way); right-click a task to \
+                     collapse its group",
+                );
             } else if layout.is_simple() {
                 ui.weak("too many groups for the full layout: simple layers");
             }
@@ -711,6 +840,13 @@ impl TraceTab {
     }
 }
 
+/// `n` and `noun`, with the viewer's thousands separators and an `s` unless `n` is 1:
+/// `1 task`, `12,000 tasks`.
+pub fn counted(n: usize, noun: &str) -> String {
+    let s = if n == 1 { "" } else { "s" };
+    format!("{} {noun}{s}", format_count(n as u64))
+}
+
 /// The file name of `doc` without its extension (or its title), for suggested export names.
 fn file_stem(doc: &TraceDoc) -> String {
     doc.path
@@ -719,17 +855,25 @@ fn file_stem(doc: &TraceDoc) -> String {
         .map_or_else(|| doc.title.clone(), |s| s.to_string_lossy().into_owned())
 }
 
-/// The bounding box of the task nodes of group `name` in `layout` (layout units).
+/// The bounding box of the task nodes of group `name` in `layout`, or of the parts
+/// cut from it when it is split (layout units).
 ///
 /// # Complexity
 /// O(N) for N drawn nodes (one group lookup per task node, each O(1) by task id
 /// plus a string comparison); called once per expansion, not per frame.
 fn group_bounds(layout: &GraphLayout, name: &str) -> Option<Rect> {
+    let groups = layout.groups();
     let mut bounds = Rect::NOTHING;
     for node in layout.nodes() {
-        if let NodeKind::Task(t) = node.kind
-            && layout.group_name_of(t) == Some(name)
-        {
+        let inside = match node.kind {
+            NodeKind::Task(t) => layout.group_name_of(t) == Some(name),
+            // A split group: the parts cut from it.
+            NodeKind::Group(g) => groups
+                .and_then(|groups| groups.get(g)?.part.as_ref())
+                .is_some_and(|p| p.parent == name),
+            NodeKind::Output(_) => false,
+        };
+        if inside {
             bounds = bounds.union(node.rect);
         }
     }

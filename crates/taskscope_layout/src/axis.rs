@@ -3,7 +3,8 @@
 //! Ticks are spaced 1, 2 or 5 × 10ⁿ nanoseconds apart, the smallest such step that
 //! keeps labels a minimum number of pixels apart; the unit (ns, µs, ms, s) and the
 //! number of decimals follow the step, so labels never repeat and never carry
-//! noise digits. This module does not paint.
+//! noise digits. This module does not paint: the viewer's timeline and the exported
+//! timeline pictures both take their ticks from it.
 
 /// The tick step in ns: the smallest 1/2/5 × 10ⁿ (n ≥ 0) step at least `min_px` pixels wide.
 pub fn tick_step_ns(ns_per_px: f64, min_px: f64) -> f64 {
