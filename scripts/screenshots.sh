@@ -89,3 +89,15 @@ shot viewer-dask-cluster 7 traces/dask_array_cluster.json
 # the timeline room (the toggle sits at x=1059 of the 1400-pixel toolbar).
 cargo run -q -p taskscope_tracing --example tokio_pipeline -- "$SCRATCH/tokio_pipeline.json" >/dev/null
 SHOT_CLICK="1059 60" shot viewer-tracing 6 "$SCRATCH/tokio_pipeline.json" --select aggregate-13
+
+# Issue 11: a run followed while it is written (a 30 s replay of 6,000 tasks as a taskscope stream,
+# stopped at 55 % at 16.5 s; every 97th span failed), Statistics closed (the toggle sits at 122,108),
+# taken once the debug build has caught up with the file.
+cargo build -q -p taskscope_trace --example replay_stream
+rm -f "$SCRATCH/live.json"
+target/debug/examples/replay_stream "$SCRATCH/live.json" --seconds 30 --stop-at 0.55 --fail-every 97 \
+    >"$SCRATCH/replay.log" 2>&1 &
+REPLAY_PID=$!
+while [ ! -f "$SCRATCH/live.json" ]; do sleep 0.1; done
+SHOT_CLICK="122 108" shot viewer-live 24 --follow "$SCRATCH/live.json"
+kill "$REPLAY_PID" 2>/dev/null || true

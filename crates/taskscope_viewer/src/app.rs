@@ -16,6 +16,7 @@ use crate::export::{ExportJob, SaveWhat};
 use crate::loader::{LoadJob, ParseFn};
 use crate::panels::compare_tab::CompareTab;
 use crate::panels::help;
+use crate::panels::live_tab::LiveTab;
 use crate::panels::path_prompt::{
     OpenAction, OpenPrompt, SaveAction, SavePrompt, native_dialogs_available,
 };
@@ -87,6 +88,10 @@ impl Demo {
 pub enum AppCommand {
     /// Open this file in a new tab.
     Open(PathBuf),
+    /// Follow this file while it is written, in a new live tab.
+    Follow(PathBuf),
+    /// Ask for a file to follow (File → Follow…).
+    PickFollow,
     /// Open a built-in example.
     OpenDemo(Demo),
     /// Open a compare tab of these two files (A is the baseline).
@@ -135,6 +140,8 @@ pub enum Tab {
     Trace(Box<TraceTab>),
     /// Two traces compared.
     Compare(Box<CompareTab>),
+    /// A trace file followed while it is written.
+    Live(Box<LiveTab>),
 }
 
 impl Tab {
@@ -143,6 +150,7 @@ impl Tab {
             Self::Start(_) => "Start".to_owned(),
             Self::Trace(t) => t.doc.title.clone(),
             Self::Compare(c) => c.title(),
+            Self::Live(l) => l.title(),
         }
     }
 }
@@ -167,6 +175,8 @@ struct PendingCompare {
 pub struct StartupOptions {
     /// Files to open, one tab each.
     pub files: Vec<PathBuf>,
+    /// Files to follow while they are written, one live tab each.
+    pub follow: Vec<PathBuf>,
     /// Built-in examples to open, one tab each (after the files).
     pub demos: Vec<Demo>,
     /// Two files to open in a compare tab.
@@ -257,6 +267,9 @@ impl ViewerApp {
         for file in options.files {
             app.apply(AppCommand::Open(file), None);
         }
+        for file in options.follow {
+            app.apply(AppCommand::Follow(file), None);
+        }
         for demo in options.demos {
             app.apply(AppCommand::OpenDemo(demo), None);
         }
@@ -326,6 +339,14 @@ impl ViewerApp {
         }
     }
 
+    /// The live tab at `index`, if it is one.
+    pub fn live_tab(&self, index: usize) -> Option<&LiveTab> {
+        match self.tabs.get(index) {
+            Some(Tab::Live(l)) => Some(l),
+            _ => None,
+        }
+    }
+
     /// The compare tab at `index`, if it is one.
     pub fn compare_tab(&self, index: usize) -> Option<&CompareTab> {
         match self.tabs.get(index) {
@@ -380,8 +401,12 @@ impl ViewerApp {
                 commands.extend(tab.ui(ui, &mut self.settings, &theme, keyboard));
             }
             Some(Tab::Compare(tab)) => tab.ui(ui, &theme),
+            Some(Tab::Live(tab)) => {
+                commands.extend(tab.ui(ui, &mut self.settings, &theme, keyboard));
+            }
             None => {}
         });
+        self.settle_live_tabs();
         if self.show_help {
             let mut open = true;
             egui::Window::new("Keyboard and mouse")
@@ -437,6 +462,13 @@ impl ViewerApp {
                 }
                 if ui.button("Open path…").clicked() {
                     commands.push(AppCommand::OpenPathPrompt);
+                }
+                if ui
+                    .button("Follow…")
+                    .on_hover_text("Open a trace that is still being written and keep up with it")
+                    .clicked()
+                {
+                    commands.push(AppCommand::PickFollow);
                 }
                 ui.menu_button("Open recent", |ui| {
                     if self.settings.recent_files.is_empty() {
@@ -538,10 +570,15 @@ impl ViewerApp {
         if let Some(prompt) = &mut self.open_prompt {
             let (action, keep) = prompt.show(ctx, &self.settings.recent_files, self.native_dialogs);
             let base = prompt.compare_with.clone();
+            let follow = prompt.follow;
             if !keep {
                 self.open_prompt = None;
             }
             match (action, base) {
+                (Some(OpenAction::Open(path)), None) if follow => {
+                    commands.push(AppCommand::Follow(path));
+                }
+                (Some(OpenAction::Browse), None) if follow => commands.push(AppCommand::PickFollow),
                 (Some(OpenAction::Open(path)), None) => commands.push(AppCommand::Open(path)),
                 (Some(OpenAction::Open(path)), Some(base)) => {
                     self.compare_with(base, path, Some(ctx));
@@ -751,10 +788,51 @@ impl ViewerApp {
         }
     }
 
+    /// Opens a live tab following `path`.
+    fn spawn_follow(&mut self, path: PathBuf, ctx: Option<&egui::Context>) {
+        let ctx = ctx.cloned();
+        let repaint = move || {
+            if let Some(ctx) = &ctx {
+                ctx.request_repaint();
+            }
+        };
+        match LiveTab::spawn(path, self.parse, repaint) {
+            Ok(tab) => {
+                self.tabs.push(Tab::Live(Box::new(tab)));
+                self.active = self.tabs.len() - 1;
+            }
+            Err(e) => self.errors.push(e),
+        }
+    }
+
+    /// Turns the live tabs whose file is complete into ordinary trace tabs.
+    fn settle_live_tabs(&mut self) {
+        for tab in &mut self.tabs {
+            if matches!(tab, Tab::Live(l) if l.is_finished()) {
+                let placeholder = Tab::Start(StartPage::new(PathBuf::new()));
+                if let Tab::Live(live) = std::mem::replace(tab, placeholder) {
+                    *tab = Tab::Trace(Box::new(live.into_finished()));
+                }
+            }
+        }
+    }
+
     /// Applies one command.
     pub fn apply(&mut self, command: AppCommand, ctx: Option<&egui::Context>) {
         match command {
             AppCommand::Open(path) => self.spawn_load(path, Purpose::Tab, ctx),
+            AppCommand::Follow(path) => self.spawn_follow(path, ctx),
+            AppCommand::PickFollow if !self.native_dialogs => {
+                self.open_prompt = Some(OpenPrompt::follow());
+            }
+            AppCommand::PickFollow => {
+                if let Some(file) = rfd::FileDialog::new()
+                    .add_filter("Trace files", &["json", "taskscope-part"])
+                    .pick_file()
+                {
+                    self.spawn_follow(file, ctx);
+                }
+            }
             AppCommand::OpenDemo(demo) => match demo.build() {
                 Ok(trace) => {
                     let mut doc = TraceDoc::new(None, trace);

@@ -14,6 +14,7 @@ pub mod background;
 pub mod document;
 pub mod drawing;
 pub mod export;
+pub mod follow;
 pub mod loader;
 pub mod panels;
 pub mod settings;

@@ -45,6 +45,11 @@ struct ViewArgs {
     /// Trace files to open, one tab each.
     files: Vec<PathBuf>,
 
+    /// Follow a trace file while it is written (repeatable): new spans appear as they
+    /// arrive, with a progress panel; the tab becomes an ordinary one when the file is complete.
+    #[arg(long, value_name = "FILE")]
+    follow: Vec<PathBuf>,
+
     /// Open a built-in example (repeatable): diamond, layered, layered-serial, grouped.
     #[arg(long, value_name = "NAME", value_parser = ["diamond", "layered", "layered-serial", "grouped"])]
     demo: Vec<String>,
@@ -78,6 +83,7 @@ impl ViewArgs {
         });
         StartupOptions {
             files: self.files,
+            follow: self.follow,
             demos: self
                 .demo
                 .iter()
@@ -96,7 +102,11 @@ impl ViewArgs {
 /// seed example's bundled traces: `total` on 2 threads, and its serial run against its
 /// 4-thread run in a compare tab. The start page lists the rest.
 fn with_samples(mut options: StartupOptions) -> StartupOptions {
-    if !options.files.is_empty() || !options.demos.is_empty() || options.compare.is_some() {
+    if !options.files.is_empty()
+        || !options.follow.is_empty()
+        || !options.demos.is_empty()
+        || options.compare.is_some()
+    {
         return options;
     }
     let dir = options

@@ -56,6 +56,7 @@ mod critical_path;
 mod findings;
 mod format;
 mod pieces;
+mod progress;
 mod readiness;
 mod ser;
 mod simulate;
@@ -78,6 +79,7 @@ pub use findings::{
     TransferBound,
 };
 pub use format::{format_count, format_counted, format_duration_ns, format_factor, format_percent};
+pub use progress::{Estimate, RunProgress, run_progress};
 pub use simulate::{Simulation, SimulationPoint, simulate, simulate_makespan, worker_count};
 pub use stats::{NameStats, name_stats};
 pub use workers::{WorkerStats, worker_stats};

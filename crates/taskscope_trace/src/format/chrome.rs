@@ -208,6 +208,7 @@ fn is_true(raw: Option<&RawValue>) -> bool {
     raw.is_some_and(|r| r.get().trim() == "true")
 }
 
+#[derive(Clone)]
 struct BeginEnd {
     lane: u32,
     ts: i64,
@@ -217,6 +218,7 @@ struct BeginEnd {
     bind: Option<(u32, bool, bool)>,
 }
 
+#[derive(Clone)]
 struct FlowPoint {
     group: u32,
     phase: u8,
@@ -226,6 +228,7 @@ struct FlowPoint {
     seq: u32,
 }
 
+#[derive(Clone)]
 pub(crate) struct PendingInstant {
     pub ts: i64,
     pub lane: Option<u32>,
@@ -233,6 +236,7 @@ pub(crate) struct PendingInstant {
     pub cat: Option<String>,
 }
 
+#[derive(Clone)]
 pub(crate) struct Track {
     /// The track's display name (`name`, or `name [id]` for counters with an id).
     pub name: String,
@@ -245,7 +249,7 @@ pub(crate) struct Track {
 }
 
 /// `B`/`E` events, paired into spans per lane once all are read.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct BeginEnds {
     events: Vec<BeginEnd>,
 }
@@ -322,7 +326,7 @@ impl BeginEnds {
 
 /// Flow arrows as the file gives them: v1 flow points (`s`/`t`/`f`) grouped by
 /// `(cat, name, id)`, and v2 bindings (`bind_id` with `flow_in`/`flow_out`) of spans.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct FlowTable<'a> {
     /// v2 flow bindings: (span index, id, flow_in, flow_out).
     binds: Vec<(u32, u32, bool, bool)>,
@@ -359,7 +363,7 @@ impl<'a> FlowTable<'a> {
 }
 
 /// Instants and counter tracks, in the order read.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct MarkTable<'a> {
     instants: Vec<PendingInstant>,
     tracks: Vec<Track>,

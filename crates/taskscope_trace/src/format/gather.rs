@@ -20,6 +20,7 @@ use crate::args::ArgValue;
 use crate::model::{Lane, ModelError, SpanId, SpanKind, TaskId, TaskState, TraceBuilder};
 
 /// A lane as seen in the file: a `(pid, tid)` pair.
+#[derive(Clone)]
 pub(crate) struct LaneInfo<'a> {
     pub pid: &'a str,
     pub tid: &'a str,
@@ -30,6 +31,7 @@ pub(crate) struct LaneInfo<'a> {
 }
 
 /// A span before nesting and graph assembly.
+#[derive(Clone)]
 pub(crate) struct PendingSpan<'a> {
     pub start: i64,
     pub end: i64,
@@ -47,6 +49,7 @@ pub(crate) struct PendingSpan<'a> {
 
 /// An arg of a task event beyond the ones the model has fields for (e.g. a Dask
 /// transfer's `source`), kept for [`crate::args`].
+#[derive(Clone)]
 pub(crate) struct PendingArg<'a> {
     /// Index of its span in [`Gathered::spans`].
     pub span: u32,
@@ -74,7 +77,7 @@ pub(crate) fn keep_span_arg(
 }
 
 /// Names interned in order of first appearance.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct NameTable<'a> {
     names: Vec<Cow<'a, str>>,
     index: FxHashMap<Cow<'a, str>, u32>,
@@ -104,7 +107,7 @@ impl<'a> NameTable<'a> {
 }
 
 /// Lanes by `(pid, tid)`, in order of first appearance, with the process names.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct LaneTable<'a> {
     lanes: Vec<LaneInfo<'a>>,
     index: FxHashMap<(&'a str, &'a str), u32>,
@@ -193,7 +196,7 @@ impl<'a> LaneTable<'a> {
 }
 
 /// How many events were read, and of those, how many were skipped and why.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct EventCounts {
     events: u64,
     /// File order of the events that need it (begin/end pairs, flow points).
@@ -292,6 +295,7 @@ impl EventCounts {
 }
 
 /// The earliest and latest times seen, in the source clock's ns.
+#[derive(Clone)]
 pub(crate) struct TimeRange {
     min: i64,
     max: i64,
@@ -375,6 +379,7 @@ impl LeftOut {
 }
 
 /// Everything gathered from the events of one file (see the module docs).
+#[derive(Clone)]
 pub(crate) struct Gathered<'a> {
     /// The file, for errors.
     pub(super) src: Source<'a>,

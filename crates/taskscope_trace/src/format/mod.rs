@@ -42,6 +42,7 @@ mod chrome;
 mod dask;
 mod error;
 mod fast;
+mod follow;
 mod gather;
 mod graph;
 mod keys;
@@ -58,6 +59,7 @@ use std::io::Write;
 use std::path::Path;
 
 pub use error::FormatError;
+pub use follow::{FileTail, FollowArena, FollowStage, Follower, TailRead};
 pub use stream::StreamWriter;
 pub use write::FORMAT_VERSION;
 

@@ -28,7 +28,7 @@ use super::{dask, fast, taskscope};
 use crate::model::{RunMeta, SourceFormat, Trace, TraceBuilder};
 
 /// How an array ended.
-enum ArrayEnd {
+pub(super) enum ArrayEnd {
     /// At its `]`; the offset is past it.
     Closed(usize),
     /// The input ended first; the offset is the end of the last complete element.
@@ -77,7 +77,7 @@ fn truncation_note(src: &Source<'_>, good_end: usize, what: &str, count: u64) ->
 }
 
 /// Reads Chrome events from the array at `open` into `col`; returns how the array ended.
-fn read_events<'a>(
+pub(super) fn read_events<'a>(
     src: &Source<'a>,
     open: usize,
     col: &mut Gathered<'a>,

@@ -3,7 +3,9 @@
 
 pub mod compare_tab;
 pub mod help;
+pub mod live_tab;
 pub mod path_prompt;
+pub mod progress;
 pub mod sizes;
 pub mod start_page;
 pub mod stats;

@@ -134,6 +134,8 @@ pub struct OpenPrompt {
     pub text: String,
     /// The run to compare the chosen file with (`None`: open the file in a tab).
     pub compare_with: Option<Arc<TraceDoc>>,
+    /// Follow the chosen file as it is written (File → Follow…) instead of opening it.
+    pub follow: bool,
     frames_shown: u8,
 }
 
@@ -142,6 +144,14 @@ impl OpenPrompt {
     pub fn compare(base: Arc<TraceDoc>) -> Self {
         Self {
             compare_with: Some(base),
+            ..Self::default()
+        }
+    }
+
+    /// A prompt for a file to follow while it is written.
+    pub fn follow() -> Self {
+        Self {
+            follow: true,
             ..Self::default()
         }
     }
@@ -160,6 +170,11 @@ impl OpenPrompt {
         let focus = self.frames_shown < 3;
         self.frames_shown = self.frames_shown.saturating_add(1);
         let (title, prompt) = match &self.compare_with {
+            None if self.follow => (
+                "Follow",
+                "Type or paste the path of a trace file being written (it is shown as it grows):"
+                    .to_owned(),
+            ),
             None => (
                 "Open path",
                 "Type or paste the path of a trace file:".to_owned(),
@@ -181,6 +196,8 @@ impl OpenPrompt {
                 ui.label(prompt);
                 let button = if self.compare_with.is_some() {
                     "Compare"
+                } else if self.follow {
+                    "Follow"
                 } else {
                     "Open"
                 };

@@ -91,6 +91,44 @@ impl TraceTab {
         }
     }
 
+    /// Shows `doc` instead of the current document (a followed file grew), keeping the
+    /// view state: the views' zoom and pan, the selection (by key), the search, the
+    /// replay cursor; the replay range becomes the new run's. A graph drawing with
+    /// expanded groups is dropped for the new document's default drawing.
+    pub fn set_doc(&mut self, doc: Arc<TraceDoc>) {
+        let selected_key = self
+            .highlight
+            .selected()
+            .and_then(|t| self.doc.trace.graph().key(t))
+            .map(str::to_owned);
+        self.doc = doc;
+        self.drawing = None;
+        self.drawings = DrawingQueue::default();
+        self.highlight = Highlight::new(self.doc.trace.graph().len());
+        self.replay.start_ns = self.doc.model.start_ns();
+        self.replay.end_ns = self.doc.model.end_ns();
+        self.replay.cursor_ns = self
+            .replay
+            .cursor_ns
+            .clamp(self.replay.start_ns, self.replay.end_ns);
+        self.update_search();
+        if self.show_critical {
+            self.set_show_critical(true);
+        }
+        if let Some(key) = selected_key {
+            let task = self
+                .doc
+                .trace
+                .graph()
+                .key_index()
+                .get(key.as_str())
+                .copied();
+            let graph = self.doc.trace.graph();
+            self.highlight
+                .select(graph, self.doc.index.dependents(), task);
+        }
+    }
+
     /// Where each panel of the tab (toolbar, status line, graph, timeline, statistics)
     /// was drawn in the last frame, with the room its contents took.
     pub fn panel_rects(&self) -> &[PanelRect] {

@@ -1,0 +1,918 @@
+//! Following a trace file that is still being written: an incremental reader.
+//!
+//! [`Follower`] takes the bytes of a Chrome Trace Event JSON file as they arrive
+//! (bare `[` arrays and `{"traceEvents":[` objects, taskscope files included) and
+//! parses each byte once: a resumable bracket scan finds where the last complete
+//! event ends, and only the complete events are handed to the same event gathering
+//! as [`Trace::open`](crate::Trace::open) (`read::read_events`, with the fast paths
+//! for our own files). A chunk boundary may fall anywhere — inside a string, an
+//! escape or a number: the incomplete tail waits for the next bytes. At any moment
+//! [`Follower::snapshot`] builds the [`Trace`] of the events read so far, exactly as
+//! `Trace::open` builds it from a file that holds those events.
+//!
+//! [`FileTail`] reads what was appended to a file since the last look and notices a
+//! rewrite (the file shrank or was replaced by another file, as the `taskscope_tracing`
+//! layer's `run.partial.json` is about once a second): then the caller starts over
+//! with a new arena and follower.
+//!
+//! Memory: the gathered events borrow their strings from the complete events' bytes,
+//! which live in a [`FollowArena`] as long as the follower does; so a follower holds
+//! about the file's size in events besides what a snapshot builds. The file's
+//! incomplete tail is held once.
+//!
+//! This module owns no thread and never sleeps: the viewer's background thread drives
+//! it. It does not decide what events mean (the Chrome gathering does) nor how often
+//! to snapshot (the caller does).
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use serde::de::IgnoredAny;
+
+use super::error::{FormatError, Position, Source};
+use super::gather::Gathered;
+use super::lex::{ElementError, after_bom, key_at, skip_ws, value_at};
+use super::read::{ArrayEnd, read_events};
+use crate::model::{RunMeta, SourceFormat, Trace};
+
+/// The store of the complete events a [`Follower`] has read; the follower borrows it.
+///
+/// Drop it (after its follower) to free them, e.g. when the file was rewritten and
+/// reading starts over.
+#[derive(Default)]
+pub struct FollowArena {
+    bump: bumpalo::Bump,
+}
+
+impl FollowArena {
+    /// An empty arena.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Bytes held (events read so far, with the arena's slack).
+    pub fn allocated_bytes(&self) -> usize {
+        self.bump.allocated_bytes()
+    }
+}
+
+/// Where a [`Follower`] is in the file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FollowStage {
+    /// Before the first event: the `[` or the object's keys before `traceEvents`.
+    Header,
+    /// Inside the event array.
+    Events,
+    /// The event array is closed and the rest of the top-level object is being read
+    /// (a taskscope file's `taskscope` section; it is not parsed here).
+    AfterEvents,
+    /// The top-level value is closed: the file is complete.
+    Complete,
+}
+
+/// A resumable scan for the ends of JSON values: strings (with escapes) and nesting.
+#[derive(Clone, Copy, Default)]
+struct Brackets {
+    depth: u32,
+    in_string: bool,
+    escape: bool,
+}
+
+/// What [`Brackets::scan`] found.
+struct Scanned {
+    /// Offset just past the last value that closed at depth 0.
+    last_close: Option<usize>,
+    /// Offset of a `]` or `}` at depth 0 (the enclosing container closes), where the scan stopped.
+    container_end: Option<usize>,
+}
+
+impl Brackets {
+    /// Scans `bytes[from..]`, stopping at a closing bracket at depth 0.
+    ///
+    /// # Complexity
+    /// O(bytes scanned); each byte of a file is scanned once.
+    fn scan(&mut self, bytes: &[u8], from: usize) -> Scanned {
+        let mut found = Scanned {
+            last_close: None,
+            container_end: None,
+        };
+        for (i, &b) in bytes.iter().enumerate().skip(from) {
+            if self.in_string {
+                if self.escape {
+                    self.escape = false;
+                } else if b == b'\\' {
+                    self.escape = true;
+                } else if b == b'"' {
+                    self.in_string = false;
+                }
+                continue;
+            }
+            match b {
+                b'"' => self.in_string = true,
+                b'{' | b'[' => self.depth += 1,
+                b'}' | b']' => {
+                    if self.depth == 0 {
+                        found.container_end = Some(i);
+                        return found;
+                    }
+                    self.depth -= 1;
+                    if self.depth == 0 {
+                        found.last_close = Some(i + 1);
+                    }
+                }
+                _ => {}
+            }
+        }
+        found
+    }
+}
+
+/// Reads a growing Chrome Trace Event JSON file incrementally (see the module docs).
+///
+/// ```
+/// use taskscope_trace::format::{FollowArena, Follower};
+/// let arena = FollowArena::new();
+/// let mut follower = Follower::new(&arena, "live.json");
+/// follower.push(br#"[{"ph":"X","name":"a","ts":1,"dur":2,"pid":1,"tid":1},{"ph":"X","na"#)?;
+/// assert_eq!(follower.snapshot()?.spans().len(), 1);
+/// follower.push(br#"me":"b","ts":4,"dur":1,"pid":1,"tid":1}]"#)?;
+/// assert_eq!(follower.snapshot()?.spans().len(), 2);
+/// # Ok::<(), taskscope_trace::FormatError>(())
+/// ```
+pub struct Follower<'a> {
+    arena: &'a FollowArena,
+    name: &'a str,
+    stage: FollowStage,
+    /// Whether the file is an object (`{"traceEvents":[…` form).
+    object: bool,
+    /// Bytes not yet consumed (an incomplete event, a header being read).
+    pending: Vec<u8>,
+    /// How far `pending` has been bracket-scanned.
+    scanned: usize,
+    brackets: Brackets,
+    /// In the header: a `,` is due before the next key. In the events: an element was read.
+    after_element: bool,
+    /// The file offset, line and column of `pending[0]`.
+    at: (u64, usize, usize),
+    col: Gathered<'a>,
+    /// A taskscope stream's `taskscope_graph` event: the chunk holding it and the
+    /// offset of its `args` there.
+    graph_event: Option<(&'a [u8], usize)>,
+    /// Bytes of complete events handed to the gathering.
+    event_bytes: u64,
+}
+
+impl<'a> Follower<'a> {
+    /// A follower of the file named `name` (for messages), storing events in `arena`.
+    pub fn new(arena: &'a FollowArena, name: &str) -> Self {
+        let name: &'a str = arena.bump.alloc_str(name);
+        Self {
+            arena,
+            name,
+            stage: FollowStage::Header,
+            object: false,
+            pending: Vec::new(),
+            scanned: 0,
+            brackets: Brackets::default(),
+            after_element: false,
+            at: (0, 1, 1),
+            col: Gathered::new(Source { bytes: &[], name }),
+            graph_event: None,
+            event_bytes: 0,
+        }
+    }
+
+    /// Where the follower is in the file.
+    pub fn stage(&self) -> FollowStage {
+        self.stage
+    }
+
+    /// Whether the file is in object form (`{"traceEvents":[…`): once complete, its
+    /// sections after the events (a taskscope file's graph) are only read by
+    /// [`Trace::open`](crate::Trace::open) of the whole file.
+    pub fn is_object(&self) -> bool {
+        self.object
+    }
+
+    /// How many events were read so far.
+    pub fn events(&self) -> u64 {
+        self.col.counts.events()
+    }
+
+    /// How many bytes of the file were consumed so far (complete events and headers).
+    pub fn consumed_bytes(&self) -> u64 {
+        self.at.0
+    }
+
+    /// Bytes of complete events read so far.
+    pub fn event_bytes(&self) -> u64 {
+        self.event_bytes
+    }
+
+    /// Takes the next bytes of the file and reads every event they complete.
+    ///
+    /// An error (invalid JSON, not a trace) names the file, the byte offset, line and
+    /// column; the follower should not be fed further after one.
+    ///
+    /// # Complexity
+    /// O(n) for n new bytes (plus a header key that arrives in many small pieces,
+    /// rescanned until it is complete).
+    pub fn push(&mut self, bytes: &[u8]) -> Result<(), FormatError> {
+        self.pending.extend_from_slice(bytes);
+        loop {
+            let before = (self.stage, self.pending.len());
+            match self.stage {
+                FollowStage::Header => self.read_header()?,
+                FollowStage::Events => self.read_events()?,
+                FollowStage::AfterEvents => self.read_after_events(),
+                FollowStage::Complete => {
+                    self.pending.clear();
+                    self.scanned = 0;
+                }
+            }
+            if (self.stage, self.pending.len()) == before {
+                return Ok(());
+            }
+        }
+    }
+
+    /// The trace of the events read so far, built as [`Trace::open`](crate::Trace::open)
+    /// builds it from a file holding those events (without the note that such a file
+    /// ends early: a followed file is expected to grow). A taskscope stream's graph
+    /// event gives the whole graph from the start (tasks without spans not finished).
+    ///
+    /// # Complexity
+    /// O(S log S + V + E) for the S spans so far and the graph event's V tasks and E
+    /// edges (the gathered events are copied, then built).
+    pub fn snapshot(&self) -> Result<Trace, FormatError> {
+        let mut col = self.col.clone();
+        if let Some((bytes, args)) = self.graph_event {
+            col.src = Source {
+                bytes,
+                name: self.name,
+            };
+            return super::taskscope::finish_stream(&col, args, Vec::new());
+        }
+        let source = if col.looks_like_ray() {
+            SourceFormat::Ray
+        } else {
+            SourceFormat::Chrome
+        };
+        col.finish_foreign(
+            RunMeta {
+                source,
+                ..RunMeta::default()
+            },
+            None,
+            Vec::new(),
+        )
+    }
+
+    /// Drops the first `n` pending bytes, advancing the file position past them.
+    fn consume(&mut self, n: usize) {
+        let n = n.min(self.pending.len());
+        let gone = self.pending.get(..n).unwrap_or(&[]);
+        let (offset, mut line, mut column) = self.at;
+        match memchr::memrchr(b'\n', gone) {
+            Some(last) => {
+                line += memchr::memchr_iter(b'\n', gone).count();
+                column = n - last;
+            }
+            None => column += n,
+        }
+        self.at = (offset + n as u64, line, column);
+        self.pending.drain(..n);
+        self.scanned = self.scanned.saturating_sub(n);
+    }
+
+    /// An error at `pending` offset `pos`.
+    fn error_at(&self, pos: usize, expected: &str) -> FormatError {
+        let e = Source {
+            bytes: &self.pending,
+            name: self.name,
+        }
+        .error_at(pos, expected);
+        self.relocate(e, 0)
+    }
+
+    /// Moves a positioned error from a buffer whose byte `i` is `pending[i + base]` to
+    /// the file's position.
+    fn relocate(&self, e: FormatError, base: isize) -> FormatError {
+        match e {
+            FormatError::Syntax {
+                file,
+                offset,
+                expected,
+                ..
+            } => {
+                let in_pending = offset.saturating_add_signed(base).min(self.pending.len());
+                let here = Position::of(&self.pending, in_pending);
+                let (at, at_line, at_column) = self.at;
+                let column = if here.line == 1 {
+                    at_column + here.column - 1
+                } else {
+                    here.column
+                };
+                FormatError::Syntax {
+                    file,
+                    offset: at as usize + in_pending,
+                    line: at_line + here.line - 1,
+                    column,
+                    expected,
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// The `[` of a bare array, or the keys of an object up to `"traceEvents":[`.
+    fn read_header(&mut self) -> Result<(), FormatError> {
+        let src = Source {
+            bytes: &self.pending,
+            name: self.name,
+        };
+        if !self.object {
+            let start = if self.at.0 == 0 {
+                skip_ws(&self.pending, after_bom(&self.pending))
+            } else {
+                skip_ws(&self.pending, 0)
+            };
+            match self.pending.get(start) {
+                None => {
+                    // Keep a partial byte-order mark until it completes.
+                    if start == self.pending.len() && !self.pending.starts_with(b"\xEF") {
+                        self.consume(start);
+                    }
+                    return Ok(());
+                }
+                Some(b'[') => {
+                    self.consume(start + 1);
+                    self.stage = FollowStage::Events;
+                    return Ok(());
+                }
+                Some(b'{') => {
+                    self.object = true;
+                    self.consume(start + 1);
+                    return Ok(());
+                }
+                Some(_) => {
+                    return Err(self.error_at(start, "'{' or '[' at the start of a trace file"));
+                }
+            }
+        }
+        let mut pos = skip_ws(src.bytes, 0);
+        if self.after_element {
+            match src.bytes.get(pos) {
+                None => return Ok(()),
+                Some(b',') => pos = skip_ws(src.bytes, pos + 1),
+                Some(b'}') => {
+                    return Err(FormatError::Unrecognized {
+                        file: self.name.to_owned(),
+                        why: "a JSON object without traceEvents: not a trace that can be followed"
+                            .to_owned(),
+                    });
+                }
+                Some(_) => return Err(self.error_at(pos, "',' or '}' after a value")),
+            }
+        }
+        let (key, after_key) = match key_at(&src, pos) {
+            Ok(k) => k,
+            Err(ElementError::Truncated) => return Ok(()),
+            Err(ElementError::Invalid(e) | ElementError::Data(e)) => {
+                return Err(self.relocate(e, 0));
+            }
+        };
+        let colon = skip_ws(src.bytes, after_key);
+        match src.bytes.get(colon) {
+            None => return Ok(()),
+            Some(b':') => {}
+            Some(_) => return Err(self.error_at(colon, &format!("':' after the key \"{key}\""))),
+        }
+        let value = skip_ws(src.bytes, colon + 1);
+        if value >= src.bytes.len() {
+            return Ok(());
+        }
+        if key == "traceEvents" && src.bytes.get(value) == Some(&b'[') {
+            self.after_element = false;
+            self.consume(value + 1);
+            self.stage = FollowStage::Events;
+            return Ok(());
+        }
+        match value_at::<IgnoredAny>(&src, value) {
+            Ok((_, end)) => {
+                self.after_element = true;
+                self.consume(end);
+                Ok(())
+            }
+            Err(ElementError::Truncated) => Ok(()),
+            Err(ElementError::Invalid(e) | ElementError::Data(e)) => Err(self.relocate(e, 0)),
+        }
+    }
+
+    /// Hands every complete event in `pending` to the gathering.
+    fn read_events(&mut self) -> Result<(), FormatError> {
+        let found = self.brackets.scan(&self.pending, self.scanned);
+        self.scanned = found.container_end.unwrap_or(self.pending.len());
+        let Some(end) = found.container_end.or(found.last_close) else {
+            return Ok(());
+        };
+        self.gather(end)?;
+        if found.container_end.is_some() {
+            // `pending[0]` is now the `]` of the event array.
+            debug_assert_eq!(self.pending.first(), Some(&b']'));
+            self.consume(1);
+            self.brackets = Brackets::default();
+            self.stage = if self.object {
+                FollowStage::AfterEvents
+            } else {
+                FollowStage::Complete
+            };
+        }
+        Ok(())
+    }
+
+    /// Reads the events in `pending[..end]` (complete ones, with their separators) and
+    /// consumes them.
+    fn gather(&mut self, end: usize) -> Result<(), FormatError> {
+        let region = self.pending.get(..end).unwrap_or(&[]);
+        let mut start = skip_ws(region, 0);
+        if self.after_element && region.get(start) == Some(&b',') {
+            start = skip_ws(region, start + 1);
+        }
+        if start >= end {
+            self.consume(end);
+            return Ok(());
+        }
+        // The events as an array of their own, `[` + events + `]`, stored for as long as
+        // the gathered events borrow from them.
+        let events = region.get(start..).unwrap_or(&[]);
+        let chunk: &'a mut [u8] = self
+            .arena
+            .bump
+            .alloc_slice_fill_copy(events.len() + 2, b']');
+        if let Some(first) = chunk.first_mut() {
+            *first = b'[';
+        }
+        if let Some(body) = chunk.get_mut(1..=events.len()) {
+            body.copy_from_slice(events);
+        }
+        let chunk: &'a [u8] = chunk;
+        let src = Source {
+            bytes: chunk,
+            name: self.name,
+        };
+        // The gathering notes where a stream's graph event is, relative to its source.
+        self.col.src = src;
+        let result = read_events(&src, 0, &mut self.col);
+        if self.graph_event.is_none()
+            && let Some(args) = self.col.stream_graph
+        {
+            self.graph_event = Some((chunk, args));
+        }
+        match result {
+            Ok(ArrayEnd::Closed(_)) => {}
+            Ok(ArrayEnd::Truncated(good)) => {
+                // Only complete values reach here; a bare scalar cut short at the end of
+                // the events is the one way to get here.
+                return Err(self.error_at(
+                    start + good.saturating_sub(1),
+                    "a complete trace event (an object)",
+                ));
+            }
+            Err(e) => return Err(self.relocate(e, start as isize - 1)),
+        }
+        self.event_bytes += events.len() as u64;
+        self.after_element = true;
+        self.consume(end);
+        Ok(())
+    }
+
+    /// Scans what follows the event array of an object until the object closes.
+    fn read_after_events(&mut self) {
+        let found = self.brackets.scan(&self.pending, self.scanned);
+        if let Some(end) = found.container_end {
+            self.consume(end + 1);
+            self.stage = FollowStage::Complete;
+        } else {
+            // Nothing here is kept: the caller reads the complete file whole.
+            let n = self.pending.len();
+            self.consume(n);
+        }
+    }
+}
+
+/// What [`FileTail::read_new`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TailRead {
+    /// This many new bytes were appended to the buffer.
+    Grew(usize),
+    /// Nothing new.
+    Unchanged,
+    /// The file shrank or was replaced by another file: start over from its beginning.
+    Rewritten,
+    /// The file is gone (renamed away or deleted).
+    Gone,
+}
+
+/// The growing end of a file: what was appended since the last look.
+pub struct FileTail {
+    path: PathBuf,
+    file: File,
+    offset: u64,
+    identity: Option<(u64, u64)>,
+}
+
+impl FileTail {
+    /// Opens `path` to follow it from its first byte.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, FormatError> {
+        let path = path.as_ref().to_path_buf();
+        let file = File::open(&path).map_err(|source| FormatError::Io {
+            path: path.clone(),
+            action: "opening",
+            source,
+        })?;
+        let identity = file.metadata().ok().and_then(|m| identity(&m));
+        Ok(Self {
+            path,
+            file,
+            offset: 0,
+            identity,
+        })
+    }
+
+    /// The followed path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// How many bytes were read so far.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// Appends up to `max` new bytes of the file to `buf`, or says why there are none.
+    pub fn read_new(&mut self, buf: &mut Vec<u8>, max: usize) -> Result<TailRead, FormatError> {
+        let io = |action: &'static str| {
+            let path = self.path.clone();
+            move |source| FormatError::Io {
+                path,
+                action,
+                source,
+            }
+        };
+        let meta = match std::fs::metadata(&self.path) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(TailRead::Gone),
+            Err(e) => return Err(io("inspecting")(e)),
+        };
+        if identity(&meta).is_some_and(|id| Some(id) != self.identity) || meta.len() < self.offset {
+            return Ok(TailRead::Rewritten);
+        }
+        if meta.len() == self.offset {
+            return Ok(TailRead::Unchanged);
+        }
+        let want = (meta.len() - self.offset).min(max as u64);
+        self.file
+            .seek(SeekFrom::Start(self.offset))
+            .map_err(io("seeking in"))?;
+        let before = buf.len();
+        (&mut self.file)
+            .take(want)
+            .read_to_end(buf)
+            .map_err(io("reading"))?;
+        let n = buf.len() - before;
+        self.offset += n as u64;
+        Ok(if n == 0 {
+            TailRead::Unchanged
+        } else {
+            TailRead::Grew(n)
+        })
+    }
+}
+
+/// A file's identity (device and inode) where the platform has one.
+#[cfg(unix)]
+#[allow(clippy::unnecessary_wraps, reason = "other platforms have no identity")]
+fn identity(meta: &std::fs::Metadata) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    Some((meta.dev(), meta.ino()))
+}
+
+/// A file's identity where the platform has none: a rewrite is seen when the file shrinks.
+#[cfg(not(unix))]
+fn identity(_meta: &std::fs::Metadata) -> Option<(u64, u64)> {
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use proptest::prelude::*;
+
+    use super::{FileTail, FollowArena, FollowStage, Follower, TailRead};
+    use crate::model::Trace;
+
+    const GOLDEN: &[u8] = include_bytes!("../../tests/golden/taskscope_v1.json");
+
+    /// A Chrome array with what stresses a reader: every phase the gathering keeps,
+    /// escapes, non-ASCII text, exponents, begin/end pairs and flows that cross events.
+    const CHROME: &[u8] = r#"[
+{"ph":"M","name":"process_name","pid":1,"args":{"name":"main \"proc\""}},
+{"ph":"M","name":"thread_name","pid":1,"tid":2,"args":{"name":"w\u00e9rker\\2"}},
+{"ph":"X","name":"load \"a\"","cat":"io","ts":1.5,"dur":2e1,"pid":1,"tid":2,"bind_id":"0x1","flow_out":true},
+{"ph":"B","name":"outer","ts":3,"pid":1,"tid":3},
+{"ph":"X","name":"inner","ts":4,"dur":1.25,"pid":1,"tid":3,"args":{"deep":[1,[2,{"x":"]}"}]]}},
+{"ph":"s","name":"f","cat":"c","id":7,"ts":4.5,"pid":1,"tid":3},
+{"ph":"E","ts":9,"pid":1,"tid":3},
+{"ph":"f","bp":"e","name":"f","cat":"c","id":7,"ts":25,"pid":1,"tid":2},
+{"ph":"X","name":"use","ts":24,"dur":3,"pid":1,"tid":2,"bind_id":"0x1","flow_in":true},
+{"ph":"i","name":"mark","s":"g","ts":12},
+{"ph":"C","name":"mem","ts":5,"pid":1,"args":{"heap":10,"rss":-2.5E2}},
+{"ph":"C","name":"mem","ts":15,"pid":1,"args":{"heap":12}},
+{"ph":"Q","name":"odd phase","ts":1},
+{"ph":"B","name":"never closed","ts":30,"pid":2,"tid":1},
+{"ph":"X","name":"ĉu ŝi?","ts":31,"dur":0.001,"pid":2,"tid":1}
+]
+"#
+    .as_bytes();
+
+    /// Everything a trace holds, comparable: the file it writes plus what the writer
+    /// does not carry.
+    fn outcome(trace: &Trace) -> (Vec<u8>, String) {
+        let mut out = Vec::new();
+        trace.write_to(&mut out).unwrap();
+        (out, format!("{:?} {:?}", trace.meta(), trace.diagnostics()))
+    }
+
+    /// What a trace holds besides its diagnostics.
+    fn contents(trace: &Trace) -> String {
+        let g = trace.graph();
+        let tasks: Vec<_> = g
+            .tasks()
+            .map(|t| (g.key(t), g.name(t), g.deps(t), g.state(t)))
+            .collect();
+        format!(
+            "{:?}\n{tasks:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
+            trace.meta(),
+            trace.lanes(),
+            trace.spans(),
+            trace.flows(),
+            trace.instants(),
+            trace.counters()
+        )
+    }
+
+    /// Feeds `bytes` cut at `cuts` (sorted offsets) and returns the final snapshot.
+    fn fed(bytes: &[u8], cuts: &[usize]) -> (Trace, FollowStage) {
+        let arena = FollowArena::new();
+        let mut follower = Follower::new(&arena, "t.json");
+        let mut from = 0;
+        for &cut in cuts.iter().chain([bytes.len()].iter()) {
+            let cut = cut.clamp(from, bytes.len());
+            follower.push(&bytes[from..cut]).unwrap();
+            // Every intermediate state builds.
+            follower.snapshot().unwrap();
+            from = cut;
+        }
+        (follower.snapshot().unwrap(), follower.stage())
+    }
+
+    #[test]
+    fn a_complete_array_reads_as_trace_open_reads_it() {
+        let whole = Trace::from_slice(CHROME, "t.json").unwrap();
+        assert!(whole.spans().len() >= 5 && !whole.flows().is_empty());
+        let (trace, stage) = fed(CHROME, &[]);
+        assert_eq!(stage, FollowStage::Complete);
+        assert_eq!(outcome(&trace), outcome(&whole));
+    }
+
+    #[test]
+    fn every_cut_point_gives_the_same_trace() {
+        // A chunk boundary at every byte: inside strings, escapes (`\"`, `\\`, `\u00e9`),
+        // multi-byte UTF-8, numbers (`2e1`, `-2.5E2`) and brackets inside strings.
+        let whole = outcome(&Trace::from_slice(CHROME, "t.json").unwrap());
+        for cut in 0..CHROME.len() {
+            let (trace, stage) = fed(CHROME, &[cut]);
+            assert_eq!(stage, FollowStage::Complete, "cut at {cut}");
+            assert_eq!(outcome(&trace), whole, "cut at {cut}");
+        }
+        // One byte at a time.
+        let cuts: Vec<usize> = (1..CHROME.len()).collect();
+        assert_eq!(outcome(&fed(CHROME, &cuts).0), whole);
+    }
+
+    #[test]
+    fn a_prefix_reads_as_the_truncated_file_reads() {
+        // Up to the end of each event: the same spans, lanes and graph as `Trace::open`
+        // of the file cut there, without its note that the file ends early.
+        let text = std::str::from_utf8(CHROME).unwrap();
+        let ends: Vec<usize> = text.match_indices("},\n").map(|(i, _)| i + 1).collect();
+        assert!(ends.len() > 10);
+        for end in ends {
+            let prefix = &CHROME[..end];
+            let arena = FollowArena::new();
+            let mut follower = Follower::new(&arena, "t.json");
+            follower.push(prefix).unwrap();
+            assert_eq!(follower.stage(), FollowStage::Events);
+            let live = follower.snapshot().unwrap();
+            let cut = Trace::from_slice(prefix, "t.json").unwrap();
+            assert_eq!(contents(&live), contents(&cut), "cut at {end}");
+            let notes: Vec<_> = cut
+                .diagnostics()
+                .iter()
+                .filter(|d| !d.message.contains("ends before its end"))
+                .collect();
+            assert_eq!(live.diagnostics().iter().collect::<Vec<_>>(), notes);
+        }
+    }
+
+    #[test]
+    fn a_taskscope_file_is_followed_to_its_end() {
+        let text = std::str::from_utf8(GOLDEN).unwrap();
+        let events_end = text.find("\n],").unwrap() + 1;
+        let arena = FollowArena::new();
+        let mut follower = Follower::new(&arena, "g.json");
+        follower.push(&GOLDEN[..events_end]).unwrap();
+        assert_eq!(follower.stage(), FollowStage::Events);
+        assert!(follower.is_object());
+        let live = follower.snapshot().unwrap();
+        let whole = Trace::from_slice(GOLDEN, "g.json").unwrap();
+        assert_eq!(live.spans().len(), whole.spans().len());
+        assert_eq!(
+            live.spans()
+                .iter()
+                .map(crate::model::Span::duration_ns)
+                .sum::<u64>(),
+            whole
+                .spans()
+                .iter()
+                .map(crate::model::Span::duration_ns)
+                .sum::<u64>()
+        );
+        follower.push(&GOLDEN[events_end..events_end + 2]).unwrap();
+        assert_eq!(follower.stage(), FollowStage::AfterEvents);
+        // The graph section, cut inside a string with a brace in it, then the rest.
+        follower
+            .push(&GOLDEN[events_end + 2..GOLDEN.len() - 3])
+            .unwrap();
+        assert_eq!(follower.stage(), FollowStage::AfterEvents);
+        follower.push(&GOLDEN[GOLDEN.len() - 3..]).unwrap();
+        assert_eq!(follower.stage(), FollowStage::Complete);
+    }
+
+    #[test]
+    fn errors_name_the_position_in_the_file() {
+        // Bad JSON in the third event: same offset, line and column as `Trace::open`.
+        let bad = b"[\n{\"ph\":\"X\",\"ts\":1,\"dur\":1,\"pid\":1,\"tid\":1},\n{\"ph\":\"X\",\"ts\":2},\n{\"ph\":\"X\" \"ts\":3}\n]";
+        let expected = Trace::from_slice(bad, "t.json").unwrap_err().to_string();
+        for cut in [0, 5, 30, 60, bad.len()] {
+            let arena = FollowArena::new();
+            let mut follower = Follower::new(&arena, "t.json");
+            let first = follower.push(&bad[..cut]);
+            let got = first.and_then(|()| follower.push(&bad[cut..]));
+            assert_eq!(got.unwrap_err().to_string(), expected, "cut at {cut}");
+        }
+        // Not a trace at all.
+        let arena = FollowArena::new();
+        let mut follower = Follower::new(&arena, "t.json");
+        assert_eq!(
+            follower.push(b"  x").unwrap_err().to_string(),
+            Trace::from_slice(b"  x", "t.json").unwrap_err().to_string()
+        );
+    }
+
+    #[test]
+    fn a_file_that_grows_while_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("live.json");
+        let mut file = std::fs::File::create(&path).unwrap();
+        let mut tail = FileTail::open(&path).unwrap();
+        let arena = FollowArena::new();
+        let mut follower = Follower::new(&arena, "live.json");
+        let mut buf = Vec::new();
+        assert_eq!(
+            tail.read_new(&mut buf, 1 << 20).unwrap(),
+            TailRead::Unchanged
+        );
+        let mut expected_spans = 0;
+        for (i, piece) in CHROME.chunks(37).enumerate() {
+            file.write_all(piece).unwrap();
+            file.flush().unwrap();
+            buf.clear();
+            // Small reads: a piece may take several.
+            while let TailRead::Grew(_) = tail.read_new(&mut buf, 16).unwrap() {}
+            follower.push(&buf).unwrap();
+            let spans = follower.snapshot().unwrap().spans().len();
+            assert!(spans >= expected_spans, "piece {i}: spans never go away");
+            expected_spans = spans;
+        }
+        assert_eq!(follower.stage(), FollowStage::Complete);
+        assert_eq!(tail.offset(), CHROME.len() as u64);
+        assert_eq!(tail.read_new(&mut buf, 16).unwrap(), TailRead::Unchanged);
+
+        // Shrinking is a rewrite.
+        file.set_len(10).unwrap();
+        assert_eq!(tail.read_new(&mut buf, 16).unwrap(), TailRead::Rewritten);
+        // So is another file renamed over it (as an atomic save does), even if longer.
+        let mut tail = FileTail::open(&path).unwrap();
+        let other = dir.path().join("other.json");
+        std::fs::write(&other, CHROME).unwrap();
+        std::fs::rename(&other, &path).unwrap();
+        assert_eq!(tail.read_new(&mut buf, 16).unwrap(), TailRead::Rewritten);
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(tail.read_new(&mut buf, 16).unwrap(), TailRead::Gone);
+    }
+
+    #[test]
+    fn a_taskscope_stream_has_its_whole_graph_from_the_start() {
+        use std::sync::Arc;
+
+        use crate::format::StreamWriter;
+        use crate::model::{GraphBuilder, Lane, LaneId, Span, SpanKind, TaskId, TaskState};
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.json");
+        let mut g = GraphBuilder::new();
+        let a = g.add_task("load-1", "load", [], TaskState::Done).unwrap();
+        let b = g.add_task("load-2", "load", [], TaskState::Done).unwrap();
+        g.add_task("sum-\"x\"", "sum", [a, b], TaskState::Done)
+            .unwrap();
+        let graph = Arc::new(g.build().unwrap());
+        let lanes = [Lane {
+            name: "worker 0".into(),
+            ..Lane::default()
+        }];
+        let mut stream = StreamWriter::create(&path, graph, &lanes).unwrap();
+        let mut stages = vec![std::fs::read(&path).unwrap()];
+        for (i, (task, state)) in [(a, TaskState::Done), (b, TaskState::Failed)]
+            .into_iter()
+            .enumerate()
+        {
+            let start_ns = i as u64 * 10;
+            stream.push_span(
+                &Span {
+                    start_ns,
+                    end_ns: start_ns + 5,
+                    task,
+                    lane: LaneId(0),
+                    kind: SpanKind::Compute,
+                    depth: 0,
+                    unclosed: false,
+                },
+                state,
+            );
+            stream.flush().unwrap();
+            stages.push(std::fs::read(&path).unwrap());
+        }
+        let arena = FollowArena::new();
+        let mut follower = Follower::new(&arena, "run.json");
+        let mut fed = 0;
+        for (flushed, stage) in stages.iter().enumerate() {
+            // In two pieces, cut inside the newest event.
+            let mid = fed + (stage.len() - fed) / 2;
+            follower.push(&stage[fed..mid]).unwrap();
+            follower.push(&stage[mid..]).unwrap();
+            fed = stage.len();
+            let live = follower.snapshot().unwrap();
+            let cut = Trace::from_slice(stage, "run.json").unwrap();
+            assert_eq!(contents(&live), contents(&cut), "after {flushed} spans");
+            assert_eq!(live.graph().len(), 3);
+            assert_eq!(live.spans().len(), flushed);
+        }
+        let live = follower.snapshot().unwrap();
+        assert_eq!(live.graph().state(TaskId(1)), Some(TaskState::Failed));
+        assert_eq!(live.graph().state(TaskId(2)), Some(TaskState::NotRun));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        #[test]
+        fn random_chunks_give_the_same_trace(
+            seed in 0..2usize,
+            mut cuts in proptest::collection::vec(0..4000usize, 0..40),
+        ) {
+            let bytes = if seed == 0 { CHROME } else { GOLDEN };
+            cuts.retain(|&c| c <= bytes.len());
+            cuts.sort_unstable();
+            let arena = FollowArena::new();
+            let mut follower = Follower::new(&arena, "t.json");
+            let mut from = 0;
+            for &cut in cuts.iter().chain([bytes.len()].iter()) {
+                follower.push(&bytes[from..cut]).unwrap();
+                from = cut;
+            }
+            prop_assert_eq!(follower.stage(), FollowStage::Complete);
+            if seed == 0 {
+                let whole = Trace::from_slice(bytes, "t.json").unwrap();
+                prop_assert_eq!(outcome(&follower.snapshot().unwrap()), outcome(&whole));
+            } else {
+                // A taskscope file's events: as read by one push of the same bytes.
+                let one = fed(bytes, &[]).0;
+                prop_assert_eq!(outcome(&follower.snapshot().unwrap()), outcome(&one));
+            }
+        }
+    }
+}

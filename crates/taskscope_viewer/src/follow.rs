@@ -1,0 +1,428 @@
+//! Following a trace file while it is written, on a background thread.
+//!
+//! A [`FollowJob`] owns a named thread that drives the trace crate's incremental
+//! reader ([`Follower`] over a [`FileTail`]): it reads what was appended, parses only
+//! those bytes, and every so often builds a [`TraceDoc`] of the events so far (index,
+//! timeline lanes, graph drawing) and hands it to the UI thread, which only swaps it
+//! in. Snapshots are spaced by at least [`MIN_SNAPSHOT_INTERVAL`] and by twice the
+//! time the last one took to build, so a big run never keeps the thread building.
+//!
+//! When the file is rewritten (it shrank or another file was renamed over it, as
+//! the `taskscope_tracing` layer's `run.partial.json` is about once a second) reading
+//! starts over. When the file is complete it is read whole once (a taskscope file's
+//! graph section follows its events) and the job ends with the final document. Two
+//! writers finish under another name: a Dask integration's temporary file
+//! (`.NAME.xxxx.taskscope-part`) is renamed onto `NAME`, and the `taskscope_tracing`
+//! layer's `NAME.partial.EXT`, complete at each rewrite, is removed once `NAME.EXT` is
+//! written; when such a file disappears, that file is the finished run.
+//!
+//! Cancellation: dropping the job (closing the tab) stops the thread at its next
+//! look at the file (within [`POLL_INTERVAL`] or one snapshot build).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+use taskscope_trace::format::{FileTail, FollowArena, FollowStage, Follower, TailRead};
+
+use crate::document::TraceDoc;
+use crate::loader::ParseFn;
+
+/// How long the thread waits before looking at an unchanged file again.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(50);
+
+/// The shortest time between two snapshots.
+pub const MIN_SNAPSHOT_INTERVAL: Duration = Duration::from_millis(100);
+
+/// At most this many bytes are parsed between two looks at the clock.
+const READ_CHUNK: usize = 4 << 20;
+
+/// Where a followed file stands.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FollowStatus {
+    /// Bytes read from the file (since the last rewrite).
+    pub bytes_read: u64,
+    /// Events read (since the last rewrite).
+    pub events: u64,
+    /// How many times the file was rewritten and reading started over.
+    pub restarts: u32,
+    /// Something the user should know (the file is gone, not yet created…).
+    pub note: Option<String>,
+    /// The file is complete (the final document was sent).
+    pub complete: bool,
+}
+
+/// What the thread hands over.
+#[derive(Debug)]
+pub enum FollowUpdate {
+    /// The trace so far.
+    Live(Arc<TraceDoc>),
+    /// The complete trace: the tab becomes an ordinary one.
+    Finished(Arc<TraceDoc>),
+    /// Reading failed (bad JSON, I/O); the message names the file and position.
+    Failed(String),
+}
+
+#[derive(Debug, Default)]
+struct Shared {
+    /// The newest update not yet taken (older ones are replaced, never queued).
+    latest: Mutex<Option<FollowUpdate>>,
+    status: Mutex<FollowStatus>,
+    stop: AtomicBool,
+}
+
+/// One followed file (see the module docs).
+#[derive(Debug)]
+pub struct FollowJob {
+    path: PathBuf,
+    shared: Arc<Shared>,
+}
+
+impl FollowJob {
+    /// Starts following `path`; `parse` reads the complete file at the end and
+    /// `repaint` is called whenever there is something new.
+    pub fn spawn(
+        path: PathBuf,
+        parse: ParseFn,
+        repaint: impl Fn() + Send + 'static,
+    ) -> Result<Self, String> {
+        let shared = Arc::new(Shared::default());
+        let thread_shared = Arc::clone(&shared);
+        let thread_path = path.clone();
+        std::thread::Builder::new()
+            .name("taskscope-follow".into())
+            .spawn(move || {
+                let update = follow(&thread_path, parse, &thread_shared, &repaint);
+                if let Some(update) = update {
+                    if matches!(update, FollowUpdate::Finished(_)) {
+                        thread_shared.status.lock().complete = true;
+                    }
+                    *thread_shared.latest.lock() = Some(update);
+                    repaint();
+                }
+            })
+            .map_err(|e| format!("could not start a follower thread: {e}"))?;
+        Ok(Self { path, shared })
+    }
+
+    /// The followed file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Takes the newest update, if there is one.
+    pub fn poll(&self) -> Option<FollowUpdate> {
+        self.shared.latest.lock().take()
+    }
+
+    /// Where the file stands.
+    pub fn status(&self) -> FollowStatus {
+        self.shared.status.lock().clone()
+    }
+}
+
+impl Drop for FollowJob {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// The thread's body: returns the last update (`None` when stopped).
+fn follow(
+    path: &Path,
+    parse: ParseFn,
+    shared: &Shared,
+    repaint: &dyn Fn(),
+) -> Option<FollowUpdate> {
+    let name = path.display().to_string();
+    loop {
+        let mut tail = loop {
+            if shared.stop.load(Ordering::Relaxed) {
+                return None;
+            }
+            match FileTail::open(path) {
+                Ok(tail) => break tail,
+                Err(e) if !path.exists() => {
+                    shared.status.lock().note = Some(format!("waiting for the file: {e}"));
+                    std::thread::sleep(POLL_INTERVAL);
+                }
+                Err(e) => return Some(FollowUpdate::Failed(e.to_string())),
+            }
+        };
+        shared.status.lock().note = None;
+        match follow_once(&mut tail, &name, parse, shared, repaint) {
+            Ending::Stopped => return None,
+            Ending::Rewritten => {
+                let mut status = shared.status.lock();
+                status.restarts += 1;
+                status.bytes_read = 0;
+                status.events = 0;
+            }
+            Ending::Done(update) => return Some(update),
+        }
+    }
+}
+
+/// How one pass over the file ended.
+enum Ending {
+    Stopped,
+    Rewritten,
+    Done(FollowUpdate),
+}
+
+/// Follows the file from its start until it is complete, rewritten, or the job stops.
+fn follow_once(
+    tail: &mut FileTail,
+    name: &str,
+    parse: ParseFn,
+    shared: &Shared,
+    repaint: &dyn Fn(),
+) -> Ending {
+    let path = tail.path().to_path_buf();
+    // The arena lives as long as this pass: a rewrite frees every event read.
+    let arena = FollowArena::new();
+    let mut follower = Follower::new(&arena, name);
+    let mut buf = Vec::new();
+    let mut last_snapshot: Option<Instant> = None;
+    let mut build_time = Duration::ZERO;
+    let mut dirty = false;
+    loop {
+        if shared.stop.load(Ordering::Relaxed) {
+            return Ending::Stopped;
+        }
+        buf.clear();
+        let read = match tail.read_new(&mut buf, READ_CHUNK) {
+            Ok(r) => r,
+            Err(e) => return Ending::Done(FollowUpdate::Failed(e.to_string())),
+        };
+        match read {
+            TailRead::Grew(_) => {
+                if let Err(e) = follower.push(&buf) {
+                    return Ending::Done(FollowUpdate::Failed(e.to_string()));
+                }
+                dirty = true;
+                let mut status = shared.status.lock();
+                status.bytes_read = tail.offset();
+                status.events = follower.events();
+                status.note = None;
+            }
+            TailRead::Unchanged => {}
+            TailRead::Rewritten => return Ending::Rewritten,
+            TailRead::Gone => {
+                if let Some(target) = finished_name(&path).filter(|t| t.is_file()) {
+                    return Ending::Done(read_whole(&target, parse));
+                }
+                shared.status.lock().note =
+                    Some("the file is gone (moved or deleted): showing what was read".to_owned());
+            }
+        }
+        if follower.stage() == FollowStage::Complete {
+            if partial_target(&path).is_none() {
+                return Ending::Done(read_whole(&path, parse));
+            }
+            // A snapshot complete in itself, rewritten while the run goes on.
+            if let FollowUpdate::Finished(doc) = read_whole(&path, parse) {
+                *shared.latest.lock() = Some(FollowUpdate::Live(doc));
+                repaint();
+            }
+            return wait_for_rewrite(tail, parse, shared);
+        }
+        let due = last_snapshot.is_none_or(|at| {
+            at.elapsed() >= MIN_SNAPSHOT_INTERVAL.max(build_time.saturating_mul(2))
+        });
+        if dirty && due {
+            let started = Instant::now();
+            match follower.snapshot() {
+                Ok(trace) => {
+                    let doc = TraceDoc::first_stage(Some(path.clone()), trace);
+                    doc.complete();
+                    *shared.latest.lock() = Some(FollowUpdate::Live(Arc::new(doc)));
+                    repaint();
+                }
+                Err(e) => return Ending::Done(FollowUpdate::Failed(e.to_string())),
+            }
+            build_time = started.elapsed();
+            last_snapshot = Some(Instant::now());
+            dirty = false;
+        } else if !matches!(read, TailRead::Grew(_)) {
+            std::thread::sleep(POLL_INTERVAL);
+        }
+    }
+}
+
+/// Waits until a complete `NAME.partial.EXT` is rewritten (read it again) or removed
+/// (the run ended: read `NAME.EXT`).
+fn wait_for_rewrite(tail: &mut FileTail, parse: ParseFn, shared: &Shared) -> Ending {
+    let mut scratch = Vec::new();
+    loop {
+        if shared.stop.load(Ordering::Relaxed) {
+            return Ending::Stopped;
+        }
+        scratch.clear();
+        match tail.read_new(&mut scratch, 1) {
+            // More after the end of a complete file is a rewrite in place.
+            Ok(TailRead::Rewritten | TailRead::Grew(_)) => return Ending::Rewritten,
+            Ok(TailRead::Unchanged) => std::thread::sleep(POLL_INTERVAL),
+            Ok(TailRead::Gone) => {
+                if let Some(target) = finished_name(tail.path()).filter(|t| t.is_file()) {
+                    return Ending::Done(read_whole(&target, parse));
+                }
+                shared.status.lock().note =
+                    Some("the file is gone (moved or deleted): showing what was read".to_owned());
+                std::thread::sleep(POLL_INTERVAL);
+            }
+            Err(e) => return Ending::Done(FollowUpdate::Failed(e.to_string())),
+        }
+    }
+}
+
+/// The name a file being written is finished under, for the writers that finish under
+/// another name (see the module docs).
+fn finished_name(path: &Path) -> Option<PathBuf> {
+    dask_target(path).or_else(|| partial_target(path))
+}
+
+/// The file `NAME.partial.EXT` (or `NAME.partial`) of the `taskscope_tracing` layer stands for.
+fn partial_target(path: &Path) -> Option<PathBuf> {
+    let file = path.file_name()?.to_str()?;
+    let name = match file.rsplit_once(".partial.") {
+        Some((stem, ext)) if !stem.is_empty() && !ext.contains('.') => format!("{stem}.{ext}"),
+        _ => file
+            .strip_suffix(".partial")
+            .filter(|s| !s.is_empty())?
+            .to_owned(),
+    };
+    Some(path.with_file_name(name))
+}
+
+/// Reads the complete file at `path` into the final document (analyses included).
+fn read_whole(path: &Path, parse: ParseFn) -> FollowUpdate {
+    let name = path.display().to_string();
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return FollowUpdate::Failed(format!("{name}: {e}")),
+    };
+    match parse(&bytes, &name) {
+        Ok(trace) => {
+            FollowUpdate::Finished(Arc::new(TraceDoc::new(Some(path.to_path_buf()), trace)))
+        }
+        Err(e) => FollowUpdate::Failed(format!("{e:#}")),
+    }
+}
+
+/// The file a Dask integration's temporary file `.NAME.xxxx.taskscope-part` becomes.
+fn dask_target(part: &Path) -> Option<PathBuf> {
+    let file = part.file_name()?.to_str()?;
+    let inner = file.strip_prefix('.')?.strip_suffix(".taskscope-part")?;
+    let (name, _random) = inner.rsplit_once('.')?;
+    (!name.is_empty()).then(|| part.with_file_name(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(bytes: &[u8], name: &str) -> anyhow::Result<taskscope_trace::Trace> {
+        Ok(taskscope_trace::Trace::from_slice(bytes, name)?)
+    }
+
+    #[test]
+    fn the_dask_part_file_names_its_target() {
+        assert_eq!(
+            dask_target(Path::new("/t/.run.json.ab12_x.taskscope-part")),
+            Some(PathBuf::from("/t/run.json"))
+        );
+        assert_eq!(dask_target(Path::new("/t/run.json")), None);
+        assert_eq!(dask_target(Path::new("/t/.x.taskscope-part")), None);
+        assert_eq!(
+            partial_target(Path::new("/t/run.partial.json")),
+            Some(PathBuf::from("/t/run.json"))
+        );
+        assert_eq!(
+            partial_target(Path::new("/t/trace.partial")),
+            Some(PathBuf::from("/t/trace"))
+        );
+        assert_eq!(partial_target(Path::new("/t/run.json")), None);
+        assert_eq!(partial_target(Path::new("/t/.partial")), None);
+    }
+
+    /// Waits (bounded) for an update that `accept` takes.
+    fn wait_for(job: &FollowJob, accept: impl Fn(&FollowUpdate) -> bool) -> FollowUpdate {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(u) = job.poll()
+                && accept(&u)
+            {
+                return u;
+            }
+            assert!(Instant::now() < deadline, "no such update in 20 s");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    #[test]
+    fn a_partial_file_is_followed_across_rewrites_to_the_finished_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let partial = dir.path().join("run.partial.json");
+        let finished = dir.path().join("run.json");
+        let event = |i: u32| {
+            format!("{{\"ph\":\"X\",\"name\":\"t{i}\",\"ts\":{i},\"dur\":1,\"pid\":1,\"tid\":1}}")
+        };
+        let file_of = |n: u32| format!("[{}]", (0..n).map(event).collect::<Vec<_>>().join(","));
+        // Rewritten whole, atomically, as the layer does.
+        let rewrite = |path: &Path, text: String| {
+            let tmp = dir.path().join(".tmp");
+            std::fs::write(&tmp, text).unwrap();
+            std::fs::rename(&tmp, path).unwrap();
+        };
+        rewrite(&partial, file_of(1));
+        let job = FollowJob::spawn(partial.clone(), parse, || {}).unwrap();
+        let spans = |u: &FollowUpdate| match u {
+            FollowUpdate::Live(d) | FollowUpdate::Finished(d) => d.trace.spans().len(),
+            FollowUpdate::Failed(e) => panic!("{e}"),
+        };
+        // A complete partial file is a live snapshot, not the end.
+        let first = wait_for(&job, |u| spans(u) == 1);
+        assert!(matches!(first, FollowUpdate::Live(_)));
+        rewrite(&partial, file_of(3));
+        let second = wait_for(&job, |u| spans(u) == 3);
+        assert!(matches!(second, FollowUpdate::Live(_)));
+        assert!(job.status().restarts >= 1);
+        // The run ends: the final file is written, the partial one removed.
+        std::fs::write(&finished, file_of(4)).unwrap();
+        std::fs::remove_file(&partial).unwrap();
+        let last = wait_for(&job, |u| matches!(u, FollowUpdate::Finished(_)));
+        assert_eq!(spans(&last), 4);
+    }
+
+    #[test]
+    fn follows_a_growing_file_to_its_end() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("live.json");
+        let mut file = std::fs::File::create(&path).unwrap();
+        write!(
+            file,
+            "[{{\"ph\":\"X\",\"name\":\"a\",\"ts\":0,\"dur\":5,\"pid\":1,\"tid\":1}},\n{{\"ph\":\"X\",\"na"
+        )
+        .unwrap();
+        file.flush().unwrap();
+        let job = FollowJob::spawn(path.clone(), parse, || {}).unwrap();
+        let spans = |u: &FollowUpdate| match u {
+            FollowUpdate::Live(d) | FollowUpdate::Finished(d) => d.trace.spans().len(),
+            FollowUpdate::Failed(e) => panic!("{e}"),
+        };
+        let first = wait_for(&job, |u| spans(u) == 1);
+        assert!(matches!(first, FollowUpdate::Live(_)));
+        writeln!(file, "me\":\"b\",\"ts\":6,\"dur\":5,\"pid\":1,\"tid\":2}},").unwrap();
+        file.flush().unwrap();
+        wait_for(&job, |u| spans(u) == 2);
+        write!(file, "]").unwrap();
+        file.flush().unwrap();
+        let last = wait_for(&job, |u| matches!(u, FollowUpdate::Finished(_)));
+        assert_eq!(spans(&last), 2);
+        assert!(job.status().complete);
+    }
+}

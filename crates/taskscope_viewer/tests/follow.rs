@@ -1,0 +1,202 @@
+//! egui_kittest test of follow mode: a taskscope stream grows between frames and the
+//! live tab's timeline, node states and progress panel keep up; when the file is
+//! complete the tab becomes an ordinary trace tab.
+
+// Test helpers outside #[test] functions unwrap too.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use taskscope_egui::{RunState, TimelineView};
+use taskscope_trace::analysis::{format_duration_ns, run_progress};
+use taskscope_trace::format::StreamWriter;
+use taskscope_trace::{
+    Lane, LaneId, RunMeta, Span, SpanKind, TaskId, TaskState, Trace, TraceBuilder,
+};
+use taskscope_viewer::app::Tab;
+use taskscope_viewer::panels::live_tab::LiveTab;
+use taskscope_viewer::settings::Settings;
+use taskscope_viewer::{StartupOptions, ViewerApp, parse_trace};
+
+/// Six tasks in two groups (`load-0..3`, `sum-0..1`) on two workers; `load-2` fails.
+fn run() -> Trace {
+    let mut b = TraceBuilder::new(RunMeta {
+        title: Some("live".into()),
+        ..RunMeta::default()
+    });
+    let g = b.graph_mut();
+    let mut loads = Vec::new();
+    for i in 0..4 {
+        let state = if i == 2 {
+            TaskState::Failed
+        } else {
+            TaskState::Done
+        };
+        loads.push(g.add_task(&format!("load-{i}"), "load", [], state).unwrap());
+    }
+    let s0 = g
+        .add_task("sum-0", "sum", [loads[0], loads[1]], TaskState::Done)
+        .unwrap();
+    g.add_task("sum-1", "sum", [s0, loads[3]], TaskState::Done)
+        .unwrap();
+    for w in 0..2 {
+        b.add_lane(Lane {
+            name: format!("worker {w}"),
+            process: "taskscope threads".into(),
+            sort_index: w,
+            is_async: false,
+        })
+        .unwrap();
+    }
+    for span in spans() {
+        b.add_span(span).unwrap();
+    }
+    b.build().unwrap()
+}
+
+/// The spans in the order they end (task, lane, start, end in ms).
+fn spans() -> Vec<Span> {
+    [
+        (0, 0, 0, 10),
+        (1, 1, 0, 12),
+        (2, 0, 10, 15),
+        (3, 1, 12, 20),
+        (4, 0, 20, 30),
+        (5, 1, 30, 40),
+    ]
+    .into_iter()
+    .map(|(task, lane, start, end)| Span {
+        start_ns: start * 1_000_000,
+        end_ns: end * 1_000_000,
+        task: TaskId(task),
+        lane: LaneId(lane),
+        kind: SpanKind::Compute,
+        depth: 0,
+        unclosed: false,
+    })
+    .collect()
+}
+
+fn live<'h>(h: &'h Harness<'_, ViewerApp>) -> &'h LiveTab {
+    h.state().live_tab(1).expect("tab 1 is live")
+}
+
+/// Steps the app until `done` holds, or fails after 20 s.
+fn step_until(h: &mut Harness<'_, ViewerApp>, what: &str, done: impl Fn(&ViewerApp) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !done(h.state()) {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+        h.step();
+    }
+    h.run_steps(2);
+}
+
+fn spans_shown(app: &ViewerApp) -> usize {
+    app.live_tab(1).map_or(0, |l| l.tab.doc.trace.spans().len())
+}
+
+#[test]
+fn the_live_tab_keeps_up_with_a_growing_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("run.json");
+    let trace = run();
+    let mut stream =
+        StreamWriter::create(&path, Arc::new(trace.graph().clone()), trace.lanes()).unwrap();
+    let app = ViewerApp::new(
+        Settings::default(),
+        StartupOptions {
+            follow: vec![path.clone()],
+            traces_dir: Some(dir.path().to_path_buf()),
+            ..StartupOptions::default()
+        },
+        parse_trace,
+    );
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 800.0))
+        .with_max_steps(200)
+        .build_ui_state(|ui, app: &mut ViewerApp| app.ui_contents(ui), app);
+
+    // The head: the whole graph, nothing finished, no estimate yet and why.
+    step_until(&mut h, "the graph", |a| {
+        a.live_tab(1)
+            .is_some_and(|l| l.tab.doc.trace.graph().len() == 6)
+    });
+    assert_eq!(h.state().active, 1);
+    assert!(h.query_by_label_contains("0 of 6 tasks finished").is_some());
+    assert!(h.query_by_label_contains("no task has finished").is_some());
+
+    let all = spans();
+    let status = |s: &Span| trace.graph().state(s.task).unwrap();
+    for (shown, span) in all.iter().enumerate().take(4) {
+        stream.push_span(span, status(span));
+        stream.flush().unwrap();
+        step_until(&mut h, "the new span", |a| spans_shown(a) == shown + 1);
+        let tab = &live(&h).tab;
+        let doc = &tab.doc;
+        // The timeline shows the run so far up to "now", its end.
+        let end = doc.model.end_ns();
+        assert_eq!(end, span.end_ns);
+        let visible = tab.timeline.visible_range();
+        assert!(
+            visible.start <= doc.model.start_ns() && visible.end >= end,
+            "{visible:?} shows 0..{end}"
+        );
+        // The nodes: finished tasks done, the others not yet (replay states at now).
+        assert_eq!(tab.replay.shown_cursor(), Some(end));
+        for task in doc.trace.graph().tasks() {
+            let finished = all.iter().take(shown + 1).any(|s| s.task == task);
+            let state = doc.index.times().state_at(task, end);
+            assert_eq!(state == RunState::Done, finished, "{task:?} after {shown}");
+        }
+    }
+    // The progress panel: 4 of 6 finished, one failed, a rate and an estimate.
+    let doc = Arc::clone(&live(&h).tab.doc);
+    let p = run_progress(&doc.trace, &doc.index);
+    assert_eq!((p.total, p.done, p.failed), (6, 3, 1));
+    assert!(
+        h.query_by_label_contains("4 of 6 tasks finished, 1 failed")
+            .is_some()
+    );
+    // 4 finished in 20 ms: 200 tasks/s, so the 2 left take about 10 ms.
+    let left = format!("about {} left", format_duration_ns(10_000_000));
+    assert!(h.query_by_label_contains(&left).is_some(), "{left}");
+    // Group names (also on the graph's nodes) and their counts.
+    assert!(h.query_all_by_label("load").next().is_some());
+    assert!(h.query_all_by_label("sum").next().is_some());
+    assert!(h.query_by_label_contains("4 / 4").is_some());
+    assert!(h.query_by_label_contains("0 / 2").is_some());
+
+    // The user scrolls the timeline away: it stays there as the file grows.
+    let away = TimelineView {
+        start_ns: 1_000_000.0,
+        ns_per_px: 1_000.0,
+    };
+    if let Some(Tab::Live(l)) = h.state_mut().tabs.get_mut(1) {
+        l.tab.timeline.set_view(away);
+    }
+    h.run_steps(2);
+    assert!(!live(&h).follow_now);
+    stream.push_span(&all[4], status(&all[4]));
+    stream.flush().unwrap();
+    step_until(&mut h, "the fifth span", |a| spans_shown(a) == 5);
+    assert_eq!(live(&h).tab.timeline.view, away);
+    // And back to now.
+    h.get_by_label("Back to now").click();
+    h.run_steps(3);
+    assert!(live(&h).follow_now);
+    assert!(live(&h).tab.timeline.visible_range().end >= live(&h).tab.doc.model.end_ns());
+
+    // The run ends: the tab becomes an ordinary one with the saved trace.
+    stream.push_span(&all[5], status(&all[5]));
+    stream.finish(&trace).unwrap();
+    step_until(&mut h, "the finished tab", |a| a.trace_tab(1).is_some());
+    let tab = h.state().trace_tab(1).unwrap();
+    assert_eq!(tab.doc.trace.spans().len(), 6);
+    assert_eq!(tab.doc.trace.meta().title.as_deref(), Some("live"));
+    assert!(tab.doc.trace.diagnostics().is_empty());
+    assert!(!tab.replay.active);
+}
