@@ -332,7 +332,7 @@ impl TimeRange {
 /// nanoseconds in 64 bits hold (the reader's exact parser saturates at the `i64`
 /// range, so a saturated value is out of range), a negative duration, or an end
 /// beyond that range. Each is reported with its position; none distorts a figure.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct LeftOut {
     /// (byte offset of the event, what is wrong), the first [`LeftOut::LISTED`].
     listed: Vec<(usize, String)>,

@@ -798,6 +798,46 @@ mod tests {
     }
 
     #[test]
+    fn whether_dependencies_were_recorded_is_written_and_read_again() {
+        for record in [
+            crate::DependencyRecord::Recorded,
+            crate::DependencyRecord::FlowArrows,
+            crate::DependencyRecord::NotRecorded,
+        ] {
+            let trace = mixed_trace();
+            let mut b = TraceBuilder::new(RunMeta::default());
+            b.graph_mut()
+                .add_task("a", "a", [], TaskState::Done)
+                .unwrap();
+            b.graph_mut().set_dependency_record(record);
+            let small = b.build().unwrap();
+            for t in [&small, &trace] {
+                let bytes = written(t);
+                let fast = Trace::from_slice(&bytes, "d.json").unwrap();
+                assert_eq!(
+                    fast.graph().dependency_record(),
+                    t.graph().dependency_record()
+                );
+                let general = outcome(&bytes, false).unwrap();
+                assert_eq!(general.0, bytes);
+            }
+            let text = String::from_utf8(written(&small)).unwrap();
+            assert_eq!(
+                text.contains("\"dependencies\":"),
+                record != crate::DependencyRecord::Recorded
+            );
+        }
+        let bad = String::from_utf8(written(&mixed_trace()))
+            .unwrap()
+            .replacen("]},\n\"run\"", "],\"dependencies\":\"some\"},\n\"run\"", 1);
+        let err = Trace::from_slice(bad.as_bytes(), "bad.json").unwrap_err();
+        assert!(
+            err.to_string().contains("graph.dependencies is \"some\""),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn reserved_arg_keys_are_refused() {
         let mut b = TraceBuilder::new(RunMeta::default());
         let err = b

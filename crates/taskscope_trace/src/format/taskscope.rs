@@ -22,8 +22,9 @@ use super::lex::{ElementError, skip_ws, value_at};
 use super::num::id_text;
 use crate::args::ArgValue;
 use crate::model::{
-    Counter, CounterSample, Flow, Graph, GraphBuilder, Instant, Lane, LaneId, ModelError, NameId,
-    RunMeta, SourceFormat, Span, SpanId, TaskId, TaskState, Trace, TraceBuilder,
+    Counter, CounterSample, DependencyRecord, Flow, Graph, GraphBuilder, Instant, Lane, LaneId,
+    ModelError, NameId, RunMeta, SourceFormat, Span, SpanId, TaskId, TaskState, Trace,
+    TraceBuilder,
 };
 
 /// The newest taskscope format version this reader understands.
@@ -65,6 +66,23 @@ pub(crate) struct VersionProbe {
 struct TsGraph<'a> {
     #[serde(borrow, default)]
     tasks: Vec<TsTask<'a>>,
+    /// Whether the dependency lists were recorded (absent: they were).
+    #[serde(default)]
+    dependencies: Option<DependencyWord>,
+}
+
+/// The graph's `dependencies` word ([`DependencyRecord::as_str`]).
+struct DependencyWord(DependencyRecord);
+
+impl<'de> Deserialize<'de> for DependencyWord {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let word = Cow::<'de, str>::deserialize(d)?;
+        DependencyRecord::parse(&word).map(Self).ok_or_else(|| {
+            de::Error::custom(format!(
+                "graph.dependencies is {word:?}; expected \"recorded\", \"flow_arrows\" or \"not_recorded\""
+            ))
+        })
+    }
 }
 
 #[derive(Deserialize)]
@@ -119,6 +137,8 @@ struct TsTasks<'a> {
     names: Vec<Cow<'a, str>>,
     name_index: FxHashMap<Cow<'a, str>, u32>,
     states: Vec<TaskState>,
+    /// Whether the dependency lists were recorded (the graph's `dependencies`).
+    record: DependencyRecord,
     /// End in `deps` of each task's dependencies.
     dep_ends: Vec<usize>,
     deps: Vec<TaskRef<'a>>,
@@ -228,6 +248,9 @@ pub(crate) fn parse_object<'a>(
     let mut tasks = TsTasks::with_capacity(obj.graph.tasks.len());
     for task in obj.graph.tasks {
         tasks.push_serde(task);
+    }
+    if let Some(DependencyWord(record)) = obj.graph.dependencies {
+        tasks.record = record;
     }
     let obj = TsObject {
         version: obj.version,
@@ -363,6 +386,11 @@ fn walk_graph<'a>(
         }
     }
     let mut s = Scan::new(bytes, skip_ws(bytes, pos));
+    // What the writer puts after the tasks when dependencies were not all recorded;
+    // anything else is left to serde.
+    if s.lit(b",\"dependencies\":").is_some() {
+        tasks.record = DependencyRecord::parse(s.string()?)?;
+    }
     s.lit(b"}")?;
     Some((tasks, s.pos))
 }
@@ -415,6 +443,9 @@ fn parse_graph_args<'a>(
             let mut tasks = TsTasks::with_capacity(graph.tasks.len());
             for task in graph.tasks {
                 tasks.push_serde(task);
+            }
+            if let Some(DependencyWord(record)) = graph.dependencies {
+                tasks.record = record;
             }
             Ok(tasks)
         }
@@ -625,6 +656,7 @@ fn build_graph(tasks: &TsTasks<'_>, src: &Source<'_>) -> Result<(Graph, KeyTable
     }
     let (key_index, _) = KeyTable::new(tasks);
     let mut graph = GraphBuilder::with_capacity(task_count, tasks.deps.len());
+    graph.set_dependency_record(tasks.record);
     graph.reserve_key_bytes(tasks.key_text.len());
     let name_ids = tasks
         .names

@@ -11,7 +11,8 @@
 //! C "running tasks" (cat "derived": concurrency of top-level compute spans),
 //! i per instant (cat "instant"), C per counter sample (cat "counter")
 //! ],
-//! "taskscope":{"version":1,"graph":{"tasks":[{"key","name","deps":[key or index],"state"}]},
+//! "taskscope":{"version":1,"graph":{"tasks":[{"key","name","deps":[key or index],"state","args"}],
+//!  "dependencies" (only when not "recorded": "flow_arrows" or "not_recorded")},
 //!  "run":{...},"lanes":[...],"flows":[[from X, to X]...],"diagnostics":[...]}}
 //! ```
 //! Times are microseconds with exactly three decimals (integer nanoseconds
@@ -57,7 +58,9 @@ use rustc_hash::FxHashMap;
 
 use super::num::write_us;
 use crate::args::ArgValue;
-use crate::model::{Graph, Lane, Span, SpanId, SpanKind, TaskId, TaskState, Trace};
+use crate::model::{
+    DependencyRecord, Graph, Lane, Span, SpanId, SpanKind, TaskId, TaskState, Trace,
+};
 
 /// The taskscope format version this writer produces.
 pub const FORMAT_VERSION: u32 = 1;
@@ -704,7 +707,15 @@ fn write_graph(w: &mut Chunked<'_>, trace: &Trace, refs: &TaskRefs) -> std::io::
         );
         w.maybe_flush()?;
     }
-    w.raw(b"]}");
+    w.raw(b"]");
+    // Only when not all were recorded: a reader takes an absent word as "recorded".
+    let record = graph.dependency_record();
+    if record != DependencyRecord::Recorded {
+        w.raw(b",\"dependencies\":\"");
+        w.raw(record.as_str().as_bytes());
+        w.raw(b"\"");
+    }
+    w.raw(b"}");
     Ok(())
 }
 

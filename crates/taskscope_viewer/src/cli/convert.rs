@@ -4,7 +4,6 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::Args;
-use taskscope_trace::DependencyRecord;
 
 use super::{Input, open};
 
@@ -33,20 +32,5 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<()> {
         trace.lanes().len(),
         trace.meta().source.as_str()
     );
-    // TODO(#18): the taskscope format does not carry `DependencyRecord` yet (its
-    // writer is format/write.rs); until it does, say what the written file loses.
-    let what = match trace.graph().dependency_record() {
-        DependencyRecord::Recorded => None,
-        DependencyRecord::FlowArrows => Some("took its dependencies from flow arrows"),
-        DependencyRecord::NotRecorded => Some("recorded no dependencies"),
-    };
-    if let Some(what) = what {
-        eprintln!(
-            "warning: {} {what}; {} will read as if every dependency was recorded \
-             (pass --graph-file to give them)",
-            args.input.file.display(),
-            args.output.display(),
-        );
-    }
     Ok(())
 }
