@@ -321,23 +321,15 @@ impl TimelineScene {
             })
             .collect();
 
-        let transfer_arrows = transfer_arrows(trace, index, 0..u64::MAX, options.max_arrows)
-            .iter()
-            .filter_map(|a| {
-                let to = trace.span(a.span)?;
-                let row = rows.get(lanes.row_of(a.from_lane)?)?;
-                let level = a.from_depth.min(MAX_DEPTH_ROWS - 1);
-                let from = Point {
-                    x: scale.x(a.from_ns),
-                    y: row.y + (f64::from(level) + 0.5) * m.row_h,
-                };
-                let to = Point {
-                    x: scale.x(to.start_ns),
-                    y: centre(to)?,
-                };
-                Some((from, to))
-            })
-            .collect();
+        let transfer_arrows = transfer_points(
+            trace,
+            index,
+            lanes,
+            &rows,
+            &scale,
+            m.row_h,
+            options.max_arrows,
+        );
         let has_mixed = items.iter().any(|i| i.color == theme::MERGED);
         let legend = legend(trace, index, options.max_legend_entries, has_mixed);
         let (legend_w, legend_h) = legend_size(&legend, m.font);
@@ -377,6 +369,39 @@ impl TimelineScene {
             stats,
         }
     }
+}
+
+/// The arrows of the first `max` transfers, from the sending worker's lane at the time
+/// its data was ready to the receiving span's start (see [`transfer_arrows`]).
+fn transfer_points(
+    trace: &Trace,
+    index: &TraceIndex,
+    lanes: &TimelineLanes,
+    rows: &[TimelineRow],
+    scale: &TimeScale,
+    row_h: f64,
+    max: usize,
+) -> Vec<(Point, Point)> {
+    let y = |lane: LaneId, depth: u16| -> Option<f64> {
+        let row = rows.get(lanes.row_of(lane)?)?;
+        let level = depth.min(MAX_DEPTH_ROWS - 1);
+        Some(row.y + (f64::from(level) + 0.5) * row_h)
+    };
+    transfer_arrows(trace, index, 0..u64::MAX, max)
+        .iter()
+        .filter_map(|a| {
+            let to = trace.span(a.span)?;
+            let from = Point {
+                x: scale.x(a.from_ns),
+                y: y(a.from_lane, a.from_depth)?,
+            };
+            let to = Point {
+                x: scale.x(to.start_ns),
+                y: y(to.lane, to.depth)?,
+            };
+            Some((from, to))
+        })
+        .collect()
 }
 
 /// One row per lane in the timeline's order ([`TimelineLanes::rows`]: by process,
