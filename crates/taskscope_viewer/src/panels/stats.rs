@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use egui::{CornerRadius, Sense, Ui, vec2};
 use taskscope_trace::analysis::{
-    NameStats, Severity, WorkerStats, format_duration_ns as format_ns, format_factor,
+    NameStats, Severity, WorkerStats, format_count, format_duration_ns as format_ns, format_factor,
     format_percent,
 };
 use taskscope_trace::{DependencyRecord, TaskId};
@@ -231,19 +231,22 @@ fn run_facts(ui: &mut Ui, doc: &TraceDoc) {
         }
         row("workers", doc.model.workers().to_string());
         row("wall time", format_ns(doc.wall_ns()));
-        row("tasks", trace.graph().len().to_string());
+        row("tasks", format_count(trace.graph().len() as u64));
         let graph = trace.graph();
         row(
             "dependencies",
             match graph.dependency_record() {
-                DependencyRecord::Recorded => graph.edge_count().to_string(),
+                DependencyRecord::Recorded => format_count(graph.edge_count() as u64),
                 DependencyRecord::FlowArrows => {
-                    format!("{} (from flow arrows)", graph.edge_count())
+                    format!(
+                        "{} (from flow arrows)",
+                        format_count(graph.edge_count() as u64)
+                    )
                 }
                 DependencyRecord::NotRecorded => "not recorded".to_owned(),
             },
         );
-        row("spans", trace.spans().len().to_string());
+        row("spans", format_count(trace.spans().len() as u64));
         row(
             "peak busy lanes",
             doc.index.concurrency().max_running.to_string(),
@@ -348,7 +351,7 @@ fn name_table(ui: &mut Ui, analyses: &Analyses, sort: &mut Sort, action: &mut Op
                 if ui.link(&s.name).clicked() {
                     *action = Some(StatsAction::Search(s.name.clone()));
                 }
-                ui.label(s.count.to_string());
+                ui.label(format_count(s.count));
                 ui.label(format_ns(s.total_ns)).on_hover_text(format!(
                     "inclusive time (calls nested in them included); self time {}, {} of busy time",
                     format_ns(s.self_ns),
