@@ -507,6 +507,7 @@ impl TraceTab {
                 .add(
                     egui::Slider::new(&mut speed, 1e-6..=10.0)
                         .logarithmic(true)
+                        .custom_formatter(|v, _| speed_text(v))
                         .text("× speed"),
                 )
                 .on_hover_text("Trace time per second of wall time, relative to real time");
@@ -878,4 +879,14 @@ fn group_bounds(layout: &GraphLayout, name: &str) -> Option<Rect> {
         }
     }
     bounds.is_positive().then_some(bounds)
+}
+
+/// The replay speed as the slider shows it: three decimals down to 0.01, then
+/// scientific (`1.0e-6`, not `0.00000100`).
+fn speed_text(speed: f64) -> String {
+    if speed >= 0.01 {
+        format!("{speed:.3}")
+    } else {
+        format!("{speed:.1e}")
+    }
 }
