@@ -393,15 +393,17 @@ fn a_closed_pipe_ends_the_program_quietly() {
             args.push("--json".to_owned());
         }
         args.push(sample("prod_chain_threads2.json"));
-        let mut child = Command::new(env!("CARGO_BIN_EXE_taskscope"))
+        // The reader is gone before anything is written, as `head` is after its lines:
+        // the pipe's read end is closed before the program starts (closing it after the
+        // start would race with the program filling the pipe's buffer and exiting 0).
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = Command::new(env!("CARGO_BIN_EXE_taskscope"))
             .args(&args)
-            .stdout(std::process::Stdio::piped())
+            .stdout(writer)
             .stderr(std::process::Stdio::piped())
-            .spawn()
+            .output()
             .unwrap();
-        // The reader goes away before anything is written, as `head` does after its lines.
-        drop(child.stdout.take());
-        let out = child.wait_with_output().unwrap();
         let err = stderr(&out);
         assert!(err.is_empty(), "nothing on stderr: {err}");
         assert_eq!(
