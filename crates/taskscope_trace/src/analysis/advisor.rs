@@ -537,8 +537,9 @@ fn idle_while_ready(
         extent_ns: extent,
         waiting_tasks: overlaps.len() as u64,
         worst: label(ctx, worst),
-        worst_ready_ns: (worst_ready > trace.start_ns()).then_some(worst_ready),
-        worst_start_ns: worst_start,
+        // Times as the timeline and the tooltips count them: from the run's first start.
+        worst_ready_ns: (worst_ready > trace.start_ns()).then(|| worst_ready - trace.start_ns()),
+        worst_start_ns: worst_start.saturating_sub(trace.start_ns()),
     };
     let severity = if wasted as f64 >= 0.2 * lane_time as f64 {
         Severity::Warning

@@ -194,9 +194,9 @@ pub struct IdleWhileReady {
     pub waiting_tasks: u64,
     /// The task whose wait overlapped idle workers the longest.
     pub worst: TaskLabel,
-    /// When it became ready, in ns from the trace origin (`None`: from the start).
+    /// When it became ready, in ns from the run's first start (`None`: from the start).
     pub worst_ready_ns: Option<u64>,
-    /// When it started, in ns from the trace origin.
+    /// When it started, in ns from the run's first start (as the timeline counts).
     pub worst_start_ns: u64,
 }
 

@@ -38,6 +38,9 @@ struct Report {
     /// What to pass to know the dependencies, when the file could not record them.
     #[serde(skip)]
     hint: &'static str,
+    /// The run's first start (ns from the trace origin): printed times count from it.
+    #[serde(skip)]
+    first_start_ns: u64,
     file: String,
     summary: Summary,
     critical_path: CriticalPath,
@@ -92,6 +95,7 @@ pub fn run(args: &StatsArgs) -> anyhow::Result<()> {
     let hint = graph_file_hint(&trace);
     let report = Report {
         hint,
+        first_start_ns: trace.start_ns(),
         file: args.input.file.display().to_string(),
         summary: summary(&trace),
         critical_path: critical_path(&trace),
@@ -217,7 +221,8 @@ fn render_path(out: &mut String, r: &Report, path_steps: usize) {
             "  {:<24} {:>10}  at {}",
             step.name,
             dur(step.duration_ns),
-            dur(step.start_ns)
+            // From the run's first start, as the timeline and the findings count.
+            dur(step.start_ns.saturating_sub(r.first_start_ns))
         );
     }
     if cp.steps.len() > path_steps {
