@@ -114,6 +114,22 @@ fn write_chrome(path: &std::path::Path, stop: &AtomicBool, written: &AtomicU64) 
 
 /// Frames of a live tab whose plain Chrome file grows at 200,000 spans per second for
 /// the whole measurement (the view grows with it).
+/// The app following `path` (in `dir`) once its writer has created it.
+fn following(path: &std::path::Path, dir: &std::path::Path) -> ViewerApp {
+    while !path.exists() {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    ViewerApp::new(
+        Settings::default(),
+        StartupOptions {
+            follow: vec![path.to_path_buf()],
+            traces_dir: Some(dir.to_path_buf()),
+            ..StartupOptions::default()
+        },
+        parse_trace,
+    )
+}
+
 fn bench_follow_chrome(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("live_chrome.json");
@@ -123,19 +139,8 @@ fn bench_follow_chrome(c: &mut Criterion) {
         let (path, stop, written) = (path.clone(), Arc::clone(&stop), Arc::clone(&written));
         std::thread::spawn(move || write_chrome(&path, &stop, &written))
     };
-    while !path.exists() {
-        std::thread::sleep(Duration::from_millis(1));
-    }
     let ctx = Context::default();
-    let mut app = ViewerApp::new(
-        Settings::default(),
-        StartupOptions {
-            follow: vec![path.clone()],
-            traces_dir: Some(dir.path().to_path_buf()),
-            ..StartupOptions::default()
-        },
-        parse_trace,
-    );
+    let mut app = following(&path, dir.path());
     let shown = |app: &ViewerApp| app.live_tab(1).map_or(0, |l| l.tab.doc.trace.spans().len());
     // Ingest for 2 s first, so that the view holds a few hundred thousand spans.
     let warm = Instant::now();
@@ -179,19 +184,8 @@ fn bench_follow(c: &mut Criterion) {
         std::thread::spawn(move || write_stream(&trace, &path, &stop, &written))
     };
     // The head is written when the writer is created.
-    while !path.exists() {
-        std::thread::sleep(Duration::from_millis(1));
-    }
     let ctx = Context::default();
-    let mut app = ViewerApp::new(
-        Settings::default(),
-        StartupOptions {
-            follow: vec![path.clone()],
-            traces_dir: Some(dir.path().to_path_buf()),
-            ..StartupOptions::default()
-        },
-        parse_trace,
-    );
+    let mut app = following(&path, dir.path());
     let mut group = c.benchmark_group("follow_200k_spans_per_s");
     // Within the 6 s the writer takes for its 1,200,000 spans.
     group.sample_size(50);
