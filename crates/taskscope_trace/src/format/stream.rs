@@ -12,7 +12,8 @@ use std::sync::Arc;
 
 use super::FormatError;
 use super::write::{
-    FORMAT_VERSION, XTask, push_task_object, push_x_event, write_json_str, write_stream_tail,
+    FORMAT_VERSION, XTask, push_int, push_task_object, push_uint, push_x_event, write_json_str,
+    write_stream_tail,
 };
 use crate::model::{Graph, Lane, LaneId, Span, TaskState, Trace};
 
@@ -337,14 +338,6 @@ impl std::fmt::Debug for StreamWriter {
             .field("buffered_bytes", &self.buf.len())
             .finish_non_exhaustive()
     }
-}
-
-fn push_uint(out: &mut Vec<u8>, v: u64) {
-    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
-}
-
-fn push_int(out: &mut Vec<u8>, v: i64) {
-    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
 }
 
 #[cfg(test)]

@@ -741,7 +741,7 @@ pub(crate) fn push_task_object<'a>(
             out.push(b',');
         }
         if by_index.get(dep.index()).copied().unwrap_or(false) {
-            out.extend_from_slice(itoa::Buffer::new().format(dep.0).as_bytes());
+            push_uint(out, u64::from(dep.0));
         } else {
             write_json_str(out, graph.key(*dep).unwrap_or(""));
         }
@@ -758,6 +758,16 @@ pub(crate) fn push_task_object<'a>(
         out.push(b'}');
     }
     out.push(b'}');
+}
+
+/// Appends an unsigned integer in decimal.
+pub(crate) fn push_uint(out: &mut Vec<u8>, v: u64) {
+    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+}
+
+/// Appends a signed integer in decimal.
+pub(crate) fn push_int(out: &mut Vec<u8>, v: i64) {
+    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
 }
 
 /// Appends `"key":value` pairs of args (see [`crate::args`]), comma-separated, with a
@@ -782,7 +792,7 @@ pub(crate) fn push_args<'a>(
 fn push_arg_value(out: &mut Vec<u8>, value: &ArgValue) {
     match value {
         ArgValue::Str(s) => write_json_str(out, s),
-        ArgValue::Int(i) => out.extend_from_slice(itoa::Buffer::new().format(*i).as_bytes()),
+        ArgValue::Int(i) => push_int(out, *i),
         ArgValue::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
         ArgValue::Float(_) | ArgValue::Json(_) => {
             // Rare (a float, an object): serde gives valid JSON for any value.
