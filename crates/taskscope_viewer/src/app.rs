@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use egui::{Key, KeyboardShortcut, Modifiers, Ui};
 use taskscope_egui::Theme;
+use taskscope_trace::analysis::CompareOptions;
 use taskscope_trace::{ModelError, Trace};
 
 use crate::document::TraceDoc;
@@ -94,8 +95,9 @@ pub enum AppCommand {
     PickFollow,
     /// Open a built-in example.
     OpenDemo(Demo),
-    /// Open a compare tab of these two files (A is the baseline).
-    Compare(PathBuf, PathBuf),
+    /// Open a compare tab of these two files (A is the baseline), with these options
+    /// (`taskscope compare --gui --force` forces the figures between different work).
+    Compare(PathBuf, PathBuf, CompareOptions),
     /// Ask for files with the native dialog (or, where there is none, the "Open path" window) and open them.
     PickFiles,
     /// Show the "Open path" window (a path field and the recent files).
@@ -168,6 +170,7 @@ enum Purpose {
 struct PendingCompare {
     id: u64,
     sides: [Option<Arc<TraceDoc>>; 2],
+    options: CompareOptions,
 }
 
 /// What the command line asked for at start-up.
@@ -181,6 +184,8 @@ pub struct StartupOptions {
     pub demos: Vec<Demo>,
     /// Two files to open in a compare tab.
     pub compare: Option<(PathBuf, PathBuf)>,
+    /// The options of that compare tab (`taskscope compare --gui --force`).
+    pub compare_options: CompareOptions,
     /// Select the task with this key in the first trace opened.
     pub select: Option<String>,
     /// Put the replay cursor of the first trace opened at this fraction (0–1) of the run.
@@ -274,7 +279,7 @@ impl ViewerApp {
             app.apply(AppCommand::OpenDemo(demo), None);
         }
         if let Some((a, b)) = options.compare {
-            app.apply(AppCommand::Compare(a, b), None);
+            app.apply(AppCommand::Compare(a, b, options.compare_options), None);
         }
         app
     }
@@ -632,6 +637,7 @@ impl ViewerApp {
         self.compares.push(PendingCompare {
             id,
             sides: [Some(base), None],
+            options: CompareOptions::default(),
         });
         self.spawn_load(file, Purpose::Compare { id, side: 1 }, ctx);
     }
@@ -744,7 +750,8 @@ impl ViewerApp {
                 }
                 if let [Some(a), Some(b)] = &pending.sides {
                     let ctx = ctx.clone();
-                    let tab = CompareTab::new(Arc::clone(a), Arc::clone(b), move || {
+                    let options = pending.options;
+                    let tab = CompareTab::new(Arc::clone(a), Arc::clone(b), options, move || {
                         ctx.request_repaint();
                     });
                     self.compares.retain(|c| c.id != id);
@@ -841,12 +848,13 @@ impl ViewerApp {
                 }
                 Err(e) => self.errors.push(format!("{}: {e}", demo.title())),
             },
-            AppCommand::Compare(a, b) => {
+            AppCommand::Compare(a, b, options) => {
                 let id = self.next_compare_id;
                 self.next_compare_id += 1;
                 self.compares.push(PendingCompare {
                     id,
                     sides: [None, None],
+                    options,
                 });
                 self.spawn_load(a, Purpose::Compare { id, side: 0 }, ctx);
                 self.spawn_load(b, Purpose::Compare { id, side: 1 }, ctx);

@@ -90,6 +90,7 @@ impl ViewArgs {
                 .filter_map(|d| Demo::from_name(d))
                 .collect(),
             compare,
+            compare_options: taskscope_trace::analysis::CompareOptions::default(),
             select: self.select,
             replay_at: self.replay_at,
             dark: self.theme.map(|t| t == "dark"),
@@ -133,10 +134,9 @@ fn main() -> ExitCode {
         None => taskscope_viewer::run(with_samples(cli.view.into_options())),
         Some(Command::View(args)) => taskscope_viewer::run(args.into_options()),
         Some(Command::Stats(args)) => cli::stats::run(&args),
-        Some(Command::Compare(args)) if args.gui => taskscope_viewer::run(StartupOptions {
-            compare: Some((args.a, args.b)),
-            ..StartupOptions::default()
-        }),
+        Some(Command::Compare(args)) if args.gui => {
+            cli::compare::gui_options(args).and_then(taskscope_viewer::run)
+        }
         Some(Command::Compare(args)) => cli::compare::run(&args),
         Some(Command::Convert(args)) => cli::convert::run(&args),
         Some(Command::Export(args)) => cli::export::run(&args),

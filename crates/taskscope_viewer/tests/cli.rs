@@ -451,3 +451,23 @@ fn claims_from_flow_arrows_carry_their_assumption() {
         "{text}"
     );
 }
+
+#[test]
+fn compare_gui_refuses_what_it_cannot_honour() {
+    // No window opens: the options are refused before the viewer starts.
+    let (a, b) = (sample("total_serial.json"), sample("total_threads2.json"));
+    let out = taskscope(&["compare", "--gui", "--graph-file-a", &a, &a, &b]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("--gui does not read graph files"),
+        "{}",
+        stderr(&out)
+    );
+    let out = taskscope(&["compare", "--gui", "--json", &a, &b]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("give one of them"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -8,6 +8,7 @@ use clap::Args;
 use taskscope_trace::analysis::{
     CompareOptions, Comparison, compare_with, format_duration_ns as dur,
 };
+use taskscope_viewer::StartupOptions;
 
 use super::table::Table;
 use super::{open, print_json, print_out};
@@ -44,6 +45,27 @@ pub struct CompareArgs {
     /// How many per-task changes to list.
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub top: usize,
+}
+
+/// The viewer's start-up options for `taskscope compare --gui`: a compare tab of A and B
+/// with `--force` passed on. The compare tab opens files on its own, so the options
+/// it cannot honour are refused rather than ignored.
+pub fn gui_options(args: CompareArgs) -> anyhow::Result<StartupOptions> {
+    if args.graph_a.is_some() || args.graph_b.is_some() {
+        anyhow::bail!(
+            "--gui does not read graph files yet: convert the run first \
+             (`taskscope convert RUN --graph-file GRAPH.json -o RUN.taskscope.json`) \
+             and compare the converted file"
+        );
+    }
+    if args.json {
+        anyhow::bail!("--json prints to the terminal and --gui opens a window: give one of them");
+    }
+    Ok(StartupOptions {
+        compare: Some((args.a, args.b)),
+        compare_options: CompareOptions { force: args.force },
+        ..StartupOptions::default()
+    })
 }
 
 /// Runs `taskscope compare` (without `--gui`).

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use egui::Ui;
 use taskscope_egui::{Highlight, Theme, Timeline, TimelineEvent, TimelineInput, TimelineView};
 use taskscope_trace::analysis::{
-    Comparison, Simulation, compare, format_duration_ns as format_ns, format_factor,
-    format_percent, simulate,
+    CompareOptions, Comparison, Simulation, compare_with, format_duration_ns as format_ns,
+    format_factor, format_percent, simulate,
 };
 
 use crate::background::{Job, Poll};
@@ -101,20 +101,26 @@ pub struct CompareTab {
 }
 
 impl CompareTab {
-    /// Compares `a` (the baseline, e.g. a serial run) with `b` on a background thread;
-    /// `repaint` is called when a result arrives.
+    /// Compares `a` (the baseline, e.g. a serial run) with `b` on a background thread,
+    /// with `options` as `taskscope compare` takes them; `repaint` is called when a
+    /// result arrives.
     ///
     /// # Complexity
     /// O(V + E) here; the thread does `taskscope_trace::analysis::compare` and
     /// `simulate`: O(S log S + V log V + E).
-    pub fn new(a: Arc<TraceDoc>, b: Arc<TraceDoc>, repaint: impl Fn() + Send + 'static) -> Self {
+    pub fn new(
+        a: Arc<TraceDoc>,
+        b: Arc<TraceDoc>,
+        options: CompareOptions,
+        repaint: impl Fn() + Send + 'static,
+    ) -> Self {
         let (job_a, job_b) = (Arc::clone(&a), Arc::clone(&b));
         let what = format!("comparing {} with {}", a.title, b.title);
         let job = Job::spawn(
             "taskscope-compare",
             what,
             move |send: &dyn Fn(Computed) -> bool| {
-                let comparison = compare(&job_a.trace, &job_b.trace);
+                let comparison = compare_with(&job_a.trace, &job_b.trace, &options);
                 // The prediction (tens of seconds on a 10^6-task trace) only if the tab is still open.
                 if send(Computed::Comparison(Box::new(comparison))) {
                     send(Computed::Prediction(simulate(&job_b.trace)));
@@ -396,11 +402,9 @@ mod tests {
     use super::*;
     use taskscope_fixtures as synthetic;
 
-    #[test]
-    fn speedup_and_efficiency() {
-        let serial = TraceDoc::new(None, synthetic::layered(200, 10, 1, 5).unwrap());
-        let parallel = TraceDoc::new(None, synthetic::layered(200, 10, 4, 5).unwrap());
-        let mut tab = CompareTab::new(Arc::new(serial), Arc::new(parallel), || {});
+    /// The compare tab of `a` and `b`, once its background work is done.
+    fn computed(a: TraceDoc, b: TraceDoc, options: CompareOptions) -> CompareTab {
+        let mut tab = CompareTab::new(Arc::new(a), Arc::new(b), options, || {});
         let deadline = Instant::now() + Duration::from_secs(20);
         while tab.is_computing() {
             assert!(Instant::now() < deadline, "the comparison did not finish");
@@ -408,6 +412,26 @@ mod tests {
             tab.poll();
         }
         assert_eq!(tab.error(), None);
+        tab
+    }
+
+    #[test]
+    fn force_is_passed_to_the_comparison() {
+        // Different work: 200 tasks against 40 share no key beyond the first 40.
+        let doc = |tasks| TraceDoc::new(None, synthetic::layered(tasks, 10, 2, 5).unwrap());
+        let plain = computed(doc(200), doc(40), CompareOptions::default());
+        let c = plain.comparison().unwrap();
+        assert!(!c.same_work && !c.forced && c.speedup.is_none(), "{c:?}");
+        let forced = computed(doc(200), doc(40), CompareOptions { force: true });
+        let c = forced.comparison().unwrap();
+        assert!(!c.same_work && c.forced && c.speedup.is_some(), "{c:?}");
+    }
+
+    #[test]
+    fn speedup_and_efficiency() {
+        let serial = TraceDoc::new(None, synthetic::layered(200, 10, 1, 5).unwrap());
+        let parallel = TraceDoc::new(None, synthetic::layered(200, 10, 4, 5).unwrap());
+        let tab = computed(serial, parallel, CompareOptions::default());
         let s = tab.summary().unwrap();
         assert_eq!((s.workers_a, s.workers_b), (1, 4));
         assert!(s.same_work, "the same graph on 1 and 4 workers");

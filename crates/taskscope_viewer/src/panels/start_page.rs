@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use egui::Ui;
+use taskscope_trace::analysis::CompareOptions;
 
 use crate::app::{AppCommand, Demo};
 use crate::panels::path_prompt::path_field;
@@ -134,7 +135,11 @@ impl StartPage {
                     .clicked()
                     && let (Some(a), Some(b)) = (&self.compare_a, &self.compare_b)
                 {
-                    commands.push(AppCommand::Compare(a.clone(), b.clone()));
+                    commands.push(AppCommand::Compare(
+                        a.clone(),
+                        b.clone(),
+                        CompareOptions::default(),
+                    ));
                 }
             });
         });
