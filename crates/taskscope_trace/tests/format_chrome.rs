@@ -2,18 +2,13 @@
 
 #![allow(clippy::unwrap_used, reason = "test helpers outside #[test] functions")]
 
+mod format_common;
+
+use format_common::diag;
 use taskscope_trace::{FormatError, SourceFormat, Trace};
 
 fn read(text: &str) -> Trace {
     Trace::from_slice(text.as_bytes(), "test.json").unwrap()
-}
-
-fn diag(t: &Trace) -> String {
-    t.diagnostics()
-        .iter()
-        .map(|d| d.message.as_str())
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 const EVENTS: &str = r#"{"ph":"X","name":"a","ts":1,"dur":2,"pid":1,"tid":1},

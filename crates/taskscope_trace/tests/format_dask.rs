@@ -2,6 +2,9 @@
 
 #![allow(clippy::unwrap_used, reason = "test helpers outside #[test] functions")]
 
+mod format_common;
+
+use format_common::diag;
 use std::path::{Path, PathBuf};
 
 use taskscope_trace::{SourceFormat, SpanKind, TaskState, Trace};
@@ -183,4 +186,45 @@ fn graph_file_errors_name_the_graph_file() {
     let err =
         Trace::from_slice_with_graph(b"[]", "s.json", b"{\"nodes\": []}", "g.json").unwrap_err();
     assert!(err.to_string().contains("g.json"), "{err}");
+}
+
+#[test]
+fn times_that_run_backwards_or_do_not_fit_are_left_out_with_their_position() {
+    let stream = br#"[
+{"key": "inc-1", "worker": "w", "thread": 1, "startstops": [{"action": "compute", "start": 1, "stop": 2}]},
+{"key": "inc-2", "worker": "w", "thread": 1, "startstops": [{"action": "compute", "start": 5, "stop": 3}]},
+{"key": "inc-3", "worker": "w", "thread": 1, "startstops": [{"action": "compute", "start": 1e300, "stop": 1e301}]}
+]"#;
+    let t = Trace::from_slice(stream, "s.json").unwrap();
+    // Neither distorts a figure: one span of 1 s, not a zero-length one at 5 s.
+    assert_eq!(t.spans().len(), 1);
+    assert_eq!(t.wall_ns(), 1_000_000_000);
+    let warnings = diag(&t);
+    assert!(
+        warnings
+            .contains("s.json:3:92: task \"inc-2\" left out: its \"stop\" is before its \"start\""),
+        "{warnings}"
+    );
+    assert!(
+        warnings.contains(
+            "s.json:4:92: task \"inc-3\" left out: its \"start\" is beyond what nanoseconds in 64 bits hold"
+        ),
+        "{warnings}"
+    );
+
+    let prof = br#"[["inc-1", null, 1.0, 1.5, 11],
+["add-2", "task", 2.5, 2.0, 12]]"#;
+    let t = Trace::from_slice(prof, "p.json").unwrap();
+    assert_eq!(t.spans().len(), 1);
+    let warnings = diag(&t);
+    assert!(
+        warnings.contains(
+            "p.json:2:19: task \"add-2\" left out: its \"end_time\" is before its \"start_time\""
+        ),
+        "{warnings}"
+    );
+    assert!(
+        !warnings.contains("skipped"),
+        "left out, not unreadable: {warnings}"
+    );
 }

@@ -41,7 +41,7 @@ use std::fmt::Write as _;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::gather::Gathered;
+use super::gather::{Gathered, LeftOut};
 use super::graph::{GraphSpec, GraphTask};
 use super::num::{id_text, parse_scaled, raw_str};
 use crate::args::ArgValue;
@@ -192,6 +192,9 @@ pub(crate) fn add_stream_record<'a>(col: &mut Gathered<'a>, rec: &StreamRecord<'
             ok = false;
             continue;
         };
+        if !times_fit(col, ss.start, (start, stop), &key, ("start", "stop")) {
+            continue;
+        }
         let action = raw_str(ss.action.get()).unwrap_or(Cow::Borrowed("other"));
         col.push_span(
             lane,
@@ -206,6 +209,34 @@ pub(crate) fn add_stream_record<'a>(col: &mut Gathered<'a>, rec: &StreamRecord<'
         }
     }
     ok
+}
+
+/// Whether a span of task `key` from `start` to `end` (parsed, in ns) can be kept. If
+/// not (a time beyond what nanoseconds in 64 bits hold, or an end before the start),
+/// the record is left out with a warning naming its position (that of `start_raw`)
+/// and the `fields` (`start`, `end`) as the file names them: never clamped to a
+/// zero-length span that would distort the figures silently.
+fn times_fit(
+    col: &mut Gathered<'_>,
+    start_raw: &RawValue,
+    (start, end): (i64, i64),
+    key: &str,
+    (start_field, end_field): (&str, &str),
+) -> bool {
+    let problem = if LeftOut::saturated(start) {
+        format!("\"{start_field}\" is beyond what nanoseconds in 64 bits hold")
+    } else if LeftOut::saturated(end) {
+        format!("\"{end_field}\" is beyond what nanoseconds in 64 bits hold")
+    } else if end < start {
+        format!("\"{end_field}\" is before its \"{start_field}\"")
+    } else {
+        return true;
+    };
+    let offset =
+        (start_raw.get().as_ptr() as usize).saturating_sub(col.src.bytes.as_ptr() as usize);
+    col.left_out
+        .add(offset, || format!("task \"{key}\" left out: its {problem}"));
+    false
 }
 
 /// One profiler record, as an object.
@@ -246,12 +277,23 @@ pub(crate) fn add_profiler_record<'a>(col: &mut Gathered<'a>, raw: &'a RawValue)
             rec.name,
         )
     };
+    let start_raw = start;
     let (Some(start), Some(end)) = (parse_scaled(start.get(), 9), parse_scaled(end.get(), 9))
     else {
         return false;
     };
     let key_raw = key;
     let key = key_text(key_raw);
+    if !times_fit(
+        col,
+        start_raw,
+        (start, end),
+        &key,
+        ("start_time", "end_time"),
+    ) {
+        // Used: it was read and reported as left out, not skipped as unreadable.
+        return true;
+    }
     let name = match name.and_then(|n| raw_str(n.get())) {
         Some(n) => n,
         None => Cow::Owned(key_name(key_raw, &key)),

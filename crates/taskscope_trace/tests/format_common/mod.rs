@@ -144,3 +144,12 @@ pub fn span_ids(t: &Trace) -> Vec<SpanId> {
 pub fn task_of(t: &Trace, i: usize) -> TaskId {
     t.spans()[i].task
 }
+
+/// The trace's diagnostics, one message per line.
+pub fn diag(t: &Trace) -> String {
+    t.diagnostics()
+        .iter()
+        .map(|d| d.message.as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
