@@ -7,8 +7,8 @@ use clap::Args;
 use serde::Serialize;
 use taskscope_trace::analysis::{
     ConcurrencyProfile, CriticalPath, DependencySource, Finding, NameStats, Simulation, advise,
-    concurrency_profile, critical_path, format_counted, format_duration_ns as dur, format_factor,
-    format_percent, name_stats, simulate,
+    concurrency_profile, critical_path, format_count, format_counted, format_duration_ns as dur,
+    format_factor, format_percent, name_stats, simulate,
 };
 use taskscope_trace::analysis::{WorkerStats, worker_stats};
 use taskscope_trace::index::Workers;
@@ -282,7 +282,7 @@ fn render_names(out: &mut String, r: &Report) {
     for n in &r.names {
         names.row(vec![
             n.name.clone(),
-            n.count.to_string(),
+            format_count(n.count),
             dur(n.total_ns),
             dur(n.self_ns),
             dur(n.mean_ns),
