@@ -216,6 +216,32 @@ struct BeginEnd {
     begin: bool,
     name: u32,
     bind: Option<(u32, bool, bool)>,
+    /// What a taskscope file's task slice says in its args (none for other events).
+    facts: Option<SliceFacts>,
+    /// Byte offset of the event, for errors.
+    offset: usize,
+}
+
+/// The args of a taskscope file's `B` (task, kind, depth) or `E` (status) task event:
+/// a slice's args are the merge of both, as Chrome and Perfetto merge them.
+#[derive(Clone, Copy)]
+struct SliceFacts {
+    task: Option<u32>,
+    state: Option<TaskState>,
+    kind: SpanKind,
+    depth: Option<u16>,
+}
+
+impl SliceFacts {
+    fn parse(args: &RawValue) -> Option<Self> {
+        let a = serde_json::from_str::<TaskArgs<'_>>(args.get()).ok()?;
+        Some(Self {
+            task: a.task,
+            state: raw_text(a.status).and_then(|s| TaskState::parse(&s)),
+            kind: raw_text(a.kind).map_or(SpanKind::Compute, |k| SpanKind::parse(&k)),
+            depth: a.depth,
+        })
+    }
 }
 
 #[derive(Clone)]
@@ -261,7 +287,9 @@ impl BeginEnds {
 
     /// Pairs the events per lane (sorted by time, file order on ties) into spans,
     /// kept open to `trace_end` when never closed; `bind` records each new span's
-    /// v2 flow binding (by its index, counted from `first_index`).
+    /// v2 flow binding (by its index, counted from `first_index`). A taskscope task
+    /// slice's span takes its task, kind and depth from its `B` and its status from its
+    /// `E` (a slice never closed has no status: its task had not finished).
     ///
     /// Returns the spans, how many `B` were never closed (flagged) and how many `E`
     /// had no `B`.
@@ -269,58 +297,71 @@ impl BeginEnds {
     /// # Complexity
     /// O(n log n) for n begin/end events; the stack is bounded by n.
     fn pair<'a>(
-        &mut self,
+        &self,
         trace_end: i64,
         first_index: u32,
         mut bind: impl FnMut(u32, (u32, bool, bool)),
     ) -> (Vec<PendingSpan<'a>>, u32, u32) {
-        let mut events = std::mem::take(&mut self.events);
+        let mut events: Vec<&BeginEnd> = self.events.iter().collect();
         events.sort_by_key(|e| (e.lane, e.ts, e.seq));
         let mut unclosed = 0;
         let mut unmatched = 0;
         let mut stack: Vec<&BeginEnd> = Vec::new();
         let mut current_lane = u32::MAX;
-        let mut finished: Vec<(&BeginEnd, i64, bool)> = Vec::new();
-        for e in &events {
+        // (begin, its end if it has one)
+        let mut finished: Vec<(&BeginEnd, Option<&BeginEnd>)> = Vec::new();
+        for e in events {
             if e.lane != current_lane {
                 for open in stack.drain(..) {
                     unclosed += 1;
-                    finished.push((open, trace_end, true));
+                    finished.push((open, None));
                 }
                 current_lane = e.lane;
             }
             if e.begin {
                 stack.push(e);
             } else if let Some(open) = stack.pop() {
-                finished.push((open, e.ts, false));
+                finished.push((open, Some(e)));
             } else {
                 unmatched += 1;
             }
         }
         for open in stack.drain(..) {
             unclosed += 1;
-            finished.push((open, trace_end, true));
+            finished.push((open, None));
         }
         let mut spans = Vec::with_capacity(finished.len());
-        for (b, end, is_unclosed) in finished {
+        for (b, e) in finished {
             if let Some(binding) = b.bind {
                 bind(first_index + spans.len() as u32, binding);
             }
+            let end = e.map_or(trace_end, |e| e.ts);
             spans.push(PendingSpan {
                 start: b.ts,
                 end: end.max(b.ts),
                 lane: b.lane,
                 name: b.name,
                 key: None,
-                task: None,
-                state: None,
-                kind: SpanKind::Compute,
-                depth: None,
-                unclosed: is_unclosed,
-                offset: 0,
+                task: b.facts.and_then(|f| f.task),
+                state: e.and_then(|e| e.facts).and_then(|f| f.state),
+                kind: b.facts.map_or(SpanKind::Compute, |f| f.kind),
+                depth: b.facts.and_then(|f| f.depth),
+                unclosed: e.is_none(),
+                offset: b.offset,
             });
         }
         (spans, unclosed, unmatched)
+    }
+
+    /// The spans of the task slices of a taskscope file (see [`BeginEnds::pair`]), after
+    /// `first_index` other spans; and how many were never closed and how many `E` had
+    /// no `B`.
+    pub(crate) fn task_spans<'a>(
+        &self,
+        trace_end: i64,
+        first_index: u32,
+    ) -> (Vec<PendingSpan<'a>>, u32, u32) {
+        self.pair(trace_end, first_index, |_, _| {})
     }
 }
 
@@ -443,6 +484,11 @@ impl<'a> Gathered<'a> {
                 };
                 let (lane, name) = self.place(ev, ts);
                 let bind = self.flows.binding(ev);
+                let facts = if self.taskscope_marker && cat.as_deref() == Some("task") {
+                    ev.args.and_then(SliceFacts::parse)
+                } else {
+                    None
+                };
                 self.begin_ends.push(BeginEnd {
                     lane,
                     ts,
@@ -450,6 +496,8 @@ impl<'a> Gathered<'a> {
                     begin: ph.as_ref() == "B",
                     name,
                     bind,
+                    facts,
+                    offset,
                 });
             }
             "i" | "I" | "R" => {
@@ -792,6 +840,7 @@ impl<'a> Gathered<'a> {
                 .pair(self.time.end(), first_index, |span, binding| {
                     flows.bind(span, binding);
                 });
+        self.begin_ends = BeginEnds::default();
         self.spans.extend(spans);
         (unclosed, unmatched)
     }
