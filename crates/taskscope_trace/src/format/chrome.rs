@@ -365,6 +365,21 @@ impl BeginEnds {
     }
 }
 
+/// What pairing `B`/`E` events left: `unclosed` `B` never closed, `unmatched` `E`
+/// without a `B`.
+pub(crate) fn pairing_diagnostics(unclosed: u32, unmatched: u32, diagnostics: &mut Vec<String>) {
+    if unclosed > 0 {
+        diagnostics.push(format!(
+            "{unclosed} 'B' events were never closed; they are kept open to the trace end and flagged unclosed"
+        ));
+    }
+    if unmatched > 0 {
+        diagnostics.push(format!(
+            "skipped {unmatched} 'E' events without a matching 'B'"
+        ));
+    }
+}
+
 /// Flow arrows as the file gives them: v1 flow points (`s`/`t`/`f`) grouped by
 /// `(cat, name, id)`, and v2 bindings (`bind_id` with `flow_in`/`flow_out`) of spans.
 #[derive(Clone, Default)]
@@ -857,16 +872,7 @@ impl<'a> Gathered<'a> {
         mut diagnostics: Vec<String>,
     ) -> Result<Trace, FormatError> {
         let (unclosed, unmatched) = self.pair_begin_ends();
-        if unclosed > 0 {
-            diagnostics.push(format!(
-                "{unclosed} 'B' events were never closed; they are kept open to the trace end and flagged unclosed"
-            ));
-        }
-        if unmatched > 0 {
-            diagnostics.push(format!(
-                "skipped {unmatched} 'E' events without a matching 'B'"
-            ));
-        }
+        pairing_diagnostics(unclosed, unmatched, &mut diagnostics);
         diagnostics.extend(self.skip_diagnostics());
 
         // Nest and sort spans.

@@ -515,11 +515,7 @@ pub(crate) fn finish_stream(
     diagnostics.push(format!(
         "a streaming taskscope file without its final taskscope object (the run is still going, or its writer stopped): the graph comes from its taskscope_graph event; {done} of {task_count} tasks finished{running}, the others are not finished"
     ));
-    if unmatched > 0 {
-        diagnostics.push(format!(
-            "skipped {unmatched} 'E' events without a matching 'B'"
-        ));
-    }
+    super::chrome::pairing_diagnostics(0, unmatched, &mut diagnostics);
     let obj = TsObject {
         version: u64::from(READ_VERSION),
         tasks,
@@ -598,16 +594,7 @@ pub(crate) fn finish(
     mut diagnostics: Vec<String>,
 ) -> Result<Trace, FormatError> {
     let (slices, unclosed, unmatched) = task_slices(col);
-    if unclosed > 0 {
-        diagnostics.push(format!(
-            "{unclosed} 'B' events were never closed; they are kept open to the trace end and flagged unclosed"
-        ));
-    }
-    if unmatched > 0 {
-        diagnostics.push(format!(
-            "skipped {unmatched} 'E' events without a matching 'B'"
-        ));
-    }
+    super::chrome::pairing_diagnostics(unclosed, unmatched, &mut diagnostics);
     finish_with(col, obj, &slices, diagnostics)
 }
 
