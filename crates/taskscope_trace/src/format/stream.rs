@@ -290,17 +290,18 @@ impl StreamWriter {
     /// ended, its task's state then is `status` (`Done`, or `Failed`). Buffered until the
     /// next [`StreamWriter::flush`].
     ///
-    /// The span is the one the `B` began: its task, lane and start, a compute span at
-    /// depth 0, not unclosed. Another is a caller's bug: checked in debug builds; a span
-    /// whose lane has no open task is written as an `X` event
-    /// ([`StreamWriter::push_span`]) instead.
+    /// The span is the one the `B` began: its task and lane, a compute span at depth 0,
+    /// not unclosed (another is a caller's bug, checked in debug builds). A reader gives
+    /// the slice the `B`'s start: a finished stream reads back as the trace it is finished
+    /// with only if that was the span's start. A span whose lane has no open task is
+    /// written as an `X` event ([`StreamWriter::push_span`]) instead.
     pub fn push_end(&mut self, span: &Span, status: TaskState) {
-        let Some(open) = self.open.get_mut(span.lane.index()).and_then(Option::take) else {
+        let Some((task, _)) = self.open.get_mut(span.lane.index()).and_then(Option::take) else {
             debug_assert!(false, "push_end after push_begin on the span's lane");
             self.push_span(span, status);
             return;
         };
-        debug_assert_eq!(open, (span.task, span.start_ns), "the span the B began");
+        debug_assert_eq!(task, span.task, "the span of the task the B began");
         debug_assert!(
             span.kind == SpanKind::Compute && span.depth == 0 && !span.unclosed,
             "a B begins a top-level compute span"

@@ -513,7 +513,7 @@ pub(crate) fn finish_stream(
         ),
     };
     diagnostics.push(format!(
-        "a streaming taskscope file without its final taskscope object (the run is still going, or its writer stopped): the graph comes from its taskscope_graph event; {done} of {task_count} tasks finished{running}, the others are not finished"
+        "a streaming taskscope file without its final taskscope object (the run is still going, or its writer stopped): the graph comes from its taskscope_graph event; {done} of {task_count} tasks ended{running}, the others are not finished"
     ));
     super::chrome::pairing_diagnostics(0, unmatched, &mut diagnostics);
     let obj = TsObject {
