@@ -499,16 +499,20 @@ impl<'a> Gathered<'a> {
                 };
                 let (lane, name) = self.place(ev, ts);
                 let bind = self.flows.binding(ev);
-                let facts = if self.taskscope_marker && cat.as_deref() == Some("task") {
-                    ev.args.and_then(SliceFacts::parse)
-                } else {
-                    None
-                };
+                // A taskscope task slice: a B of category `task`, an E of any (ours have
+                // none: see `StreamWriter::push_end`).
+                let is_begin = ph.as_ref() == "B";
+                let facts =
+                    if self.taskscope_marker && (!is_begin || cat.as_deref() == Some("task")) {
+                        ev.args.and_then(SliceFacts::parse)
+                    } else {
+                        None
+                    };
                 self.begin_ends.push(BeginEnd {
                     lane,
                     ts,
                     seq,
-                    begin: ph.as_ref() == "B",
+                    begin: is_begin,
                     name,
                     bind,
                     facts,

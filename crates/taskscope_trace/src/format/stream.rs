@@ -33,9 +33,12 @@ use crate::model::{Graph, Lane, LaneId, Span, SpanKind, TaskId, TaskState, Trace
 ///   appears later (before its first span),
 /// B for a task seen running before its span ended (cat "task", the task's name, ts = the
 ///   span's start, pid/tid as its X would have; args.key, args.task), and for that span,
-///   once it ends, E instead of X (cat "task", ts = the span's end, same pid/tid;
-///   args.status): Chrome and Perfetto merge the two into one slice with the args of both,
-///   and draw a B never closed (the writer was killed) as a slice that did not end,
+///   once it ends, E instead of X (the task's name, no cat, ts = the span's end, same
+///   pid/tid; args.status): Perfetto pairs them per thread into one slice with the args
+///   of both, and draws a B never closed (the writer was killed) as a slice that did not
+///   end (DevTools' trace engine pairs B/E with one stack for all threads, in file order,
+///   and only with equal cats: it shows these slices with no length; the flow arrows
+///   of the finished file bind to the B as to an X),
 /// ... and once the run is over: the s/f flow, counter and instant events, `],` and the
 ///   taskscope object, as `Trace::save` writes them.
 /// ```
@@ -308,7 +311,13 @@ impl StreamWriter {
         );
         let pid = self.lane_pid.get(span.lane.index()).copied().unwrap_or(0);
         let buf = &mut self.buf;
-        buf.extend_from_slice(b",\n{\"ph\":\"E\",\"cat\":\"task\",\"ts\":");
+        // A name, as DevTools' trace engine fails on an event without one. No `cat`: that
+        // engine binds a flow event to the first event in the file with its slice's (ts,
+        // pid, tid, cat), and this E has the ts of the slice of the task that starts on
+        // the lane as this one ends (written after it).
+        buf.extend_from_slice(b",\n{\"ph\":\"E\",\"name\":");
+        write_json_str(buf, self.graph.name(span.task).unwrap_or(""));
+        buf.extend_from_slice(b",\"ts\":");
         write_us(buf, span.end_ns);
         buf.extend_from_slice(b",\"pid\":");
         push_uint(buf, u64::from(pid));
