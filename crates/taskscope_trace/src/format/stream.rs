@@ -634,6 +634,41 @@ mod tests {
     }
 
     #[test]
+    fn a_follower_sees_a_task_running_then_done() {
+        use crate::format::{FollowArena, Follower};
+        use crate::index::{RunState, TaskTimes};
+        let dir = tempfile::tempdir().unwrap();
+        let trace = finished_run();
+        let (stages, _) = stream_with(&trace, dir.path(), true);
+        let b = begun();
+        let arena = FollowArena::new();
+        let mut follower = Follower::new(&arena, "run.json");
+        let mut fed = 0;
+        let mut at_stage = |follower: &mut Follower<'_>, stage: &[u8]| {
+            follower.push(&stage[fed..]).unwrap();
+            fed = stage.len();
+            follower.snapshot().unwrap()
+        };
+        at_stage(&mut follower, &stages[0]);
+        // Its B read (as new bytes after the head): running, not finished.
+        let t = at_stage(&mut follower, &stages[1]);
+        let span = t.spans().iter().find(|s| s.task == b.task).unwrap();
+        assert!(span.unclosed, "{span:?}");
+        assert_eq!(
+            TaskTimes::new(&t).state_at(b.task, span.end_ns),
+            RunState::Running
+        );
+        // Its E read: the span an X gives, done.
+        at_stage(&mut follower, &stages[2]);
+        let t = at_stage(&mut follower, &stages[3]);
+        assert!(t.spans().contains(&b), "{:?}", t.spans());
+        assert_eq!(
+            TaskTimes::new(&t).state_at(b.task, b.end_ns),
+            RunState::Done
+        );
+    }
+
+    #[test]
     fn a_failed_task_seen_running_ends_failed() {
         use crate::index::{RunState, TaskTimes};
         let dir = tempfile::tempdir().unwrap();
