@@ -364,6 +364,19 @@ fn graph_replay_states_follow_the_cursor() {
     assert_eq!(h.state().graph.visible_node_count(), 3);
 }
 
+/// A compute span of `task` on lane 0.
+fn lane0_span(task: TaskId, start_ns: u64, end_ns: u64, unclosed: bool) -> taskscope_trace::Span {
+    taskscope_trace::Span {
+        start_ns,
+        end_ns,
+        task,
+        lane: taskscope_trace::LaneId(0),
+        kind: taskscope_trace::SpanKind::Compute,
+        depth: 0,
+        unclosed,
+    }
+}
+
 /// The fills of the filled rectangles painted in the last frame that contain `at`.
 fn fills_at(h: &Harness<'_, Host>, at: Pos2) -> Vec<egui::Color32> {
     fn walk(shape: &egui::Shape, at: Pos2, out: &mut Vec<egui::Color32>) {
@@ -382,7 +395,7 @@ fn fills_at(h: &Harness<'_, Host>, at: Pos2) -> Vec<egui::Color32> {
 
 #[test]
 fn graph_replay_paints_a_failed_task_in_the_failed_colour() {
-    use taskscope_trace::{Lane, RunMeta, Span, SpanKind, TaskState, TraceBuilder};
+    use taskscope_trace::{Lane, RunMeta, TaskState, TraceBuilder};
     // The diamond, but its last task failed.
     let mut b = TraceBuilder::new(RunMeta::default());
     let g = b.graph_mut();
@@ -393,16 +406,8 @@ fn graph_replay_paints_a_failed_task_in_the_failed_colour() {
         .unwrap();
     b.add_lane(Lane::default()).unwrap();
     for (task, start_ns, end_ns) in [(x, 0, 10), (y, 10, 20), (z, 20, 30)] {
-        b.add_span(Span {
-            start_ns,
-            end_ns,
-            task,
-            lane: taskscope_trace::LaneId(0),
-            kind: SpanKind::Compute,
-            depth: 0,
-            unclosed: false,
-        })
-        .unwrap();
+        b.add_span(lane0_span(task, start_ns, end_ns, false))
+            .unwrap();
     }
     let mut h = harness(b.build().unwrap(), true);
     // Coloured by worker: the scene's own fill does not say which task failed.
@@ -431,6 +436,40 @@ fn graph_replay_paints_a_failed_task_in_the_failed_colour() {
         fills_at(&h, centre(&h, z))
     );
     assert!(!fills_at(&h, centre(&h, x)).contains(&failed));
+}
+
+#[test]
+fn hovering_a_task_still_running_at_the_end_says_so() {
+    use egui_kittest::kittest::Queryable;
+    use taskscope_trace::{Lane, RunMeta, TaskState, TraceBuilder};
+    // A finished task, then one whose slice never ended (a stream cut while it ran).
+    let mut b = TraceBuilder::new(RunMeta::default());
+    let g = b.graph_mut();
+    let done = g.add_task("done-1", "load", [], TaskState::Done).unwrap();
+    let open = g
+        .add_task("open-2", "sum", [done], TaskState::NotRun)
+        .unwrap();
+    b.add_lane(Lane::default()).unwrap();
+    for (task, start_ns, end_ns, unclosed) in [(done, 0, 10, false), (open, 10, 30, true)] {
+        b.add_span(lane0_span(task, start_ns, end_ns, unclosed))
+            .unwrap();
+    }
+    let trace = b.build().unwrap();
+    let open_span = span_of(&trace, open);
+    let mut h = harness(trace, false);
+    let bar = {
+        let host = h.state();
+        host.timeline
+            .bar_rect(&host.trace, &host.model, open_span)
+            .unwrap()
+    };
+    h.hover_at(bar.center());
+    h.run();
+    assert!(
+        h.query_by_label_contains("running at the end of the trace, not finished")
+            .is_some()
+    );
+    assert!(h.query_by_label_contains("state: not_run").is_none());
 }
 
 #[test]
