@@ -225,10 +225,18 @@ fn a_task_running_at_a_tick_shows_as_running_then_ends_as_recorded() {
         .iter()
         .find(|s| s.task == slow_task)
         .unwrap();
+    // (The quick task could be seen running too, if a tick fell within its microseconds.)
+    let seen: Vec<&Trace> = seen
+        .iter()
+        .filter(|t| t.spans().iter().any(|s| s.unclosed && s.task == slow_task))
+        .collect();
     assert!(!seen.is_empty(), "the slow task was seen running");
-    for t in &seen {
-        let open = t.spans().iter().find(|s| s.unclosed).unwrap();
-        assert_eq!(open.task, slow_task);
+    for t in seen {
+        let open = t
+            .spans()
+            .iter()
+            .find(|s| s.unclosed && s.task == slow_task)
+            .unwrap();
         assert_eq!(
             (open.lane, open.start_ns),
             (recorded.lane, recorded.start_ns)
@@ -242,12 +250,13 @@ fn a_task_running_at_a_tick_shows_as_running_then_ends_as_recorded() {
     let back = Trace::open(&path).unwrap();
     assert_eq!(written(&back), written(&run.trace));
     let text = std::fs::read_to_string(&path).unwrap();
+    let begins = text.matches("{\"ph\":\"B\"").count();
+    assert!(begins >= 1, "the slow task seen running");
     assert_eq!(
-        text.matches("{\"ph\":\"B\"").count(),
-        1,
-        "one task seen running"
+        text.matches("{\"ph\":\"E\"").count(),
+        begins,
+        "each B closed"
     );
-    assert_eq!(text.matches("{\"ph\":\"E\"").count(), 1);
 }
 
 #[test]
@@ -266,10 +275,14 @@ fn a_failed_task_seen_running_is_failed_in_the_stream() {
         bad.then("after", |x| x + 1).compute_with(&scheduler)
     });
     let err = result.unwrap_err();
-    assert!(!seen.is_empty(), "the failing task was seen running");
+    let bad_task = TaskId(1);
+    assert!(
+        seen.iter()
+            .any(|t| t.spans().iter().any(|s| s.unclosed && s.task == bad_task)),
+        "the failing task was seen running"
+    );
     let back = Trace::open(&path).unwrap();
     assert_eq!(written(&back), written(err.trace().unwrap()));
-    let bad_task = TaskId(1);
     assert_eq!(back.graph().state(bad_task), Some(TaskState::Failed));
     let end = back
         .spans()
