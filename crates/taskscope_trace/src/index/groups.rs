@@ -280,7 +280,9 @@ impl GroupInfo {
     /// # Complexity
     /// O(log tasks).
     pub fn done_at(&self, t_ns: u64) -> usize {
-        self.ends_ns.partition_point(|&e| e <= t_ns)
+        // `u64::MAX`: a task that never ends (sorted last), not done even then.
+        self.ends_ns
+            .partition_point(|&e| e <= t_ns && e != u64::MAX)
     }
 }
 
