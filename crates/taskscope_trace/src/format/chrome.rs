@@ -216,11 +216,14 @@ struct BeginEnd {
     begin: bool,
     name: u32,
     bind: Option<(u32, bool, bool)>,
-    /// What a taskscope file's task slice says in its args (none for other events).
-    facts: Option<SliceFacts>,
-    /// Byte offset of the event, for errors.
-    offset: usize,
+    /// What a taskscope file's task slice says in its args: its index in
+    /// [`BeginEnds::facts`], [`NO_FACTS`] for other events (a side table: most files have
+    /// no such slices, and some have millions of other `B`/`E` events).
+    facts: u32,
 }
+
+/// [`BeginEnd::facts`] of an event that is not a taskscope task slice's.
+const NO_FACTS: u32 = u32::MAX;
 
 /// The args of a taskscope file's `B` (task, kind, depth) or `E` (status) task event:
 /// a slice's args are the merge of both, as Chrome and Perfetto merge them.
@@ -230,16 +233,19 @@ struct SliceFacts {
     state: Option<TaskState>,
     kind: SpanKind,
     depth: Option<u16>,
+    /// Byte offset of the event, for errors.
+    offset: usize,
 }
 
 impl SliceFacts {
-    fn parse(args: &RawValue) -> Option<Self> {
+    fn parse(args: &RawValue, offset: usize) -> Option<Self> {
         let a = serde_json::from_str::<TaskArgs<'_>>(args.get()).ok()?;
         Some(Self {
             task: a.task,
             state: raw_text(a.status).and_then(|s| TaskState::parse(&s)),
             kind: raw_text(a.kind).map_or(SpanKind::Compute, |k| SpanKind::parse(&k)),
             depth: a.depth,
+            offset,
         })
     }
 }
@@ -278,11 +284,30 @@ pub(crate) struct Track {
 #[derive(Clone, Default)]
 pub(crate) struct BeginEnds {
     events: Vec<BeginEnd>,
+    /// The args of taskscope task slices' events (see [`BeginEnd::facts`]).
+    facts: Vec<SliceFacts>,
 }
 
 impl BeginEnds {
-    fn push(&mut self, event: BeginEnd) {
+    /// Adds `event` with its taskscope task slice's `facts`, if it has some.
+    fn push(&mut self, mut event: BeginEnd, facts: Option<SliceFacts>) {
+        event.facts = match facts {
+            Some(f) => match u32::try_from(self.facts.len()) {
+                Ok(i) if i != NO_FACTS => {
+                    self.facts.push(f);
+                    i
+                }
+                // More task slices than u32 numbers: the rest are read as foreign.
+                _ => NO_FACTS,
+            },
+            None => NO_FACTS,
+        };
         self.events.push(event);
+    }
+
+    /// The facts of `event`, if it is a taskscope task slice's.
+    fn facts_of(&self, event: &BeginEnd) -> Option<SliceFacts> {
+        self.facts.get(event.facts as usize).copied()
     }
 
     /// Pairs the events per lane (sorted by time, file order on ties) into spans,
@@ -336,18 +361,19 @@ impl BeginEnds {
                 bind(first_index + spans.len() as u32, binding);
             }
             let end = e.map_or(trace_end, |e| e.ts);
+            let facts = self.facts_of(b);
             spans.push(PendingSpan {
                 start: b.ts,
                 end: end.max(b.ts),
                 lane: b.lane,
                 name: b.name,
                 key: None,
-                task: b.facts.and_then(|f| f.task),
-                state: e.and_then(|e| e.facts).and_then(|f| f.state),
-                kind: b.facts.map_or(SpanKind::Compute, |f| f.kind),
-                depth: b.facts.and_then(|f| f.depth),
+                task: facts.and_then(|f| f.task),
+                state: e.and_then(|e| self.facts_of(e)).and_then(|f| f.state),
+                kind: facts.map_or(SpanKind::Compute, |f| f.kind),
+                depth: facts.and_then(|f| f.depth),
                 unclosed: e.is_none(),
-                offset: b.offset,
+                offset: facts.map_or(0, |f| f.offset),
             });
         }
         (spans, unclosed, unmatched)
@@ -504,20 +530,22 @@ impl<'a> Gathered<'a> {
                 let is_begin = ph.as_ref() == "B";
                 let facts =
                     if self.taskscope_marker && (!is_begin || cat.as_deref() == Some("task")) {
-                        ev.args.and_then(SliceFacts::parse)
+                        ev.args.and_then(|a| SliceFacts::parse(a, offset))
                     } else {
                         None
                     };
-                self.begin_ends.push(BeginEnd {
-                    lane,
-                    ts,
-                    seq,
-                    begin: is_begin,
-                    name,
-                    bind,
+                self.begin_ends.push(
+                    BeginEnd {
+                        lane,
+                        ts,
+                        seq,
+                        begin: is_begin,
+                        name,
+                        bind,
+                        facts: NO_FACTS,
+                    },
                     facts,
-                    offset,
-                });
+                );
             }
             "i" | "I" | "R" => {
                 let Some(ts) = ts else {
