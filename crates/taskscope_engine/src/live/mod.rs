@@ -17,8 +17,8 @@
 //! words are `progress`'s, the stream's bytes are the trace crate's).
 
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -95,6 +95,8 @@ pub(crate) struct LiveLanes {
     lanes: Box<[LiveLane]>,
     /// Spans are published (a trace is streamed).
     spans: bool,
+    /// The run's span clock and start (`RunState::t0`), once the run has one.
+    origin: OnceLock<(quanta::Clock, u64)>,
 }
 
 impl LiveLanes {
@@ -109,7 +111,22 @@ impl LiveLanes {
                 })
                 .collect(),
             spans: spans_per_lane > 0,
+            origin: OnceLock::new(),
         }
+    }
+
+    /// Sets the run's span clock and its start in raw ticks (spans are in nanoseconds
+    /// since then), so that the watcher can tell how far the run has got. Once per run.
+    pub(crate) fn set_origin(&self, clock: &quanta::Clock, t0: u64) {
+        let first = self.origin.set((clock.clone(), t0));
+        debug_assert!(first.is_ok(), "one origin per run");
+    }
+
+    /// Nanoseconds since the run's start, once [`LiveLanes::set_origin`] was called.
+    fn now_ns(&self) -> Option<u64> {
+        self.origin
+            .get()
+            .map(|(clock, t0)| clock.delta_as_nanos(*t0, clock.raw()))
     }
 
     /// Called by the worker of `lane` as it starts task `task` of a run that records
@@ -321,7 +338,7 @@ fn watch(
         };
         // After `stop`, every worker has returned: this tick sees every span.
         if let Some(stream) = &mut stream {
-            stream.tick(&lanes.lanes, &mut readers);
+            stream.tick(&lanes.lanes, &mut readers, lanes.now_ns());
         }
         if !stop && let Some(bar) = &mut bar {
             bar.tick(lanes.done());

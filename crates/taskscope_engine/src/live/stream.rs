@@ -52,8 +52,15 @@ impl Stream {
     }
 
     /// Writes the tasks of `lanes` (the lanes of `readers`, in order) running now, and
-    /// every span published since the last tick, into the file.
-    pub(crate) fn tick(&mut self, lanes: &[LiveLane], readers: &mut [LogReader<'_, Entry>]) {
+    /// every span published since the last tick, into the file; and, while a task is
+    /// running, how far the run has got (`now_ns`, if known), so that a reader sees how
+    /// long it has been running.
+    pub(crate) fn tick(
+        &mut self,
+        lanes: &[LiveLane],
+        readers: &mut [LogReader<'_, Entry>],
+        now_ns: Option<u64>,
+    ) {
         if self.error.is_some() {
             return;
         }
@@ -96,6 +103,14 @@ impl Stream {
             }
             let start_ns = span_start(&self.graph, &self.ends, TaskId(task), base_ns);
             self.writer.push_begin(TaskId(task), lane, start_ns);
+        }
+        let open = (0..lanes.len()).filter_map(|l| self.writer.open_task(LaneId(l as u32)));
+        // Now is after every open task's start (the clock moves on); the max only guards
+        // against two cores' clocks disagreeing by a little.
+        if let Some(latest_start) = open.map(|(_, start_ns)| start_ns).max()
+            && let Some(now_ns) = now_ns
+        {
+            self.writer.push_now(now_ns.max(latest_start));
         }
         if let Err(e) = self.writer.flush() {
             self.error = Some(e);

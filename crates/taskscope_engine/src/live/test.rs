@@ -231,6 +231,14 @@ fn a_task_running_at_a_tick_shows_as_running_then_ends_as_recorded() {
         .filter(|t| t.spans().iter().any(|s| s.unclosed && s.task == slow_task))
         .collect();
     assert!(!seen.is_empty(), "the slow task was seen running");
+    // Its span lasts as far as the run has got: longer at later ticks.
+    assert!(
+        seen.iter().any(|t| t
+            .spans()
+            .iter()
+            .any(|s| s.unclosed && s.task == slow_task && s.end_ns > s.start_ns + 20_000_000)),
+        "seen running for more than 20 ms"
+    );
     for t in seen {
         let open = t
             .spans()
@@ -240,6 +248,10 @@ fn a_task_running_at_a_tick_shows_as_running_then_ends_as_recorded() {
         assert_eq!(
             (open.lane, open.start_ns),
             (recorded.lane, recorded.start_ns)
+        );
+        assert!(
+            open.end_ns <= recorded.end_ns,
+            "{open:?} within {recorded:?}"
         );
         assert_eq!(t.graph().state(slow_task), Some(TaskState::NotRun));
         let times = TaskTimes::new(t);

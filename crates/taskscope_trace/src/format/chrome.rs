@@ -844,6 +844,16 @@ impl<'a> Gathered<'a> {
             }
             return;
         }
+        if name == "taskscope_now" {
+            // A stream's mark of how far its run has got (`StreamWriter::push_now`): the
+            // end of what was read, nothing else.
+            if self.taskscope_marker
+                && let Some(ts) = ev.ts.and_then(|r| parse_scaled(r.get(), 3))
+            {
+                self.time.see(ts);
+            }
+            return;
+        }
         let args: MetaArgs<'_> = ev
             .args
             .and_then(|a| serde_json::from_str(a.get()).ok())

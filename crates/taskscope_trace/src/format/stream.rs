@@ -39,6 +39,8 @@ use crate::model::{Graph, Lane, LaneId, Span, SpanKind, TaskId, TaskState, Trace
 ///   end (DevTools' trace engine pairs B/E with one stack for all threads, in file order,
 ///   and only with equal cats: it shows these slices with no length; the flow arrows
 ///   of the finished file bind to the B as to an X),
+/// M taskscope_now (cat "taskscope", ts = how far the run has got) while a task runs, so
+///   that a reader of the file as it is knows how long it has been running,
 /// ... and once the run is over: the s/f flow, counter and instant events, `],` and the
 ///   taskscope object, as `Trace::save` writes them.
 /// ```
@@ -50,7 +52,8 @@ use crate::model::{Graph, Lane, LaneId, Span, SpanKind, TaskId, TaskState, Trace
 /// with, as if `save` had written it (the object is authoritative; the event is ignored).
 /// A reader pairs each B with its E into the span an X would have given; a B without E
 /// (a task running when the file was last written) becomes a span that ends with what was
-/// read, flagged unclosed, without a status: its task has not finished
+/// read (its last event or `taskscope_now` mark), flagged unclosed, without a status: its
+/// task has not finished
 /// ([`crate::index::TaskTimes::state_at`] says it is running).
 ///
 /// Spans are encoded into an internal buffer by [`StreamWriter::push_span`] and reach the
@@ -329,6 +332,19 @@ impl StreamWriter {
         self.spans += 1;
     }
 
+    /// Encodes a `taskscope_now` metadata event: the run has reached `ts_ns`. A reader
+    /// of the file as it is takes it as the end of what was read, so the span of a task
+    /// still running (its `B` not closed) lasts until then. Other viewers ignore it (a
+    /// metadata event). Buffered until the next [`StreamWriter::flush`].
+    pub fn push_now(&mut self, ts_ns: u64) {
+        let buf = &mut self.buf;
+        buf.extend_from_slice(
+            b",\n{\"ph\":\"M\",\"cat\":\"taskscope\",\"name\":\"taskscope_now\",\"ts\":",
+        );
+        write_us(buf, ts_ns);
+        buf.extend_from_slice(b",\"pid\":0,\"tid\":0,\"args\":{}}");
+    }
+
     /// [`StreamWriter::push_span`] for each span of a batch of finished tasks (`Done`).
     pub fn push_spans(&mut self, spans: &[Span]) {
         for span in spans {
@@ -552,6 +568,8 @@ mod tests {
         if running {
             let b = begun();
             w.push_begin(b.task, b.lane, b.start_ns);
+            // How far the run has got: 3 ns in.
+            w.push_now(3);
             w.flush().unwrap();
             stages.push(std::fs::read(&path).unwrap());
         }
@@ -609,7 +627,9 @@ mod tests {
         let span = running.spans()[0];
         assert_eq!(running.spans().len(), 1);
         assert_eq!((span.task, span.lane, span.start_ns), (b.task, b.lane, 0));
+        // It lasts as far as the run has got, the end of what was read.
         assert!(span.unclosed);
+        assert_eq!((span.end_ns, running.meta().wall_ns), (3, 3));
         assert_eq!(running.graph().state(b.task), Some(TaskState::NotRun));
         let times = TaskTimes::new(&running);
         assert_eq!(times.state_at(b.task, span.end_ns), RunState::Running);
