@@ -674,6 +674,7 @@ mod tests {
         let t = at_stage(&mut follower, &stages[1]);
         let span = t.spans().iter().find(|s| s.task == b.task).unwrap();
         assert!(span.unclosed, "{span:?}");
+        assert_eq!(span.end_ns, 3, "as far as the run has got");
         assert_eq!(
             TaskTimes::new(&t).state_at(b.task, span.end_ns),
             RunState::Running
