@@ -26,7 +26,7 @@ const version = JSON.parse(
   fs.readFileSync(path.join(engineDir, 'node_modules/@paulirish/trace_engine/package.json'), 'utf8'),
 ).version;
 
-/** The graph's dependencies whose two tasks have an X event, as "producer>consumer" counts. */
+/** The graph's dependencies whose two tasks have an X or B event, as "producer>consumer" counts. */
 function expectedEdges(doc, events) {
   const tasks = doc?.taskscope?.graph?.tasks;
   if (!Array.isArray(tasks)) throw new Error('no taskscope.graph.tasks (not a taskscope file?)');
@@ -34,7 +34,8 @@ function expectedEdges(doc, events) {
   tasks.forEach((t, i) => { if (!firstWithKey.has(t.key)) firstWithKey.set(t.key, i); });
   const ran = new Set();
   for (const e of events) {
-    if (e.ph === 'X') ran.add(taskOf(e, firstWithKey, tasks.length));
+    // A streamed file's task seen running is a B/E slice (its B has the task).
+    if (e.ph === 'X' || e.ph === 'B') ran.add(taskOf(e, firstWithKey, tasks.length));
   }
   const edges = new Map();
   tasks.forEach((t, consumer) => {

@@ -11,7 +11,8 @@ pub use taskscope_trace::index::RunState;
 /// The final state recorded in the graph, as a replay state at the end of the run.
 pub fn final_state(state: TaskState) -> RunState {
     match state {
-        TaskState::Done | TaskState::Failed => RunState::Done,
+        TaskState::Done => RunState::Done,
+        TaskState::Failed => RunState::Failed,
         TaskState::Cancelled | TaskState::NotRun => RunState::NotRun,
     }
 }
@@ -104,7 +105,7 @@ mod tests {
     #[test]
     fn final_states() {
         assert_eq!(final_state(TaskState::Cancelled), RunState::NotRun);
-        assert_eq!(final_state(TaskState::Failed), RunState::Done);
+        assert_eq!(final_state(TaskState::Failed), RunState::Failed);
     }
 
     #[test]

@@ -43,6 +43,7 @@ struct Host {
     graph: GraphView,
     show_graph: bool,
     replay_ns: Option<u64>,
+    coloring: NodeColoring,
     seeks: Vec<u64>,
     graph_events: Vec<GraphEvent>,
     /// The node under the pointer in the last graph frame.
@@ -70,6 +71,7 @@ impl Host {
             graph: GraphView::new(),
             show_graph,
             replay_ns: None,
+            coloring: NodeColoring::Name,
             seeks: Vec::new(),
             graph_events: Vec::new(),
             hovered_node: None,
@@ -89,7 +91,7 @@ impl Host {
                 layout: &self.layout,
                 highlight: &self.highlight,
                 theme: &self.theme,
-                coloring: NodeColoring::Name,
+                coloring: self.coloring,
                 replay_ns: self.replay_ns,
                 show_critical: false,
             };
@@ -360,6 +362,114 @@ fn graph_replay_states_follow_the_cursor() {
     );
     assert_eq!(states(h.state(), 15_000_000), vec![Done, Done, Running]);
     assert_eq!(h.state().graph.visible_node_count(), 3);
+}
+
+/// A compute span of `task` on lane 0.
+fn lane0_span(task: TaskId, start_ns: u64, end_ns: u64, unclosed: bool) -> taskscope_trace::Span {
+    taskscope_trace::Span {
+        start_ns,
+        end_ns,
+        task,
+        lane: taskscope_trace::LaneId(0),
+        kind: taskscope_trace::SpanKind::Compute,
+        depth: 0,
+        unclosed,
+    }
+}
+
+/// The fills of the filled rectangles painted in the last frame that contain `at`.
+fn fills_at(h: &Harness<'_, Host>, at: Pos2) -> Vec<egui::Color32> {
+    fn walk(shape: &egui::Shape, at: Pos2, out: &mut Vec<egui::Color32>) {
+        match shape {
+            egui::Shape::Vec(shapes) => shapes.iter().for_each(|s| walk(s, at, out)),
+            egui::Shape::Rect(r) if r.rect.contains(at) && r.fill.a() > 0 => out.push(r.fill),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for clipped in &h.output().shapes {
+        walk(&clipped.shape, at, &mut out);
+    }
+    out
+}
+
+#[test]
+fn graph_replay_paints_a_failed_task_in_the_failed_colour() {
+    use taskscope_trace::{Lane, RunMeta, TaskState, TraceBuilder};
+    // The diamond, but its last task failed.
+    let mut b = TraceBuilder::new(RunMeta::default());
+    let g = b.graph_mut();
+    let x = g.add_task("inc-1", "inc", [], TaskState::Done).unwrap();
+    let y = g.add_task("inc-2", "inc", [], TaskState::Done).unwrap();
+    let z = g
+        .add_task("add-3", "add", [x, y], TaskState::Failed)
+        .unwrap();
+    b.add_lane(Lane::default()).unwrap();
+    for (task, start_ns, end_ns) in [(x, 0, 10), (y, 10, 20), (z, 20, 30)] {
+        b.add_span(lane0_span(task, start_ns, end_ns, false))
+            .unwrap();
+    }
+    let mut h = harness(b.build().unwrap(), true);
+    // Coloured by worker: the scene's own fill does not say which task failed.
+    h.state_mut().coloring = NodeColoring::Lane;
+    let failed =
+        taskscope_egui::theme::rgb(taskscope_layout::theme::state_color(TaskState::Failed));
+    let centre = |h: &Harness<'_, Host>, task| {
+        let host = h.state();
+        host.graph
+            .node_screen_rect(&host.layout, task)
+            .unwrap()
+            .center()
+    };
+    // While it runs: the running colour; once it ended: the failed colour, and a task
+    // that succeeded keeps its own.
+    h.state_mut().replay_ns = Some(25);
+    h.run();
+    assert_eq!(h.state().index.times().state_at(z, 25), RunState::Running);
+    assert!(!fills_at(&h, centre(&h, z)).contains(&failed));
+    h.state_mut().replay_ns = Some(30);
+    h.run();
+    assert_eq!(h.state().index.times().state_at(z, 30), RunState::Failed);
+    assert!(
+        fills_at(&h, centre(&h, z)).contains(&failed),
+        "{:?}",
+        fills_at(&h, centre(&h, z))
+    );
+    assert!(!fills_at(&h, centre(&h, x)).contains(&failed));
+}
+
+#[test]
+fn hovering_a_task_still_running_at_the_end_says_so() {
+    use egui_kittest::kittest::Queryable;
+    use taskscope_trace::{Lane, RunMeta, TaskState, TraceBuilder};
+    // A finished task, then one whose slice never ended (a stream cut while it ran).
+    let mut b = TraceBuilder::new(RunMeta::default());
+    let g = b.graph_mut();
+    let done = g.add_task("done-1", "load", [], TaskState::Done).unwrap();
+    let open = g
+        .add_task("open-2", "sum", [done], TaskState::NotRun)
+        .unwrap();
+    b.add_lane(Lane::default()).unwrap();
+    for (task, start_ns, end_ns, unclosed) in [(done, 0, 10, false), (open, 10, 30, true)] {
+        b.add_span(lane0_span(task, start_ns, end_ns, unclosed))
+            .unwrap();
+    }
+    let trace = b.build().unwrap();
+    let open_span = span_of(&trace, open);
+    let mut h = harness(trace, false);
+    let bar = {
+        let host = h.state();
+        host.timeline
+            .bar_rect(&host.trace, &host.model, open_span)
+            .unwrap()
+    };
+    h.hover_at(bar.center());
+    h.run();
+    assert!(
+        h.query_by_label_contains("running at the end of the trace, not finished")
+            .is_some()
+    );
+    assert!(h.query_by_label_contains("state: not_run").is_none());
 }
 
 #[test]

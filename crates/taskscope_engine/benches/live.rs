@@ -40,10 +40,17 @@
 //! So: the bar costs nothing measurable (within the noise; chain 10^6: +1.5 %). Streaming
 //! costs the run's makespan 47–123 ns per task here (the writer thread encodes an `X`
 //! event of about 150 bytes per span on one of the two cores the workers use; the workers' own part is a
-//! 40-byte copy and two stores per task), over the 30 ns target; and the whole compute
+//! 40-byte copy and two stores per task, and since the running slot three more stores as a task
+//! starts), over the 30 ns target; and the whole compute
 //! 0.7–1.3 µs per task more than computing and then writing the same trace (the stream
 //! writes the graph twice, at the start and in its final object, and competes with the
 //! workers for the cores).
+//!
+//! The running slot (a task seen running is streamed as a `B` event), same binary built before
+//! and after it, 5 runs each alternated, `TASKSCOPE_LIVE_QUICK=11`, load average 4–5 on the
+//! 2-core machine: streamed − recorded makespan, median of the 5 runs' medians, before → after:
+//! tree 2×10^5 21 → 27, tree 2×10^6 50 → 56, chain 10^5 15 → 14, chain 10^6 25 → 37 ns per
+//! task; one binary's runs spread by 20–40 ns, so the slot's cost is not resolved there.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 

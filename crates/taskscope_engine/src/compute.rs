@@ -191,6 +191,9 @@ fn execute<O: Outputs>(
     let live_lanes = live.as_ref().map(Live::lanes);
     let mut state = RunState::new(plan, &buffers.tasks, scheduler.record);
     state.live = live_lanes.as_deref();
+    if let Some(live) = &live_lanes {
+        live.set_origin(crate::run::clock(), state.t0);
+    }
     let mut record = if let Some(pool) = pool {
         pool.run(&state, lanes)?
     } else {

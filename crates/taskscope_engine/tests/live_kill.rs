@@ -1,6 +1,6 @@
 //! A run streaming its trace is killed with SIGKILL: the file it leaves opens, with the
-//! whole graph, every span that was in the file before the kill, and the other tasks
-//! not finished.
+//! whole graph, every span that was in the file before the kill, the tasks running at the
+//! kill as running (unclosed spans, not finished), and the other tasks not finished.
 //!
 //! The test binary re-invokes itself as the child (the environment variable names the
 //! file), so that the child is a real process that can be killed mid-run.
@@ -11,6 +11,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use taskscope_engine::{Delayed, Scheduler, combine};
+use taskscope_trace::index::{RunState, TaskTimes};
 use taskscope_trace::{TaskState, Trace};
 
 const CHILD_ENV: &str = "TASKSCOPE_TEST_KILLED_STREAM";
@@ -77,23 +78,48 @@ fn a_killed_run_leaves_a_stream_that_opens() {
         "{:?}",
         after.diagnostics()
     );
-    // Every span in the file before the kill is still there, the same.
+    // Every span in the file before the kill is still there, the same (a task seen
+    // running then may have ended since: the same start, on the same lane).
     assert!(after.spans().len() >= before.spans().len());
     for span in before.spans() {
-        assert!(after.spans().contains(span), "{span:?} survives the kill");
+        let survives = if span.unclosed {
+            after.spans().iter().any(|s| {
+                (s.task, s.lane, s.start_ns) == (span.task, span.lane, span.start_ns)
+                    && s.end_ns >= span.end_ns
+            })
+        } else {
+            after.spans().contains(span)
+        };
+        assert!(survives, "{span:?} survives the kill");
     }
-    // Tasks with a span finished; the others (the gather among them) did not.
-    let mut with_span = vec![false; graph.len()];
-    for span in after.spans() {
-        with_span[span.task.index()] = true;
+    // Tasks whose span ended finished; those running at the kill (their span unclosed)
+    // did not, and are running at the end of the file; the others (the gather among
+    // them) did not run.
+    let times = TaskTimes::new(&after);
+    let end_ns = after.spans().iter().map(|s| s.end_ns).max().unwrap();
+    let running: Vec<_> = after.spans().iter().filter(|s| s.unclosed).collect();
+    assert!(
+        !running.is_empty() && running.len() <= 2,
+        "the tasks running at the kill (2 workers of 20 ms tasks, a tick every 50 ms): {running:?}"
+    );
+    for span in &running {
+        assert_eq!(span.end_ns, end_ns, "an unclosed span lasts to the end");
+        assert_eq!(times.state_at(span.task, end_ns), RunState::Running);
+    }
+    let mut ended = vec![false; graph.len()];
+    for span in after.spans().iter().filter(|s| !s.unclosed) {
+        ended[span.task.index()] = true;
     }
     for task in graph.tasks() {
-        let expected = if with_span[task.index()] {
+        let expected = if ended[task.index()] {
             TaskState::Done
         } else {
             TaskState::NotRun
         };
         assert_eq!(graph.state(task), Some(expected), "{task:?}");
+        if !ended[task.index()] && !running.iter().any(|s| s.task == task) {
+            assert_eq!(times.state_at(task, end_ns), RunState::NotRun, "{task:?}");
+        }
     }
     assert!(after.spans().len() < graph.len(), "killed mid-run");
 }

@@ -18,6 +18,55 @@ fn write(trace: &Trace) -> Vec<u8> {
 }
 
 #[test]
+fn a_streamed_task_seen_running_keeps_its_arrows_in_devtools() {
+    use std::sync::Arc;
+    use taskscope_trace::{LaneId, StreamWriter};
+    // `a` is streamed as running (B, then E); `b` starts on its lane as it ends, `c` on
+    // the other lane.
+    let mut builder = TraceBuilder::new(RunMeta::default());
+    let g = builder.graph_mut();
+    let a = g.add_task("a", "load", [], TaskState::Done).unwrap();
+    let b = g.add_task("b", "inc", [a], TaskState::Done).unwrap();
+    let c = g.add_task("c", "inc", [a], TaskState::Done).unwrap();
+    for _ in 0..2 {
+        builder.add_lane(Lane::default()).unwrap();
+    }
+    let span = |task, lane, start_ns, end_ns| Span {
+        start_ns,
+        end_ns,
+        task,
+        lane: LaneId(lane),
+        kind: SpanKind::Compute,
+        depth: 0,
+        unclosed: false,
+    };
+    let spans = [
+        span(a, 0, 0, 10_000),
+        span(c, 1, 12_000, 15_000),
+        span(b, 0, 10_000, 20_000),
+    ];
+    for s in spans {
+        builder.add_span(s).unwrap();
+    }
+    let trace = builder.build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stream.json");
+    let mut w =
+        StreamWriter::create(&path, Arc::new(trace.graph().clone()), trace.lanes()).unwrap();
+    w.push_begin(a, LaneId(0), 0);
+    w.push_end(&spans[0], TaskState::Done);
+    w.push_span(&spans[1], TaskState::Done);
+    w.push_span(&spans[2], TaskState::Done);
+    w.finish(&trace).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let result = check(&bytes, "stream.json").unwrap();
+    assert_eq!(result.dependencies, 2, "{result}");
+    // The E of `a` has the ts and thread of `b`'s slice, before it in the file: the
+    // arrow to `b` still binds to `b`.
+    assert!(result.devtools.is_exact(), "{result}");
+}
+
+#[test]
 fn the_sample_shows_every_dependency_in_both_viewers() {
     let result = check(&write(&sample_trace()), "sample.json").unwrap();
     assert_eq!(result.dependencies, 3, "{result}");

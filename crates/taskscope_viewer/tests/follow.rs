@@ -145,12 +145,19 @@ fn the_live_tab_keeps_up_with_a_growing_stream() {
             visible.start <= doc.model.start_ns() && visible.end >= end,
             "{visible:?} shows 0..{end}"
         );
-        // The nodes: finished tasks done, the others not yet (replay states at now).
+        // The nodes: finished tasks done (or failed), the others not yet (replay states
+        // at now).
         assert_eq!(tab.replay.shown_cursor(), Some(end));
         for task in doc.trace.graph().tasks() {
             let finished = all.iter().take(shown + 1).any(|s| s.task == task);
             let state = doc.index.times().state_at(task, end);
-            assert_eq!(state == RunState::Done, finished, "{task:?} after {shown}");
+            let expected = match trace.graph().state(task) {
+                _ if !finished => None,
+                Some(TaskState::Failed) => Some(RunState::Failed),
+                _ => Some(RunState::Done),
+            };
+            let ended = matches!(state, RunState::Done | RunState::Failed);
+            assert_eq!(ended.then_some(state), expected, "{task:?} after {shown}");
         }
     }
     // The progress panel: 4 of 6 finished, one failed, a rate and an estimate.

@@ -769,10 +769,15 @@ fn group_info(layout: &GraphLayout, g: u32) -> Option<&GroupInfo> {
     layout.groups()?.get(g)
 }
 
-/// A replay state's colour over `base` (the colour of a done task).
+/// A replay state's colour over `base` (the colour of a done task). A failed task has
+/// the failed state's colour whatever the colouring (the layout crate's
+/// [`taskscope_layout::theme::state_color`], as the state colouring and exports draw it).
 fn replay_color(theme: &Theme, base: Color32, state: Option<RunState>) -> Color32 {
     match state {
         None | Some(RunState::Done) => base,
+        Some(RunState::Failed) => crate::theme::rgb(taskscope_layout::theme::state_color(
+            taskscope_trace::TaskState::Failed,
+        )),
         Some(RunState::Running) => theme.running,
         Some(RunState::Waiting) => theme.waiting,
         Some(RunState::NotRun) => theme.not_run,

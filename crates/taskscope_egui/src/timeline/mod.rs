@@ -1031,7 +1031,10 @@ pub fn span_tooltip(ui: &mut Ui, trace: &Trace, index: &TraceIndex, span: &Span)
         }
     }
     ui.label(format!("kind: {}", span.kind.as_str()));
-    if let Some(state) = graph.state(task)
+    if index.times().is_unfinished(task) {
+        // A slice begun and never ended: the task had not finished where the trace ends.
+        ui.label("state: running at the end of the trace, not finished");
+    } else if let Some(state) = graph.state(task)
         && state != taskscope_trace::TaskState::Done
     {
         ui.label(format!("state: {}", state.as_str()));
@@ -1053,6 +1056,6 @@ pub fn span_tooltip(ui: &mut Ui, trace: &Trace, index: &TraceIndex, span: &Span)
     ui.label(format!("inputs ({}): {}", deps.len(), names(deps)));
     ui.label(format!("outputs ({}): {}", users.len(), names(users)));
     if span.unclosed {
-        ui.weak("never closed in the source file");
+        ui.weak("its end is not in the file: drawn to the end of the trace");
     }
 }

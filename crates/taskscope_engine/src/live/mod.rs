@@ -3,30 +3,34 @@
 //!
 //! The workers' side is one cheap hook per task ([`LaneHook::task_ran`]): a per-lane
 //! counter of tasks run, and, when a trace is streamed, the task's span appended to its
-//! lane's lock-free log (`log`). Nothing else: a worker never locks, allocates or does
-//! I/O for it. The other side is one background thread per run (`taskscope-live`), the
-//! watcher, which wakes every [`TICK`]: it moves the new spans into the stream and
-//! flushes it, and redraws the bar from the counters. When the run ends, [`Live::finish`]
-//! stops the watcher (its last tick takes every span left), draws the bar's final line
-//! and appends the end of the stream.
+//! lane's lock-free log (`log`); and, when a trace is streamed, the task a lane starts
+//! published in the lane's running slot ([`LiveLanes::task_starts`], `running`) as it
+//! starts. Nothing else: a worker never locks, allocates or does I/O for it. The other
+//! side is one background thread per run (`taskscope-live`), the watcher, which wakes
+//! every [`TICK`]: it writes the tasks running then (a `B` event each, closed by an `E`
+//! when its span arrives), moves the new spans into the stream and flushes it, and
+//! redraws the bar from the counters. When the run ends, [`Live::finish`] stops the
+//! watcher (its last tick takes every span left), draws the bar's final line and
+//! appends the end of the stream.
 //!
 //! This module decides when things are drawn and flushed, not what they say (the bar's
 //! words are `progress`'s, the stream's bytes are the trace crate's).
 
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crossbeam_utils::CachePadded;
 use parking_lot::{Condvar, Mutex};
-use taskscope_trace::{Graph, Lane, Span, Trace};
+use taskscope_trace::{Graph, Lane, LaneId, Span, Trace};
 
 use crate::error::ComputeError;
 
 mod log;
 mod progress;
+mod running;
 mod stream;
 #[cfg(test)]
 mod test;
@@ -34,6 +38,7 @@ mod test;
 use log::{LogReader, LogWriter, SpanLog};
 pub use progress::Progress;
 use progress::{Bar, BarTarget};
+use running::RunningSlot;
 use stream::Stream;
 
 /// How often the watcher moves spans to the stream, flushes it and redraws the bar: a span
@@ -81,6 +86,8 @@ struct LiveLane {
     done: CachePadded<AtomicU64>,
     /// Its spans, when a trace is streamed (capacity 0 otherwise).
     log: SpanLog<Entry>,
+    /// The task it runs, when a trace is streamed (unused otherwise).
+    running: CachePadded<RunningSlot>,
 }
 
 /// What the lanes of one run publish, for the watcher.
@@ -88,6 +95,8 @@ pub(crate) struct LiveLanes {
     lanes: Box<[LiveLane]>,
     /// Spans are published (a trace is streamed).
     spans: bool,
+    /// The run's span clock and start (`RunState::t0`), once the run has one.
+    origin: OnceLock<(quanta::Clock, u64)>,
 }
 
 impl LiveLanes {
@@ -98,9 +107,41 @@ impl LiveLanes {
                 .map(|_| LiveLane {
                     done: CachePadded::new(AtomicU64::new(0)),
                     log: SpanLog::with_capacity(spans_per_lane),
+                    running: CachePadded::new(RunningSlot::default()),
                 })
                 .collect(),
             spans: spans_per_lane > 0,
+            origin: OnceLock::new(),
+        }
+    }
+
+    /// Sets the run's span clock and its start in raw ticks (spans are in nanoseconds
+    /// since then), so that the watcher can tell how far the run has got. Once per run.
+    pub(crate) fn set_origin(&self, clock: &quanta::Clock, t0: u64) {
+        let first = self.origin.set((clock.clone(), t0));
+        debug_assert!(first.is_ok(), "one origin per run");
+    }
+
+    /// Nanoseconds since the run's start, once [`LiveLanes::set_origin`] was called.
+    fn now_ns(&self) -> Option<u64> {
+        self.origin
+            .get()
+            .map(|(clock, t0)| clock.delta_as_nanos(*t0, clock.raw()))
+    }
+
+    /// Called by the worker of `lane` as it starts task `task` of a run that records
+    /// spans: publishes it as running, with `base_ns`, the start its span gets unless an
+    /// input of it ended later (`RunState::run_task`'s rule). Does nothing unless a trace
+    /// is streamed.
+    #[inline]
+    pub(crate) fn task_starts(&self, lane: LaneId, task: u32, base_ns: u64) {
+        if !self.spans {
+            return;
+        }
+        let slot = self.lanes.get(lane.index());
+        debug_assert!(slot.is_some(), "{lane:?} is watched");
+        if let Some(slot) = slot {
+            slot.running.publish(task, base_ns);
         }
     }
 
@@ -297,7 +338,7 @@ fn watch(
         };
         // After `stop`, every worker has returned: this tick sees every span.
         if let Some(stream) = &mut stream {
-            stream.tick(&mut readers);
+            stream.tick(&lanes.lanes, &mut readers, lanes.now_ns());
         }
         if !stop && let Some(bar) = &mut bar {
             bar.tick(lanes.done());

@@ -144,12 +144,14 @@ fn a_running_stream_reads_as_the_run_so_far() {
                     .tasks()
                     .filter(|&task| t.graph().state(task) == Some(TaskState::Done))
                     .count();
+                let ended = t.spans().iter().filter(|s| !s.unclosed).count();
                 assert_eq!(
-                    done,
-                    t.spans().len(),
-                    "tasks with spans are done, others not"
+                    done, ended,
+                    "tasks with spans that ended are done, others not"
                 );
-                seen.push(t.spans().len());
+                // One worker: at most one task seen running.
+                assert!(t.spans().len() - ended <= 1, "{:?}", t.spans());
+                seen.push(ended);
             }
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -180,4 +182,128 @@ fn a_stream_that_cannot_be_created_fails_the_compute_before_it_runs() {
     assert!(matches!(err, ComputeError::Stream(_)), "{err}");
     assert!(err.to_string().contains("missing"), "{err}");
     assert!(!ran.load(std::sync::atomic::Ordering::SeqCst));
+}
+
+/// Polls the stream at `path` while `run` goes on; returns the traces read that show a
+/// task running (an unclosed span).
+fn traces_with_a_running_task<T: Send>(
+    path: &std::path::Path,
+    run: impl FnOnce() -> T + Send,
+) -> (Vec<Trace>, T) {
+    std::thread::scope(|s| {
+        let run = s.spawn(run);
+        let mut seen = Vec::new();
+        while !run.is_finished() {
+            if let Ok(t) = Trace::open(path)
+                && t.spans().iter().any(|span| span.unclosed)
+            {
+                seen.push(t);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        (seen, run.join().unwrap())
+    })
+}
+
+#[test]
+fn a_task_running_at_a_tick_shows_as_running_then_ends_as_recorded() {
+    use taskscope_trace::index::{RunState, TaskTimes};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("running.json");
+    // A quick input on one lane, then a slow task that reads it (several ticks long).
+    let a = Delayed::from_fn("a", || 1_u64);
+    let slow = a.then("slow", |x| {
+        std::thread::sleep(Duration::from_millis(300));
+        x + 1
+    });
+    let scheduler = Scheduler::threads(2).stream_to(&path);
+    let (seen, run) = traces_with_a_running_task(&path, || slow.compute_with(&scheduler).unwrap());
+    let slow_task = TaskId(1);
+    let recorded = run
+        .trace
+        .spans()
+        .iter()
+        .find(|s| s.task == slow_task)
+        .unwrap();
+    // (The quick task could be seen running too, if a tick fell within its microseconds.)
+    let seen: Vec<&Trace> = seen
+        .iter()
+        .filter(|t| t.spans().iter().any(|s| s.unclosed && s.task == slow_task))
+        .collect();
+    assert!(!seen.is_empty(), "the slow task was seen running");
+    // Its span lasts as far as the run has got: longer at later ticks.
+    assert!(
+        seen.iter().any(|t| t
+            .spans()
+            .iter()
+            .any(|s| s.unclosed && s.task == slow_task && s.end_ns > s.start_ns + 20_000_000)),
+        "seen running for more than 20 ms"
+    );
+    for t in seen {
+        let open = t
+            .spans()
+            .iter()
+            .find(|s| s.unclosed && s.task == slow_task)
+            .unwrap();
+        assert_eq!(
+            (open.lane, open.start_ns),
+            (recorded.lane, recorded.start_ns)
+        );
+        assert!(
+            open.end_ns <= recorded.end_ns,
+            "{open:?} within {recorded:?}"
+        );
+        assert_eq!(t.graph().state(slow_task), Some(TaskState::NotRun));
+        let times = TaskTimes::new(t);
+        assert_eq!(times.state_at(slow_task, open.end_ns), RunState::Running);
+        assert_eq!(times.state_at(TaskId(0), open.end_ns), RunState::Done);
+    }
+    // Finished: the saved trace, the B/E pair read as the recorded span.
+    let back = Trace::open(&path).unwrap();
+    assert_eq!(written(&back), written(&run.trace));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let begins = text.matches("{\"ph\":\"B\"").count();
+    assert!(begins >= 1, "the slow task seen running");
+    assert_eq!(
+        text.matches("{\"ph\":\"E\"").count(),
+        begins,
+        "each B closed"
+    );
+}
+
+#[test]
+fn a_failed_task_seen_running_is_failed_in_the_stream() {
+    use taskscope_trace::index::{RunState, TaskTimes};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("failing.json");
+    let a = Delayed::from_fn("a", || 1_u64);
+    let bad = a.then("bad", |x| -> u64 {
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(x > 1, "no");
+        x
+    });
+    let scheduler = Scheduler::threads(2).stream_to(&path);
+    let (seen, result) = traces_with_a_running_task(&path, || {
+        bad.then("after", |x| x + 1).compute_with(&scheduler)
+    });
+    let err = result.unwrap_err();
+    let bad_task = TaskId(1);
+    assert!(
+        seen.iter()
+            .any(|t| t.spans().iter().any(|s| s.unclosed && s.task == bad_task)),
+        "the failing task was seen running"
+    );
+    let back = Trace::open(&path).unwrap();
+    assert_eq!(written(&back), written(err.trace().unwrap()));
+    assert_eq!(back.graph().state(bad_task), Some(TaskState::Failed));
+    let end = back
+        .spans()
+        .iter()
+        .find(|s| s.task == bad_task)
+        .unwrap()
+        .end_ns;
+    assert_eq!(
+        TaskTimes::new(&back).state_at(bad_task, end),
+        RunState::Failed
+    );
 }

@@ -105,6 +105,12 @@ impl<'a> RunState<'a> {
             None if self.record => now_ns(),
             _ => 0,
         };
+        // A streamed run shows the task as running from now on (`crate::live`).
+        if self.record
+            && let Some(live) = self.live
+        {
+            live.task_starts(lane, task, last_end.unwrap_or(fresh_start));
+        }
         // The task body is user code, and so are the drops of the inputs it did not read
         // (emptied by every reader, so each slot is empty after the run): a panic in
         // either is caught here and becomes this task's failure.

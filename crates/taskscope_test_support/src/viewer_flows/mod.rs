@@ -210,7 +210,8 @@ pub fn check(json: &[u8], file: &str) -> Result<FlowCheck, CheckError> {
     let mut problems = Vec::new();
     let mut slices: HashMap<usize, Option<u32>> = HashMap::new();
     let mut spanned = vec![false; graph.keys.len()];
-    for e in events.iter().filter(|e| e.phase == "X") {
+    // A task's slice: its X, or the B of a streamed file's task seen running (closed by an E).
+    for e in events.iter().filter(|e| e.phase == "X" || e.phase == "B") {
         let task = e
             .task_index
             .and_then(|i| u32::try_from(i).ok())

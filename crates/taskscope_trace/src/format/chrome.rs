@@ -216,6 +216,38 @@ struct BeginEnd {
     begin: bool,
     name: u32,
     bind: Option<(u32, bool, bool)>,
+    /// What a taskscope file's task slice says in its args: its index in
+    /// [`BeginEnds::facts`], [`NO_FACTS`] for other events (a side table: most files have
+    /// no such slices, and some have millions of other `B`/`E` events).
+    facts: u32,
+}
+
+/// [`BeginEnd::facts`] of an event that is not a taskscope task slice's.
+const NO_FACTS: u32 = u32::MAX;
+
+/// The args of a taskscope file's `B` (task, kind, depth) or `E` (status) task event:
+/// a slice's args are the merge of both, as Chrome and Perfetto merge them.
+#[derive(Clone, Copy)]
+struct SliceFacts {
+    task: Option<u32>,
+    state: Option<TaskState>,
+    kind: SpanKind,
+    depth: Option<u16>,
+    /// Byte offset of the event, for errors.
+    offset: usize,
+}
+
+impl SliceFacts {
+    fn parse(args: &RawValue, offset: usize) -> Option<Self> {
+        let a = serde_json::from_str::<TaskArgs<'_>>(args.get()).ok()?;
+        Some(Self {
+            task: a.task,
+            state: raw_text(a.status).and_then(|s| TaskState::parse(&s)),
+            kind: raw_text(a.kind).map_or(SpanKind::Compute, |k| SpanKind::parse(&k)),
+            depth: a.depth,
+            offset,
+        })
+    }
 }
 
 #[derive(Clone)]
@@ -252,16 +284,37 @@ pub(crate) struct Track {
 #[derive(Clone, Default)]
 pub(crate) struct BeginEnds {
     events: Vec<BeginEnd>,
+    /// The args of taskscope task slices' events (see [`BeginEnd::facts`]).
+    facts: Vec<SliceFacts>,
 }
 
 impl BeginEnds {
-    fn push(&mut self, event: BeginEnd) {
+    /// Adds `event` with its taskscope task slice's `facts`, if it has some.
+    fn push(&mut self, mut event: BeginEnd, facts: Option<SliceFacts>) {
+        event.facts = match facts {
+            Some(f) => match u32::try_from(self.facts.len()) {
+                Ok(i) if i != NO_FACTS => {
+                    self.facts.push(f);
+                    i
+                }
+                // More task slices than u32 numbers: the rest are read as foreign.
+                _ => NO_FACTS,
+            },
+            None => NO_FACTS,
+        };
         self.events.push(event);
+    }
+
+    /// The facts of `event`, if it is a taskscope task slice's.
+    fn facts_of(&self, event: &BeginEnd) -> Option<SliceFacts> {
+        self.facts.get(event.facts as usize).copied()
     }
 
     /// Pairs the events per lane (sorted by time, file order on ties) into spans,
     /// kept open to `trace_end` when never closed; `bind` records each new span's
-    /// v2 flow binding (by its index, counted from `first_index`).
+    /// v2 flow binding (by its index, counted from `first_index`). A taskscope task
+    /// slice's span takes its task, kind and depth from its `B` and its status from its
+    /// `E` (a slice never closed has no status: its task had not finished).
     ///
     /// Returns the spans, how many `B` were never closed (flagged) and how many `E`
     /// had no `B`.
@@ -269,58 +322,87 @@ impl BeginEnds {
     /// # Complexity
     /// O(n log n) for n begin/end events; the stack is bounded by n.
     fn pair<'a>(
-        &mut self,
+        &self,
         trace_end: i64,
         first_index: u32,
         mut bind: impl FnMut(u32, (u32, bool, bool)),
     ) -> (Vec<PendingSpan<'a>>, u32, u32) {
-        let mut events = std::mem::take(&mut self.events);
+        let mut events: Vec<&BeginEnd> = self.events.iter().collect();
         events.sort_by_key(|e| (e.lane, e.ts, e.seq));
         let mut unclosed = 0;
         let mut unmatched = 0;
         let mut stack: Vec<&BeginEnd> = Vec::new();
         let mut current_lane = u32::MAX;
-        let mut finished: Vec<(&BeginEnd, i64, bool)> = Vec::new();
-        for e in &events {
+        // (begin, its end if it has one)
+        let mut finished: Vec<(&BeginEnd, Option<&BeginEnd>)> = Vec::new();
+        for e in events {
             if e.lane != current_lane {
                 for open in stack.drain(..) {
                     unclosed += 1;
-                    finished.push((open, trace_end, true));
+                    finished.push((open, None));
                 }
                 current_lane = e.lane;
             }
             if e.begin {
                 stack.push(e);
             } else if let Some(open) = stack.pop() {
-                finished.push((open, e.ts, false));
+                finished.push((open, Some(e)));
             } else {
                 unmatched += 1;
             }
         }
         for open in stack.drain(..) {
             unclosed += 1;
-            finished.push((open, trace_end, true));
+            finished.push((open, None));
         }
         let mut spans = Vec::with_capacity(finished.len());
-        for (b, end, is_unclosed) in finished {
+        for (b, e) in finished {
             if let Some(binding) = b.bind {
                 bind(first_index + spans.len() as u32, binding);
             }
+            let end = e.map_or(trace_end, |e| e.ts);
+            let facts = self.facts_of(b);
             spans.push(PendingSpan {
                 start: b.ts,
                 end: end.max(b.ts),
                 lane: b.lane,
                 name: b.name,
                 key: None,
-                task: None,
-                state: None,
-                kind: SpanKind::Compute,
-                depth: None,
-                unclosed: is_unclosed,
-                offset: 0,
+                task: facts.and_then(|f| f.task),
+                state: e.and_then(|e| self.facts_of(e)).and_then(|f| f.state),
+                kind: facts.map_or(SpanKind::Compute, |f| f.kind),
+                depth: facts.and_then(|f| f.depth),
+                unclosed: e.is_none(),
+                offset: facts.map_or(0, |f| f.offset),
             });
         }
         (spans, unclosed, unmatched)
+    }
+
+    /// The spans of the task slices of a taskscope file (see [`BeginEnds::pair`]), after
+    /// `first_index` other spans; and how many were never closed and how many `E` had
+    /// no `B`.
+    pub(crate) fn task_spans<'a>(
+        &self,
+        trace_end: i64,
+        first_index: u32,
+    ) -> (Vec<PendingSpan<'a>>, u32, u32) {
+        self.pair(trace_end, first_index, |_, _| {})
+    }
+}
+
+/// What pairing `B`/`E` events left: `unclosed` `B` never closed, `unmatched` `E`
+/// without a `B`.
+pub(crate) fn pairing_diagnostics(unclosed: u32, unmatched: u32, diagnostics: &mut Vec<String>) {
+    if unclosed > 0 {
+        diagnostics.push(format!(
+            "{unclosed} 'B' events were never closed; they are kept open to the trace end and flagged unclosed"
+        ));
+    }
+    if unmatched > 0 {
+        diagnostics.push(format!(
+            "skipped {unmatched} 'E' events without a matching 'B'"
+        ));
     }
 }
 
@@ -443,14 +525,27 @@ impl<'a> Gathered<'a> {
                 };
                 let (lane, name) = self.place(ev, ts);
                 let bind = self.flows.binding(ev);
-                self.begin_ends.push(BeginEnd {
-                    lane,
-                    ts,
-                    seq,
-                    begin: ph.as_ref() == "B",
-                    name,
-                    bind,
-                });
+                // A taskscope task slice: a B of category `task`, an E of any (ours have
+                // none: see `StreamWriter::push_end`).
+                let is_begin = ph.as_ref() == "B";
+                let facts =
+                    if self.taskscope_marker && (!is_begin || cat.as_deref() == Some("task")) {
+                        ev.args.and_then(|a| SliceFacts::parse(a, offset))
+                    } else {
+                        None
+                    };
+                self.begin_ends.push(
+                    BeginEnd {
+                        lane,
+                        ts,
+                        seq,
+                        begin: is_begin,
+                        name,
+                        bind,
+                        facts: NO_FACTS,
+                    },
+                    facts,
+                );
             }
             "i" | "I" | "R" => {
                 let Some(ts) = ts else {
@@ -749,6 +844,16 @@ impl<'a> Gathered<'a> {
             }
             return;
         }
+        if name == "taskscope_now" {
+            // A stream's mark of how far its run has got (`StreamWriter::push_now`): the
+            // end of what was read, nothing else.
+            if self.taskscope_marker
+                && let Some(ts) = ev.ts.and_then(|r| parse_scaled(r.get(), 3))
+            {
+                self.time.see(ts);
+            }
+            return;
+        }
         let args: MetaArgs<'_> = ev
             .args
             .and_then(|a| serde_json::from_str(a.get()).ok())
@@ -792,6 +897,7 @@ impl<'a> Gathered<'a> {
                 .pair(self.time.end(), first_index, |span, binding| {
                     flows.bind(span, binding);
                 });
+        self.begin_ends = BeginEnds::default();
         self.spans.extend(spans);
         (unclosed, unmatched)
     }
@@ -808,16 +914,7 @@ impl<'a> Gathered<'a> {
         mut diagnostics: Vec<String>,
     ) -> Result<Trace, FormatError> {
         let (unclosed, unmatched) = self.pair_begin_ends();
-        if unclosed > 0 {
-            diagnostics.push(format!(
-                "{unclosed} 'B' events were never closed; they are kept open to the trace end and flagged unclosed"
-            ));
-        }
-        if unmatched > 0 {
-            diagnostics.push(format!(
-                "skipped {unmatched} 'E' events without a matching 'B'"
-            ));
-        }
+        pairing_diagnostics(unclosed, unmatched, &mut diagnostics);
         diagnostics.extend(self.skip_diagnostics());
 
         // Nest and sort spans.

@@ -11,11 +11,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::FormatError;
+use super::num::write_us;
 use super::write::{
     FORMAT_VERSION, XTask, push_int, push_task_object, push_uint, push_x_event, write_json_str,
     write_stream_tail,
 };
-use crate::model::{Graph, Lane, LaneId, Span, TaskState, Trace};
+use crate::model::{Graph, Lane, LaneId, Span, SpanKind, TaskId, TaskState, Trace};
 
 /// Writes a taskscope file while its run goes on.
 ///
@@ -30,6 +31,16 @@ use crate::model::{Graph, Lane, LaneId, Span, TaskState, Trace};
 /// X per span as it ends, in the layout of a whole file's X events (args.task = the task's
 ///   index, args.status = the task's state when the span ended), M events for a lane that
 ///   appears later (before its first span),
+/// B for a task seen running before its span ended (cat "task", the task's name, ts = the
+///   span's start, pid/tid as its X would have; args.key, args.task), and for that span,
+///   once it ends, E instead of X (the task's name, no cat, ts = the span's end, same
+///   pid/tid; args.status): Perfetto pairs them per thread into one slice with the args
+///   of both, and draws a B never closed (the writer was killed) as a slice that did not
+///   end (DevTools' trace engine pairs B/E with one stack for all threads, in file order,
+///   and only with equal cats: it shows these slices with no length; the flow arrows
+///   of the finished file bind to the B as to an X),
+/// M taskscope_now (cat "taskscope", ts = how far the run has got) while a task runs, so
+///   that a reader of the file as it is knows how long it has been running,
 /// ... and once the run is over: the s/f flow, counter and instant events, `],` and the
 ///   taskscope object, as `Trace::save` writes them.
 /// ```
@@ -39,6 +50,11 @@ use crate::model::{Graph, Lane, LaneId, Span, TaskState, Trace};
 /// without its `taskscope` object through the `taskscope_graph` event (tasks without a
 /// span are not finished); a finished file reads back into the trace that was finished
 /// with, as if `save` had written it (the object is authoritative; the event is ignored).
+/// A reader pairs each B with its E into the span an X would have given; a B without E
+/// (a task running when the file was last written) becomes a span that ends with what was
+/// read (its last event or `taskscope_now` mark), flagged unclosed, without a status: its
+/// task has not finished
+/// ([`crate::index::TaskTimes::state_at`] says it is running).
 ///
 /// Spans are encoded into an internal buffer by [`StreamWriter::push_span`] and reach the
 /// file on [`StreamWriter::flush`]; [`StreamWriter::finish`] appends the end. The writer
@@ -79,8 +95,10 @@ pub struct StreamWriter {
     lane_pid: Vec<u32>,
     /// The process of each pid.
     processes: Vec<String>,
-    /// `X` events encoded so far.
+    /// `X` and `E` events encoded so far (the spans written).
     spans: u64,
+    /// Per lane: the task whose `B` was written and not yet closed, with its start.
+    open: Vec<Option<(TaskId, u64)>>,
 }
 
 impl StreamWriter {
@@ -108,6 +126,7 @@ impl StreamWriter {
             lane_pid: Vec::new(),
             processes: Vec::new(),
             spans: 0,
+            open: Vec::new(),
         };
         writer.buf.extend_from_slice(
             b"{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n{\"ph\":\"M\",\"cat\":\"taskscope\",\"name\":\"taskscope\",\"pid\":0,\"tid\":0,\"args\":{\"version\":",
@@ -177,6 +196,7 @@ impl StreamWriter {
         self.buf.extend_from_slice(b"}}");
         self.lanes.push(lane.clone());
         self.lane_pid.push(pid);
+        self.open.push(None);
         LaneId(index)
     }
 
@@ -228,6 +248,101 @@ impl StreamWriter {
         };
         push_x_event(&mut self.buf, span, &task, pid, std::iter::empty());
         self.spans += 1;
+    }
+
+    /// Encodes the `B` event of `task`, started at `start_ns` on `lane` and still
+    /// running: a compute span at depth 0 whose end is not known yet. Its span, once it
+    /// ends, is pushed with [`StreamWriter::push_end`] (not `push_span`). Buffered until
+    /// the next [`StreamWriter::flush`].
+    ///
+    /// One task at a time may be open per lane. A lane not announced, a task not in the
+    /// graph or a lane with a task open already is a caller's bug: checked in debug builds
+    /// and written as given otherwise.
+    pub fn push_begin(&mut self, task: TaskId, lane: LaneId, start_ns: u64) {
+        debug_assert!(lane.index() < self.lanes.len(), "an announced lane");
+        debug_assert!(task.index() < self.graph.len(), "a task of the graph");
+        let open = self.open.get_mut(lane.index());
+        debug_assert!(
+            open.as_deref().is_some_and(Option::is_none),
+            "one open task per lane"
+        );
+        if let Some(open) = open {
+            *open = Some((task, start_ns));
+        }
+        let pid = self.lane_pid.get(lane.index()).copied().unwrap_or(0);
+        let buf = &mut self.buf;
+        buf.extend_from_slice(b",\n{\"ph\":\"B\",\"cat\":\"task\",\"name\":");
+        write_json_str(buf, self.graph.name(task).unwrap_or(""));
+        buf.extend_from_slice(b",\"ts\":");
+        write_us(buf, start_ns);
+        buf.extend_from_slice(b",\"pid\":");
+        push_uint(buf, u64::from(pid));
+        buf.extend_from_slice(b",\"tid\":");
+        push_uint(buf, u64::from(lane.0));
+        buf.extend_from_slice(b",\"args\":{\"key\":");
+        write_json_str(buf, self.graph.key(task).unwrap_or(""));
+        buf.extend_from_slice(b",\"task\":");
+        push_uint(buf, u64::from(task.0));
+        buf.extend_from_slice(b"}}");
+    }
+
+    /// The task whose `B` is open on `lane` (see [`StreamWriter::push_begin`]), with the
+    /// start it was written with.
+    pub fn open_task(&self, lane: LaneId) -> Option<(TaskId, u64)> {
+        self.open.get(lane.index()).copied().flatten()
+    }
+
+    /// Encodes the `E` event that closes the `B` of `span`'s task on its lane: the span
+    /// ended, its task's state then is `status` (`Done`, or `Failed`). Buffered until the
+    /// next [`StreamWriter::flush`].
+    ///
+    /// The span is the one the `B` began: its task and lane, a compute span at depth 0,
+    /// not unclosed (another is a caller's bug, checked in debug builds). A reader gives
+    /// the slice the `B`'s start: a finished stream reads back as the trace it is finished
+    /// with only if that was the span's start. A span whose lane has no open task is
+    /// written as an `X` event ([`StreamWriter::push_span`]) instead.
+    pub fn push_end(&mut self, span: &Span, status: TaskState) {
+        let Some((task, _)) = self.open.get_mut(span.lane.index()).and_then(Option::take) else {
+            debug_assert!(false, "push_end after push_begin on the span's lane");
+            self.push_span(span, status);
+            return;
+        };
+        debug_assert_eq!(task, span.task, "the span of the task the B began");
+        debug_assert!(
+            span.kind == SpanKind::Compute && span.depth == 0 && !span.unclosed,
+            "a B begins a top-level compute span"
+        );
+        let pid = self.lane_pid.get(span.lane.index()).copied().unwrap_or(0);
+        let buf = &mut self.buf;
+        // A name, as DevTools' trace engine fails on an event without one. No `cat`: that
+        // engine binds a flow event to the first event in the file with its slice's (ts,
+        // pid, tid, cat), and this E has the ts of the slice of the task that starts on
+        // the lane as this one ends (written after it).
+        buf.extend_from_slice(b",\n{\"ph\":\"E\",\"name\":");
+        write_json_str(buf, self.graph.name(span.task).unwrap_or(""));
+        buf.extend_from_slice(b",\"ts\":");
+        write_us(buf, span.end_ns);
+        buf.extend_from_slice(b",\"pid\":");
+        push_uint(buf, u64::from(pid));
+        buf.extend_from_slice(b",\"tid\":");
+        push_uint(buf, u64::from(span.lane.0));
+        buf.extend_from_slice(b",\"args\":{\"status\":\"");
+        buf.extend_from_slice(status.as_str().as_bytes());
+        buf.extend_from_slice(b"\"}}");
+        self.spans += 1;
+    }
+
+    /// Encodes a `taskscope_now` metadata event: the run has reached `ts_ns`. A reader
+    /// of the file as it is takes it as the end of what was read, so the span of a task
+    /// still running (its `B` not closed) lasts until then. Other viewers ignore it (a
+    /// metadata event). Buffered until the next [`StreamWriter::flush`].
+    pub fn push_now(&mut self, ts_ns: u64) {
+        let buf = &mut self.buf;
+        buf.extend_from_slice(
+            b",\n{\"ph\":\"M\",\"cat\":\"taskscope\",\"name\":\"taskscope_now\",\"ts\":",
+        );
+        write_us(buf, ts_ns);
+        buf.extend_from_slice(b",\"pid\":0,\"tid\":0,\"args\":{}}");
     }
 
     /// [`StreamWriter::push_span`] for each span of a batch of finished tasks (`Done`).
@@ -313,6 +428,10 @@ impl StreamWriter {
             trace.spans().len() as u64,
             self.spans,
             "the trace has the spans pushed"
+        );
+        debug_assert!(
+            self.open.iter().all(Option::is_none),
+            "every B closed by its E"
         );
         self.write_buffer()?;
         let io = |action: &'static str, path: &Path| {
@@ -431,21 +550,46 @@ mod tests {
         trace.graph().state(span.task).unwrap()
     }
 
+    /// The span that [`stream`] writes as a `B` then an `E` when asked to: task 0's
+    /// compute span on lane 0 (the first span to start).
+    fn begun() -> Span {
+        spans_in_end_order()[1]
+    }
+
     /// Streams `trace` (its spans in end order) and returns the file's bytes after the
-    /// head, after each span (flushed one by one), and finished.
-    fn stream(trace: &Trace, dir: &std::path::Path) -> (Vec<Vec<u8>>, Vec<u8>) {
+    /// head, after each span (flushed one by one), and finished. With `running`, the
+    /// [`begun`] span is first written as running (a `B`, its own stage), its end an `E`.
+    fn stream_with(trace: &Trace, dir: &std::path::Path, running: bool) -> (Vec<Vec<u8>>, Vec<u8>) {
         let path = dir.join("run.json");
         let graph = Arc::new(trace.graph().clone());
         let mut w = StreamWriter::create(&path, graph, &trace.lanes()[..2]).unwrap();
         let mut stages = vec![std::fs::read(&path).unwrap()];
         w.add_lane(&trace.lanes()[2]);
+        if running {
+            let b = begun();
+            w.push_begin(b.task, b.lane, b.start_ns);
+            // How far the run has got: 3 ns in.
+            w.push_now(3);
+            w.flush().unwrap();
+            stages.push(std::fs::read(&path).unwrap());
+        }
         for span in spans_in_end_order() {
-            w.push_span(&span, status(trace, &span));
+            if running && span == begun() {
+                assert_eq!(w.open_task(span.lane), Some((span.task, span.start_ns)));
+                w.push_end(&span, status(trace, &span));
+                assert_eq!(w.open_task(span.lane), None);
+            } else {
+                w.push_span(&span, status(trace, &span));
+            }
             w.flush().unwrap();
             stages.push(std::fs::read(&path).unwrap());
         }
         w.finish(trace).unwrap();
         (stages, std::fs::read(&path).unwrap())
+    }
+
+    fn stream(trace: &Trace, dir: &std::path::Path) -> (Vec<Vec<u8>>, Vec<u8>) {
+        stream_with(trace, dir, false)
     }
 
     fn written(trace: &Trace) -> Vec<u8> {
@@ -456,16 +600,119 @@ mod tests {
 
     #[test]
     fn a_finished_stream_reads_back_as_the_saved_trace() {
+        for running in [false, true] {
+            let dir = tempfile::tempdir().unwrap();
+            let trace = finished_run();
+            let (_, bytes) = stream_with(&trace, dir.path(), running);
+            let back = Trace::from_slice(&bytes, "run.json").unwrap();
+            assert_eq!(written(&back), written(&trace), "running: {running}");
+            let saved = Trace::from_slice(&written(&trace), "saved.json").unwrap();
+            assert_eq!(back.meta(), saved.meta());
+            assert_eq!(back.spans(), saved.spans());
+            assert!(back.diagnostics().is_empty(), "{:?}", back.diagnostics());
+            // The head went through a temporary file: none is left behind.
+            assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        }
+    }
+
+    #[test]
+    fn a_task_seen_running_is_a_slice_that_ends_when_it_does() {
+        use crate::index::{RunState, TaskTimes};
         let dir = tempfile::tempdir().unwrap();
         let trace = finished_run();
-        let (_, bytes) = stream(&trace, dir.path());
-        let back = Trace::from_slice(&bytes, "run.json").unwrap();
-        assert_eq!(written(&back), written(&trace));
-        let saved = Trace::from_slice(&written(&trace), "saved.json").unwrap();
-        assert_eq!(back.meta(), saved.meta());
-        assert!(back.diagnostics().is_empty(), "{:?}", back.diagnostics());
-        // The head went through a temporary file: none is left behind.
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        let (stages, _) = stream_with(&trace, dir.path(), true);
+        let b = begun();
+        // Begun, not ended (the writer may have been killed there): the task runs.
+        let running = Trace::from_slice(&stages[1], "run.json").unwrap();
+        let span = running.spans()[0];
+        assert_eq!(running.spans().len(), 1);
+        assert_eq!((span.task, span.lane, span.start_ns), (b.task, b.lane, 0));
+        // It lasts as far as the run has got, the end of what was read.
+        assert!(span.unclosed);
+        assert_eq!((span.end_ns, running.meta().wall_ns), (3, 3));
+        assert_eq!(running.graph().state(b.task), Some(TaskState::NotRun));
+        let times = TaskTimes::new(&running);
+        assert_eq!(times.state_at(b.task, span.end_ns), RunState::Running);
+        assert_eq!(times.state_at(b.task, u64::MAX), RunState::Running);
+        assert!(
+            running
+                .diagnostics()
+                .iter()
+                .any(|d| d.message.contains("1 task was running")),
+            "{:?}",
+            running.diagnostics()
+        );
+        // Later spans end after it started: its span reaches the last of them.
+        let later = Trace::from_slice(&stages[2], "run.json").unwrap();
+        let open = later.spans().iter().find(|s| s.task == b.task).unwrap();
+        assert!(open.unclosed && open.end_ns == 8, "{open:?}");
+        // Once its E is written, it is the span an X would have given, and done.
+        let ended = Trace::from_slice(&stages[3], "run.json").unwrap();
+        assert!(ended.spans().contains(&b), "{:?}", ended.spans());
+        assert_eq!(ended.graph().state(b.task), Some(TaskState::Done));
+        assert_eq!(TaskTimes::new(&ended).state_at(b.task, 10), RunState::Done);
+    }
+
+    #[test]
+    fn a_follower_sees_a_task_running_then_done() {
+        use crate::format::{FollowArena, Follower};
+        use crate::index::{RunState, TaskTimes};
+        let dir = tempfile::tempdir().unwrap();
+        let trace = finished_run();
+        let (stages, _) = stream_with(&trace, dir.path(), true);
+        let b = begun();
+        let arena = FollowArena::new();
+        let mut follower = Follower::new(&arena, "run.json");
+        let mut fed = 0;
+        let mut at_stage = |follower: &mut Follower<'_>, stage: &[u8]| {
+            follower.push(&stage[fed..]).unwrap();
+            fed = stage.len();
+            follower.snapshot().unwrap()
+        };
+        at_stage(&mut follower, &stages[0]);
+        // Its B read (as new bytes after the head): running, not finished.
+        let t = at_stage(&mut follower, &stages[1]);
+        let span = t.spans().iter().find(|s| s.task == b.task).unwrap();
+        assert!(span.unclosed, "{span:?}");
+        assert_eq!(span.end_ns, 3, "as far as the run has got");
+        assert_eq!(
+            TaskTimes::new(&t).state_at(b.task, span.end_ns),
+            RunState::Running
+        );
+        // Its E read: the span an X gives, done.
+        at_stage(&mut follower, &stages[2]);
+        let t = at_stage(&mut follower, &stages[3]);
+        assert!(t.spans().contains(&b), "{:?}", t.spans());
+        assert_eq!(
+            TaskTimes::new(&t).state_at(b.task, b.end_ns),
+            RunState::Done
+        );
+    }
+
+    #[test]
+    fn a_failed_task_seen_running_ends_failed() {
+        use crate::index::{RunState, TaskTimes};
+        let dir = tempfile::tempdir().unwrap();
+        let trace = finished_run();
+        let path = dir.path().join("run.json");
+        let mut w =
+            StreamWriter::create(&path, Arc::new(trace.graph().clone()), trace.lanes()).unwrap();
+        let span = Span {
+            start_ns: 40,
+            end_ns: 45,
+            task: TaskId(3),
+            lane: LaneId(0),
+            kind: SpanKind::Compute,
+            depth: 0,
+            unclosed: false,
+        };
+        w.push_begin(span.task, span.lane, span.start_ns);
+        w.push_end(&span, TaskState::Failed);
+        w.flush().unwrap();
+        let t = Trace::open(&path).unwrap();
+        assert_eq!(t.spans(), [span]);
+        assert_eq!(t.graph().state(span.task), Some(TaskState::Failed));
+        assert_eq!(TaskTimes::new(&t).state_at(span.task, 45), RunState::Failed);
     }
 
     #[test]
@@ -516,7 +763,7 @@ mod tests {
     fn every_truncation_of_a_stream_reads_without_panic() {
         let dir = tempfile::tempdir().unwrap();
         let trace = finished_run();
-        let (stages, bytes) = stream(&trace, dir.path());
+        let (stages, bytes) = stream_with(&trace, dir.path(), true);
         let head = stages[0].len();
         let mut last_spans = 0;
         for cut in 0..bytes.len() {

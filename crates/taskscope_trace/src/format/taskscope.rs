@@ -16,7 +16,7 @@ use serde_json::value::RawValue;
 
 use super::error::{FormatError, Source};
 use super::fast::{self, Scan, TaskRef};
-use super::gather::{Gathered, keep_span_arg};
+use super::gather::{Gathered, PendingSpan, keep_span_arg};
 use super::keys::{KeyList, KeyTable};
 use super::lex::{ElementError, skip_ws, value_at};
 use super::num::id_text;
@@ -487,8 +487,11 @@ pub(crate) fn finish_stream(
     let src = col.src;
     let mut tasks = parse_graph_args(&src, args, col.fast_paths)?;
     let task_count = tasks.len();
+    let (slices, running, unmatched) = task_slices(col);
+    // Per task: whether a span of it ended (an `X`, or a slice closed by its `E`).
     let mut finished = vec![false; task_count];
-    for span in &col.spans {
+    let closed = slices.iter().filter(|s| !s.unclosed);
+    for span in col.spans.iter().chain(closed) {
         if let Some(i) = span.task
             && let Some(slot) = tasks.states.get_mut(i as usize)
         {
@@ -501,9 +504,18 @@ pub(crate) fn finish_stream(
         }
     }
     let done = finished.iter().filter(|&&f| f).count();
+    let running = match running {
+        0 => String::new(),
+        1 => "; 1 task was running at the end of what was read (its slice begun and not ended)"
+            .to_owned(),
+        n => format!(
+            "; {n} tasks were running at the end of what was read (their slices begun and not ended)"
+        ),
+    };
     diagnostics.push(format!(
-        "a streaming taskscope file without its final taskscope object (the run is still going, or its writer stopped): the graph comes from its taskscope_graph event; {done} of {task_count} tasks have spans, the others are not finished"
+        "a streaming taskscope file without its final taskscope object (the run is still going, or its writer stopped): the graph comes from its taskscope_graph event; {done} of {task_count} tasks ended{running}, the others are not finished"
     ));
+    super::chrome::pairing_diagnostics(0, unmatched, &mut diagnostics);
     let obj = TsObject {
         version: u64::from(READ_VERSION),
         tasks,
@@ -516,7 +528,20 @@ pub(crate) fn finish_stream(
         flows: Vec::new(),
         diagnostics: Vec::new(),
     };
-    finish(col, obj, diagnostics)
+    finish_with(col, obj, &slices, diagnostics)
+}
+
+/// The spans of a taskscope file's task slices (`B`/`E` pairs: a task that was running
+/// when the writer wrote it, see [`crate::format::StreamWriter`]), numbered after its
+/// `X` spans; how many were never closed, and how many `E` had no `B`.
+///
+/// A slice never closed is a task that was running at the end of what was read (the
+/// run is still going, or its writer stopped): its span ends there, flagged unclosed,
+/// and has no status, so the task is not finished
+/// ([`crate::index::TaskTimes::state_at`] says it is running).
+fn task_slices<'a>(col: &Gathered<'a>) -> (Vec<PendingSpan<'a>>, u32, u32) {
+    col.begin_ends
+        .task_spans(col.time.end(), col.spans.len() as u32)
 }
 
 /// The lanes of a streaming file from its `M` events: lane `i` is `tid` `i`, named by its
@@ -565,7 +590,19 @@ fn stream_lanes(col: &Gathered<'_>) -> Vec<TsLane> {
 /// O(V + E + S) plus the builder's sort check.
 pub(crate) fn finish(
     col: &Gathered<'_>,
+    obj: TsObject<'_>,
+    mut diagnostics: Vec<String>,
+) -> Result<Trace, FormatError> {
+    let (slices, unclosed, unmatched) = task_slices(col);
+    super::chrome::pairing_diagnostics(unclosed, unmatched, &mut diagnostics);
+    finish_with(col, obj, &slices, diagnostics)
+}
+
+/// [`finish`] with the spans of the file's task slices (`slices`, see [`task_slices`]).
+fn finish_with(
+    col: &Gathered<'_>,
     mut obj: TsObject<'_>,
+    slices: &[PendingSpan<'_>],
     mut diagnostics: Vec<String>,
 ) -> Result<Trace, FormatError> {
     let src = col.src;
@@ -624,6 +661,7 @@ pub(crate) fn finish(
     add_spans(
         &mut b,
         col,
+        slices,
         &span_tasks,
         obj.tasks.len(),
         &lane_of,
@@ -712,22 +750,25 @@ fn build_graph(tasks: &TsTasks<'_>, src: &Source<'_>) -> Result<(Graph, KeyTable
     Ok((graph, key_index))
 }
 
-/// Adds the spans of the file's task `X` events, resolved against the graph and lanes;
-/// `span_tasks` holds the task of each span found by key, in order.
+/// Adds the spans of the file's task `X` events and then those of its task slices
+/// (`slices`), resolved against the graph and lanes; `span_tasks` holds the task of each
+/// span found by key, in order.
 fn add_spans(
     b: &mut TraceBuilder,
     col: &Gathered<'_>,
+    slices: &[PendingSpan<'_>],
     span_tasks: &[Option<u32>],
     task_count: usize,
     lane_of: &[Option<LaneId>],
     diagnostics: &mut Vec<String>,
 ) -> Result<(), FormatError> {
     let src = col.src;
-    b.reserve_spans(col.spans.len());
+    b.reserve_spans(col.spans.len() + slices.len());
     let mut foreign_spans = 0u32;
     let mut by_key = span_tasks.iter();
+    // Slices have no args beyond their fields (those of `span_args` belong to `X` spans).
     let mut args = col.span_args.iter().peekable();
-    for (index, span) in col.spans.iter().enumerate() {
+    for (index, span) in col.spans.iter().chain(slices).enumerate() {
         // The args of this span (pushed in span order); those of skipped spans are dropped.
         let mut own_args = Vec::new();
         while let Some(arg) = args.next_if(|a| a.span as usize <= index) {

@@ -217,7 +217,8 @@ pub struct GroupInfo {
     pub inner_edges: u64,
     /// When each task that ran started, sorted.
     starts_ns: Vec<u64>,
-    /// When each task that ran finished, sorted.
+    /// When each task that ran finished, sorted (`u64::MAX` for a task that has not:
+    /// [`TaskTimes::is_unfinished`]).
     ends_ns: Vec<u64>,
 }
 
@@ -247,6 +248,7 @@ impl GroupInfo {
     /// - [`RunState::Running`] when at least one of its tasks is running at `t_ns`;
     /// - [`RunState::Done`] when every task of it that ran has finished — tasks
     ///   that never ran do not count here (the `k / n done` label shows them);
+    ///   [`RunState::Failed`] instead when one of its tasks failed;
     /// - [`RunState::Waiting`] otherwise: none runs, some have yet to start
     ///   (before the first start, or in a gap between its tasks).
     ///
@@ -263,7 +265,11 @@ impl GroupInfo {
         if started > finished {
             RunState::Running
         } else if finished == self.ends_ns.len() {
-            RunState::Done
+            if self.states.failed > 0 {
+                RunState::Failed
+            } else {
+                RunState::Done
+            }
         } else {
             RunState::Waiting
         }
@@ -274,7 +280,9 @@ impl GroupInfo {
     /// # Complexity
     /// O(log tasks).
     pub fn done_at(&self, t_ns: u64) -> usize {
-        self.ends_ns.partition_point(|&e| e <= t_ns)
+        // `u64::MAX`: a task that never ends (sorted last), not done even then.
+        self.ends_ns
+            .partition_point(|&e| e <= t_ns && e != u64::MAX)
     }
 }
 
@@ -402,7 +410,9 @@ impl KeyGroups {
                 info.start_ns = Some(info.start_ns.map_or(s, |x| x.min(s)));
                 info.end_ns = info.end_ns.max(e);
                 info.starts_ns.push(s);
-                info.ends_ns.push(e);
+                // A task that has not finished (an unclosed span) never ends.
+                info.ends_ns
+                    .push(if times.is_unfinished(t) { u64::MAX } else { e });
             }
             if let (Some(l), Some(counts)) = (times.lane(t), lanes.get_mut(g as usize)) {
                 *counts.entry(l).or_default() += 1;

@@ -16,8 +16,14 @@
 //! - The run's **work** is the time lanes were busy with work spans, each instant counted
 //!   once per lane: the sum of every lane's busy time, and of every task's self time. In a
 //!   trace where spans of a lane never overlap (the engine's), it is the sum of durations.
+//! - Its **state** at an instant ([`TaskTimes::state_at`]): waiting before its first
+//!   start, running until its last end, then done — or failed when the graph says it
+//!   failed (a streamed file's reader takes that from its last span's status). A task
+//!   with an **unclosed** span (a `B` event never closed: in a run still being written,
+//!   or one killed, the task is running at the end of what was read) has not finished:
+//!   it is running from its first start on, at every later instant.
 
-use crate::model::{LaneId, Span, SpanKind, TaskId, Trace};
+use crate::model::{LaneId, Span, SpanKind, TaskId, TaskState, Trace};
 
 /// A task's (or a group's) state at one instant of a replay.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -28,6 +34,8 @@ pub enum RunState {
     Running,
     /// It has finished.
     Done,
+    /// It has finished, and failed.
+    Failed,
     /// It never ran in this trace (no span).
     NotRun,
 }
@@ -39,6 +47,7 @@ impl RunState {
             Self::Waiting => "waiting",
             Self::Running => "running",
             Self::Done => "done",
+            Self::Failed => "failed",
             Self::NotRun => "not run",
         }
     }
@@ -70,7 +79,14 @@ pub struct TaskTimes {
     pub(crate) ran_count: usize,
     /// Lane of the earliest span that counts for the duration, `u32::MAX` if it did not run.
     lane: Vec<u32>,
+    /// Per task: [`ENDS_FAILED`] and [`NEVER_ENDS`] bits (see [`TaskTimes::state_at`]).
+    outcome: Vec<u8>,
 }
+
+/// [`TaskTimes::outcome`] bit: the task failed (its graph state), so it ends failed.
+const ENDS_FAILED: u8 = 1;
+/// [`TaskTimes::outcome`] bit: the task has an unclosed span, so it has not ended.
+const NEVER_ENDS: u8 = 2;
 
 impl TaskTimes {
     /// Measures every task of `trace`.
@@ -187,6 +203,7 @@ impl TaskTimes {
             total_work_ns: attribution.total_ns,
             ran_count,
             lane,
+            outcome: outcomes(trace),
         }
     }
 
@@ -204,6 +221,7 @@ impl TaskTimes {
             total_work_ns: 0,
             ran_count: 0,
             lane: vec![u32::MAX; tasks],
+            outcome: vec![0; tasks],
         }
     }
 
@@ -297,14 +315,27 @@ impl TaskTimes {
     }
 
     /// The task's state at `t_ns`: waiting before its first start, running until its
-    /// last end, then done; [`RunState::NotRun`] if it never ran.
+    /// last end, then done, or failed if it failed; [`RunState::NotRun`] if it never ran.
+    /// A task with an unclosed span never ends: it is running at every instant from its
+    /// first start on (see the module docs).
     pub fn state_at(&self, task: TaskId, t_ns: u64) -> RunState {
+        let outcome = self.outcome.get(task.index()).copied().unwrap_or(0);
         match self.range(task) {
             None => RunState::NotRun,
             Some((s, _)) if t_ns < s => RunState::Waiting,
+            Some(_) if outcome & NEVER_ENDS != 0 => RunState::Running,
             Some((_, e)) if t_ns < e => RunState::Running,
+            Some(_) if outcome & ENDS_FAILED != 0 => RunState::Failed,
             Some(_) => RunState::Done,
         }
+    }
+
+    /// Whether `task` has an unclosed span: it had not finished when its trace ends
+    /// (see the module docs).
+    pub fn is_unfinished(&self, task: TaskId) -> bool {
+        self.outcome
+            .get(task.index())
+            .is_some_and(|&o| o & NEVER_ENDS != 0)
     }
 
     /// Whether `task` has at least one span.
@@ -328,6 +359,32 @@ impl TaskTimes {
     pub(crate) fn end(&self, task: TaskId) -> u64 {
         self.end_ns.get(task.index()).copied().unwrap_or(0)
     }
+}
+
+/// The [`TaskTimes::outcome`] bits of every task of `trace`.
+///
+/// # Complexity
+/// O(V + S).
+fn outcomes(trace: &Trace) -> Vec<u8> {
+    let graph = trace.graph();
+    let mut outcome: Vec<u8> = graph
+        .tasks()
+        .map(|t| {
+            if graph.state(t) == Some(TaskState::Failed) {
+                ENDS_FAILED
+            } else {
+                0
+            }
+        })
+        .collect();
+    for span in trace.spans().iter().filter(|s| s.unclosed) {
+        let o = outcome.get_mut(span.task.index());
+        debug_assert!(o.is_some(), "a span of a task of the graph");
+        if let Some(o) = o {
+            *o |= NEVER_ENDS;
+        }
+    }
+    outcome
 }
 
 /// Self time per task and busy work time per lane, from one sweep per lane.
@@ -511,5 +568,34 @@ mod tests {
         assert_eq!(at(22), vec![Done, Done, Done, NotRun]);
         let none = TaskTimes::not_run(2);
         assert_eq!((none.len(), none.ran_count(), none.range(x)), (2, 0, None));
+    }
+
+    #[test]
+    fn failed_tasks_end_failed_and_unclosed_spans_never_end() {
+        use RunState::{Done, Failed, Running, Waiting};
+        let mut b = TraceBuilder::new(RunMeta::default());
+        let g = b.graph_mut();
+        let ok = g.add_task("ok", "f", [], TaskState::Done).unwrap();
+        let bad = g.add_task("bad", "f", [], TaskState::Failed).unwrap();
+        let open = g.add_task("open", "f", [], TaskState::NotRun).unwrap();
+        b.add_lane(Lane::default()).unwrap();
+        b.add_span(span(ok, 0, 0, 10, SpanKind::Compute)).unwrap();
+        b.add_span(span(bad, 0, 10, 20, SpanKind::Compute)).unwrap();
+        b.add_span(Span {
+            unclosed: true,
+            ..span(open, 0, 20, 30, SpanKind::Compute)
+        })
+        .unwrap();
+        let trace = b.build().unwrap();
+        let t = TaskTimes::new(&trace);
+        let at = |time| [ok, bad, open].map(|task| t.state_at(task, time));
+        assert_eq!(at(5), [Running, Waiting, Waiting]);
+        assert_eq!(at(15), [Done, Running, Waiting]);
+        assert_eq!(at(20), [Done, Failed, Running]);
+        // The unclosed span ends where the trace does: the task is still running then.
+        assert_eq!(at(30), [Done, Failed, Running]);
+        assert_eq!(at(u64::MAX), [Done, Failed, Running]);
+        assert!(t.is_unfinished(open) && !t.is_unfinished(bad));
+        assert_eq!(Failed.as_str(), "failed");
     }
 }
