@@ -242,7 +242,22 @@ pub struct ViewerApp {
 
 impl ViewerApp {
     /// A new app with `settings`, reading files with `parse`, and starting the loads `options` asks for.
+    ///
+    /// Without an egui context, the background work these loads start cannot wake the
+    /// window when it has news: the window shows it at its next frame. eframe's app is
+    /// made by [`ViewerApp::from_creation_context`], which passes its context.
     pub fn new(settings: Settings, options: StartupOptions, parse: ParseFn) -> Self {
+        Self::new_in(settings, options, parse, None)
+    }
+
+    /// [`ViewerApp::new`] whose start-up loads wake `ctx` when they have news (a live
+    /// tab's new spans, a load finished).
+    fn new_in(
+        settings: Settings,
+        options: StartupOptions,
+        parse: ParseFn,
+        ctx: Option<&egui::Context>,
+    ) -> Self {
         let mut settings = settings;
         let theme_override = options.dark.map(|forced| (forced, settings.dark));
         if let Some(dark) = options.dark {
@@ -270,16 +285,16 @@ impl ViewerApp {
             theme_override,
         };
         for file in options.files {
-            app.apply(AppCommand::Open(file), None);
+            app.apply(AppCommand::Open(file), ctx);
         }
         for file in options.follow {
-            app.apply(AppCommand::Follow(file), None);
+            app.apply(AppCommand::Follow(file), ctx);
         }
         for demo in options.demos {
-            app.apply(AppCommand::OpenDemo(demo), None);
+            app.apply(AppCommand::OpenDemo(demo), ctx);
         }
         if let Some((a, b)) = options.compare {
-            app.apply(AppCommand::Compare(a, b, options.compare_options), None);
+            app.apply(AppCommand::Compare(a, b, options.compare_options), ctx);
         }
         app
     }
@@ -290,7 +305,15 @@ impl ViewerApp {
         options: StartupOptions,
         parse: ParseFn,
     ) -> Self {
-        Self::from_storage(cc.storage, options, parse)
+        let settings = Self::saved_settings(cc.storage);
+        Self::new_in(settings, options, parse, Some(&cc.egui_ctx))
+    }
+
+    /// The settings saved in `storage` (defaults where there are none, or they do not parse).
+    fn saved_settings(storage: Option<&dyn eframe::Storage>) -> Settings {
+        storage
+            .and_then(|s| eframe::get_value::<Settings>(s, STORAGE_KEY))
+            .unwrap_or_default()
     }
 
     /// The app with the settings saved in `storage` by [`eframe::App::save`] (defaults
@@ -300,10 +323,7 @@ impl ViewerApp {
         options: StartupOptions,
         parse: ParseFn,
     ) -> Self {
-        let settings = storage
-            .and_then(|s| eframe::get_value::<Settings>(s, STORAGE_KEY))
-            .unwrap_or_default();
-        Self::new(settings, options, parse)
+        Self::new(Self::saved_settings(storage), options, parse)
     }
 
     /// Whether any file is still loading, or an open trace still waits for its analyses.
@@ -924,5 +944,51 @@ impl eframe::App for ViewerApp {
             settings.dark = saved;
         }
         eframe::set_value(storage, STORAGE_KEY, &settings);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    /// `taskscope view --follow FILE` wakes the window when the file grows: the
+    /// start-up follow has the window's context (it had none, so a live tab only
+    /// moved when the mouse did).
+    #[test]
+    fn a_start_up_follow_wakes_the_window() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.json");
+        std::fs::write(&path, b"[").unwrap();
+        let ctx = egui::Context::default();
+        let options = StartupOptions {
+            follow: vec![path.clone()],
+            ..StartupOptions::default()
+        };
+        let app = ViewerApp::new_in(Settings::default(), options, crate::parse_trace, Some(&ctx));
+        assert!(matches!(app.tabs.last(), Some(Tab::Live(_))));
+        // Settle the frames egui asks for on its own, then grow the file.
+        for _ in 0..10 {
+            if !ctx.has_requested_repaint() {
+                break;
+            }
+            let mut output = ctx.run_ui(egui::RawInput::default(), |_| {});
+            output.textures_delta.clear();
+        }
+        assert!(!ctx.has_requested_repaint(), "egui kept asking for frames");
+        std::fs::write(
+            &path,
+            br#"[{"ph":"X","name":"a","ts":0,"dur":5,"pid":1,"tid":1},"#,
+        )
+        .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !ctx.has_requested_repaint() {
+            assert!(
+                Instant::now() < deadline,
+                "the follower never woke the window"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 }
