@@ -33,12 +33,8 @@ impl Analyses {
     /// # Complexity
     /// That of the layout and the analyses: about O(S log S + V log V + E).
     pub fn new(trace: &Trace, index: &TraceIndex) -> Self {
-        // With nothing expanded a drawing is never refused (it falls back to simple
-        // layers); the empty drawing only stands for that impossible case.
-        let layout = graph_drawing(trace, index, &DrawingOptions::default())
-            .map_or_else(|_| GraphLayout::default(), GraphLayout::new);
         Self {
-            layout: Arc::new(layout),
+            layout: Arc::new(default_drawing(trace, index)),
             critical: critical_path(trace),
             stats: name_stats(trace),
             findings: advise(trace),
@@ -47,12 +43,27 @@ impl Analyses {
     }
 }
 
+/// The default graph drawing of `trace` (groups collapsed, output boxes shown).
+///
+/// # Complexity
+/// That of the layout: about O(V log V + E).
+pub fn default_drawing(trace: &Trace, index: &TraceIndex) -> GraphLayout {
+    // With nothing expanded a drawing is never refused (it falls back to simple
+    // layers); the empty drawing only stands for that impossible case.
+    graph_drawing(trace, index, &DrawingOptions::default())
+        .map_or_else(|_| GraphLayout::default(), GraphLayout::new)
+}
+
 /// One opened trace with what the views need. Shared read-only by the tabs that show it.
 ///
 /// It is built in two stages so that a big trace shows as soon as it is read:
 /// [`TraceDoc::first_stage`] builds what the timeline needs; [`TraceDoc::complete`]
 /// (run afterwards on the loader thread) adds the [`Analyses`], which the UI reads
 /// through [`TraceDoc::analyses`] once they are there.
+///
+/// A followed file's trace so far is a *live* document ([`TraceDoc::live`]): it has a
+/// graph drawing but no analyses (statistics, advisor, critical path), which come with
+/// the finished file's ordinary document.
 #[derive(Debug)]
 pub struct TraceDoc {
     /// The file it came from (`None` for a built-in demo).
@@ -67,6 +78,8 @@ pub struct TraceDoc {
     /// The timeline's lane layout and culling index.
     pub model: TimelineLanes,
     analyses: OnceLock<Analyses>,
+    /// A live document's graph drawing (ordinary documents have theirs in the analyses).
+    live_drawing: Option<Arc<GraphLayout>>,
 }
 
 impl TraceDoc {
@@ -97,11 +110,46 @@ impl TraceDoc {
             index,
             model,
             analyses: OnceLock::new(),
+            live_drawing: None,
         }
     }
 
-    /// Computes the [`Analyses`] if they are not there yet (call it off the UI thread).
+    /// The document of a followed file's trace so far: what the timeline needs, the key
+    /// groups (the progress panel's), and `drawing` for the graph (`None` lays the graph
+    /// out; a followed stream's graph does not change, so its drawing is passed on from
+    /// one update to the next). It never gets [`Analyses`]: [`TraceDoc::complete`] does
+    /// nothing for it.
+    ///
+    /// # Complexity
+    /// That of [`TraceDoc::first_stage`] plus O(V) for the groups, plus the layout when
+    /// `drawing` is `None`.
+    pub fn live(path: Option<PathBuf>, trace: Trace, drawing: Option<Arc<GraphLayout>>) -> Self {
+        let mut doc = Self::first_stage(path, trace);
+        // Built here, off the UI thread, not on the progress panel's first frame.
+        doc.index.groups(doc.trace.graph());
+        let drawing = drawing.unwrap_or_else(|| Arc::new(default_drawing(&doc.trace, &doc.index)));
+        doc.live_drawing = Some(drawing);
+        doc
+    }
+
+    /// Whether this is a followed file's trace so far ([`TraceDoc::live`]).
+    pub fn is_live(&self) -> bool {
+        self.live_drawing.is_some()
+    }
+
+    /// The default graph drawing: a live document's, or the analyses' once computed.
+    pub fn drawing(&self) -> Option<Arc<GraphLayout>> {
+        self.live_drawing
+            .clone()
+            .or_else(|| self.analyses().map(|a| Arc::clone(&a.layout)))
+    }
+
+    /// Computes the [`Analyses`] if they are not there yet (call it off the UI thread);
+    /// nothing for a live document.
     pub fn complete(&self) {
+        if self.is_live() {
+            return;
+        }
         self.analyses
             .get_or_init(|| Analyses::new(&self.trace, &self.index));
     }

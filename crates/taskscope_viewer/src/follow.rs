@@ -2,10 +2,17 @@
 //!
 //! A [`FollowJob`] owns a named thread that drives the trace crate's incremental
 //! reader ([`Follower`] over a [`FileTail`]): it reads what was appended, parses only
-//! those bytes, and every so often builds a [`TraceDoc`] of the events so far (index,
-//! timeline lanes, graph drawing) and hands it to the UI thread, which only swaps it
-//! in. Snapshots are spaced by at least [`MIN_SNAPSHOT_INTERVAL`] and by twice the
-//! time the last one took to build, so a big run never keeps the thread building.
+//! those bytes, and every so often builds a live [`TraceDoc`] of the events so far
+//! (index, key groups, timeline lanes, graph drawing; [`TraceDoc::live`]) and hands it
+//! to the UI thread, which only swaps it in and hands the old one back to be dropped
+//! here ([`FollowJob::retire`]). Snapshots are spaced by at least
+//! [`MIN_SNAPSHOT_INTERVAL`] and by twice the time the last one took to build, so a big
+//! run never keeps the thread building.
+//!
+//! What a live update does not do: the analyses (statistics, the advisor's findings,
+//! the critical path) are computed once, for the complete file; a taskscope stream's
+//! graph is laid out once (its graph event gives the whole graph, only node states
+//! change); other files' graphs grow with their spans and are laid out again.
 //!
 //! When the file is rewritten (it shrank or another file was renamed over it, as
 //! the `taskscope_tracing` layer's `run.partial.json` is about once a second) reading
@@ -25,6 +32,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
+use taskscope_egui::GraphLayout;
 use taskscope_trace::format::{FileTail, FollowArena, FollowStage, Follower, TailRead};
 
 use crate::document::TraceDoc;
@@ -69,8 +77,13 @@ pub enum FollowUpdate {
 struct Shared {
     /// The newest update not yet taken (older ones are replaced, never queued).
     latest: Mutex<Option<FollowUpdate>>,
+    /// Documents the UI no longer shows, dropped on the follower thread (a big one
+    /// takes milliseconds to free).
+    retired: Mutex<Vec<Arc<TraceDoc>>>,
     status: Mutex<FollowStatus>,
     stop: AtomicBool,
+    /// The thread has ended (retired documents are no longer dropped there).
+    ended: AtomicBool,
 }
 
 /// One followed file (see the module docs).
@@ -95,6 +108,8 @@ impl FollowJob {
             .name("taskscope-follow".into())
             .spawn(move || {
                 let update = follow(&thread_path, parse, &thread_shared, &repaint);
+                thread_shared.ended.store(true, Ordering::Relaxed);
+                drop(std::mem::take(&mut *thread_shared.retired.lock()));
                 if let Some(update) = update {
                     if matches!(update, FollowUpdate::Finished(_)) {
                         thread_shared.status.lock().complete = true;
@@ -120,6 +135,14 @@ impl FollowJob {
     /// Where the file stands.
     pub fn status(&self) -> FollowStatus {
         self.shared.status.lock().clone()
+    }
+
+    /// Hands back a document the UI no longer shows, to be dropped on the follower
+    /// thread rather than in a frame (dropped here if the thread has ended).
+    pub fn retire(&self, doc: Arc<TraceDoc>) {
+        if !self.shared.stop.load(Ordering::Relaxed) && !self.shared.ended.load(Ordering::Relaxed) {
+            self.shared.retired.lock().push(doc);
+        }
     }
 }
 
@@ -188,10 +211,14 @@ fn follow_once(
     let mut last_snapshot: Option<Instant> = None;
     let mut build_time = Duration::ZERO;
     let mut dirty = false;
+    // The drawing of a stream's graph, laid out once.
+    let mut drawing: Option<Arc<GraphLayout>> = None;
     loop {
         if shared.stop.load(Ordering::Relaxed) {
             return Ending::Stopped;
         }
+        let retired = std::mem::take(&mut *shared.retired.lock());
+        drop(retired);
         buf.clear();
         let read = match tail.read_new(&mut buf, READ_CHUNK) {
             Ok(r) => r,
@@ -212,7 +239,7 @@ fn follow_once(
             TailRead::Rewritten => return Ending::Rewritten,
             TailRead::Gone => {
                 if let Some(target) = finished_name(&path).filter(|t| t.is_file()) {
-                    return Ending::Done(read_whole(&target, parse));
+                    return Ending::Done(read_whole(&target, parse, false));
                 }
                 shared.status.lock().note =
                     Some("the file is gone (moved or deleted): showing what was read".to_owned());
@@ -220,10 +247,10 @@ fn follow_once(
         }
         if follower.stage() == FollowStage::Complete {
             if partial_target(&path).is_none() {
-                return Ending::Done(read_whole(&path, parse));
+                return Ending::Done(read_whole(&path, parse, false));
             }
             // A snapshot complete in itself, rewritten while the run goes on.
-            if let FollowUpdate::Finished(doc) = read_whole(&path, parse) {
+            if let FollowUpdate::Finished(doc) = read_whole(&path, parse, true) {
                 *shared.latest.lock() = Some(FollowUpdate::Live(doc));
                 repaint();
             }
@@ -236,8 +263,9 @@ fn follow_once(
             let started = Instant::now();
             match follower.snapshot() {
                 Ok(trace) => {
-                    let doc = TraceDoc::first_stage(Some(path.clone()), trace);
-                    doc.complete();
+                    let reuse = drawing.clone().filter(|_| follower.has_whole_graph());
+                    let doc = TraceDoc::live(Some(path.clone()), trace, reuse);
+                    drawing = doc.drawing();
                     *shared.latest.lock() = Some(FollowUpdate::Live(Arc::new(doc)));
                     repaint();
                 }
@@ -260,6 +288,8 @@ fn wait_for_rewrite(tail: &mut FileTail, parse: ParseFn, shared: &Shared) -> End
         if shared.stop.load(Ordering::Relaxed) {
             return Ending::Stopped;
         }
+        let retired = std::mem::take(&mut *shared.retired.lock());
+        drop(retired);
         scratch.clear();
         match tail.read_new(&mut scratch, 1) {
             // More after the end of a complete file is a rewrite in place.
@@ -267,7 +297,7 @@ fn wait_for_rewrite(tail: &mut FileTail, parse: ParseFn, shared: &Shared) -> End
             Ok(TailRead::Unchanged) => std::thread::sleep(POLL_INTERVAL),
             Ok(TailRead::Gone) => {
                 if let Some(target) = finished_name(tail.path()).filter(|t| t.is_file()) {
-                    return Ending::Done(read_whole(&target, parse));
+                    return Ending::Done(read_whole(&target, parse, false));
                 }
                 shared.status.lock().note =
                     Some("the file is gone (moved or deleted): showing what was read".to_owned());
@@ -297,8 +327,9 @@ fn partial_target(path: &Path) -> Option<PathBuf> {
     Some(path.with_file_name(name))
 }
 
-/// Reads the complete file at `path` into the final document (analyses included).
-fn read_whole(path: &Path, parse: ParseFn) -> FollowUpdate {
+/// Reads the complete file at `path` into the final document (analyses included), or
+/// into a live one (`live`: a complete snapshot of a run that goes on).
+fn read_whole(path: &Path, parse: ParseFn, live: bool) -> FollowUpdate {
     let name = path.display().to_string();
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
@@ -306,7 +337,12 @@ fn read_whole(path: &Path, parse: ParseFn) -> FollowUpdate {
     };
     match parse(&bytes, &name) {
         Ok(trace) => {
-            FollowUpdate::Finished(Arc::new(TraceDoc::new(Some(path.to_path_buf()), trace)))
+            let path = Some(path.to_path_buf());
+            FollowUpdate::Finished(Arc::new(if live {
+                TraceDoc::live(path, trace, None)
+            } else {
+                TraceDoc::new(path, trace)
+            }))
         }
         Err(e) => FollowUpdate::Failed(format!("{e:#}")),
     }

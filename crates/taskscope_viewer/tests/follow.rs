@@ -99,18 +99,17 @@ fn spans_shown(app: &ViewerApp) -> usize {
     app.live_tab(1).map_or(0, |l| l.tab.doc.trace.spans().len())
 }
 
-#[test]
-fn the_live_tab_keeps_up_with_a_growing_stream() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("run.json");
-    let trace = run();
-    let mut stream =
+/// A stream of `trace`'s graph and lanes in `dir` (no span yet) and the app following
+/// it, once it shows the graph.
+fn following(trace: &Trace, dir: &std::path::Path) -> (StreamWriter, Harness<'static, ViewerApp>) {
+    let path = dir.join("run.json");
+    let stream =
         StreamWriter::create(&path, Arc::new(trace.graph().clone()), trace.lanes()).unwrap();
     let app = ViewerApp::new(
         Settings::default(),
         StartupOptions {
-            follow: vec![path.clone()],
-            traces_dir: Some(dir.path().to_path_buf()),
+            follow: vec![path],
+            traces_dir: Some(dir.to_path_buf()),
             ..StartupOptions::default()
         },
         parse_trace,
@@ -119,12 +118,20 @@ fn the_live_tab_keeps_up_with_a_growing_stream() {
         .with_size(egui::vec2(1400.0, 800.0))
         .with_max_steps(200)
         .build_ui_state(|ui, app: &mut ViewerApp| app.ui_contents(ui), app);
-
-    // The head: the whole graph, nothing finished, no estimate yet and why.
+    let tasks = trace.graph().len();
     step_until(&mut h, "the graph", |a| {
         a.live_tab(1)
-            .is_some_and(|l| l.tab.doc.trace.graph().len() == 6)
+            .is_some_and(|l| l.tab.doc.trace.graph().len() == tasks)
     });
+    (stream, h)
+}
+
+#[test]
+fn the_live_tab_keeps_up_with_a_growing_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = run();
+    // The head: the whole graph, nothing finished, no estimate yet and why.
+    let (mut stream, mut h) = following(&trace, dir.path());
     assert_eq!(h.state().active, 1);
     assert!(h.query_by_label_contains("0 of 6 tasks finished").is_some());
     assert!(h.query_by_label_contains("no task has finished").is_some());
@@ -199,4 +206,59 @@ fn the_live_tab_keeps_up_with_a_growing_stream() {
     assert_eq!(tab.doc.trace.meta().title.as_deref(), Some("live"));
     assert!(tab.doc.trace.diagnostics().is_empty());
     assert!(!tab.replay.active);
+}
+
+#[test]
+fn a_stream_update_keeps_the_drawing_groups_and_selection_and_analyses_come_at_the_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = run();
+    let (mut stream, mut h) = following(&trace, dir.path());
+    let first = live(&h)
+        .tab
+        .doc
+        .drawing()
+        .expect("a live document has a drawing");
+    // The user selects a task and opens the `load` group.
+    if let Some(Tab::Live(l)) = h.state_mut().tabs.get_mut(1) {
+        l.tab.select(Some(TaskId(4)));
+        let mut options = l.tab.drawing_options();
+        options.expanded.insert("load".to_owned());
+        l.tab.request_drawing(options, None, || {});
+    }
+    step_until(&mut h, "the expanded drawing", |a| {
+        a.live_tab(1).is_some_and(|l| !l.tab.is_laying_out())
+    });
+    let expanded = live(&h).tab.graph_layout().unwrap();
+    assert!(!Arc::ptr_eq(&expanded, &first));
+
+    let all = spans();
+    for (shown, span) in all.iter().enumerate().take(3) {
+        stream.push_span(span, trace.graph().state(span.task).unwrap());
+        stream.flush().unwrap();
+        step_until(&mut h, "the new span", |a| spans_shown(a) == shown + 1);
+        let tab = &live(&h).tab;
+        // The stream's graph was laid out once: every update shares that drawing.
+        let drawing = tab.doc.drawing().unwrap();
+        assert!(
+            Arc::ptr_eq(&drawing, &first),
+            "laid out again at update {shown}"
+        );
+        // No analyses per update.
+        assert!(tab.doc.is_live() && tab.doc.analyses().is_none());
+        // The open group and the selection survive.
+        assert!(Arc::ptr_eq(&tab.graph_layout().unwrap(), &expanded));
+        assert!(tab.drawing_options().expanded.contains("load"));
+        assert_eq!(tab.highlight.selected(), Some(TaskId(4)));
+    }
+    // The run ends: the analyses are computed once, for the complete file, and the open
+    // group is opened again on its drawing.
+    for span in &all[3..] {
+        stream.push_span(span, trace.graph().state(span.task).unwrap());
+    }
+    stream.finish(&trace).unwrap();
+    step_until(&mut h, "the finished tab", |a| a.trace_tab(1).is_some());
+    let tab = h.state().trace_tab(1).unwrap();
+    assert!(!tab.doc.is_live() && tab.doc.analyses().is_some());
+    assert!(tab.drawing_options().expanded.contains("load"));
+    assert_eq!(tab.highlight.selected(), Some(TaskId(4)));
 }

@@ -458,18 +458,34 @@ fn parse_graph_args<'a>(
     }
 }
 
-/// The graph of a streaming file's `taskscope_graph` metadata event whose `args` object
-/// starts at byte `args` of `src` (see [`super::stream`]): every task with its key, name,
-/// dependencies and the state the event gives (`not_run` from the engine's writer).
+/// The graph of a streaming file's `taskscope_graph` metadata event, read once: every
+/// task with its key, name, dependencies and the state the event gives (`not_run` from
+/// the engine's writer), and the key lookup for spans that name their task by key.
 ///
-/// The one parser of that event: the reader of whole files and incremental readers call it.
-///
-/// # Complexity
-/// O(n + V + E) for the n bytes of the event.
-#[allow(dead_code, reason = "for the incremental reader (issue 11, `follow`)")]
-pub(crate) fn graph_event(src: &Source<'_>, args: usize) -> Result<Graph, FormatError> {
-    let tasks = parse_graph_args(src, args, true)?;
-    Ok(build_graph(&tasks, src)?.0)
+/// An incremental reader keeps it across snapshots ([`finish_stream_with`]), so the
+/// event is parsed once however often the trace so far is built.
+pub(crate) struct StreamGraph<'a> {
+    tasks: TsTasks<'a>,
+    graph: Graph,
+    key_index: KeyTable,
+}
+
+impl<'a> StreamGraph<'a> {
+    /// Reads the event whose `args` object starts at byte `args` of `src` (see
+    /// [`super::stream`]). The one parser of that event: the reader of whole files and
+    /// the incremental reader call it.
+    ///
+    /// # Complexity
+    /// O(n + V + E) for the n bytes of the event.
+    pub(crate) fn parse(src: &Source<'a>, args: usize, fast: bool) -> Result<Self, FormatError> {
+        let tasks = parse_graph_args(src, args, fast)?;
+        let (graph, key_index) = build_graph(&tasks, src)?;
+        Ok(Self {
+            tasks,
+            graph,
+            key_index,
+        })
+    }
 }
 
 /// Builds the trace of a streaming taskscope file that has no `taskscope` object (the run
@@ -482,41 +498,54 @@ pub(crate) fn graph_event(src: &Source<'_>, args: usize) -> Result<Graph, Format
 pub(crate) fn finish_stream(
     col: &Gathered<'_>,
     args: usize,
+    diagnostics: Vec<String>,
+) -> Result<Trace, FormatError> {
+    let graph = StreamGraph::parse(&col.src, args, col.fast_paths)?;
+    finish_stream_with(col, &graph, diagnostics)
+}
+
+/// [`finish_stream`] with the graph event already read (`graph`, from any earlier
+/// source: only the spans and lanes come from `col`).
+///
+/// # Complexity
+/// O(V + E + S) plus the builder's sort check: the graph is copied, not parsed.
+pub(crate) fn finish_stream_with(
+    col: &Gathered<'_>,
+    stream: &StreamGraph<'_>,
     mut diagnostics: Vec<String>,
 ) -> Result<Trace, FormatError> {
-    let src = col.src;
-    let mut tasks = parse_graph_args(&src, args, col.fast_paths)?;
-    let task_count = tasks.len();
+    let mut graph = stream.graph.clone();
+    let task_count = graph.len();
     let mut finished = vec![false; task_count];
     for span in &col.spans {
         if let Some(i) = span.task
-            && let Some(slot) = tasks.states.get_mut(i as usize)
+            && let Some(f) = finished.get_mut(i as usize)
         {
             if let Some(state) = span.state {
-                *slot = state;
+                graph.set_state(TaskId(i), state);
             }
-            if let Some(f) = finished.get_mut(i as usize) {
-                *f = true;
-            }
+            *f = true;
         }
     }
     let done = finished.iter().filter(|&&f| f).count();
     diagnostics.push(format!(
         "a streaming taskscope file without its final taskscope object (the run is still going, or its writer stopped): the graph comes from its taskscope_graph event; {done} of {task_count} tasks have spans, the others are not finished"
     ));
-    let obj = TsObject {
-        version: u64::from(READ_VERSION),
-        tasks,
-        run: TsRun {
-            // What was seen of the run so far.
-            wall_ns: u64::try_from(col.time.end()).unwrap_or(0),
-            ..TsRun::default()
-        },
+    let meta = RunMeta {
+        // What was seen of the run so far.
+        wall_ns: u64::try_from(col.time.end()).unwrap_or(0),
+        source: SourceFormat::Taskscope,
+        format_version: Some(READ_VERSION),
+        ..RunMeta::default()
+    };
+    let parts = Parts {
+        meta,
+        run_args: Vec::new(),
         lanes: stream_lanes(col),
         flows: Vec::new(),
-        diagnostics: Vec::new(),
+        diagnostics,
     };
-    finish(col, obj, diagnostics)
+    finish_parts(col, &stream.tasks, graph, &stream.key_index, parts)
 }
 
 /// The lanes of a streaming file from its `M` events: lane `i` is `tid` `i`, named by its
@@ -568,7 +597,6 @@ pub(crate) fn finish(
     mut obj: TsObject<'_>,
     mut diagnostics: Vec<String>,
 ) -> Result<Trace, FormatError> {
-    let src = col.src;
     let meta = RunMeta {
         title: obj.run.title,
         scheduler: obj.run.scheduler,
@@ -582,6 +610,47 @@ pub(crate) fn finish(
     };
     let run_args = std::mem::take(&mut obj.run.extra);
     let (graph, key_index) = build_graph(&obj.tasks, &col.src)?;
+    obj.diagnostics.append(&mut diagnostics);
+    let parts = Parts {
+        meta,
+        run_args: run_args.into_iter().collect(),
+        lanes: obj.lanes,
+        flows: obj.flows,
+        diagnostics: obj.diagnostics,
+    };
+    finish_parts(col, &obj.tasks, graph, &key_index, parts)
+}
+
+/// What a taskscope trace is built from besides its events and graph.
+struct Parts {
+    meta: RunMeta,
+    run_args: Vec<(String, serde_json::Value)>,
+    lanes: Vec<TsLane>,
+    flows: Vec<(u32, u32)>,
+    /// The file's own diagnostics, then the reader's.
+    diagnostics: Vec<String>,
+}
+
+/// Builds the trace of a taskscope file from its events, its graph (built from `tasks`,
+/// whose keys `key_index` finds) and the other parts.
+///
+/// # Complexity
+/// O(V + S) plus the builder's sort check.
+fn finish_parts(
+    col: &Gathered<'_>,
+    tasks: &TsTasks<'_>,
+    graph: Graph,
+    key_index: &KeyTable,
+    parts: Parts,
+) -> Result<Trace, FormatError> {
+    let src = col.src;
+    let Parts {
+        meta,
+        run_args,
+        lanes,
+        flows,
+        mut diagnostics,
+    } = parts;
     // Only spans without a task index (files written before spans carried one) are
     // looked up by key.
     let keyed: Vec<&str> = col
@@ -590,16 +659,16 @@ pub(crate) fn finish(
         .filter(|s| s.task.is_none())
         .filter_map(|s| s.key.as_deref())
         .collect();
-    let span_tasks = key_index.find_all(&obj.tasks, &keyed, |k| Some(*k));
+    let span_tasks = key_index.find_all(tasks, &keyed, |k| Some(*k));
     drop(keyed);
     let mut b = TraceBuilder::with_graph(meta, graph);
     for (key, value) in &run_args {
         b.set_run_arg(key, ArgValue::from_json(value))
             .map_err(|e| col.src.model_error(e))?;
     }
-    add_task_args(&mut b, col, &obj.tasks.args)?;
-    let lane_count = obj.lanes.len();
-    for lane in obj.lanes {
+    add_task_args(&mut b, col, &tasks.args)?;
+    let lane_count = lanes.len();
+    for lane in lanes {
         b.add_lane(Lane {
             name: lane.name,
             process: lane.process,
@@ -621,22 +690,17 @@ pub(crate) fn finish(
                 .map(LaneId)
         })
         .collect();
-    add_spans(
-        &mut b,
-        col,
-        &span_tasks,
-        obj.tasks.len(),
-        &lane_of,
-        &mut diagnostics,
-    )?;
-    for (from, to) in obj.flows {
+    let mut notes = Vec::new();
+    add_spans(&mut b, col, &span_tasks, tasks.len(), &lane_of, &mut notes)?;
+    diagnostics.append(&mut notes);
+    for (from, to) in flows {
         b.add_flow(Flow {
             from: SpanId(from),
             to: SpanId(to),
         });
     }
     add_marks(&mut b, col, &lane_of);
-    for d in obj.diagnostics.into_iter().chain(diagnostics) {
+    for d in diagnostics {
         b.add_diagnostic(d);
     }
     b.build().map_err(|e| src.model_error(e))

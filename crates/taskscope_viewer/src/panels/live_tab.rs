@@ -96,8 +96,15 @@ impl LiveTab {
     pub fn poll(&mut self) {
         match self.job.poll() {
             Some(FollowUpdate::Live(doc)) => {
+                let old = Arc::clone(&self.tab.doc);
+                let same_drawing = old
+                    .drawing()
+                    .zip(doc.drawing())
+                    .is_some_and(|(a, b)| Arc::ptr_eq(&a, &b));
                 self.tab.set_doc(doc);
-                if self.follow_now {
+                // Freed on the follower thread, not in this frame.
+                self.job.retire(old);
+                if self.follow_now && !same_drawing {
                     // The drawing changed: keep all of it in view.
                     self.tab.graph.request_fit();
                 }

@@ -93,9 +93,24 @@ impl TraceTab {
 
     /// Shows `doc` instead of the current document (a followed file grew), keeping the
     /// view state: the views' zoom and pan, the selection (by key), the search, the
-    /// replay cursor; the replay range becomes the new run's. A graph drawing with
-    /// expanded groups is dropped for the new document's default drawing.
+    /// replay cursor; the replay range becomes the new run's. The graph drawing keeps
+    /// its expanded groups: when both documents share their default drawing (a followed
+    /// stream: the same graph, laid out once) everything graph-side is kept as is, in
+    /// O(1); otherwise the new graph is laid out again with the same options in the
+    /// background.
     pub fn set_doc(&mut self, doc: Arc<TraceDoc>) {
+        let same_graph = self
+            .doc
+            .drawing()
+            .zip(doc.drawing())
+            .is_some_and(|(a, b)| Arc::ptr_eq(&a, &b));
+        if same_graph {
+            debug_assert_eq!(self.doc.trace.graph().len(), doc.trace.graph().len());
+            self.doc = doc;
+            self.set_replay_range();
+            return;
+        }
+        let options = self.drawing_options();
         let selected_key = self
             .highlight
             .selected()
@@ -105,12 +120,7 @@ impl TraceTab {
         self.drawing = None;
         self.drawings = DrawingQueue::default();
         self.highlight = Highlight::new(self.doc.trace.graph().len());
-        self.replay.start_ns = self.doc.model.start_ns();
-        self.replay.end_ns = self.doc.model.end_ns();
-        self.replay.cursor_ns = self
-            .replay
-            .cursor_ns
-            .clamp(self.replay.start_ns, self.replay.end_ns);
+        self.set_replay_range();
         self.update_search();
         if self.show_critical {
             self.set_show_critical(true);
@@ -127,6 +137,24 @@ impl TraceTab {
             self.highlight
                 .select(graph, self.doc.index.dependents(), task);
         }
+        if options != DrawingOptions::default() {
+            let ctx = self.ctx.clone();
+            self.request_drawing(options, None, move || {
+                if let Some(ctx) = &ctx {
+                    ctx.request_repaint();
+                }
+            });
+        }
+    }
+
+    /// The replay's range becomes the document's run, the cursor kept within it.
+    fn set_replay_range(&mut self) {
+        self.replay.start_ns = self.doc.model.start_ns();
+        self.replay.end_ns = self.doc.model.end_ns();
+        self.replay.cursor_ns = self
+            .replay
+            .cursor_ns
+            .clamp(self.replay.start_ns, self.replay.end_ns);
     }
 
     /// Where each panel of the tab (toolbar, status line, graph, timeline, statistics)
@@ -137,9 +165,7 @@ impl TraceTab {
 
     /// The graph drawing shown now (`None` until the document's analyses are done).
     pub fn graph_layout(&self) -> Option<Arc<GraphLayout>> {
-        self.drawing
-            .clone()
-            .or_else(|| self.doc.analyses().map(|a| Arc::clone(&a.layout)))
+        self.drawing.clone().or_else(|| self.doc.drawing())
     }
 
     /// Whether a new graph drawing is being laid out in the background (or waits
@@ -521,16 +547,7 @@ impl TraceTab {
             ui.separator();
             let mut critical = self.show_critical;
             let doc = Arc::clone(&self.doc);
-            let hover = doc.analyses().map_or_else(
-                || "Still analysing the run".to_owned(),
-                |a| {
-                    format!(
-                        "The longest chain of dependent tasks: {} of {} wall time",
-                        format_ns(a.critical.length_ns),
-                        format_ns(a.critical.wall_ns)
-                    )
-                },
-            );
+            let hover = critical_hover(&doc);
             let checkbox = ui
                 .add_enabled(
                     doc.analyses().is_some(),
@@ -888,5 +905,18 @@ fn speed_text(speed: f64) -> String {
         format!("{speed:.3}")
     } else {
         format!("{speed:.1e}")
+    }
+}
+
+/// The critical path checkbox's hover text: its length, or why it is not there yet.
+fn critical_hover(doc: &TraceDoc) -> String {
+    match doc.analyses() {
+        Some(a) => format!(
+            "The longest chain of dependent tasks: {} of {} wall time",
+            format_ns(a.critical.length_ns),
+            format_ns(a.critical.wall_ns)
+        ),
+        None if doc.is_live() => "The critical path comes when the file is complete".to_owned(),
+        None => "Still analysing the run".to_owned(),
     }
 }
