@@ -261,6 +261,9 @@ fn follow_once(
         });
         if dirty && due {
             let started = Instant::now();
+            // A stream's graph is laid out once, at its first update: that one-time cost
+            // does not space the updates that follow.
+            let once = follower.has_whole_graph() && drawing.is_none();
             match follower.snapshot() {
                 Ok(trace) => {
                     let reuse = drawing.clone().filter(|_| follower.has_whole_graph());
@@ -271,7 +274,11 @@ fn follow_once(
                 }
                 Err(e) => return Ending::Done(FollowUpdate::Failed(e.to_string())),
             }
-            build_time = started.elapsed();
+            build_time = if once {
+                Duration::ZERO
+            } else {
+                started.elapsed()
+            };
             last_snapshot = Some(Instant::now());
             dirty = false;
         } else if !matches!(read, TailRead::Grew(_)) {
