@@ -95,13 +95,18 @@ impl TraceDoc {
     /// # Complexity
     /// O(S log L + V + E) for S spans on L lanes.
     pub fn first_stage(path: Option<PathBuf>, trace: Trace) -> Self {
+        let index = TraceIndex::new(&trace);
+        Self::with_index(path, trace, index)
+    }
+
+    /// [`TraceDoc::first_stage`] with the trace's index already built.
+    fn with_index(path: Option<PathBuf>, trace: Trace, index: TraceIndex) -> Self {
         let title = path
             .as_ref()
             .and_then(|p| p.file_name())
             .map(|n| n.to_string_lossy().into_owned())
             .or_else(|| trace.meta().title.clone())
             .unwrap_or_else(|| "trace".to_owned());
-        let index = TraceIndex::new(&trace);
         let model = TimelineLanes::new(&trace, &index);
         Self {
             path,
@@ -115,19 +120,29 @@ impl TraceDoc {
     }
 
     /// The document of a followed file's trace so far: what the timeline needs, the key
-    /// groups (the progress panel's), and `drawing` for the graph (`None` lays the graph
-    /// out; a followed stream's graph does not change, so its drawing is passed on from
-    /// one update to the next). It never gets [`Analyses`]: [`TraceDoc::complete`] does
-    /// nothing for it.
+    /// groups (the progress panel's) and a graph drawing. It never gets [`Analyses`]
+    /// ([`TraceDoc::complete`] does nothing for it).
+    ///
+    /// `previous` is the live document of the same file before it grew, when the graph
+    /// did not change (a taskscope stream's graph event gives it whole; only states
+    /// change): its drawing is kept and its index grown ([`TraceIndex::grown`]: the
+    /// graph's parts shared, the groups' tasks kept). Without it the graph is laid out
+    /// and indexed from scratch.
     ///
     /// # Complexity
-    /// That of [`TraceDoc::first_stage`] plus O(V) for the groups, plus the layout when
-    /// `drawing` is `None`.
-    pub fn live(path: Option<PathBuf>, trace: Trace, drawing: Option<Arc<GraphLayout>>) -> Self {
-        let mut doc = Self::first_stage(path, trace);
+    /// With `previous`: O(S log L + V) plus the groups' summaries, nothing per edge or
+    /// key. Without: that of [`TraceDoc::first_stage`], the key groups and the layout.
+    pub fn live(path: Option<PathBuf>, trace: Trace, previous: Option<&TraceDoc>) -> Self {
+        let index = match previous {
+            Some(p) => TraceIndex::grown(&trace, &p.index),
+            None => TraceIndex::new(&trace),
+        };
+        let mut doc = Self::with_index(path, trace, index);
         // Built here, off the UI thread, not on the progress panel's first frame.
         doc.index.groups(doc.trace.graph());
-        let drawing = drawing.unwrap_or_else(|| Arc::new(default_drawing(&doc.trace, &doc.index)));
+        let drawing = previous
+            .and_then(|p| p.live_drawing.clone())
+            .unwrap_or_else(|| Arc::new(default_drawing(&doc.trace, &doc.index)));
         doc.live_drawing = Some(drawing);
         doc
     }

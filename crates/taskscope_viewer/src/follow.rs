@@ -32,7 +32,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
-use taskscope_egui::GraphLayout;
 use taskscope_trace::format::{FileTail, FollowArena, FollowStage, Follower, TailRead};
 
 use crate::document::TraceDoc;
@@ -211,8 +210,8 @@ fn follow_once(
     let mut last_snapshot: Option<Instant> = None;
     let mut build_time = Duration::ZERO;
     let mut dirty = false;
-    // The drawing of a stream's graph, laid out once.
-    let mut drawing: Option<Arc<GraphLayout>> = None;
+    // The last update of a stream, whose graph (laid out once) the next one keeps.
+    let mut previous: Option<Arc<TraceDoc>> = None;
     loop {
         if shared.stop.load(Ordering::Relaxed) {
             return Ending::Stopped;
@@ -263,13 +262,15 @@ fn follow_once(
             let started = Instant::now();
             // A stream's graph is laid out once, at its first update: that one-time cost
             // does not space the updates that follow.
-            let once = follower.has_whole_graph() && drawing.is_none();
+            let once = follower.has_whole_graph() && previous.is_none();
             match follower.snapshot() {
                 Ok(trace) => {
-                    let reuse = drawing.clone().filter(|_| follower.has_whole_graph());
-                    let doc = TraceDoc::live(Some(path.clone()), trace, reuse);
-                    drawing = doc.drawing();
-                    *shared.latest.lock() = Some(FollowUpdate::Live(Arc::new(doc)));
+                    let same_graph = previous.as_deref().filter(|_| follower.has_whole_graph());
+                    let doc = Arc::new(TraceDoc::live(Some(path.clone()), trace, same_graph));
+                    if follower.has_whole_graph() {
+                        previous = Some(Arc::clone(&doc));
+                    }
+                    *shared.latest.lock() = Some(FollowUpdate::Live(doc));
                     repaint();
                 }
                 Err(e) => return Ending::Done(FollowUpdate::Failed(e.to_string())),
