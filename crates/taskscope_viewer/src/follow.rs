@@ -341,6 +341,14 @@ fn read_whole(path: &Path, parse: ParseFn, live: bool) -> FollowUpdate {
     let name = path.display().to_string();
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
+        // Renamed onto its finished name since it was read to its end (the Dask
+        // integration's temporary file): that file is the same run.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            match finished_name(path).filter(|t| t.is_file()) {
+                Some(target) => return read_whole(&target, parse, live),
+                None => return FollowUpdate::Failed(format!("{name}: {e}")),
+            }
+        }
         Err(e) => return FollowUpdate::Failed(format!("{name}: {e}")),
     };
     match parse(&bytes, &name) {

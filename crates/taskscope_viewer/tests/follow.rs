@@ -262,3 +262,92 @@ fn a_stream_update_keeps_the_drawing_groups_and_selection_and_analyses_come_at_t
     assert!(tab.drawing_options().expanded.contains("load"));
     assert_eq!(tab.highlight.selected(), Some(TaskId(4)));
 }
+
+/// A real recording of the Dask integration on a `LocalCluster` (with failed tasks),
+/// written as its temporary file grows: the same bytes, in the same order.
+const DASK_RUN: &[u8] =
+    include_bytes!("../../taskscope_trace/tests/samples/dask/failures_cluster.json");
+
+#[test]
+fn the_dask_integrations_temporary_file_is_followed_while_it_grows_and_after_its_rename() {
+    use std::io::Write;
+    use taskscope_viewer::follow::{FollowJob, FollowUpdate};
+
+    let dir = tempfile::tempdir().unwrap();
+    // As `taskscope_dask` names it (`tempfile.mkstemp(prefix=".NAME.", suffix=...)`).
+    let part = dir.path().join(".run.json.k3x9_q1.taskscope-part");
+    let target = dir.path().join("run.json");
+    let mut file = std::fs::File::create(&part).unwrap();
+    let job = FollowJob::spawn(part.clone(), parse_trace, || {}).unwrap();
+    let spans = |u: &FollowUpdate| match u {
+        FollowUpdate::Live(d) | FollowUpdate::Finished(d) => d.trace.spans().len(),
+        FollowUpdate::Failed(e) => panic!("{e}"),
+    };
+    let wait_for = |what: &str, accept: &dyn Fn(&FollowUpdate) -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(u) = job.poll()
+                && accept(&u)
+            {
+                return u;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    };
+    // The events as they were flushed, in pieces cut anywhere (inside events too),
+    // up to the end of the event array: each piece shows the spans it completes.
+    let events_end = DASK_RUN
+        .windows(3)
+        .position(|w| w == b"\n],")
+        .expect("an object-form taskscope file")
+        + 1;
+    let mut written = 0;
+    let mut seen = 0;
+    for cut in [
+        events_end / 5,
+        events_end / 2,
+        events_end * 4 / 5,
+        events_end,
+    ] {
+        file.write_all(&DASK_RUN[written..cut]).unwrap();
+        file.flush().unwrap();
+        written = cut;
+        let expected = Trace::from_slice(&DASK_RUN[..cut], "run.json")
+            .unwrap()
+            .spans()
+            .len();
+        assert!(expected >= seen, "spans never go away");
+        if expected > seen {
+            let update = wait_for("the new spans", &|u| spans(u) == expected);
+            assert!(
+                matches!(update, FollowUpdate::Live(_)),
+                "still being written"
+            );
+            seen = expected;
+        }
+    }
+    assert!(seen > 5, "the run showed while it went ({seen} spans)");
+    // The recording stops: the rest (flows, counter, the taskscope object) is written,
+    // then the file is renamed onto its target at once, as the writer does.
+    file.write_all(&DASK_RUN[written..]).unwrap();
+    file.sync_all().unwrap();
+    std::fs::rename(&part, &target).unwrap();
+    let last = wait_for("the finished run", &|u| {
+        matches!(u, FollowUpdate::Finished(_))
+    });
+    let FollowUpdate::Finished(doc) = last else {
+        unreachable!()
+    };
+    let whole = Trace::from_slice(DASK_RUN, "run.json").unwrap();
+    assert_eq!(doc.trace.spans(), whole.spans());
+    assert_eq!(doc.trace.graph().len(), whole.graph().len());
+    assert!(
+        doc.trace
+            .graph()
+            .tasks()
+            .any(|t| doc.trace.graph().state(t) == Some(TaskState::Failed))
+    );
+    assert!(!doc.is_live() && doc.analyses().is_some());
+    assert!(job.status().complete);
+}
