@@ -6,7 +6,8 @@ use std::sync::{Arc, OnceLock};
 use taskscope_egui::{GraphLayout, TimelineLanes};
 use taskscope_layout::{DrawingOptions, graph_drawing};
 use taskscope_trace::analysis::{
-    CriticalPath, Finding, NameStats, WorkerStats, advise, critical_path, name_stats, worker_stats,
+    CriticalPath, Finding, NameStats, RunProgress, WorkerStats, advise, critical_path, name_stats,
+    run_progress, worker_stats,
 };
 use taskscope_trace::{Trace, TraceIndex};
 
@@ -78,6 +79,11 @@ pub struct TraceDoc {
     /// The timeline's lane layout and culling index.
     pub model: TimelineLanes,
     analyses: OnceLock<Analyses>,
+    /// [`Trace::wall_ns`], a pass over the spans when the file has no wall time:
+    /// computed once, not in every frame's status line.
+    wall_ns: u64,
+    /// The run's progress (the live tab's panel), computed once.
+    progress: OnceLock<RunProgress>,
     /// A live document's graph drawing (ordinary documents have theirs in the analyses).
     live_drawing: Option<Arc<GraphLayout>>,
 }
@@ -108,6 +114,7 @@ impl TraceDoc {
             .or_else(|| trace.meta().title.clone())
             .unwrap_or_else(|| "trace".to_owned());
         let model = TimelineLanes::new(&trace, &index);
+        let wall_ns = trace.wall_ns();
         Self {
             path,
             title,
@@ -115,6 +122,8 @@ impl TraceDoc {
             index,
             model,
             analyses: OnceLock::new(),
+            wall_ns,
+            progress: OnceLock::new(),
             live_drawing: None,
         }
     }
@@ -138,8 +147,8 @@ impl TraceDoc {
             None => TraceIndex::new(&trace),
         };
         let mut doc = Self::with_index(path, trace, index);
-        // Built here, off the UI thread, not on the progress panel's first frame.
-        doc.index.groups(doc.trace.graph());
+        // Built here, off the UI thread, not in the progress panel's frames.
+        doc.progress();
         let drawing = previous
             .and_then(|p| p.live_drawing.clone())
             .unwrap_or_else(|| Arc::new(default_drawing(&doc.trace, &doc.index)));
@@ -176,7 +185,18 @@ impl TraceDoc {
 
     /// The run's wall time in ns ([`Trace::wall_ns`]).
     pub fn wall_ns(&self) -> u64 {
-        self.trace.wall_ns()
+        debug_assert_eq!(self.wall_ns, self.trace.wall_ns());
+        self.wall_ns
+    }
+
+    /// The run's progress ([`run_progress`]: tasks finished per key group, rate, time
+    /// left), computed on the first call (a live document's when it is built).
+    ///
+    /// # Complexity
+    /// O(S + V) on the first call (the key groups, the run's extent), O(1) after.
+    pub fn progress(&self) -> &RunProgress {
+        self.progress
+            .get_or_init(|| run_progress(&self.trace, &self.index))
     }
 
     /// The tasks of the critical path, in order (empty until the analyses are done).
