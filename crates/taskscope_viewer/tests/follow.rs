@@ -250,9 +250,22 @@ fn a_stream_update_keeps_the_drawing_groups_and_selection_and_analyses_come_at_t
         assert!(tab.drawing_options().expanded.contains("load"));
         assert_eq!(tab.highlight.selected(), Some(TaskId(4)));
     }
+    // The user zooms the timeline in with the keyboard: "now" is left, the zoom kept
+    // as the file grows, and the way back is shown.
+    assert!(live(&h).follow_now);
+    h.key_press(egui::Key::W);
+    h.run_steps(2);
+    assert!(!live(&h).follow_now);
+    let zoomed = live(&h).tab.timeline.view;
+    stream.push_span(&all[3], trace.graph().state(all[3].task).unwrap());
+    stream.flush().unwrap();
+    step_until(&mut h, "the fourth span", |a| spans_shown(a) == 4);
+    assert_eq!(live(&h).tab.timeline.view, zoomed);
+    assert!(h.query_by_label("Back to now").is_some());
+
     // The run ends: the analyses are computed once, for the complete file, and the open
     // group is opened again on its drawing.
-    for span in &all[3..] {
+    for span in &all[4..] {
         stream.push_span(span, trace.graph().state(span.task).unwrap());
     }
     stream.finish(&trace).unwrap();
