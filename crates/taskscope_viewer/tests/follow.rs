@@ -243,8 +243,9 @@ fn a_stream_update_keeps_the_drawing_groups_and_selection_and_analyses_come_at_t
             Arc::ptr_eq(&drawing, &first),
             "laid out again at update {shown}"
         );
-        // No analyses per update.
+        // No analyses per update; the live bar says when they come.
         assert!(tab.doc.is_live() && tab.doc.analyses().is_none());
+        assert!(h.query_by_label("· statistics at the end").is_some());
         // The open group and the selection survive.
         assert!(Arc::ptr_eq(&tab.graph_layout().unwrap(), &expanded));
         assert!(tab.drawing_options().expanded.contains("load"));

@@ -193,6 +193,8 @@ impl LiveTab {
             if let Some(note) = &status.note {
                 ui.weak(format!("· {note}"));
             }
+            ui.weak("· statistics at the end")
+                .on_hover_text(super::stats::LIVE_ANALYSES);
             ui.separator();
             if self.follow_now {
                 ui.weak("on now")
