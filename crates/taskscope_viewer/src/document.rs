@@ -64,7 +64,9 @@ pub fn default_drawing(trace: &Trace, index: &TraceIndex) -> GraphLayout {
 ///
 /// A followed file's trace so far is a *live* document ([`TraceDoc::live`]): it has a
 /// graph drawing but no analyses (statistics, advisor, critical path), which come with
-/// the finished file's ordinary document.
+/// the finished file's ordinary document. Successive live documents of a graph that
+/// does not change (a taskscope stream's) say so ([`TraceDoc::same_graph`]), so that
+/// views keep what refers to its tasks.
 #[derive(Debug)]
 pub struct TraceDoc {
     /// The file it came from (`None` for a built-in demo).
@@ -86,6 +88,8 @@ pub struct TraceDoc {
     progress: OnceLock<RunProgress>,
     /// A live document's graph drawing (ordinary documents have theirs in the analyses).
     live_drawing: Option<Arc<GraphLayout>>,
+    /// Shared by the documents of one graph ([`TraceDoc::same_graph`]).
+    graph_token: Arc<()>,
 }
 
 impl TraceDoc {
@@ -125,22 +129,27 @@ impl TraceDoc {
             wall_ns,
             progress: OnceLock::new(),
             live_drawing: None,
+            graph_token: Arc::new(()),
         }
     }
 
     /// The document of a followed file's trace so far: what the timeline needs, the key
-    /// groups (the progress panel's) and a graph drawing. It never gets [`Analyses`]
-    /// ([`TraceDoc::complete`] does nothing for it).
+    /// groups and progress (the progress panel's) and the graph drawing. It never gets
+    /// [`Analyses`] ([`TraceDoc::complete`] does nothing for it).
     ///
     /// `previous` is the live document of the same file before it grew, when the graph
     /// did not change (a taskscope stream's graph event gives it whole; only states
-    /// change): its drawing is kept and its index grown ([`TraceIndex::grown`]: the
-    /// graph's parts shared, the groups' tasks kept). Without it the graph is laid out
-    /// and indexed from scratch.
+    /// change): the index is grown from its index ([`TraceIndex::grown`]: the graph's
+    /// parts shared, the groups' tasks kept) and the two are the [same
+    /// graph](TraceDoc::same_graph). Without it the graph is indexed from scratch.
+    ///
+    /// The graph is laid out again either way: a drawing's labels, tooltips and group
+    /// summaries tell the tasks' durations and states, which change with every update.
     ///
     /// # Complexity
-    /// With `previous`: O(S log L + V) plus the groups' summaries, nothing per edge or
-    /// key. Without: that of [`TraceDoc::first_stage`], the key groups and the layout.
+    /// With `previous`: O(S log L + V) plus the groups' summaries and the layout,
+    /// nothing per edge or key for the index. Without: that of
+    /// [`TraceDoc::first_stage`], the key groups and the layout.
     pub fn live(path: Option<PathBuf>, trace: Trace, previous: Option<&TraceDoc>) -> Self {
         let index = match previous {
             Some(p) => TraceIndex::grown(&trace, &p.index),
@@ -149,11 +158,18 @@ impl TraceDoc {
         let mut doc = Self::with_index(path, trace, index);
         // Built here, off the UI thread, not in the progress panel's frames.
         doc.progress();
-        let drawing = previous
-            .and_then(|p| p.live_drawing.clone())
-            .unwrap_or_else(|| Arc::new(default_drawing(&doc.trace, &doc.index)));
-        doc.live_drawing = Some(drawing);
+        doc.live_drawing = Some(Arc::new(default_drawing(&doc.trace, &doc.index)));
+        if let Some(p) = previous {
+            debug_assert_eq!(p.trace.graph().len(), doc.trace.graph().len());
+            doc.graph_token = Arc::clone(&p.graph_token);
+        }
         doc
+    }
+
+    /// Whether `other` shows the same graph (the same tasks with the same ids, keys and
+    /// dependencies; states may differ): successive live documents of a stream.
+    pub fn same_graph(&self, other: &TraceDoc) -> bool {
+        Arc::ptr_eq(&self.graph_token, &other.graph_token)
     }
 
     /// Whether this is a followed file's trace so far ([`TraceDoc::live`]).

@@ -11,8 +11,8 @@
 //!
 //! What a live update does not do: the analyses (statistics, the advisor's findings,
 //! the critical path) are computed once, for the complete file; a taskscope stream's
-//! graph is laid out once (its graph event gives the whole graph, only node states
-//! change); other files' graphs grow with their spans and are laid out again.
+//! graph (its graph event gives it whole, only node states change) is not indexed
+//! again: each update's index grows from the previous one's.
 //!
 //! When the file is rewritten (it shrank or another file was renamed over it, as
 //! the `taskscope_tracing` layer's `run.partial.json` is about once a second) reading
@@ -210,7 +210,7 @@ fn follow_once(
     let mut last_snapshot: Option<Instant> = None;
     let mut build_time = Duration::ZERO;
     let mut dirty = false;
-    // The last update of a stream, whose graph (laid out once) the next one keeps.
+    // The last update of a stream, whose index the next one grows from.
     let mut previous: Option<Arc<TraceDoc>> = None;
     loop {
         if shared.stop.load(Ordering::Relaxed) {
@@ -260,9 +260,6 @@ fn follow_once(
         });
         if dirty && due {
             let started = Instant::now();
-            // A stream's graph is laid out once, at its first update: that one-time cost
-            // does not space the updates that follow.
-            let once = follower.has_whole_graph() && previous.is_none();
             match follower.snapshot() {
                 Ok(trace) => {
                     let same_graph = previous.as_deref().filter(|_| follower.has_whole_graph());
@@ -275,11 +272,7 @@ fn follow_once(
                 }
                 Err(e) => return Ending::Done(FollowUpdate::Failed(e.to_string())),
             }
-            build_time = if once {
-                Duration::ZERO
-            } else {
-                started.elapsed()
-            };
+            build_time = started.elapsed();
             last_snapshot = Some(Instant::now());
             dirty = false;
         } else if !matches!(read, TailRead::Grew(_)) {

@@ -97,14 +97,11 @@ impl LiveTab {
         match self.job.poll() {
             Some(FollowUpdate::Live(doc)) => {
                 let old = Arc::clone(&self.tab.doc);
-                let same_drawing = old
-                    .drawing()
-                    .zip(doc.drawing())
-                    .is_some_and(|(a, b)| Arc::ptr_eq(&a, &b));
+                let same_graph = old.same_graph(&doc);
                 self.tab.set_doc(doc);
                 // Freed on the follower thread, not in this frame.
                 self.job.retire(old);
-                if self.follow_now && !same_drawing {
+                if self.follow_now && !same_graph {
                     // The drawing changed: keep all of it in view.
                     self.tab.graph.request_fit();
                 }

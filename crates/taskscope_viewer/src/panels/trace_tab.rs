@@ -93,24 +93,30 @@ impl TraceTab {
 
     /// Shows `doc` instead of the current document (a followed file grew), keeping the
     /// view state: the views' zoom and pan, the selection (by key), the search, the
-    /// replay cursor; the replay range becomes the new run's. The graph drawing keeps
-    /// its expanded groups: when both documents share their default drawing (a followed
-    /// stream: the same graph, laid out once) everything graph-side is kept as is, in
-    /// O(1); otherwise the new graph is laid out again with the same options in the
-    /// background.
+    /// replay cursor; the replay range becomes the new run's. A drawing with expanded
+    /// groups is laid out again with the same options in the background (shown until
+    /// then when the graph is the same). When both documents have the [same
+    /// graph](TraceDoc::same_graph) (a followed stream's updates) the selection, search
+    /// matches and highlights are kept as they are, with no lookup per task.
     pub fn set_doc(&mut self, doc: Arc<TraceDoc>) {
-        let same_graph = self
-            .doc
-            .drawing()
-            .zip(doc.drawing())
-            .is_some_and(|(a, b)| Arc::ptr_eq(&a, &b));
-        if same_graph {
-            debug_assert_eq!(self.doc.trace.graph().len(), doc.trace.graph().len());
+        let options = self.drawing_options();
+        if self.doc.same_graph(&doc) {
             self.doc = doc;
             self.set_replay_range();
+            if options == DrawingOptions::default() {
+                // The document's own drawing, laid out with it.
+                self.drawing = None;
+            } else {
+                // The drawing shown stays until the same one of the new document comes.
+                let ctx = self.ctx.clone();
+                self.drawings.refresh(&self.doc, options, move || {
+                    if let Some(ctx) = &ctx {
+                        ctx.request_repaint();
+                    }
+                });
+            }
             return;
         }
-        let options = self.drawing_options();
         let selected_key = self
             .highlight
             .selected()
@@ -217,6 +223,10 @@ impl TraceTab {
             return;
         };
         let layout = arrived.layout;
+        if arrived.keep_view {
+            self.drawing = Some(Arc::new(layout));
+            return;
+        }
         if let Some(bounds) = arrived.fit_group.and_then(|g| group_bounds(&layout, &g)) {
             // A wide group is fitted only as far as its labels stay readable;
             // the view centres on it and the rest is a pan away. The
