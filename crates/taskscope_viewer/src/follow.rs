@@ -225,10 +225,13 @@ fn follow_once(
         };
         match read {
             TailRead::Grew(_) => {
+                let events = follower.events();
                 if let Err(e) = follower.push(&buf) {
                     return Ending::Done(FollowUpdate::Failed(e.to_string()));
                 }
-                dirty = true;
+                // Bytes that complete no event (a long graph event arriving in pieces)
+                // change nothing to show.
+                dirty |= follower.events() != events;
                 let mut status = shared.status.lock();
                 status.bytes_read = tail.offset();
                 status.events = follower.events();
@@ -260,6 +263,9 @@ fn follow_once(
         });
         if dirty && due {
             let started = Instant::now();
+            // A stream's first update builds what the later ones share (the graph's
+            // index parts, its key groups): that one-time cost does not space them.
+            let first_of_graph = follower.has_whole_graph() && previous.is_none();
             match follower.snapshot() {
                 Ok(trace) => {
                     let same_graph = previous.as_deref().filter(|_| follower.has_whole_graph());
@@ -272,7 +278,11 @@ fn follow_once(
                 }
                 Err(e) => return Ending::Done(FollowUpdate::Failed(e.to_string())),
             }
-            build_time = started.elapsed();
+            build_time = if first_of_graph {
+                Duration::ZERO
+            } else {
+                started.elapsed()
+            };
             last_snapshot = Some(Instant::now());
             dirty = false;
         } else if !matches!(read, TailRead::Grew(_)) {
