@@ -892,6 +892,41 @@ mod tests {
         assert_eq!(live.graph().state(TaskId(2)), Some(TaskState::NotRun));
     }
 
+    #[test]
+    fn a_streams_graph_event_is_read_once_when_it_arrives() {
+        use std::sync::Arc;
+
+        use crate::format::StreamWriter;
+        use crate::model::{GraphBuilder, Lane, TaskState};
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.json");
+        let mut g = GraphBuilder::new();
+        let a = g.add_task("a", "a", [], TaskState::Done).unwrap();
+        g.add_task("b", "b", [a], TaskState::Done).unwrap();
+        let graph = Arc::new(g.build().unwrap());
+        drop(StreamWriter::create(&path, graph, &[Lane::default()]).unwrap());
+        let good = std::fs::read_to_string(&path).unwrap();
+        // A dependency on a key that is no task: the graph cannot be built.
+        let bad = good.replace(r#""deps":["a"]"#, r#""deps":["zz"]"#);
+        assert_ne!(bad, good);
+        let expected = Trace::from_slice(bad.as_bytes(), "run.json")
+            .unwrap_err()
+            .to_string();
+        assert!(expected.contains("'zz'"), "{expected}");
+        // Read (and refused) as soon as its bytes are pushed, not at each snapshot.
+        let arena = FollowArena::new();
+        let mut follower = Follower::new(&arena, "run.json");
+        let got = follower.push(bad.as_bytes()).unwrap_err().to_string();
+        assert_eq!(got, expected);
+        // The good one: read once, then every snapshot has its graph.
+        let arena = FollowArena::new();
+        let mut follower = Follower::new(&arena, "run.json");
+        follower.push(good.as_bytes()).unwrap();
+        assert!(follower.has_whole_graph());
+        assert_eq!(follower.snapshot().unwrap().graph().len(), 2);
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(200))]
 
