@@ -17,8 +17,11 @@
 //!
 //! Memory: the gathered events borrow their strings from the complete events' bytes,
 //! which live in a [`FollowArena`] as long as the follower does; so a follower holds
-//! about the file's size in events besides what a snapshot builds. The file's
-//! incomplete tail is held once.
+//! about the file's size in events besides what a snapshot builds (measured at 10^6
+//! spans: an arena of 1.1 times the file; `examples/follow_memory.rs` compares the
+//! peak with `Trace::open`'s). A taskscope stream's graph is read once, when its
+//! event arrives, and kept built for every snapshot. The file's incomplete tail is
+//! held once.
 //!
 //! This module owns no thread and never sleeps: the viewer's background thread drives
 //! it. It does not decide what events mean (the Chrome gathering does) nor how often
