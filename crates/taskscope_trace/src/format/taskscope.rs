@@ -465,9 +465,11 @@ fn parse_graph_args<'a>(
 /// An incremental reader keeps it across snapshots ([`finish_stream_with`]), so the
 /// event is parsed once however often the trace so far is built.
 pub(crate) struct StreamGraph<'a> {
-    tasks: TsTasks<'a>,
+    /// The graph, with the states the event gives; its keys are what `key_index` finds.
     graph: Graph,
     key_index: KeyTable,
+    /// The `args` object of the few tasks that have one, by task index.
+    args: Vec<(u32, &'a RawValue)>,
 }
 
 impl<'a> StreamGraph<'a> {
@@ -478,12 +480,13 @@ impl<'a> StreamGraph<'a> {
     /// # Complexity
     /// O(n + V + E) for the n bytes of the event.
     pub(crate) fn parse(src: &Source<'a>, args: usize, fast: bool) -> Result<Self, FormatError> {
-        let tasks = parse_graph_args(src, args, fast)?;
+        let mut tasks = parse_graph_args(src, args, fast)?;
         let (graph, key_index) = build_graph(&tasks, src)?;
+        // The parsed columns go: the graph holds the keys (a third of what they took).
         Ok(Self {
-            tasks,
             graph,
             key_index,
+            args: std::mem::take(&mut tasks.args),
         })
     }
 }
@@ -545,7 +548,20 @@ pub(crate) fn finish_stream_with(
         flows: Vec::new(),
         diagnostics,
     };
-    finish_parts(col, &stream.tasks, graph, &stream.key_index, parts)
+    let keys = Keys {
+        list: &stream.graph,
+        index: &stream.key_index,
+        args: &stream.args,
+    };
+    finish_parts(col, &keys, graph, parts)
+}
+
+/// A graph's keys for resolving spans by key: the key list, its lookup table and the
+/// tasks' `args` objects.
+struct Keys<'k, 'a, L> {
+    list: &'k L,
+    index: &'k KeyTable,
+    args: &'k [(u32, &'a RawValue)],
 }
 
 /// The lanes of a streaming file from its `M` events: lane `i` is `tid` `i`, named by its
@@ -611,14 +627,19 @@ pub(crate) fn finish(
     let run_args = std::mem::take(&mut obj.run.extra);
     let (graph, key_index) = build_graph(&obj.tasks, &col.src)?;
     obj.diagnostics.append(&mut diagnostics);
+    let keys = Keys {
+        list: &obj.tasks,
+        index: &key_index,
+        args: &obj.tasks.args,
+    };
     let parts = Parts {
         meta,
         run_args: run_args.into_iter().collect(),
         lanes: obj.lanes,
         flows: obj.flows,
-        diagnostics: obj.diagnostics,
+        diagnostics: std::mem::take(&mut obj.diagnostics),
     };
-    finish_parts(col, &obj.tasks, graph, &key_index, parts)
+    finish_parts(col, &keys, graph, parts)
 }
 
 /// What a taskscope trace is built from besides its events and graph.
@@ -631,16 +652,15 @@ struct Parts {
     diagnostics: Vec<String>,
 }
 
-/// Builds the trace of a taskscope file from its events, its graph (built from `tasks`,
-/// whose keys `key_index` finds) and the other parts.
+/// Builds the trace of a taskscope file from its events, its graph (whose keys `keys`
+/// finds) and the other parts.
 ///
 /// # Complexity
 /// O(V + S) plus the builder's sort check.
 fn finish_parts(
     col: &Gathered<'_>,
-    tasks: &TsTasks<'_>,
+    keys: &Keys<'_, '_, impl KeyList>,
     graph: Graph,
-    key_index: &KeyTable,
     parts: Parts,
 ) -> Result<Trace, FormatError> {
     let src = col.src;
@@ -659,14 +679,16 @@ fn finish_parts(
         .filter(|s| s.task.is_none())
         .filter_map(|s| s.key.as_deref())
         .collect();
-    let span_tasks = key_index.find_all(tasks, &keyed, |k| Some(*k));
+    let span_tasks = keys.index.find_all(keys.list, &keyed, |k| Some(*k));
     drop(keyed);
+    let task_count = graph.len();
+    debug_assert_eq!(task_count, keys.list.count(), "the keys are the graph's");
     let mut b = TraceBuilder::with_graph(meta, graph);
     for (key, value) in &run_args {
         b.set_run_arg(key, ArgValue::from_json(value))
             .map_err(|e| col.src.model_error(e))?;
     }
-    add_task_args(&mut b, col, &tasks.args)?;
+    add_task_args(&mut b, col, keys.args)?;
     let lane_count = lanes.len();
     for lane in lanes {
         b.add_lane(Lane {
@@ -691,7 +713,7 @@ fn finish_parts(
         })
         .collect();
     let mut notes = Vec::new();
-    add_spans(&mut b, col, &span_tasks, tasks.len(), &lane_of, &mut notes)?;
+    add_spans(&mut b, col, &span_tasks, task_count, &lane_of, &mut notes)?;
     diagnostics.append(&mut notes);
     for (from, to) in flows {
         b.add_flow(Flow {
