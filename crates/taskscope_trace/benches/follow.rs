@@ -1,8 +1,9 @@
 //! The incremental reader on a 1,000,000-span taskscope stream (the engine's layout: the
 //! graph first, spans as they end): feeding the whole file in 4 MiB pieces and
 //! building one snapshot, next to `Trace::from_slice` of the same bytes (baseline, same
-//! run); one snapshot alone (what each update of a live view costs); and the bytes the
-//! follower's arena holds against the file's size.
+//! run); one snapshot alone and the index of the next update, grown from the previous
+//! one against built from scratch (what each update of a live view costs); and the
+//! bytes the follower's arena holds against the file's size.
 //!
 //! Run: `cargo bench -p taskscope_trace --bench follow`.
 
@@ -19,7 +20,7 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use taskscope_trace::format::{FollowArena, Follower, StreamWriter};
-use taskscope_trace::{Span, TaskState, Trace};
+use taskscope_trace::{Span, TaskState, Trace, TraceIndex};
 
 const PIECE: usize = 4 << 20;
 
@@ -82,6 +83,23 @@ fn bench(c: &mut Criterion) {
     }
     group.bench_function("snapshot", |b| {
         b.iter(|| black_box(follower.snapshot().unwrap()));
+    });
+    // The index of the next update of a stream: grown from the previous one (its graph's
+    // parts shared, its groups' tasks kept), against one built from scratch.
+    let trace = follower.snapshot().unwrap();
+    let previous = TraceIndex::new(&trace);
+    previous.groups(trace.graph());
+    group.bench_function("index_grown", |b| {
+        b.iter(|| {
+            let index = TraceIndex::grown(&trace, &previous);
+            black_box(index.groups(trace.graph()).len())
+        });
+    });
+    group.bench_function("index_new", |b| {
+        b.iter(|| {
+            let index = TraceIndex::new(&trace);
+            black_box(index.groups(trace.graph()).len())
+        });
     });
     group.finish();
 }

@@ -354,6 +354,15 @@ impl Graph {
         self.states.get(task.index()).copied()
     }
 
+    /// Sets the state of `task` (nothing if it is not a task of the graph): a live
+    /// trace's copy of a graph read once learns how its tasks ended.
+    pub(crate) fn set_state(&mut self, task: TaskId, state: TaskState) {
+        debug_assert!(task.index() < self.states.len(), "a task of the graph");
+        if let Some(s) = self.states.get_mut(task.index()) {
+            *s = state;
+        }
+    }
+
     /// The tasks whose results `task` uses (empty for an unknown id).
     pub fn deps(&self, task: TaskId) -> &[TaskId] {
         let Some(&end) = self.dep_ends.get(task.index()) else {

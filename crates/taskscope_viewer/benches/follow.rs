@@ -10,7 +10,9 @@
 //! Baseline in the same run, for a ratio on a noisy shared machine:
 //! `baseline/finished_tab_frame`, a frame of the ordinary tab of the finished run (the
 //! same app, the same trace at its full size, nothing ingested). After the live bench
-//! it prints how far the follower got (spans shown of spans written, snapshots taken).
+//! it prints how far the follower got (spans shown of spans written, snapshots taken)
+//! and the lag: at every measured frame, the spans written but not yet shown, as a
+//! count and as the time the writer took to write them (median and worst).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -42,6 +44,43 @@ fn input() -> RawInput {
 
 fn frame(ctx: &Context, app: &mut ViewerApp) {
     black_box(ctx.run_ui(input(), |ui| app.ui_contents(ui)));
+}
+
+/// Spans shown by the live tab (tab 1).
+fn shown(app: &ViewerApp) -> usize {
+    app.live_tab(1).map_or(0, |l| l.tab.doc.trace.spans().len())
+}
+
+/// The spans written but not shown, one sample per frame.
+#[derive(Default)]
+struct Lag(Vec<u64>);
+
+impl Lag {
+    fn sample(&mut self, written: &AtomicU64, app: &ViewerApp) {
+        let written = written.load(Ordering::Relaxed);
+        self.0.push(written.saturating_sub(shown(app) as u64));
+    }
+
+    /// Median and worst lag, in spans and in the writer's time.
+    fn report(mut self) -> String {
+        self.0.sort_unstable();
+        let at = |q: f64| {
+            let i = ((self.0.len().saturating_sub(1)) as f64 * q).round() as usize;
+            self.0.get(i).copied().unwrap_or(0)
+        };
+        let text = |n: u64| {
+            format!(
+                "{n} spans ({:.2} s of writing)",
+                n as f64 / SPANS_PER_S as f64
+            )
+        };
+        format!(
+            "lag over {} frames: median {}, worst {}",
+            self.0.len(),
+            text(at(0.5)),
+            text(at(1.0))
+        )
+    }
 }
 
 /// Writes `trace`'s spans (in end order) to a stream at `path`, at [`SPANS_PER_S`],
@@ -141,7 +180,6 @@ fn bench_follow_chrome(c: &mut Criterion) {
     };
     let ctx = Context::default();
     let mut app = following(&path, dir.path());
-    let shown = |app: &ViewerApp| app.live_tab(1).map_or(0, |l| l.tab.doc.trace.spans().len());
     // Ingest for 2 s first, so that the view holds a few hundred thousand spans.
     let warm = Instant::now();
     while warm.elapsed() < Duration::from_secs(2) {
@@ -152,8 +190,15 @@ fn bench_follow_chrome(c: &mut Criterion) {
     group.sample_size(50);
     group.warm_up_time(Duration::from_secs(1));
     group.measurement_time(Duration::from_secs(5));
-    group.bench_function("live_tab_frame", |b| b.iter(|| frame(&ctx, &mut app)));
+    let mut lag = Lag::default();
+    group.bench_function("live_tab_frame", |b| {
+        b.iter(|| {
+            frame(&ctx, &mut app);
+            lag.sample(&written, &app);
+        });
+    });
     group.finish();
+    eprintln!("plain Chrome file: {}", lag.report());
     eprintln!(
         "plain Chrome file: at the start of the measurement {} spans written, {} shown; at its end {} written, {} shown, {} snapshots",
         at_start.0,
@@ -191,30 +236,36 @@ fn bench_follow(c: &mut Criterion) {
     group.sample_size(50);
     group.warm_up_time(Duration::from_secs(1));
     group.measurement_time(Duration::from_secs(4));
-    group.bench_function("live_tab_frame", |b| b.iter(|| frame(&ctx, &mut app)));
+    let mut lag = Lag::default();
+    group.bench_function("live_tab_frame", |b| {
+        b.iter(|| {
+            frame(&ctx, &mut app);
+            lag.sample(&written, &app);
+        });
+    });
     group.finish();
-    let shown = app.live_tab(1).map_or(0, |l| l.tab.doc.trace.spans().len());
+    eprintln!("stream: {}", lag.report());
+    let shown_now = shown(&app);
     let snapshots = app
         .live_tab(1)
         .map_or(0, taskscope_viewer::panels::live_tab::LiveTab::snapshots);
     let error = app.live_tab(1).and_then(|l| l.error.clone());
     eprintln!(
-        "while measured: {} spans written, {shown} shown, {snapshots} snapshots, error {error:?}",
+        "while measured: {} spans written, {shown_now} shown, {snapshots} snapshots, error {error:?}",
         written.load(Ordering::Relaxed)
     );
     // How long the follower takes to catch up once the writer has stopped.
     let caught_up = Instant::now();
     while caught_up.elapsed() < Duration::from_mins(2) {
         frame(&ctx, &mut app);
-        let shown = app.live_tab(1).map_or(0, |l| l.tab.doc.trace.spans().len());
-        if shown as u64 >= written.load(Ordering::Relaxed) {
+        if shown(&app) as u64 >= written.load(Ordering::Relaxed) {
             break;
         }
         std::thread::sleep(Duration::from_millis(20));
     }
     eprintln!(
         "caught up to {} spans {:.1} s after the measurement",
-        app.live_tab(1).map_or(0, |l| l.tab.doc.trace.spans().len()),
+        shown(&app),
         caught_up.elapsed().as_secs_f64()
     );
     stop.store(true, Ordering::Relaxed);

@@ -81,6 +81,9 @@ impl DrawingJob {
 struct DrawingRequest {
     options: DrawingOptions,
     fit_group: Option<String>,
+    /// A refresh ([`DrawingQueue::refresh`]): laid out even if the drawing shown has
+    /// these options, and shown without moving the view.
+    keep_view: bool,
     repaint: Box<dyn Fn() + Send + 'static>,
 }
 
@@ -89,6 +92,7 @@ impl fmt::Debug for DrawingRequest {
         f.debug_struct("DrawingRequest")
             .field("options", &self.options)
             .field("fit_group", &self.fit_group)
+            .field("keep_view", &self.keep_view)
             .finish_non_exhaustive()
     }
 }
@@ -100,13 +104,16 @@ pub struct Arrived {
     pub layout: GraphLayout,
     /// The group the request asked the view to fit, if any.
     pub fit_group: Option<String>,
+    /// A refresh of the drawing shown: the view stays where it is.
+    pub keep_view: bool,
 }
 
 /// One tab's graph layout requests: at most one job running, the latest request waiting.
 #[derive(Debug, Default)]
 pub struct DrawingQueue {
-    /// A drawing being laid out, and the group to fit to when it arrives.
-    running: Option<(DrawingJob, Option<String>)>,
+    /// A drawing being laid out, and the group to fit to when it arrives (or whether it
+    /// is a refresh).
+    running: Option<(DrawingJob, Option<String>, bool)>,
     /// The latest request made while `running` runs; started when it ends.
     waiting: Option<DrawingRequest>,
     /// Options chosen that the drawing shown does not depend on (output boxes
@@ -129,7 +136,7 @@ impl DrawingQueue {
     pub fn is_ready(&self) -> bool {
         self.running
             .as_ref()
-            .is_some_and(|(job, _)| job.is_finished())
+            .is_some_and(|(job, _, _)| job.is_finished())
     }
 
     /// How many layout threads it has started.
@@ -148,7 +155,7 @@ impl DrawingQueue {
         if let Some(request) = &self.waiting {
             return request.options.clone();
         }
-        if let Some((job, _)) = &self.running {
+        if let Some((job, _, _)) = &self.running {
             return job.options().clone();
         }
         if let Some(options) = &self.unchanged {
@@ -184,8 +191,39 @@ impl DrawingQueue {
         let request = DrawingRequest {
             options,
             fit_group,
+            keep_view: false,
             repaint: Box::new(repaint),
         };
+        self.enqueue(doc, shown, request);
+    }
+
+    /// Asks for `doc`'s graph drawn again with `options`, the options of the drawing
+    /// shown, because the document changed (a followed file grew: the drawing's labels,
+    /// tooltips and group summaries are its figures). Queued like
+    /// [`DrawingQueue::request`]; the drawing arrives with
+    /// [`keep_view`](Arrived::keep_view).
+    pub fn refresh(
+        &mut self,
+        doc: &Arc<TraceDoc>,
+        options: DrawingOptions,
+        repaint: impl Fn() + Send + 'static,
+    ) {
+        let request = DrawingRequest {
+            options,
+            fit_group: None,
+            keep_view: true,
+            repaint: Box::new(repaint),
+        };
+        self.enqueue(doc, None, request);
+    }
+
+    /// Starts `request`, or lets it wait for the running layout.
+    fn enqueue(
+        &mut self,
+        doc: &Arc<TraceDoc>,
+        shown: Option<&GraphLayout>,
+        request: DrawingRequest,
+    ) {
         if self.running.is_some() {
             self.waiting = Some(request);
         } else {
@@ -195,7 +233,8 @@ impl DrawingQueue {
 
     /// Starts laying out `request`, unless the drawing shown already is what it asks for.
     fn start(&mut self, doc: &Arc<TraceDoc>, shown: Option<&GraphLayout>, request: DrawingRequest) {
-        if let Some(layout) = shown
+        if !request.keep_view
+            && let Some(layout) = shown
             && layout.same_drawing_for(&request.options)
         {
             self.unchanged = (*layout.options() != request.options).then_some(request.options);
@@ -204,7 +243,7 @@ impl DrawingQueue {
         match DrawingJob::spawn(Arc::clone(doc), request.options, request.repaint) {
             Ok(job) => {
                 self.started += 1;
-                self.running = Some((job, request.fit_group));
+                self.running = Some((job, request.fit_group, request.keep_view));
             }
             Err(e) => self.note = Some(e),
         }
@@ -214,9 +253,10 @@ impl DrawingQueue {
     /// show, unless a different request waits: then that one starts and the
     /// overtaken drawing is dropped. A refusal or failure becomes the note.
     pub fn poll(&mut self, doc: &Arc<TraceDoc>, shown: Option<&GraphLayout>) -> Option<Arrived> {
-        let (job, fit_group) = self.running.as_mut()?;
+        let (job, fit_group, keep_view) = self.running.as_mut()?;
         let result = job.poll()?;
         let mut fit_group = fit_group.take();
+        let mut keep_view = *keep_view;
         let job_options = job.options().clone();
         self.running = None;
         if let Some(request) = self.waiting.take() {
@@ -224,13 +264,19 @@ impl DrawingQueue {
                 self.start(doc, shown, request);
                 return None;
             }
-            // Asked for again while it was laid out: it is the latest after all.
+            // Asked for again while it was laid out: it is the latest after all (a
+            // refresh asked meanwhile comes with the next change of the document).
             fit_group = request.fit_group;
+            keep_view = request.keep_view;
         }
         match result {
             Ok(layout) => {
                 self.unchanged = None;
-                Some(Arrived { layout, fit_group })
+                Some(Arrived {
+                    layout,
+                    fit_group,
+                    keep_view,
+                })
             }
             Err(message) => {
                 self.note = Some(message);

@@ -2,10 +2,17 @@
 //!
 //! A [`FollowJob`] owns a named thread that drives the trace crate's incremental
 //! reader ([`Follower`] over a [`FileTail`]): it reads what was appended, parses only
-//! those bytes, and every so often builds a [`TraceDoc`] of the events so far (index,
-//! timeline lanes, graph drawing) and hands it to the UI thread, which only swaps it
-//! in. Snapshots are spaced by at least [`MIN_SNAPSHOT_INTERVAL`] and by twice the
-//! time the last one took to build, so a big run never keeps the thread building.
+//! those bytes, and every so often builds a live [`TraceDoc`] of the events so far
+//! (index, key groups, timeline lanes, graph drawing; [`TraceDoc::live`]) and hands it
+//! to the UI thread, which only swaps it in and hands the old one back to be dropped
+//! here ([`FollowJob::retire`]). Snapshots are spaced by at least
+//! [`MIN_SNAPSHOT_INTERVAL`] and by twice the time the last one took to build, so a big
+//! run never keeps the thread building.
+//!
+//! What a live update does not do: the analyses (statistics, the advisor's findings,
+//! the critical path) are computed once, for the complete file; a taskscope stream's
+//! graph (its graph event gives it whole, only node states change) is not indexed
+//! again: each update's index grows from the previous one's.
 //!
 //! When the file is rewritten (it shrank or another file was renamed over it, as
 //! the `taskscope_tracing` layer's `run.partial.json` is about once a second) reading
@@ -69,8 +76,13 @@ pub enum FollowUpdate {
 struct Shared {
     /// The newest update not yet taken (older ones are replaced, never queued).
     latest: Mutex<Option<FollowUpdate>>,
+    /// Documents the UI no longer shows, dropped on the follower thread (a big one
+    /// takes milliseconds to free).
+    retired: Mutex<Vec<Arc<TraceDoc>>>,
     status: Mutex<FollowStatus>,
     stop: AtomicBool,
+    /// The thread has ended (retired documents are no longer dropped there).
+    ended: AtomicBool,
 }
 
 /// One followed file (see the module docs).
@@ -95,6 +107,8 @@ impl FollowJob {
             .name("taskscope-follow".into())
             .spawn(move || {
                 let update = follow(&thread_path, parse, &thread_shared, &repaint);
+                thread_shared.ended.store(true, Ordering::Relaxed);
+                drop(std::mem::take(&mut *thread_shared.retired.lock()));
                 if let Some(update) = update {
                     if matches!(update, FollowUpdate::Finished(_)) {
                         thread_shared.status.lock().complete = true;
@@ -120,6 +134,14 @@ impl FollowJob {
     /// Where the file stands.
     pub fn status(&self) -> FollowStatus {
         self.shared.status.lock().clone()
+    }
+
+    /// Hands back a document the UI no longer shows, to be dropped on the follower
+    /// thread rather than in a frame (dropped here if the thread has ended).
+    pub fn retire(&self, doc: Arc<TraceDoc>) {
+        if !self.shared.stop.load(Ordering::Relaxed) && !self.shared.ended.load(Ordering::Relaxed) {
+            self.shared.retired.lock().push(doc);
+        }
     }
 }
 
@@ -188,10 +210,14 @@ fn follow_once(
     let mut last_snapshot: Option<Instant> = None;
     let mut build_time = Duration::ZERO;
     let mut dirty = false;
+    // The last update of a stream, whose index the next one grows from.
+    let mut previous: Option<Arc<TraceDoc>> = None;
     loop {
         if shared.stop.load(Ordering::Relaxed) {
             return Ending::Stopped;
         }
+        let retired = std::mem::take(&mut *shared.retired.lock());
+        drop(retired);
         buf.clear();
         let read = match tail.read_new(&mut buf, READ_CHUNK) {
             Ok(r) => r,
@@ -199,10 +225,13 @@ fn follow_once(
         };
         match read {
             TailRead::Grew(_) => {
+                let events = follower.events();
                 if let Err(e) = follower.push(&buf) {
                     return Ending::Done(FollowUpdate::Failed(e.to_string()));
                 }
-                dirty = true;
+                // Bytes that complete no event (a long graph event arriving in pieces)
+                // change nothing to show.
+                dirty |= follower.events() != events;
                 let mut status = shared.status.lock();
                 status.bytes_read = tail.offset();
                 status.events = follower.events();
@@ -212,7 +241,7 @@ fn follow_once(
             TailRead::Rewritten => return Ending::Rewritten,
             TailRead::Gone => {
                 if let Some(target) = finished_name(&path).filter(|t| t.is_file()) {
-                    return Ending::Done(read_whole(&target, parse));
+                    return Ending::Done(read_whole(&target, parse, false));
                 }
                 shared.status.lock().note =
                     Some("the file is gone (moved or deleted): showing what was read".to_owned());
@@ -220,10 +249,10 @@ fn follow_once(
         }
         if follower.stage() == FollowStage::Complete {
             if partial_target(&path).is_none() {
-                return Ending::Done(read_whole(&path, parse));
+                return Ending::Done(read_whole(&path, parse, false));
             }
             // A snapshot complete in itself, rewritten while the run goes on.
-            if let FollowUpdate::Finished(doc) = read_whole(&path, parse) {
+            if let FollowUpdate::Finished(doc) = read_whole(&path, parse, true) {
                 *shared.latest.lock() = Some(FollowUpdate::Live(doc));
                 repaint();
             }
@@ -234,16 +263,26 @@ fn follow_once(
         });
         if dirty && due {
             let started = Instant::now();
+            // A stream's first update builds what the later ones share (the graph's
+            // index parts, its key groups): that one-time cost does not space them.
+            let first_of_graph = follower.has_whole_graph() && previous.is_none();
             match follower.snapshot() {
                 Ok(trace) => {
-                    let doc = TraceDoc::first_stage(Some(path.clone()), trace);
-                    doc.complete();
-                    *shared.latest.lock() = Some(FollowUpdate::Live(Arc::new(doc)));
+                    let same_graph = previous.as_deref().filter(|_| follower.has_whole_graph());
+                    let doc = Arc::new(TraceDoc::live(Some(path.clone()), trace, same_graph));
+                    if follower.has_whole_graph() {
+                        previous = Some(Arc::clone(&doc));
+                    }
+                    *shared.latest.lock() = Some(FollowUpdate::Live(doc));
                     repaint();
                 }
                 Err(e) => return Ending::Done(FollowUpdate::Failed(e.to_string())),
             }
-            build_time = started.elapsed();
+            build_time = if first_of_graph {
+                Duration::ZERO
+            } else {
+                started.elapsed()
+            };
             last_snapshot = Some(Instant::now());
             dirty = false;
         } else if !matches!(read, TailRead::Grew(_)) {
@@ -260,6 +299,8 @@ fn wait_for_rewrite(tail: &mut FileTail, parse: ParseFn, shared: &Shared) -> End
         if shared.stop.load(Ordering::Relaxed) {
             return Ending::Stopped;
         }
+        let retired = std::mem::take(&mut *shared.retired.lock());
+        drop(retired);
         scratch.clear();
         match tail.read_new(&mut scratch, 1) {
             // More after the end of a complete file is a rewrite in place.
@@ -267,7 +308,7 @@ fn wait_for_rewrite(tail: &mut FileTail, parse: ParseFn, shared: &Shared) -> End
             Ok(TailRead::Unchanged) => std::thread::sleep(POLL_INTERVAL),
             Ok(TailRead::Gone) => {
                 if let Some(target) = finished_name(tail.path()).filter(|t| t.is_file()) {
-                    return Ending::Done(read_whole(&target, parse));
+                    return Ending::Done(read_whole(&target, parse, false));
                 }
                 shared.status.lock().note =
                     Some("the file is gone (moved or deleted): showing what was read".to_owned());
@@ -297,16 +338,30 @@ fn partial_target(path: &Path) -> Option<PathBuf> {
     Some(path.with_file_name(name))
 }
 
-/// Reads the complete file at `path` into the final document (analyses included).
-fn read_whole(path: &Path, parse: ParseFn) -> FollowUpdate {
+/// Reads the complete file at `path` into the final document (analyses included), or
+/// into a live one (`live`: a complete snapshot of a run that goes on).
+fn read_whole(path: &Path, parse: ParseFn, live: bool) -> FollowUpdate {
     let name = path.display().to_string();
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
+        // Renamed onto its finished name since it was read to its end (the Dask
+        // integration's temporary file): that file is the same run.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            match finished_name(path).filter(|t| t.is_file()) {
+                Some(target) => return read_whole(&target, parse, live),
+                None => return FollowUpdate::Failed(format!("{name}: {e}")),
+            }
+        }
         Err(e) => return FollowUpdate::Failed(format!("{name}: {e}")),
     };
     match parse(&bytes, &name) {
         Ok(trace) => {
-            FollowUpdate::Finished(Arc::new(TraceDoc::new(Some(path.to_path_buf()), trace)))
+            let path = Some(path.to_path_buf());
+            FollowUpdate::Finished(Arc::new(if live {
+                TraceDoc::live(path, trace, None)
+            } else {
+                TraceDoc::new(path, trace)
+            }))
         }
         Err(e) => FollowUpdate::Failed(format!("{e:#}")),
     }

@@ -458,18 +458,37 @@ fn parse_graph_args<'a>(
     }
 }
 
-/// The graph of a streaming file's `taskscope_graph` metadata event whose `args` object
-/// starts at byte `args` of `src` (see [`super::stream`]): every task with its key, name,
-/// dependencies and the state the event gives (`not_run` from the engine's writer).
+/// The graph of a streaming file's `taskscope_graph` metadata event, read once: every
+/// task with its key, name, dependencies and the state the event gives (`not_run` from
+/// the engine's writer), and the key lookup for spans that name their task by key.
 ///
-/// The one parser of that event: the reader of whole files and incremental readers call it.
-///
-/// # Complexity
-/// O(n + V + E) for the n bytes of the event.
-#[allow(dead_code, reason = "for the incremental reader (issue 11, `follow`)")]
-pub(crate) fn graph_event(src: &Source<'_>, args: usize) -> Result<Graph, FormatError> {
-    let tasks = parse_graph_args(src, args, true)?;
-    Ok(build_graph(&tasks, src)?.0)
+/// An incremental reader keeps it across snapshots ([`finish_stream_with`]), so the
+/// event is parsed once however often the trace so far is built.
+pub(crate) struct StreamGraph<'a> {
+    /// The graph, with the states the event gives; its keys are what `key_index` finds.
+    graph: Graph,
+    key_index: KeyTable,
+    /// The `args` object of the few tasks that have one, by task index.
+    args: Vec<(u32, &'a RawValue)>,
+}
+
+impl<'a> StreamGraph<'a> {
+    /// Reads the event whose `args` object starts at byte `args` of `src` (see
+    /// [`super::stream`]). The one parser of that event: the reader of whole files and
+    /// the incremental reader call it.
+    ///
+    /// # Complexity
+    /// O(n + V + E) for the n bytes of the event.
+    pub(crate) fn parse(src: &Source<'a>, args: usize, fast: bool) -> Result<Self, FormatError> {
+        let mut tasks = parse_graph_args(src, args, fast)?;
+        let (graph, key_index) = build_graph(&tasks, src)?;
+        // The parsed columns go: the graph holds the keys (a third of what they took).
+        Ok(Self {
+            graph,
+            key_index,
+            args: std::mem::take(&mut tasks.args),
+        })
+    }
 }
 
 /// Builds the trace of a streaming taskscope file that has no `taskscope` object (the run
@@ -482,25 +501,36 @@ pub(crate) fn graph_event(src: &Source<'_>, args: usize) -> Result<Graph, Format
 pub(crate) fn finish_stream(
     col: &Gathered<'_>,
     args: usize,
+    diagnostics: Vec<String>,
+) -> Result<Trace, FormatError> {
+    let graph = StreamGraph::parse(&col.src, args, col.fast_paths)?;
+    finish_stream_with(col, &graph, diagnostics)
+}
+
+/// [`finish_stream`] with the graph event already read (`graph`, from any earlier
+/// source: only the spans and lanes come from `col`).
+///
+/// # Complexity
+/// O(V + E + S) plus the builder's sort check: the graph is copied, not parsed.
+pub(crate) fn finish_stream_with(
+    col: &Gathered<'_>,
+    stream: &StreamGraph<'_>,
     mut diagnostics: Vec<String>,
 ) -> Result<Trace, FormatError> {
-    let src = col.src;
-    let mut tasks = parse_graph_args(&src, args, col.fast_paths)?;
-    let task_count = tasks.len();
+    let mut graph = stream.graph.clone();
+    let task_count = graph.len();
     let (slices, running, unmatched) = task_slices(col);
     // Per task: whether a span of it ended (an `X`, or a slice closed by its `E`).
     let mut finished = vec![false; task_count];
     let closed = slices.iter().filter(|s| !s.unclosed);
     for span in col.spans.iter().chain(closed) {
         if let Some(i) = span.task
-            && let Some(slot) = tasks.states.get_mut(i as usize)
+            && let Some(f) = finished.get_mut(i as usize)
         {
             if let Some(state) = span.state {
-                *slot = state;
+                graph.set_state(TaskId(i), state);
             }
-            if let Some(f) = finished.get_mut(i as usize) {
-                *f = true;
-            }
+            *f = true;
         }
     }
     let done = finished.iter().filter(|&&f| f).count();
@@ -516,19 +546,26 @@ pub(crate) fn finish_stream(
         "a streaming taskscope file without its final taskscope object (the run is still going, or its writer stopped): the graph comes from its taskscope_graph event; {done} of {task_count} tasks ended{running}, the others are not finished"
     ));
     super::chrome::pairing_diagnostics(0, unmatched, &mut diagnostics);
-    let obj = TsObject {
-        version: u64::from(READ_VERSION),
-        tasks,
-        run: TsRun {
-            // What was seen of the run so far.
-            wall_ns: u64::try_from(col.time.end()).unwrap_or(0),
-            ..TsRun::default()
-        },
+    let meta = RunMeta {
+        // What was seen of the run so far.
+        wall_ns: u64::try_from(col.time.end()).unwrap_or(0),
+        source: SourceFormat::Taskscope,
+        format_version: Some(READ_VERSION),
+        ..RunMeta::default()
+    };
+    let parts = Parts {
+        meta,
+        run_args: Vec::new(),
         lanes: stream_lanes(col),
         flows: Vec::new(),
-        diagnostics: Vec::new(),
+        diagnostics,
     };
-    finish_with(col, obj, &slices, diagnostics)
+    let keys = Keys {
+        list: &stream.graph,
+        index: &stream.key_index,
+        args: &stream.args,
+    };
+    finish_parts(col, &keys, graph, &slices, parts)
 }
 
 /// The spans of a taskscope file's task slices (`B`/`E` pairs: a task that was running
@@ -542,6 +579,14 @@ pub(crate) fn finish_stream(
 fn task_slices<'a>(col: &Gathered<'a>) -> (Vec<PendingSpan<'a>>, u32, u32) {
     col.begin_ends
         .task_spans(col.time.end(), col.spans.len() as u32)
+}
+
+/// A graph's keys for resolving spans by key: the key list, its lookup table and the
+/// tasks' `args` objects.
+struct Keys<'k, 'a, L> {
+    list: &'k L,
+    index: &'k KeyTable,
+    args: &'k [(u32, &'a RawValue)],
 }
 
 /// The lanes of a streaming file from its `M` events: lane `i` is `tid` `i`, named by its
@@ -590,22 +635,9 @@ fn stream_lanes(col: &Gathered<'_>) -> Vec<TsLane> {
 /// O(V + E + S) plus the builder's sort check.
 pub(crate) fn finish(
     col: &Gathered<'_>,
-    obj: TsObject<'_>,
-    mut diagnostics: Vec<String>,
-) -> Result<Trace, FormatError> {
-    let (slices, unclosed, unmatched) = task_slices(col);
-    super::chrome::pairing_diagnostics(unclosed, unmatched, &mut diagnostics);
-    finish_with(col, obj, &slices, diagnostics)
-}
-
-/// [`finish`] with the spans of the file's task slices (`slices`, see [`task_slices`]).
-fn finish_with(
-    col: &Gathered<'_>,
     mut obj: TsObject<'_>,
-    slices: &[PendingSpan<'_>],
     mut diagnostics: Vec<String>,
 ) -> Result<Trace, FormatError> {
-    let src = col.src;
     let meta = RunMeta {
         title: obj.run.title,
         scheduler: obj.run.scheduler,
@@ -619,6 +651,54 @@ fn finish_with(
     };
     let run_args = std::mem::take(&mut obj.run.extra);
     let (graph, key_index) = build_graph(&obj.tasks, &col.src)?;
+    let (slices, unclosed, unmatched) = task_slices(col);
+    super::chrome::pairing_diagnostics(unclosed, unmatched, &mut diagnostics);
+    obj.diagnostics.append(&mut diagnostics);
+    let keys = Keys {
+        list: &obj.tasks,
+        index: &key_index,
+        args: &obj.tasks.args,
+    };
+    let parts = Parts {
+        meta,
+        run_args: run_args.into_iter().collect(),
+        lanes: obj.lanes,
+        flows: obj.flows,
+        diagnostics: std::mem::take(&mut obj.diagnostics),
+    };
+    finish_parts(col, &keys, graph, &slices, parts)
+}
+
+/// What a taskscope trace is built from besides its events and graph.
+struct Parts {
+    meta: RunMeta,
+    run_args: Vec<(String, serde_json::Value)>,
+    lanes: Vec<TsLane>,
+    flows: Vec<(u32, u32)>,
+    /// The file's own diagnostics, then the reader's.
+    diagnostics: Vec<String>,
+}
+
+/// Builds the trace of a taskscope file from its events, its task slices (`slices`, see
+/// [`task_slices`]), its graph (whose keys `keys` finds) and the other parts.
+///
+/// # Complexity
+/// O(V + S) plus the builder's sort check.
+fn finish_parts(
+    col: &Gathered<'_>,
+    keys: &Keys<'_, '_, impl KeyList>,
+    graph: Graph,
+    slices: &[PendingSpan<'_>],
+    parts: Parts,
+) -> Result<Trace, FormatError> {
+    let src = col.src;
+    let Parts {
+        meta,
+        run_args,
+        lanes,
+        flows,
+        mut diagnostics,
+    } = parts;
     // Only spans without a task index (files written before spans carried one) are
     // looked up by key.
     let keyed: Vec<&str> = col
@@ -627,16 +707,18 @@ fn finish_with(
         .filter(|s| s.task.is_none())
         .filter_map(|s| s.key.as_deref())
         .collect();
-    let span_tasks = key_index.find_all(&obj.tasks, &keyed, |k| Some(*k));
+    let span_tasks = keys.index.find_all(keys.list, &keyed, |k| Some(*k));
     drop(keyed);
+    let task_count = graph.len();
+    debug_assert_eq!(task_count, keys.list.count(), "the keys are the graph's");
     let mut b = TraceBuilder::with_graph(meta, graph);
     for (key, value) in &run_args {
         b.set_run_arg(key, ArgValue::from_json(value))
             .map_err(|e| col.src.model_error(e))?;
     }
-    add_task_args(&mut b, col, &obj.tasks.args)?;
-    let lane_count = obj.lanes.len();
-    for lane in obj.lanes {
+    add_task_args(&mut b, col, keys.args)?;
+    let lane_count = lanes.len();
+    for lane in lanes {
         b.add_lane(Lane {
             name: lane.name,
             process: lane.process,
@@ -658,23 +740,25 @@ fn finish_with(
                 .map(LaneId)
         })
         .collect();
+    let mut notes = Vec::new();
     add_spans(
         &mut b,
         col,
         slices,
         &span_tasks,
-        obj.tasks.len(),
+        task_count,
         &lane_of,
-        &mut diagnostics,
+        &mut notes,
     )?;
-    for (from, to) in obj.flows {
+    diagnostics.append(&mut notes);
+    for (from, to) in flows {
         b.add_flow(Flow {
             from: SpanId(from),
             to: SpanId(to),
         });
     }
     add_marks(&mut b, col, &lane_of);
-    for d in obj.diagnostics.into_iter().chain(diagnostics) {
+    for d in diagnostics {
         b.add_diagnostic(d);
     }
     b.build().map_err(|e| src.model_error(e))

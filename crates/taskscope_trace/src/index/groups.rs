@@ -315,6 +315,27 @@ impl KeyGroups {
         Self::assemble(graph, times, &labels, names)
     }
 
+    /// The same groups (the same tasks in each, the same numbers) with their summaries
+    /// made again from `graph`'s states and `times`: for a graph whose tasks do not
+    /// change while its states and times do (a live trace that grows by spans). Keys are
+    /// not split again.
+    ///
+    /// `graph` has the tasks, keys and dependencies of the graph these groups were built
+    /// from.
+    ///
+    /// # Complexity
+    /// O(V + E + V log V) time (the summaries' sorted times), without the key splitting
+    /// of [`KeyGroups::new`].
+    pub fn regrouped(&self, graph: &Graph, times: &TaskTimes) -> Self {
+        debug_assert_eq!(self.group_of.len(), graph.len(), "the same tasks");
+        let names = self
+            .groups
+            .iter()
+            .map(|g| (g.name.clone(), g.part.clone()))
+            .collect();
+        Self::assemble(graph, times, &self.group_of, names)
+    }
+
     /// These groups with the groups and parts named in `split` cut into parts (see
     /// the module docs), recursively: a part named in `split` is cut again. A part
     /// holds at least one task; names that match no group or part are ignored.

@@ -23,6 +23,9 @@
 //! Everything here is built by passes over the spans and tasks in id order with
 //! counting sorts, so a trace that grows by appended spans (a live trace) can
 //! rebuild its index in O(V + E + S log L) after each batch, off the UI thread.
+//! When its graph stays the same (a taskscope stream's graph event gives it whole),
+//! [`TraceIndex::grown`] shares the graph's parts with the previous index and keeps
+//! the key groups' tasks, so only what depends on the spans is built again.
 //! The parts could also grow in place: [`TaskTimes`] and the palette entries are
 //! per task and take new spans and tasks one by one (min/max, a union for the few
 //! tasks with several spans); the step function appends while new spans start after
@@ -54,10 +57,12 @@ use crate::palette::PaletteIndex;
 /// the methods that take one.
 #[derive(Debug, Default)]
 pub struct TraceIndex {
-    dependents: Dependents,
+    /// Shared with [`TraceIndex::grown`] indexes of the same graph.
+    dependents: Arc<Dependents>,
     spans_by_task: SpansByTask,
     times: TaskTimes,
-    palette: Vec<PaletteIndex>,
+    /// Shared like `dependents`.
+    palette: Arc<[PaletteIndex]>,
     concurrency: ConcurrencyProfile,
     groups: OnceLock<Arc<KeyGroups>>,
     workers: Workers,
@@ -70,10 +75,10 @@ impl Clone for TraceIndex {
             let _ = groups.set(Arc::clone(g));
         }
         Self {
-            dependents: self.dependents.clone(),
+            dependents: Arc::clone(&self.dependents),
             spans_by_task: self.spans_by_task.clone(),
             times: self.times.clone(),
-            palette: self.palette.clone(),
+            palette: Arc::clone(&self.palette),
             concurrency: self.concurrency.clone(),
             groups,
             workers: self.workers.clone(),
@@ -90,12 +95,43 @@ impl TraceIndex {
     pub fn new(trace: &Trace) -> Self {
         let graph = trace.graph();
         Self {
-            dependents: graph.dependents(),
+            dependents: Arc::new(graph.dependents()),
             spans_by_task: trace.spans_by_task(),
             times: TaskTimes::new(trace),
-            palette: task_palette(graph),
+            palette: task_palette(graph).into(),
             concurrency: concurrency_profile(trace),
             groups: OnceLock::new(),
+            workers: Workers::new(trace),
+        }
+    }
+
+    /// The index of `trace`, a trace whose graph has the tasks, keys, names and
+    /// dependencies of the graph `previous` indexes (states may differ), e.g. a live
+    /// trace that grew by spans: what depends on the graph alone (reverse edges, palette
+    /// entries) is shared with `previous`, the key groups keep their tasks and are only
+    /// summed again (if `previous` had built them), and what depends on the spans is
+    /// built.
+    ///
+    /// Same answers as [`TraceIndex::new`] of `trace`.
+    ///
+    /// # Complexity
+    /// O(V + S log L) time (plus O(V log V + E) for the groups' summaries), and no
+    /// work per edge, name or key; the shared parts take no memory.
+    pub fn grown(trace: &Trace, previous: &TraceIndex) -> Self {
+        let graph = trace.graph();
+        debug_assert_eq!(previous.palette.len(), graph.len(), "the same tasks");
+        let times = TaskTimes::new(trace);
+        let groups = OnceLock::new();
+        if let Some(g) = previous.groups.get() {
+            let _ = groups.set(Arc::new(g.regrouped(graph, &times)));
+        }
+        Self {
+            dependents: Arc::clone(&previous.dependents),
+            spans_by_task: trace.spans_by_task(),
+            times,
+            palette: Arc::clone(&previous.palette),
+            concurrency: concurrency_profile(trace),
+            groups,
             workers: Workers::new(trace),
         }
     }
@@ -106,10 +142,10 @@ impl TraceIndex {
     /// O(V + E).
     pub fn of_graph(graph: &Graph) -> Self {
         Self {
-            dependents: graph.dependents(),
+            dependents: Arc::new(graph.dependents()),
             spans_by_task: SpansByTask::default(),
             times: TaskTimes::not_run(graph.len()),
-            palette: task_palette(graph),
+            palette: task_palette(graph).into(),
             concurrency: concurrency_profile(&Trace::default()),
             groups: OnceLock::new(),
             workers: Workers::default(),
@@ -204,6 +240,71 @@ fn task_palette(graph: &Graph) -> Vec<PaletteIndex> {
 mod tests {
     use super::*;
     use crate::model::{Lane, LaneId, RunMeta, Span, SpanKind, TaskState, TraceBuilder};
+
+    /// A graph of `inc-i` and `add-i` tasks, the first `spans` of them run on two lanes.
+    fn grown_run(spans: usize) -> Trace {
+        let mut b = TraceBuilder::new(RunMeta::default());
+        let g = b.graph_mut();
+        let mut prev = None;
+        for i in 0..8u64 {
+            let inc = g
+                .add_task(&format!("inc-{i}"), "inc", [], TaskState::NotRun)
+                .unwrap();
+            let deps: Vec<TaskId> = prev.into_iter().chain([inc]).collect();
+            prev = Some(
+                g.add_task(&format!("add-{i}"), "add", deps, TaskState::NotRun)
+                    .unwrap(),
+            );
+        }
+        b.add_lane(Lane::default()).unwrap();
+        b.add_lane(Lane::default()).unwrap();
+        for i in 0..spans {
+            let task = TaskId(i as u32);
+            b.graph_mut().set_state(task, TaskState::Done);
+            let start_ns = i as u64 * 10;
+            b.add_span(Span {
+                start_ns,
+                end_ns: start_ns + 15,
+                task,
+                lane: LaneId(i as u32 % 2),
+                kind: SpanKind::Compute,
+                depth: 0,
+                unclosed: false,
+            })
+            .unwrap();
+        }
+        b.build().unwrap()
+    }
+
+    #[test]
+    fn a_grown_index_answers_as_a_new_one_and_shares_the_graphs_parts() {
+        let mut previous = TraceIndex::new(&grown_run(3));
+        for spans in [3, 4, 9, 16] {
+            let trace = grown_run(spans);
+            // Groups built on the previous index are carried on; else built on first use.
+            let had_groups = previous.groups.get().is_some();
+            let grown = TraceIndex::grown(&trace, &previous);
+            let new = TraceIndex::new(&trace);
+            assert_eq!(grown.groups.get().is_some(), had_groups);
+            let graph = trace.graph();
+            for t in graph.tasks() {
+                assert_eq!(grown.dependents().users(t), new.dependents().users(t));
+                assert_eq!(grown.palette(t), new.palette(t));
+                assert_eq!(grown.spans_by_task().spans(t), new.spans_by_task().spans(t));
+            }
+            assert_eq!(grown.times(), new.times());
+            assert_eq!(grown.concurrency(), new.concurrency());
+            assert_eq!(grown.groups(graph), new.groups(graph));
+            assert_eq!(
+                grown.groups(graph).get(0).unwrap().states.done,
+                spans.div_ceil(2)
+            );
+            // Nothing of the graph was built again.
+            assert!(Arc::ptr_eq(&grown.dependents, &previous.dependents));
+            assert!(Arc::ptr_eq(&grown.palette, &previous.palette));
+            previous = grown;
+        }
+    }
 
     #[test]
     fn one_index_answers_every_derived_question() {

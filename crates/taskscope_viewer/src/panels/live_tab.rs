@@ -96,8 +96,12 @@ impl LiveTab {
     pub fn poll(&mut self) {
         match self.job.poll() {
             Some(FollowUpdate::Live(doc)) => {
+                let old = Arc::clone(&self.tab.doc);
+                let same_graph = old.same_graph(&doc);
                 self.tab.set_doc(doc);
-                if self.follow_now {
+                // Freed on the follower thread, not in this frame.
+                self.job.retire(old);
+                if self.follow_now && !same_graph {
                     // The drawing changed: keep all of it in view.
                     self.tab.graph.request_fit();
                 }
@@ -186,6 +190,8 @@ impl LiveTab {
             if let Some(note) = &status.note {
                 ui.weak(format!("· {note}"));
             }
+            ui.weak("· statistics at the end")
+                .on_hover_text(super::stats::LIVE_ANALYSES);
             ui.separator();
             if self.follow_now {
                 ui.weak("on now")

@@ -2,7 +2,9 @@
 //! progress bars: one bar per key-prefix group with its finished and failed tasks
 //! (failures in red), and above them the whole run's count, rate and time left.
 //!
-//! The figures come from the trace crate ([`run_progress`], the index's
+//! The figures come from the trace crate
+//! ([`run_progress`](taskscope_trace::analysis::run_progress), computed once per
+//! document by [`TraceDoc::progress`], and the index's
 //! [`KeyGroups`](taskscope_trace::index::KeyGroups)) and the colours from the layout
 //! crate's task-state palette (the graph's and the timeline's); this panel only
 //! paints them.
@@ -12,7 +14,7 @@ use taskscope_egui::Theme;
 use taskscope_egui::theme::rgb;
 use taskscope_layout::theme::state_color;
 use taskscope_trace::TaskState;
-use taskscope_trace::analysis::{RunProgress, format_count, format_duration_ns, run_progress};
+use taskscope_trace::analysis::{RunProgress, format_count, format_duration_ns};
 
 use crate::document::TraceDoc;
 
@@ -56,9 +58,9 @@ fn rate_text(rate: f64) -> String {
 
 /// Shows the panel for `doc`.
 pub fn ui(ui: &mut Ui, doc: &TraceDoc, theme: &Theme) {
-    let progress = run_progress(&doc.trace, &doc.index);
+    let progress = doc.progress();
     ui.heading("Progress");
-    ui.label(summary(&progress));
+    ui.label(summary(progress));
     ui.separator();
     let groups = doc.index.groups(doc.trace.graph());
     let done = rgb(state_color(TaskState::Done));

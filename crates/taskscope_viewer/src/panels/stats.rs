@@ -159,6 +159,9 @@ pub fn ui(ui: &mut Ui, doc: &TraceDoc, sort: &mut Sort) -> Option<StatsAction> {
     action
 }
 
+/// Why a followed run shows no statistics yet.
+pub const LIVE_ANALYSES: &str = "The statistics, the advisor's findings and the critical path come when the file is complete: they are computed once, for the whole run.";
+
 /// What the panel shows, top to bottom, in a `ui` as wide as the panel.
 fn contents(ui: &mut Ui, doc: &TraceDoc, sort: &mut Sort, action: &mut Option<StatsAction>) {
     run_facts(ui, doc);
@@ -176,6 +179,8 @@ fn contents(ui: &mut Ui, doc: &TraceDoc, sort: &mut Sort, action: &mut Option<St
         wide_table(ui, "name_stats_scroll", |ui| {
             name_table(ui, analyses, sort, action);
         });
+    } else if doc.is_live() {
+        ui.weak(LIVE_ANALYSES);
     } else {
         ui.horizontal(|ui| {
             ui.spinner();

@@ -93,9 +93,30 @@ impl TraceTab {
 
     /// Shows `doc` instead of the current document (a followed file grew), keeping the
     /// view state: the views' zoom and pan, the selection (by key), the search, the
-    /// replay cursor; the replay range becomes the new run's. A graph drawing with
-    /// expanded groups is dropped for the new document's default drawing.
+    /// replay cursor; the replay range becomes the new run's. A drawing with expanded
+    /// groups is laid out again with the same options in the background (shown until
+    /// then when the graph is the same). When both documents have the [same
+    /// graph](TraceDoc::same_graph) (a followed stream's updates) the selection, search
+    /// matches and highlights are kept as they are, with no lookup per task.
     pub fn set_doc(&mut self, doc: Arc<TraceDoc>) {
+        let options = self.drawing_options();
+        if self.doc.same_graph(&doc) {
+            self.doc = doc;
+            self.set_replay_range();
+            if options == DrawingOptions::default() {
+                // The document's own drawing, laid out with it.
+                self.drawing = None;
+            } else {
+                // The drawing shown stays until the same one of the new document comes.
+                let ctx = self.ctx.clone();
+                self.drawings.refresh(&self.doc, options, move || {
+                    if let Some(ctx) = &ctx {
+                        ctx.request_repaint();
+                    }
+                });
+            }
+            return;
+        }
         let selected_key = self
             .highlight
             .selected()
@@ -105,12 +126,7 @@ impl TraceTab {
         self.drawing = None;
         self.drawings = DrawingQueue::default();
         self.highlight = Highlight::new(self.doc.trace.graph().len());
-        self.replay.start_ns = self.doc.model.start_ns();
-        self.replay.end_ns = self.doc.model.end_ns();
-        self.replay.cursor_ns = self
-            .replay
-            .cursor_ns
-            .clamp(self.replay.start_ns, self.replay.end_ns);
+        self.set_replay_range();
         self.update_search();
         if self.show_critical {
             self.set_show_critical(true);
@@ -127,6 +143,24 @@ impl TraceTab {
             self.highlight
                 .select(graph, self.doc.index.dependents(), task);
         }
+        if options != DrawingOptions::default() {
+            let ctx = self.ctx.clone();
+            self.request_drawing(options, None, move || {
+                if let Some(ctx) = &ctx {
+                    ctx.request_repaint();
+                }
+            });
+        }
+    }
+
+    /// The replay's range becomes the document's run, the cursor kept within it.
+    fn set_replay_range(&mut self) {
+        self.replay.start_ns = self.doc.model.start_ns();
+        self.replay.end_ns = self.doc.model.end_ns();
+        self.replay.cursor_ns = self
+            .replay
+            .cursor_ns
+            .clamp(self.replay.start_ns, self.replay.end_ns);
     }
 
     /// Where each panel of the tab (toolbar, status line, graph, timeline, statistics)
@@ -137,9 +171,7 @@ impl TraceTab {
 
     /// The graph drawing shown now (`None` until the document's analyses are done).
     pub fn graph_layout(&self) -> Option<Arc<GraphLayout>> {
-        self.drawing
-            .clone()
-            .or_else(|| self.doc.analyses().map(|a| Arc::clone(&a.layout)))
+        self.drawing.clone().or_else(|| self.doc.drawing())
     }
 
     /// Whether a new graph drawing is being laid out in the background (or waits
@@ -191,6 +223,10 @@ impl TraceTab {
             return;
         };
         let layout = arrived.layout;
+        if arrived.keep_view {
+            self.drawing = Some(Arc::new(layout));
+            return;
+        }
         if let Some(bounds) = arrived.fit_group.and_then(|g| group_bounds(&layout, &g)) {
             // A wide group is fitted only as far as its labels stay readable;
             // the view centres on it and the rest is a pan away. The
@@ -521,16 +557,7 @@ impl TraceTab {
             ui.separator();
             let mut critical = self.show_critical;
             let doc = Arc::clone(&self.doc);
-            let hover = doc.analyses().map_or_else(
-                || "Still analysing the run".to_owned(),
-                |a| {
-                    format!(
-                        "The longest chain of dependent tasks: {} of {} wall time",
-                        format_ns(a.critical.length_ns),
-                        format_ns(a.critical.wall_ns)
-                    )
-                },
-            );
+            let hover = critical_hover(&doc);
             let checkbox = ui
                 .add_enabled(
                     doc.analyses().is_some(),
@@ -888,5 +915,18 @@ fn speed_text(speed: f64) -> String {
         format!("{speed:.3}")
     } else {
         format!("{speed:.1e}")
+    }
+}
+
+/// The critical path checkbox's hover text: its length, or why it is not there yet.
+fn critical_hover(doc: &TraceDoc) -> String {
+    match doc.analyses() {
+        Some(a) => format!(
+            "The longest chain of dependent tasks: {} of {} wall time",
+            format_ns(a.critical.length_ns),
+            format_ns(a.critical.wall_ns)
+        ),
+        None if doc.is_live() => "The critical path comes when the file is complete".to_owned(),
+        None => "Still analysing the run".to_owned(),
     }
 }
