@@ -152,6 +152,20 @@ impl TraceIndex {
         }
     }
 
+    /// How many lanes are busy at `t_ns`, as the replay shows it: the concurrency
+    /// profile's count, plus the tasks that never end (an unclosed span: they were
+    /// running where the trace was cut off, see [`TaskTimes::state_at`]) whose spans
+    /// stop at or before `t_ns`.
+    ///
+    /// # Complexity
+    /// O(log steps + log u) for the u unfinished tasks.
+    pub fn running_at(&self, t_ns: u64) -> u32 {
+        self.concurrency
+            .steps
+            .running_at(t_ns)
+            .saturating_add(self.times.unfinished_past_their_spans(t_ns))
+    }
+
     /// For each task, the tasks that use its result.
     pub fn dependents(&self) -> &Dependents {
         &self.dependents
@@ -304,6 +318,43 @@ mod tests {
             assert!(Arc::ptr_eq(&grown.palette, &previous.palette));
             previous = grown;
         }
+    }
+
+    #[test]
+    fn running_counts_agree_with_the_states_of_a_cut_off_trace() {
+        let mut b = TraceBuilder::new(RunMeta::default());
+        let g = b.graph_mut();
+        let done = g.add_task("done", "f", [], TaskState::Done).unwrap();
+        let open = g.add_task("open", "f", [], TaskState::NotRun).unwrap();
+        b.add_lane(Lane::default()).unwrap();
+        b.add_lane(Lane::default()).unwrap();
+        let span = |task, lane, (start_ns, end_ns), unclosed| Span {
+            start_ns,
+            end_ns,
+            task,
+            lane: LaneId(lane),
+            kind: SpanKind::Compute,
+            depth: 0,
+            unclosed,
+        };
+        b.add_span(span(done, 0, (0, 10), false)).unwrap();
+        // Running where the trace was cut off: its span ends there, at 30.
+        b.add_span(span(open, 1, (20, 30), true)).unwrap();
+        let trace = b.build().unwrap();
+        let index = TraceIndex::new(&trace);
+        for t in [0, 5, 10, 20, 29, 30, 31, u64::MAX] {
+            let running = trace
+                .graph()
+                .tasks()
+                .filter(|&task| index.times().state_at(task, t) == RunState::Running)
+                .count();
+            assert_eq!(index.running_at(t) as usize, running, "at {t}");
+        }
+        assert_eq!(
+            index.running_at(30),
+            1,
+            "running at the end of what was read"
+        );
     }
 
     #[test]

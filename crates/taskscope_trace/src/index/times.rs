@@ -81,6 +81,8 @@ pub struct TaskTimes {
     lane: Vec<u32>,
     /// Per task: [`ENDS_FAILED`] and [`NEVER_ENDS`] bits (see [`TaskTimes::state_at`]).
     outcome: Vec<u8>,
+    /// The last span ends of the tasks that never end (with an unclosed span), sorted.
+    unfinished_ends: Vec<u64>,
 }
 
 /// [`TaskTimes::outcome`] bit: the task failed (its graph state), so it ends failed.
@@ -191,7 +193,7 @@ impl TaskTimes {
                 .sum::<u128>(),
             "every busy instant goes to exactly one task"
         );
-        Self {
+        let mut times = Self {
             duration_ns,
             start_ns,
             end_ns,
@@ -203,8 +205,11 @@ impl TaskTimes {
             total_work_ns: attribution.total_ns,
             ran_count,
             lane,
+            unfinished_ends: Vec::new(),
             outcome: outcomes(trace),
-        }
+        };
+        times.unfinished_ends = unfinished_ends(&times.outcome, &times.end_ns);
+        times
     }
 
     /// Times for `tasks` tasks none of which ran (a graph drawn without a trace).
@@ -222,6 +227,7 @@ impl TaskTimes {
             ran_count: 0,
             lane: vec![u32::MAX; tasks],
             outcome: vec![0; tasks],
+            unfinished_ends: Vec::new(),
         }
     }
 
@@ -338,6 +344,17 @@ impl TaskTimes {
             .is_some_and(|&o| o & NEVER_ENDS != 0)
     }
 
+    /// How many tasks that never end (see [`TaskTimes::is_unfinished`]) have no span
+    /// left open at `t_ns`: their spans end at or before it (where a trace that was cut
+    /// off ends), yet [`TaskTimes::state_at`] says they are running.
+    ///
+    /// # Complexity
+    /// O(log u) for the u unfinished tasks.
+    pub fn unfinished_past_their_spans(&self, t_ns: u64) -> u32 {
+        let n = self.unfinished_ends.partition_point(|&e| e <= t_ns);
+        u32::try_from(n).unwrap_or(u32::MAX)
+    }
+
     /// Whether `task` has at least one span.
     pub(crate) fn ran(&self, task: TaskId) -> bool {
         self.start_ns
@@ -385,6 +402,21 @@ fn outcomes(trace: &Trace) -> Vec<u8> {
         }
     }
     outcome
+}
+
+/// The last span ends of the tasks whose `outcome` says they never end, sorted.
+///
+/// # Complexity
+/// O(V + u log u) for the u unfinished tasks.
+fn unfinished_ends(outcome: &[u8], end_ns: &[u64]) -> Vec<u64> {
+    let mut ends: Vec<u64> = outcome
+        .iter()
+        .zip(end_ns)
+        .filter(|&(&o, _)| o & NEVER_ENDS != 0)
+        .map(|(_, &e)| e)
+        .collect();
+    ends.sort_unstable();
+    ends
 }
 
 /// Self time per task and busy work time per lane, from one sweep per lane.

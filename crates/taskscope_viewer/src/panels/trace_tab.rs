@@ -722,7 +722,7 @@ impl TraceTab {
             if self.replay.active {
                 ui.separator();
                 let t = self.replay.cursor_ns;
-                let running = doc.index.concurrency().steps.running_at(t);
+                let running = doc.index.running_at(t);
                 ui.label(format!(
                     "replay at {} · {} running",
                     format_ns(t.saturating_sub(self.replay.start_ns)),
