@@ -1,0 +1,102 @@
+//! Saving on threads gives `Trace::save`'s bytes, and a failing writer ends the save
+//! with its error, without hanging.
+
+use std::io::Write;
+
+use taskscope_trace::Trace;
+
+use super::{save_trace, write_on_threads};
+use crate::{Delayed, Scheduler, reduce};
+
+/// The trace of a binary tree over `leaves` leaves, run on two workers: spans, arrows
+/// and graph tasks span many pieces each when `leaves` is large.
+fn tree_trace(leaves: u64) -> Trace {
+    let leaves: Vec<Delayed<u64>> = (0..leaves)
+        .map(|i| Delayed::from_fn("leaf", move || i))
+        .collect();
+    let Some(root) = reduce(leaves, "add", |a, b| a + b) else {
+        panic!("a tree of at least one leaf");
+    };
+    root.compute_with(&Scheduler::threads(2)).unwrap().trace
+}
+
+fn written(trace: &Trace) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    trace.write_to(&mut bytes).unwrap();
+    bytes
+}
+
+#[test]
+fn threads_write_the_same_bytes_as_one() {
+    for leaves in [1, 3, 40_000] {
+        let trace = tree_trace(leaves);
+        let expected = written(&trace);
+        if leaves == 40_000 {
+            assert!(trace.encoder().pieces() > 20, "the test covers many pieces");
+        }
+        for threads in [1, 2, 3, 8] {
+            let mut out = Vec::new();
+            write_on_threads(&trace.encoder(), &mut out, threads).unwrap();
+            assert!(out == expected, "{leaves} leaves on {threads} threads");
+        }
+    }
+}
+
+#[test]
+fn the_saved_file_is_the_written_one() {
+    let trace = tree_trace(20_000);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("run.json");
+    save_trace(&trace, &path, 2).unwrap();
+    assert!(std::fs::read(&path).unwrap() == written(&trace));
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no temporary left"
+    );
+}
+
+/// Accepts `budget` bytes, then fails every write.
+struct FailAfter {
+    budget: usize,
+}
+
+impl Write for FailAfter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if buf.len() > self.budget {
+            return Err(std::io::Error::other("disk full"));
+        }
+        self.budget -= buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_failing_writer_ends_the_save_with_its_error() {
+    let trace = tree_trace(40_000);
+    let total = written(&trace).len();
+    for budget in [0, 1 << 20, total / 2, total - 1] {
+        for threads in [1, 2, 4] {
+            let mut out = FailAfter { budget };
+            let error = write_on_threads(&trace.encoder(), &mut out, threads).unwrap_err();
+            assert_eq!(
+                error.to_string(),
+                "disk full",
+                "{budget} bytes, {threads} threads"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_save_into_a_missing_directory_names_the_file() {
+    let trace = tree_trace(3);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("missing").join("run.json");
+    let error = save_trace(&trace, &path, 2).unwrap_err().to_string();
+    assert!(error.contains("missing"), "{error}");
+}

@@ -1,0 +1,226 @@
+//! A taskscope file cut into pieces that can be encoded independently, in any order and on
+//! any thread, and written one after the other: the same bytes as [`Trace::write_to`].
+//!
+//! The trace crate runs no threads; a caller that has some (the engine's
+//! `Run::save_trace`) encodes pieces on several of them and writes them in order
+//! ([`Trace::save_with`]). What every piece needs from the whole trace (the file order
+//! of spans, each task's arrow ends, the first flow id of each piece) is computed once,
+//! when the encoder is made.
+//!
+//! This module decides where the file is cut; `write` decides the bytes.
+
+use std::io::Write;
+use std::ops::Range;
+use std::path::Path;
+
+use super::FormatError;
+use super::write::{
+    Buf, Endpoints, FileOrder, Processes, TaskRefs, write_derived, write_edge_flows, write_end,
+    write_graph_tasks, write_head, write_spans,
+};
+use crate::model::{TaskId, Trace};
+
+/// Spans, tasks or tasks' arrows per piece: about 1 MiB of text at most shapes' sizes
+/// (an `X` event is ~150 bytes, an arrow pair ~160, a graph task ~80).
+const ITEMS_PER_PIECE: u32 = 1 << 13;
+
+/// One independently encoded part of a file, in file order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Piece {
+    /// The opening and the metadata events.
+    Head,
+    /// `X` events at these positions of the file order.
+    Spans(Range<u32>),
+    /// The arrows into these tasks, numbered from `first_id`.
+    Arrows {
+        consumers: Range<u32>,
+        first_id: u64,
+    },
+    /// The running-tasks counter, instants, counters and the start of the graph.
+    Derived,
+    /// These graph tasks.
+    Tasks(Range<u32>),
+    /// The end of the graph and the rest of the `taskscope` object.
+    End,
+}
+
+/// A trace's file, cut into pieces ([module docs](self)).
+///
+/// ```
+/// # use taskscope_trace::{RunMeta, TraceBuilder};
+/// let trace = TraceBuilder::new(RunMeta::default()).build().unwrap();
+/// let encoder = trace.encoder();
+/// let mut bytes = Vec::new();
+/// for piece in 0..encoder.pieces() {
+///     encoder.encode(piece, &mut bytes);
+/// }
+/// let mut whole = Vec::new();
+/// trace.write_to(&mut whole).unwrap();
+/// assert_eq!(bytes, whole);
+/// ```
+pub struct TraceEncoder<'t> {
+    trace: &'t Trace,
+    processes: Processes<'t>,
+    refs: TaskRefs,
+    order: FileOrder,
+    endpoints: Endpoints,
+    pieces: Vec<Piece>,
+}
+
+impl std::fmt::Debug for TraceEncoder<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TraceEncoder")
+            .field("pieces", &self.pieces.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'t> TraceEncoder<'t> {
+    /// The whole file of `trace`.
+    ///
+    /// # Complexity
+    /// O(S log L + V + E) for S spans on L lanes, V tasks and E dependencies, on the
+    /// calling thread.
+    pub(crate) fn new(trace: &'t Trace) -> Self {
+        Self::with_order(trace, FileOrder::new(trace), true)
+    }
+
+    /// Everything after the `X` events, for a streamed file (see `write_stream_tail`).
+    pub(crate) fn tail_only(trace: &'t Trace) -> Self {
+        Self::with_order(trace, FileOrder::empty(), false)
+    }
+
+    fn with_order(trace: &'t Trace, order: FileOrder, head: bool) -> Self {
+        let endpoints = Endpoints::new(trace);
+        let tasks = u32::try_from(trace.graph().len()).unwrap_or(u32::MAX);
+        let spans = u32::try_from(order.len()).unwrap_or(u32::MAX);
+        let mut pieces = Vec::new();
+        if head {
+            pieces.push(Piece::Head);
+            pieces.extend(ranges(spans).map(Piece::Spans));
+        }
+        let mut next_id = 1;
+        for consumers in ranges(tasks) {
+            let first_id = next_id;
+            for consumer in consumers.clone().map(TaskId) {
+                next_id += endpoints.arrows_into(trace, consumer).count() as u64;
+            }
+            if next_id > first_id {
+                pieces.push(Piece::Arrows {
+                    consumers,
+                    first_id,
+                });
+            }
+        }
+        pieces.push(Piece::Derived);
+        pieces.extend(ranges(tasks).map(Piece::Tasks));
+        pieces.push(Piece::End);
+        Self {
+            trace,
+            processes: Processes::new(trace.lanes()),
+            refs: TaskRefs::new(trace),
+            order,
+            endpoints,
+            pieces,
+        }
+    }
+
+    /// How many pieces the file has (at least two).
+    #[must_use]
+    pub fn pieces(&self) -> usize {
+        self.pieces.len()
+    }
+
+    /// Appends piece `piece` (`0..self.pieces()`) to `out`. The pieces appended in order
+    /// make the file; a piece past the end appends nothing.
+    ///
+    /// # Complexity
+    /// O(bytes appended), up to about 1 MiB.
+    pub fn encode(&self, piece: usize, out: &mut Vec<u8>) {
+        debug_assert!(
+            piece < self.pieces.len(),
+            "piece {piece} of {}",
+            self.pieces.len()
+        );
+        let Some(piece) = self.pieces.get(piece) else {
+            return;
+        };
+        let w = &mut Buf { buf: out };
+        let trace = self.trace;
+        match piece {
+            Piece::Head => write_head(w, trace, &self.processes),
+            Piece::Spans(positions) => write_spans(
+                w,
+                trace,
+                &self.processes,
+                &self.order,
+                positions.start as usize..positions.end as usize,
+            ),
+            Piece::Arrows {
+                consumers,
+                first_id,
+            } => write_edge_flows(
+                w,
+                trace,
+                &self.processes,
+                &self.endpoints,
+                consumers.clone(),
+                *first_id,
+            ),
+            Piece::Derived => write_derived(w, trace, &self.processes),
+            Piece::Tasks(tasks) => write_graph_tasks(w, trace, &self.refs, tasks.clone()),
+            Piece::End => write_end(w, trace, &self.order),
+        }
+    }
+}
+
+/// `0..n` in ranges of [`ITEMS_PER_PIECE`].
+fn ranges(n: u32) -> impl Iterator<Item = Range<u32>> {
+    (0..n.div_ceil(ITEMS_PER_PIECE)).map(move |i| {
+        let start = i * ITEMS_PER_PIECE;
+        start..n.min(start + ITEMS_PER_PIECE)
+    })
+}
+
+impl Trace {
+    /// This trace's file cut into pieces that threads can encode apart ([`TraceEncoder`]).
+    ///
+    /// # Complexity
+    /// O(S log L + V + E), on the calling thread.
+    #[must_use]
+    pub fn encoder(&self) -> TraceEncoder<'_> {
+        TraceEncoder::new(self)
+    }
+
+    /// Saves the trace at `path` atomically, as [`Trace::save`] does, but lets `write`
+    /// produce the bytes: it gets the trace's [`TraceEncoder`] and the temporary file, and
+    /// must write every piece to it in order (for instance encoding them on several
+    /// threads). The file is synced and renamed over `path` only when `write` succeeds.
+    pub fn save_with(
+        &self,
+        path: impl AsRef<Path>,
+        write: impl FnOnce(&TraceEncoder<'_>, &mut dyn Write) -> std::io::Result<()>,
+    ) -> Result<(), FormatError> {
+        let encoder = self.encoder();
+        super::save_atomically(path.as_ref(), |file| write(&encoder, file))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ranges;
+
+    #[test]
+    fn ranges_cover_everything_once() {
+        for n in [
+            0,
+            1,
+            super::ITEMS_PER_PIECE - 1,
+            super::ITEMS_PER_PIECE,
+            3 * super::ITEMS_PER_PIECE + 5,
+        ] {
+            let all: Vec<u32> = ranges(n).flatten().collect();
+            assert_eq!(all, (0..n).collect::<Vec<_>>(), "n = {n}");
+        }
+    }
+}
