@@ -7,6 +7,9 @@
 //! itself. Writing (the kernel copying the text into the page cache) costs about as much
 //! as formatting it, so on two cores the two overlap.
 //!
+//! The file is written back to disk while it is being written ([`Writeback`]), so the
+//! sync that ends an atomic save waits for little.
+//!
 //! At most [`WINDOW`] pieces (about 1 MiB each) are encoded ahead of the one being
 //! written, so memory stays bounded whatever the trace's size.
 //!
@@ -30,7 +33,83 @@ const MAX_THREADS: usize = 4;
 /// Saves `trace` at `path` atomically, encoding it on up to `threads` threads (the
 /// caller's included). The same bytes as [`Trace::save`].
 pub(crate) fn save_trace(trace: &Trace, path: &Path, threads: usize) -> Result<(), FormatError> {
-    trace.save_with(path, |encoder, out| write_on_threads(encoder, out, threads))
+    trace.save_with(path, |encoder, file| {
+        write_on_threads(encoder, &mut Writeback::new(file), threads)
+    })
+}
+
+/// Start writing a file back to disk once this many bytes were written since the last start.
+const WRITEBACK_BYTES: u64 = 8 << 20;
+
+/// A file being written that asks the kernel to start writing each [`WRITEBACK_BYTES`]
+/// back to disk at once (`sync_file_range` with `SYNC_FILE_RANGE_WRITE`, Linux only), so
+/// that the disk works while the rest is encoded and the final sync of an atomic save
+/// (`File::sync_all`) has little left to wait for. Only a hint: durability still comes
+/// from that sync, and where the call is missing or fails, nothing changes.
+struct Writeback<'f> {
+    file: &'f std::fs::File,
+    /// Bytes written so far.
+    written: u64,
+    /// Bytes whose writeback was started.
+    started: u64,
+    /// Cleared when the kernel refuses the hint (then it is not asked again).
+    hint: bool,
+}
+
+impl<'f> Writeback<'f> {
+    fn new(file: &'f std::fs::File) -> Self {
+        Self {
+            file,
+            written: 0,
+            started: 0,
+            hint: cfg!(target_os = "linux"),
+        }
+    }
+
+    /// Starts the writeback of what was written since the last start, once it is enough.
+    fn start_writeback(&mut self) {
+        if !self.hint || self.written - self.started < WRITEBACK_BYTES {
+            return;
+        }
+        self.hint = start_writeback(self.file, self.started, self.written - self.started);
+        self.started = self.written;
+    }
+}
+
+impl Write for Writeback<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.written += n as u64;
+        self.start_writeback();
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
+/// Asks the kernel to start writing bytes `offset..offset + len` of `file` back to disk,
+/// without waiting; returns whether it accepted.
+#[cfg(target_os = "linux")]
+fn start_writeback(file: &std::fs::File, offset: u64, len: u64) -> bool {
+    use std::os::fd::AsRawFd;
+    let (Ok(offset), Ok(len)) = (i64::try_from(offset), i64::try_from(len)) else {
+        return false;
+    };
+    // SAFETY: `sync_file_range` reads no memory of ours; the descriptor is open for as
+    // long as `file` is borrowed, and any offset or length is allowed (a bad one gives an
+    // error, which ends the hints).
+    let result = unsafe {
+        libc::sync_file_range(file.as_raw_fd(), offset, len, libc::SYNC_FILE_RANGE_WRITE)
+    };
+    result == 0
+}
+
+/// Not on this system: the final sync writes everything.
+#[cfg(not(target_os = "linux"))]
+fn start_writeback(_file: &std::fs::File, _offset: u64, _len: u64) -> bool {
+    false
 }
 
 /// Writes every piece of `encoder` to `out` in order, encoding on up to `threads`

@@ -100,3 +100,30 @@ fn a_save_into_a_missing_directory_names_the_file() {
     let error = save_trace(&trace, &path, 2).unwrap_err().to_string();
     assert!(error.contains("missing"), "{error}");
 }
+
+#[test]
+fn writeback_writes_what_it_is_given_and_starts_writeback_every_few_mib() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bytes");
+    let file = std::fs::File::create(&path).unwrap();
+    let mut out = super::Writeback::new(&file);
+    let chunk: Vec<u8> = (0..=255u8).cycle().take(3 << 20).collect();
+    for _ in 0..7 {
+        out.write_all(&chunk).unwrap();
+    }
+    out.flush().unwrap();
+    assert_eq!(out.written, 21 << 20);
+    // 21 MiB in 3 MiB writes: writeback started at 9 and 18 MiB (Linux takes the hint
+    // on a plain file; elsewhere none is given).
+    #[cfg(target_os = "linux")]
+    assert!(
+        out.hint && out.started == 18 << 20,
+        "started {}",
+        out.started
+    );
+    #[cfg(not(target_os = "linux"))]
+    assert!(!out.hint && out.started == 0);
+    let back = std::fs::read(&path).unwrap();
+    assert_eq!(back.len(), 21 << 20);
+    assert!(back.chunks(3 << 20).all(|c| c == chunk.as_slice()));
+}

@@ -9,7 +9,6 @@
 //!
 //! This module decides where the file is cut; `write` decides the bytes.
 
-use std::io::Write;
 use std::ops::Range;
 use std::path::Path;
 
@@ -193,16 +192,23 @@ impl Trace {
     }
 
     /// Saves the trace at `path` atomically, as [`Trace::save`] does, but lets `write`
-    /// produce the bytes: it gets the trace's [`TraceEncoder`] and the temporary file, and
-    /// must write every piece to it in order (for instance encoding them on several
-    /// threads). The file is synced and renamed over `path` only when `write` succeeds.
+    /// produce the bytes: it gets the trace's [`TraceEncoder`] and the temporary file
+    /// (new and empty; `&File` implements [`Write`](std::io::Write)), and must write every piece to it in
+    /// order, for instance encoding them on several threads. The file is synced and
+    /// renamed over `path` only when `write` succeeds.
+    ///
+    /// # Errors
+    /// [`FormatError::Io`] naming the file when it cannot be created, written, synced or
+    /// renamed (an error of `write` is reported as writing the temporary file).
     pub fn save_with(
         &self,
         path: impl AsRef<Path>,
-        write: impl FnOnce(&TraceEncoder<'_>, &mut dyn Write) -> std::io::Result<()>,
+        write: impl FnOnce(&TraceEncoder<'_>, &std::fs::File) -> std::io::Result<()>,
     ) -> Result<(), FormatError> {
         let encoder = self.encoder();
-        super::save_atomically(path.as_ref(), |file| write(&encoder, file))
+        super::save_atomically(path.as_ref(), |file: &mut &std::fs::File| {
+            write(&encoder, file)
+        })
     }
 }
 
