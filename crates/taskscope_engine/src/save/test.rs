@@ -6,7 +6,7 @@ use std::io::Write;
 use taskscope_trace::Trace;
 
 use super::{save_trace, write_on_threads};
-use crate::{Delayed, Scheduler, reduce};
+use crate::{Delayed, Scheduler, combine, reduce};
 
 /// The trace of a binary tree over `leaves` leaves, run on two workers: spans, arrows
 /// and graph tasks span many pieces each when `leaves` is large.
@@ -18,6 +18,17 @@ fn tree_trace(leaves: u64) -> Trace {
         panic!("a tree of at least one leaf");
     };
     root.compute_with(&Scheduler::threads(2)).unwrap().trace
+}
+
+/// The trace of one task over `inputs` leaves: its arrows are cut into pieces inside it.
+fn gather_trace(inputs: u64) -> Trace {
+    let leaves: Vec<Delayed<u64>> = (0..inputs)
+        .map(|i| Delayed::from_fn("leaf", move || i))
+        .collect();
+    combine("gather", leaves, |v| v.into_iter().sum::<u64>())
+        .compute_with(&Scheduler::threads(2))
+        .unwrap()
+        .trace
 }
 
 fn written(trace: &Trace) -> Vec<u8> {
@@ -40,6 +51,24 @@ fn threads_write_the_same_bytes_as_one() {
             assert!(out == expected, "{leaves} leaves on {threads} threads");
         }
     }
+}
+
+#[test]
+fn one_task_with_many_inputs_is_cut_into_pieces_of_the_same_bytes() {
+    let trace = gather_trace(30_000);
+    let expected = written(&trace);
+    let encoder = trace.encoder();
+    assert!(encoder.pieces() > 8, "{} pieces", encoder.pieces());
+    // Every piece encoded alone, in reverse order, then put together.
+    let mut pieces: Vec<Vec<u8>> = (0..encoder.pieces()).map(|_| Vec::new()).collect();
+    for (i, piece) in pieces.iter_mut().enumerate().rev() {
+        encoder.encode(i, piece);
+        assert!(piece.len() < 8 << 20, "piece {i}: {} bytes", piece.len());
+    }
+    assert!(pieces.concat() == expected);
+    let mut out = Vec::new();
+    write_on_threads(&encoder, &mut out, 2).unwrap();
+    assert!(out == expected);
 }
 
 #[test]

@@ -14,10 +14,10 @@ use std::path::Path;
 
 use super::FormatError;
 use super::write::{
-    Buf, Endpoints, FileOrder, Processes, TaskRefs, write_derived, write_edge_flows, write_end,
-    write_graph_tasks, write_head, write_spans,
+    Buf, EdgeAt, Endpoints, FileOrder, Processes, TaskRefs, write_derived, write_edge_flows,
+    write_end, write_graph_tasks, write_head, write_spans,
 };
-use crate::model::{TaskId, Trace};
+use crate::model::Trace;
 
 /// Spans, tasks or tasks' arrows per piece: about 1 MiB of text at most shapes' sizes
 /// (an `X` event is ~150 bytes, an arrow pair ~160, a graph task ~80).
@@ -30,14 +30,18 @@ enum Piece {
     Head,
     /// `X` events at these positions of the file order.
     Spans(Range<u32>),
-    /// The arrows into these tasks, numbered from `first_id`.
+    /// The arrows of the dependencies from `from` up to `to` (excluded), numbered from
+    /// `first_id`: cut by dependencies, not by tasks, so that a task with a million inputs
+    /// is spread over many pieces.
     Arrows {
-        consumers: Range<u32>,
+        from: EdgeAt,
+        to: EdgeAt,
         first_id: u64,
     },
     /// The running-tasks counter, instants, counters and the start of the graph.
     Derived,
-    /// These graph tasks.
+    /// These graph tasks (as many as make about [`ITEMS_PER_PIECE`] tasks and
+    /// dependencies; a task is never cut).
     Tasks(Range<u32>),
     /// The end of the graph and the rest of the `taskscope` object.
     End,
@@ -91,28 +95,15 @@ impl<'t> TraceEncoder<'t> {
 
     fn with_order(trace: &'t Trace, order: FileOrder, head: bool) -> Self {
         let endpoints = Endpoints::new(trace);
-        let tasks = u32::try_from(trace.graph().len()).unwrap_or(u32::MAX);
         let spans = u32::try_from(order.len()).unwrap_or(u32::MAX);
         let mut pieces = Vec::new();
         if head {
             pieces.push(Piece::Head);
             pieces.extend(ranges(spans).map(Piece::Spans));
         }
-        let mut next_id = 1;
-        for consumers in ranges(tasks) {
-            let first_id = next_id;
-            for consumer in consumers.clone().map(TaskId) {
-                next_id += endpoints.arrows_into(trace, consumer).count() as u64;
-            }
-            if next_id > first_id {
-                pieces.push(Piece::Arrows {
-                    consumers,
-                    first_id,
-                });
-            }
-        }
+        arrow_pieces(trace, &endpoints, &mut pieces);
         pieces.push(Piece::Derived);
-        pieces.extend(ranges(tasks).map(Piece::Tasks));
+        task_pieces(trace, &mut pieces);
         pieces.push(Piece::End);
         Self {
             trace,
@@ -155,21 +146,86 @@ impl<'t> TraceEncoder<'t> {
                 &self.order,
                 positions.start as usize..positions.end as usize,
             ),
-            Piece::Arrows {
-                consumers,
-                first_id,
-            } => write_edge_flows(
+            Piece::Arrows { from, to, first_id } => write_edge_flows(
                 w,
                 trace,
                 &self.processes,
                 &self.endpoints,
-                consumers.clone(),
+                (*from, *to),
                 *first_id,
             ),
             Piece::Derived => write_derived(w, trace, &self.processes),
             Piece::Tasks(tasks) => write_graph_tasks(w, trace, &self.refs, tasks.clone()),
             Piece::End => write_end(w, trace, &self.order),
         }
+    }
+}
+
+/// Appends the pieces of the arrows: [`ITEMS_PER_PIECE`] dependencies each (the last
+/// fewer), skipping those without arrows.
+///
+/// # Complexity
+/// O(V + E).
+fn arrow_pieces(trace: &Trace, endpoints: &Endpoints, pieces: &mut Vec<Piece>) {
+    let graph = trace.graph();
+    let per_piece = ITEMS_PER_PIECE as usize;
+    let mut from = EdgeAt { task: 0, dep: 0 };
+    let (mut edges, mut arrows, mut first_id) = (0_usize, 0_u64, 1_u64);
+    let mut close = |to: EdgeAt, arrows: &mut u64, from: &mut EdgeAt| {
+        if *arrows > 0 {
+            pieces.push(Piece::Arrows {
+                from: *from,
+                to,
+                first_id,
+            });
+            first_id += *arrows;
+        }
+        *arrows = 0;
+        *from = to;
+    };
+    for consumer in graph.tasks() {
+        let deps = graph.deps(consumer).len();
+        let mut dep = 0;
+        while dep < deps {
+            let end = deps.min(dep + (per_piece - edges));
+            arrows += endpoints.arrows_into(trace, consumer, dep..end).count() as u64;
+            edges += end - dep;
+            dep = end;
+            if edges == per_piece {
+                let to = EdgeAt {
+                    task: consumer.0,
+                    dep: u32::try_from(end).unwrap_or(u32::MAX),
+                };
+                close(to, &mut arrows, &mut from);
+                edges = 0;
+            }
+        }
+    }
+    let end = EdgeAt {
+        task: u32::try_from(graph.len()).unwrap_or(u32::MAX),
+        dep: 0,
+    };
+    close(end, &mut arrows, &mut from);
+}
+
+/// Appends the pieces of the graph's tasks: whole tasks, about [`ITEMS_PER_PIECE`] tasks
+/// and dependencies each.
+///
+/// # Complexity
+/// O(V).
+fn task_pieces(trace: &Trace, pieces: &mut Vec<Piece>) {
+    let graph = trace.graph();
+    let (mut start, mut weight) = (0_u32, 0_usize);
+    for task in graph.tasks() {
+        weight += 1 + graph.deps(task).len();
+        if weight >= ITEMS_PER_PIECE as usize {
+            pieces.push(Piece::Tasks(start..task.0 + 1));
+            (start, weight) = (task.0 + 1, 0);
+        }
+    }
+    let tasks = u32::try_from(graph.len()).unwrap_or(u32::MAX);
+    if start < tasks {
+        pieces.push(Piece::Tasks(start..tasks));
     }
 }
 

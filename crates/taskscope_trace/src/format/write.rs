@@ -540,12 +540,13 @@ impl Endpoints {
         Self { first, last }
     }
 
-    /// The spans that the arrows into `consumer` join, producer's first, one pair per
-    /// dependency whose two tasks have spans.
+    /// The spans that the arrows into `consumer` from its dependencies at positions `deps`
+    /// join, producer's first: one pair per dependency whose two tasks have spans.
     pub(super) fn arrows_into<'t>(
         &'t self,
         trace: &'t Trace,
         consumer: TaskId,
+        deps: Range<usize>,
     ) -> impl Iterator<Item = (&'t Span, &'t Span)> + 't {
         let to = self
             .first
@@ -553,10 +554,9 @@ impl Endpoints {
             .copied()
             .flatten()
             .and_then(|to| trace.spans().get(to as usize));
-        let deps = if to.is_some() {
-            trace.graph().deps(consumer)
-        } else {
-            &[]
+        let deps = match to {
+            Some(_) => trace.graph().deps(consumer).get(deps).unwrap_or(&[]),
+            None => &[],
         };
         deps.iter().filter_map(move |dep| {
             let from = self.last.get(dep.index()).copied().flatten()?;
@@ -565,19 +565,43 @@ impl Endpoints {
     }
 }
 
-/// The `s`/`f` pair of each dependency of the tasks `consumers`, numbered from `first_id`
-/// (ids count the pairs of the whole file from 1, in task order).
+/// A place in the list of all dependencies, task by task: dependency `dep` of task `task`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct EdgeAt {
+    pub(super) task: u32,
+    pub(super) dep: u32,
+}
+
+/// The `s`/`f` pair of each dependency from `from` up to `to` (excluded), numbered from
+/// `first_id` (ids count the pairs of the whole file from 1, in task order).
 pub(super) fn write_edge_flows(
     w: &mut Buf<'_>,
     trace: &Trace,
     processes: &Processes<'_>,
     endpoints: &Endpoints,
-    consumers: Range<u32>,
+    (from, to): (EdgeAt, EdgeAt),
     first_id: u64,
 ) {
+    let graph = trace.graph();
     let mut id = first_id;
-    for consumer in consumers.map(TaskId) {
-        for (from_span, to_span) in endpoints.arrows_into(trace, consumer) {
+    let last = to.task.min(
+        u32::try_from(graph.len())
+            .unwrap_or(u32::MAX)
+            .saturating_sub(1),
+    );
+    for task in from.task..=last {
+        let consumer = TaskId(task);
+        let start = if task == from.task {
+            from.dep as usize
+        } else {
+            0
+        };
+        let end = if task == to.task {
+            to.dep as usize
+        } else {
+            graph.deps(consumer).len()
+        };
+        for (from_span, to_span) in endpoints.arrows_into(trace, consumer, start..end) {
             // Both ends at their slice's start, with its pid, tid and category: the tuple
             // DevTools matches, and the instant at which Perfetto finds the slice topmost
             // (see the module doc). "bp":"e" makes Perfetto bind `f` to that slice, not
