@@ -103,7 +103,14 @@ PROFILE_READING = (
     "buffer in the trace (`[k]`, 24 % of the traced-tree profile).")
 
 
+# With `--splice`, only these plots are rewritten (the others belong to sections kept as they were).
+SPLICE_PLOTS = {"overhead.svg", "peers.svg"}
+SPLICING = "--splice" in sys.argv
+
+
 def save_plot(plot_dir, name, svg):
+    if SPLICING and name not in SPLICE_PLOTS:
+        return
     os.makedirs(plot_dir, exist_ok=True)
     path = os.path.join(plot_dir, name)
     with open(path + ".tmp", "w") as f:
@@ -131,6 +138,8 @@ PROFILE_GROUPS = [
     ("memcpy/malloc/free", lambda s: re.search(r"mem(move|cpy|set)|malloc|_int_|free|consolidate|unlink_chunk"
                                                r"|realloc", s) is not None),
     ("planning (engine plan::)", lambda s: "plan::" in s),
+    ("trace writer (JSON formatting)", lambda s: "taskscope_trace::format" in s or "itoa" in s
+     or "taskscope_engine::save" in s),
     ("trace model (graph copy, names, spans)", lambda s: "taskscope_trace::" in s or "from_utf8" in s
      or "memcmp" in s),
     ("scheduler and task bodies (pool::, run::, task::, slots::)",
@@ -209,7 +218,7 @@ def plot_overhead(tso, dko, sizes):
 
 def plot_peers(tso, sizes):
     fig = svgplot.Figure(980, 730, "End to end per task against the peers, 2 workers (log-log)",
-                         "median of the repetitions; taskscope: build + first compute + trace.save; peers: "
+                         "median of the repetitions; taskscope: build + first compute + save_trace; peers: "
                          "build + run; lower is better")
     sums = [("taskscope end to end", ("taskscope_e2e",), None),
             ("taskscope build + first compute", ("build", "taskscope_first"), "2 2"),
@@ -497,11 +506,12 @@ def main():
               "a `continue_node` per task, `make_edge` per edge, `try_put` to the roots, `wait_for_all`, "
               "`global_control` at 2 threads. Build and run are timed apart on a fresh graph each repetition (a first "
               "run). taskscope **end to end** = building the `Delayed` graph, its first compute (traced) and "
-              "`trace.save` to a file; the peers' end to end = build + run (they record nothing). Last two "
+              "saving its trace to a file with `run.save_trace(path)` (the same bytes as `trace.save`, encoded on "
+              "both cores while the file is written); the peers' end to end = build + run (they record nothing). Last two "
               "columns: taskscope end to end over the peer's (< 1 means taskscope is cheaper).")
     md.append("")
     md.append("| shape | N | baseline run | rayon run | Taskflow build | Taskflow run | oneTBB build | oneTBB run "
-              "| taskscope build | first compute | `trace.save` | taskscope end to end | / Taskflow | / oneTBB |")
+              "| taskscope build | first compute | save | taskscope end to end | / Taskflow | / oneTBB |")
     md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     peer_status = {}
     for line in read(raw, "status.tsv").splitlines():
@@ -539,12 +549,12 @@ def main():
                       f"{f'{save:.0f}' if save else '—'} | **{f'{e2e:.0f}' if e2e else '—'}** | "
                       f"{ratio(e2e, tf)} | {ratio(e2e, tb)} |")
     md.append("")
-    md.append("`trace.save` = end to end − build − first compute (medians, so an estimate). Target of issue 10: "
+    md.append("save = end to end − build − first compute (medians, so an estimate). Target of issue 10: "
               "taskscope end to end per task below Taskflow's and oneTBB's build + run. "
               + ("**Missed** at ≥ 10^5: " + ", ".join(e2e_misses) + " (section 7 says what limits it)."
                  if e2e_misses else "Met at ≥ 10^5 in this run."))
     if e2e_misses:
-        missed_targets.append("end to end (build + first compute + trace.save) below Taskflow's and oneTBB's "
+        missed_targets.append("end to end (build + first compute + save_trace) below Taskflow's and oneTBB's "
                               "build + run (issue 10): " + ", ".join(e2e_misses))
     md.append("")
     save_plot(plot_dir, "peers.svg", plot_peers(tso, sizes))
@@ -830,11 +840,12 @@ def main():
     md.append("Profiles at 10^6 (tree: 2×10^6 tasks; gather: 10^6 + 1): `perf record -F 2000` on "
               "`cargo bench --bench overhead -- --shapes SHAPE --sizes 1000000 --only SYSTEM`, the profiler enabled around the "
               "timed computes only (building and dropping graphs excluded). first = first compute of a fresh "
-              "graph; traced/untraced = repeated computes. Top symbols by self time (all threads; `[k]` = "
+              "graph; traced/untraced = repeated computes; e2e = building a graph, its first compute and "
+              "`Run::save_trace` (all timed). Top symbols by self time (all threads; `[k]` = "
               "kernel), and the same grouped:")
     md.append("")
     profiles = [(p, parse_perf(read(raw, f"profile-{p}.out")))
-                for p in ("first-tree", "traced-tree", "untraced-tree", "first-gather")]
+                for p in ("first-tree", "traced-tree", "untraced-tree", "first-gather", "e2e-tree")]
     if any(rows for _, rows in profiles):
         md.append("| profile | top symbols (self %) | grouped (self %) |")
         md.append("|---|---|---|")
@@ -863,12 +874,59 @@ def main():
     md.extend(f"- {n}" for n in notes or ["nothing: every section ran."])
     md.append("")
 
+    text = "\n".join(md)
+    if SPLICING:
+        with open(out_path) as f:
+            text = splice(f.read(), text, machine, status, state)
     with open(out_path + ".tmp", "w") as f:
-        f.write("\n".join(md))
+        f.write(text)
     os.replace(out_path + ".tmp", out_path)
     print("\n".join(["", "Summary (BENCHMARKS.md):"] + ["  " + s for s in summary]
                     + ["  sections not ok: " + (", ".join(f"{k} ({v[0]})" for k, v in status.items() if v[0] != "ok")
                                               or "none")]))
+
+
+# `--splice` (`BENCH_ONLY=overhead`): the parts of the report that this partial run rewrites,
+# each from its heading to the next of the listed ends; Dask's rows of section 2 are kept.
+SPLICED = [("## 2. ", ("### Dask on the same shapes",)),
+           ("### Graph building", ("## 3. ",)),
+           ("## 3. ", ("## 4. ",)),
+           ("## 7. ", ("## 8. ", "## Not run"))]
+
+
+def part(text, start, ends):
+    """(begin, end) offsets of the part of `text` from heading `start` to the first of `ends`."""
+    begin = text.find("\n" + start)
+    if begin < 0:
+        raise SystemExit(f"--splice: no '{start}' heading")
+    found = [i for i in (text.find("\n" + e, begin + 1) for e in ends) if i >= 0]
+    return begin, (min(found) if found else len(text))
+
+
+def splice(old, new, machine, status, state):
+    """`old` (BENCHMARKS.md) with the parts of SPLICED taken from `new` (this partial run's report),
+    a line saying so under the header, and this run's sections in the table of what ran."""
+    for start, ends in SPLICED:
+        b, e = part(new, start, ends)
+        ob, oe = part(old, start, ends)
+        old = old[:ob] + new[b:e] + old[oe:]
+    note = (f"- **Sections 2 (without its Dask rows), 3 and 7 are from a later, partial run** "
+            f"(`BENCH_ONLY=overhead scripts/bench.sh`): {machine.get('date', '?')}, commit "
+            f"{machine.get('commit', '?')}, {machine.get('reps', '?')} repetitions, load average at start "
+            f"{machine.get('loadavg_start', '?')}, at end {machine.get('loadavg_end', '?')}; "
+            f"{machine.get('taskflow', 'Taskflow not found')}, {machine.get('tbb', 'oneTBB not installed')}, "
+            f"{machine.get('rayon', 'rayon ?')}. The other sections are from the run above.")
+    lines = [l for l in old.split("\n") if not l.startswith("- **Sections 2 (without its Dask rows)")]
+    at = next((i for i, l in enumerate(lines) if l.startswith("- Every figure is the")), 0)
+    lines.insert(at + 1, note)
+    old = "\n".join(lines)
+    b, e = part(old, "## What ran", ("## 1. ",))
+    rows = [l for l in old[b:e].split("\n") if l.startswith("| ") and not l.startswith("| section")]
+    table = {r.split(" | ")[0][2:]: r for r in rows}
+    for sec in status:
+        table[sec] = f"| {sec} | {state(sec)} (partial run) |"
+    what_ran = ["", "## What ran", "", "| section | result |", "|---|---|"] + list(table.values()) + [""]
+    return old[:b] + "\n".join(what_ran) + old[e:]
 
 
 def dask_recording_section(md, summary, rows, state):
