@@ -33,7 +33,7 @@ const MAX_THREADS: usize = 4;
 /// Saves `trace` at `path` atomically, encoding it on up to `threads` threads (the
 /// caller's included). The same bytes as [`Trace::save`].
 pub(crate) fn save_trace(trace: &Trace, path: &Path, threads: usize) -> Result<(), FormatError> {
-    trace.save_with(path, |encoder, file| {
+    trace.save_with(path, &join_on_two_threads, |encoder, file| {
         write_on_threads(encoder, &mut Writeback::new(file), threads)
     })
 }
@@ -110,6 +110,22 @@ fn start_writeback(file: &std::fs::File, offset: u64, len: u64) -> bool {
 #[cfg(not(target_os = "linux"))]
 fn start_writeback(_file: &std::fs::File, _offset: u64, _len: u64) -> bool {
     false
+}
+
+/// Runs `a` on a new thread and `b` on this one (both on this one when no thread starts).
+fn join_on_two_threads(a: &mut (dyn FnMut() + Send), b: &mut (dyn FnMut() + Send)) {
+    // Behind a lock only so that this thread can still run `a` if no thread starts.
+    let a = Mutex::new(a);
+    std::thread::scope(|scope| {
+        let other = std::thread::Builder::new()
+            .name("taskscope-save".into())
+            .spawn_scoped(scope, || (a.lock())());
+        b();
+        // A panic in `a` on the other thread reaches the caller when the scope joins it.
+        if other.is_err() {
+            (a.lock())();
+        }
+    });
 }
 
 /// Writes every piece of `encoder` to `out` in order, encoding on up to `threads`

@@ -156,3 +156,17 @@ fn writeback_writes_what_it_is_given_and_starts_writeback_every_few_mib() {
     assert_eq!(back.len(), 21 << 20);
     assert!(back.chunks(3 << 20).all(|c| c == chunk.as_slice()));
 }
+
+#[test]
+fn the_join_runs_both_jobs_the_first_on_another_thread() {
+    let here = std::thread::current().id();
+    let (mut a_on, mut b_on) = (None, None);
+    super::join_on_two_threads(
+        &mut || a_on = Some(std::thread::current().id()),
+        &mut || {
+            b_on = Some(std::thread::current().id());
+        },
+    );
+    assert!(a_on.is_some_and(|a| a != here), "{a_on:?}");
+    assert_eq!(b_on, Some(here));
+}

@@ -78,22 +78,60 @@ impl std::fmt::Debug for TraceEncoder<'_> {
     }
 }
 
+/// Runs both jobs and returns once both are done: one after the other, or at the same time
+/// on two threads (see [`Trace::save_with`]).
+pub type Join<'j> = &'j dyn Fn(&mut (dyn FnMut() + Send), &mut (dyn FnMut() + Send));
+
+/// The [`Join`] of a caller without threads: one job, then the other.
+fn one_after_the_other(a: &mut (dyn FnMut() + Send), b: &mut (dyn FnMut() + Send)) {
+    a();
+    b();
+}
+
 impl<'t> TraceEncoder<'t> {
-    /// The whole file of `trace`.
+    /// The whole file of `trace`; its two preparations (the table of repeated keys; the
+    /// file order of spans, each task's arrow ends and the pieces) run through `join`.
     ///
     /// # Complexity
-    /// O(S log L + V + E) for S spans on L lanes, V tasks and E dependencies, on the
-    /// calling thread.
-    pub(crate) fn new(trace: &'t Trace) -> Self {
-        Self::with_order(trace, FileOrder::new(trace), true)
+    /// O(S log L + V + E) for S spans on L lanes, V tasks and E dependencies.
+    pub(crate) fn new(trace: &'t Trace, join: Join<'_>) -> Self {
+        let (mut refs, mut rest) = (None, None);
+        join(&mut || refs = Some(TaskRefs::new(trace)), &mut || {
+            rest = Some(Self::plan(trace, FileOrder::new(trace), true));
+        });
+        debug_assert!(refs.is_some() && rest.is_some(), "a join runs both jobs");
+        let refs = refs.unwrap_or_else(|| TaskRefs::new(trace));
+        let (order, endpoints, pieces) =
+            rest.unwrap_or_else(|| Self::plan(trace, FileOrder::new(trace), true));
+        Self::from_parts(trace, refs, order, endpoints, pieces)
     }
 
     /// Everything after the `X` events, for a streamed file (see `write_stream_tail`).
     pub(crate) fn tail_only(trace: &'t Trace) -> Self {
-        Self::with_order(trace, FileOrder::empty(), false)
+        let (order, endpoints, pieces) = Self::plan(trace, FileOrder::empty(), false);
+        Self::from_parts(trace, TaskRefs::new(trace), order, endpoints, pieces)
     }
 
-    fn with_order(trace: &'t Trace, order: FileOrder, head: bool) -> Self {
+    fn from_parts(
+        trace: &'t Trace,
+        refs: TaskRefs,
+        order: FileOrder,
+        endpoints: Endpoints,
+        pieces: Vec<Piece>,
+    ) -> Self {
+        Self {
+            trace,
+            processes: Processes::new(trace.lanes()),
+            refs,
+            order,
+            endpoints,
+            pieces,
+        }
+    }
+
+    /// The arrows' ends and the pieces of a file whose spans are in `order`, with its head
+    /// and `X` events when `head`.
+    fn plan(trace: &Trace, order: FileOrder, head: bool) -> (FileOrder, Endpoints, Vec<Piece>) {
         let endpoints = Endpoints::new(trace);
         let spans = u32::try_from(order.len()).unwrap_or(u32::MAX);
         let mut pieces = Vec::new();
@@ -105,14 +143,7 @@ impl<'t> TraceEncoder<'t> {
         pieces.push(Piece::Derived);
         task_pieces(trace, &mut pieces);
         pieces.push(Piece::End);
-        Self {
-            trace,
-            processes: Processes::new(trace.lanes()),
-            refs: TaskRefs::new(trace),
-            order,
-            endpoints,
-            pieces,
-        }
+        (order, endpoints, pieces)
     }
 
     /// How many pieces the file has (at least two).
@@ -244,11 +275,13 @@ impl Trace {
     /// O(S log L + V + E), on the calling thread.
     #[must_use]
     pub fn encoder(&self) -> TraceEncoder<'_> {
-        TraceEncoder::new(self)
+        TraceEncoder::new(self, &one_after_the_other)
     }
 
-    /// Saves the trace at `path` atomically, as [`Trace::save`] does, but lets `write`
-    /// produce the bytes: it gets the trace's [`TraceEncoder`] and the temporary file
+    /// Saves the trace at `path` atomically, as [`Trace::save`] does, but lets the caller
+    /// run the work on its threads: the encoder's two preparations go through `join` (which
+    /// may run them at the same time), and `write` produces the bytes: it gets the
+    /// trace's [`TraceEncoder`] and the temporary file
     /// (new and empty; `&File` implements [`Write`](std::io::Write)), and must write every piece to it in
     /// order, for instance encoding them on several threads. The file is synced and
     /// renamed over `path` only when `write` succeeds.
@@ -259,9 +292,10 @@ impl Trace {
     pub fn save_with(
         &self,
         path: impl AsRef<Path>,
+        join: Join<'_>,
         write: impl FnOnce(&TraceEncoder<'_>, &std::fs::File) -> std::io::Result<()>,
     ) -> Result<(), FormatError> {
-        let encoder = self.encoder();
+        let encoder = TraceEncoder::new(self, join);
         super::save_atomically(path.as_ref(), |file: &mut &std::fs::File| {
             write(&encoder, file)
         })

@@ -59,7 +59,7 @@ mod write;
 use std::io::Write;
 use std::path::Path;
 
-pub use encode::TraceEncoder;
+pub use encode::{Join, TraceEncoder};
 pub use error::FormatError;
 pub use follow::{FileTail, FollowArena, FollowStage, Follower, TailRead};
 pub use stream::StreamWriter;

@@ -76,7 +76,7 @@ const CHUNK: usize = 1 << 20;
 /// # Complexity
 /// O(S log S + V + E) time; O(S + V + E) integers of memory besides the output buffer.
 pub(crate) fn write_trace(trace: &Trace, out: &mut dyn Write) -> std::io::Result<()> {
-    write_pieces(&TraceEncoder::new(trace), out)
+    write_pieces(&trace.encoder(), out)
 }
 
 /// Writes every piece of `encoder` to `out` in order, on the caller's thread.
