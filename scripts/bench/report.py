@@ -145,6 +145,8 @@ PROFILE_GROUPS = [
     ("scheduler and task bodies (pool::, run::, task::, slots::)",
      lambda s: re.search(r"taskscope_engine::(pool|threads|run|task|slots|delayed|value)", s) is not None),
     ("clock reads (quanta)", lambda s: "quanta" in s),
+    ("graph building and dropping (engine node::, drops)",
+     lambda s: "taskscope_engine::node" in s or "drop_in_place" in s),
 ]
 
 

@@ -21,10 +21,10 @@ use std::io::Write;
 use std::path::Path;
 
 use parking_lot::{Condvar, Mutex};
-use taskscope_trace::{FormatError, Trace, TraceEncoder};
+use taskscope_trace::{FormatError, Join, Trace, TraceEncoder};
 
 /// How many pieces may be encoded ahead of the next one to write.
-const WINDOW: usize = 8;
+const WINDOW: usize = 4;
 
 /// At most this many threads encode (the caller included): writing is one stream, so
 /// more encoders than that only wait.
@@ -33,9 +33,25 @@ const MAX_THREADS: usize = 4;
 /// Saves `trace` at `path` atomically, encoding it on up to `threads` threads (the
 /// caller's included). The same bytes as [`Trace::save`].
 pub(crate) fn save_trace(trace: &Trace, path: &Path, threads: usize) -> Result<(), FormatError> {
-    trace.save_with(path, &join_on_two_threads, |encoder, file| {
+    // A small trace is written before a thread would have started.
+    let small = trace.spans().len() + trace.graph().len() < SMALL_TRACE;
+    let join: Join<'_> = if threads > 1 && !small {
+        &join_on_two_threads
+    } else {
+        &one_after_the_other
+    };
+    trace.save_with(path, join, |encoder, file| {
         write_on_threads(encoder, &mut Writeback::new(file), threads)
     })
+}
+
+/// Spans and tasks below which a trace's preparations are not worth a thread.
+const SMALL_TRACE: usize = 1 << 14;
+
+/// Runs `a`, then `b`.
+fn one_after_the_other(a: &mut (dyn FnMut() + Send), b: &mut (dyn FnMut() + Send)) {
+    a();
+    b();
 }
 
 /// Start writing a file back to disk once this many bytes were written since the last start.
