@@ -308,7 +308,7 @@ echo "total_s=$(($(date +%s) - START))" >> "$RAW/machine.txt"
 
 # ---------------------------------------------------------------------------------------------
 if [ "$ONLY" = overhead ]; then
-    # Sections 2 (without Dask), 3 and 7 of this run replace those of BENCHMARKS.md.
+    # Sections 2 (without Dask and graph building), 3 and 7 of this run replace those of BENCHMARKS.md.
     python3 scripts/bench/report.py "$RAW" BENCHMARKS.md --splice
 else
     python3 scripts/bench/report.py "$RAW" BENCHMARKS.md

@@ -75,32 +75,38 @@ def ratio(a, b, digits=2):
 
 PLOT_REL = "assets/bench"
 
-# Written after reading the profiles of the 2026-12-06 19:44 UTC run; the tables above it are
-# regenerated on every run, this paragraph is not: re-read it when they change.
+# Written after reading the profiles of the 2026-12-06 23:55 UTC run (BENCH_ONLY=overhead); the
+# tables above it are regenerated on every run, this paragraph is not: re-read it when they change.
 PROFILE_READING = (
-    "Reading of the profiles (written from the 2026-12-06 19:44 UTC run; re-check it when re-running):\n\n"
-    "- **First compute** against the lean continuation-passing executor (4–10× at ≥ 10^5; issue 10's "
-    "target is ≤ 3×). The lean executor runs a task in 10–36 ns there; a repeated taskscope compute is scheduler "
-    "and task bodies (untraced row). A first compute adds one-off work per node that the lean executor "
-    "does not have at all (its graph is prebuilt arrays): planning (`Plan::build` + `Numbered::number`, "
-    "13–17 %), copying the graph into the trace model (keys, names, dependencies; 4–9 %), `memmove` from "
-    "growing vectors (6–11 %) and, largest, the kernel faulting in and zeroing the fresh memory all of "
-    "this needs (29–35 % `[k]`, `exc_page_fault` and `clear_page_erms`). So the limit is walking ~10^6 "
-    "heap nodes and writing ~80 bytes of new memory per task (plan + trace graph) before and after the "
-    "run, where page faults are slow in this VM. Meeting 3× would need the trace's graph (keys as text) "
-    "built lazily or in parallel with the run, which the trace crate's `GraphBuilder` (one task at a "
-    "time, owned by another module) does not allow today; not done here.\n"
-    "- **End to end** (build + first compute + `trace.save`), section 2's peers table: `trace.save` "
-    "costs ~460–590 ns per task, 3–4× the build and first compute together, and alone more than "
-    "Taskflow's or oneTBB's build + run (70–250 ns per task at ≥ 10^5). It writes Chrome Trace Event JSON (an `X` "
-    "event per task, a flow per dependency, the embedded graph): formatting and writing ~400 bytes per "
-    "task. The target (end to end below both peers) is missed by 2.5–8× at ≥ 10^5 and cannot be met while the "
-    "trace is saved as JSON by `taskscope_trace`'s writer; a binary format or a faster writer is trace "
-    "crate work.\n"
-    "- **Recording**: +6 to +12 ns per task at ≥ 10^5 in the interleaved table (negative differences are "
-    "noise on a loaded machine), over 20 ns only at 10^4 chain (+33 ns). The added samples are one clock "
-    "read per task (`quanta::Clock::raw`, 4 %) and page faults and zeroing for each run's fresh span "
-    "buffer in the trace (`[k]`, 24 % of the traced-tree profile).")
+    "Reading of the profiles (written from the 2026-12-06 23:55 UTC partial run, load average about 4; "
+    "re-check it when re-running):\n\n"
+    "- **First compute** against the lean continuation-passing executor (2.5–11× at ≥ 10^5 in this run; "
+    "issue 10's target is ≤ 3×). A repeated compute is scheduler and task bodies (untraced row, 98 %). A "
+    "first compute adds one-off work per node that the lean executor does not have at all (its graph is "
+    "prebuilt arrays): planning (`Numbered::number` + `Plan::build`, 17–21 %), copying the graph into "
+    "the trace model (keys as text, names, dependencies; 5–6 %), `memmove` (7 %) and the kernel faulting "
+    "in and zeroing the fresh memory that the plan and the trace's graph are written to (24–27 % `[k]`). "
+    "That memory is handed to the caller (the trace, and the plan kept on the output node), so it cannot "
+    "be reused across computes. Meeting 3× would need the trace's keys made lazily (a model change in "
+    "`taskscope_trace`) or planning overlapped with the run; neither is done.\n"
+    "- **End to end** (build + first compute + `Run::save_trace`), section 2's peers table and the e2e-tree "
+    "profile: saving is most of it. The kernel takes 44 % of the samples, mostly writing the file "
+    "(`copy_folio_from_iter_atomic`, 15 %: copying the text into fresh page-cache pages, which costs "
+    "about 1 ns per byte in this VM; extent and block work; freeing the previous file when the rename "
+    "replaces it), JSON formatting 19 %, `memmove`/`malloc` 12 % (keys, names and numbers copied into "
+    "the pieces), building and dropping the graph 5 %, planning 4 %, the run itself 6 %. The file is "
+    "~375 bytes per task (an `X` event ~145, an `s`/`f` arrow pair ~165 per dependency, a graph task "
+    "~60 plus ~24 per dependency), so writing it alone costs more than Taskflow's or oneTBB's whole "
+    "build + run (118–316 ns per task at ≥ 10^5 here). `Run::save_trace` overlaps formatting with "
+    "writing on both cores and starts the file's writeback early, but on this shared machine (no idle "
+    "core) that did not shorten the wall time (section 7's hand-written part has the same-run A/B). "
+    "The target (end to end below both peers) stays missed by 2.8–9.6× at ≥ 10^5; what remains is "
+    "fewer bytes per task (graph dependencies by index: ~17 bytes per edge and the key table; a binary "
+    "format), which the format's readers would have to follow.\n"
+    "- **Recording**: −6 to +43 ns per task at ≥ 10^5 in this run (the difference of two noisy medians at "
+    "load 4; the quiet 19:44 run gave +6 to +12). The added samples are one clock read per task "
+    "(`quanta::Clock::raw`, 5 %) and page faults and zeroing for each run's fresh span buffer in the "
+    "trace (`[k]`, 23 % of the traced-tree profile).")
 
 
 # With `--splice`, only these plots are rewritten (the others belong to sections kept as they were).
@@ -889,9 +895,9 @@ def main():
 
 
 # `--splice` (`BENCH_ONLY=overhead`): the parts of the report that this partial run rewrites,
-# each from its heading to the next of the listed ends; Dask's rows of section 2 are kept.
+# each from its heading to the next of the listed ends; section 2's Dask rows and its graph
+# building table (Dask's figures beside ours) are kept.
 SPLICED = [("## 2. ", ("### Dask on the same shapes",)),
-           ("### Graph building", ("## 3. ",)),
            ("## 3. ", ("## 4. ",)),
            ("## 7. ", ("## 8. ", "## Not run"))]
 
@@ -912,13 +918,14 @@ def splice(old, new, machine, status, state):
         b, e = part(new, start, ends)
         ob, oe = part(old, start, ends)
         old = old[:ob] + new[b:e] + old[oe:]
-    note = (f"- **Sections 2 (without its Dask rows), 3 and 7 are from a later, partial run** "
+    note = (f"- **Sections 2 (without its Dask rows and graph building table), 3 and 7 are from a later, "
+            f"partial run** "
             f"(`BENCH_ONLY=overhead scripts/bench.sh`): {machine.get('date', '?')}, commit "
             f"{machine.get('commit', '?')}, {machine.get('reps', '?')} repetitions, load average at start "
             f"{machine.get('loadavg_start', '?')}, at end {machine.get('loadavg_end', '?')}; "
             f"{machine.get('taskflow', 'Taskflow not found')}, {machine.get('tbb', 'oneTBB not installed')}, "
             f"{machine.get('rayon', 'rayon ?')}. The other sections are from the run above.")
-    lines = [l for l in old.split("\n") if not l.startswith("- **Sections 2 (without its Dask rows)")]
+    lines = [l for l in old.split("\n") if not l.startswith("- **Sections 2 (without its Dask rows")]
     at = next((i for i, l in enumerate(lines) if l.startswith("- Every figure is the")), 0)
     lines.insert(at + 1, note)
     old = "\n".join(lines)
