@@ -47,7 +47,12 @@ enum Piece {
     End,
 }
 
-/// A trace's file, cut into pieces ([module docs](self)).
+/// A trace's file, cut into pieces that can be encoded apart, in any order and on any
+/// thread, and appended one after the other: the same bytes as [`Trace::write_to`].
+///
+/// What every piece needs from the whole trace (the file order of spans, each task's
+/// arrow ends, the first flow id of each piece) is computed once, when the encoder is
+/// made ([`Trace::encoder`], or [`Trace::save_with`] with a caller's [`Join`]).
 ///
 /// ```
 /// # use taskscope_trace::{RunMeta, TraceBuilder};
