@@ -589,8 +589,12 @@ pub(super) fn write_edge_flows(
             .unwrap_or(u32::MAX)
             .saturating_sub(1),
     );
+    // The `f` event's end (`ts`, `pid`, `tid`) is the same for every arrow into a consumer:
+    // formatted once per consumer.
+    let mut to_tail: Vec<u8> = Vec::with_capacity(64);
     for task in from.task..=last {
         let consumer = TaskId(task);
+        to_tail.clear();
         let start = if task == from.task {
             from.dep as usize
         } else {
@@ -608,24 +612,28 @@ pub(super) fn write_edge_flows(
             // to the next one.
             w.raw(b",\n{\"ph\":\"s\",\"cat\":\"task\",\"name\":\"dep\",\"id\":");
             w.uint(id);
-            w.raw(b",\"ts\":");
-            w.us(from_span.start_ns);
-            w.raw(b",\"pid\":");
-            w.uint(u64::from(processes.pid(from_span.lane.index())));
-            w.raw(b",\"tid\":");
-            w.uint(u64::from(from_span.lane.0));
-            w.raw(b"},\n{\"ph\":\"f\",\"bp\":\"e\",\"cat\":\"task\",\"name\":\"dep\",\"id\":");
+            push_flow_end(w, from_span, processes);
+            w.raw(b",\n{\"ph\":\"f\",\"bp\":\"e\",\"cat\":\"task\",\"name\":\"dep\",\"id\":");
             w.uint(id);
-            w.raw(b",\"ts\":");
-            w.us(to_span.start_ns);
-            w.raw(b",\"pid\":");
-            w.uint(u64::from(processes.pid(to_span.lane.index())));
-            w.raw(b",\"tid\":");
-            w.uint(u64::from(to_span.lane.0));
-            w.raw(b"}");
+            if to_tail.is_empty() {
+                push_flow_end(&mut Buf { buf: &mut to_tail }, to_span, processes);
+            }
+            w.raw(&to_tail);
             id += 1;
         }
     }
+}
+
+/// Appends the end of a flow event bound to `span`: its slice's `ts`, `pid` and `tid`,
+/// printed as the `X` event prints them, and the closing brace.
+fn push_flow_end(w: &mut Buf<'_>, span: &Span, processes: &Processes<'_>) {
+    w.raw(b",\"ts\":");
+    w.us(span.start_ns);
+    w.raw(b",\"pid\":");
+    w.uint(u64::from(processes.pid(span.lane.index())));
+    w.raw(b",\"tid\":");
+    w.uint(u64::from(span.lane.0));
+    w.raw(b"}");
 }
 
 /// The "running tasks" counter: how many top-level compute spans run at each change.
