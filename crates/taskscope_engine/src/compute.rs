@@ -54,8 +54,9 @@ pub struct Run<T> {
 impl<T> Run<T> {
     /// Saves the run's trace as a taskscope file at `path`: the same bytes as
     /// [`Trace::save`], also written atomically (a temporary file, synced, then renamed),
-    /// but encoded on several threads while the file is written, which takes about half
-    /// the time on two cores. Use it rather than `run.trace.save(path)`.
+    /// but encoded on other threads while this one writes the file, and written back to
+    /// disk as it goes, so that formatting, writing and syncing overlap where cores are
+    /// free (on a machine without an idle core it takes about as long as `Trace::save`).
     ///
     /// ```
     /// use taskscope_engine::{delayed, Scheduler};
