@@ -926,7 +926,7 @@ def splice(old, new, machine, status, state):
             f"{machine.get('commit', '?')}, {machine.get('reps', '?')} repetitions, load average at start "
             f"{machine.get('loadavg_start', '?')}, at end {machine.get('loadavg_end', '?')}; "
             f"{machine.get('taskflow', 'Taskflow not found')}, {machine.get('tbb', 'oneTBB not installed')}, "
-            f"{machine.get('rayon', 'rayon ?')}. The other sections are from the run above.")
+            f"{machine.get('rayon', 'rayon ?')}. The other sections are from the run above; section 2's plot has no Dask lines (Dask did not run).")
     lines = [l for l in old.split("\n") if not l.startswith("- **Sections 2 (without its Dask rows")]
     at = next((i for i, l in enumerate(lines) if l.startswith("- Every figure is the")), 0)
     lines.insert(at + 1, note)
