@@ -14,6 +14,8 @@
 #   BENCH_SKIP_FRAME=1  skip the viewer frame-time bench (reported as not run)
 #   BENCH_TRACING_ARGS="--warm-up-time 1 --measurement-time 3 --sample-size 20"  criterion args of the tracing-layer bench
 #   BENCH_SKIP_PROFILE=1  skip the perf profiles of section 7 (reported as not run)
+#   BENCH_ONLY=overhead  only section 2 with its peers (not Dask), 3 and 7, about 10 minutes; their
+#                       text replaces those sections of BENCHMARKS.md, the rest stays as it was
 #   BENCH_TASKFLOW_DIR=DIR  Taskflow 4.1's headers (a peer of section 2; default ../shared/vendor/taskflow,
 #                       or ../../shared/vendor/taskflow from a worktree)
 #
@@ -35,6 +37,7 @@ DIST_CAP=${BENCH_DASK_DIST_CAP:-150}
 DOT_CAP=${BENCH_DOT_CAP:-120}
 FRAME_ARGS=${BENCH_FRAME_ARGS:---warm-up-time 1 --measurement-time 2 --sample-size 10}
 TRACING_ARGS=${BENCH_TRACING_ARGS:---warm-up-time 1 --measurement-time 3 --sample-size 20}
+ONLY=${BENCH_ONLY:-}
 VENV=target/bench-venv
 PY=$VENV/bin/python
 rm -rf "$RAW" "$OUT/traces"
@@ -86,11 +89,13 @@ run() {
     echo "dot_cap=$DOT_CAP"
     echo "frame_args=$FRAME_ARGS"
     echo "tracing_args=$TRACING_ARGS"
+    echo "only=$ONLY"
 } > "$RAW/machine.txt"
 
 # ---------------------------------------------------------------------------------------------
 # 0. Setup: Python venv with Dask (PyPI only), Graphviz (apt, optional), release builds.
 HAVE_DASK=0
+if [ "$ONLY" != overhead ]; then
 if [ ! -x "$PY" ]; then
     python3 -m venv "$VENV" > "$RAW/venv.out" 2>&1 || status venv failed "python3 -m venv failed"
 fi
@@ -102,6 +107,7 @@ fi
 if ! command -v dot > /dev/null && [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null; then
     run apt-graphviz 600 sh -c 'apt-get install -y -q graphviz || (apt-get update -q && apt-get install -y -q graphviz)'
 fi
+fi  # BENCH_ONLY
 command -v dot > /dev/null && echo "dot=$(dot -V 2>&1)" >> "$RAW/machine.txt"
 
 TBB_HEADER=/usr/include/oneapi/tbb/flow_graph.h
@@ -120,7 +126,11 @@ command -v g++ > /dev/null && echo "gxx=$(g++ --version | head -1)" >> "$RAW/mac
     echo "taskflow=Taskflow $(awk '/^#define TF_VERSION /{v=$3; printf "%d.%d.%d", v/100000, (v/100)%1000, v%100}' "$TASKFLOW_DIR/taskflow/taskflow.hpp")" >> "$RAW/machine.txt"
 
 # The workload drivers are `[[bench]]` targets without the test harness (benches/drivers/).
-run build-drivers 3600 cargo bench --no-run --bench overhead --bench read --bench seed
+if [ "$ONLY" = overhead ]; then
+    run build-drivers 3600 cargo bench --no-run --bench overhead
+else
+    run build-drivers 3600 cargo bench --no-run --bench overhead --bench read --bench seed
+fi
 driver() {
     cargo bench --no-run --message-format=json --bench "$1" 2> /dev/null | python3 -c '
 import json, sys
@@ -130,16 +140,19 @@ for line in sys.stdin:
         print(m["executable"])' "$1" | tail -n 1
 }
 OVERHEAD=$(driver overhead)
-READ=$(driver read)
-SEED=$(driver seed)
-run build-viewer 3600 cargo build --release -p taskscope_viewer
-run build-compare-dot 3600 cargo build --release -p taskscope_layout --example compare_dot
+if [ "$ONLY" != overhead ]; then
+    READ=$(driver read)
+    SEED=$(driver seed)
+    run build-viewer 3600 cargo build --release -p taskscope_viewer
+    run build-compare-dot 3600 cargo build --release -p taskscope_layout --example compare_dot
+fi
 EX=target/release/examples
 TS=target/release/taskscope
 echo "rayon=rayon $(cargo tree -p taskscope -e dev --depth 1 2>/dev/null | sed -n 's/.*rayon v\([0-9.]*\).*/\1/p' | head -1)" >> "$RAW/machine.txt"
 
 # ---------------------------------------------------------------------------------------------
 # 1. The tutorial's graphs with 50 ms steps; traces of both systems; cross-engine compare.
+if [ "$ONLY" != overhead ]; then
 TASKSCOPE_STEP_MS=50 run seed-taskscope 300 "$SEED" "$OUT/traces/taskscope" --reps "$REPS" --workers 2
 if [ $HAVE_DASK = 1 ]; then
     run seed-dask 600 "$PY" scripts/bench/dask_bench.py tutorial "$OUT/traces/dask" \
@@ -156,6 +169,8 @@ for c in xyz total total_plus sum prod_chain prod_one; do
         status "compare-$c" not-run "missing input: $TS, $d or $t"
     fi
 done
+
+fi  # BENCH_ONLY
 
 # ---------------------------------------------------------------------------------------------
 # 2 + 3. Scheduling overhead, 4 shapes; tracing on vs off. Dask only to 10^5, each phase capped.
@@ -181,7 +196,9 @@ if [ -f "$TBB_HEADER" ]; then
 else
     status peers-tbb not-run "libtbb-dev is not installed (apt-get needs root)"
 fi
-if [ $HAVE_DASK = 1 ]; then
+if [ "$ONLY" = overhead ]; then
+    status overhead-dask not-run "BENCH_ONLY=overhead (section 2 keeps the Dask rows of the last full run)"
+elif [ $HAVE_DASK = 1 ]; then
     run overhead-dask 2400 "$PY" scripts/bench/dask_bench.py overhead \
         --shapes gather,chain,tree,mapreduce --sizes "$DASK_SIZES" --reps "$REPS" --cap "$CAP" \
         --dist-sizes "$DIST_SIZES" --dist-cap "$DIST_CAP"
@@ -193,6 +210,7 @@ fi
 # 4. Trace reading: taskscope files (written by the engine), a Ray timeline and a Dask task
 #    stream (generated), 10^5 and 10^6 spans each; Trace::from_slice vs serde_json::Value (the
 #    trace crate's read bench, files mode) vs Python json.load, on the same files.
+if [ "$ONLY" != overhead ]; then
 RD=$OUT/traces/read
 run read-taskscope 600 "$READ" "$RD" --sizes 100000,1000000 --reps 1
 run read-genfiles 300 python3 scripts/bench/dask_bench.py genfiles "$RD" --sizes 100000,1000000
@@ -243,10 +261,13 @@ fi
 # shellcheck disable=SC2086 # TRACING_ARGS is a list of criterion arguments
 run tracing-layer 900 cargo bench -p taskscope_tracing --bench span_cost -- $TRACING_ARGS --noplot
 
+fi  # BENCH_ONLY
+
 # ---------------------------------------------------------------------------------------------
 # 7. Profiles of the worst cases at 10^6: first compute of tree and gather, traced and untraced
-#    repeated computes of tree; perf is enabled around the timed computes only (see benches/drivers/overhead.rs).
-PROFILES="first:tree traced:tree untraced:tree first:gather"
+#    repeated computes of tree, and tree end to end (build, first compute, Run::save_trace); perf is
+#    enabled around the timed part only (see benches/drivers/overhead.rs).
+PROFILES="first:tree traced:tree untraced:tree first:gather e2e:tree"
 if [ "${BENCH_SKIP_PROFILE:-0}" = 1 ]; then
     for p in $PROFILES; do status "profile-${p/:/-}" not-run "BENCH_SKIP_PROFILE=1"; done
 elif ! command -v perf > /dev/null; then
@@ -271,6 +292,7 @@ fi
 # 8. Dask recording overhead (issue 12): a 10,000-task tree on a LocalCluster (2 worker processes
 #    x 2 threads) and on the threaded scheduler, with and without `taskscope_dask.record`,
 #    alternated in one run (scripts/bench/dask_record_bench.py). Target: <= 5 % on the cluster.
+if [ "$ONLY" != overhead ]; then
 if [ $HAVE_DASK = 1 ] && run dask-record-install 600 "$VENV/bin/pip" install --disable-pip-version-check -q \
     --force-reinstall --no-deps ./integrations/dask; then
     run dask-record 1800 "$PY" scripts/bench/dask_record_bench.py --tasks 10000 --reps "$REPS" \
@@ -279,8 +301,15 @@ else
     status dask-record not-run "Dask or taskscope-dask is not installed (see the pip sections)"
 fi
 
+fi  # BENCH_ONLY
+
 echo "loadavg_end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$RAW/machine.txt"
 echo "total_s=$(($(date +%s) - START))" >> "$RAW/machine.txt"
 
 # ---------------------------------------------------------------------------------------------
-python3 scripts/bench/report.py "$RAW" BENCHMARKS.md
+if [ "$ONLY" = overhead ]; then
+    # Sections 2 (without Dask and graph building), 3 and 7 of this run replace those of BENCHMARKS.md.
+    python3 scripts/bench/report.py "$RAW" BENCHMARKS.md --splice
+else
+    python3 scripts/bench/report.py "$RAW" BENCHMARKS.md
+fi

@@ -7,20 +7,21 @@
 //! process, interleaved repetition by repetition. Graph building is timed separately.
 //! `taskscope_first` is the first compute of a freshly built graph (traced), which
 //! also plans the graph; `taskscope_e2e` is building a fresh graph, its first compute
-//! and `trace.save` to a temporary file (what Taskflow's and oneTBB's build + run are
-//! compared with); the other taskscope figures are repeated computes of one graph.
+//! and saving its trace to a temporary file with `Run::save_trace` (what Taskflow's and
+//! oneTBB's build + run are compared with); the other taskscope figures are repeated computes of one graph.
 //!
 //! Prints one JSON object per line: `{"shape", "n", "tasks", "system", "secs": [...]}`.
 //!
 //! Usage: `cargo bench --bench overhead -- [--shapes gather,chain]
-//! [--sizes 10000,100000] [--reps 3] [--workers 2] [--only traced|untraced|first|save|write|e2e]`
+//! [--sizes 10000,100000] [--reps 3] [--workers 2] [--only traced|untraced|first|save|psave|write|e2e]`
 //! (a `[[bench]]` without the test harness: with no arguments it prints this usage,
 //! so a plain `cargo bench` does not start a long run).
 //!
 //! `--only` runs just that taskscope system `reps` times (for a profiler such as
 //! `perf record`): `traced`/`untraced` repeat computes of one graph after a warm-up,
 //! `first` computes a freshly built graph each time, `save` saves the trace of one traced
-//! compute to a temporary file (`Trace::save`: formatting, writing, syncing, renaming) and
+//! compute to a temporary file (`Trace::save`: formatting, writing, syncing, renaming on one
+//! thread), `psave` does the same with `Run::save_trace` (encoding on all cores while writing),
 //! `write` formats it into `io::sink()` (`Trace::write_to`: formatting alone), `e2e` builds
 //! a graph, computes it and saves its trace. With `TASKSCOPE_PERF_CTL=CTL_FIFO,ACK_FIFO`
 //! (the fifos of `perf record -D -1 --control fifo:CTL_FIFO,ACK_FIFO`) it enables the
@@ -150,30 +151,32 @@ fn only(
     let mut secs = Vec::with_capacity(reps);
     let graph = build()?;
     let scheduler = match system {
-        "traced" | "first" | "save" | "write" | "e2e" => traced,
+        "traced" | "first" | "save" | "psave" | "write" | "e2e" => traced,
         "untraced" => untraced,
         other => {
             return Err(format!(
-                "--only {other:?}: expected traced, untraced, first, save, write or e2e"
+                "--only {other:?}: expected traced, untraced, first, save, psave, write or e2e"
             )
             .into());
         }
     };
     let mut perf = PerfControl::from_env()?;
-    if matches!(system, "save" | "write" | "e2e") {
-        let trace = graph.compute_with(scheduler)?.trace;
+    if matches!(system, "save" | "psave" | "write" | "e2e") {
+        let run = graph.compute_with(scheduler)?;
+        let trace = &run.trace;
         let dir = tempfile::tempdir()?;
         let path = dir.path().join("run.json");
         for _ in 0..reps {
-            let fresh = if system == "e2e" { None } else { Some(&trace) };
+            let fresh = if system == "e2e" { None } else { Some(trace) };
             if let Some(p) = perf.as_mut() {
                 p.send("enable")?;
             }
             let start = Instant::now();
             match fresh {
                 Some(trace) if system == "write" => trace.write_to(std::io::sink())?,
+                Some(_) if system == "psave" => run.save_trace(&path)?,
                 Some(trace) => trace.save(&path)?,
-                None => build()?.compute_with(scheduler)?.trace.save(&path)?,
+                None => build()?.compute_with(scheduler)?.save_trace(&path)?,
             }
             secs.push(start.elapsed().as_secs_f64());
             if let Some(p) = perf.as_mut() {
@@ -294,7 +297,7 @@ fn case(
         let start = Instant::now();
         let fresh = shapes::build(shape, n).ok_or_else(|| format!("unknown shape {shape:?}"))?;
         let run = fresh.compute_with(traced)?;
-        run.trace.save(&save_path)?;
+        run.save_trace(&save_path)?;
         secs[6].push(start.elapsed().as_secs_f64());
         drop((run, fresh));
     }

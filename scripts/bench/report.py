@@ -75,35 +75,50 @@ def ratio(a, b, digits=2):
 
 PLOT_REL = "assets/bench"
 
-# Written after reading the profiles of the 2026-12-06 19:44 UTC run; the tables above it are
-# regenerated on every run, this paragraph is not: re-read it when they change.
+# Written after reading the profiles of the 2026-12-07 00:11 UTC run (BENCH_ONLY=overhead); the
+# tables above it are regenerated on every run, this paragraph is not: re-read it when they change.
 PROFILE_READING = (
-    "Reading of the profiles (written from the 2026-12-06 19:44 UTC run; re-check it when re-running):\n\n"
-    "- **First compute** against the lean continuation-passing executor (4–10× at ≥ 10^5; issue 10's "
-    "target is ≤ 3×). The lean executor runs a task in 10–36 ns there; a repeated taskscope compute is scheduler "
-    "and task bodies (untraced row). A first compute adds one-off work per node that the lean executor "
-    "does not have at all (its graph is prebuilt arrays): planning (`Plan::build` + `Numbered::number`, "
-    "13–17 %), copying the graph into the trace model (keys, names, dependencies; 4–9 %), `memmove` from "
-    "growing vectors (6–11 %) and, largest, the kernel faulting in and zeroing the fresh memory all of "
-    "this needs (29–35 % `[k]`, `exc_page_fault` and `clear_page_erms`). So the limit is walking ~10^6 "
-    "heap nodes and writing ~80 bytes of new memory per task (plan + trace graph) before and after the "
-    "run, where page faults are slow in this VM. Meeting 3× would need the trace's graph (keys as text) "
-    "built lazily or in parallel with the run, which the trace crate's `GraphBuilder` (one task at a "
-    "time, owned by another module) does not allow today; not done here.\n"
-    "- **End to end** (build + first compute + `trace.save`), section 2's peers table: `trace.save` "
-    "costs ~460–590 ns per task, 3–4× the build and first compute together, and alone more than "
-    "Taskflow's or oneTBB's build + run (70–250 ns per task at ≥ 10^5). It writes Chrome Trace Event JSON (an `X` "
-    "event per task, a flow per dependency, the embedded graph): formatting and writing ~400 bytes per "
-    "task. The target (end to end below both peers) is missed by 2.5–8× at ≥ 10^5 and cannot be met while the "
-    "trace is saved as JSON by `taskscope_trace`'s writer; a binary format or a faster writer is trace "
-    "crate work.\n"
-    "- **Recording**: +6 to +12 ns per task at ≥ 10^5 in the interleaved table (negative differences are "
-    "noise on a loaded machine), over 20 ns only at 10^4 chain (+33 ns). The added samples are one clock "
-    "read per task (`quanta::Clock::raw`, 4 %) and page faults and zeroing for each run's fresh span "
-    "buffer in the trace (`[k]`, 24 % of the traced-tree profile).")
+    "Reading of the profiles (written from the 2026-12-07 00:11 UTC partial run, load average about 4; "
+    "re-check it when re-running):\n\n"
+    "- **First compute** against the lean continuation-passing executor (1.9–8.5× at ≥ 10^5 in this run, "
+    "≤ 3× only on tree and mapreduce at 10^5; issue 10's target is ≤ 3× everywhere). A repeated compute is "
+    "scheduler and task bodies (untraced row, 98 %). A first compute adds one-off work per node that the "
+    "lean executor does not have at all (its graph is prebuilt arrays): planning (`Numbered::number` + "
+    "`Plan::build`, 18–20 %), copying the graph into the trace model (keys as text, names, dependencies; "
+    "5–6 %), `memmove` (7–8 %) and the kernel faulting in and zeroing the fresh memory that the plan and "
+    "the trace's graph are written to (26–29 % `[k]`). That memory is handed to the caller (the trace, "
+    "and the plan kept on the output node), so it cannot be reused across computes. Meeting 3× would "
+    "need the trace's keys made lazily (a model change in `taskscope_trace`) or planning overlapped with "
+    "the run; neither is done.\n"
+    "- **End to end** (build + first compute + `Run::save_trace`), section 2's peers table and the e2e-tree "
+    "profile: saving is most of it (440–1,170 ns of 530–1,280 ns per task at ≥ 10^5). The kernel takes "
+    "49 % of the samples, mostly writing the file (`copy_folio_from_iter_atomic`, 22 %: copying the text "
+    "into fresh page-cache pages, about 1 ns per byte in this VM; extent and block work; freeing the "
+    "previous file when the rename replaces it), JSON formatting 18 %, `memmove`/`malloc` 12 % (keys, "
+    "names and numbers copied into the pieces), planning 3 %, the run itself 5 %. The file is ~375 bytes "
+    "per task (an `X` event ~145, an `s`/`f` arrow pair ~165 per dependency, a graph task ~60 plus ~24 "
+    "per dependency), so writing it alone costs more than Taskflow's or oneTBB's whole build + run "
+    "(81–303 ns per task at ≥ 10^5 here). `Run::save_trace` overlaps formatting with writing on both "
+    "cores and starts the file's writeback early: in same-run A/Bs at 10^6 that made end to end "
+    "0.76–0.93× of what it was before at load 2–3 and made no difference at load 4–5, when no core is "
+    "idle (the hand-written part below has the figures). The target "
+    "(end to end below both peers) stays missed by 2.5–12.8× at ≥ 10^5; what remains is fewer bytes "
+    "per task (graph dependencies by index: ~17 bytes per edge and no key table; a binary format), "
+    "which the format's readers would have to follow.\n"
+    "- **Recording**: +4 to +44 ns per task at ≥ 10^5 in this run (the difference of two noisy medians "
+    "at load 4; the quiet 19:44 run gave +6 to +12). The added samples are one clock read per task "
+    "(`quanta::Clock::raw`, 4 %) and page faults and zeroing for each run's fresh span buffer in the "
+    "trace (`[k]`, 23 % of the traced-tree profile).")
+
+
+# With `--splice`, only these plots are rewritten (the others belong to sections kept as they were).
+SPLICE_PLOTS = {"overhead.svg", "peers.svg"}
+SPLICING = "--splice" in sys.argv
 
 
 def save_plot(plot_dir, name, svg):
+    if SPLICING and name not in SPLICE_PLOTS:
+        return
     os.makedirs(plot_dir, exist_ok=True)
     path = os.path.join(plot_dir, name)
     with open(path + ".tmp", "w") as f:
@@ -131,11 +146,15 @@ PROFILE_GROUPS = [
     ("memcpy/malloc/free", lambda s: re.search(r"mem(move|cpy|set)|malloc|_int_|free|consolidate|unlink_chunk"
                                                r"|realloc", s) is not None),
     ("planning (engine plan::)", lambda s: "plan::" in s),
+    ("trace writer (JSON formatting)", lambda s: "taskscope_trace::format" in s or "itoa" in s
+     or "taskscope_engine::save" in s),
     ("trace model (graph copy, names, spans)", lambda s: "taskscope_trace::" in s or "from_utf8" in s
      or "memcmp" in s),
     ("scheduler and task bodies (pool::, run::, task::, slots::)",
      lambda s: re.search(r"taskscope_engine::(pool|threads|run|task|slots|delayed|value)", s) is not None),
     ("clock reads (quanta)", lambda s: "quanta" in s),
+    ("graph building and dropping (engine node::, drops)",
+     lambda s: "taskscope_engine::node" in s or "drop_in_place" in s),
 ]
 
 
@@ -209,7 +228,7 @@ def plot_overhead(tso, dko, sizes):
 
 def plot_peers(tso, sizes):
     fig = svgplot.Figure(980, 730, "End to end per task against the peers, 2 workers (log-log)",
-                         "median of the repetitions; taskscope: build + first compute + trace.save; peers: "
+                         "median of the repetitions; taskscope: build + first compute + save_trace; peers: "
                          "build + run; lower is better")
     sums = [("taskscope end to end", ("taskscope_e2e",), None),
             ("taskscope build + first compute", ("build", "taskscope_first"), "2 2"),
@@ -497,11 +516,12 @@ def main():
               "a `continue_node` per task, `make_edge` per edge, `try_put` to the roots, `wait_for_all`, "
               "`global_control` at 2 threads. Build and run are timed apart on a fresh graph each repetition (a first "
               "run). taskscope **end to end** = building the `Delayed` graph, its first compute (traced) and "
-              "`trace.save` to a file; the peers' end to end = build + run (they record nothing). Last two "
+              "saving its trace to a file with `run.save_trace(path)` (the same bytes as `trace.save`, encoded on "
+              "both cores while the file is written); the peers' end to end = build + run (they record nothing). Last two "
               "columns: taskscope end to end over the peer's (< 1 means taskscope is cheaper).")
     md.append("")
     md.append("| shape | N | baseline run | rayon run | Taskflow build | Taskflow run | oneTBB build | oneTBB run "
-              "| taskscope build | first compute | `trace.save` | taskscope end to end | / Taskflow | / oneTBB |")
+              "| taskscope build | first compute | save | taskscope end to end | / Taskflow | / oneTBB |")
     md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     peer_status = {}
     for line in read(raw, "status.tsv").splitlines():
@@ -539,12 +559,12 @@ def main():
                       f"{f'{save:.0f}' if save else '—'} | **{f'{e2e:.0f}' if e2e else '—'}** | "
                       f"{ratio(e2e, tf)} | {ratio(e2e, tb)} |")
     md.append("")
-    md.append("`trace.save` = end to end − build − first compute (medians, so an estimate). Target of issue 10: "
+    md.append("save = end to end − build − first compute (medians, so an estimate). Target of issue 10: "
               "taskscope end to end per task below Taskflow's and oneTBB's build + run. "
               + ("**Missed** at ≥ 10^5: " + ", ".join(e2e_misses) + " (section 7 says what limits it)."
                  if e2e_misses else "Met at ≥ 10^5 in this run."))
     if e2e_misses:
-        missed_targets.append("end to end (build + first compute + trace.save) below Taskflow's and oneTBB's "
+        missed_targets.append("end to end (build + first compute + save_trace) below Taskflow's and oneTBB's "
                               "build + run (issue 10): " + ", ".join(e2e_misses))
     md.append("")
     save_plot(plot_dir, "peers.svg", plot_peers(tso, sizes))
@@ -830,11 +850,12 @@ def main():
     md.append("Profiles at 10^6 (tree: 2×10^6 tasks; gather: 10^6 + 1): `perf record -F 2000` on "
               "`cargo bench --bench overhead -- --shapes SHAPE --sizes 1000000 --only SYSTEM`, the profiler enabled around the "
               "timed computes only (building and dropping graphs excluded). first = first compute of a fresh "
-              "graph; traced/untraced = repeated computes. Top symbols by self time (all threads; `[k]` = "
+              "graph; traced/untraced = repeated computes; e2e = building a graph, its first compute and "
+              "`Run::save_trace` (all timed). Top symbols by self time (all threads; `[k]` = "
               "kernel), and the same grouped:")
     md.append("")
     profiles = [(p, parse_perf(read(raw, f"profile-{p}.out")))
-                for p in ("first-tree", "traced-tree", "untraced-tree", "first-gather")]
+                for p in ("first-tree", "traced-tree", "untraced-tree", "first-gather", "e2e-tree")]
     if any(rows for _, rows in profiles):
         md.append("| profile | top symbols (self %) | grouped (self %) |")
         md.append("|---|---|---|")
@@ -863,12 +884,60 @@ def main():
     md.extend(f"- {n}" for n in notes or ["nothing: every section ran."])
     md.append("")
 
+    text = "\n".join(md)
+    if SPLICING:
+        with open(out_path) as f:
+            text = splice(f.read(), text, machine, status, state)
     with open(out_path + ".tmp", "w") as f:
-        f.write("\n".join(md))
+        f.write(text)
     os.replace(out_path + ".tmp", out_path)
     print("\n".join(["", "Summary (BENCHMARKS.md):"] + ["  " + s for s in summary]
                     + ["  sections not ok: " + (", ".join(f"{k} ({v[0]})" for k, v in status.items() if v[0] != "ok")
                                               or "none")]))
+
+
+# `--splice` (`BENCH_ONLY=overhead`): the parts of the report that this partial run rewrites,
+# each from its heading to the next of the listed ends; section 2's Dask rows and its graph
+# building table (Dask's figures beside ours) are kept.
+SPLICED = [("## 2. ", ("### Dask on the same shapes",)),
+           ("## 3. ", ("## 4. ",)),
+           ("## 7. ", ("## 8. ", "## Not run"))]
+
+
+def part(text, start, ends):
+    """(begin, end) offsets of the part of `text` from heading `start` to the first of `ends`."""
+    begin = text.find("\n" + start)
+    if begin < 0:
+        raise SystemExit(f"--splice: no '{start}' heading")
+    found = [i for i in (text.find("\n" + e, begin + 1) for e in ends) if i >= 0]
+    return begin, (min(found) if found else len(text))
+
+
+def splice(old, new, machine, status, state):
+    """`old` (BENCHMARKS.md) with the parts of SPLICED taken from `new` (this partial run's report),
+    a line saying so under the header, and this run's sections in the table of what ran."""
+    for start, ends in SPLICED:
+        b, e = part(new, start, ends)
+        ob, oe = part(old, start, ends)
+        old = old[:ob] + new[b:e] + old[oe:]
+    note = (f"- **Sections 2 (without its Dask rows and graph building table), 3 and 7 are from a later, "
+            f"partial run** "
+            f"(`BENCH_ONLY=overhead scripts/bench.sh`): {machine.get('date', '?')}, commit "
+            f"{machine.get('commit', '?')}, {machine.get('reps', '?')} repetitions, load average at start "
+            f"{machine.get('loadavg_start', '?')}, at end {machine.get('loadavg_end', '?')}; "
+            f"{machine.get('taskflow', 'Taskflow not found')}, {machine.get('tbb', 'oneTBB not installed')}, "
+            f"{machine.get('rayon', 'rayon ?')}. The other sections are from the run above; section 2's plot has no Dask lines (Dask did not run).")
+    lines = [l for l in old.split("\n") if not l.startswith("- **Sections 2 (without its Dask rows")]
+    at = next((i for i, l in enumerate(lines) if l.startswith("- Every figure is the")), 0)
+    lines.insert(at + 1, note)
+    old = "\n".join(lines)
+    b, e = part(old, "## What ran", ("## 1. ",))
+    rows = [l for l in old[b:e].split("\n") if l.startswith("| ") and not l.startswith("| section")]
+    table = {r.split(" | ")[0][2:]: r for r in rows}
+    for sec in status:
+        table[sec] = f"| {sec} | {state(sec)} (partial run) |"
+    what_ran = ["", "## What ran", "", "| section | result |", "|---|---|"] + list(table.values()) + [""]
+    return old[:b] + "\n".join(what_ran) + old[e:]
 
 
 def dask_recording_section(md, summary, rows, state):

@@ -1,8 +1,9 @@
 //! Running graphs: [`compute`], [`compute_with`], and [`Run`].
 
+use std::path::Path;
 use std::sync::Arc;
 
-use taskscope_trace::{TaskState, Trace};
+use taskscope_trace::{FormatError, TaskState, Trace};
 
 use crate::delayed::{Data, Delayed};
 use crate::error::{ComputeError, TaskFailed};
@@ -48,6 +49,30 @@ pub struct Run<T> {
     pub value: T,
     /// What ran where and when: the graph, one span per task, run metadata.
     pub trace: Trace,
+}
+
+impl<T> Run<T> {
+    /// Saves the run's trace as a taskscope file at `path`: the same bytes as
+    /// [`Trace::save`], also written atomically (a temporary file, synced, then renamed),
+    /// but encoded on other threads while this one writes the file, and written back to
+    /// disk as it goes, so that formatting, writing and syncing overlap where cores are
+    /// free (on a machine without an idle core it takes about as long as `Trace::save`).
+    ///
+    /// ```
+    /// use taskscope_engine::{delayed, Scheduler};
+    /// # fn inc(x: i64) -> i64 { x + 1 }
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let run = delayed!(inc(1)).compute_with(&Scheduler::threads(2)).unwrap();
+    /// run.save_trace(dir.path().join("run.json")).unwrap();
+    /// ```
+    ///
+    /// # Errors
+    /// [`FormatError::Io`](taskscope_trace::FormatError::Io) naming the file when it cannot
+    /// be created, written, synced or renamed.
+    pub fn save_trace(&self, path: impl AsRef<Path>) -> Result<(), FormatError> {
+        let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        crate::save::save_trace(&self.trace, path.as_ref(), threads)
+    }
 }
 
 /// Something that can be computed: one `&Delayed`, a tuple of them, or a `Vec`/slice of them.

@@ -37,7 +37,8 @@
 //!    scheduling algorithm and the handling of faults);
 //! 8. `live`: watching a run while it goes (progress bar, streaming trace; a
 //!    per-task hook for the workers and a watcher thread);
-//! 9. `scheduler`, `compute`: the public entry points.
+//! 9. `scheduler`, `compute`: the public entry points; `save`: saving a run's trace
+//!    on several threads.
 
 mod compute;
 mod delayed;
@@ -49,6 +50,7 @@ mod plan;
 mod pool;
 mod reduce;
 mod run;
+mod save;
 mod scheduler;
 mod slots;
 mod task;

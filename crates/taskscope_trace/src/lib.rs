@@ -19,7 +19,7 @@ mod model;
 pub mod palette;
 
 pub use args::{ArgTable, ArgValue, RunArgs};
-pub use format::{FormatError, StreamWriter};
+pub use format::{FormatError, Join, StreamWriter, TraceEncoder};
 pub use model::{
     Counter, CounterSample, Cycle, DependencyRecord, Dependents, Diagnostic, Flow, Graph,
     GraphBuilder, Instant, Lane, LaneId, ModelError, NameId, Names, RunMeta, SourceFormat, Span,

@@ -40,6 +40,7 @@
 
 mod chrome;
 mod dask;
+mod encode;
 mod error;
 mod fast;
 mod follow;
@@ -58,6 +59,7 @@ mod write;
 use std::io::Write;
 use std::path::Path;
 
+pub use encode::{Join, TraceEncoder};
 pub use error::FormatError;
 pub use follow::{FileTail, FollowArena, FollowStage, Follower, TailRead};
 pub use stream::StreamWriter;

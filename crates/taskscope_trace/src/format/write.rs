@@ -53,9 +53,11 @@
 //! what is written.
 
 use std::io::Write;
+use std::ops::Range;
 
 use rustc_hash::FxHashMap;
 
+use super::encode::TraceEncoder;
 use super::num::write_us;
 use crate::args::ArgValue;
 use crate::model::{
@@ -65,30 +67,30 @@ use crate::model::{
 /// The taskscope format version this writer produces.
 pub const FORMAT_VERSION: u32 = 1;
 
-/// Flush the scratch buffer to the writer once it holds this many bytes.
+/// Hand the scratch buffer to the writer once it holds this many bytes.
 const CHUNK: usize = 1 << 20;
 
-/// Writes `trace` as a taskscope file to `out`.
+/// Writes `trace` as a taskscope file to `out`: its pieces ([`TraceEncoder`]) one after
+/// the other, in about 1 MiB writes.
 ///
 /// # Complexity
 /// O(S log S + V + E) time; O(S + V + E) integers of memory besides the output buffer.
 pub(crate) fn write_trace(trace: &Trace, out: &mut dyn Write) -> std::io::Result<()> {
-    let mut w = Chunked {
-        buf: Vec::with_capacity(CHUNK + (64 << 10)),
-        out,
-    };
-    let processes = Processes::new(trace.lanes());
-    let refs = TaskRefs::new(trace);
-    let order = FileOrder::new(trace);
+    write_pieces(&trace.encoder(), out)
+}
 
-    w.raw(b"{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n");
-    w.raw(b"{\"ph\":\"M\",\"cat\":\"taskscope\",\"name\":\"taskscope\",\"pid\":0,\"tid\":0,\"args\":{\"version\":");
-    w.uint(u64::from(FORMAT_VERSION));
-    w.raw(b"}}");
-    write_metadata(&mut w, trace, &processes)?;
-    write_spans(&mut w, trace, &processes, &order)?;
-    write_tail(&mut w, trace, &processes, &order, &refs)?;
-    w.flush_all()
+/// Writes every piece of `encoder` to `out` in order, on the caller's thread.
+pub(crate) fn write_pieces(encoder: &TraceEncoder<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut buf = Vec::with_capacity(CHUNK + (CHUNK >> 1));
+    for piece in 0..encoder.pieces() {
+        encoder.encode(piece, &mut buf);
+        if buf.len() >= CHUNK {
+            out.write_all(&buf)?;
+            buf.clear();
+        }
+    }
+    out.write_all(&buf)?;
+    out.flush()
 }
 
 /// Writes the end of a streamed file (`super::stream`): what [`write_trace`] writes after
@@ -96,42 +98,43 @@ pub(crate) fn write_trace(trace: &Trace, out: &mut dyn Write) -> std::io::Result
 /// order, which the `flows` of the `taskscope` object would have to count).
 pub(crate) fn write_stream_tail(trace: &Trace, out: &mut dyn Write) -> std::io::Result<()> {
     debug_assert!(trace.flows().is_empty(), "the stream writer refuses flows");
-    let mut w = Chunked {
-        buf: Vec::with_capacity(CHUNK + (64 << 10)),
-        out,
-    };
-    let order = FileOrder {
-        spans: Vec::new(),
-        position: Vec::new(),
-    };
-    write_tail(
-        &mut w,
-        trace,
-        &Processes::new(trace.lanes()),
-        &order,
-        &TaskRefs::new(trace),
-    )?;
-    w.flush_all()
+    write_pieces(&TraceEncoder::tail_only(trace), out)
 }
 
-/// Everything after the `X` events: derived and other events, then the `taskscope` object.
-fn write_tail(
-    w: &mut Chunked<'_>,
-    trace: &Trace,
-    processes: &Processes<'_>,
-    order: &FileOrder,
-    refs: &TaskRefs,
-) -> std::io::Result<()> {
-    write_edge_flows(w, trace, processes)?;
-    write_running_counter(w, trace)?;
-    write_instants(w, trace, processes)?;
-    write_counters(w, trace)?;
+/// The head of a file: the opening, the format marker and the metadata events.
+pub(super) fn write_head(w: &mut Buf<'_>, trace: &Trace, processes: &Processes<'_>) {
+    w.raw(b"{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n");
+    w.raw(b"{\"ph\":\"M\",\"cat\":\"taskscope\",\"name\":\"taskscope\",\"pid\":0,\"tid\":0,\"args\":{\"version\":");
+    w.uint(u64::from(FORMAT_VERSION));
+    w.raw(b"}}");
+    write_metadata(w, trace, processes);
+}
+
+/// The events after the flows (the running counter, instants, counters), the end of the
+/// event array and the start of the `taskscope` object, up to its first graph task.
+pub(super) fn write_derived(w: &mut Buf<'_>, trace: &Trace, processes: &Processes<'_>) {
+    write_running_counter(w, trace);
+    write_instants(w, trace, processes);
+    write_counters(w, trace);
     w.raw(b"\n],\n\"taskscope\":{\"version\":");
     w.uint(u64::from(FORMAT_VERSION));
-    write_graph(w, trace, refs)?;
+    w.raw(b",\n\"graph\":{\"tasks\":[");
+}
+
+/// Everything after the graph's tasks: the rest of the `taskscope` object.
+pub(super) fn write_end(w: &mut Buf<'_>, trace: &Trace, order: &FileOrder) {
+    w.raw(b"]");
+    // Only when not all were recorded: a reader takes an absent word as "recorded".
+    let record = trace.graph().dependency_record();
+    if record != DependencyRecord::Recorded {
+        w.raw(b",\"dependencies\":\"");
+        w.raw(record.as_str().as_bytes());
+        w.raw(b"\"");
+    }
+    w.raw(b"}");
     write_run(w, trace);
     write_lanes(w, trace.lanes());
-    write_flows(w, trace, order)?;
+    write_flows(w, trace, order);
     w.raw(b",\"diagnostics\":[");
     for (i, d) in trace.diagnostics().iter().enumerate() {
         if i > 0 {
@@ -140,62 +143,43 @@ fn write_tail(
         w.string(&d.message);
     }
     w.raw(b"]}}\n");
-    Ok(())
 }
 
-/// A scratch buffer flushed to the real writer in chunks (faster than many small `write` calls).
-struct Chunked<'w> {
-    buf: Vec<u8>,
-    out: &'w mut dyn Write,
+/// Appends text to a piece's buffer.
+pub(super) struct Buf<'b> {
+    pub(super) buf: &'b mut Vec<u8>,
 }
 
-impl Chunked<'_> {
+impl Buf<'_> {
     fn raw(&mut self, bytes: &[u8]) {
         self.buf.extend_from_slice(bytes);
     }
 
     fn uint(&mut self, v: u64) {
-        let mut b = itoa::Buffer::new();
-        self.buf.extend_from_slice(b.format(v).as_bytes());
+        push_uint(self.buf, v);
     }
 
     fn int(&mut self, v: i64) {
-        let mut b = itoa::Buffer::new();
-        self.buf.extend_from_slice(b.format(v).as_bytes());
+        push_int(self.buf, v);
     }
 
     fn us(&mut self, ns: u64) {
-        write_us(&mut self.buf, ns);
+        write_us(self.buf, ns);
     }
 
     fn string(&mut self, s: &str) {
-        write_json_str(&mut self.buf, s);
+        write_json_str(self.buf, s);
     }
 
     fn float(&mut self, v: f64) {
         if v.is_finite() {
             // serde_json prints the shortest text that parses back to the same f64.
-            if serde_json::to_writer(&mut self.buf, &v).is_err() {
+            if serde_json::to_writer(&mut *self.buf, &v).is_err() {
                 self.buf.extend_from_slice(b"null");
             }
         } else {
             self.buf.extend_from_slice(b"null");
         }
-    }
-
-    /// Passes the buffer on when it is full enough.
-    fn maybe_flush(&mut self) -> std::io::Result<()> {
-        if self.buf.len() >= CHUNK {
-            self.out.write_all(&self.buf)?;
-            self.buf.clear();
-        }
-        Ok(())
-    }
-
-    fn flush_all(&mut self) -> std::io::Result<()> {
-        self.out.write_all(&self.buf)?;
-        self.buf.clear();
-        self.out.flush()
     }
 }
 
@@ -270,7 +254,7 @@ fn needs_escape(bytes: &[u8]) -> bool {
 }
 
 /// The `pid` of each lane: one per distinct [`Lane::process`], numbered in order of first appearance.
-struct Processes<'t> {
+pub(super) struct Processes<'t> {
     /// Process name for each pid.
     names: Vec<&'t str>,
     /// pid of each lane.
@@ -278,7 +262,7 @@ struct Processes<'t> {
 }
 
 impl<'t> Processes<'t> {
-    fn new(lanes: &'t [Lane]) -> Self {
+    pub(super) fn new(lanes: &'t [Lane]) -> Self {
         let mut names: Vec<&str> = Vec::new();
         let mut index: FxHashMap<&str, u32> = FxHashMap::default();
         let mut lane_pid = Vec::with_capacity(lanes.len());
@@ -301,13 +285,13 @@ impl<'t> Processes<'t> {
 }
 
 /// How the file refers to each task: by key when the key is unique, else by index.
-struct TaskRefs {
+pub(super) struct TaskRefs {
     /// `true` for tasks whose key was already used by an earlier task.
     by_index: Vec<bool>,
 }
 
 impl TaskRefs {
-    fn new(trace: &Trace) -> Self {
+    pub(super) fn new(trace: &Trace) -> Self {
         let (_, by_index) = super::keys::KeyTable::new(trace.graph());
         Self { by_index }
     }
@@ -335,11 +319,7 @@ fn run_label(trace: &Trace) -> String {
     label
 }
 
-fn write_metadata(
-    w: &mut Chunked<'_>,
-    trace: &Trace,
-    processes: &Processes<'_>,
-) -> std::io::Result<()> {
+fn write_metadata(w: &mut Buf<'_>, trace: &Trace, processes: &Processes<'_>) {
     let label = run_label(trace);
     for (pid, process) in processes.names.iter().enumerate() {
         let name = if process.is_empty() {
@@ -374,14 +354,12 @@ fn write_metadata(
         w.raw(b",\"args\":{\"sort_index\":");
         w.int(lane.sort_index);
         w.raw(b"}}");
-        w.maybe_flush()?;
     }
-    Ok(())
 }
 
 /// The order in which spans are written: by start time, then by lane (each lane's spans
 /// keep the trace's order: depth, then longest first).
-struct FileOrder {
+pub(super) struct FileOrder {
     /// Span indices in file order.
     spans: Vec<u32>,
     /// The file position of each span index.
@@ -392,7 +370,7 @@ impl FileOrder {
     /// # Complexity
     /// O(S log L) for S spans on L lanes: each lane's spans are already in order of
     /// start, and the stable sort merges such runs.
-    fn new(trace: &Trace) -> Self {
+    pub(super) fn new(trace: &Trace) -> Self {
         let spans = trace.spans();
         let mut order: Vec<u32> = (0..spans.len() as u32).collect();
         // Stable: spans of one lane with the same start keep the trace's order.
@@ -409,6 +387,19 @@ impl FileOrder {
         }
     }
 
+    /// No spans: for a file whose `X` events were written elsewhere (a stream).
+    pub(super) fn empty() -> Self {
+        Self {
+            spans: Vec::new(),
+            position: Vec::new(),
+        }
+    }
+
+    /// How many spans are written.
+    pub(super) fn len(&self) -> usize {
+        self.spans.len()
+    }
+
     fn position(&self, span: SpanId) -> u32 {
         debug_assert!(
             span.index() < self.position.len(),
@@ -418,16 +409,17 @@ impl FileOrder {
     }
 }
 
-fn write_spans(
-    w: &mut Chunked<'_>,
+pub(super) fn write_spans(
+    w: &mut Buf<'_>,
     trace: &Trace,
     processes: &Processes<'_>,
     order: &FileOrder,
-) -> std::io::Result<()> {
+    positions: Range<usize>,
+) {
     let graph = trace.graph();
     let args = trace.span_args();
-    for (i, span) in order
-        .spans
+    let spans = order.spans.get(positions).unwrap_or(&[]);
+    for (i, span) in spans
         .iter()
         .filter_map(|&i| Some((i, trace.spans().get(i as usize)?)))
     {
@@ -437,10 +429,8 @@ fn write_spans(
             state: graph.state(span.task).unwrap_or_default(),
         };
         let pid = processes.pid(span.lane.index());
-        push_x_event(&mut w.buf, span, &task, pid, args.of(i));
-        w.maybe_flush()?;
+        push_x_event(w.buf, span, &task, pid, args.of(i));
     }
-    Ok(())
 }
 
 /// What an `X` event says about the task of its span.
@@ -501,94 +491,149 @@ pub(crate) fn push_x_event<'a>(
     buf.extend_from_slice(b"}}");
 }
 
-/// For each task, its first-starting and last-ending span (compute spans preferred).
-fn task_endpoints(trace: &Trace) -> (Vec<Option<u32>>, Vec<Option<u32>>) {
-    let n = trace.graph().len();
-    let mut first: Vec<Option<u32>> = vec![None; n];
-    let mut last: Vec<Option<u32>> = vec![None; n];
-    let spans = trace.spans();
-    let better_first = |cand: u32, cur: Option<u32>| -> bool {
-        let Some(cur) = cur else { return true };
-        let (Some(a), Some(b)) = (spans.get(cand as usize), spans.get(cur as usize)) else {
-            return false;
-        };
-        let rank = |k: SpanKind| u8::from(k != SpanKind::Compute);
-        (rank(a.kind), a.start_ns, a.depth) < (rank(b.kind), b.start_ns, b.depth)
-    };
-    let better_last = |cand: u32, cur: Option<u32>| -> bool {
-        let Some(cur) = cur else { return true };
-        let (Some(a), Some(b)) = (spans.get(cand as usize), spans.get(cur as usize)) else {
-            return false;
-        };
-        let rank = |k: SpanKind| u8::from(k == SpanKind::Compute);
-        (rank(a.kind), a.end_ns, std::cmp::Reverse(a.depth))
-            > (rank(b.kind), b.end_ns, std::cmp::Reverse(b.depth))
-    };
-    for (i, span) in spans.iter().enumerate() {
-        let i = i as u32;
-        let t = span.task.index();
-        if let Some(slot) = first.get_mut(t)
-            && better_first(i, *slot)
-        {
-            *slot = Some(i);
-        }
-        if let Some(slot) = last.get_mut(t)
-            && better_last(i, *slot)
-        {
-            *slot = Some(i);
-        }
-    }
-    (first, last)
+/// For each task, its first-starting and last-ending span (compute spans preferred):
+/// where the arrows of its dependencies end and start.
+pub(super) struct Endpoints {
+    first: Vec<Option<u32>>,
+    last: Vec<Option<u32>>,
 }
 
-fn write_edge_flows(
-    w: &mut Chunked<'_>,
+impl Endpoints {
+    /// # Complexity
+    /// O(S + V).
+    pub(super) fn new(trace: &Trace) -> Self {
+        let n = trace.graph().len();
+        let mut first: Vec<Option<u32>> = vec![None; n];
+        let mut last: Vec<Option<u32>> = vec![None; n];
+        let spans = trace.spans();
+        let better_first = |cand: u32, cur: Option<u32>| -> bool {
+            let Some(cur) = cur else { return true };
+            let (Some(a), Some(b)) = (spans.get(cand as usize), spans.get(cur as usize)) else {
+                return false;
+            };
+            let rank = |k: SpanKind| u8::from(k != SpanKind::Compute);
+            (rank(a.kind), a.start_ns, a.depth) < (rank(b.kind), b.start_ns, b.depth)
+        };
+        let better_last = |cand: u32, cur: Option<u32>| -> bool {
+            let Some(cur) = cur else { return true };
+            let (Some(a), Some(b)) = (spans.get(cand as usize), spans.get(cur as usize)) else {
+                return false;
+            };
+            let rank = |k: SpanKind| u8::from(k == SpanKind::Compute);
+            (rank(a.kind), a.end_ns, std::cmp::Reverse(a.depth))
+                > (rank(b.kind), b.end_ns, std::cmp::Reverse(b.depth))
+        };
+        for (i, span) in spans.iter().enumerate() {
+            let i = i as u32;
+            let t = span.task.index();
+            if let Some(slot) = first.get_mut(t)
+                && better_first(i, *slot)
+            {
+                *slot = Some(i);
+            }
+            if let Some(slot) = last.get_mut(t)
+                && better_last(i, *slot)
+            {
+                *slot = Some(i);
+            }
+        }
+        Self { first, last }
+    }
+
+    /// The spans that the arrows into `consumer` from its dependencies at positions `deps`
+    /// join, producer's first: one pair per dependency whose two tasks have spans.
+    pub(super) fn arrows_into<'t>(
+        &'t self,
+        trace: &'t Trace,
+        consumer: TaskId,
+        deps: Range<usize>,
+    ) -> impl Iterator<Item = (&'t Span, &'t Span)> + 't {
+        let to = self
+            .first
+            .get(consumer.index())
+            .copied()
+            .flatten()
+            .and_then(|to| trace.spans().get(to as usize));
+        let deps = match to {
+            Some(_) => trace.graph().deps(consumer).get(deps).unwrap_or(&[]),
+            None => &[],
+        };
+        deps.iter().filter_map(move |dep| {
+            let from = self.last.get(dep.index()).copied().flatten()?;
+            Some((trace.spans().get(from as usize)?, to?))
+        })
+    }
+}
+
+/// A place in the list of all dependencies, task by task: dependency `dep` of task `task`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct EdgeAt {
+    pub(super) task: u32,
+    pub(super) dep: u32,
+}
+
+/// The `s`/`f` pair of each dependency from `from` up to `to` (excluded), numbered from
+/// `first_id` (ids count the pairs of the whole file from 1, in task order).
+pub(super) fn write_edge_flows(
+    w: &mut Buf<'_>,
     trace: &Trace,
     processes: &Processes<'_>,
-) -> std::io::Result<()> {
+    endpoints: &Endpoints,
+    (from, to): (EdgeAt, EdgeAt),
+    first_id: u64,
+) {
     let graph = trace.graph();
-    let (first, last) = task_endpoints(trace);
-    let mut id: u64 = 0;
-    for consumer in graph.tasks() {
-        let Some(Some(to)) = first.get(consumer.index()).copied() else {
-            continue;
+    let mut id = first_id;
+    let last = to.task.min(
+        u32::try_from(graph.len())
+            .unwrap_or(u32::MAX)
+            .saturating_sub(1),
+    );
+    // The `f` event's end (`ts`, `pid`, `tid`) is the same for every arrow into a consumer:
+    // formatted once per consumer.
+    let mut to_tail: Vec<u8> = Vec::with_capacity(64);
+    for task in from.task..=last {
+        let consumer = TaskId(task);
+        to_tail.clear();
+        let start = if task == from.task {
+            from.dep as usize
+        } else {
+            0
         };
-        let Some(to_span) = trace.spans().get(to as usize) else {
-            continue;
+        let end = if task == to.task {
+            to.dep as usize
+        } else {
+            graph.deps(consumer).len()
         };
-        for dep in graph.deps(consumer) {
-            let Some(Some(from)) = last.get(dep.index()).copied() else {
-                continue;
-            };
-            let Some(from_span) = trace.spans().get(from as usize) else {
-                continue;
-            };
-            id += 1;
+        for (from_span, to_span) in endpoints.arrows_into(trace, consumer, start..end) {
             // Both ends at their slice's start, with its pid, tid and category: the tuple
             // DevTools matches, and the instant at which Perfetto finds the slice topmost
             // (see the module doc). "bp":"e" makes Perfetto bind `f` to that slice, not
             // to the next one.
             w.raw(b",\n{\"ph\":\"s\",\"cat\":\"task\",\"name\":\"dep\",\"id\":");
             w.uint(id);
-            w.raw(b",\"ts\":");
-            w.us(from_span.start_ns);
-            w.raw(b",\"pid\":");
-            w.uint(u64::from(processes.pid(from_span.lane.index())));
-            w.raw(b",\"tid\":");
-            w.uint(u64::from(from_span.lane.0));
-            w.raw(b"},\n{\"ph\":\"f\",\"bp\":\"e\",\"cat\":\"task\",\"name\":\"dep\",\"id\":");
+            push_flow_end(w, from_span, processes);
+            w.raw(b",\n{\"ph\":\"f\",\"bp\":\"e\",\"cat\":\"task\",\"name\":\"dep\",\"id\":");
             w.uint(id);
-            w.raw(b",\"ts\":");
-            w.us(to_span.start_ns);
-            w.raw(b",\"pid\":");
-            w.uint(u64::from(processes.pid(to_span.lane.index())));
-            w.raw(b",\"tid\":");
-            w.uint(u64::from(to_span.lane.0));
-            w.raw(b"}");
-            w.maybe_flush()?;
+            if to_tail.is_empty() {
+                push_flow_end(&mut Buf { buf: &mut to_tail }, to_span, processes);
+            }
+            w.raw(&to_tail);
+            id += 1;
         }
     }
-    Ok(())
+}
+
+/// Appends the end of a flow event bound to `span`: its slice's `ts`, `pid` and `tid`,
+/// printed as the `X` event prints them, and the closing brace.
+fn push_flow_end(w: &mut Buf<'_>, span: &Span, processes: &Processes<'_>) {
+    w.raw(b",\"ts\":");
+    w.us(span.start_ns);
+    w.raw(b",\"pid\":");
+    w.uint(u64::from(processes.pid(span.lane.index())));
+    w.raw(b",\"tid\":");
+    w.uint(u64::from(span.lane.0));
+    w.raw(b"}");
 }
 
 /// The "running tasks" counter: how many top-level compute spans run at each change.
@@ -596,7 +641,7 @@ fn write_edge_flows(
 /// # Complexity
 /// O(S log L) for S spans on L lanes: each lane's starts (and, as a rule, ends) are
 /// already in order, and the stable sort merges such runs.
-fn write_running_counter(w: &mut Chunked<'_>, trace: &Trace) -> std::io::Result<()> {
+fn write_running_counter(w: &mut Buf<'_>, trace: &Trace) {
     let top = || {
         trace
             .spans()
@@ -637,17 +682,11 @@ fn write_running_counter(w: &mut Chunked<'_>, trace: &Trace) -> std::io::Result<
             w.raw(b",\"pid\":0,\"args\":{\"running tasks\":");
             w.int(running);
             w.raw(b"}}");
-            w.maybe_flush()?;
         }
     }
-    Ok(())
 }
 
-fn write_instants(
-    w: &mut Chunked<'_>,
-    trace: &Trace,
-    processes: &Processes<'_>,
-) -> std::io::Result<()> {
+fn write_instants(w: &mut Buf<'_>, trace: &Trace, processes: &Processes<'_>) {
     for instant in trace.instants() {
         w.raw(b",\n{\"ph\":\"i\",\"cat\":\"instant\",\"name\":");
         w.string(&instant.name);
@@ -663,12 +702,10 @@ fn write_instants(
             }
             None => w.raw(b",\"pid\":0,\"s\":\"g\"}"),
         }
-        w.maybe_flush()?;
     }
-    Ok(())
 }
 
-fn write_counters(w: &mut Chunked<'_>, trace: &Trace) -> std::io::Result<()> {
+fn write_counters(w: &mut Buf<'_>, trace: &Trace) {
     for (i, counter) in trace.counters().iter().enumerate() {
         for sample in &counter.samples {
             // The id keeps each series its own track, in the trace's order.
@@ -683,40 +720,31 @@ fn write_counters(w: &mut Chunked<'_>, trace: &Trace) -> std::io::Result<()> {
             w.raw(b":");
             w.float(sample.value);
             w.raw(b"}}");
-            w.maybe_flush()?;
         }
     }
-    Ok(())
 }
 
-fn write_graph(w: &mut Chunked<'_>, trace: &Trace, refs: &TaskRefs) -> std::io::Result<()> {
+pub(super) fn write_graph_tasks(
+    w: &mut Buf<'_>,
+    trace: &Trace,
+    refs: &TaskRefs,
+    tasks: Range<u32>,
+) {
     let graph = trace.graph();
-    w.raw(b",\n\"graph\":{\"tasks\":[");
-    for task in graph.tasks() {
+    for task in tasks.map(TaskId) {
         if task.0 > 0 {
             w.raw(b",");
         }
         let state = graph.state(task).unwrap_or_default();
         push_task_object(
-            &mut w.buf,
+            w.buf,
             graph,
             task,
             &refs.by_index,
             state,
             trace.task_args().of(task.0),
         );
-        w.maybe_flush()?;
     }
-    w.raw(b"]");
-    // Only when not all were recorded: a reader takes an absent word as "recorded".
-    let record = graph.dependency_record();
-    if record != DependencyRecord::Recorded {
-        w.raw(b",\"dependencies\":\"");
-        w.raw(record.as_str().as_bytes());
-        w.raw(b"\"");
-    }
-    w.raw(b"}");
-    Ok(())
 }
 
 /// Appends task `task` of `graph` as a graph task object: `{"key","name","deps"}`, then
@@ -801,7 +829,7 @@ fn push_arg_value(out: &mut Vec<u8>, value: &ArgValue) {
     }
 }
 
-fn write_run(w: &mut Chunked<'_>, trace: &Trace) {
+fn write_run(w: &mut Buf<'_>, trace: &Trace) {
     let meta = trace.meta();
     w.raw(b",\n\"run\":{\"wall_ns\":");
     w.uint(meta.wall_ns);
@@ -829,11 +857,11 @@ fn write_run(w: &mut Chunked<'_>, trace: &Trace) {
     }
     // Run args (e.g. `dask`) beside the run's own facts, whose names they never take
     // (`TraceBuilder::set_run_arg` refuses those).
-    push_args(&mut w.buf, trace.run_args().iter(), false);
+    push_args(w.buf, trace.run_args().iter(), false);
     w.raw(b"}");
 }
 
-fn write_lanes(w: &mut Chunked<'_>, lanes: &[Lane]) {
+fn write_lanes(w: &mut Buf<'_>, lanes: &[Lane]) {
     w.raw(b",\n\"lanes\":[");
     for (i, lane) in lanes.iter().enumerate() {
         if i > 0 {
@@ -853,7 +881,7 @@ fn write_lanes(w: &mut Chunked<'_>, lanes: &[Lane]) {
     w.raw(b"]");
 }
 
-fn write_flows(w: &mut Chunked<'_>, trace: &Trace, order: &FileOrder) -> std::io::Result<()> {
+fn write_flows(w: &mut Buf<'_>, trace: &Trace, order: &FileOrder) {
     w.raw(b",\n\"flows\":[");
     for (i, flow) in trace.flows().iter().enumerate() {
         if i > 0 {
@@ -865,10 +893,8 @@ fn write_flows(w: &mut Chunked<'_>, trace: &Trace, order: &FileOrder) -> std::io
         w.raw(b",");
         w.uint(u64::from(order.position(flow.to)));
         w.raw(b"]");
-        w.maybe_flush()?;
     }
     w.raw(b"]");
-    Ok(())
 }
 
 #[cfg(test)]
