@@ -35,6 +35,13 @@ const GOLDEN_V1_DEP_FLOWS: &str = concat!(
     "/tests/golden/taskscope_v1_dep_flows.json"
 );
 
+/// Version 1 as written before graph tasks named their dependencies by index (by key,
+/// by index only where a key repeats): the same sample trace.
+const GOLDEN_V1_KEY_DEPS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/golden/taskscope_v1_key_deps.json"
+);
+
 fn write(trace: &Trace) -> Vec<u8> {
     let mut out = Vec::new();
     trace.write_to(&mut out).unwrap();
@@ -97,6 +104,16 @@ fn assert_older_layout_reads_as_the_sample(path: &str) {
         trace.diagnostics()
     );
     assert_eq!(write(&trace), std::fs::read(GOLDEN_V1).unwrap());
+}
+
+#[test]
+fn golden_v1_with_key_deps_reads_as_the_sample() {
+    let text = std::fs::read_to_string(GOLDEN_V1_KEY_DEPS).unwrap();
+    assert!(
+        text.contains("\"deps\":[\""),
+        "the older layout names dependencies by key"
+    );
+    assert_older_layout_reads_as_the_sample(GOLDEN_V1_KEY_DEPS);
 }
 
 #[test]
@@ -185,7 +202,7 @@ fn golden_v1_is_chrome_json_with_the_promised_events() {
     let graph = &doc["taskscope"]["graph"]["tasks"];
     assert_eq!(graph.as_array().unwrap().len(), 5);
     assert_eq!(graph[3]["state"], "failed");
-    assert_eq!(graph[2]["deps"], serde_json::json!(["inc-1", "inc-2"]));
+    assert_eq!(graph[2]["deps"], serde_json::json!([0, 1]), "by index");
     assert_eq!(doc["taskscope"]["version"], 1);
     assert_eq!(doc["taskscope"]["run"]["workers"], 2);
 }

@@ -14,8 +14,8 @@ use std::path::Path;
 
 use super::FormatError;
 use super::write::{
-    Buf, EdgeAt, Endpoints, FileOrder, Processes, TaskRefs, write_derived, write_edge_flows,
-    write_end, write_graph_tasks, write_head, write_spans,
+    Buf, EdgeAt, Endpoints, FileOrder, Processes, write_derived, write_edge_flows, write_end,
+    write_graph_tasks, write_head, write_spans,
 };
 use crate::model::Trace;
 
@@ -69,7 +69,6 @@ enum Piece {
 pub struct TraceEncoder<'t> {
     trace: &'t Trace,
     processes: Processes<'t>,
-    refs: TaskRefs,
     order: FileOrder,
     endpoints: Endpoints,
     pieces: Vec<Piece>,
@@ -94,32 +93,35 @@ fn one_after_the_other(a: &mut (dyn FnMut() + Send), b: &mut (dyn FnMut() + Send
 }
 
 impl<'t> TraceEncoder<'t> {
-    /// The whole file of `trace`; its two preparations (the table of repeated keys; the
-    /// file order of spans, each task's arrow ends and the pieces) run through `join`.
+    /// The whole file of `trace`; its two preparations (the file order of spans; each
+    /// task's arrow ends and the pieces) run through `join`.
     ///
     /// # Complexity
     /// O(S log L + V + E) for S spans on L lanes, V tasks and E dependencies.
     pub(crate) fn new(trace: &'t Trace, join: Join<'_>) -> Self {
-        let (mut refs, mut rest) = (None, None);
-        join(&mut || refs = Some(TaskRefs::new(trace)), &mut || {
-            rest = Some(Self::plan(trace, FileOrder::new(trace), true));
+        let (mut order, mut rest) = (None, None);
+        join(&mut || order = Some(FileOrder::new(trace)), &mut || {
+            rest = Some(Self::plan(trace, FileOrder::empty(), false));
         });
-        debug_assert!(refs.is_some() && rest.is_some(), "a join runs both jobs");
-        let refs = refs.unwrap_or_else(|| TaskRefs::new(trace));
-        let (order, endpoints, pieces) =
-            rest.unwrap_or_else(|| Self::plan(trace, FileOrder::new(trace), true));
-        Self::from_parts(trace, refs, order, endpoints, pieces)
+        debug_assert!(order.is_some() && rest.is_some(), "a join runs both jobs");
+        let order = order.unwrap_or_else(|| FileOrder::new(trace));
+        let (_, endpoints, after_spans) =
+            rest.unwrap_or_else(|| Self::plan(trace, FileOrder::empty(), false));
+        let spans = u32::try_from(order.len()).unwrap_or(u32::MAX);
+        let mut pieces = vec![Piece::Head];
+        pieces.extend(ranges(spans).map(Piece::Spans));
+        pieces.extend(after_spans);
+        Self::from_parts(trace, order, endpoints, pieces)
     }
 
     /// Everything after the `X` events, for a streamed file (see `write_stream_tail`).
     pub(crate) fn tail_only(trace: &'t Trace) -> Self {
         let (order, endpoints, pieces) = Self::plan(trace, FileOrder::empty(), false);
-        Self::from_parts(trace, TaskRefs::new(trace), order, endpoints, pieces)
+        Self::from_parts(trace, order, endpoints, pieces)
     }
 
     fn from_parts(
         trace: &'t Trace,
-        refs: TaskRefs,
         order: FileOrder,
         endpoints: Endpoints,
         pieces: Vec<Piece>,
@@ -127,7 +129,6 @@ impl<'t> TraceEncoder<'t> {
         Self {
             trace,
             processes: Processes::new(trace.lanes()),
-            refs,
             order,
             endpoints,
             pieces,
@@ -191,7 +192,7 @@ impl<'t> TraceEncoder<'t> {
                 *first_id,
             ),
             Piece::Derived => write_derived(w, trace, &self.processes),
-            Piece::Tasks(tasks) => write_graph_tasks(w, trace, &self.refs, tasks.clone()),
+            Piece::Tasks(tasks) => write_graph_tasks(w, trace, tasks.clone()),
             Piece::End => write_end(w, trace, &self.order),
         }
     }

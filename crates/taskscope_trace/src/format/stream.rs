@@ -204,7 +204,6 @@ impl StreamWriter {
     /// each `not_run` (nothing has finished when the stream starts).
     fn write_graph_event(&mut self) {
         let graph = Arc::clone(&self.graph);
-        let (_, by_index) = super::keys::KeyTable::new(&*graph);
         self.buf.extend_from_slice(
             b",\n{\"ph\":\"M\",\"cat\":\"taskscope\",\"name\":\"taskscope_graph\",\"pid\":0,\"tid\":0,\"args\":{\"tasks\":[",
         );
@@ -216,7 +215,6 @@ impl StreamWriter {
                 &mut self.buf,
                 &graph,
                 task,
-                &by_index,
                 TaskState::NotRun,
                 std::iter::empty(),
             );

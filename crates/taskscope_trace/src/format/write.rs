@@ -11,10 +11,13 @@
 //! C "running tasks" (cat "derived": concurrency of top-level compute spans),
 //! i per instant (cat "instant"), C per counter sample (cat "counter")
 //! ],
-//! "taskscope":{"version":1,"graph":{"tasks":[{"key","name","deps":[key or index],"state","args"}],
+//! "taskscope":{"version":1,"graph":{"tasks":[{"key","name","deps":[index],"state","args"}],
 //!  "dependencies" (only when not "recorded": "flow_arrows" or "not_recorded")},
 //!  "run":{...},"lanes":[...],"flows":[[from X, to X]...],"diagnostics":[...]}}
 //! ```
+//! A graph task names its dependencies by their index in `tasks` (files written before
+//! named them by key, by index only where a key repeated; readers take both).
+//!
 //! Times are microseconds with exactly three decimals (integer nanoseconds
 //! printed as `ns/1000`), relative to the trace origin. `pid` is the run
 //! (one per distinct [`Lane::process`]), `tid` is the lane's index. The
@@ -281,19 +284,6 @@ impl<'t> Processes<'t> {
 
     fn pid(&self, lane: usize) -> u32 {
         self.lane_pid.get(lane).copied().unwrap_or(0)
-    }
-}
-
-/// How the file refers to each task: by key when the key is unique, else by index.
-pub(super) struct TaskRefs {
-    /// `true` for tasks whose key was already used by an earlier task.
-    by_index: Vec<bool>,
-}
-
-impl TaskRefs {
-    pub(super) fn new(trace: &Trace) -> Self {
-        let (_, by_index) = super::keys::KeyTable::new(trace.graph());
-        Self { by_index }
     }
 }
 
@@ -724,38 +714,27 @@ fn write_counters(w: &mut Buf<'_>, trace: &Trace) {
     }
 }
 
-pub(super) fn write_graph_tasks(
-    w: &mut Buf<'_>,
-    trace: &Trace,
-    refs: &TaskRefs,
-    tasks: Range<u32>,
-) {
+/// The graph tasks `tasks`, each naming its dependencies by index: shorter than their
+/// keys, and no table of repeated keys to build first.
+pub(super) fn write_graph_tasks(w: &mut Buf<'_>, trace: &Trace, tasks: Range<u32>) {
     let graph = trace.graph();
     for task in tasks.map(TaskId) {
         if task.0 > 0 {
             w.raw(b",");
         }
         let state = graph.state(task).unwrap_or_default();
-        push_task_object(
-            w.buf,
-            graph,
-            task,
-            &refs.by_index,
-            state,
-            trace.task_args().of(task.0),
-        );
+        push_task_object(w.buf, graph, task, state, trace.task_args().of(task.0));
     }
 }
 
-/// Appends task `task` of `graph` as a graph task object: `{"key","name","deps"}`, then
-/// `"state"` unless done and `"args"` when it has any; a dependency is named by key, or
-/// by index where `by_index` says its key is not unique. The one encoder of a task
-/// object: the `taskscope` section's graph and a stream's graph event both use it.
+/// Appends task `task` of `graph` as a graph task object: `{"key","name","deps"}` (each
+/// dependency by its index), then `"state"` unless done and `"args"` when it has any.
+/// The one encoder of a task object: the `taskscope` section's graph and a stream's
+/// graph event both use it.
 pub(crate) fn push_task_object<'a>(
     out: &mut Vec<u8>,
     graph: &Graph,
     task: TaskId,
-    by_index: &[bool],
     state: TaskState,
     args: impl ExactSizeIterator<Item = (&'a str, &'a ArgValue)>,
 ) {
@@ -768,11 +747,7 @@ pub(crate) fn push_task_object<'a>(
         if i > 0 {
             out.push(b',');
         }
-        if by_index.get(dep.index()).copied().unwrap_or(false) {
-            push_uint(out, u64::from(dep.0));
-        } else {
-            write_json_str(out, graph.key(*dep).unwrap_or(""));
-        }
+        push_uint(out, u64::from(dep.0));
     }
     out.push(b']');
     if state != TaskState::Done {
