@@ -1,6 +1,8 @@
 //! Replays a finished run as a streaming taskscope file, as if it were running now:
 //! the graph first, then each span when it ends, paced to take a given wall time (the
-//! spans' times are stretched to that pace, so the file's clock is the replay's).
+//! spans' times are stretched to that pace, so the file's clock is the replay's). As
+//! the engine's stream does, each flush writes the tasks running then (a `B` event each,
+//! closed by an `E` when the task ends) and how far the run has got (a now mark).
 //! For trying `taskscope view --follow` without a long computation (and for the
 //! README's screenshot of a live run).
 //!
@@ -21,7 +23,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use taskscope_trace::format::StreamWriter;
-use taskscope_trace::{Span, TaskState, Trace, TraceBuilder};
+use taskscope_trace::{Span, SpanKind, TaskState, Trace, TraceBuilder};
 
 struct Args {
     out: PathBuf,
@@ -61,6 +63,48 @@ fn args() -> Result<Args, String> {
     Ok(args)
 }
 
+/// Which span runs on each lane at the replay's present (the lanes' top-level compute
+/// spans, by start).
+struct Running {
+    /// Per lane: its spans that a `B` may begin, sorted by start, and the first not ended.
+    lanes: Vec<(Vec<Span>, usize)>,
+}
+
+impl Running {
+    fn new(spans: &[Span], lanes: usize) -> Self {
+        let mut by_lane: Vec<(Vec<Span>, usize)> = vec![(Vec::new(), 0); lanes];
+        for span in spans {
+            if span.kind == SpanKind::Compute
+                && span.depth == 0
+                && !span.unclosed
+                && let Some((lane, _)) = by_lane.get_mut(span.lane.index())
+            {
+                lane.push(*span);
+            }
+        }
+        for (lane, _) in &mut by_lane {
+            lane.sort_by_key(|s| (s.start_ns, s.end_ns));
+        }
+        Self { lanes: by_lane }
+    }
+
+    /// Writes a `B` for each lane's span running at trace time `now` that has none yet
+    /// (`at` maps trace times to the replay's clock).
+    fn mark(&mut self, stream: &mut StreamWriter, now: u64, at: impl Fn(u64) -> u64) {
+        for (spans, next) in &mut self.lanes {
+            while spans.get(*next).is_some_and(|s| s.end_ns <= now) {
+                *next += 1;
+            }
+            let Some(span) = spans.get(*next) else {
+                continue;
+            };
+            if span.start_ns <= now && stream.open_task(span.lane).is_none() {
+                stream.push_begin(span.task, span.lane, at(span.start_ns));
+            }
+        }
+    }
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = args()?;
     let trace = match &args.from {
@@ -75,14 +119,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let scale = args.seconds / (last.saturating_sub(first).max(1) as f64);
     let mut stream =
         StreamWriter::create(&args.out, Arc::new(trace.graph().clone()), trace.lanes())?;
+    // On the replay's clock: the trace's times are the wall times of the replay.
+    let at = |t: u64| first + ((t.saturating_sub(first)) as f64 * scale * 1e9) as u64;
+    let mut running = Running::new(&spans, trace.lanes().len());
     let started = Instant::now();
-    let mut last_flush = Instant::now();
+    // Marks the tasks running at the replay's present, then flushes.
+    let mut flush = |stream: &mut StreamWriter| -> std::io::Result<()> {
+        let now = first + (started.elapsed().as_secs_f64() / scale) as u64;
+        running.mark(stream, now, at);
+        stream.push_now(at(now));
+        stream.flush().map_err(std::io::Error::other)
+    };
+    let mut last_mark = Instant::now();
     let mut replayed_spans = Vec::with_capacity(keep);
     for (i, span) in spans.iter().take(keep).enumerate() {
         let due = Duration::from_secs_f64((span.end_ns - first) as f64 * scale);
         if let Some(wait) = due.checked_sub(started.elapsed()) {
             stream.flush()?;
-            last_flush = Instant::now();
             std::thread::sleep(wait);
         }
         let failed =
@@ -92,21 +145,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         } else {
             trace.graph().state(span.task).unwrap_or(TaskState::Done)
         };
-        // On the replay's clock: the trace's times are the wall times of the replay.
-        let at = |t: u64| first + ((t - first) as f64 * scale * 1e9) as u64;
         let replayed = Span {
             start_ns: at(span.start_ns),
             end_ns: at(span.end_ns),
             ..*span
         };
-        stream.push_span(&replayed, state);
+        if stream
+            .open_task(span.lane)
+            .is_some_and(|(t, _)| t == span.task)
+        {
+            stream.push_end(&replayed, state);
+        } else {
+            stream.push_span(&replayed, state);
+        }
         replayed_spans.push(replayed);
-        if last_flush.elapsed() >= Duration::from_millis(100) {
-            stream.flush()?;
-            last_flush = Instant::now();
+        if last_mark.elapsed() >= Duration::from_millis(100) {
+            flush(&mut stream)?;
+            last_mark = Instant::now();
         }
     }
-    stream.flush()?;
+    flush(&mut stream)?;
     if keep < spans.len() {
         eprintln!(
             "stopped after {keep} of {} spans: {} is left as a run still going",

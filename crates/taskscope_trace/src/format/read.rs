@@ -70,9 +70,13 @@ fn for_each_element(
 
 /// A diagnostic for a file that ends early.
 fn truncation_note(src: &Source<'_>, good_end: usize, what: &str, count: u64) -> String {
-    let dropped = src.bytes.len().saturating_sub(good_end);
+    let dropped = match src.bytes.len().saturating_sub(good_end) {
+        0 => String::new(),
+        1 => format!("; dropped the last byte (byte {good_end})"),
+        n => format!("; dropped the last {n} bytes (from byte {good_end})"),
+    };
     format!(
-        "the file ends before its end (a writer that crashed?): recovered {count} complete {what}; dropped the last {dropped} bytes (from byte {good_end})"
+        "the file ends before its end (a writer still going, or one that crashed?): recovered {count} complete {what}{dropped}"
     )
 }
 
