@@ -207,6 +207,7 @@ fn bench_graph_frames(
                 coloring: NodeColoring::Name,
                 replay_ns: None,
                 show_critical: false,
+                live: false,
             };
             black_box(view.ui(ui, &input));
         })

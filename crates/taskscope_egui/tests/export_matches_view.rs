@@ -213,6 +213,7 @@ fn exported_graph_has_the_views_colours_and_durations() {
                     coloring,
                     replay_ns: None,
                     show_critical: false,
+                    live: false,
                 };
                 host.view.ui(ui, &input);
             },

@@ -43,6 +43,8 @@ struct Host {
     graph: GraphView,
     show_graph: bool,
     replay_ns: Option<u64>,
+    /// Whether the run is still going (`GraphInput::live`).
+    live: bool,
     coloring: NodeColoring,
     seeks: Vec<u64>,
     graph_events: Vec<GraphEvent>,
@@ -71,6 +73,7 @@ impl Host {
             graph: GraphView::new(),
             show_graph,
             replay_ns: None,
+            live: false,
             coloring: NodeColoring::Name,
             seeks: Vec::new(),
             graph_events: Vec::new(),
@@ -94,6 +97,7 @@ impl Host {
                 coloring: self.coloring,
                 replay_ns: self.replay_ns,
                 show_critical: false,
+                live: self.live,
             };
             let response = self.graph.ui(ui, &input);
             self.hovered_node = response.hovered_node;
@@ -436,6 +440,44 @@ fn graph_replay_paints_a_failed_task_in_the_failed_colour() {
         fills_at(&h, centre(&h, z))
     );
     assert!(!fills_at(&h, centre(&h, x)).contains(&failed));
+}
+
+#[test]
+fn in_a_run_still_going_a_task_not_run_yet_is_waiting() {
+    use taskscope_trace::{Lane, RunMeta, TaskState, TraceBuilder};
+    // The diamond so far: its two inputs ran, the sum has not yet.
+    let mut b = TraceBuilder::new(RunMeta::default());
+    let g = b.graph_mut();
+    let x = g.add_task("inc-1", "inc", [], TaskState::Done).unwrap();
+    let y = g.add_task("inc-2", "inc", [], TaskState::Done).unwrap();
+    let z = g
+        .add_task("add-3", "add", [x, y], TaskState::NotRun)
+        .unwrap();
+    b.add_lane(Lane::default()).unwrap();
+    for (task, start_ns, end_ns) in [(x, 0, 10), (y, 10, 20)] {
+        b.add_span(lane0_span(task, start_ns, end_ns, false))
+            .unwrap();
+    }
+    let mut h = harness(b.build().unwrap(), true);
+    let theme = Theme::dark();
+    let fills = |h: &Harness<'_, Host>| {
+        let host = h.state();
+        let at = host
+            .graph
+            .node_screen_rect(&host.layout, z)
+            .unwrap()
+            .center();
+        fills_at(h, at)
+    };
+    h.state_mut().replay_ns = Some(20);
+    h.run();
+    // A finished trace: it never ran.
+    assert!(fills(&h).contains(&theme.not_run), "{:?}", fills(&h));
+    // A run still going: it may yet run, so it is waiting.
+    h.state_mut().live = true;
+    h.run();
+    assert!(fills(&h).contains(&theme.waiting), "{:?}", fills(&h));
+    assert!(!fills(&h).contains(&theme.not_run));
 }
 
 #[test]

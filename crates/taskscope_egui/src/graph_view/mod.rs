@@ -91,10 +91,34 @@ pub struct GraphInput<'a> {
     pub theme: &'a Theme,
     /// How to colour nodes.
     pub coloring: NodeColoring,
-    /// The replay time: nodes show waiting / running / done at it.
+    /// The replay time: nodes show waiting / running / done / failed at it.
     pub replay_ns: Option<u64>,
+    /// Whether the run is still going (a file being followed): tasks that have not run
+    /// yet are waiting, not "not run" ([`RunState::while_going`]).
+    pub live: bool,
     /// Whether the critical path is shown.
     pub show_critical: bool,
+}
+
+impl GraphInput<'_> {
+    /// `task`'s state at `t_ns` as the view shows it (see [`GraphInput::live`]).
+    fn task_state(&self, task: TaskId, t_ns: u64) -> RunState {
+        let state = self.index.times().state_at(task, t_ns);
+        if self.live {
+            state.while_going()
+        } else {
+            state
+        }
+    }
+
+    /// A group's state at `t_ns` as the view shows it (see [`GraphInput::live`]).
+    fn group_state(&self, info: &GroupInfo, t_ns: u64) -> RunState {
+        if self.live {
+            info.state_while_going_at(t_ns)
+        } else {
+            info.state_at(t_ns)
+        }
+    }
 }
 
 /// Something the user did in the graph view.
@@ -410,13 +434,12 @@ impl GraphView {
     /// (an output box stays neutral until the replay shows its task's state).
     fn fill(&self, input: &GraphInput<'_>, i: u32, node: &NodeBox) -> Color32 {
         let theme = input.theme;
-        let times = input.index.times();
         let scene_fill = |i: usize| rgb(self.paint.fill(i));
         match node.kind {
             NodeKind::Task(t) => replay_color(
                 theme,
                 scene_fill(i as usize),
-                input.replay_ns.map(|c| times.state_at(t, c)),
+                input.replay_ns.map(|c| input.task_state(t, c)),
             ),
             NodeKind::Output(t) => match input.replay_ns {
                 Some(c) => {
@@ -424,7 +447,7 @@ impl GraphView {
                         .layout
                         .node_index_of(t)
                         .map_or(theme.not_run, |n| scene_fill(n as usize));
-                    replay_color(theme, base, Some(times.state_at(t, c)))
+                    replay_color(theme, base, Some(input.task_state(t, c)))
                 }
                 None => theme.group_header,
             },
@@ -432,7 +455,7 @@ impl GraphView {
                 replay_color(
                     theme,
                     scene_fill(i as usize),
-                    input.replay_ns.map(|c| info.state_at(c)),
+                    input.replay_ns.map(|c| input.group_state(info, c)),
                 )
             }),
         }
@@ -865,7 +888,7 @@ fn node_tooltip(ui: &mut Ui, input: &GraphInput<'_>, node: &NodeBox) {
             if let Some(t) = input.replay_ns {
                 ui.label(format!(
                     "at the cursor: {}",
-                    input.index.times().state_at(task, t).as_str()
+                    input.task_state(task, t).as_str()
                 ));
             }
         }
@@ -880,7 +903,7 @@ fn node_tooltip(ui: &mut Ui, input: &GraphInput<'_>, node: &NodeBox) {
             if let Some(t) = input.replay_ns {
                 ui.label(format!(
                     "at the cursor: {}, {} / {} done",
-                    info.state_at(t).as_str(),
+                    input.group_state(info, t).as_str(),
                     info.done_at(t),
                     info.tasks
                 ));
@@ -922,7 +945,7 @@ fn task_tooltip_ui(ui: &mut Ui, input: &GraphInput<'_>, task: TaskId) {
     if let Some(t) = input.replay_ns {
         ui.label(format!(
             "at the cursor: {}",
-            times.state_at(task, t).as_str()
+            input.task_state(task, t).as_str()
         ));
     }
     ui.label(format!(

@@ -275,6 +275,21 @@ impl GroupInfo {
         }
     }
 
+    /// [`GroupInfo::state_at`] in a run that is still going (a file being followed):
+    /// its tasks that have not run yet may still run, so it has not finished while one
+    /// of them has not run: [`RunState::Waiting`] then, unless one of its tasks runs
+    /// at `t_ns`.
+    ///
+    /// # Complexity
+    /// O(log tasks).
+    pub fn state_while_going_at(&self, t_ns: u64) -> RunState {
+        match self.state_at(t_ns) {
+            RunState::Running => RunState::Running,
+            _ if self.ran < self.tasks => RunState::Waiting,
+            finished => finished,
+        }
+    }
+
     /// How many of its tasks have finished at `t_ns`.
     ///
     /// # Complexity
@@ -724,6 +739,14 @@ mod tests {
         // Both tasks that ran are done; inc-3, which never ran, shows in the count.
         assert_eq!(at(40), RunState::Done);
         assert_eq!(inc.done_at(40), 2);
+        // In a run still going, inc-3 may yet run: the group has not finished.
+        let going = |t| inc.state_while_going_at(t);
+        assert_eq!(going(5), RunState::Waiting);
+        assert_eq!(going(10), RunState::Running);
+        assert_eq!(going(20), RunState::Waiting);
+        assert_eq!(going(40), RunState::Waiting);
+        assert_eq!(RunState::NotRun.while_going(), RunState::Waiting);
+        assert_eq!(RunState::Failed.while_going(), RunState::Failed);
     }
 
     #[test]

@@ -41,6 +41,16 @@ pub enum RunState {
 }
 
 impl RunState {
+    /// The state in a run that is still going (a file being followed): what has not
+    /// run yet may still run, so [`RunState::NotRun`] is [`RunState::Waiting`] there.
+    /// Every other state is the same.
+    pub fn while_going(self) -> Self {
+        match self {
+            Self::NotRun => Self::Waiting,
+            other => other,
+        }
+    }
+
     /// The lower-case word shown to people.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -756,6 +756,7 @@ impl TraceTab {
             coloring: settings.coloring.into(),
             replay_ns: self.replay.shown_cursor(),
             show_critical: self.show_critical,
+            live: doc.is_live(),
         };
         let response = self.graph.ui(ui, &input);
         if self.is_laying_out() {
