@@ -59,7 +59,7 @@ use std::io::Write;
 use std::path::Path;
 
 pub use error::FormatError;
-pub use follow::{FileTail, FollowArena, FollowStage, Follower, TailRead};
+pub use follow::{FileTail, FollowStage, Follower, TailRead};
 pub use stream::StreamWriter;
 pub use write::FORMAT_VERSION;
 
