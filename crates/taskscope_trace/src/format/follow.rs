@@ -147,6 +147,10 @@ pub struct Follower {
     event_bytes: u64,
 }
 
+/// Buffer capacity kept between pushes: more is given back once an event larger than a
+/// usual push (a stream's graph event, tens of MB for 10^6 tasks) is read.
+const KEPT_CAPACITY: usize = 8 << 20;
+
 /// The source of a gathering that borrows no file.
 const NO_SOURCE: Source<'static> = Source {
     bytes: &[],
@@ -229,6 +233,10 @@ impl Follower {
                 }
             }
             if (self.stage, self.pending.len()) == before {
+                if self.pending.capacity() > KEPT_CAPACITY.max(2 * self.pending.len()) {
+                    self.pending
+                        .shrink_to(KEPT_CAPACITY.max(self.pending.len()));
+                }
                 return Ok(());
             }
         }
@@ -461,7 +469,11 @@ impl Follower {
         self.batch.extend_from_slice(events);
         self.batch.push(b']');
         let events_len = events.len();
-        self.gather_batch(start)?;
+        let gathered = self.gather_batch(start);
+        if self.batch.capacity() > KEPT_CAPACITY {
+            self.batch = Vec::new();
+        }
+        gathered?;
         self.event_bytes += events_len as u64;
         self.after_element = true;
         self.consume(end);
