@@ -34,7 +34,7 @@ use std::path::{Path, PathBuf};
 use serde::de::IgnoredAny;
 
 use super::error::{FormatError, Position, Source};
-use super::gather::Gathered;
+use super::gather::{Gathered, PendingSpan};
 use super::lex::{ElementError, after_bom, key_at, skip_ws, value_at};
 use super::read::{ArrayEnd, read_events};
 use super::taskscope::StreamGraph;
@@ -526,11 +526,16 @@ impl Follower {
         let new_args = std::mem::take(&mut col.span_args);
         let mut owned = col.into_owned(NO_SOURCE);
         owned.spans = spans;
-        owned.spans.extend(
-            new_spans
-                .into_iter()
-                .map(super::gather::PendingSpan::into_owned),
-        );
+        // A stream's spans that carry their task index are resolved by it, never by
+        // their key (`finish_stream_with`): those keys are not kept.
+        let by_index = self.stream_graph.is_some() || matches!(graph, Some(Ok(_)));
+        owned.spans.extend(new_spans.into_iter().map(|span| {
+            if by_index && span.task.is_some() {
+                PendingSpan { key: None, ..span }
+            } else {
+                span.into_owned()
+            }
+        }));
         owned.span_args = span_args;
         owned.span_args.extend(
             new_args
