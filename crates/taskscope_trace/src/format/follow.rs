@@ -270,7 +270,10 @@ impl Follower {
             "every span is gathered between pushes"
         );
         if let Some(graph) = &self.stream_graph {
-            return super::taskscope::finish_stream_with(&self.col, graph, Vec::new());
+            // Errors name the file (the gathering keeps no source between pushes).
+            // TODO(#11): their position is relative to the push the span came in.
+            return super::taskscope::finish_stream_with(&self.col, graph, Vec::new())
+                .map_err(|e| self.named(e));
         }
         let mut col = self.col.borrowed();
         col.src = Source {
@@ -290,6 +293,30 @@ impl Follower {
             None,
             Vec::new(),
         )
+    }
+
+    /// `e` with the followed file's name where it has none.
+    fn named(&self, e: FormatError) -> FormatError {
+        match e {
+            FormatError::Syntax {
+                file,
+                offset,
+                line,
+                column,
+                expected,
+            } if file.is_empty() => FormatError::Syntax {
+                file: self.name.clone(),
+                offset,
+                line,
+                column,
+                expected,
+            },
+            FormatError::Model { file, source } if file.is_empty() => FormatError::Model {
+                file: self.name.clone(),
+                source,
+            },
+            other => other,
+        }
     }
 
     /// Drops the first `n` pending bytes, advancing the file position past them.
@@ -1045,6 +1072,42 @@ mod tests {
             let (live, _) = fed(bytes, cuts);
             assert_eq!(outcome(&live), outcome(&whole), "cut at {cuts:?}");
         }
+    }
+
+    #[test]
+    fn a_bad_span_of_a_stream_is_refused_naming_the_file() {
+        use std::sync::Arc;
+
+        use crate::format::StreamWriter;
+        use crate::model::{GraphBuilder, Lane, LaneId, Span, SpanKind, TaskState};
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.json");
+        let mut g = GraphBuilder::new();
+        let a = g.add_task("a", "a", [], TaskState::Done).unwrap();
+        let graph = Arc::new(g.build().unwrap());
+        let mut stream = StreamWriter::create(&path, graph, &[Lane::default()]).unwrap();
+        stream.push_span(
+            &Span {
+                start_ns: 1,
+                end_ns: 2,
+                task: a,
+                lane: LaneId(0),
+                kind: SpanKind::Compute,
+                depth: 0,
+                unclosed: false,
+            },
+            TaskState::Done,
+        );
+        stream.flush().unwrap();
+        let good = std::fs::read_to_string(&path).unwrap();
+        let bad = good.replace(r#""task":0"#, r#""task":7"#);
+        assert_ne!(bad, good);
+        let mut follower = Follower::new("run.json");
+        follower.push(bad.as_bytes()).unwrap();
+        let e = follower.snapshot().unwrap_err().to_string();
+        assert!(e.starts_with("run.json:"), "{e}");
+        assert!(e.contains("a task index below 1"), "{e}");
     }
 
     proptest! {
