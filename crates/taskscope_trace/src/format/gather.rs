@@ -151,11 +151,17 @@ impl<'a> NameTable<'a> {
     /// The same table borrowing nothing from the file.
     ///
     /// # Complexity
-    /// O(n) for its n names.
+    /// O(n) for its n names (a rehash each; only borrowed names are copied).
     pub(crate) fn into_owned(self) -> NameTable<'static> {
-        let names: Vec<Cow<'static, str>> = self.names.into_iter().map(owned).collect();
-        let index = names.iter().cloned().zip(0..).collect();
-        NameTable { names, index }
+        // Moved, not copied: an owned name costs no allocation (only its rehash).
+        NameTable {
+            names: self.names.into_iter().map(owned).collect(),
+            index: self
+                .index
+                .into_iter()
+                .map(|(name, id)| (owned(name), id))
+                .collect(),
+        }
     }
 }
 
@@ -266,10 +272,10 @@ impl<'a> LaneTable<'a> {
                 used: l.used,
             })
             .collect();
-        let index = lanes
-            .iter()
-            .map(|l| (l.pid.clone(), l.tid.clone()))
-            .zip(0..)
+        let index = self
+            .index
+            .into_iter()
+            .map(|((pid, tid), l)| ((owned(pid), owned(tid)), l))
             .collect();
         let process_names = self
             .process_names
