@@ -3,7 +3,7 @@
 //! building one snapshot, next to `Trace::from_slice` of the same bytes (baseline, same
 //! run); one snapshot alone and the index of the next update, grown from the previous
 //! one against built from scratch (what each update of a live view costs); and the
-//! bytes the follower's arena holds against the file's size.
+//! bytes of the file the follower holds against the file's size.
 //!
 //! Run: `cargo bench -p taskscope_trace --bench follow`.
 
@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use taskscope_trace::format::{FollowArena, Follower, StreamWriter};
+use taskscope_trace::format::{Follower, StreamWriter};
 use taskscope_trace::{Span, TaskState, Trace, TraceIndex};
 
 const PIECE: usize = 4 << 20;
@@ -43,8 +43,7 @@ fn stream_bytes() -> Vec<u8> {
 }
 
 fn follow_all(bytes: &[u8]) -> Trace {
-    let arena = FollowArena::new();
-    let mut follower = Follower::new(&arena, "live.json");
+    let mut follower = Follower::new("live.json");
     for piece in bytes.chunks(PIECE) {
         follower.push(piece).unwrap();
     }
@@ -54,15 +53,14 @@ fn follow_all(bytes: &[u8]) -> Trace {
 fn bench(c: &mut Criterion) {
     let bytes = stream_bytes();
     {
-        let arena = FollowArena::new();
-        let mut follower = Follower::new(&arena, "live.json");
+        let mut follower = Follower::new("live.json");
         for piece in bytes.chunks(PIECE) {
             follower.push(piece).unwrap();
         }
         eprintln!(
-            "stream file: {:.0} MB; the follower's arena holds {:.0} MB ({} spans)",
+            "stream file: {:.0} MB; the follower holds {:.1} MB of it ({} spans)",
             bytes.len() as f64 / 1e6,
-            arena.allocated_bytes() as f64 / 1e6,
+            follower.held_file_bytes() as f64 / 1e6,
             follower.snapshot().unwrap().spans().len()
         );
     }
@@ -76,8 +74,7 @@ fn bench(c: &mut Criterion) {
     group.bench_function("baseline_from_slice", |b| {
         b.iter(|| black_box(Trace::from_slice(&bytes, "live.json").unwrap()));
     });
-    let arena = FollowArena::new();
-    let mut follower = Follower::new(&arena, "live.json");
+    let mut follower = Follower::new("live.json");
     for piece in bytes.chunks(PIECE) {
         follower.push(piece).unwrap();
     }

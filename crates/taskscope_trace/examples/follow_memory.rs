@@ -12,13 +12,13 @@
 //!
 //! `follow` reads the file in 4 MiB pieces ([`FileTail`]) into a [`Follower`] as the
 //! viewer's follower thread does, building a snapshot every 64 MiB while it holds the
-//! previous one; it prints the follower's arena size and the spans.
+//! previous one; it prints the bytes of the file the follower holds and the spans.
 
 #![allow(clippy::print_stderr)]
 
 use std::sync::Arc;
 
-use taskscope_trace::format::{FileTail, FollowArena, Follower, StreamWriter, TailRead};
+use taskscope_trace::format::{FileTail, Follower, StreamWriter, TailRead};
 use taskscope_trace::{Span, TaskState, Trace};
 
 const PIECE: usize = 4 << 20;
@@ -42,8 +42,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         [mode, path] if mode == "follow" => {
             let mut tail = FileTail::open(path)?;
-            let arena = FollowArena::new();
-            let mut follower = Follower::new(&arena, path);
+            let mut follower = Follower::new(path);
             let mut buf = Vec::with_capacity(PIECE);
             // The trace shown: the next one is built while it is held, as a view swaps them.
             let mut shown: Option<Trace> = None;
@@ -61,9 +60,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             drop(shown.replace(follower.snapshot()?));
             eprintln!(
-                "followed: {} spans; the follower's arena holds {:.0} MB",
+                "followed: {} spans; the follower holds {:.1} MB of the file",
                 shown.map_or(0, |t| t.spans().len()),
-                arena.allocated_bytes() as f64 / 1e6
+                follower.held_file_bytes() as f64 / 1e6
             );
         }
         [mode, path] if mode == "open" => {

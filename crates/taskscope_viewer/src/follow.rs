@@ -32,7 +32,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
-use taskscope_trace::format::{FileTail, FollowArena, FollowStage, Follower, TailRead};
+use taskscope_trace::format::{FileTail, FollowStage, Follower, TailRead};
 
 use crate::document::TraceDoc;
 use crate::loader::ParseFn;
@@ -203,9 +203,8 @@ fn follow_once(
     repaint: &dyn Fn(),
 ) -> Ending {
     let path = tail.path().to_path_buf();
-    // The arena lives as long as this pass: a rewrite frees every event read.
-    let arena = FollowArena::new();
-    let mut follower = Follower::new(&arena, name);
+    // The follower lives as long as this pass: a rewrite frees every event read.
+    let mut follower = Follower::new(name);
     let mut buf = Vec::new();
     let mut last_snapshot: Option<Instant> = None;
     let mut build_time = Duration::ZERO;

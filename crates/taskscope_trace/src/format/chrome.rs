@@ -22,7 +22,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 use super::error::FormatError;
-use super::gather::{Gathered, LeftOut, PendingArg, PendingSpan};
+use super::gather::{Gathered, LeftOut, PendingArg, PendingSpan, owned};
 use super::num::{id_text, parse_scaled, raw_f64, raw_i64, raw_str};
 use crate::args::ArgValue;
 use crate::model::{
@@ -412,9 +412,9 @@ pub(crate) fn pairing_diagnostics(unclosed: u32, unmatched: u32, diagnostics: &m
 pub(crate) struct FlowTable<'a> {
     /// v2 flow bindings: (span index, id, flow_in, flow_out).
     binds: Vec<(u32, u32, bool, bool)>,
-    bind_ids: FxHashMap<&'a str, u32>,
+    bind_ids: FxHashMap<Cow<'a, str>, u32>,
     points: Vec<FlowPoint>,
-    groups: FxHashMap<(Cow<'a, str>, u32, &'a str), u32>,
+    groups: FxHashMap<(Cow<'a, str>, u32, Cow<'a, str>), u32>,
     /// Flow steps that found no slice to bind to.
     unbound_steps: u32,
 }
@@ -424,7 +424,7 @@ impl<'a> FlowTable<'a> {
     fn binding(&mut self, ev: &RawEvent<'a>) -> Option<(u32, bool, bool)> {
         let id = id_text(ev.bind_id?.get());
         let next = self.bind_ids.len() as u32;
-        let id = *self.bind_ids.entry(id).or_insert(next);
+        let id = *self.bind_ids.entry(Cow::Borrowed(id)).or_insert(next);
         Some((id, is_true(ev.flow_in), is_true(ev.flow_out)))
     }
 
@@ -434,13 +434,38 @@ impl<'a> FlowTable<'a> {
     }
 
     /// The group number of the v1 flow `(cat, name, id)`.
-    fn group(&mut self, key: (Cow<'a, str>, u32, &'a str)) -> u32 {
+    fn group(&mut self, (cat, name, id): (Cow<'a, str>, u32, &'a str)) -> u32 {
         let next = self.groups.len() as u32;
-        *self.groups.entry(key).or_insert(next)
+        *self
+            .groups
+            .entry((cat, name, Cow::Borrowed(id)))
+            .or_insert(next)
     }
 
     fn point(&mut self, point: FlowPoint) {
         self.points.push(point);
+    }
+
+    /// The same table borrowing nothing from the file.
+    ///
+    /// # Complexity
+    /// O(n) for its n flow ids and groups.
+    pub(crate) fn into_owned(self) -> FlowTable<'static> {
+        FlowTable {
+            binds: self.binds,
+            bind_ids: self
+                .bind_ids
+                .into_iter()
+                .map(|(id, n)| (owned(id), n))
+                .collect(),
+            points: self.points,
+            groups: self
+                .groups
+                .into_iter()
+                .map(|((cat, name, id), n)| ((owned(cat), name, owned(id)), n))
+                .collect(),
+            unbound_steps: self.unbound_steps,
+        }
     }
 }
 
@@ -449,8 +474,11 @@ impl<'a> FlowTable<'a> {
 pub(crate) struct MarkTable<'a> {
     instants: Vec<PendingInstant>,
     tracks: Vec<Track>,
-    track_index: FxHashMap<(&'a str, Cow<'a, str>, &'a str), u32>,
+    track_index: FxHashMap<TrackKey<'a>, u32>,
 }
+
+/// A counter track's `(pid, name, id)`.
+type TrackKey<'a> = (Cow<'a, str>, Cow<'a, str>, Cow<'a, str>);
 
 impl MarkTable<'_> {
     /// The instants read.
@@ -461,6 +489,22 @@ impl MarkTable<'_> {
     /// The counter tracks read.
     pub(crate) fn tracks(&self) -> &[Track] {
         &self.tracks
+    }
+
+    /// The same table borrowing nothing from the file.
+    ///
+    /// # Complexity
+    /// O(n) for its n counter tracks.
+    pub(crate) fn into_owned(self) -> MarkTable<'static> {
+        MarkTable {
+            instants: self.instants,
+            tracks: self.tracks,
+            track_index: self
+                .track_index
+                .into_iter()
+                .map(|((pid, name, id), n)| ((owned(pid), owned(name), owned(id)), n))
+                .collect(),
+        }
     }
 }
 
@@ -666,7 +710,7 @@ impl<'a> Gathered<'a> {
             Some("task:deserialize_arguments") => span.kind = SpanKind::Deserialize,
             _ => {}
         }
-        let index = self.spans.len() as u32;
+        let index = self.next_span_index();
         if let Some(binding) = self.flows.binding(ev) {
             self.flows.bind(index, binding);
         }
@@ -736,7 +780,7 @@ impl<'a> Gathered<'a> {
         span.depth = ev.depth;
         span.unclosed = ev.unclosed;
         span.task = ev.task;
-        let index = self.spans.len() as u32;
+        let index = self.next_span_index();
         for (key, value) in ev.extras.iter().flatten() {
             self.span_args.push(PendingArg {
                 span: index,
@@ -756,7 +800,7 @@ impl<'a> Gathered<'a> {
         ) else {
             return;
         };
-        let index = self.spans.len() as u32;
+        let index = self.next_span_index();
         for (key, raw) in all {
             if TASK_ARG_FIELDS.contains(&key.as_ref()) {
                 continue;
@@ -797,7 +841,7 @@ impl<'a> Gathered<'a> {
         let next = marks.tracks.len() as u32;
         let track = *marks
             .track_index
-            .entry((pid, name.clone(), id))
+            .entry((Cow::Borrowed(pid), name.clone(), Cow::Borrowed(id)))
             .or_insert(next);
         if track == next {
             let track_name = if id.is_empty() {
@@ -890,7 +934,8 @@ impl<'a> Gathered<'a> {
     ///
     /// Returns how many `B` were never closed and how many `E` had no `B`.
     fn pair_begin_ends(&mut self) -> (u32, u32) {
-        let first_index = self.spans.len() as u32;
+        debug_assert_eq!(self.span_base, 0, "every span is gathered when pairing");
+        let first_index = self.next_span_index();
         let flows = &mut self.flows;
         let (spans, unclosed, unmatched) =
             self.begin_ends

@@ -13,15 +13,21 @@
 //! [`FileTail`] reads what was appended to a file since the last look and notices a
 //! rewrite (the file shrank or was replaced by another file, as the `taskscope_tracing`
 //! layer's `run.partial.json` is about once a second): then the caller starts over
-//! with a new arena and follower.
+//! with a new follower.
 //!
-//! Memory: the gathered events borrow their strings from the complete events' bytes,
-//! which live in a [`FollowArena`] as long as the follower does; so a follower holds
-//! about the file's size in events besides what a snapshot builds (measured at 10^6
-//! spans: an arena of 1.1 times the file; `examples/follow_memory.rs` compares the
-//! peak with `Trace::open`'s). A taskscope stream's graph is read once, when its
-//! event arrives, and kept built for every snapshot. The file's incomplete tail is
-//! held once.
+//! Memory: the events' bytes do not outlive the push that completes them. Each push's
+//! complete events are gathered from a short-lived buffer into a gathering that owns
+//! its texts (`Gathered::into_owned`: interned names, lanes, flow and counter keys,
+//! span keys and args; the spans and args read before are kept apart meanwhile, so only
+//! the batch's own are converted). A taskscope stream's graph is read once, when its
+//! event arrives, and kept built for every snapshot; its spans that carry their task
+//! index keep no key. So a follower holds what was gathered, its incomplete tail and
+//! the last push's buffer ([`Follower::held_file_bytes`], at most a few MB once an
+//! event larger than a push, like a stream's graph event, was read). Measured on a
+//! 226 MB stream of 10^6 spans (`examples/follow_memory.rs`, same run): following it
+//! to the end in 4 MiB pieces, a snapshot every 64 MiB, peaks at 324 MB of resident
+//! memory, against 455 MB for `Trace::open` of the same file (603 MB when the
+//! follower kept every event's bytes).
 //!
 //! This module owns no thread and never sleeps: the viewer's background thread drives
 //! it. It does not decide what events mean (the Chrome gathering does) nor how often
@@ -34,32 +40,11 @@ use std::path::{Path, PathBuf};
 use serde::de::IgnoredAny;
 
 use super::error::{FormatError, Position, Source};
-use super::gather::Gathered;
+use super::gather::{Gathered, PendingSpan};
 use super::lex::{ElementError, after_bom, key_at, skip_ws, value_at};
 use super::read::{ArrayEnd, read_events};
 use super::taskscope::StreamGraph;
 use crate::model::{RunMeta, SourceFormat, Trace};
-
-/// The store of the complete events a [`Follower`] has read; the follower borrows it.
-///
-/// Drop it (after its follower) to free them, e.g. when the file was rewritten and
-/// reading starts over.
-#[derive(Default)]
-pub struct FollowArena {
-    bump: bumpalo::Bump,
-}
-
-impl FollowArena {
-    /// An empty arena.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Bytes held (events read so far, with the arena's slack).
-    pub fn allocated_bytes(&self) -> usize {
-        self.bump.allocated_bytes()
-    }
-}
 
 /// Where a [`Follower`] is in the file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -135,18 +120,16 @@ impl Brackets {
 /// Reads a growing Chrome Trace Event JSON file incrementally (see the module docs).
 ///
 /// ```
-/// use taskscope_trace::format::{FollowArena, Follower};
-/// let arena = FollowArena::new();
-/// let mut follower = Follower::new(&arena, "live.json");
+/// use taskscope_trace::format::Follower;
+/// let mut follower = Follower::new("live.json");
 /// follower.push(br#"[{"ph":"X","name":"a","ts":1,"dur":2,"pid":1,"tid":1},{"ph":"X","na"#)?;
 /// assert_eq!(follower.snapshot()?.spans().len(), 1);
 /// follower.push(br#"me":"b","ts":4,"dur":1,"pid":1,"tid":1}]"#)?;
 /// assert_eq!(follower.snapshot()?.spans().len(), 2);
 /// # Ok::<(), taskscope_trace::FormatError>(())
 /// ```
-pub struct Follower<'a> {
-    arena: &'a FollowArena,
-    name: &'a str,
+pub struct Follower {
+    name: String,
     stage: FollowStage,
     /// Whether the file is an object (`{"traceEvents":[…` form).
     object: bool,
@@ -159,20 +142,32 @@ pub struct Follower<'a> {
     after_element: bool,
     /// The file offset, line and column of `pending[0]`.
     at: (u64, usize, usize),
-    col: Gathered<'a>,
+    /// What the events read so far gave, owning its texts (see [`Follower::gather`]).
+    col: Gathered<'static>,
+    /// The complete events of the last push as an array of their own, `[` + events +
+    /// `]`: read, then cleared (its capacity is kept for the next push).
+    batch: Vec<u8>,
     /// A taskscope stream's graph, read once from its `taskscope_graph` event.
-    stream_graph: Option<StreamGraph<'a>>,
+    stream_graph: Option<StreamGraph>,
     /// Bytes of complete events handed to the gathering.
     event_bytes: u64,
 }
 
-impl<'a> Follower<'a> {
-    /// A follower of the file named `name` (for messages), storing events in `arena`.
-    pub fn new(arena: &'a FollowArena, name: &str) -> Self {
-        let name: &'a str = arena.bump.alloc_str(name);
+/// Buffer capacity kept between pushes: more is given back once an event larger than a
+/// usual push (a stream's graph event, tens of MB for 10^6 tasks) is read.
+const KEPT_CAPACITY: usize = 8 << 20;
+
+/// The source of a gathering that borrows no file.
+const NO_SOURCE: Source<'static> = Source {
+    bytes: &[],
+    name: "",
+};
+
+impl Follower {
+    /// A follower of the file named `name` (for messages).
+    pub fn new(name: &str) -> Self {
         Self {
-            arena,
-            name,
+            name: name.to_owned(),
             stage: FollowStage::Header,
             object: false,
             pending: Vec::new(),
@@ -180,7 +175,8 @@ impl<'a> Follower<'a> {
             brackets: Brackets::default(),
             after_element: false,
             at: (0, 1, 1),
-            col: Gathered::new(Source { bytes: &[], name }),
+            col: Gathered::new(NO_SOURCE),
+            batch: Vec::new(),
             stream_graph: None,
             event_bytes: 0,
         }
@@ -213,6 +209,14 @@ impl<'a> Follower<'a> {
         self.event_bytes
     }
 
+    /// Bytes of the file the follower holds: its incomplete tail and the buffer the last
+    /// push's complete events were read from (their capacity). Once read, events are
+    /// held only as what was gathered from them (owned names, keys and args, the spans'
+    /// numbers), so this stays about the largest push, however long the file grows.
+    pub fn held_file_bytes(&self) -> usize {
+        self.pending.capacity() + self.batch.capacity()
+    }
+
     /// Takes the next bytes of the file and reads every event they complete.
     ///
     /// An error (invalid JSON, not a trace) names the file, the byte offset, line and
@@ -235,6 +239,10 @@ impl<'a> Follower<'a> {
                 }
             }
             if (self.stage, self.pending.len()) == before {
+                if self.pending.capacity() > KEPT_CAPACITY.max(2 * self.pending.len()) {
+                    self.pending
+                        .shrink_to(KEPT_CAPACITY.max(self.pending.len()));
+                }
                 return Ok(());
             }
         }
@@ -257,10 +265,21 @@ impl<'a> Follower<'a> {
     /// (the graph is copied, the spans resolved; nothing is parsed again). Other files:
     /// O(S log S) (the gathered events are copied, nested and sorted).
     pub fn snapshot(&self) -> Result<Trace, FormatError> {
+        debug_assert_eq!(
+            self.col.span_base, 0,
+            "every span is gathered between pushes"
+        );
         if let Some(graph) = &self.stream_graph {
-            return super::taskscope::finish_stream_with(&self.col, graph, Vec::new());
+            // Errors name the file (the gathering keeps no source between pushes).
+            // TODO(#11): their position is relative to the push the span came in.
+            return super::taskscope::finish_stream_with(&self.col, graph, Vec::new())
+                .map_err(|e| self.named(e));
         }
-        let col = self.col.clone();
+        let mut col = self.col.borrowed();
+        col.src = Source {
+            bytes: &[],
+            name: &self.name,
+        };
         let source = if col.looks_like_ray() {
             SourceFormat::Ray
         } else {
@@ -274,6 +293,30 @@ impl<'a> Follower<'a> {
             None,
             Vec::new(),
         )
+    }
+
+    /// `e` with the followed file's name where it has none.
+    fn named(&self, e: FormatError) -> FormatError {
+        match e {
+            FormatError::Syntax {
+                file,
+                offset,
+                line,
+                column,
+                expected,
+            } if file.is_empty() => FormatError::Syntax {
+                file: self.name.clone(),
+                offset,
+                line,
+                column,
+                expected,
+            },
+            FormatError::Model { file, source } if file.is_empty() => FormatError::Model {
+                file: self.name.clone(),
+                source,
+            },
+            other => other,
+        }
     }
 
     /// Drops the first `n` pending bytes, advancing the file position past them.
@@ -297,7 +340,7 @@ impl<'a> Follower<'a> {
     fn error_at(&self, pos: usize, expected: &str) -> FormatError {
         let e = Source {
             bytes: &self.pending,
-            name: self.name,
+            name: &self.name,
         }
         .error_at(pos, expected);
         self.relocate(e, 0)
@@ -337,7 +380,7 @@ impl<'a> Follower<'a> {
     fn read_header(&mut self) -> Result<(), FormatError> {
         let src = Source {
             bytes: &self.pending,
-            name: self.name,
+            name: &self.name,
         };
         if !self.object {
             let start = if self.at.0 == 0 {
@@ -375,7 +418,7 @@ impl<'a> Follower<'a> {
                 Some(b',') => pos = skip_ws(src.bytes, pos + 1),
                 Some(b'}') => {
                     return Err(FormatError::Unrecognized {
-                        file: self.name.to_owned(),
+                        file: self.name.clone(),
                         why: "a JSON object without traceEvents: not a trace that can be followed"
                             .to_owned(),
                     });
@@ -451,50 +494,107 @@ impl<'a> Follower<'a> {
             self.consume(end);
             return Ok(());
         }
-        // The events as an array of their own, `[` + events + `]`, stored for as long as
-        // the gathered events borrow from them.
+        // The events as an array of their own, `[` + events + `]`.
         let events = region.get(start..).unwrap_or(&[]);
-        let chunk: &'a mut [u8] = self
-            .arena
-            .bump
-            .alloc_slice_fill_copy(events.len() + 2, b']');
-        if let Some(first) = chunk.first_mut() {
-            *first = b'[';
+        self.batch.clear();
+        self.batch.reserve(events.len() + 2);
+        self.batch.push(b'[');
+        self.batch.extend_from_slice(events);
+        self.batch.push(b']');
+        let events_len = events.len();
+        let gathered = self.gather_batch(start);
+        if self.batch.capacity() > KEPT_CAPACITY {
+            self.batch = Vec::new();
         }
-        if let Some(body) = chunk.get_mut(1..=events.len()) {
-            body.copy_from_slice(events);
-        }
-        let chunk: &'a [u8] = chunk;
-        let src = Source {
-            bytes: chunk,
-            name: self.name,
-        };
-        // The gathering notes where a stream's graph event is, relative to its source.
-        self.col.src = src;
-        let result = read_events(&src, 0, &mut self.col);
-        if self.stream_graph.is_none()
-            && let Some(args) = self.col.stream_graph
-        {
-            let graph = StreamGraph::parse(&src, args, self.col.fast_paths)
-                .map_err(|e| self.relocate(e, start as isize - 1))?;
-            self.stream_graph = Some(graph);
-        }
-        match result {
-            Ok(ArrayEnd::Closed(_)) => {}
-            Ok(ArrayEnd::Truncated(good)) => {
-                // Only complete values reach here; a bare scalar cut short at the end of
-                // the events is the one way to get here.
-                return Err(self.error_at(
-                    start + good.saturating_sub(1),
-                    "a complete trace event (an object)",
-                ));
-            }
-            Err(e) => return Err(self.relocate(e, start as isize - 1)),
-        }
-        self.event_bytes += events.len() as u64;
+        gathered?;
+        self.event_bytes += events_len as u64;
         self.after_element = true;
         self.consume(end);
         Ok(())
+    }
+
+    /// Gathers the events of `batch` (whose byte `i` is `pending[start + i - 1]`) into
+    /// `col`, and owns what was gathered, so that no byte of the file need outlive the
+    /// push.
+    ///
+    /// The spans and span args gathered before are kept apart meanwhile (the batch's are
+    /// numbered after them, [`Gathered::next_span_index`]), so that only the batch's own
+    /// are converted; the other tables are converted whole (names, lanes, flow and
+    /// counter keys: a few hundred in a taskscope stream, but a Chrome file that names
+    /// every span differently makes a push linear in the spans so far, as its snapshot is).
+    ///
+    /// # Complexity
+    /// O(n + N + L + F + C) for the batch's n bytes and the N names, L lanes, F flow
+    /// keys and C counter tracks gathered so far.
+    fn gather_batch(&mut self, start: usize) -> Result<(), FormatError> {
+        let mut owned = std::mem::replace(&mut self.col, Gathered::new(NO_SOURCE));
+        let spans = std::mem::take(&mut owned.spans);
+        let span_args = std::mem::take(&mut owned.span_args);
+        owned.span_base = spans.len();
+        let src = Source {
+            bytes: &self.batch,
+            name: &self.name,
+        };
+        // The gathering borrows the batch while it reads it (and notes where a stream's
+        // graph event is, relative to it).
+        let mut col: Gathered<'_> = owned;
+        col.src = src;
+        let result = read_events(&src, 0, &mut col);
+        let graph = match (&self.stream_graph, col.stream_graph) {
+            (None, Some(args)) => Some(StreamGraph::parse(&src, args, col.fast_paths)),
+            _ => None,
+        };
+        // Where the events left out in this batch are, in the file.
+        let here = self.at;
+        let pending = &self.pending;
+        col.left_out.locate(|offset| {
+            let in_pending = (offset + start).saturating_sub(1).min(pending.len());
+            let pos = Position::of(pending, in_pending);
+            if pos.line == 1 {
+                (here.1, here.2 + pos.column - 1)
+            } else {
+                (here.1 + pos.line - 1, pos.column)
+            }
+        });
+        let new_spans = std::mem::take(&mut col.spans);
+        let new_args = std::mem::take(&mut col.span_args);
+        let mut owned = col.into_owned(NO_SOURCE);
+        owned.spans = spans;
+        // A stream's spans that carry their task index are resolved by it, never by
+        // their key (`finish_stream_with`): those keys are not kept.
+        let by_index = self.stream_graph.is_some() || matches!(graph, Some(Ok(_)));
+        owned.spans.extend(new_spans.into_iter().map(|span| {
+            if by_index && span.task.is_some() {
+                PendingSpan { key: None, ..span }
+            } else {
+                span.into_owned()
+            }
+        }));
+        owned.span_args = span_args;
+        owned.span_args.extend(
+            new_args
+                .into_iter()
+                .map(super::gather::PendingArg::into_owned),
+        );
+        owned.span_base = 0;
+        self.col = owned;
+        match graph {
+            Some(Ok(graph)) => self.stream_graph = Some(graph),
+            Some(Err(e)) => return Err(self.relocate(e, start as isize - 1)),
+            None => {}
+        }
+        match result {
+            Ok(ArrayEnd::Closed(_)) => Ok(()),
+            Ok(ArrayEnd::Truncated(good)) => {
+                // Only complete values reach here; a bare scalar cut short at the end of
+                // the events is the one way to get here.
+                Err(self.error_at(
+                    start + good.saturating_sub(1),
+                    "a complete trace event (an object)",
+                ))
+            }
+            Err(e) => Err(self.relocate(e, start as isize - 1)),
+        }
     }
 
     /// Scans what follows the event array of an object until the object closes.
@@ -620,7 +720,7 @@ mod tests {
 
     use proptest::prelude::*;
 
-    use super::{FileTail, FollowArena, FollowStage, Follower, TailRead};
+    use super::{FileTail, FollowStage, Follower, TailRead};
     use crate::model::Trace;
 
     const GOLDEN: &[u8] = include_bytes!("../../tests/golden/taskscope_v1.json");
@@ -675,8 +775,7 @@ mod tests {
 
     /// Feeds `bytes` cut at `cuts` (sorted offsets) and returns the final snapshot.
     fn fed(bytes: &[u8], cuts: &[usize]) -> (Trace, FollowStage) {
-        let arena = FollowArena::new();
-        let mut follower = Follower::new(&arena, "t.json");
+        let mut follower = Follower::new("t.json");
         let mut from = 0;
         for &cut in cuts.iter().chain([bytes.len()].iter()) {
             let cut = cut.clamp(from, bytes.len());
@@ -721,8 +820,7 @@ mod tests {
         assert!(ends.len() > 10);
         for end in ends {
             let prefix = &CHROME[..end];
-            let arena = FollowArena::new();
-            let mut follower = Follower::new(&arena, "t.json");
+            let mut follower = Follower::new("t.json");
             follower.push(prefix).unwrap();
             assert_eq!(follower.stage(), FollowStage::Events);
             let live = follower.snapshot().unwrap();
@@ -741,8 +839,7 @@ mod tests {
     fn a_taskscope_file_is_followed_to_its_end() {
         let text = std::str::from_utf8(GOLDEN).unwrap();
         let events_end = text.find("\n],").unwrap() + 1;
-        let arena = FollowArena::new();
-        let mut follower = Follower::new(&arena, "g.json");
+        let mut follower = Follower::new("g.json");
         follower.push(&GOLDEN[..events_end]).unwrap();
         assert_eq!(follower.stage(), FollowStage::Events);
         assert!(follower.is_object());
@@ -777,15 +874,13 @@ mod tests {
         let bad = b"[\n{\"ph\":\"X\",\"ts\":1,\"dur\":1,\"pid\":1,\"tid\":1},\n{\"ph\":\"X\",\"ts\":2},\n{\"ph\":\"X\" \"ts\":3}\n]";
         let expected = Trace::from_slice(bad, "t.json").unwrap_err().to_string();
         for cut in [0, 5, 30, 60, bad.len()] {
-            let arena = FollowArena::new();
-            let mut follower = Follower::new(&arena, "t.json");
+            let mut follower = Follower::new("t.json");
             let first = follower.push(&bad[..cut]);
             let got = first.and_then(|()| follower.push(&bad[cut..]));
             assert_eq!(got.unwrap_err().to_string(), expected, "cut at {cut}");
         }
         // Not a trace at all.
-        let arena = FollowArena::new();
-        let mut follower = Follower::new(&arena, "t.json");
+        let mut follower = Follower::new("t.json");
         assert_eq!(
             follower.push(b"  x").unwrap_err().to_string(),
             Trace::from_slice(b"  x", "t.json").unwrap_err().to_string()
@@ -798,8 +893,7 @@ mod tests {
         let path = dir.path().join("live.json");
         let mut file = std::fs::File::create(&path).unwrap();
         let mut tail = FileTail::open(&path).unwrap();
-        let arena = FollowArena::new();
-        let mut follower = Follower::new(&arena, "live.json");
+        let mut follower = Follower::new("live.json");
         let mut buf = Vec::new();
         assert_eq!(
             tail.read_new(&mut buf, 1 << 20).unwrap(),
@@ -875,8 +969,7 @@ mod tests {
             stream.flush().unwrap();
             stages.push(std::fs::read(&path).unwrap());
         }
-        let arena = FollowArena::new();
-        let mut follower = Follower::new(&arena, "run.json");
+        let mut follower = Follower::new("run.json");
         let mut fed = 0;
         for (flushed, stage) in stages.iter().enumerate() {
             // In two pieces, cut inside the newest event.
@@ -918,16 +1011,103 @@ mod tests {
             .to_string();
         assert!(expected.contains("'zz'"), "{expected}");
         // Read (and refused) as soon as its bytes are pushed, not at each snapshot.
-        let arena = FollowArena::new();
-        let mut follower = Follower::new(&arena, "run.json");
+        let mut follower = Follower::new("run.json");
         let got = follower.push(bad.as_bytes()).unwrap_err().to_string();
         assert_eq!(got, expected);
         // The good one: read once, then every snapshot has its graph.
-        let arena = FollowArena::new();
-        let mut follower = Follower::new(&arena, "run.json");
+        let mut follower = Follower::new("run.json");
         follower.push(good.as_bytes()).unwrap();
         assert!(follower.has_whole_graph());
         assert_eq!(follower.snapshot().unwrap().graph().len(), 2);
+    }
+
+    #[test]
+    fn the_file_bytes_held_stay_bounded_as_the_file_grows() {
+        use std::fmt::Write as _;
+
+        // 20,000 events (about 2 MB) fed in 4 KiB pieces: once read, an event's bytes go;
+        // only the incomplete tail and one piece's events are held.
+        let mut text = String::from("[\n");
+        for i in 0..20_000 {
+            writeln!(
+                text,
+                r#"{{"ph":"X","name":"task-{}","cat":"c{}","ts":{i},"dur":1,"pid":1,"tid":{},"args":{{"key":"k-{i}","note":"padding padding padding"}}}},"#,
+                i % 50,
+                i % 3,
+                i % 4
+            )
+            .unwrap();
+        }
+        text.pop();
+        text.pop();
+        text.push_str("\n]\n");
+        let bytes = text.as_bytes();
+        assert!(bytes.len() > 2_000_000);
+        let mut follower = Follower::new("t.json");
+        let mut most_held = 0;
+        for piece in bytes.chunks(4096) {
+            follower.push(piece).unwrap();
+            most_held = most_held.max(follower.held_file_bytes());
+        }
+        assert_eq!(follower.stage(), FollowStage::Complete);
+        assert!(most_held <= 16 * 4096, "held {most_held} bytes of the file");
+        let whole = Trace::from_slice(bytes, "t.json").unwrap();
+        assert_eq!(whole.spans().len(), 20_000);
+        assert_eq!(outcome(&follower.snapshot().unwrap()), outcome(&whole));
+    }
+
+    #[test]
+    fn events_left_out_are_placed_in_the_file() {
+        // Timestamps that do not fit, in the second and fourth lines, read in pieces cut
+        // across them: each warning names its line and column in the file.
+        let bytes = b"[\n{\"ph\":\"X\",\"name\":\"a\",\"ts\":1,\"dur\":1,\"pid\":1,\"tid\":1},\n  {\"ph\":\"X\",\"name\":\"b\",\"ts\":1e30,\"dur\":1,\"pid\":1,\"tid\":1},\n{\"ph\":\"X\",\"name\":\"c\",\"ts\":3,\"dur\":1,\"pid\":1,\"tid\":1}, {\"ph\":\"X\",\"name\":\"d\",\"ts\":-1e30,\"dur\":1,\"pid\":1,\"tid\":1}\n]";
+        let whole = Trace::from_slice(bytes, "t.json").unwrap();
+        let warnings: Vec<_> = whole
+            .diagnostics()
+            .iter()
+            .filter(|d| d.message.starts_with("t.json:"))
+            .collect();
+        assert_eq!(warnings.len(), 2, "{:?}", whole.diagnostics());
+        for cuts in [&[][..], &[30, 70][..], &[80, 120, 150][..]] {
+            let (live, _) = fed(bytes, cuts);
+            assert_eq!(outcome(&live), outcome(&whole), "cut at {cuts:?}");
+        }
+    }
+
+    #[test]
+    fn a_bad_span_of_a_stream_is_refused_naming_the_file() {
+        use std::sync::Arc;
+
+        use crate::format::StreamWriter;
+        use crate::model::{GraphBuilder, Lane, LaneId, Span, SpanKind, TaskState};
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.json");
+        let mut g = GraphBuilder::new();
+        let a = g.add_task("a", "a", [], TaskState::Done).unwrap();
+        let graph = Arc::new(g.build().unwrap());
+        let mut stream = StreamWriter::create(&path, graph, &[Lane::default()]).unwrap();
+        stream.push_span(
+            &Span {
+                start_ns: 1,
+                end_ns: 2,
+                task: a,
+                lane: LaneId(0),
+                kind: SpanKind::Compute,
+                depth: 0,
+                unclosed: false,
+            },
+            TaskState::Done,
+        );
+        stream.flush().unwrap();
+        let good = std::fs::read_to_string(&path).unwrap();
+        let bad = good.replace(r#""task":0"#, r#""task":7"#);
+        assert_ne!(bad, good);
+        let mut follower = Follower::new("run.json");
+        follower.push(bad.as_bytes()).unwrap();
+        let e = follower.snapshot().unwrap_err().to_string();
+        assert!(e.starts_with("run.json:"), "{e}");
+        assert!(e.contains("a task index below 1"), "{e}");
     }
 
     proptest! {
@@ -941,8 +1121,7 @@ mod tests {
             let bytes = if seed == 0 { CHROME } else { GOLDEN };
             cuts.retain(|&c| c <= bytes.len());
             cuts.sort_unstable();
-            let arena = FollowArena::new();
-            let mut follower = Follower::new(&arena, "t.json");
+            let mut follower = Follower::new("t.json");
             let mut from = 0;
             for &cut in cuts.iter().chain([bytes.len()].iter()) {
                 follower.push(&bytes[from..cut]).unwrap();

@@ -22,8 +22,8 @@ use crate::model::{Lane, ModelError, SpanId, SpanKind, TaskId, TaskState, TraceB
 /// A lane as seen in the file: a `(pid, tid)` pair.
 #[derive(Clone)]
 pub(crate) struct LaneInfo<'a> {
-    pub pid: &'a str,
-    pub tid: &'a str,
+    pub pid: Cow<'a, str>,
+    pub tid: Cow<'a, str>,
     pub name: Option<String>,
     pub sort_index: Option<i64>,
     /// Whether any span or instant is on it (lanes only named by `M` events are dropped).
@@ -47,6 +47,24 @@ pub(crate) struct PendingSpan<'a> {
     pub offset: usize,
 }
 
+impl PendingSpan<'_> {
+    /// The span with its key owned, borrowing nothing from the file.
+    pub(crate) fn into_owned(self) -> PendingSpan<'static> {
+        PendingSpan {
+            key: self.key.map(|k| Cow::Owned(k.into_owned())),
+            ..self
+        }
+    }
+
+    /// A copy whose key borrows this one's (no allocation, unlike `clone`).
+    pub(crate) fn borrowed(&self) -> PendingSpan<'_> {
+        PendingSpan {
+            key: self.key.as_deref().map(Cow::Borrowed),
+            ..*self
+        }
+    }
+}
+
 /// An arg of a task event beyond the ones the model has fields for (e.g. a Dask
 /// transfer's `source`), kept for [`crate::args`].
 #[derive(Clone)]
@@ -55,6 +73,31 @@ pub(crate) struct PendingArg<'a> {
     pub span: u32,
     pub key: Cow<'a, str>,
     pub value: ArgValue,
+}
+
+impl PendingArg<'_> {
+    /// A copy whose key borrows this one's.
+    pub(crate) fn borrowed(&self) -> PendingArg<'_> {
+        PendingArg {
+            span: self.span,
+            key: Cow::Borrowed(&self.key),
+            value: self.value.clone(),
+        }
+    }
+
+    /// The arg with its key owned, borrowing nothing from the file.
+    pub(crate) fn into_owned(self) -> PendingArg<'static> {
+        PendingArg {
+            span: self.span,
+            key: Cow::Owned(self.key.into_owned()),
+            value: self.value,
+        }
+    }
+}
+
+/// Owns a borrowed text (an owned one is moved, not copied).
+pub(crate) fn owned(text: Cow<'_, str>) -> Cow<'static, str> {
+    Cow::Owned(text.into_owned())
 }
 
 /// Args of spans that are facts about their task (a failed task's error text): the
@@ -104,31 +147,48 @@ impl<'a> NameTable<'a> {
     pub(crate) fn as_slice(&self) -> &[Cow<'a, str>] {
         &self.names
     }
+
+    /// The same table borrowing nothing from the file.
+    ///
+    /// # Complexity
+    /// O(n) for its n names (a rehash each; only borrowed names are copied).
+    pub(crate) fn into_owned(self) -> NameTable<'static> {
+        // Moved, not copied: an owned name costs no allocation (only its rehash).
+        NameTable {
+            names: self.names.into_iter().map(owned).collect(),
+            index: self
+                .index
+                .into_iter()
+                .map(|(name, id)| (owned(name), id))
+                .collect(),
+        }
+    }
 }
 
 /// Lanes by `(pid, tid)`, in order of first appearance, with the process names.
 #[derive(Clone, Default)]
 pub(crate) struct LaneTable<'a> {
     lanes: Vec<LaneInfo<'a>>,
-    index: FxHashMap<(&'a str, &'a str), u32>,
-    process_names: FxHashMap<&'a str, String>,
+    index: FxHashMap<(Cow<'a, str>, Cow<'a, str>), u32>,
+    process_names: FxHashMap<Cow<'a, str>, String>,
 }
 
 impl<'a> LaneTable<'a> {
     /// The lane of `(pid, tid)`, added (unused) if it is new.
     pub(crate) fn lane(&mut self, pid: &'a str, tid: &'a str) -> u32 {
-        if let Some(&l) = self.index.get(&(pid, tid)) {
+        let key = (Cow::Borrowed(pid), Cow::Borrowed(tid));
+        if let Some(&l) = self.index.get(&key) {
             return l;
         }
         let l = self.lanes.len() as u32;
         self.lanes.push(LaneInfo {
-            pid,
-            tid,
+            pid: key.0.clone(),
+            tid: key.1.clone(),
             name: None,
             sort_index: None,
             used: false,
         });
-        self.index.insert((pid, tid), l);
+        self.index.insert(key, l);
         l
     }
 
@@ -153,7 +213,7 @@ impl<'a> LaneTable<'a> {
 
     /// Names process `pid` (a later name replaces an earlier one).
     pub(crate) fn name_process(&mut self, pid: &'a str, name: String) {
-        self.process_names.insert(pid, name);
+        self.process_names.insert(Cow::Borrowed(pid), name);
     }
 
     /// The name of process `pid`, if an `M` event named it.
@@ -163,7 +223,9 @@ impl<'a> LaneTable<'a> {
 
     /// Names process `pid` with `name()` unless it has a name already.
     pub(crate) fn name_process_once(&mut self, pid: &'a str, name: impl FnOnce() -> String) {
-        self.process_names.entry(pid).or_insert_with(name);
+        self.process_names
+            .entry(Cow::Borrowed(pid))
+            .or_insert_with(name);
     }
 
     /// The lanes that carry spans or instants, in order of first appearance, and the
@@ -183,7 +245,7 @@ impl<'a> LaneTable<'a> {
                         .unwrap_or_else(|| format!("thread {}", info.tid)),
                     process: self
                         .process_names
-                        .get(info.pid)
+                        .get(info.pid.as_ref())
                         .cloned()
                         .unwrap_or_else(|| format!("process {}", info.pid)),
                     sort_index: info.sort_index.unwrap_or(0),
@@ -192,6 +254,39 @@ impl<'a> LaneTable<'a> {
             }
         }
         (lane_map, lanes)
+    }
+
+    /// The same table borrowing nothing from the file.
+    ///
+    /// # Complexity
+    /// O(n) for its n lanes and processes.
+    pub(crate) fn into_owned(self) -> LaneTable<'static> {
+        let lanes: Vec<LaneInfo<'static>> = self
+            .lanes
+            .into_iter()
+            .map(|l| LaneInfo {
+                pid: owned(l.pid),
+                tid: owned(l.tid),
+                name: l.name,
+                sort_index: l.sort_index,
+                used: l.used,
+            })
+            .collect();
+        let index = self
+            .index
+            .into_iter()
+            .map(|((pid, tid), l)| ((owned(pid), owned(tid)), l))
+            .collect();
+        let process_names = self
+            .process_names
+            .into_iter()
+            .map(|(pid, name)| (owned(pid), name))
+            .collect();
+        LaneTable {
+            lanes,
+            index,
+            process_names,
+        }
     }
 }
 
@@ -328,14 +423,18 @@ impl TimeRange {
     }
 }
 
+/// A line and a column in a file, both from 1.
+type LineColumn = (usize, usize);
+
 /// Events left out because a number in them does not fit: a timestamp beyond what
 /// nanoseconds in 64 bits hold (the reader's exact parser saturates at the `i64`
 /// range, so a saturated value is out of range), a negative duration, or an end
 /// beyond that range. Each is reported with its position; none distorts a figure.
 #[derive(Clone, Default)]
 pub(crate) struct LeftOut {
-    /// (byte offset of the event, what is wrong), the first [`LeftOut::LISTED`].
-    listed: Vec<(usize, String)>,
+    /// (byte offset of the event, its line and column once located, what is wrong),
+    /// the first [`LeftOut::LISTED`].
+    listed: Vec<(usize, Option<LineColumn>, String)>,
     /// How many events were left out in all.
     count: u64,
 }
@@ -353,7 +452,17 @@ impl LeftOut {
     pub(crate) fn add(&mut self, offset: usize, problem: impl FnOnce() -> String) {
         self.count += 1;
         if self.listed.len() < Self::LISTED {
-            self.listed.push((offset, problem()));
+            self.listed.push((offset, None, problem()));
+        }
+    }
+
+    /// Gives the events listed since the last call their line and column, `at(offset)`,
+    /// while the bytes their offsets are in are still there (an incremental reader's).
+    pub(crate) fn locate(&mut self, at: impl Fn(usize) -> (usize, usize)) {
+        for (offset, located, _) in &mut self.listed {
+            if located.is_none() {
+                *located = Some(at(*offset));
+            }
         }
     }
 
@@ -362,9 +471,12 @@ impl LeftOut {
         let mut out: Vec<String> = self
             .listed
             .iter()
-            .map(|(offset, problem)| {
-                let pos = super::error::Position::of(src.bytes, *offset);
-                format!("{}:{}:{}: {problem}", src.name, pos.line, pos.column)
+            .map(|(offset, located, problem)| {
+                let (line, column) = located.unwrap_or_else(|| {
+                    let pos = super::error::Position::of(src.bytes, *offset);
+                    (pos.line, pos.column)
+                });
+                format!("{}:{line}:{column}: {problem}", src.name)
             })
             .collect();
         let rest = self.count.saturating_sub(self.listed.len() as u64);
@@ -404,6 +516,9 @@ pub(crate) struct Gathered<'a> {
     /// Try the exact-layout scanners of [`super::fast`] on the events of taskscope files
     /// (off only in tests that compare them with the general path).
     pub(super) fast_paths: bool,
+    /// How many spans were gathered before `spans` (an incremental reader keeps them
+    /// apart while it reads a batch of events; 0 whenever a trace is built).
+    pub(super) span_base: usize,
 }
 
 impl<'a> Gathered<'a> {
@@ -424,6 +539,72 @@ impl<'a> Gathered<'a> {
             taskscope_marker: false,
             stream_graph: None,
             fast_paths: true,
+            span_base: 0,
+        }
+    }
+
+    /// The number the next span pushed gets (its index once every span is gathered).
+    pub(crate) fn next_span_index(&self) -> u32 {
+        (self.span_base + self.spans.len()) as u32
+    }
+
+    /// A copy to build a trace from, its spans' and args' keys borrowing this one's (an
+    /// incremental reader's own its keys: `clone` would copy each).
+    ///
+    /// # Complexity
+    /// O(S + A) for its S spans and A span args, plus a clone of the other tables.
+    pub(crate) fn borrowed(&self) -> Gathered<'_> {
+        Gathered {
+            src: self.src,
+            names: self.names.clone(),
+            lanes: self.lanes.clone(),
+            spans: self.spans.iter().map(PendingSpan::borrowed).collect(),
+            span_args: self.span_args.iter().map(PendingArg::borrowed).collect(),
+            begin_ends: self.begin_ends.clone(),
+            flows: self.flows.clone(),
+            marks: self.marks.clone(),
+            counts: self.counts.clone(),
+            time: self.time.clone(),
+            left_out: self.left_out.clone(),
+            taskscope_marker: self.taskscope_marker,
+            stream_graph: self.stream_graph,
+            fast_paths: self.fast_paths,
+            span_base: self.span_base,
+        }
+    }
+
+    /// The same gathering borrowing nothing from the file: every text is owned, `src` is
+    /// `empty` (the file's bytes can go).
+    ///
+    /// # Complexity
+    /// O(S + A + N + L + F + C) for its S spans, A span args, N names, L lanes, and the
+    /// F flow keys and C counter tracks (an incremental reader keeps its spans and args
+    /// apart, so that only a batch's own are converted).
+    pub(crate) fn into_owned(self, empty: Source<'static>) -> Gathered<'static> {
+        Gathered {
+            src: empty,
+            names: self.names.into_owned(),
+            lanes: self.lanes.into_owned(),
+            spans: self
+                .spans
+                .into_iter()
+                .map(PendingSpan::into_owned)
+                .collect(),
+            span_args: self
+                .span_args
+                .into_iter()
+                .map(PendingArg::into_owned)
+                .collect(),
+            begin_ends: self.begin_ends,
+            flows: self.flows.into_owned(),
+            marks: self.marks.into_owned(),
+            counts: self.counts,
+            time: self.time,
+            left_out: self.left_out,
+            taskscope_marker: self.taskscope_marker,
+            stream_graph: self.stream_graph,
+            fast_paths: self.fast_paths,
+            span_base: self.span_base,
         }
     }
 
@@ -464,9 +645,11 @@ impl<'a> Gathered<'a> {
 
     /// Attaches arg `key` to the span pushed last (nothing if there is none).
     pub(crate) fn add_arg_to_last_span(&mut self, key: &'static str, value: ArgValue) {
-        if let Some(span) = self.spans.len().checked_sub(1) {
+        if let Some(span) = self.next_span_index().checked_sub(1)
+            && !self.spans.is_empty()
+        {
             self.span_args.push(PendingArg {
-                span: span as u32,
+                span,
                 key: Cow::Borrowed(key),
                 value,
             });

@@ -69,7 +69,7 @@ pub(crate) fn assign_tasks(
         } else {
             let (pid, tid) = lanes
                 .get(span.lane as usize)
-                .map_or(("", ""), |l| (l.pid, l.tid));
+                .map_or(("", ""), |l| (&*l.pid, &*l.tid));
             Cow::Owned(format!("{pid}:{tid}:{n}"))
         };
         *n += 1;

@@ -61,7 +61,7 @@ use std::path::Path;
 
 pub use encode::{Join, TraceEncoder};
 pub use error::FormatError;
-pub use follow::{FileTail, FollowArena, FollowStage, Follower, TailRead};
+pub use follow::{FileTail, FollowStage, Follower, TailRead};
 pub use stream::StreamWriter;
 pub use write::FORMAT_VERSION;
 

@@ -653,16 +653,15 @@ mod tests {
 
     #[test]
     fn a_follower_sees_a_task_running_then_done() {
-        use crate::format::{FollowArena, Follower};
+        use crate::format::Follower;
         use crate::index::{RunState, TaskTimes};
         let dir = tempfile::tempdir().unwrap();
         let trace = finished_run();
         let (stages, _) = stream_with(&trace, dir.path(), true);
         let b = begun();
-        let arena = FollowArena::new();
-        let mut follower = Follower::new(&arena, "run.json");
+        let mut follower = Follower::new("run.json");
         let mut fed = 0;
-        let mut at_stage = |follower: &mut Follower<'_>, stage: &[u8]| {
+        let mut at_stage = |follower: &mut Follower, stage: &[u8]| {
             follower.push(&stage[fed..]).unwrap();
             fed = stage.len();
             follower.snapshot().unwrap()

@@ -464,29 +464,34 @@ fn parse_graph_args<'a>(
 ///
 /// An incremental reader keeps it across snapshots ([`finish_stream_with`]), so the
 /// event is parsed once however often the trace so far is built.
-pub(crate) struct StreamGraph<'a> {
+pub(crate) struct StreamGraph {
     /// The graph, with the states the event gives; its keys are what `key_index` finds.
     graph: Graph,
     key_index: KeyTable,
-    /// The `args` object of the few tasks that have one, by task index.
-    args: Vec<(u32, &'a RawValue)>,
+    /// The `args` object of the few tasks that have one, by task index (owned: the
+    /// event's bytes need not outlive it).
+    args: Vec<(u32, Box<RawValue>)>,
 }
 
-impl<'a> StreamGraph<'a> {
+impl StreamGraph {
     /// Reads the event whose `args` object starts at byte `args` of `src` (see
     /// [`super::stream`]). The one parser of that event: the reader of whole files and
     /// the incremental reader call it.
     ///
     /// # Complexity
     /// O(n + V + E) for the n bytes of the event.
-    pub(crate) fn parse(src: &Source<'a>, args: usize, fast: bool) -> Result<Self, FormatError> {
-        let mut tasks = parse_graph_args(src, args, fast)?;
+    pub(crate) fn parse(src: &Source<'_>, args: usize, fast: bool) -> Result<Self, FormatError> {
+        let tasks = parse_graph_args(src, args, fast)?;
         let (graph, key_index) = build_graph(&tasks, src)?;
         // The parsed columns go: the graph holds the keys (a third of what they took).
         Ok(Self {
             graph,
             key_index,
-            args: std::mem::take(&mut tasks.args),
+            args: tasks
+                .args
+                .iter()
+                .map(|&(task, raw)| (task, raw.to_owned()))
+                .collect(),
         })
     }
 }
@@ -514,7 +519,7 @@ pub(crate) fn finish_stream(
 /// O(V + E + S) plus the builder's sort check: the graph is copied, not parsed.
 pub(crate) fn finish_stream_with(
     col: &Gathered<'_>,
-    stream: &StreamGraph<'_>,
+    stream: &StreamGraph,
     mut diagnostics: Vec<String>,
 ) -> Result<Trace, FormatError> {
     let mut graph = stream.graph.clone();
@@ -560,10 +565,11 @@ pub(crate) fn finish_stream_with(
         flows: Vec::new(),
         diagnostics,
     };
+    let args: Vec<(u32, &RawValue)> = stream.args.iter().map(|(t, a)| (*t, &**a)).collect();
     let keys = Keys {
         list: &stream.graph,
         index: &stream.key_index,
-        args: &stream.args,
+        args: &args,
     };
     finish_parts(col, &keys, graph, &slices, parts)
 }
@@ -598,7 +604,7 @@ fn stream_lanes(col: &Gathered<'_>) -> Vec<TsLane> {
     let index = |tid: &str| id_text(tid).parse::<u32>().ok();
     let count = infos
         .iter()
-        .filter_map(|info| index(info.tid))
+        .filter_map(|info| index(&info.tid))
         .map(|i| i as usize + 1)
         .max()
         .unwrap_or(0)
@@ -613,7 +619,7 @@ fn stream_lanes(col: &Gathered<'_>) -> Vec<TsLane> {
         })
         .collect();
     for info in infos {
-        let Some(lane) = index(info.tid).and_then(|i| lanes.get_mut(i as usize)) else {
+        let Some(lane) = index(&info.tid).and_then(|i| lanes.get_mut(i as usize)) else {
             continue;
         };
         if let Some(name) = &info.name {
@@ -622,7 +628,7 @@ fn stream_lanes(col: &Gathered<'_>) -> Vec<TsLane> {
         if let Some(sort_index) = info.sort_index {
             lane.sort_index = sort_index;
         }
-        if let Some(process) = col.lanes.process_name(info.pid) {
+        if let Some(process) = col.lanes.process_name(&info.pid) {
             process.clone_into(&mut lane.process);
         }
     }
@@ -733,7 +739,7 @@ fn finish_parts(
         .infos()
         .iter()
         .map(|info| {
-            id_text(info.tid)
+            id_text(&info.tid)
                 .parse::<u32>()
                 .ok()
                 .filter(|&l| (l as usize) < lane_count)
