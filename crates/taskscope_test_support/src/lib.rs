@@ -7,5 +7,9 @@
 //! function: [`viewer_flows::assert_every_dependency_is_an_arrow`].
 //!
 //! It depends on nothing of taskscope: it reads the file as any other viewer would.
+//!
+//! [`plain_chrome`] writes the events of a plain Chrome trace, for benchmarks that
+//! follow one as it grows.
 
+pub mod plain_chrome;
 pub mod viewer_flows;

@@ -29,7 +29,12 @@ fn object_and_array_forms_read_the_same() {
     assert_eq!(a.meta().origin_ns, 1_000);
     // Every span is a task named after the event, with a stable unique key.
     assert_eq!(a.graph().name(a.spans()[1].task), Some("b"));
-    assert_eq!(a.graph().key(a.spans()[1].task), Some("1:1:1"));
+    assert_eq!(a.graph().key(a.spans()[1].task), Some("b-1:1:1"));
+    // Their key prefix is their name: a file without keys is grouped by name.
+    let index = taskscope_trace::TraceIndex::new(&a);
+    let groups = index.groups(a.graph());
+    let names: Vec<&str> = groups.all().iter().map(|g| g.name.as_str()).collect();
+    assert_eq!(names, ["a", "b"]);
 }
 
 #[test]

@@ -116,10 +116,10 @@ fn write_stream(
 }
 
 /// Appends a plain Chrome event array (no graph: tasks known only from their spans) at
-/// [`SPANS_PER_S`] until `stop`: 16 workers, 80 µs tasks named by six key prefixes.
+/// [`SPANS_PER_S`] until `stop`: 16 workers, 80 µs tasks with six names (the file has
+/// no task keys: they are grouped by name).
 fn write_chrome(path: &std::path::Path, stop: &AtomicBool, written: &AtomicU64) {
     use std::io::Write;
-    const NAMES: [&str; 6] = ["load", "parse", "inc", "double", "add", "sum"];
     let mut file = std::fs::File::create(path).unwrap();
     file.write_all(b"[\n").unwrap();
     let per_batch = SPANS_PER_S * BATCH_MS / 1000;
@@ -132,14 +132,7 @@ fn write_chrome(path: &std::path::Path, stop: &AtomicBool, written: &AtomicU64) 
         }
         buf.clear();
         for _ in 0..per_batch {
-            let lane = n % 16;
-            let ts_us = (n / 16) * 80;
-            let name = NAMES[(n % 6) as usize];
-            writeln!(
-                buf,
-                "{{\"ph\":\"X\",\"name\":\"{name}\",\"ts\":{ts_us}.000,\"dur\":79.500,\"pid\":1,\"tid\":{lane},\"args\":{{\"key\":\"{name}-{n}\"}}}},"
-            )
-            .unwrap();
+            taskscope_test_support::plain_chrome::push_event(n, &mut buf);
             n += 1;
         }
         file.write_all(&buf).unwrap();
@@ -151,8 +144,6 @@ fn write_chrome(path: &std::path::Path, stop: &AtomicBool, written: &AtomicU64) 
     }
 }
 
-/// Frames of a live tab whose plain Chrome file grows at 200,000 spans per second for
-/// the whole measurement (the view grows with it).
 /// The app following `path` (in `dir`) once its writer has created it.
 fn following(path: &std::path::Path, dir: &std::path::Path) -> ViewerApp {
     while !path.exists() {
@@ -169,6 +160,8 @@ fn following(path: &std::path::Path, dir: &std::path::Path) -> ViewerApp {
     )
 }
 
+/// Frames of a live tab whose plain Chrome file grows at 200,000 spans per second for
+/// the whole measurement (the view grows with it).
 fn bench_follow_chrome(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("live_chrome.json");

@@ -24,10 +24,21 @@ pub(crate) struct GraphSpec<'a> {
     pub tasks: Vec<GraphTask<'a>>,
 }
 
+/// The key of a task [`assign_tasks`] adds for spans.
+enum NewKey<'a> {
+    /// A key read from the file (or generated and looked up).
+    Given(Cow<'a, str>),
+    /// A generated key not looked up: `name-pid:tid:n` for the `n`-th span of `lane`.
+    Made { lane: u32, n: u32 },
+}
+
 /// Adds the graph's tasks (and one task per span key not in it) to `b`, returning each span's task.
 ///
 /// Spans with the same key share a task; spans without a key get a generated key
-/// `pid:tid:n` (the n-th span of that lane), which is unique and stable for a given file.
+/// `name-pid:tid:n` (the n-th span of that lane), which is unique and stable for a given
+/// file, and whose key prefix ([`key_split`](crate::index::key_split)) is the span's name
+/// (its first words): tasks of a file without keys are grouped by name, as Perfetto
+/// groups slices, rather than each in a group of its own.
 /// Tasks not in the graph depend on the tasks whose spans have an arrow into theirs.
 ///
 /// # Complexity
@@ -57,35 +68,19 @@ pub(crate) fn assign_tasks(
             );
         }
     }
-    // Task of each span; new tasks are (key, name index, state).
-    let mut new_tasks: Vec<(Cow<'_, str>, u32, TaskState)> = Vec::new();
-    let mut span_task = Vec::with_capacity(spans.len());
-    let mut ordinal: FxHashMap<u32, u32> = FxHashMap::default();
-    let mut spans_not_in_graph = 0u32;
-    for span in spans {
-        let n = ordinal.entry(span.lane).or_insert(0);
-        let key: Cow<'_, str> = if let Some(k) = &span.key {
-            Cow::Borrowed(k.as_ref())
-        } else {
-            let (pid, tid) = lanes
-                .get(span.lane as usize)
-                .map_or(("", ""), |l| (&*l.pid, &*l.tid));
-            Cow::Owned(format!("{pid}:{tid}:{n}"))
-        };
-        *n += 1;
-        let task = if let Some(&t) = key_map.get(key.as_ref()) {
-            t
-        } else {
-            let t = (graph_len + new_tasks.len()) as u32;
-            if external.is_some() {
-                spans_not_in_graph += 1;
-            }
-            key_map.insert(key.clone(), t);
-            new_tasks.push((key, span.name, span.state.unwrap_or_default()));
-            t
-        };
-        span_task.push(task);
-    }
+    let SpanTasks {
+        new_tasks,
+        span_task,
+        spans_not_in_graph,
+        made_key,
+    } = span_tasks(
+        spans,
+        names,
+        lanes,
+        external.is_some(),
+        graph_len,
+        &mut key_map,
+    );
     if spans_not_in_graph > 0 {
         diagnostics.push(format!(
             "{spans_not_in_graph} tasks with spans are not in the graph file; they were added without dependencies from it"
@@ -119,7 +114,8 @@ pub(crate) fn assign_tasks(
         }
     }
     let mut e = 0;
-    for (i, (key, name, state)) in new_tasks.iter().enumerate() {
+    let mut made = String::new();
+    for (i, (key, name_index, state)) in new_tasks.iter().enumerate() {
         let id = (graph_len + i) as u32;
         let start = e;
         while edges.get(e).is_some_and(|&(c, _)| c == id) {
@@ -130,7 +126,14 @@ pub(crate) fn assign_tasks(
             .unwrap_or(&[])
             .iter()
             .map(|&(_, p)| TaskId(p));
-        let name = names.get(*name as usize).map_or("", |n| n.as_ref());
+        let name = names.get(*name_index as usize).map_or("", |n| n.as_ref());
+        let key = match key {
+            NewKey::Given(k) => k.as_ref(),
+            NewKey::Made { lane, n } => {
+                made_key(*lane, *n, *name_index, &mut made);
+                made.as_str()
+            }
+        };
         graph.add_task(key, name, deps, *state)?;
     }
     if missing_deps > 0 {
@@ -139,4 +142,94 @@ pub(crate) fn assign_tasks(
         ));
     }
     Ok(span_task.into_iter().map(TaskId).collect())
+}
+
+/// What [`span_tasks`] finds: each span's task, and the tasks to add for spans.
+struct SpanTasks<'a, F> {
+    /// The tasks not in the graph file, in order: (key, name index, state).
+    new_tasks: Vec<(NewKey<'a>, u32, TaskState)>,
+    /// Each span's task.
+    span_task: Vec<u32>,
+    /// How many new tasks are not in a graph file given (`external`).
+    spans_not_in_graph: u32,
+    /// Writes the generated key of the `n`-th span of a lane with a name.
+    made_key: F,
+}
+
+/// The task of each span of [`assign_tasks`]: the task with its key (in `key_map`, the
+/// graph file's keys, which it extends), else a new one (numbered from `graph_len`).
+fn span_tasks<'a>(
+    spans: &'a [PendingSpan<'_>],
+    names: &'a [Cow<'_, str>],
+    lanes: &'a [LaneInfo<'_>],
+    external: bool,
+    graph_len: usize,
+    key_map: &mut FxHashMap<Cow<'a, str>, u32>,
+) -> SpanTasks<'a, impl Fn(u32, u32, u32, &mut String) + 'a> {
+    // Task of each span; new tasks are (key, name index, state).
+    let mut new_tasks: Vec<(NewKey<'_>, u32, TaskState)> = Vec::new();
+    let mut span_task = Vec::with_capacity(spans.len());
+    // Spans seen so far per lane (lane numbers are small and dense).
+    let mut ordinal: Vec<u32> = Vec::new();
+    let mut spans_not_in_graph = 0u32;
+    // Without any given key (a plain Chrome file), generated keys cannot meet a key of
+    // the file: they are unique and need no lookup, and are written only as their task
+    // is added.
+    let lookup_made = external || spans.iter().any(|s| s.key.is_some());
+    let made_key = |lane: u32, n: u32, name: u32, out: &mut String| {
+        use std::fmt::Write as _;
+        let (pid, tid) = lanes
+            .get(lane as usize)
+            .map_or(("", ""), |l| (&*l.pid, &*l.tid));
+        let name = names.get(name as usize).map_or("", |n| n.as_ref());
+        out.clear();
+        // Writing to a `String` does not fail.
+        let _ = write!(out, "{name}-{pid}:{tid}:{n}");
+    };
+    for span in spans {
+        if ordinal.len() <= span.lane as usize {
+            ordinal.resize(span.lane as usize + 1, 0);
+        }
+        let n = ordinal.get(span.lane as usize).copied().unwrap_or(0);
+        if let Some(slot) = ordinal.get_mut(span.lane as usize) {
+            *slot += 1;
+        }
+        let key: Cow<'_, str> = match &span.key {
+            Some(k) => Cow::Borrowed(k.as_ref()),
+            None if lookup_made => {
+                let mut key = String::new();
+                made_key(span.lane, n, span.name, &mut key);
+                Cow::Owned(key)
+            }
+            None => {
+                let t = (graph_len + new_tasks.len()) as u32;
+                let made = NewKey::Made { lane: span.lane, n };
+                new_tasks.push((made, span.name, span.state.unwrap_or_default()));
+                span_task.push(t);
+                continue;
+            }
+        };
+        let task = if let Some(&t) = key_map.get(key.as_ref()) {
+            t
+        } else {
+            let t = (graph_len + new_tasks.len()) as u32;
+            if external {
+                spans_not_in_graph += 1;
+            }
+            key_map.insert(key.clone(), t);
+            new_tasks.push((
+                NewKey::Given(key),
+                span.name,
+                span.state.unwrap_or_default(),
+            ));
+            t
+        };
+        span_task.push(task);
+    }
+    SpanTasks {
+        new_tasks,
+        span_task,
+        spans_not_in_graph,
+        made_key,
+    }
 }

@@ -13,6 +13,7 @@
 //! same summaries as any group. Run order keeps tasks that ran together in one
 //! part, so a part reads as a phase of the group.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::times::{RunState, TaskTimes};
@@ -55,18 +56,38 @@ use crate::model::{Graph, LaneId, TaskId, TaskState};
 /// # Complexity
 /// O(key length).
 pub fn key_split(key: &str) -> String {
+    key_prefix(key).into_owned()
+}
+
+/// [`key_split`] without a copy where the name is a part of the key (almost always:
+/// the key's first words, or its first word stripped); owned only where the rules
+/// join pieces that are not next to each other in the key.
+///
+/// ```
+/// use std::borrow::Cow;
+/// use taskscope_trace::index::{key_prefix, key_split};
+/// assert!(matches!(key_prefix("hello-world-1"), Cow::Borrowed("hello-world")));
+/// assert_eq!(key_prefix("_(x)-abc"), key_split("_(x)-abc"));
+/// ```
+///
+/// # Complexity
+/// O(key length).
+pub fn key_prefix(key: &str) -> Cow<'_, str> {
     let mut words = key.split('-');
     let first = words.next().unwrap_or("");
     let Some(c0) = first.chars().next() else {
-        return "Other".to_owned();
+        return Cow::Borrowed("Other");
     };
-    let mut result = if py_isalpha(c0) {
-        first.to_owned()
+    let mut result = Cow::Borrowed(if py_isalpha(c0) {
+        first
     } else {
         let before_comma = first.split(',').next().unwrap_or(first);
-        before_comma
-            .trim_matches(|c| matches!(c, '_' | '\'' | '(' | ')' | '"'))
-            .to_owned()
+        before_comma.trim_matches(|c| matches!(c, '_' | '\'' | '(' | ')' | '"'))
+    });
+    // Where `result` ends in `key`, while it is a part of it.
+    let mut end = match &result {
+        Cow::Borrowed(r) if r.len() == first.len() => Some(first.len()),
+        _ => None,
     };
     for word in words {
         let is_token = word.chars().count() == 8
@@ -75,8 +96,16 @@ pub fn key_split(key: &str) -> String {
                 .next()
                 .is_some_and(|c| ('a'..='f').contains(&c));
         if !word.is_empty() && word.chars().all(py_isalpha) && !is_token {
-            result.push('-');
-            result.push_str(word);
+            if let Some(e) = end {
+                // The word follows `result` in the key: the part grows.
+                let grown = e + 1 + word.len();
+                result = Cow::Borrowed(key.get(..grown).unwrap_or(key));
+                end = Some(grown);
+            } else {
+                let owned = result.to_mut();
+                owned.push('-');
+                owned.push_str(word);
+            }
         } else {
             break;
         }
@@ -86,21 +115,24 @@ pub fn key_split(key: &str) -> String {
             .bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     {
-        return "data".to_owned();
+        return Cow::Borrowed("data");
     }
     if result.is_empty() {
         // Python: `result[0]` raises on an empty result, and key_split answers "Other".
-        return "Other".to_owned();
+        return Cow::Borrowed("Other");
     }
     if result.starts_with('<') {
         // `result.strip("<>").split()[0].split(".")[-1]`; no first word raises: "Other".
-        return result
-            .trim_matches(|c| c == '<' || c == '>')
-            .split(py_isspace)
-            .find(|w| !w.is_empty())
-            .and_then(|w| w.rsplit('.').next())
-            .unwrap_or("Other")
-            .to_owned();
+        // Rare (an object's repr): owned.
+        return Cow::Owned(
+            result
+                .trim_matches(|c| c == '<' || c == '>')
+                .split(py_isspace)
+                .find(|w| !w.is_empty())
+                .and_then(|w| w.rsplit('.').next())
+                .unwrap_or("Other")
+                .to_owned(),
+        );
     }
     result
 }
@@ -316,13 +348,15 @@ impl KeyGroups {
     /// # Complexity
     /// O(V × key length + V log V + E) time, O(V) memory.
     pub fn new(graph: &Graph, times: &TaskTimes) -> Self {
-        let mut by_name: BTreeMap<String, u32> = BTreeMap::new();
+        // Names borrowed from the keys while grouping: no allocation per task.
+        let mut by_name: rustc_hash::FxHashMap<Cow<'_, str>, u32> =
+            rustc_hash::FxHashMap::default();
         let mut names = Vec::new();
         let mut labels = Vec::with_capacity(graph.len());
         for t in graph.tasks() {
-            let name = key_split(graph.key(t).unwrap_or(""));
-            let g = *by_name.entry(name.clone()).or_insert_with(|| {
-                names.push((name, None));
+            let name = key_prefix(graph.key(t).unwrap_or(""));
+            let g = *by_name.entry(name).or_insert_with_key(|name| {
+                names.push((name.clone().into_owned(), None));
                 names.len() as u32 - 1
             });
             labels.push(g);
@@ -698,6 +732,7 @@ mod tests {
         ];
         for (key, dask) in cases {
             assert_eq!(key_split(key), dask, "{key:?}");
+            assert_eq!(key_prefix(key), dask, "{key:?}");
         }
     }
 

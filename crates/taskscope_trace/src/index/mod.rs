@@ -41,7 +41,9 @@ mod workers;
 
 use std::sync::{Arc, OnceLock};
 
-pub use groups::{GroupInfo, KeyGroups, PartOf, SPLIT_PARTS, StateCounts, is_part_of, key_split};
+pub use groups::{
+    GroupInfo, KeyGroups, PartOf, SPLIT_PARTS, StateCounts, is_part_of, key_prefix, key_split,
+};
 pub use neighbours::{NEIGHBOURHOOD_LIMIT, NEIGHBOURHOOD_STEPS, neighbourhood};
 pub use times::{RunState, TaskTimes};
 pub use workers::{Worker, Workers};
