@@ -29,7 +29,7 @@ mod tests {
         let text = String::from_utf8(out).unwrap();
         let event: serde_json::Value =
             serde_json::from_str(text.trim_end().trim_end_matches(',')).unwrap();
-        assert_eq!(event["name"], "parse");
+        assert_eq!(event["name"], "sum");
         assert_eq!(event["tid"], 1);
         assert_eq!(event["ts"], 80.0);
     }
