@@ -8,7 +8,8 @@ use crate::model::ModelError;
 ///
 /// Every variant names the file. Errors about the file's content also carry
 /// the byte offset and the 1-based line and column where the problem was
-/// found, and say what was expected there.
+/// found, and say what was expected there (except [`FormatError::Unplaced`]: an event
+/// of a followed file whose bytes are gone).
 #[derive(Debug, thiserror::Error)]
 pub enum FormatError {
     /// The file could not be read, created, written or renamed.
@@ -34,6 +35,16 @@ pub enum FormatError {
         /// 1-based column, in bytes.
         column: usize,
         /// What the reader expected there, and what it found.
+        expected: String,
+    },
+    /// Content read earlier from a file being followed, whose position was not kept
+    /// ([`Follower::snapshot`](crate::format::Follower::snapshot) keeps no bytes of the
+    /// events it read; what can be checked as an event is read is, with its position).
+    #[error("{file}: expected {expected} (in an event read earlier; its position was not kept)")]
+    Unplaced {
+        /// The file's name as given to the reader.
+        file: String,
+        /// What the reader expected, and what it found.
         expected: String,
     },
     /// The file is valid JSON but not any trace format this reader knows.

@@ -270,10 +270,11 @@ impl Follower {
             "every span is gathered between pushes"
         );
         if let Some(graph) = &self.stream_graph {
-            // Errors name the file (the gathering keeps no source between pushes).
-            // TODO(#11): their position is relative to the push the span came in.
+            // Each span was checked as it was read, where its position was known
+            // (`gather_batch`); the gathering keeps no source between pushes, so an
+            // error here names the file but could not name a place in it.
             return super::taskscope::finish_stream_with(&self.col, graph, Vec::new())
-                .map_err(|e| self.named(e));
+                .map_err(|e| self.unplaced(e));
         }
         let mut col = self.col.borrowed();
         col.src = Source {
@@ -295,20 +296,12 @@ impl Follower {
         )
     }
 
-    /// `e` with the followed file's name where it has none.
-    fn named(&self, e: FormatError) -> FormatError {
+    /// `e` with the followed file's name where it has none, and without a position
+    /// (the snapshot's source holds no bytes: a position would be wrong).
+    fn unplaced(&self, e: FormatError) -> FormatError {
         match e {
-            FormatError::Syntax {
-                file,
-                offset,
-                line,
-                column,
-                expected,
-            } if file.is_empty() => FormatError::Syntax {
+            FormatError::Syntax { expected, .. } => FormatError::Unplaced {
                 file: self.name.clone(),
-                offset,
-                line,
-                column,
                 expected,
             },
             FormatError::Model { file, source } if file.is_empty() => FormatError::Model {
@@ -558,6 +551,19 @@ impl Follower {
         });
         let new_spans = std::mem::take(&mut col.spans);
         let new_args = std::mem::take(&mut col.span_args);
+        // A stream's spans are checked now, while their bytes are here to place an error:
+        // the snapshot keeps none (its own check of them cannot name a position).
+        let checked = match &graph {
+            Some(Ok(g)) => Some(g),
+            _ => self.stream_graph.as_ref(),
+        };
+        let fault = checked.and_then(|g| {
+            new_spans.iter().find_map(|span| {
+                g.span_fault(span).map(|expected| {
+                    self.relocate(src.error_at(span.offset, expected), start as isize - 1)
+                })
+            })
+        });
         let mut owned = col.into_owned(NO_SOURCE);
         owned.spans = spans;
         // A stream's spans that carry their task index are resolved by it, never by
@@ -582,6 +588,9 @@ impl Follower {
             Some(Ok(graph)) => self.stream_graph = Some(graph),
             Some(Err(e)) => return Err(self.relocate(e, start as isize - 1)),
             None => {}
+        }
+        if let Some(e) = fault {
+            return Err(e);
         }
         match result {
             Ok(ArrayEnd::Closed(_)) => Ok(()),
@@ -1103,11 +1112,45 @@ mod tests {
         let good = std::fs::read_to_string(&path).unwrap();
         let bad = good.replace(r#""task":0"#, r#""task":7"#);
         assert_ne!(bad, good);
+        // The error names the span's place in the file, as reading the file whole does,
+        // wherever the file was cut into pushes.
+        let whole = Trace::from_slice(bad.as_bytes(), "run.json")
+            .unwrap_err()
+            .to_string();
+        assert!(whole.starts_with("run.json:"), "{whole}");
+        assert!(whole.contains("a task index below 1"), "{whole}");
+        let at = bad.find(r#""task":7"#).unwrap();
+        for cut in [0, 40, at - 20, at, at + 3, bad.len()] {
+            let mut follower = Follower::new("run.json");
+            let got = follower
+                .push(&bad.as_bytes()[..cut])
+                .and_then(|()| follower.push(&bad.as_bytes()[cut..]));
+            assert_eq!(got.unwrap_err().to_string(), whole, "cut at {cut}");
+        }
+        // A fault only the whole snapshot sees (the span's lane is none of the stream's)
+        // names the file and what was wrong, but no position: the bytes are gone.
+        let bad_lane: String = good
+            .lines()
+            .map(|l| {
+                if l.contains(r#""task":0"#) {
+                    l.replace(r#""tid":0"#, r#""tid":"abc""#)
+                } else {
+                    l.to_owned()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert_ne!(bad_lane, good.trim_end());
         let mut follower = Follower::new("run.json");
-        follower.push(bad.as_bytes()).unwrap();
-        let e = follower.snapshot().unwrap_err().to_string();
-        assert!(e.starts_with("run.json:"), "{e}");
-        assert!(e.contains("a task index below 1"), "{e}");
+        follower.push(bad_lane.as_bytes()).unwrap();
+        let e = follower.snapshot().unwrap_err();
+        assert!(matches!(e, crate::FormatError::Unplaced { .. }), "{e}");
+        let e = e.to_string();
+        assert!(
+            e.starts_with("run.json: expected a span whose tid is a lane index"),
+            "{e}"
+        );
+        assert!(e.contains("its position was not kept"), "{e}");
     }
 
     proptest! {

@@ -574,6 +574,30 @@ pub(crate) fn finish_stream_with(
     finish_parts(col, &keys, graph, &slices, parts)
 }
 
+/// What a span with task index `found` was expected to have, in a graph of `task_count`
+/// tasks.
+fn task_index_expected(task_count: usize, found: u32) -> String {
+    format!("a task index below {task_count} in the span's args (found {found})")
+}
+
+/// What a span with a negative `ts` was expected to have.
+const NON_NEGATIVE_TS: &str = "a span with a non-negative ts";
+
+impl StreamGraph {
+    /// What is wrong with `span` of this stream that the reader would refuse (as
+    /// [`finish_stream_with`] does), if anything: a task index out of the graph, or a
+    /// negative time. Checked as the span is read (by the incremental reader, which
+    /// keeps no span's bytes) so that the error can name its place in the file.
+    pub(crate) fn span_fault(&self, span: &PendingSpan<'_>) -> Option<String> {
+        let task_count = self.graph.len();
+        match span.task {
+            Some(i) if i as usize >= task_count => Some(task_index_expected(task_count, i)),
+            _ if span.start < 0 => Some(NON_NEGATIVE_TS.to_owned()),
+            _ => None,
+        }
+    }
+}
+
 /// The spans of a taskscope file's task slices (`B`/`E` pairs: a task that was running
 /// when the writer wrote it, see [`crate::format::StreamWriter`]), numbered after its
 /// `X` spans; how many were never closed, and how many `E` had no `B`.
@@ -869,10 +893,7 @@ fn add_spans(
         let task = match (span.task, &span.key) {
             (Some(i), _) if (i as usize) < task_count => TaskId(i),
             (Some(i), _) => {
-                return Err(src.error_at(
-                    span.offset,
-                    format!("a task index below {task_count} in the span's args (found {i})"),
-                ));
+                return Err(src.error_at(span.offset, task_index_expected(task_count, i)));
             }
             (None, Some(k)) => match by_key.next().copied().flatten() {
                 Some(i) => TaskId(i),
@@ -895,7 +916,7 @@ fn add_spans(
             ));
         };
         if span.start < 0 {
-            return Err(src.error_at(span.offset, "a span with a non-negative ts"));
+            return Err(src.error_at(span.offset, NON_NEGATIVE_TS));
         }
         let id = b
             .add_span(Span {
