@@ -1179,17 +1179,60 @@ pub(crate) struct Nested<'a> {
 
 const NO_PARENT: u32 = u32::MAX;
 
+/// The spans' indices in nesting order: by lane, then start, then end reversed (an
+/// enclosing span before the spans it holds), ties in file order.
+///
+/// Spans are first put in lane order by counting (lanes are the gathering's dense
+/// numbers, no more than the events), then each lane's are sorted by a key held beside
+/// them: a file interleaves its lanes' spans, but a lane's come mostly in order (a writer
+/// appends them as they end), which the sort's detection of sorted runs makes about
+/// linear.
+///
+/// # Complexity
+/// O(S + L) plus the sorts of each lane's spans, O(S log S) at worst.
+fn nesting_order(spans: &[PendingSpan<'_>]) -> Vec<u32> {
+    let lanes = spans.iter().map(|s| s.lane as usize + 1).max().unwrap_or(0);
+    let mut starts = vec![0usize; lanes + 1];
+    for span in spans {
+        if let Some(c) = starts.get_mut(span.lane as usize + 1) {
+            *c += 1;
+        }
+    }
+    for l in 1..starts.len() {
+        let before = starts.get(l - 1).copied().unwrap_or(0);
+        if let Some(c) = starts.get_mut(l) {
+            *c += before;
+        }
+    }
+    // (start, end reversed, index), placed by lane in file order.
+    let mut keyed: Vec<(i64, std::cmp::Reverse<i64>, u32)> =
+        vec![(0, std::cmp::Reverse(0), 0); spans.len()];
+    let mut next = starts.clone();
+    for (i, span) in spans.iter().enumerate() {
+        if let Some(at) = next.get_mut(span.lane as usize) {
+            if let Some(slot) = keyed.get_mut(*at) {
+                *slot = (span.start, std::cmp::Reverse(span.end), i as u32);
+            }
+            *at += 1;
+        }
+    }
+    for lane in starts.windows(2) {
+        if let [from, to] = *lane
+            && let Some(part) = keyed.get_mut(from..to)
+        {
+            // The index breaks ties: the order of a stable sort by the other two.
+            part.sort();
+        }
+    }
+    keyed.into_iter().map(|(_, _, i)| i).collect()
+}
+
 /// Sorts spans per lane and computes nesting depth with a stack (no recursion).
 ///
 /// # Complexity
 /// O(S log S).
 pub(crate) fn nest(spans: Vec<PendingSpan<'_>>) -> Nested<'_> {
-    let mut order: Vec<u32> = (0..spans.len() as u32).collect();
-    order.sort_by_key(|&i| {
-        spans
-            .get(i as usize)
-            .map(|s| (s.lane, s.start, std::cmp::Reverse(s.end)))
-    });
+    let order = nesting_order(&spans);
     let mut new_index = vec![0u32; spans.len()];
     for (new, &old) in order.iter().enumerate() {
         if let Some(slot) = new_index.get_mut(old as usize) {
