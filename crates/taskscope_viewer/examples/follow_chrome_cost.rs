@@ -54,9 +54,17 @@ fn main() {
         let t = Instant::now();
         drop((trace, index, progress, drawing));
         let dropped = t.elapsed();
+        // The whole live document, as the follow thread builds it, and its drop.
+        let trace = follower.snapshot().unwrap();
+        let t = Instant::now();
+        let doc = taskscope_viewer::document::TraceDoc::live(None, trace, None);
+        let live = t.elapsed();
+        let t = Instant::now();
+        drop(doc);
+        let live_drop = t.elapsed();
         let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
         println!(
-            "{spans} spans: push {:.0} ms for {mb:.0} MB ({:.0} MB/s); snapshot {:.0} ms; index {:.0} ms, {groups} groups {:.0} ms, progress {:.0} ms, drawing {:.0} ms; drop {:.0} ms ({i})",
+            "{spans} spans: push {:.0} ms for {mb:.0} MB ({:.0} MB/s); snapshot {:.0} ms; index {:.0} ms, {groups} groups {:.0} ms, progress {:.0} ms, drawing {:.0} ms; drop {:.0} ms; TraceDoc::live {:.0} ms, its drop {:.0} ms ({i})",
             ms(push),
             mb / push.as_secs_f64(),
             ms(snap),
@@ -65,6 +73,8 @@ fn main() {
             ms(prog),
             ms(draw),
             ms(dropped),
+            ms(live),
+            ms(live_drop),
         );
     }
 }
