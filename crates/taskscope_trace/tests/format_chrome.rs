@@ -29,7 +29,7 @@ fn object_and_array_forms_read_the_same() {
     assert_eq!(a.meta().origin_ns, 1_000);
     // Every span is a task named after the event, with a stable unique key.
     assert_eq!(a.graph().name(a.spans()[1].task), Some("b"));
-    assert_eq!(a.graph().key(a.spans()[1].task), Some("b-1:1:1"));
+    assert_eq!(a.graph().key(a.spans()[1].task), Some("b-0:1"));
     // Their key prefix is their name: a file without keys is grouped by name.
     let index = taskscope_trace::TraceIndex::new(&a);
     let groups = index.groups(a.graph());
@@ -381,4 +381,22 @@ fn numbers_that_do_not_fit_leave_their_event_out_with_its_position() {
     );
     let sim = taskscope_trace::analysis::simulate(&t);
     assert!(!sim.points.is_empty(), "the prediction has rows");
+}
+
+#[test]
+fn generated_keys_are_unique_whatever_the_lanes_are_called() {
+    // Two lanes whose pid and tid texts would read alike joined by ':'.
+    let events = r#"{"ph":"X","name":"f","ts":0,"dur":1,"pid":"1:2","tid":3},
+{"ph":"X","name":"f","ts":5,"dur":1,"pid":1,"tid":"2:3"}"#;
+    let t = read(&format!("[{events}]"));
+    assert_eq!(t.graph().len(), 2);
+    assert_ne!(
+        t.graph().key(t.spans()[0].task),
+        t.graph().key(t.spans()[1].task)
+    );
+    // A span elsewhere with a key of its own changes nothing for the others.
+    let keyed =
+        r#"{"ph":"X","cat":"task","name":"g","ts":9,"dur":1,"pid":9,"tid":9,"args":{"key":"g-1"}}"#;
+    let t = read(&format!("[{events},\n{keyed}]"));
+    assert_eq!(t.graph().len(), 3);
 }

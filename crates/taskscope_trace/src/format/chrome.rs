@@ -305,6 +305,26 @@ impl BeginEnds {
         self.events.push(event);
     }
 
+    /// How many `B`/`E` events were added.
+    pub(crate) fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    /// The taskscope task slices begun by the events from number `from` on: each `B`
+    /// event's task index, time and byte offset (what a stream's reader checks as it
+    /// reads, see [`StreamGraph::span_fault`](super::taskscope::StreamGraph::span_fault)).
+    pub(crate) fn task_begins_from(
+        &self,
+        from: usize,
+    ) -> impl Iterator<Item = (Option<u32>, i64, usize)> + '_ {
+        self.events
+            .get(from..)
+            .unwrap_or(&[])
+            .iter()
+            .filter(|e| e.begin)
+            .filter_map(|e| self.facts_of(e).map(|f| (f.task, e.ts, f.offset)))
+    }
+
     /// The facts of `event`, if it is a taskscope task slice's.
     fn facts_of(&self, event: &BeginEnd) -> Option<SliceFacts> {
         self.facts.get(event.facts as usize).copied()
@@ -993,7 +1013,6 @@ impl<'a> Gathered<'a> {
             &mut b,
             &nested.spans,
             self.names.as_slice(),
-            self.lanes.infos(),
             &arrows,
             external,
             &mut diagnostics,

@@ -308,6 +308,21 @@ impl Follower {
                 file: self.name.clone(),
                 source,
             },
+            FormatError::Unrecognized { file, why } if file.is_empty() => {
+                FormatError::Unrecognized {
+                    file: self.name.clone(),
+                    why,
+                }
+            }
+            FormatError::UnsupportedVersion {
+                file,
+                version,
+                supported,
+            } if file.is_empty() => FormatError::UnsupportedVersion {
+                file: self.name.clone(),
+                version,
+                supported,
+            },
             other => other,
         }
     }
@@ -532,6 +547,7 @@ impl Follower {
         // graph event is, relative to it).
         let mut col: Gathered<'_> = owned;
         col.src = src;
+        let slices_before = col.begin_ends.len();
         let result = read_events(&src, 0, &mut col);
         let graph = match (&self.stream_graph, col.stream_graph) {
             (None, Some(args)) => Some(StreamGraph::parse(&src, args, col.fast_paths)),
@@ -558,9 +574,11 @@ impl Follower {
             _ => self.stream_graph.as_ref(),
         };
         let fault = checked.and_then(|g| {
-            new_spans.iter().find_map(|span| {
-                g.span_fault(span).map(|expected| {
-                    self.relocate(src.error_at(span.offset, expected), start as isize - 1)
+            let spans = new_spans.iter().map(|s| (s.task, s.start, s.offset));
+            let slices = col.begin_ends.task_begins_from(slices_before);
+            spans.chain(slices).find_map(|(task, ts, offset)| {
+                g.span_fault(task, ts).map(|expected| {
+                    self.relocate(src.error_at(offset, expected), start as isize - 1)
                 })
             })
         });
@@ -589,11 +607,10 @@ impl Follower {
             Some(Err(e)) => return Err(self.relocate(e, start as isize - 1)),
             None => {}
         }
-        if let Some(e) = fault {
-            return Err(e);
-        }
         match result {
-            Ok(ArrayEnd::Closed(_)) => Ok(()),
+            // A bad span only once what follows it in the batch reads (as `Trace::open`
+            // reads every event before it checks the spans).
+            Ok(ArrayEnd::Closed(_)) => fault.map_or(Ok(()), Err),
             Ok(ArrayEnd::Truncated(good)) => {
                 // Only complete values reach here; a bare scalar cut short at the end of
                 // the events is the one way to get here.
@@ -1095,7 +1112,8 @@ mod tests {
         let mut g = GraphBuilder::new();
         let a = g.add_task("a", "a", [], TaskState::Done).unwrap();
         let graph = Arc::new(g.build().unwrap());
-        let mut stream = StreamWriter::create(&path, graph, &[Lane::default()]).unwrap();
+        let mut stream =
+            StreamWriter::create(&path, Arc::clone(&graph), &[Lane::default()]).unwrap();
         stream.push_span(
             &Span {
                 start_ns: 1,
@@ -1151,6 +1169,39 @@ mod tests {
             "{e}"
         );
         assert!(e.contains("its position was not kept"), "{e}");
+
+        // A task slice's `B` event with a bad task index is placed as an `X` span is.
+        let mut stream =
+            StreamWriter::create(&path, Arc::clone(&graph), &[Lane::default()]).unwrap();
+        stream.push_begin(a, LaneId(0), 1);
+        stream.flush().unwrap();
+        let good = std::fs::read_to_string(&path).unwrap();
+        let begin = good.rfind(r#""ph":"B""#).unwrap();
+        let (head, tail) = good.split_at(begin);
+        let bad = format!("{head}{}", tail.replace(r#""task":0"#, r#""task":7"#));
+        assert_ne!(bad, good);
+        let whole = Trace::from_slice(bad.as_bytes(), "run.json")
+            .unwrap_err()
+            .to_string();
+        assert!(whole.contains("a task index below 1"), "{whole}");
+        for cut in [0, begin, bad.len()] {
+            let mut follower = Follower::new("run.json");
+            let got = follower
+                .push(&bad.as_bytes()[..cut])
+                .and_then(|()| follower.push(&bad.as_bytes()[cut..]));
+            assert_eq!(got.unwrap_err().to_string(), whole, "cut at {cut}");
+        }
+
+        // A task's args in the graph event that are no object: found only when the trace
+        // is built, the error still names the file.
+        let bad_args = good.replacen(r#""key":"a""#, r#""key":"a","args":5"#, 1);
+        assert_ne!(bad_args, good);
+        let whole = Trace::from_slice(bad_args.as_bytes(), "run.json")
+            .unwrap_err()
+            .to_string();
+        let mut follower = Follower::new("run.json");
+        follower.push(bad_args.as_bytes()).unwrap();
+        assert_eq!(follower.snapshot().unwrap_err().to_string(), whole);
     }
 
     proptest! {

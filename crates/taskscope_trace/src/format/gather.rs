@@ -549,7 +549,7 @@ impl<'a> Gathered<'a> {
     }
 
     /// A copy to build a trace from, its spans' and args' keys borrowing this one's (an
-    /// incremental reader's own its keys: `clone` would copy each).
+    /// incremental reader owns its keys: `clone` would copy each).
     ///
     /// # Complexity
     /// O(S + A) for its S spans and A span args, plus a clone of the other tables.

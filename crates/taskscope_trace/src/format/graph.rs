@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use rustc_hash::FxHashMap;
 
-use super::gather::{LaneInfo, PendingSpan};
+use super::gather::PendingSpan;
 use crate::model::{ModelError, TaskId, TaskState, TraceBuilder};
 
 /// A task of a graph file: key, name, dependency keys, state.
@@ -28,17 +28,20 @@ pub(crate) struct GraphSpec<'a> {
 enum NewKey<'a> {
     /// A key read from the file (or generated and looked up).
     Given(Cow<'a, str>),
-    /// A generated key not looked up: `name-pid:tid:n` for the `n`-th span of `lane`.
+    /// A generated key not looked up: `name-lane:n` for the `n`-th span of `lane`.
     Made { lane: u32, n: u32 },
 }
 
 /// Adds the graph's tasks (and one task per span key not in it) to `b`, returning each span's task.
 ///
 /// Spans with the same key share a task; spans without a key get a generated key
-/// `name-pid:tid:n` (the n-th span of that lane), which is unique and stable for a given
-/// file, and whose key prefix ([`key_split`](crate::index::key_split)) is the span's name
-/// (its first words): tasks of a file without keys are grouped by name, as Perfetto
-/// groups slices, rather than each in a group of its own.
+/// `name-lane:n`: the span's name, its lane's number (lanes are numbered as they first
+/// appear) and its place among that lane's spans. Generated keys are unique (what
+/// follows the last `-` is two numbers) and stable for a file and as it grows, and their
+/// key prefix ([`key_split`](crate::index::key_split)) is the span's name (its first
+/// words): tasks of a file without keys are grouped by name, as Perfetto groups slices,
+/// rather than each in a group of its own. (A file that also gives keys could give one
+/// of them: that span then joins the task with that key.)
 /// Tasks not in the graph depend on the tasks whose spans have an arrow into theirs.
 ///
 /// # Complexity
@@ -47,7 +50,6 @@ pub(crate) fn assign_tasks(
     b: &mut TraceBuilder,
     spans: &[PendingSpan<'_>],
     names: &[Cow<'_, str>],
-    lanes: &[LaneInfo<'_>],
     arrows: &[(u32, u32)],
     external: Option<&GraphSpec<'_>>,
     diagnostics: &mut Vec<String>,
@@ -73,14 +75,7 @@ pub(crate) fn assign_tasks(
         span_task,
         spans_not_in_graph,
         made_key,
-    } = span_tasks(
-        spans,
-        names,
-        lanes,
-        external.is_some(),
-        graph_len,
-        &mut key_map,
-    );
+    } = span_tasks(spans, names, external.is_some(), graph_len, &mut key_map);
     if spans_not_in_graph > 0 {
         diagnostics.push(format!(
             "{spans_not_in_graph} tasks with spans are not in the graph file; they were added without dependencies from it"
@@ -161,7 +156,6 @@ struct SpanTasks<'a, F> {
 fn span_tasks<'a>(
     spans: &'a [PendingSpan<'_>],
     names: &'a [Cow<'_, str>],
-    lanes: &'a [LaneInfo<'_>],
     external: bool,
     graph_len: usize,
     key_map: &mut FxHashMap<Cow<'a, str>, u32>,
@@ -178,13 +172,10 @@ fn span_tasks<'a>(
     let lookup_made = external || spans.iter().any(|s| s.key.is_some());
     let made_key = |lane: u32, n: u32, name: u32, out: &mut String| {
         use std::fmt::Write as _;
-        let (pid, tid) = lanes
-            .get(lane as usize)
-            .map_or(("", ""), |l| (&*l.pid, &*l.tid));
         let name = names.get(name as usize).map_or("", |n| n.as_ref());
         out.clear();
         // Writing to a `String` does not fail.
-        let _ = write!(out, "{name}-{pid}:{tid}:{n}");
+        let _ = write!(out, "{name}-{lane}:{n}");
     };
     for span in spans {
         if ordinal.len() <= span.lane as usize {

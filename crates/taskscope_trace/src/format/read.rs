@@ -540,7 +540,7 @@ fn read_wrapper<'a>(
                 .map(Cow::into_owned);
         }
         let mut b = TraceBuilder::new(meta);
-        super::graph::assign_tasks(&mut b, &[], &[], &[], &[], Some(&spec), &mut diagnostics)
+        super::graph::assign_tasks(&mut b, &[], &[], &[], Some(&spec), &mut diagnostics)
             .map_err(|e| src.model_error(e))?;
         for d in diagnostics {
             b.add_diagnostic(d);

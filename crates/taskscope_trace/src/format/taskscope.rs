@@ -584,15 +584,17 @@ fn task_index_expected(task_count: usize, found: u32) -> String {
 const NON_NEGATIVE_TS: &str = "a span with a non-negative ts";
 
 impl StreamGraph {
-    /// What is wrong with `span` of this stream that the reader would refuse (as
+    /// What is wrong with a span of this stream (an `X` event, or a task slice's `B`)
+    /// with task index `task` starting at `start` that the reader would refuse (as
     /// [`finish_stream_with`] does), if anything: a task index out of the graph, or a
-    /// negative time. Checked as the span is read (by the incremental reader, which
-    /// keeps no span's bytes) so that the error can name its place in the file.
-    pub(crate) fn span_fault(&self, span: &PendingSpan<'_>) -> Option<String> {
+    /// negative time. Checked as the event is read (by the incremental reader, which
+    /// keeps no event's bytes) so that the error can name its place in the file. A
+    /// span's lane is not checked there: the lanes are known once the file is.
+    pub(crate) fn span_fault(&self, task: Option<u32>, start: i64) -> Option<String> {
         let task_count = self.graph.len();
-        match span.task {
+        match task {
             Some(i) if i as usize >= task_count => Some(task_index_expected(task_count, i)),
-            _ if span.start < 0 => Some(NON_NEGATIVE_TS.to_owned()),
+            _ if start < 0 => Some(NON_NEGATIVE_TS.to_owned()),
             _ => None,
         }
     }

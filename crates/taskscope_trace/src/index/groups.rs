@@ -60,8 +60,9 @@ pub fn key_split(key: &str) -> String {
 }
 
 /// [`key_split`] without a copy where the name is a part of the key (almost always:
-/// the key's first words, or its first word stripped); owned only where the rules
-/// join pieces that are not next to each other in the key.
+/// the key's first words, or its first word stripped); owned where the rules join
+/// pieces that are not next to each other in the key, and for an object's repr (`<…>`,
+/// rare).
 ///
 /// ```
 /// use std::borrow::Cow;
