@@ -32,6 +32,9 @@ pub struct Replay {
     pub end_ns: u64,
     /// Whether the cursor is shown at all (replay mode on).
     pub active: bool,
+    /// The user chose the speed ([`Replay::set_speed_vs_real_time`]); until then it
+    /// follows the range ([`Replay::set_range`]).
+    speed_chosen: bool,
 }
 
 /// A full replay takes this many seconds at the default speed.
@@ -49,6 +52,27 @@ impl Replay {
             start_ns,
             end_ns,
             active: false,
+            speed_chosen: false,
+        }
+    }
+
+    /// Sets the speed, in trace time per wall time (1.0: as fast as the run went); it
+    /// stays as chosen when the range changes.
+    pub fn set_speed_vs_real_time(&mut self, speed: f64) {
+        self.ns_per_second = speed * 1e9;
+        self.speed_chosen = true;
+    }
+
+    /// The range becomes `start_ns..end_ns` (a followed run grows), the cursor kept
+    /// within it. A speed the user has not chosen follows the range, as
+    /// [`Replay::new`] sets it: a run followed from its first span would otherwise
+    /// replay at the speed of its first nanoseconds.
+    pub fn set_range(&mut self, start_ns: u64, end_ns: u64) {
+        self.start_ns = start_ns;
+        self.end_ns = end_ns;
+        self.cursor_ns = self.cursor_ns.clamp(start_ns, end_ns.max(start_ns));
+        if !self.speed_chosen {
+            self.ns_per_second = Self::new(start_ns, end_ns).ns_per_second;
         }
     }
 
@@ -125,5 +149,22 @@ mod tests {
         r.seek(5000);
         assert_eq!(r.shown_cursor(), Some(1000));
         assert!((r.speed_vs_real_time() - 1e-7).abs() < 1e-12);
+    }
+
+    #[test]
+    fn the_default_speed_follows_a_growing_range_until_the_user_chooses_one() {
+        // A followed run starts empty: its first range is a nanosecond.
+        let mut r = Replay::new(0, 0);
+        r.set_range(0, 10_000_000_000);
+        assert!((r.speed_vs_real_time() - 1.0).abs() < 1e-9, "10 s in 10 s");
+        r.set_speed_vs_real_time(0.5);
+        r.set_range(0, 20_000_000_000);
+        assert!(
+            (r.speed_vs_real_time() - 0.5).abs() < 1e-9,
+            "kept as chosen"
+        );
+        r.cursor_ns = 30_000_000_000;
+        r.set_range(0, 25_000_000_000);
+        assert_eq!(r.cursor_ns, 25_000_000_000);
     }
 }

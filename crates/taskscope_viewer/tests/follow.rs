@@ -155,6 +155,14 @@ fn the_live_tab_keeps_up_with_a_growing_stream() {
         // The nodes: finished tasks done (or failed), the others not yet (replay states
         // at now).
         assert_eq!(tab.replay.shown_cursor(), Some(end));
+        // Play replays the run so far in 10 s, as for a finished run (not at the speed
+        // of the empty file the tab began with).
+        let whole = (end - doc.model.start_ns()) as f64 / 1e9;
+        let speed = tab.replay.speed_vs_real_time();
+        assert!(
+            (speed - whole / 10.0).abs() <= 1e-9 * whole,
+            "{speed} for {whole} s"
+        );
         for task in doc.trace.graph().tasks() {
             let finished = all.iter().take(shown + 1).any(|s| s.task == task);
             let state = doc.index.times().state_at(task, end);

@@ -155,12 +155,8 @@ impl TraceTab {
 
     /// The replay's range becomes the document's run, the cursor kept within it.
     fn set_replay_range(&mut self) {
-        self.replay.start_ns = self.doc.model.start_ns();
-        self.replay.end_ns = self.doc.model.end_ns();
-        self.replay.cursor_ns = self
-            .replay
-            .cursor_ns
-            .clamp(self.replay.start_ns, self.replay.end_ns);
+        self.replay
+            .set_range(self.doc.model.start_ns(), self.doc.model.end_ns());
     }
 
     /// Where each panel of the tab (toolbar, status line, graph, timeline, statistics)
@@ -548,7 +544,7 @@ impl TraceTab {
                 )
                 .on_hover_text("Trace time per second of wall time, relative to real time");
             if speed_slider.changed() {
-                self.replay.ns_per_second = speed * 1e9;
+                self.replay.set_speed_vs_real_time(speed);
             }
             if self.replay.active && ui.button("Stop replay").clicked() {
                 self.replay.pause();
