@@ -1,7 +1,8 @@
 //! Where a followed plain Chrome file's update time goes, at growing sizes: the
 //! follower's push (parsing), its snapshot (building the trace), and the live
 //! document (index, progress, graph drawing). `cargo run --release -p taskscope_viewer
-//! --example follow_chrome_cost [MAX_SPANS]`.
+//! --example follow_chrome_cost [MAX_SPANS [PIECE_BYTES [unique]]]`: pieces of 4 MiB by
+//! default; `unique` names every slice differently (`t<n>`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -14,11 +15,26 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(2_000_000);
+    let piece: usize = std::env::args()
+        .nth(2)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(4 << 20);
+    let unique = std::env::args().nth(3).as_deref() == Some("unique");
     let mut bytes = b"[\n".to_vec();
     let mut marks = Vec::new();
     let mut step = 250_000;
     for n in 0..max {
-        taskscope_test_support::plain_chrome::push_event(n, &mut bytes);
+        if unique {
+            use std::io::Write as _;
+            writeln!(
+                bytes,
+                "{{\"ph\":\"X\",\"name\":\"t{n}\",\"ts\":{n}.000,\"dur\":0.5,\"pid\":1,\"tid\":{},\"args\":{{}}}},",
+                n % 16
+            )
+            .unwrap();
+        } else {
+            taskscope_test_support::plain_chrome::push_event(n, &mut bytes);
+        }
         if n + 1 == step {
             marks.push(bytes.len());
             step *= 2;
@@ -28,7 +44,7 @@ fn main() {
     let mut at = 0;
     for (i, &mark) in marks.iter().enumerate() {
         let t = Instant::now();
-        for piece in bytes[at..mark].chunks(4 << 20) {
+        for piece in bytes[at..mark].chunks(piece) {
             follower.push(piece).unwrap();
         }
         let push = t.elapsed();

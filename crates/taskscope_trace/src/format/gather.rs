@@ -123,18 +123,34 @@ pub(crate) fn keep_span_arg(
 #[derive(Clone, Default)]
 pub(crate) struct NameTable<'a> {
     names: Vec<Cow<'a, str>>,
-    index: FxHashMap<Cow<'a, str>, u32>,
+    /// Each name's number, found by the name's hash. It holds numbers, not texts, so it
+    /// does not depend on whom the texts borrow: [`NameTable::into_owned`] keeps it as it
+    /// is (an incremental reader converts its tables at every push; a file that names
+    /// every slice differently would have them all rehashed each time).
+    index: hashbrown::HashTable<u32>,
+}
+
+/// The hash a [`NameTable`] finds a name by.
+fn name_hash(name: &str) -> u64 {
+    use std::hash::BuildHasher as _;
+    rustc_hash::FxBuildHasher.hash_one(name)
 }
 
 impl<'a> NameTable<'a> {
     /// The number of `name`, adding it if it is new.
     pub(crate) fn intern(&mut self, name: Cow<'a, str>) -> u32 {
-        if let Some(&id) = self.index.get(&name) {
+        let hash = name_hash(&name);
+        let names = &self.names;
+        let same = |id: &u32| names.get(*id as usize).is_some_and(|n| *n == name);
+        if let Some(&id) = self.index.find(hash, same) {
             return id;
         }
         let id = self.names.len() as u32;
-        self.names.push(name.clone());
-        self.index.insert(name, id);
+        self.names.push(name);
+        let names = &self.names;
+        self.index.insert_unique(hash, id, |id| {
+            names.get(*id as usize).map_or(0, |n| name_hash(n))
+        });
         id
     }
 
@@ -151,16 +167,12 @@ impl<'a> NameTable<'a> {
     /// The same table borrowing nothing from the file.
     ///
     /// # Complexity
-    /// O(n) for its n names (a rehash each; only borrowed names are copied).
+    /// O(n) for its n names, each moved (only borrowed names are copied); the index is
+    /// kept as it is.
     pub(crate) fn into_owned(self) -> NameTable<'static> {
-        // Moved, not copied: an owned name costs no allocation (only its rehash).
         NameTable {
             names: self.names.into_iter().map(owned).collect(),
-            index: self
-                .index
-                .into_iter()
-                .map(|(name, id)| (owned(name), id))
-                .collect(),
+            index: self.index,
         }
     }
 }
