@@ -22,7 +22,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 use super::error::FormatError;
-use super::gather::{Gathered, LeftOut, PendingArg, PendingSpan, owned};
+use super::gather::{Gathered, Interner, LeftOut, PendingArg, PendingSpan, owned};
 use super::num::{id_text, parse_scaled, raw_f64, raw_i64, raw_str};
 use crate::args::ArgValue;
 use crate::model::{
@@ -432,9 +432,9 @@ pub(crate) fn pairing_diagnostics(unclosed: u32, unmatched: u32, diagnostics: &m
 pub(crate) struct FlowTable<'a> {
     /// v2 flow bindings: (span index, id, flow_in, flow_out).
     binds: Vec<(u32, u32, bool, bool)>,
-    bind_ids: FxHashMap<Cow<'a, str>, u32>,
+    bind_ids: Interner<Cow<'a, str>>,
     points: Vec<FlowPoint>,
-    groups: FxHashMap<(Cow<'a, str>, u32, Cow<'a, str>), u32>,
+    groups: Interner<(Cow<'a, str>, u32, Cow<'a, str>)>,
     /// Flow steps that found no slice to bind to.
     unbound_steps: u32,
 }
@@ -442,9 +442,9 @@ pub(crate) struct FlowTable<'a> {
 impl<'a> FlowTable<'a> {
     /// The v2 binding of an event (`bind_id` numbered in order of appearance).
     fn binding(&mut self, ev: &RawEvent<'a>) -> Option<(u32, bool, bool)> {
-        let id = id_text(ev.bind_id?.get());
-        let next = self.bind_ids.len() as u32;
-        let id = *self.bind_ids.entry(Cow::Borrowed(id)).or_insert(next);
+        let id = self
+            .bind_ids
+            .intern(Cow::Borrowed(id_text(ev.bind_id?.get())));
         Some((id, is_true(ev.flow_in), is_true(ev.flow_out)))
     }
 
@@ -455,11 +455,7 @@ impl<'a> FlowTable<'a> {
 
     /// The group number of the v1 flow `(cat, name, id)`.
     fn group(&mut self, (cat, name, id): (Cow<'a, str>, u32, &'a str)) -> u32 {
-        let next = self.groups.len() as u32;
-        *self
-            .groups
-            .entry((cat, name, Cow::Borrowed(id)))
-            .or_insert(next)
+        self.groups.intern((cat, name, Cow::Borrowed(id)))
     }
 
     fn point(&mut self, point: FlowPoint) {
@@ -473,17 +469,11 @@ impl<'a> FlowTable<'a> {
     pub(crate) fn into_owned(self) -> FlowTable<'static> {
         FlowTable {
             binds: self.binds,
-            bind_ids: self
-                .bind_ids
-                .into_iter()
-                .map(|(id, n)| (owned(id), n))
-                .collect(),
+            bind_ids: self.bind_ids.map_keys(owned),
             points: self.points,
             groups: self
                 .groups
-                .into_iter()
-                .map(|((cat, name, id), n)| ((owned(cat), name, owned(id)), n))
-                .collect(),
+                .map_keys(|(cat, name, id)| (owned(cat), name, owned(id))),
             unbound_steps: self.unbound_steps,
         }
     }
