@@ -905,11 +905,16 @@ SPLICED = [("## 2. ", ("### Dask on the same shapes",)),
 
 
 def part(text, start, ends):
-    """(begin, end) offsets of the part of `text` from heading `start` to the first of `ends`."""
+    """(begin, end) offsets of the part of `text` from heading `start` to the first of `ends`
+    (or of the headings marked hand-written, which a splice keeps)."""
     begin = text.find("\n" + start)
     if begin < 0:
         raise SystemExit(f"--splice: no '{start}' heading")
     found = [i for i in (text.find("\n" + e, begin + 1) for e in ends) if i >= 0]
+    # A subsection whose heading says it is hand-written is never replaced: the part ends there.
+    kept = re.search(r"\n#{2,4} [^\n]*hand-written", text[begin + 1:])
+    if kept:
+        found.append(begin + 1 + kept.start())
     return begin, (min(found) if found else len(text))
 
 
