@@ -97,6 +97,33 @@ impl<T> Csr<T> {
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
+
+    /// Each row's items, in row order, to change them in place (e.g. to sort each row).
+    ///
+    /// ```
+    /// use taskscope_trace::csr::Csr;
+    /// let mut rows = Csr::from_pairs(2, [(1, 3), (0, 2), (1, 1), (0, 0)].iter().copied());
+    /// rows.rows_mut().for_each(<[i32]>::sort);
+    /// assert_eq!(rows.into_items(), [0, 2, 1, 3]);
+    /// ```
+    pub fn rows_mut(&mut self) -> impl Iterator<Item = &mut [T]> + '_ {
+        let mut rest: &mut [T] = &mut self.items;
+        self.starts.windows(2).map(move |w| {
+            let len = match *w {
+                [from, to] => to.saturating_sub(from) as usize,
+                _ => 0,
+            };
+            let taken = std::mem::take(&mut rest);
+            let (row, tail) = taken.split_at_mut(len.min(taken.len()));
+            rest = tail;
+            row
+        })
+    }
+
+    /// The items, row after row.
+    pub fn into_items(self) -> Vec<T> {
+        self.items
+    }
 }
 
 #[cfg(test)]

@@ -25,6 +25,7 @@ use super::error::FormatError;
 use super::gather::{Gathered, Interner, LeftOut, PendingArg, PendingSpan, owned};
 use super::num::{id_text, parse_scaled, raw_f64, raw_i64, raw_str};
 use crate::args::ArgValue;
+use crate::csr::Csr;
 use crate::model::{
     Counter, CounterSample, DependencyRecord, Flow, Instant, RunMeta, SourceFormat, Span, SpanId,
     SpanKind, TaskState, Trace, TraceBuilder,
@@ -1191,49 +1192,30 @@ const NO_PARENT: u32 = u32::MAX;
 /// The spans' indices in nesting order: by lane, then start, then end reversed (an
 /// enclosing span before the spans it holds), ties in file order.
 ///
-/// Spans are first put in lane order by counting (lanes are the gathering's dense
-/// numbers, no more than the events), then each lane's are sorted by a key held beside
-/// them: a file interleaves its lanes' spans, but a lane's come mostly in order (a writer
-/// appends them as they end), which the sort's detection of sorted runs makes about
-/// linear.
+/// Spans are first put in lane order by the counting sort of [`Csr`] (lanes are the
+/// gathering's dense numbers, no more than the events), then each lane's are sorted by
+/// a key held beside them: a file interleaves its lanes' spans, but a lane's come mostly
+/// in order (a writer appends them as they end), which the sort's detection of sorted
+/// runs makes about linear.
 ///
 /// # Complexity
 /// O(S + L) plus the sorts of each lane's spans, O(S log S) at worst.
 fn nesting_order(spans: &[PendingSpan<'_>]) -> Vec<u32> {
     let lanes = spans.iter().map(|s| s.lane as usize + 1).max().unwrap_or(0);
-    let mut starts = vec![0usize; lanes + 1];
-    for span in spans {
-        if let Some(c) = starts.get_mut(span.lane as usize + 1) {
-            *c += 1;
-        }
-    }
-    for l in 1..starts.len() {
-        let before = starts.get(l - 1).copied().unwrap_or(0);
-        if let Some(c) = starts.get_mut(l) {
-            *c += before;
-        }
-    }
-    // (start, end reversed, index), placed by lane in file order.
-    let mut keyed: Vec<(i64, std::cmp::Reverse<i64>, u32)> =
-        vec![(0, std::cmp::Reverse(0), 0); spans.len()];
-    let mut next = starts.clone();
-    for (i, span) in spans.iter().enumerate() {
-        if let Some(at) = next.get_mut(span.lane as usize) {
-            if let Some(slot) = keyed.get_mut(*at) {
-                *slot = (span.start, std::cmp::Reverse(span.end), i as u32);
-            }
-            *at += 1;
-        }
-    }
-    for lane in starts.windows(2) {
-        if let [from, to] = *lane
-            && let Some(part) = keyed.get_mut(from..to)
-        {
-            // The index breaks ties: the order of a stable sort by the other two.
-            part.sort();
-        }
-    }
-    keyed.into_iter().map(|(_, _, i)| i).collect()
+    // (start, end reversed, index): the index breaks ties as a stable sort would.
+    let keyed = spans.iter().enumerate().map(|(i, s)| {
+        (
+            s.lane as usize,
+            (s.start, std::cmp::Reverse(s.end), i as u32),
+        )
+    });
+    let mut by_lane = Csr::from_pairs(lanes, keyed);
+    by_lane.rows_mut().for_each(<[_]>::sort);
+    by_lane
+        .into_items()
+        .into_iter()
+        .map(|(_, _, i)| i)
+        .collect()
 }
 
 /// Sorts spans per lane and computes nesting depth with a stack (no recursion).
