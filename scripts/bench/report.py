@@ -898,7 +898,8 @@ def main():
 
 # `--splice` (`BENCH_ONLY=overhead`): the parts of the report that this partial run rewrites,
 # each from its heading to the next of the listed ends; section 2's Dask rows and its graph
-# building table (Dask's figures beside ours) are kept.
+# building table (Dask's figures beside ours) are kept, and so is any subsection whose heading
+# says it is hand-written (see `part`).
 SPLICED = [("## 2. ", ("### Dask on the same shapes",)),
            ("## 3. ", ("## 4. ",)),
            ("## 7. ", ("## 8. ", "## Not run"))]
@@ -912,7 +913,7 @@ def part(text, start, ends):
         raise SystemExit(f"--splice: no '{start}' heading")
     found = [i for i in (text.find("\n" + e, begin + 1) for e in ends) if i >= 0]
     # A subsection whose heading says it is hand-written is never replaced: the part ends there.
-    kept = re.search(r"\n#{2,4} [^\n]*hand-written", text[begin + 1:])
+    kept = re.search(r"\n#{2,4} [^\n]*hand-?written", text[begin + 1:], re.IGNORECASE)
     if kept:
         found.append(begin + 1 + kept.start())
     return begin, (min(found) if found else len(text))

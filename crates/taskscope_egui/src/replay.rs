@@ -40,15 +40,20 @@ pub struct Replay {
 /// A full replay takes this many seconds at the default speed.
 pub const DEFAULT_REPLAY_SECONDS: f64 = 10.0;
 
+/// The default speed over `start_ns..end_ns`: the whole range in
+/// [`DEFAULT_REPLAY_SECONDS`] (an empty range counts as 1 ns).
+fn default_ns_per_second(start_ns: u64, end_ns: u64) -> f64 {
+    end_ns.saturating_sub(start_ns).max(1) as f64 / DEFAULT_REPLAY_SECONDS
+}
+
 impl Replay {
     /// A stopped replay over `start_ns..end_ns`, with the cursor at the start and a speed
     /// that plays the whole range in [`DEFAULT_REPLAY_SECONDS`].
     pub fn new(start_ns: u64, end_ns: u64) -> Self {
-        let len = end_ns.saturating_sub(start_ns).max(1) as f64;
         Self {
             playing: false,
             cursor_ns: start_ns,
-            ns_per_second: len / DEFAULT_REPLAY_SECONDS,
+            ns_per_second: default_ns_per_second(start_ns, end_ns),
             start_ns,
             end_ns,
             active: false,
@@ -72,7 +77,7 @@ impl Replay {
         self.end_ns = end_ns;
         self.cursor_ns = self.cursor_ns.clamp(start_ns, end_ns.max(start_ns));
         if !self.speed_chosen {
-            self.ns_per_second = Self::new(start_ns, end_ns).ns_per_second;
+            self.ns_per_second = default_ns_per_second(start_ns, end_ns);
         }
     }
 

@@ -149,6 +149,9 @@ fn key_hash<K: std::hash::Hash + ?Sized>(key: &K) -> u64 {
 
 impl<K: std::hash::Hash + Eq> Interner<K> {
     /// The number of `key`, adding it if it is new.
+    ///
+    /// # Complexity
+    /// O(1) amortised (one hash of `key`, one comparison per key with the same hash).
     pub(crate) fn intern(&mut self, key: K) -> u32 {
         let hash = key_hash(&key);
         let keys = &self.keys;
@@ -156,6 +159,10 @@ impl<K: std::hash::Hash + Eq> Interner<K> {
         if let Some(&id) = self.index.find(hash, same) {
             return id;
         }
+        debug_assert!(
+            u32::try_from(self.keys.len()).is_ok(),
+            "keys are numbered in u32"
+        );
         let id = self.keys.len() as u32;
         self.keys.push(key);
         let keys = &self.keys;
