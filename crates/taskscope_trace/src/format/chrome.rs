@@ -485,7 +485,7 @@ impl<'a> FlowTable<'a> {
 pub(crate) struct MarkTable<'a> {
     instants: Vec<PendingInstant>,
     tracks: Vec<Track>,
-    track_index: FxHashMap<TrackKey<'a>, u32>,
+    track_index: Interner<TrackKey<'a>>,
 }
 
 /// A counter track's `(pid, name, id)`.
@@ -512,9 +512,7 @@ impl MarkTable<'_> {
             tracks: self.tracks,
             track_index: self
                 .track_index
-                .into_iter()
-                .map(|((pid, name, id), n)| ((owned(pid), owned(name), owned(id)), n))
-                .collect(),
+                .map_keys(|(pid, name, id)| (owned(pid), owned(name), owned(id))),
         }
     }
 }
@@ -850,10 +848,9 @@ impl<'a> Gathered<'a> {
         let id = ev.id.map_or("", |r| id_text(r.get()));
         let marks = &mut self.marks;
         let next = marks.tracks.len() as u32;
-        let track = *marks
+        let track = marks
             .track_index
-            .entry((Cow::Borrowed(pid), name.clone(), Cow::Borrowed(id)))
-            .or_insert(next);
+            .intern((Cow::Borrowed(pid), name.clone(), Cow::Borrowed(id)));
         if track == next {
             let track_name = if id.is_empty() {
                 name.into_owned()

@@ -239,26 +239,25 @@ impl<'a> NameTable<'a> {
 #[derive(Clone, Default)]
 pub(crate) struct LaneTable<'a> {
     lanes: Vec<LaneInfo<'a>>,
-    index: FxHashMap<(Cow<'a, str>, Cow<'a, str>), u32>,
+    /// Each lane's number by `(pid, tid)` (the lane's own texts again).
+    index: Interner<(Cow<'a, str>, Cow<'a, str>)>,
     process_names: FxHashMap<Cow<'a, str>, String>,
 }
 
 impl<'a> LaneTable<'a> {
     /// The lane of `(pid, tid)`, added (unused) if it is new.
     pub(crate) fn lane(&mut self, pid: &'a str, tid: &'a str) -> u32 {
-        let key = (Cow::Borrowed(pid), Cow::Borrowed(tid));
-        if let Some(&l) = self.index.get(&key) {
-            return l;
+        let l = self.index.intern((Cow::Borrowed(pid), Cow::Borrowed(tid)));
+        if l as usize == self.lanes.len() {
+            self.lanes.push(LaneInfo {
+                pid: Cow::Borrowed(pid),
+                tid: Cow::Borrowed(tid),
+                name: None,
+                sort_index: None,
+                used: false,
+            });
         }
-        let l = self.lanes.len() as u32;
-        self.lanes.push(LaneInfo {
-            pid: key.0.clone(),
-            tid: key.1.clone(),
-            name: None,
-            sort_index: None,
-            used: false,
-        });
-        self.index.insert(key, l);
+        debug_assert!((l as usize) < self.lanes.len(), "one lane per number");
         l
     }
 
@@ -342,11 +341,7 @@ impl<'a> LaneTable<'a> {
                 used: l.used,
             })
             .collect();
-        let index = self
-            .index
-            .into_iter()
-            .map(|((pid, tid), l)| ((owned(pid), owned(tid)), l))
-            .collect();
+        let index = self.index.map_keys(|(pid, tid)| (owned(pid), owned(tid)));
         let process_names = self
             .process_names
             .into_iter()
