@@ -443,6 +443,9 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout, La
             geo.route(lo, hi, chain, reversed)
         });
 
+    if graph.edges.is_empty() {
+        wrap_edgeless(&mut nodes, options);
+    }
     let (width, height) = normalise(&mut nodes, &mut edges);
     Ok(Layout {
         stats: LayoutStats {
@@ -654,6 +657,49 @@ fn self_loop_route(u: u32, node: NodePlacement) -> EdgeRoute {
 }
 
 /// Moves everything so the bounding box starts at (0, 0); returns its size.
+/// The nodes of a drawing without edges (all in one layer) in rows rather than in one
+/// row as wide as all of them, which a viewer's fitted zoom shrinks until no label can
+/// be read (Graphviz's `unflatten` staggers such nodes for the same reason): in their
+/// order, row after row, each row centred, `node_sep` apart in a row and `layer_sep`
+/// between rows, about as wide as tall (a viewer's graph panel is about square, often
+/// taller than wide). Up to three nodes stay side by side, as `dot` draws them.
+///
+/// # Complexity
+/// O(V log V) (the nodes sorted by their order in the layer).
+fn wrap_edgeless(nodes: &mut [NodePlacement], options: &LayoutOptions) {
+    let n = nodes.len();
+    if n <= 3 {
+        return;
+    }
+    debug_assert!(nodes.iter().all(|p| p.layer == 0), "no edges: one layer");
+    let node_sep = options.node_sep.max(0.0);
+    let row_sep = options.layer_sep.max(0.0);
+    let widest = nodes.iter().map(|p| p.width).fold(0.0, f64::max) + node_sep;
+    let tallest = nodes.iter().map(|p| p.height).fold(0.0, f64::max) + row_sep;
+    let square = (n as f64 * tallest / widest.max(1.0)).sqrt().round();
+    let columns = (square as usize).clamp(2, n);
+    let mut by_order: Vec<usize> = (0..n).collect();
+    by_order.sort_by_key(|&v| nodes.get(v).map_or(0, |p| p.order));
+    let mut y = 0.0;
+    for row in by_order.chunks(columns) {
+        let size = |v: &usize| nodes.get(*v).map_or((0.0, 0.0), |p| (p.width, p.height));
+        let row_width: f64 = row.iter().map(|v| size(v).0).sum::<f64>()
+            + node_sep * (row.len().saturating_sub(1)) as f64;
+        let row_height = row.iter().map(|v| size(v).1).fold(0.0, f64::max);
+        let mut x = -row_width / 2.0;
+        for &v in row {
+            if let Some(p) = nodes.get_mut(v) {
+                p.center = Point {
+                    x: x + p.width / 2.0,
+                    y: y + row_height / 2.0,
+                };
+                x += p.width + node_sep;
+            }
+        }
+        y += row_height + row_sep;
+    }
+}
+
 fn normalise(nodes: &mut [NodePlacement], edges: &mut [EdgeRoute]) -> (f64, f64) {
     let mut lo = Point {
         x: f64::INFINITY,

@@ -8,7 +8,7 @@
 
 use super::{
     CubicBezier, Layout, LayoutGraph, LayoutOptions, LayoutStats, NodePlacement, Point, csr::Csr,
-    normalise, orient, place, rank, route_edges,
+    normalise, orient, place, rank, route_edges, wrap_edgeless,
 };
 
 /// Lays out `graph` the fast way (see the module docs): same node sizes, layer
@@ -69,6 +69,9 @@ pub fn simple_layout(graph: &LayoutGraph, options: &LayoutOptions) -> Layout {
             };
             (vec![start, end], vec![straight(start, end)])
         });
+    if graph.edges.is_empty() {
+        wrap_edgeless(&mut nodes, options);
+    }
     let (width, height) = normalise(&mut nodes, &mut edges);
     Layout {
         stats: LayoutStats {

@@ -289,3 +289,84 @@ fn too_many_dummies_are_refused_before_they_are_made() {
     assert_eq!(err.dummies, (0..4_000u64).sum::<u64>());
     assert_eq!(err.limit, LayoutOptions::default().max_total_nodes);
 }
+
+#[test]
+fn nodes_without_edges_are_drawn_in_rows_in_their_order() {
+    let mut g = LayoutGraph::new();
+    for i in 0..12 {
+        // Varied widths: rows are packed by each node's own width.
+        g.add_node(40.0 + f64::from(i % 3) * 10.0, 20.0);
+    }
+    let options = LayoutOptions::default();
+    for out in [
+        layout(&g, &options).unwrap(),
+        simple::simple_layout(&g, &options),
+    ] {
+        // Not one row of 12: several rows, about as wide as tall.
+        let rows: std::collections::BTreeSet<i64> = out
+            .nodes
+            .iter()
+            .map(|p| p.center.y.round() as i64)
+            .collect();
+        assert!(rows.len() > 1, "{} rows", rows.len());
+        let aspect = out.width / out.height;
+        assert!(
+            (0.4..2.5).contains(&aspect),
+            "{} x {}",
+            out.width,
+            out.height
+        );
+        // In order: row after row, left to right.
+        let key = |p: &NodePlacement| (p.center.y.round() as i64, p.center.x.round() as i64);
+        assert!(out.nodes.windows(2).all(|w| key(&w[0]) < key(&w[1])));
+        for (i, a) in out.nodes.iter().enumerate() {
+            for b in out.nodes.iter().skip(i + 1) {
+                assert!(!a.overlaps(b));
+            }
+        }
+        assert_eq!(
+            out.stats.layers,
+            if out.stats.simple {
+                out.stats.layers
+            } else {
+                1
+            }
+        );
+    }
+    // A few nodes stay side by side.
+    let mut few = LayoutGraph::new();
+    for _ in 0..3 {
+        few.add_node(40.0, 20.0);
+    }
+    let out = layout(&few, &options).unwrap();
+    assert!(
+        out.nodes
+            .iter()
+            .all(|p| (p.center.y - out.nodes[0].center.y).abs() < 1e-9)
+    );
+}
+
+proptest! {
+    #[test]
+    fn nodes_without_edges_never_overlap(
+        sizes in proptest::collection::vec((1.0..200.0f64, 1.0..80.0f64), 0..60)
+    ) {
+        let mut g = LayoutGraph::new();
+        for (w, h) in &sizes {
+            g.add_node(*w, *h);
+        }
+        let out = layout(&g, &LayoutOptions::default()).unwrap();
+        for (i, a) in out.nodes.iter().enumerate() {
+            for b in out.nodes.iter().skip(i + 1) {
+                prop_assert!(!a.overlaps(b));
+            }
+        }
+        let inside = out.nodes.iter().all(|p| {
+            p.center.x - p.width / 2.0 >= -1e-9
+                && p.center.y - p.height / 2.0 >= -1e-9
+                && p.center.x + p.width / 2.0 <= out.width + 1e-9
+                && p.center.y + p.height / 2.0 <= out.height + 1e-9
+        });
+        prop_assert!(inside, "every node inside the drawing");
+    }
+}
