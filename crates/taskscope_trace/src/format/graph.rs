@@ -74,7 +74,6 @@ pub(crate) fn assign_tasks(
         new_tasks,
         span_task,
         spans_not_in_graph,
-        made_key,
     } = span_tasks(spans, names, external.is_some(), graph_len, &mut key_map);
     if spans_not_in_graph > 0 {
         diagnostics.push(format!(
@@ -125,7 +124,7 @@ pub(crate) fn assign_tasks(
         let key = match key {
             NewKey::Given(k) => k.as_ref(),
             NewKey::Made { lane, n } => {
-                made_key(*lane, *n, *name_index, &mut made);
+                write_made_key(&mut made, name, *lane, *n);
                 made.as_str()
             }
         };
@@ -140,15 +139,22 @@ pub(crate) fn assign_tasks(
 }
 
 /// What [`span_tasks`] finds: each span's task, and the tasks to add for spans.
-struct SpanTasks<'a, F> {
+struct SpanTasks<'a> {
     /// The tasks not in the graph file, in order: (key, name index, state).
     new_tasks: Vec<(NewKey<'a>, u32, TaskState)>,
     /// Each span's task.
     span_task: Vec<u32>,
     /// How many new tasks are not in a graph file given (`external`).
     spans_not_in_graph: u32,
-    /// Writes the generated key of the `n`-th span of a lane with a name.
-    made_key: F,
+}
+
+/// Writes into `out` the generated key of the `n`-th span of `lane`, named `name` (see
+/// [`assign_tasks`]).
+fn write_made_key(out: &mut String, name: &str, lane: u32, n: u32) {
+    use std::fmt::Write as _;
+    out.clear();
+    // Writing to a `String` does not fail.
+    let _ = write!(out, "{name}-{lane}:{n}");
 }
 
 /// The task of each span of [`assign_tasks`]: the task with its key (in `key_map`, the
@@ -159,7 +165,7 @@ fn span_tasks<'a>(
     external: bool,
     graph_len: usize,
     key_map: &mut FxHashMap<Cow<'a, str>, u32>,
-) -> SpanTasks<'a, impl Fn(u32, u32, u32, &mut String) + 'a> {
+) -> SpanTasks<'a> {
     // Task of each span; new tasks are (key, name index, state).
     let mut new_tasks: Vec<(NewKey<'_>, u32, TaskState)> = Vec::new();
     let mut span_task = Vec::with_capacity(spans.len());
@@ -170,13 +176,6 @@ fn span_tasks<'a>(
     // the file: they are unique and need no lookup, and are written only as their task
     // is added.
     let lookup_made = external || spans.iter().any(|s| s.key.is_some());
-    let made_key = |lane: u32, n: u32, name: u32, out: &mut String| {
-        use std::fmt::Write as _;
-        let name = names.get(name as usize).map_or("", |n| n.as_ref());
-        out.clear();
-        // Writing to a `String` does not fail.
-        let _ = write!(out, "{name}-{lane}:{n}");
-    };
     for span in spans {
         if ordinal.len() <= span.lane as usize {
             ordinal.resize(span.lane as usize + 1, 0);
@@ -189,7 +188,8 @@ fn span_tasks<'a>(
             Some(k) => Cow::Borrowed(k.as_ref()),
             None if lookup_made => {
                 let mut key = String::new();
-                made_key(span.lane, n, span.name, &mut key);
+                let name = names.get(span.name as usize).map_or("", |n| n.as_ref());
+                write_made_key(&mut key, name, span.lane, n);
                 Cow::Owned(key)
             }
             None => {
@@ -221,6 +221,5 @@ fn span_tasks<'a>(
         new_tasks,
         span_task,
         spans_not_in_graph,
-        made_key,
     }
 }
