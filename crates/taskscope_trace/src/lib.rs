@@ -15,6 +15,7 @@ pub mod args;
 pub mod csr;
 pub mod format;
 pub mod index;
+mod intern;
 mod model;
 pub mod palette;
 

@@ -22,10 +22,11 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 use super::error::FormatError;
-use super::gather::{Gathered, Interner, LeftOut, PendingArg, PendingSpan, owned};
+use super::gather::{Gathered, LeftOut, PendingArg, PendingSpan, owned};
 use super::num::{id_text, parse_scaled, raw_f64, raw_i64, raw_str};
 use crate::args::ArgValue;
 use crate::csr::Csr;
+use crate::intern::Interner;
 use crate::model::{
     Counter, CounterSample, DependencyRecord, Flow, Instant, RunMeta, SourceFormat, Span, SpanId,
     SpanKind, TaskState, Trace, TraceBuilder,

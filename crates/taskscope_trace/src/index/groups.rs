@@ -17,6 +17,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::times::{RunState, TaskTimes};
+use crate::intern::Interner;
 use crate::model::{Graph, LaneId, TaskId, TaskState};
 
 /// The name prefix of a task key: Dask's `dask.utils.key_split` applied to the
@@ -350,18 +351,16 @@ impl KeyGroups {
     /// O(V × key length + V log V + E) time, O(V) memory.
     pub fn new(graph: &Graph, times: &TaskTimes) -> Self {
         // Names borrowed from the keys while grouping: no allocation per task.
-        let mut by_name: rustc_hash::FxHashMap<Cow<'_, str>, u32> =
-            rustc_hash::FxHashMap::default();
-        let mut names = Vec::new();
-        let mut labels = Vec::with_capacity(graph.len());
-        for t in graph.tasks() {
-            let name = key_prefix(graph.key(t).unwrap_or(""));
-            let g = *by_name.entry(name).or_insert_with_key(|name| {
-                names.push((name.clone().into_owned(), None));
-                names.len() as u32 - 1
-            });
-            labels.push(g);
-        }
+        let mut by_name: Interner<Cow<'_, str>> = Interner::default();
+        let labels: Vec<u32> = graph
+            .tasks()
+            .map(|t| by_name.intern(key_prefix(graph.key(t).unwrap_or(""))))
+            .collect();
+        let names = by_name
+            .into_keys()
+            .into_iter()
+            .map(|name| (name.into_owned(), None))
+            .collect();
         Self::assemble(graph, times, &labels, names)
     }
 
