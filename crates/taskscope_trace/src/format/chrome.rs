@@ -1216,6 +1216,43 @@ fn nesting_order(spans: &[PendingSpan<'_>]) -> Vec<u32> {
         .collect()
 }
 
+/// Puts `items` in `order` (`items[k]` becomes the item that was at `order[k]`) in
+/// place, by following the permutation's cycles: no second buffer of items, so a live
+/// snapshot of 10^6 spans neither copies them again nor faults in fresh pages for them.
+///
+/// `order` must be a permutation of `0..items.len()` (checked in debug builds; another
+/// order leaves `items` permuted some other way, never loses or duplicates one).
+///
+/// # Complexity
+/// O(n) swaps.
+fn permute<T>(items: &mut [T], mut order: Vec<u32>) {
+    const DONE: u32 = u32::MAX;
+    debug_assert_eq!(items.len(), order.len(), "one position per item");
+    debug_assert!(
+        {
+            let mut seen = vec![false; order.len()];
+            order.iter().all(|&i| {
+                seen.get_mut(i as usize)
+                    .is_some_and(|s| !std::mem::replace(s, true))
+            })
+        },
+        "order is a permutation"
+    );
+    for start in 0..order.len() {
+        let mut at = start;
+        // Each swap brings the item due at `at`; the cycle's first item travels ahead
+        // until it reaches the position that wants it.
+        while let Some(slot) = order.get_mut(at) {
+            let next = std::mem::replace(slot, DONE);
+            if next == DONE || next as usize == start {
+                break;
+            }
+            items.swap(at, next as usize);
+            at = next as usize;
+        }
+    }
+}
+
 /// Sorts spans per lane and computes nesting depth with a stack (no recursion).
 ///
 /// # Complexity
@@ -1228,11 +1265,8 @@ pub(crate) fn nest(spans: Vec<PendingSpan<'_>>) -> Nested<'_> {
             *slot = new as u32;
         }
     }
-    let mut slots: Vec<Option<PendingSpan<'_>>> = spans.into_iter().map(Some).collect();
-    let sorted: Vec<PendingSpan<'_>> = order
-        .iter()
-        .filter_map(|&i| slots.get_mut(i as usize).and_then(Option::take))
-        .collect();
+    let mut sorted = spans;
+    permute(&mut sorted, order);
     let mut depths = Vec::with_capacity(sorted.len());
     let mut parents = Vec::with_capacity(sorted.len());
     let mut lane_ranges: FxHashMap<u32, (u32, u32)> = FxHashMap::default();
@@ -1310,5 +1344,26 @@ impl Nested<'_> {
         let slice = self.spans.get(start as usize..end as usize)?;
         let at = slice.partition_point(|s| s.start < ts);
         (at < slice.len()).then_some(start + at as u32)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::permute;
+
+    proptest! {
+        /// In place, `permute` gives what indexing by the order gives.
+        #[test]
+        fn permute_puts_items_in_the_given_order(
+            order in (0usize..200).prop_flat_map(|n| Just((0..n as u32).collect::<Vec<u32>>()).prop_shuffle())
+        ) {
+            let items: Vec<String> = (0..order.len()).map(|i| format!("item {i}")).collect();
+            let expected: Vec<String> = order.iter().map(|&i| items[i as usize].clone()).collect();
+            let mut permuted = items;
+            permute(&mut permuted, order);
+            prop_assert_eq!(permuted, expected);
+        }
     }
 }

@@ -151,10 +151,15 @@ struct SpanTasks<'a> {
 /// Writes into `out` the generated key of the `n`-th span of `lane`, named `name` (see
 /// [`assign_tasks`]).
 fn write_made_key(out: &mut String, name: &str, lane: u32, n: u32) {
-    use std::fmt::Write as _;
+    // As `write!(out, "{name}-{lane}:{n}")`, without the formatting machinery (a live
+    // snapshot of a plain Chrome file writes one key per span).
+    let mut digits = itoa::Buffer::new();
     out.clear();
-    // Writing to a `String` does not fail.
-    let _ = write!(out, "{name}-{lane}:{n}");
+    out.push_str(name);
+    out.push('-');
+    out.push_str(digits.format(lane));
+    out.push(':');
+    out.push_str(digits.format(n));
 }
 
 /// The task of each span of [`assign_tasks`]: the task with its key (in `key_map`, the
