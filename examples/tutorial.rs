@@ -2,7 +2,8 @@
 //! `[3, 8, 1, 4, 2, 9, 4, 6]` as a chain (`prod_chain`) and as one task (`prod_one`).
 //!
 //! Each case runs sequentially and on N threads; traces go to
-//! `traces/<case>_serial.json` and `traces/<case>_threads<N>.json`.
+//! `traces/<case>_serial.json` and `traces/<case>_threads<N>.json` (the bundled ones), or
+//! with another `TASKSCOPE_STEP_MS` than 1000 to `traces/step<MS>ms/`.
 //!
 //! Usage: `cargo run --release --example tutorial -- [CASE...] [--threads N] [--progress]
 //! [--stream FILE]` (`TASKSCOPE_STEP_MS` sets the sleep per task, default 1000).

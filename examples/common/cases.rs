@@ -20,6 +20,15 @@ pub fn step_ms() -> u64 {
         .unwrap_or(1000)
 }
 
+/// Where a case's traces go: `traces/`, the bundled teaching traces, at the default step;
+/// `traces/step<MS>ms/` at another (a quick run does not replace the bundled files).
+pub fn traces_dir() -> String {
+    match step_ms() {
+        1000 => "traces".to_owned(),
+        ms => format!("traces/step{ms}ms"),
+    }
+}
+
 fn step() {
     sleep(Duration::from_millis(step_ms()));
 }
@@ -94,8 +103,8 @@ impl Watch {
     }
 }
 
-/// Runs one case serially and on `workers` threads, saves both traces into `traces/`
-/// (`<name>_serial.json`, `<name>_threads<workers>.json`),
+/// Runs one case serially and on `workers` threads, saves both traces into
+/// [`traces_dir`] (`<name>_serial.json`, `<name>_threads<workers>.json`),
 /// and returns the two wall times in seconds.
 pub fn run_case(
     name: &str,
@@ -104,7 +113,8 @@ pub fn run_case(
     workers: usize,
     watch: &Watch,
 ) -> Result<(f64, f64), Box<dyn Error>> {
-    std::fs::create_dir_all("traces")?;
+    let dir = traces_dir();
+    std::fs::create_dir_all(&dir)?;
     let mut walls = [0.0; 2];
     let schedulers = [Scheduler::sequential(), Scheduler::threads(workers)].map(|s| watch.apply(s));
     let mut values = Vec::new();
@@ -113,7 +123,7 @@ pub fn run_case(
         let mut run = graph.compute_with(scheduler)?;
         run.trace.meta_mut().title = Some(format!("{name} ({kind}): {about}"));
         walls[i] = run.trace.wall_ns() as f64 / 1e9;
-        let path = format!("traces/{name}_{kind}.json");
+        let path = format!("{dir}/{name}_{kind}.json");
         run.trace.save(&path)?;
         values.push(run.value);
     }
@@ -134,8 +144,9 @@ pub fn run_cases(only: &[String], workers: usize, watch: &Watch) -> Result<(), B
         let (serial, parallel) = run_case(name, about, &graph, workers, watch)?;
         println!("{name:<11} {serial:>9.2} {parallel:>11.2}  {about}");
     }
+    let dir = traces_dir();
     println!(
-        "traces written to traces/<example>_serial.json and traces/<example>_threads{workers}.json"
+        "traces written to {dir}/<example>_serial.json and {dir}/<example>_threads{workers}.json"
     );
     Ok(())
 }

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use egui::Ui;
 use taskscope_egui::{Theme, TimelineView};
 use taskscope_trace::Trace;
-use taskscope_trace::analysis::format_count;
+use taskscope_trace::analysis::{format_count, format_counted};
 
 use super::progress;
 use super::trace_tab::TraceTab;
@@ -183,8 +183,8 @@ impl LiveTab {
             ));
             if status.restarts > 0 {
                 ui.weak(format!(
-                    "· rewritten {} times, read again from the start",
-                    format_count(u64::from(status.restarts))
+                    "· rewritten {}, read again from the start",
+                    format_counted(u64::from(status.restarts), "time", "times")
                 ));
             }
             if let Some(note) = &status.note {

@@ -868,8 +868,7 @@ impl TraceTab {
 /// `n` and `noun`, with the viewer's thousands separators and an `s` unless `n` is 1:
 /// `1 task`, `12,000 tasks`.
 pub fn counted(n: usize, noun: &str) -> String {
-    let s = if n == 1 { "" } else { "s" };
-    format!("{} {noun}{s}", format_count(n as u64))
+    taskscope_trace::analysis::format_counted(n as u64, noun, &format!("{noun}s"))
 }
 
 /// The file name of `doc` without its extension (or its title), for suggested export names.
