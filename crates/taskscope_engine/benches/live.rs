@@ -24,7 +24,17 @@
 //! `TASKSCOPE_BENCH_MAX=100000` skips the 10^6-task graphs. `TASKSCOPE_LIVE_QUICK=<rounds>`
 //! skips criterion and prints, per graph, the median over interleaved rounds of each
 //! round's ratio (progress / recorded, whole computes) and difference per task (streamed
-//! makespan − recorded makespan): steadier than criterion on a loaded machine.
+//! makespan − recorded makespan): steadier than criterion on a loaded machine. Beside the
+//! median ratio it prints the ratios of the total, median and minimum wall times and of
+//! the process CPU time (`getrusage`) spent in the computes: a chain's wall time on two
+//! workers is bimodal here (about 57 ms or 85–100 ms for 10^6 tasks, from round to round),
+//! so one estimator alone can be several percent off.
+//!
+//! Quick mode, 2026-12-07, load average 1.2–1.5, two runs of 31 rounds (`TASKSCOPE_LIVE_QUICK=31`):
+//! at 10^6 tasks the bar's estimators ranged 0.90–1.06 (chain) and 0.97–1.06 (tree 2×10^6),
+//! process CPU time 0.97–0.99 (chain) and 1.00–1.01 (tree): no cost this machine resolves
+//! beside its ±5 % noise; at 10^5 (computes of 5–10 ms: the watcher thread's start and
+//! final line) 0.93–1.14. Streamed makespan +4 to +24 ns per task on every graph (target ≤ 30).
 //!
 //! Measured (`cargo bench -p taskscope_engine --bench live`, medians, one run, the 2-core
 //! development machine shared with other builds, load average about 12: differences
@@ -161,32 +171,55 @@ fn quick(rounds: usize) {
             let graph = build(shape, n);
             let tasks = graph.graph().unwrap().len() as f64;
             let (mut bar_ratio, mut stream_ns) = (Vec::new(), Vec::new());
-            let timed = |scheduler: &Scheduler| {
-                let t = std::time::Instant::now();
+            let (mut base_times, mut bar_times) = (Vec::new(), Vec::new());
+            let (mut base_cpu, mut bar_cpu) = (0.0, 0.0);
+            let timed = |scheduler: &Scheduler, cpu: &mut f64| {
+                let (t, c) = (std::time::Instant::now(), process_cpu_s());
                 let run = graph.compute_with(scheduler).unwrap();
+                *cpu += process_cpu_s() - c;
                 (t.elapsed().as_secs_f64(), run)
             };
             for round in 0..rounds {
                 // Alternate which goes first, so that neither always follows the stream's
                 // writes.
                 let ((base_s, base), (bar_s, _)) = if round % 2 == 0 {
-                    let base = timed(&recorded);
-                    (base, timed(&progress))
+                    let base = timed(&recorded, &mut base_cpu);
+                    (base, timed(&progress, &mut bar_cpu))
                 } else {
-                    let bar = timed(&progress);
-                    (timed(&recorded), bar)
+                    let bar = timed(&progress, &mut bar_cpu);
+                    (timed(&recorded, &mut base_cpu), bar)
                 };
                 bar_ratio.push(bar_s / base_s);
+                base_times.push(base_s);
+                bar_times.push(bar_s);
                 let run = graph.compute_with(&streamed).unwrap();
                 stream_ns.push((run.trace.wall_ns() as f64 - base.trace.wall_ns() as f64) / tasks);
             }
+            let sum = |v: &[f64]| v.iter().sum::<f64>();
+            let min = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
             println!(
-                "{shape} {tasks} tasks, {rounds} rounds: progress/recorded {:.3} (median), streamed makespan {:+.0} ns/task (median)",
+                "{shape} {tasks} tasks, {rounds} rounds: progress/recorded {:.3} (median of the rounds' ratios; ratio of total times {:.3}, of medians {:.3}, of minima {:.3}; process CPU time {:.3}), streamed makespan {:+.0} ns/task (median)",
                 median(bar_ratio),
+                sum(&bar_times) / sum(&base_times),
+                median(bar_times.clone()) / median(base_times.clone()),
+                min(&bar_times) / min(&base_times),
+                bar_cpu / base_cpu,
                 median(stream_ns)
             );
         }
     }
+}
+
+/// CPU time the process used so far (user + system), in seconds.
+fn process_cpu_s() -> f64 {
+    // SAFETY: `getrusage` fills the zeroed struct it is given.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
+    };
+    let s = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    s(usage.ru_utime) + s(usage.ru_stime)
 }
 
 fn main() {
