@@ -28,6 +28,7 @@
 mod acyclic;
 mod csr;
 mod order;
+mod pack;
 mod position;
 mod proper;
 mod rank;
@@ -445,6 +446,8 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout, La
 
     if graph.edges.is_empty() {
         wrap_edgeless(&mut nodes, options);
+    } else if outcome.crossings == 0 {
+        pack::pack_components(graph, &mut nodes, &mut edges, options);
     }
     let (width, height) = normalise(&mut nodes, &mut edges);
     Ok(Layout {

@@ -52,24 +52,29 @@ fn digraph_strategy(max_nodes: usize) -> impl Strategy<Value = LayoutGraph> {
 }
 
 /// Crossings of the drawing, counted geometrically from the routes (O(E²)):
-/// two segments between the same pair of layers cross when their order flips.
+/// two segments between the same pair of layers, at the same height (the same row of a
+/// drawing whose parts were packed in rows), cross when their order flips.
 fn drawn_crossings(out: &Layout) -> u64 {
-    // Per edge: (layer, order-axis coordinate) of each node or dummy along it.
-    let mut segments: Vec<(u32, f64, f64)> = Vec::new();
+    // Per edge: (layer, height of its start, order-axis coordinate at both ends) of each
+    // segment between consecutive nodes or dummies along it.
+    let mut segments: Vec<(u32, f64, f64, f64)> = Vec::new();
     for e in &out.edges {
         let src = out.nodes[e.from.index()];
         let tgt = out.nodes[e.to.index()];
-        let mut xs = vec![src.center.x];
-        xs.extend(e.points[1..e.points.len() - 1].iter().map(|p| p.x));
-        xs.push(tgt.center.x);
-        for (k, w) in xs.windows(2).enumerate() {
-            segments.push((src.layer + k as u32, w[0], w[1]));
+        let mut along = vec![src.center];
+        along.extend(&e.points[1..e.points.len() - 1]);
+        along.push(tgt.center);
+        for (k, w) in along.windows(2).enumerate() {
+            segments.push((src.layer + k as u32, w[0].y, w[0].x, w[1].x));
         }
     }
     let mut c = 0;
     for (i, a) in segments.iter().enumerate() {
         for b in &segments[i + 1..] {
-            if a.0 == b.0 && ((a.1 < b.1 && a.2 > b.2) || (a.1 > b.1 && a.2 < b.2)) {
+            if a.0 == b.0
+                && (a.1 - b.1).abs() < 1e-6
+                && ((a.2 < b.2 && a.3 > b.3) || (a.2 > b.2 && a.3 < b.3))
+            {
                 c += 1;
             }
         }
@@ -369,4 +374,87 @@ proptest! {
         });
         prop_assert!(inside, "every node inside the drawing");
     }
+}
+
+/// `n` parts of two nodes each, the second a consumer of the first (a task and its
+/// result box, as a trace without dependencies is drawn task by task).
+fn pairs(n: u32) -> LayoutGraph {
+    let mut g = LayoutGraph::new();
+    for i in 0..n {
+        let task = g.add_node(60.0 + f64::from(i % 4) * 8.0, 36.0);
+        let result = g.add_node(30.0, 18.0);
+        g.add_edge(task, result).unwrap();
+    }
+    g
+}
+
+#[test]
+fn many_unconnected_parts_are_packed_in_rows_in_their_order() {
+    let g = pairs(20);
+    for rank_dir in [
+        RankDir::BottomToTop,
+        RankDir::TopToBottom,
+        RankDir::LeftToRight,
+        RankDir::RightToLeft,
+    ] {
+        let options = LayoutOptions {
+            rank_dir,
+            ..LayoutOptions::default()
+        };
+        for out in [
+            layout(&g, &options).unwrap(),
+            simple::simple_layout(&g, &options),
+        ] {
+            // Not one row of 20 parts: about as wide as tall.
+            let aspect = out.width / out.height;
+            assert!(
+                (0.4..2.5).contains(&aspect),
+                "{rank_dir:?}: {} x {}",
+                out.width,
+                out.height
+            );
+            for (i, a) in out.nodes.iter().enumerate() {
+                for b in out.nodes.iter().skip(i + 1) {
+                    assert!(!a.overlaps(b), "{rank_dir:?}: {a:?} overlaps {b:?}");
+                }
+            }
+            // Each part moved whole: its edge still starts on its task and ends on its
+            // result box.
+            let on = |p: Point, n: NodePlacement| {
+                (p.x - n.center.x).abs() <= n.width / 2.0 + 1e-6
+                    && (p.y - n.center.y).abs() <= n.height / 2.0 + 1e-6
+            };
+            for (k, e) in out.edges.iter().enumerate() {
+                let (task, result) = (out.nodes[2 * k], out.nodes[2 * k + 1]);
+                assert!(
+                    on(e.start(), task),
+                    "{rank_dir:?}: edge {k} starts off its task"
+                );
+                assert!(
+                    on(*e.points.last().unwrap(), result),
+                    "{rank_dir:?}: edge {k} ends off its result box"
+                );
+            }
+            if !out.stats.simple {
+                assert_eq!(out.stats.crossings, 0);
+                assert_eq!(drawn_crossings(&out), 0);
+            }
+        }
+    }
+    // In order: row after row, left to right (bottom to top: results above their tasks).
+    let out = layout(&g, &LayoutOptions::default()).unwrap();
+    let tasks: Vec<NodePlacement> = out.nodes.iter().step_by(2).copied().collect();
+    let rows: std::collections::BTreeSet<i64> =
+        tasks.iter().map(|p| p.center.y.round() as i64).collect();
+    assert!(rows.len() > 1, "{} rows", rows.len());
+    let key = |p: &NodePlacement| (p.center.y.round() as i64, p.center.x.round() as i64);
+    assert!(tasks.windows(2).all(|w| key(&w[0]) < key(&w[1])));
+    // Three parts stay side by side, as Graphviz draws them.
+    let out = layout(&pairs(3), &LayoutOptions::default()).unwrap();
+    assert!(
+        out.nodes
+            .iter()
+            .step_by(2)
+            .all(|p| (p.center.y - out.nodes[0].center.y).abs() < 1e-9)
+    );
 }

@@ -1,0 +1,275 @@
+//! Packing a drawing's unconnected parts in rows, as Graphviz's `pack` does.
+//!
+//! A layered layout puts the connected components of a graph side by side, so a graph of
+//! many small parts (a trace without dependencies drawn task by task: each task and its
+//! result box) comes out as one row as wide as all of them, which a fitted zoom shrinks
+//! until no label shows. [`pack_components`] cuts that row into rows about as wide as the
+//! whole is tall, keeping the parts in their left-to-right order.
+//!
+//! Each part moves rigidly (its nodes and its edges' points and control points by the
+//! same offset), and the parts of one row keep their offsets across the layers, so a
+//! row is a slice of the original drawing: its layers stay aligned, and no edge of one
+//! part meets another part. Packing is for drawings without crossings (the caller checks):
+//! the only crossings of such a drawing are none, before and after.
+
+use super::{EdgeRoute, LayoutGraph, LayoutOptions, NodePlacement, Point};
+
+/// Parts in one row at most before packing is considered: up to three stay side by side,
+/// as Graphviz draws them (the same rule as a drawing without edges).
+const KEEP_IN_ONE_ROW: usize = 3;
+
+/// A connected part's extent, in the drawing's coordinates.
+#[derive(Clone, Copy, Debug)]
+struct Extent {
+    lo: Point,
+    hi: Point,
+}
+
+impl Extent {
+    const EMPTY: Self = Self {
+        lo: Point {
+            x: f64::INFINITY,
+            y: f64::INFINITY,
+        },
+        hi: Point {
+            x: f64::NEG_INFINITY,
+            y: f64::NEG_INFINITY,
+        },
+    };
+
+    fn grow(&mut self, p: Point, half_w: f64, half_h: f64) {
+        self.lo.x = self.lo.x.min(p.x - half_w);
+        self.lo.y = self.lo.y.min(p.y - half_h);
+        self.hi.x = self.hi.x.max(p.x + half_w);
+        self.hi.y = self.hi.y.max(p.y + half_h);
+    }
+}
+
+/// The root of `v`'s set in a union-find forest, halving the path to it.
+fn root(parent: &mut [u32], mut v: u32) -> u32 {
+    while let Some(&p) = parent.get(v as usize) {
+        if p == v {
+            break;
+        }
+        let grand = parent.get(p as usize).copied().unwrap_or(p);
+        if let Some(slot) = parent.get_mut(v as usize) {
+            *slot = grand;
+        }
+        v = grand;
+    }
+    v
+}
+
+/// The connected component of each node (numbered by first node), and their count.
+///
+/// # Complexity
+/// O(V + E α(V)).
+fn components(n: usize, edges: &[(u32, u32)]) -> (Vec<u32>, usize) {
+    let mut parent: Vec<u32> = (0..n as u32).collect();
+    for &(u, v) in edges {
+        let (a, b) = (root(&mut parent, u), root(&mut parent, v));
+        if a != b {
+            // The smaller id stays the root: deterministic whatever the edge order.
+            let (keep, join) = if a < b { (a, b) } else { (b, a) };
+            if let Some(slot) = parent.get_mut(join as usize) {
+                *slot = keep;
+            }
+        }
+    }
+    let mut number = vec![u32::MAX; n];
+    let mut of = vec![0u32; n];
+    let mut count = 0usize;
+    for v in 0..n as u32 {
+        let r = root(&mut parent, v) as usize;
+        let id = match number.get(r).copied() {
+            Some(id) if id != u32::MAX => id,
+            _ => {
+                let id = count as u32;
+                if let Some(slot) = number.get_mut(r) {
+                    *slot = id;
+                }
+                count += 1;
+                id
+            }
+        };
+        if let Some(slot) = of.get_mut(v as usize) {
+            *slot = id;
+        }
+    }
+    (of, count)
+}
+
+/// The extent of each part: its nodes and its edges' points and control points.
+fn extents(
+    part_of: &[u32],
+    parts: usize,
+    nodes: &[NodePlacement],
+    edges: &[EdgeRoute],
+) -> Vec<Extent> {
+    let mut extent = vec![Extent::EMPTY; parts];
+    for (node, &part) in nodes.iter().zip(part_of) {
+        if let Some(e) = extent.get_mut(part as usize) {
+            e.grow(node.center, node.width / 2.0, node.height / 2.0);
+        }
+    }
+    for edge in edges {
+        let part = part_of.get(edge.from.index()).copied().unwrap_or(0);
+        if let Some(e) = extent.get_mut(part as usize) {
+            for &p in &edge.points {
+                e.grow(p, 0.0, 0.0);
+            }
+            for c in &edge.curves {
+                for p in [c.ctrl1, c.ctrl2, c.end] {
+                    e.grow(p, 0.0, 0.0);
+                }
+            }
+        }
+    }
+    extent
+}
+
+/// Moves every node and edge of each part by its offset (along the rows, across them).
+fn shift_parts(
+    part_of: &[u32],
+    offset: &[(f64, f64)],
+    vertical: bool,
+    nodes: &mut [NodePlacement],
+    edges: &mut [EdgeRoute],
+) {
+    let shift = |p: &mut Point, (dm, dc): (f64, f64)| {
+        let (dx, dy) = if vertical { (dm, dc) } else { (dc, dm) };
+        p.x += dx;
+        p.y += dy;
+    };
+    for (node, &part) in nodes.iter_mut().zip(part_of) {
+        shift(
+            &mut node.center,
+            offset.get(part as usize).copied().unwrap_or_default(),
+        );
+    }
+    for edge in edges {
+        let part = part_of.get(edge.from.index()).copied().unwrap_or(0);
+        let d = offset.get(part as usize).copied().unwrap_or_default();
+        for p in &mut edge.points {
+            shift(p, d);
+        }
+        for c in &mut edge.curves {
+            shift(&mut c.ctrl1, d);
+            shift(&mut c.ctrl2, d);
+            shift(&mut c.end, d);
+        }
+    }
+}
+
+/// Packs the connected parts of a laid-out drawing in rows (see the module docs) when
+/// there are more than three and the drawing is wider than it is tall; otherwise
+/// leaves it as it is. `nodes` and `edges` are the layout of `graph` (one route per
+/// edge, in its order); the caller normalises the coordinates afterwards.
+///
+/// The drawing must have no crossings: parts that the layout interleaved in a layer
+/// would otherwise be drawn apart from crossings it counted.
+///
+/// # Complexity
+/// O(V + E + P) for V nodes, E edges and P points on the routes.
+pub(super) fn pack_components(
+    graph: &LayoutGraph,
+    nodes: &mut [NodePlacement],
+    edges: &mut [EdgeRoute],
+    options: &LayoutOptions,
+) {
+    let (part_of, parts) = components(nodes.len(), &graph.edges);
+    if parts <= KEEP_IN_ONE_ROW {
+        return;
+    }
+    let extent = extents(&part_of, parts, nodes, edges);
+    // Rows run along the layers' breadth: x when edges go up or down, y otherwise.
+    let vertical = options.rank_dir.is_vertical();
+    let main = |p: Point| if vertical { p.x } else { p.y };
+    let cross = |p: Point| if vertical { p.y } else { p.x };
+    let size = |e: &Extent| (main(e.hi) - main(e.lo), cross(e.hi) - cross(e.lo));
+    let gap_main = options.node_sep.max(0.0);
+    let gap_cross = options.layer_sep.max(0.0);
+
+    // The parts in their left-to-right (or top-to-bottom) order.
+    let mut order: Vec<usize> = (0..parts).collect();
+    order.sort_by(|&a, &b| {
+        let key = |i: usize| extent.get(i).map_or(0.0, |e| main(e.lo));
+        key(a).total_cmp(&key(b)).then(a.cmp(&b))
+    });
+    let (mut row_length, mut area, mut widest, mut thickest) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
+    for e in &extent {
+        let (m, c) = size(e);
+        row_length += m + gap_main;
+        area += (m + gap_main) * (c + gap_cross);
+        widest = widest.max(m);
+        thickest = thickest.max(c);
+    }
+    if row_length <= 2.0 * (thickest + gap_cross) {
+        return;
+    }
+    let target = area.sqrt().max(widest);
+
+    // Rows, greedily: a part starts a new row when it would make the row longer than
+    // the target.
+    let mut rows: Vec<Vec<usize>> = Vec::new();
+    let mut length = 0.0;
+    for &part in &order {
+        let (m, _) = extent.get(part).map_or((0.0, 0.0), size);
+        match rows.last_mut() {
+            Some(row) if length + m <= target => row.push(part),
+            _ => {
+                rows.push(vec![part]);
+                length = 0.0;
+            }
+        }
+        length += m + gap_main;
+    }
+    if rows.len() < 2 {
+        return;
+    }
+
+    // Offsets: a row's parts keep their places across the layers (one cross offset per
+    // row), side by side along it, each row centred on the longest.
+    let row_len = |row: &[usize]| {
+        row.iter()
+            .map(|&p| extent.get(p).map_or(0.0, |e| size(e).0))
+            .sum::<f64>()
+            + gap_main * row.len().saturating_sub(1) as f64
+    };
+    let longest = rows.iter().map(|r| row_len(r)).fold(0.0, f64::max);
+    let mut offset = vec![(0.0f64, 0.0f64); parts];
+    let mut at_cross = 0.0;
+    for row in &rows {
+        let lo = row
+            .iter()
+            .filter_map(|&p| extent.get(p))
+            .map(|e| cross(e.lo))
+            .fold(f64::INFINITY, f64::min);
+        let hi = row
+            .iter()
+            .filter_map(|&p| extent.get(p))
+            .map(|e| cross(e.hi))
+            .fold(f64::NEG_INFINITY, f64::max);
+        let mut at_main = (longest - row_len(row)) / 2.0;
+        for &p in row {
+            if let (Some(e), Some(slot)) = (extent.get(p), offset.get_mut(p)) {
+                *slot = (at_main - main(e.lo), at_cross - lo);
+                at_main += size(e).0 + gap_main;
+            }
+        }
+        at_cross += (hi - lo) + gap_cross;
+    }
+    shift_parts(&part_of, &offset, vertical, nodes, edges);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::components;
+
+    #[test]
+    fn components_are_numbered_by_first_node() {
+        let (of, count) = components(6, &[(4, 1), (2, 5), (1, 0)]);
+        assert_eq!(count, 3);
+        assert_eq!(of, vec![0, 0, 1, 2, 0, 1]);
+    }
+}
