@@ -161,6 +161,24 @@ fn shift_parts(
     }
 }
 
+/// `order`'s parts, of main-axis `lengths` (in the same order), cut into rows no longer
+/// than `target` (a part longer than it has a row of its own).
+fn rows_within(order: &[usize], lengths: &[f64], target: f64, gap: f64) -> Vec<Vec<usize>> {
+    let mut rows: Vec<Vec<usize>> = Vec::new();
+    let mut length = 0.0;
+    for (&part, &m) in order.iter().zip(lengths) {
+        match rows.last_mut() {
+            Some(row) if length + m <= target => row.push(part),
+            _ => {
+                rows.push(vec![part]);
+                length = 0.0;
+            }
+        }
+        length += m + gap;
+    }
+    rows
+}
+
 /// Packs the connected parts of a laid-out drawing in rows (see the module docs) when
 /// there are more than three and the drawing is wider than it is tall; otherwise
 /// leaves it as it is. `nodes` and `edges` are the layout of `graph` (one route per
@@ -210,19 +228,23 @@ pub(super) fn pack_components(
     let target = area.sqrt().max(widest);
 
     // Rows, greedily: a part starts a new row when it would make the row longer than
-    // the target.
-    let mut rows: Vec<Vec<usize>> = Vec::new();
-    let mut length = 0.0;
-    for &part in &order {
-        let (m, _) = extent.get(part).map_or((0.0, 0.0), size);
-        match rows.last_mut() {
-            Some(row) if length + m <= target => row.push(part),
-            _ => {
-                rows.push(vec![part]);
-                length = 0.0;
-            }
+    // the target. Then the same number of rows made as even as the greedy rule allows
+    // (40 parts: rows of 7 or 8 rather than five of 9 and one of 1).
+    let lengths: Vec<f64> = order
+        .iter()
+        .map(|&part| extent.get(part).map_or(0.0, |e| size(e).0))
+        .collect();
+    let mut rows = rows_within(&order, &lengths, target, gap_main);
+    let count = rows.len();
+    let even = (row_length - gap_main) / count as f64;
+    let mut tried = even.max(widest);
+    while tried < target {
+        let candidate = rows_within(&order, &lengths, tried, gap_main);
+        if candidate.len() <= count {
+            rows = candidate;
+            break;
         }
-        length += m + gap_main;
+        tried *= 1.02;
     }
     if rows.len() < 2 {
         return;
