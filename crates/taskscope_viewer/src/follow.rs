@@ -21,7 +21,9 @@
 //! writers finish under another name: a Dask integration's temporary file
 //! (`.NAME.xxxx.taskscope-part`) is renamed onto `NAME`, and the `taskscope_tracing`
 //! layer's `NAME.partial.EXT`, complete at each rewrite, is removed once `NAME.EXT` is
-//! written; when such a file disappears, that file is the finished run.
+//! written; when such a file disappears, that file is the finished run. Following `NAME`
+//! while a Dask integration's `.NAME.xxxx.taskscope-part` is beside it reads that file
+//! (the newest, if several): a recording under way is preferred over a previous run's `NAME`.
 //!
 //! Cancellation: dropping the job (closing the tab) stops the thread at its next
 //! look at the file (within [`POLL_INTERVAL`] or one snapshot build).
@@ -164,9 +166,12 @@ fn follow(
             if shared.stop.load(Ordering::Relaxed) {
                 return None;
             }
-            match FileTail::open(path) {
+            // A Dask recording under way streams into a temporary file beside its target,
+            // renamed onto it at the end: follow that one while it is there.
+            let open = dask_part_for(path).unwrap_or_else(|| path.to_path_buf());
+            match FileTail::open(&open) {
                 Ok(tail) => break tail,
-                Err(e) if !path.exists() => {
+                Err(e) if !open.exists() => {
                     shared.status.lock().note = Some(format!("waiting for the file: {e}"));
                     std::thread::sleep(POLL_INTERVAL);
                 }
@@ -366,6 +371,33 @@ fn read_whole(path: &Path, parse: ParseFn, live: bool) -> FollowUpdate {
     }
 }
 
+/// The Dask integration's temporary file that becomes `target` (`.NAME.xxxx.taskscope-part`
+/// beside it), the newest if there are several; `None` when there is none.
+fn dask_part_for(target: &Path) -> Option<PathBuf> {
+    let name = target.file_name()?.to_str()?;
+    let prefix = format!(".{name}.");
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter(|entry| {
+            entry
+                .file_name()
+                .to_str()
+                .is_some_and(|f| f.starts_with(&prefix) && f.ends_with(".taskscope-part"))
+        })
+        .filter_map(|entry| {
+            let modified = entry.metadata().ok()?.modified().ok()?;
+            let path = target.with_file_name(entry.file_name());
+            (dask_target(&path).as_deref() == Some(target)).then_some((modified, path))
+        })
+        .max()
+        .map(|(_, path)| path)
+}
+
 /// The file a Dask integration's temporary file `.NAME.xxxx.taskscope-part` becomes.
 fn dask_target(part: &Path) -> Option<PathBuf> {
     let file = part.file_name()?.to_str()?;
@@ -449,6 +481,47 @@ mod tests {
         std::fs::remove_file(&partial).unwrap();
         let last = wait_for(&job, |u| matches!(u, FollowUpdate::Finished(_)));
         assert_eq!(spans(&last), 4);
+    }
+
+    #[test]
+    fn following_a_dask_target_reads_its_recording_under_way() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("run.json");
+        // A previous run's file, and the recording of the next one under way.
+        std::fs::write(&target, "[]").unwrap();
+        assert_eq!(dask_part_for(&target), None);
+        let part = dir.path().join(".run.json.k3x_9a.taskscope-part");
+        let mut file = std::fs::File::create(&part).unwrap();
+        write!(
+            file,
+            "{{\"traceEvents\":[\n{{\"ph\":\"X\",\"name\":\"inc\",\"ts\":0,\"dur\":5,\"pid\":1,\"tid\":1}},\n"
+        )
+        .unwrap();
+        file.flush().unwrap();
+        std::fs::write(dir.path().join(".other.json.ab.taskscope-part"), "[").unwrap();
+        assert_eq!(dask_part_for(&target), Some(part.clone()));
+        let job = FollowJob::spawn(target.clone(), parse, || {}).unwrap();
+        let spans = |u: &FollowUpdate| match u {
+            FollowUpdate::Live(d) | FollowUpdate::Finished(d) => d.trace.spans().len(),
+            FollowUpdate::Failed(e) => panic!("{e}"),
+        };
+        let first = wait_for(&job, |u| spans(u) == 1);
+        assert!(
+            matches!(first, FollowUpdate::Live(_)),
+            "the recording, not the old file"
+        );
+        // The recording ends: completed, then renamed onto the target.
+        write!(
+            file,
+            "{{\"ph\":\"X\",\"name\":\"inc\",\"ts\":6,\"dur\":5,\"pid\":1,\"tid\":1}}]}}"
+        )
+        .unwrap();
+        file.flush().unwrap();
+        drop(file);
+        std::fs::rename(&part, &target).unwrap();
+        let last = wait_for(&job, |u| matches!(u, FollowUpdate::Finished(_)));
+        assert_eq!(spans(&last), 2);
     }
 
     #[test]
