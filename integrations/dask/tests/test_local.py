@@ -153,6 +153,19 @@ def test_the_stream_is_readable_while_recording(tmp_path: Path, taskscope: Tasks
     assert taskscope.stats(path)["summary"]["spans"] == 40
 
 
+def test_the_file_gets_the_mode_of_any_new_file(tmp_path: Path) -> None:
+    """Not the temporary file's private 0600: others may read a trace as they read any file."""
+    import os
+
+    mask = os.umask(0o022)
+    os.umask(mask)
+    path = tmp_path / "run.json"
+    with taskscope_dask.record(path) as recording:
+        assert os.stat(recording.stream_path).st_mode & 0o777 == 0o666 & ~mask
+        seed_total().compute(scheduler="sync")
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
 def test_recording_nothing_gives_an_empty_trace(tmp_path: Path, taskscope: Taskscope) -> None:
     path = tmp_path / "empty.json"
     with taskscope_dask.record(path, title="nothing ran"):

@@ -80,6 +80,21 @@ def key_text(key: Any) -> str:
     return key if isinstance(key, str) else str(key)
 
 
+
+def _umask() -> int:
+    """The process's file-creation mask, read without changing it (Linux's
+    ``/proc/self/status``); elsewhere set and restored at once."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
 class TraceWriter:
     """Streams one taskscope trace to a temporary file and finishes it atomically.
 
@@ -95,6 +110,9 @@ class TraceWriter:
         fd, self.stream_path = tempfile.mkstemp(
             prefix=f".{name}.", suffix=".taskscope-part", dir=directory or "."
         )
+        # mkstemp creates the file private (0600), and the rename keeps that: give it the
+        # mode any new file gets here, as the Rust side's `Trace::save` does.
+        os.fchmod(fd, 0o666 & ~_umask())
         self._file = os.fdopen(fd, "w", encoding="utf-8", buffering=1 << 20)
         self._lock = threading.Lock()
         self._finished = False
