@@ -53,12 +53,7 @@ pub enum LayoutError {
     /// Rendering our own SVG to PNG failed (a bug: the SVG should always parse).
     #[error("cannot render the picture to PNG: {0}")]
     Render(String),
-    /// Writing the output file failed.
-    #[error("cannot write {path}", path = path.display())]
-    Write {
-        /// The file that was being written.
-        path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
-    },
+    /// Writing the output file failed (the error names the file and what failed).
+    #[error(transparent)]
+    Write(#[from] taskscope_trace::FormatError),
 }

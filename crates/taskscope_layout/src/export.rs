@@ -214,31 +214,10 @@ fn timeline_format(path: &Path) -> Result<ImageFormat, LayoutError> {
     }
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same directory and a rename.
+/// Writes `bytes` to `path` through a temporary file in the same directory and a rename
+/// (the trace crate's [`write_atomically`](taskscope_trace::format::write_atomically), the
+/// one way every file taskscope writes is written).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), LayoutError> {
-    let err = |source: std::io::Error| LayoutError::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".taskscope-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(err)?;
-    tmp.write_all(bytes).map_err(err)?;
-    // Temporary files are created private (0600); a picture is for sharing.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))
-            .map_err(err)?;
-    }
-    tmp.as_file().sync_all().map_err(err)?;
-    tmp.persist(path).map_err(|e| err(e.error))?;
+    taskscope_trace::format::write_atomically(path, |file| file.write_all(bytes))?;
     Ok(())
 }

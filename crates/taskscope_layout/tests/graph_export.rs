@@ -408,7 +408,16 @@ fn export_picks_the_format_by_extension_and_writes_atomically() {
             .unwrap()
             .permissions()
             .mode();
-        assert_eq!(mode & 0o777, 0o644);
+        // The mode any new file gets (not a temporary file's private 0600).
+        let umask = std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix("Umask:"))
+                    .and_then(|m| u32::from_str_radix(m.trim(), 8).ok())
+            })
+            .unwrap_or(0o022);
+        assert_eq!(mode & 0o777, 0o666 & !umask);
     }
     // Only the four pictures: no temporary file left behind.
     let mut names: Vec<String> = std::fs::read_dir(dir.path())

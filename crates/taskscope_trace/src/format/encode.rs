@@ -302,7 +302,7 @@ impl Trace {
         write: impl FnOnce(&TraceEncoder<'_>, &std::fs::File) -> std::io::Result<()>,
     ) -> Result<(), FormatError> {
         let encoder = TraceEncoder::new(self, join);
-        super::save_atomically(path.as_ref(), |file: &mut &std::fs::File| {
+        super::write_atomically(path.as_ref(), |file: &mut &std::fs::File| {
             write(&encoder, file)
         })
     }

@@ -96,7 +96,7 @@ impl Trace {
     /// and renamed over `path`, so a crash never leaves a half-written trace
     /// under the final name.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<(), FormatError> {
-        save_atomically(path.as_ref(), |w| self.write_to(w))
+        write_atomically(path.as_ref(), |w| self.write_to(w))
     }
 }
 
@@ -170,8 +170,16 @@ fn read_file(path: &Path) -> Result<Vec<u8>, FormatError> {
     })
 }
 
-/// Writes through `write` into a temporary file next to `path`, then renames it to `path`.
-fn save_atomically(
+/// Writes a file atomically: through `write` into a new temporary file beside `path`
+/// (created with the mode any new file gets), synced, then renamed over `path`. A crash
+/// or an error never leaves a half-written file under the final name, and an error
+/// removes the temporary file. Every file taskscope writes (traces, pictures, tables)
+/// goes through here.
+///
+/// # Errors
+/// [`FormatError::Io`] naming the file and what failed (creating the temporary file,
+/// writing, syncing, renaming).
+pub fn write_atomically(
     path: &Path,
     write: impl FnOnce(&mut &std::fs::File) -> std::io::Result<()>,
 ) -> Result<(), FormatError> {
@@ -188,8 +196,8 @@ fn save_atomically(
         // Unbuffered: the writer hands over large pieces already (a BufWriter would
         // only copy every byte once more).
         let mut w = &file;
-        write(&mut w).map_err(io(&tmp, "writing"))?;
-        file.sync_all().map_err(io(&tmp, "syncing"))?;
+        write(&mut w).map_err(io(path, "writing"))?;
+        file.sync_all().map_err(io(path, "syncing"))?;
         std::fs::rename(&tmp, path).map_err(io(path, "renaming the temporary file over"))
     })();
     if result.is_err() {
@@ -227,9 +235,10 @@ fn create_temporary(path: &Path) -> Result<(std::fs::File, std::path::PathBuf), 
             Ok(f) => return Ok((f, tmp)),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
             Err(source) => {
+                // Named by the file asked for (the temporary name means nothing to the user).
                 return Err(FormatError::Io {
-                    path: tmp,
-                    action: "creating a temporary file",
+                    path: path.to_path_buf(),
+                    action: "creating a temporary file beside it",
                     source,
                 });
             }
