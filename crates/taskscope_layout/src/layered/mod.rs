@@ -191,6 +191,11 @@ pub struct LayoutOptions {
     /// Each node costs a few hundred bytes over the whole layout, so the default
     /// (2,000,000) bounds it to well under a gigabyte.
     pub max_total_nodes: usize,
+    /// Packs more than three unconnected parts (many tasks without dependencies, each
+    /// with its result box) in rows about as wide as the drawing is tall, as Graphviz's
+    /// `pack` does, when that makes the drawing smaller; otherwise, or when `false`, they
+    /// stand side by side in one row. A drawing without edges is always drawn in rows.
+    pub pack: bool,
 }
 
 impl Default for LayoutOptions {
@@ -203,6 +208,7 @@ impl Default for LayoutOptions {
             max_sweeps: 24,
             patience: 8,
             max_total_nodes: 2_000_000,
+            pack: true,
         }
     }
 }
@@ -405,8 +411,14 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout, La
     }
     let p = proper::Proper::build(&layer, &breadth, &depth, &dag);
     let mut layers = order::initial_order(&p);
-    let outcome =
+    let mut outcome =
         order::reduce_crossings(&p, &mut layers, options.max_sweeps, options.patience.max(1));
+    if options.pack && pack::group_parts(&p, &mut layers) {
+        // Parts that were interleaved crossed each other's edges: those crossings are gone.
+        let pos = order::positions(p.len(), &layers);
+        outcome.crossings = order::count_crossings(&layers, &p.succ, &pos);
+        debug_assert!(outcome.crossings <= outcome.initial_crossings);
+    }
     let along = position::assign(
         &p,
         &layers,
@@ -446,7 +458,7 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout, La
 
     if graph.edges.is_empty() {
         wrap_edgeless(&mut nodes, options);
-    } else if outcome.crossings == 0 {
+    } else if options.pack {
         pack::pack_components(graph, &mut nodes, &mut edges, options);
     }
     let (width, height) = normalise(&mut nodes, &mut edges);

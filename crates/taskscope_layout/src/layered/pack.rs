@@ -6,12 +6,19 @@
 //! until no label shows. [`pack_components`] cuts that row into rows about as wide as the
 //! whole is tall, keeping the parts in their left-to-right order.
 //!
-//! Each part moves rigidly (its nodes and its edges' points and control points by the
-//! same offset), and the parts of one row keep their offsets across the layers, so a
-//! row is a slice of the original drawing: its layers stay aligned, and no edge of one
-//! part meets another part. Packing is for drawings without crossings (the caller checks):
-//! the only crossings of such a drawing are none, before and after.
+//! First [`group_parts`] makes each part contiguous in every layer of the layered
+//! layout's order (crossing reduction may interleave parts: a source moved up a layer can
+//! sit anywhere in it without a crossing), so that a part's extent is its own and not
+//! stretched across others. Then each part moves rigidly (its nodes and its edges' points
+//! and control points by the same offset), and the parts of one row keep their offsets
+//! across the layers, so its layers stay aligned, and no edge of one part meets another
+//! part: the drawing's crossings are the parts' own, as many as before. Packing is kept
+//! only when it makes the drawing smaller: a shorter longest side and at most twice the
+//! area (the fast `simple` layout centres each layer on its own, which can stretch a
+//! part's extent diagonally across the drawing; then the parts stay in one row).
 
+use super::order::Layers;
+use super::proper::Proper;
 use super::{EdgeRoute, LayoutGraph, LayoutOptions, NodePlacement, Point};
 
 /// Parts in one row at most before packing is considered: up to three stay side by side,
@@ -21,11 +28,14 @@ const KEEP_IN_ONE_ROW: usize = 3;
 /// A connected part's extent, in the drawing's coordinates.
 #[derive(Clone, Copy, Debug)]
 struct Extent {
+    /// The smallest coordinates.
     lo: Point,
+    /// The largest coordinates.
     hi: Point,
 }
 
 impl Extent {
+    /// The extent of nothing, which any point grows.
     const EMPTY: Self = Self {
         lo: Point {
             x: f64::INFINITY,
@@ -37,6 +47,7 @@ impl Extent {
         },
     };
 
+    /// Grows to hold a box of half-sizes `half_w`, `half_h` around `p`.
     fn grow(&mut self, p: Point, half_w: f64, half_h: f64) {
         self.lo.x = self.lo.x.min(p.x - half_w);
         self.lo.y = self.lo.y.min(p.y - half_h);
@@ -64,9 +75,9 @@ fn root(parent: &mut [u32], mut v: u32) -> u32 {
 ///
 /// # Complexity
 /// O(V + E α(V)).
-fn components(n: usize, edges: &[(u32, u32)]) -> (Vec<u32>, usize) {
+fn components(n: usize, edges: impl IntoIterator<Item = (u32, u32)>) -> (Vec<u32>, usize) {
     let mut parent: Vec<u32> = (0..n as u32).collect();
-    for &(u, v) in edges {
+    for (u, v) in edges {
         let (a, b) = (root(&mut parent, u), root(&mut parent, v));
         if a != b {
             // The smaller id stays the root: deterministic whatever the edge order.
@@ -97,6 +108,42 @@ fn components(n: usize, edges: &[(u32, u32)]) -> (Vec<u32>, usize) {
         }
     }
     (of, count)
+}
+
+/// Orders every layer of `layers` (the nodes and dummies of `p`) part by part, keeping
+/// each part's own order: the parts are ranked by their leftmost position in any layer
+/// (ties by their first node). No edge joins two parts, so each part's own crossings are
+/// the same; crossings between the edges of parts that were interleaved are gone.
+/// Returns whether there was more than one part (the order may have changed).
+///
+/// # Complexity
+/// O(V + E + Σ layer log layer) for the V nodes and dummies and the E edges of `p`.
+pub(super) fn group_parts(p: &Proper, layers: &mut Layers) -> bool {
+    let n = p.len();
+    let edges = (0..n as u32).flat_map(|v| p.succ.get(v).iter().map(move |&u| (v, u)));
+    let (part_of, parts) = components(n, edges);
+    if parts < 2 {
+        return false;
+    }
+    let mut leftmost = vec![u32::MAX; parts];
+    for layer in layers.iter() {
+        for (i, &v) in layer.iter().enumerate() {
+            if let Some(slot) = part_of
+                .get(v as usize)
+                .and_then(|&part| leftmost.get_mut(part as usize))
+            {
+                *slot = (*slot).min(i as u32);
+            }
+        }
+    }
+    let rank = |v: &u32| {
+        let part = part_of.get(*v as usize).copied().unwrap_or(0);
+        (leftmost.get(part as usize).copied().unwrap_or(0), part)
+    };
+    for layer in layers.iter_mut() {
+        layer.sort_by_key(rank);
+    }
+    true
 }
 
 /// The extent of each part: its nodes and its edges' points and control points.
@@ -180,12 +227,14 @@ fn rows_within(order: &[usize], lengths: &[f64], target: f64, gap: f64) -> Vec<V
 }
 
 /// Packs the connected parts of a laid-out drawing in rows (see the module docs) when
-/// there are more than three and the drawing is wider than it is tall; otherwise
-/// leaves it as it is. `nodes` and `edges` are the layout of `graph` (one route per
-/// edge, in its order); the caller normalises the coordinates afterwards.
+/// there are more than three, their row is more than twice as long as the thickest
+/// part, and packing makes the drawing smaller (a shorter longest side, at most twice
+/// the area); otherwise leaves it as it is. `nodes` and `edges` are the layout of
+/// `graph` (one route per edge, in its order); the caller normalises the coordinates
+/// afterwards.
 ///
-/// The drawing must have no crossings: parts that the layout interleaved in a layer
-/// would otherwise be drawn apart from crossings it counted.
+/// A layered layout's layers must have been ordered part by part ([`group_parts`]):
+/// parts interleaved in a layer would be drawn apart from crossings counted between them.
 ///
 /// # Complexity
 /// O(V + E + P) for V nodes, E edges and P points on the routes.
@@ -195,7 +244,7 @@ pub(super) fn pack_components(
     edges: &mut [EdgeRoute],
     options: &LayoutOptions,
 ) {
-    let (part_of, parts) = components(nodes.len(), &graph.edges);
+    let (part_of, parts) = components(nodes.len(), graph.edges.iter().copied());
     if parts <= KEEP_IN_ONE_ROW {
         return;
     }
@@ -260,6 +309,12 @@ pub(super) fn pack_components(
     };
     let longest = rows.iter().map(|r| row_len(r)).fold(0.0, f64::max);
     let mut offset = vec![(0.0f64, 0.0f64); parts];
+    let whole = extent.iter().fold(Extent::EMPTY, |mut all, e| {
+        all.grow(e.lo, 0.0, 0.0);
+        all.grow(e.hi, 0.0, 0.0);
+        all
+    });
+    let (before_main, before_cross) = size(&whole);
     let mut at_cross = 0.0;
     for row in &rows {
         let lo = row
@@ -281,7 +336,13 @@ pub(super) fn pack_components(
         }
         at_cross += (hi - lo) + gap_cross;
     }
-    shift_parts(&part_of, &offset, vertical, nodes, edges);
+    // Only when it helps (see the module docs).
+    let (after_main, after_cross) = (longest, at_cross - gap_cross);
+    let smaller = after_main.max(after_cross) < before_main.max(before_cross)
+        && after_main * after_cross <= 2.0 * before_main * before_cross;
+    if smaller {
+        shift_parts(&part_of, &offset, vertical, nodes, edges);
+    }
 }
 
 #[cfg(test)]
@@ -290,7 +351,7 @@ mod tests {
 
     #[test]
     fn components_are_numbered_by_first_node() {
-        let (of, count) = components(6, &[(4, 1), (2, 5), (1, 0)]);
+        let (of, count) = components(6, [(4, 1), (2, 5), (1, 0)]);
         assert_eq!(count, 3);
         assert_eq!(of, vec![0, 0, 1, 2, 0, 1]);
     }

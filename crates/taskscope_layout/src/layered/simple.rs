@@ -71,8 +71,9 @@ pub fn simple_layout(graph: &LayoutGraph, options: &LayoutOptions) -> Layout {
         });
     if graph.edges.is_empty() {
         wrap_edgeless(&mut nodes, options);
-    } else {
-        // Moving separated parts rigidly adds no crossing (none are counted here).
+    } else if options.pack {
+        // Parts move whole, into slots of their own: no crossing is added (none are
+        // counted here); kept only when the drawing gets smaller.
         super::pack::pack_components(graph, &mut nodes, &mut edges, options);
     }
     let (width, height) = normalise(&mut nodes, &mut edges);

@@ -54,16 +54,24 @@ fn digraph_strategy(max_nodes: usize) -> impl Strategy<Value = LayoutGraph> {
 /// Crossings of the drawing, counted geometrically from the routes (O(E²)):
 /// two segments between the same pair of layers, at the same height (the same row of a
 /// drawing whose parts were packed in rows), cross when their order flips.
-fn drawn_crossings(out: &Layout) -> u64 {
+fn drawn_crossings(out: &Layout, rank_dir: RankDir) -> u64 {
+    // Along the layers (`x`) and across them (`y`), whatever the direction.
+    let turn = |p: Point| {
+        if rank_dir.is_vertical() {
+            p
+        } else {
+            Point { x: p.y, y: p.x }
+        }
+    };
     // Per edge: (layer, height of its start, order-axis coordinate at both ends) of each
     // segment between consecutive nodes or dummies along it.
     let mut segments: Vec<(u32, f64, f64, f64)> = Vec::new();
     for e in &out.edges {
         let src = out.nodes[e.from.index()];
         let tgt = out.nodes[e.to.index()];
-        let mut along = vec![src.center];
-        along.extend(&e.points[1..e.points.len() - 1]);
-        along.push(tgt.center);
+        let mut along = vec![turn(src.center)];
+        along.extend(e.points[1..e.points.len() - 1].iter().map(|&p| turn(p)));
+        along.push(turn(tgt.center));
         for (k, w) in along.windows(2).enumerate() {
             segments.push((src.layer + k as u32, w[0].y, w[0].x, w[1].x));
         }
@@ -125,7 +133,7 @@ proptest! {
     fn reduction_never_adds_crossings_and_the_count_is_the_drawn_one(g in dag_strategy(40)) {
         let out = layout(&g, &LayoutOptions::default()).unwrap();
         prop_assert!(out.stats.crossings <= out.stats.initial_crossings);
-        prop_assert_eq!(out.stats.crossings, drawn_crossings(&out));
+        prop_assert_eq!(out.stats.crossings, drawn_crossings(&out, RankDir::BottomToTop));
     }
 
     #[test]
@@ -401,18 +409,29 @@ fn many_unconnected_parts_are_packed_in_rows_in_their_order() {
             rank_dir,
             ..LayoutOptions::default()
         };
+        let row_options = LayoutOptions {
+            pack: false,
+            ..options.clone()
+        };
+        let fast_row = simple::simple_layout(&g, &row_options);
         for out in [
             layout(&g, &options).unwrap(),
             simple::simple_layout(&g, &options),
         ] {
-            // Not one row of 20 parts: about as wide as tall.
-            let aspect = out.width / out.height;
-            assert!(
-                (0.4..2.5).contains(&aspect),
-                "{rank_dir:?}: {} x {}",
-                out.width,
-                out.height
-            );
+            if out.stats.simple {
+                // The fast layout centres each layer on its own, so each part leans
+                // across the drawing: packed only where that is smaller.
+                assert!(no_bigger(&out, &fast_row), "{rank_dir:?}");
+            } else {
+                // Not one row of 20 parts: about as wide as tall.
+                let aspect = out.width / out.height;
+                assert!(
+                    (0.4..2.5).contains(&aspect),
+                    "{rank_dir:?}: {} x {}",
+                    out.width,
+                    out.height
+                );
+            }
             for (i, a) in out.nodes.iter().enumerate() {
                 for b in out.nodes.iter().skip(i + 1) {
                     assert!(!a.overlaps(b), "{rank_dir:?}: {a:?} overlaps {b:?}");
@@ -437,7 +456,7 @@ fn many_unconnected_parts_are_packed_in_rows_in_their_order() {
             }
             if !out.stats.simple {
                 assert_eq!(out.stats.crossings, 0);
-                assert_eq!(drawn_crossings(&out), 0);
+                assert_eq!(drawn_crossings(&out, rank_dir), 0);
             }
         }
     }
@@ -457,4 +476,143 @@ fn many_unconnected_parts_are_packed_in_rows_in_their_order() {
             .step_by(2)
             .all(|p| (p.center.y - out.nodes[0].center.y).abs() < 1e-9)
     );
+}
+
+/// A chain a0 → a1 → a2 with a lone input b → a2 (which crossing reduction may place
+/// anywhere in its layer), then `n` task → result pairs: found by a review, where the
+/// chain's part, interleaved with the pairs, stretched across the whole drawing.
+fn chain_then_pairs(n: u32) -> LayoutGraph {
+    let mut g = LayoutGraph::new();
+    let a0 = g.add_node(60.0, 36.0);
+    let a1 = g.add_node(60.0, 36.0);
+    let a2 = g.add_node(60.0, 36.0);
+    let b = g.add_node(60.0, 36.0);
+    g.add_edge(a0, a1).unwrap();
+    g.add_edge(a1, a2).unwrap();
+    g.add_edge(b, a2).unwrap();
+    for _ in 0..n {
+        let t = g.add_node(60.0, 36.0);
+        let r = g.add_node(30.0, 18.0);
+        g.add_edge(t, r).unwrap();
+    }
+    g
+}
+
+/// `p` chains of `l` nodes, layers alternating 80 and 120 px wide (the fast layout
+/// centres each layer on its own, so each chain drifts across the drawing).
+fn chains(p: u32, l: u32) -> LayoutGraph {
+    let mut g = LayoutGraph::new();
+    for _ in 0..p {
+        let mut prev = None;
+        for k in 0..l {
+            let v = g.add_node(if k % 2 == 0 { 80.0 } else { 120.0 }, 36.0);
+            if let Some(u) = prev {
+                g.add_edge(u, v).unwrap();
+            }
+            prev = Some(v);
+        }
+    }
+    g
+}
+
+/// Whether `packed` is no bigger than `row`: its longest side no longer, its area at
+/// most twice as large.
+fn no_bigger(packed: &Layout, row: &Layout) -> bool {
+    packed.width.max(packed.height) <= row.width.max(row.height) + 1e-6
+        && packed.width * packed.height <= 2.0 * row.width * row.height + 1e-6
+}
+
+#[test]
+fn packing_never_makes_a_drawing_bigger() {
+    let unpacked = LayoutOptions {
+        pack: false,
+        ..LayoutOptions::default()
+    };
+    // The chain's part is packed as small as it is: rows, narrower than one row.
+    let g = chain_then_pairs(40);
+    let (packed, row) = (
+        layout(&g, &LayoutOptions::default()).unwrap(),
+        layout(&g, &unpacked).unwrap(),
+    );
+    assert!(no_bigger(&packed, &row));
+    assert!(
+        packed.width < row.width / 2.0,
+        "{} x {} against one row {} x {}",
+        packed.width,
+        packed.height,
+        row.width,
+        row.height
+    );
+    assert_eq!(
+        packed.stats.crossings,
+        drawn_crossings(&packed, RankDir::BottomToTop)
+    );
+    // The fast layout's drifting chains: packing them would be bigger, so they stay.
+    let g = chains(20, 20);
+    let (packed, row) = (
+        simple::simple_layout(&g, &LayoutOptions::default()),
+        simple::simple_layout(&g, &unpacked),
+    );
+    assert!(no_bigger(&packed, &row));
+}
+
+/// The extent of a drawing's nodes and routes, as (width, height).
+fn drawn_size(nodes: &[NodePlacement], edges: &[EdgeRoute]) -> (f64, f64) {
+    let (mut lo, mut hi) = (
+        (f64::INFINITY, f64::INFINITY),
+        (f64::NEG_INFINITY, f64::NEG_INFINITY),
+    );
+    let mut grow = |p: Point, hw: f64, hh: f64| {
+        lo = (lo.0.min(p.x - hw), lo.1.min(p.y - hh));
+        hi = (hi.0.max(p.x + hw), hi.1.max(p.y + hh));
+    };
+    for n in nodes {
+        grow(n.center, n.width / 2.0, n.height / 2.0);
+    }
+    for e in edges {
+        for &p in &e.points {
+            grow(p, 0.0, 0.0);
+        }
+        for c in &e.curves {
+            for p in [c.ctrl1, c.ctrl2, c.end] {
+                grow(p, 0.0, 0.0);
+            }
+        }
+    }
+    (hi.0 - lo.0, hi.1 - lo.1)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn packing_is_smaller_or_not_done_and_keeps_the_crossings(g in dag_strategy(40), dir in 0..4u8) {
+        let rank_dir = [RankDir::BottomToTop, RankDir::TopToBottom, RankDir::LeftToRight, RankDir::RightToLeft][dir as usize];
+        let options = LayoutOptions { rank_dir, ..LayoutOptions::default() };
+        // Through the whole layout: the crossings counted are the ones drawn.
+        let packed = layout(&g, &options).unwrap();
+        prop_assert_eq!(packed.stats.crossings, drawn_crossings(&packed, rank_dir));
+        // On any drawing (the fast layout's, whose parts lean, and the full layout's
+        // unpacked one): packing gives a drawing no bigger, or leaves it as it is.
+        let row_options = LayoutOptions { pack: false, ..options.clone() };
+        for row in [layout(&g, &row_options).unwrap(), simple::simple_layout(&g, &row_options)] {
+            let (mut nodes, mut edges) = (row.nodes.clone(), row.edges.clone());
+            pack::pack_components(&g, &mut nodes, &mut edges, &options);
+            let before = drawn_size(&row.nodes, &row.edges);
+            let after = drawn_size(&nodes, &edges);
+            let unchanged = nodes == row.nodes && edges == row.edges;
+            prop_assert!(
+                unchanged
+                    || (after.0.max(after.1) < before.0.max(before.1)
+                        && after.0 * after.1 <= 2.0 * before.0 * before.1 + 1e-6),
+                "{:?} against {:?}", after, before
+            );
+            // No two nodes overlap that did not overlap before.
+            for i in 0..nodes.len() {
+                for j in i + 1..nodes.len() {
+                    prop_assert!(!nodes[i].overlaps(&nodes[j]) || row.nodes[i].overlaps(&row.nodes[j]));
+                }
+            }
+        }
+    }
 }
