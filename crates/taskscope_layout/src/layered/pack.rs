@@ -114,7 +114,7 @@ fn components(n: usize, edges: impl IntoIterator<Item = (u32, u32)>) -> (Vec<u32
 /// each part's own order: the parts are ranked by their leftmost position in any layer
 /// (ties by their first node). No edge joins two parts, so each part's own crossings are
 /// the same; crossings between the edges of parts that were interleaved are gone.
-/// Returns whether there was more than one part (the order may have changed).
+/// Returns whether the order changed.
 ///
 /// # Complexity
 /// O(V + E + Σ layer log layer) for the V nodes and dummies and the E edges of `p`.
@@ -136,14 +136,23 @@ pub(super) fn group_parts(p: &Proper, layers: &mut Layers) -> bool {
             }
         }
     }
-    let rank = |v: &u32| {
-        let part = part_of.get(*v as usize).copied().unwrap_or(0);
-        (leftmost.get(part as usize).copied().unwrap_or(0), part)
-    };
+    // Each node's rank as one number: (its part's leftmost position, its part).
+    let rank: Vec<u64> = part_of
+        .iter()
+        .map(|&part| {
+            let left = leftmost.get(part as usize).copied().unwrap_or(0);
+            (u64::from(left) << 32) | u64::from(part)
+        })
+        .collect();
+    let rank_of = |v: &u32| rank.get(*v as usize).copied().unwrap_or(u64::MAX);
+    let mut changed = false;
     for layer in layers.iter_mut() {
-        layer.sort_by_key(rank);
+        if !layer.is_sorted_by_key(rank_of) {
+            layer.sort_by_key(rank_of);
+            changed = true;
+        }
     }
-    true
+    changed
 }
 
 /// The extent of each part: its nodes and its edges' points and control points.
