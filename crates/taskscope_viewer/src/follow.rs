@@ -160,7 +160,6 @@ fn follow(
     shared: &Shared,
     repaint: &dyn Fn(),
 ) -> Option<FollowUpdate> {
-    let name = path.display().to_string();
     loop {
         let mut tail = loop {
             if shared.stop.load(Ordering::Relaxed) {
@@ -179,7 +178,7 @@ fn follow(
             }
         };
         shared.status.lock().note = None;
-        match follow_once(&mut tail, &name, parse, shared, repaint) {
+        match follow_once(&mut tail, path, parse, shared, repaint) {
             Ending::Stopped => return None,
             Ending::Rewritten => {
                 let mut status = shared.status.lock();
@@ -202,14 +201,16 @@ enum Ending {
 /// Follows the file from its start until it is complete, rewritten, or the job stops.
 fn follow_once(
     tail: &mut FileTail,
-    name: &str,
+    followed: &Path,
     parse: ParseFn,
     shared: &Shared,
     repaint: &dyn Fn(),
 ) -> Ending {
+    // The file read (a Dask recording's temporary file when `followed` is its target):
+    // errors name it, with positions in it; the live tab shows the followed name.
     let path = tail.path().to_path_buf();
     // The follower lives as long as this pass: a rewrite frees every event read.
-    let mut follower = Follower::new(name);
+    let mut follower = Follower::new(&path.display().to_string());
     let mut buf = Vec::new();
     let mut last_snapshot: Option<Instant> = None;
     let mut build_time = Duration::ZERO;
@@ -273,7 +274,11 @@ fn follow_once(
             match follower.snapshot() {
                 Ok(trace) => {
                     let same_graph = previous.as_deref().filter(|_| follower.has_whole_graph());
-                    let doc = Arc::new(TraceDoc::live(Some(path.clone()), trace, same_graph));
+                    let doc = Arc::new(TraceDoc::live(
+                        Some(followed.to_path_buf()),
+                        trace,
+                        same_graph,
+                    ));
                     if follower.has_whole_graph() {
                         previous = Some(Arc::clone(&doc));
                     }
@@ -507,10 +512,11 @@ mod tests {
             FollowUpdate::Failed(e) => panic!("{e}"),
         };
         let first = wait_for(&job, |u| spans(u) == 1);
-        assert!(
-            matches!(first, FollowUpdate::Live(_)),
-            "the recording, not the old file"
-        );
+        let FollowUpdate::Live(doc) = &first else {
+            panic!("the recording, not the old file")
+        };
+        // Shown under the name the user followed, not the temporary one.
+        assert_eq!(doc.path.as_deref(), Some(target.as_path()));
         // The recording ends: completed, then renamed onto the target.
         write!(
             file,

@@ -108,10 +108,7 @@ impl TimelineLanes {
             })
             .collect();
 
-        let workers = trace
-            .meta()
-            .workers
-            .unwrap_or_else(|| lanes.iter().filter(|l| !l.is_async).count() as u32);
+        let workers = index.worker_count(trace);
         Self {
             rows,
             groups,
@@ -156,7 +153,7 @@ impl TimelineLanes {
         self.end_ns
     }
 
-    /// How many workers ran the trace (recorded, or the number of thread lanes).
+    /// How many workers ran the trace (the trace index's [`TraceIndex::worker_count`]).
     pub fn workers(&self) -> u32 {
         self.workers
     }
@@ -340,5 +337,50 @@ impl TimelineFrame {
             .get(row)
             .and_then(|r| self.items.get(r.clone()))
             .unwrap_or(&[])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use taskscope_trace::{Lane, RunMeta, Span, SpanKind, TaskState, TraceBuilder, TraceIndex};
+
+    use super::TimelineLanes;
+
+    #[test]
+    fn the_timeline_counts_the_workers_the_trace_index_counts() {
+        // A thread lane that ran a task, an io lane whose transfer belongs to a task
+        // still running (no compute span yet), and a thread lane idle so far: one
+        // worker (the timeline counted every thread lane, three).
+        let mut b = TraceBuilder::new(RunMeta::default());
+        let g = b.graph_mut();
+        let a = g.add_task("a", "inc", [], TaskState::Done).unwrap();
+        let running = g.add_task("b", "inc", [], TaskState::NotRun).unwrap();
+        let lane = |name: &str| Lane {
+            name: name.to_owned(),
+            process: "worker 0".to_owned(),
+            ..Lane::default()
+        };
+        let thread = b.add_lane(lane("worker 0 thread 0")).unwrap();
+        let io = b.add_lane(lane("worker 0 io")).unwrap();
+        b.add_lane(lane("worker 0 thread 1")).unwrap();
+        for (task, lane, kind) in [
+            (a, thread, SpanKind::Compute),
+            (running, io, SpanKind::Transfer),
+        ] {
+            b.add_span(Span {
+                start_ns: 0,
+                end_ns: 5,
+                task,
+                lane,
+                kind,
+                depth: 0,
+                unclosed: false,
+            })
+            .unwrap();
+        }
+        let trace = b.build().unwrap();
+        let index = TraceIndex::new(&trace);
+        assert_eq!(TimelineLanes::new(&trace, &index).workers(), 1);
+        assert_eq!(index.worker_count(&trace), 1);
     }
 }

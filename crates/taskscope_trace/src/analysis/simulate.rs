@@ -52,8 +52,9 @@ pub struct Simulation {
 }
 
 /// The number of workers of a run: [`crate::RunMeta::workers`] when recorded and
-/// non-zero, else the number of lanes with task work (compute spans; a lane that
-/// only transfers data or uses the disk is not a worker), at least 1.
+/// non-zero, else the number of lanes with task work (compute spans; an io lane, an
+/// async track, or a lane that only transfers data or uses the disk is not a worker),
+/// at least 1 ([`crate::index::Workers::worker_count`]).
 ///
 /// # Complexity
 /// O(V + S) when the workers were not recorded (the spans are measured).
@@ -69,7 +70,7 @@ pub(crate) fn workers_of(trace: &Trace, times: &TaskTimes) -> u32 {
     if let Some(workers) = trace.meta().workers.filter(|&w| w > 0) {
         return workers;
     }
-    u32::try_from(times.work_lanes()).unwrap_or(u32::MAX).max(1)
+    crate::index::Workers::new(trace).worker_count(trace, times)
 }
 
 /// Simulates `trace`'s work for k = 1..=2 × [`worker_count`] workers.

@@ -198,6 +198,12 @@ impl TraceIndex {
         &self.workers
     }
 
+    /// How many workers ran `trace` (the trace this index was built from): see
+    /// [`Workers::worker_count`].
+    pub fn worker_count(&self, trace: &Trace) -> u32 {
+        self.workers.worker_count(trace, &self.times)
+    }
+
     /// The key-prefix groups of `graph` (the graph this index was built from), built
     /// on the first call.
     ///

@@ -303,6 +303,14 @@ impl TaskTimes {
         self.lane_work_ns.get(lane.index()).copied().unwrap_or(0)
     }
 
+    /// Whether `lane` has work spans (compute spans, or spans of tasks that have no
+    /// compute span).
+    pub fn lane_has_work(&self, lane: LaneId) -> bool {
+        self.lane_work_spans
+            .get(lane.index())
+            .is_some_and(|&n| n > 0)
+    }
+
     /// How many lanes have work spans (compute spans, or spans of tasks that have no
     /// compute span): lanes that only transfer or spill are not counted.
     pub fn work_lanes(&self) -> usize {

@@ -16,6 +16,7 @@
 
 use rustc_hash::FxHashMap;
 
+use super::times::TaskTimes;
 use crate::model::{LaneId, SpanId, Trace};
 
 /// One worker: a process and its lanes.
@@ -88,6 +89,30 @@ impl Workers {
             }
         }
         out
+    }
+
+    /// How many workers ran `trace` (whose lanes these are, with `times` its task
+    /// times): [`RunMeta::workers`](crate::RunMeta) when recorded and non-zero, else the
+    /// lanes that ran work, not counting io lanes, async tracks, and lanes that only
+    /// transferred or spilled (in a run still going, a lane before its first finished
+    /// task); at least 1. The one count of workers every figure and picture uses.
+    ///
+    /// # Complexity
+    /// O(L) for L lanes.
+    pub fn worker_count(&self, trace: &Trace, times: &TaskTimes) -> u32 {
+        if let Some(workers) = trace.meta().workers.filter(|&w| w > 0) {
+            return workers;
+        }
+        let working = trace
+            .lanes()
+            .iter()
+            .enumerate()
+            .filter(|&(i, lane)| {
+                let id = LaneId(i as u32);
+                !lane.is_async && !self.is_io_lane(id) && times.lane_has_work(id)
+            })
+            .count();
+        u32::try_from(working).unwrap_or(u32::MAX).max(1)
     }
 
     /// Every worker, in order of its first lane.
@@ -197,6 +222,58 @@ fn is_io_lane_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Lane, RunMeta, Span, SpanKind, TaskState, TraceBuilder};
+
+    /// A live Dask run as its stream reads: a worker's thread lane that finished task `a`,
+    /// its io lane with a transfer for `a` and one for `b` (running: no compute span yet),
+    /// and a second thread lane that has not finished a task yet.
+    fn live_dask_like(workers: Option<u32>) -> Trace {
+        let mut b = TraceBuilder::new(RunMeta {
+            workers,
+            ..RunMeta::default()
+        });
+        let g = b.graph_mut();
+        let a = g.add_task("a", "inc", [], TaskState::Done).unwrap();
+        let t = g.add_task("b", "inc", [], TaskState::NotRun).unwrap();
+        let lane = |name: &str| Lane {
+            name: name.to_owned(),
+            process: "worker 0 (tcp://127.0.0.1:1)".to_owned(),
+            ..Lane::default()
+        };
+        let thread = b.add_lane(lane("worker 0 thread 0")).unwrap();
+        let io = b.add_lane(lane("worker 0 io")).unwrap();
+        b.add_lane(lane("worker 0 thread 1")).unwrap();
+        for (task, lane, kind, start) in [
+            (a, io, SpanKind::Transfer, 0),
+            (a, thread, SpanKind::Compute, 10),
+            (t, io, SpanKind::Transfer, 20),
+        ] {
+            b.add_span(Span {
+                start_ns: start,
+                end_ns: start + 5,
+                task,
+                lane,
+                kind,
+                depth: 0,
+                unclosed: false,
+            })
+            .unwrap();
+        }
+        b.build().unwrap()
+    }
+
+    #[test]
+    fn workers_are_the_lanes_that_ran_work_not_io_lanes() {
+        let trace = live_dask_like(None);
+        let index = crate::TraceIndex::new(&trace);
+        // The io lane's transfer of the running `b` is work of a task without a compute
+        // span, but an io lane is no worker; the idle thread lane has done nothing yet.
+        assert_eq!(index.worker_count(&trace), 1);
+        assert_eq!(crate::analysis::worker_count(&trace), 1);
+        // Recorded, the run's own count stands.
+        let trace = live_dask_like(Some(2));
+        assert_eq!(crate::TraceIndex::new(&trace).worker_count(&trace), 2);
+    }
 
     #[test]
     fn addresses_and_io_lanes_are_found_in_names() {
