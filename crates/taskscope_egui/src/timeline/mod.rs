@@ -716,7 +716,7 @@ impl Timeline {
         painter.text(
             pos2(label.left(), label.center().y - 7.0),
             Align2::LEFT_CENTER,
-            "running tasks",
+            input.model.concurrency_label(),
             FontId::proportional(11.0),
             theme.weak_text,
         );

@@ -48,6 +48,9 @@ pub struct TimelineLanes {
     start_ns: u64,
     end_ns: u64,
     workers: u32,
+    /// Some lane is an io lane (a Dask worker's transfers): busy lanes are not all
+    /// running tasks.
+    io_lanes: bool,
 }
 
 impl TimelineLanes {
@@ -109,6 +112,7 @@ impl TimelineLanes {
             .collect();
 
         let workers = index.worker_count(trace);
+        let io_lanes = index.workers().all().iter().any(|w| !w.io_lanes.is_empty());
         Self {
             rows,
             groups,
@@ -117,6 +121,7 @@ impl TimelineLanes {
             start_ns: trace.start_ns(),
             end_ns: trace.end_ns().max(trace.wall_ns()),
             workers,
+            io_lanes,
         }
     }
 
@@ -156,6 +161,17 @@ impl TimelineLanes {
     /// How many workers ran the trace (the trace index's [`TraceIndex::worker_count`]).
     pub fn workers(&self) -> u32 {
         self.workers
+    }
+
+    /// What the concurrency strip counts: "running tasks" (each busy lane runs one), or
+    /// "busy lanes" when some lanes are io lanes (a transfer on a Dask worker's io lane
+    /// runs beside its threads' tasks, so busy lanes may outnumber the workers).
+    pub fn concurrency_label(&self) -> &'static str {
+        if self.io_lanes {
+            "busy lanes"
+        } else {
+            "running tasks"
+        }
     }
 }
 
@@ -380,7 +396,10 @@ mod tests {
         }
         let trace = b.build().unwrap();
         let index = TraceIndex::new(&trace);
-        assert_eq!(TimelineLanes::new(&trace, &index).workers(), 1);
+        let lanes = TimelineLanes::new(&trace, &index);
+        assert_eq!(lanes.workers(), 1);
         assert_eq!(index.worker_count(&trace), 1);
+        // A transfer on an io lane is no running task: the strip counts busy lanes.
+        assert_eq!(lanes.concurrency_label(), "busy lanes");
     }
 }
