@@ -711,3 +711,16 @@ fn the_density_map_has_nothing_to_hover_or_click() {
     h.run();
     assert!(h.state().hovered_node.is_some());
 }
+
+#[test]
+fn an_empty_trace_says_it_has_no_spans_instead_of_an_axis() {
+    use egui_kittest::kittest::Queryable;
+    let empty = taskscope_trace::TraceBuilder::new(taskscope_trace::RunMeta::default())
+        .build()
+        .unwrap();
+    let h = harness(empty, false);
+    h.get_by_label("Timeline: no spans: nothing has run yet, or the file records no slices");
+    // A trace with spans is an ordinary timeline.
+    let h = harness(seed_trace(), false);
+    h.get_by_label("Timeline");
+}

@@ -31,6 +31,24 @@ use taskscope_layout::{
 };
 use view::TimelineView;
 
+/// What an empty timeline says (a trace without spans, or a followed run before its
+/// first span ends).
+const NO_SPANS: &str = "no spans: nothing has run yet, or the file records no slices";
+
+/// Paints [`NO_SPANS`] over `rect`: a trace without spans has no time range to draw an
+/// axis over (it read "-1 ns … 0 ns").
+fn paint_no_spans(ui: &Ui, rect: Rect, theme: &Theme) {
+    let painter = ui.painter_at(rect);
+    painter.rect_filled(rect, CornerRadius::ZERO, theme.background);
+    painter.text(
+        rect.center(),
+        Align2::CENTER_CENTER,
+        NO_SPANS,
+        FontId::proportional(13.0),
+        theme.weak_text,
+    );
+}
+
 /// Width of the lane-name gutter on the left.
 pub const GUTTER_PX: f32 = 110.0;
 /// Height of the time axis band.
@@ -231,9 +249,21 @@ impl Timeline {
         let rect = ui.available_rect_before_wrap();
         let id = ui.make_persistent_id("taskscope_timeline");
         let response = ui.interact(rect, id, Sense::click_and_drag());
-        response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Canvas, true, "Timeline"));
+        let empty = input.trace.spans().is_empty();
+        response.widget_info(|| {
+            let label = if empty {
+                format!("Timeline: {NO_SPANS}")
+            } else {
+                "Timeline".to_owned()
+            };
+            egui::WidgetInfo::labeled(egui::Role::Canvas, true, label)
+        });
         ui.advance_cursor_after_rect(rect);
         let mut out = TimelineResponse::default();
+        if empty {
+            paint_no_spans(ui, rect, input.theme);
+            return out;
+        }
 
         let time_rect = Rect::from_min_max(pos2(rect.left() + GUTTER_PX, rect.top()), rect.max);
         let width_px = time_rect.width().max(1.0);
