@@ -209,6 +209,9 @@ fn follow_once(
     // The file read (a Dask recording's temporary file when `followed` is its target):
     // errors name it, with positions in it; the live tab shows the followed name.
     let path = tail.path().to_path_buf();
+    // When the file is gone, its finished name is this run only if written since then
+    // (a discarded recording leaves the previous run's file there).
+    let opened = modified(&path);
     // The follower lives as long as this pass: a rewrite frees every event read.
     let mut follower = Follower::new(&path.display().to_string());
     let mut buf = Vec::new();
@@ -246,10 +249,18 @@ fn follow_once(
             TailRead::Rewritten => return Ending::Rewritten,
             TailRead::Gone => {
                 if let Some(target) = finished_name(&path).filter(|t| t.is_file()) {
-                    return Ending::Done(read_whole(&target, parse, false));
+                    if written_since(&target, opened) {
+                        return Ending::Done(read_whole(&target, parse, false));
+                    }
+                    shared.status.lock().note = Some(format!(
+                        "the file is gone and {} is older than it (the run was discarded?): showing what was read",
+                        target.display()
+                    ));
+                } else {
+                    shared.status.lock().note = Some(
+                        "the file is gone (moved or deleted): showing what was read".to_owned(),
+                    );
                 }
-                shared.status.lock().note =
-                    Some("the file is gone (moved or deleted): showing what was read".to_owned());
             }
         }
         if follower.stage() == FollowStage::Complete {
@@ -365,7 +376,8 @@ fn read_whole(path: &Path, parse: ParseFn, live: bool) -> FollowUpdate {
     };
     match parse(&bytes, &name) {
         Ok(trace) => {
-            let path = Some(path.to_path_buf());
+            // A Dask recording's temporary file, complete, is the run its target will be.
+            let path = Some(dask_target(path).unwrap_or_else(|| path.to_path_buf()));
             FollowUpdate::Finished(Arc::new(if live {
                 TraceDoc::live(path, trace, None)
             } else {
@@ -385,6 +397,8 @@ fn dask_part_for(target: &Path) -> Option<PathBuf> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
+    // A part no newer than a complete target is a crashed recording's leftover.
+    let target_written = modified(target);
     std::fs::read_dir(dir)
         .ok()?
         .filter_map(Result::ok)
@@ -397,10 +411,24 @@ fn dask_part_for(target: &Path) -> Option<PathBuf> {
         .filter_map(|entry| {
             let modified = entry.metadata().ok()?.modified().ok()?;
             let path = target.with_file_name(entry.file_name());
-            (dask_target(&path).as_deref() == Some(target)).then_some((modified, path))
+            let newer = target_written.is_none_or(|t| modified > t);
+            (newer && dask_target(&path).as_deref() == Some(target)).then_some((modified, path))
         })
         .max()
         .map(|(_, path)| path)
+}
+
+/// When `path` was last written (`None` if it cannot be told).
+fn modified(path: &Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(path).ok()?.modified().ok()
+}
+
+/// Whether `target` was written at or after `since` (yes when either time is unknown).
+fn written_since(target: &Path, since: Option<std::time::SystemTime>) -> bool {
+    match (modified(target), since) {
+        (Some(written), Some(since)) => written >= since,
+        _ => true,
+    }
 }
 
 /// The file a Dask integration's temporary file `.NAME.xxxx.taskscope-part` becomes.
@@ -493,8 +521,9 @@ mod tests {
         use std::io::Write;
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("run.json");
-        // A previous run's file, and the recording of the next one under way.
+        // A previous run's file (a minute old), and the recording of the next one under way.
         std::fs::write(&target, "[]").unwrap();
+        set_age(&target, 60);
         assert_eq!(dask_part_for(&target), None);
         let part = dir.path().join(".run.json.k3x_9a.taskscope-part");
         let mut file = std::fs::File::create(&part).unwrap();
@@ -528,6 +557,67 @@ mod tests {
         std::fs::rename(&part, &target).unwrap();
         let last = wait_for(&job, |u| matches!(u, FollowUpdate::Finished(_)));
         assert_eq!(spans(&last), 2);
+        let FollowUpdate::Finished(doc) = &last else {
+            unreachable!()
+        };
+        assert_eq!(doc.path.as_deref(), Some(target.as_path()));
+    }
+
+    /// Makes `path` look last written `seconds` ago.
+    fn set_age(path: &Path, seconds: u64) {
+        let then = std::time::SystemTime::now() - Duration::from_secs(seconds);
+        std::fs::File::options()
+            .write(true)
+            .open(path)
+            .unwrap()
+            .set_modified(then)
+            .unwrap();
+    }
+
+    #[test]
+    fn a_crashed_recordings_leftover_is_not_followed_over_a_newer_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("run.json");
+        let part = dir.path().join(".run.json.dead01.taskscope-part");
+        std::fs::write(&part, "{\"traceEvents\":[\n").unwrap();
+        set_age(&part, 120);
+        std::fs::write(&target, "[]").unwrap();
+        assert_eq!(dask_part_for(&target), None);
+        // Without a finished run, the leftover is all there is.
+        std::fs::remove_file(&target).unwrap();
+        assert_eq!(dask_part_for(&target), Some(part));
+    }
+
+    #[test]
+    fn a_discarded_recording_does_not_end_as_the_previous_run() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("run.json");
+        std::fs::write(&target, "[]").unwrap();
+        set_age(&target, 60);
+        let part = dir.path().join(".run.json.k3x_9a.taskscope-part");
+        let mut file = std::fs::File::create(&part).unwrap();
+        write!(
+            file,
+            "{{\"traceEvents\":[\n{{\"ph\":\"X\",\"name\":\"inc\",\"ts\":0,\"dur\":5,\"pid\":1,\"tid\":1}},\n"
+        )
+        .unwrap();
+        file.flush().unwrap();
+        let job = FollowJob::spawn(target.clone(), parse, || {}).unwrap();
+        wait_for(&job, |u| matches!(u, FollowUpdate::Live(_)));
+        // The recording fails and removes its file: the old run.json is not this run.
+        drop(file);
+        std::fs::remove_file(&part).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !job.status().note.is_some_and(|n| n.contains("older")) {
+            assert!(Instant::now() < deadline, "{:?}", job.status());
+            assert!(
+                !matches!(job.poll(), Some(FollowUpdate::Finished(_))),
+                "the previous run taken for this one"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(!job.status().complete);
     }
 
     #[test]
