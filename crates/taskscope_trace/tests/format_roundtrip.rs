@@ -226,6 +226,12 @@ fn save_is_atomic_and_opens_back() {
         .save(dir.path().join("missing/run.json"))
         .unwrap_err();
     assert!(err.to_string().contains("missing"), "{err}");
+    // A name as long as the file system takes (255 bytes, multi-byte characters at the
+    // cut) still has a temporary name it takes.
+    let long = format!("{}é{}.json", "r".repeat(199), "s".repeat(49));
+    assert_eq!(long.len(), 255);
+    sample_trace().save(dir.path().join(&long)).unwrap();
+    assert!(dir.path().join(&long).is_file());
 }
 
 #[test]

@@ -358,7 +358,9 @@ impl TimelineFrame {
 
 #[cfg(test)]
 mod tests {
-    use taskscope_trace::{Lane, RunMeta, Span, SpanKind, TaskState, TraceBuilder, TraceIndex};
+    use taskscope_trace::{
+        Lane, RunMeta, SourceFormat, Span, SpanKind, TaskState, TraceBuilder, TraceIndex,
+    };
 
     use super::TimelineLanes;
 
@@ -367,7 +369,11 @@ mod tests {
         // A thread lane that ran a task, an io lane whose transfer belongs to a task
         // still running (no compute span yet), and a thread lane idle so far: one
         // worker (the timeline counted every thread lane, three).
-        let mut b = TraceBuilder::new(RunMeta::default());
+        // A Dask recording's stream, read as a plain Chrome file until its end.
+        let mut b = TraceBuilder::new(RunMeta {
+            source: SourceFormat::Chrome,
+            ..RunMeta::default()
+        });
         let g = b.graph_mut();
         let a = g.add_task("a", "inc", [], TaskState::Done).unwrap();
         let running = g.add_task("b", "inc", [], TaskState::NotRun).unwrap();

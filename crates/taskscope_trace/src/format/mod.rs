@@ -217,10 +217,20 @@ fn create_temporary(path: &Path) -> Result<(std::fs::File, std::path::PathBuf), 
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => std::path::PathBuf::from("."),
     };
-    let file_name = path.file_name().map_or_else(
+    let mut file_name = path.file_name().map_or_else(
         || "trace.json".to_owned(),
         |n| n.to_string_lossy().into_owned(),
     );
+    // The temporary name adds a dot, the process id, a counter and `.tmp` (up to 31
+    // bytes): keep a long name's start, so that a name the file system takes (255
+    // bytes) still has a temporary one it takes.
+    if file_name.len() > 200 {
+        let mut end = 200;
+        while !file_name.is_char_boundary(end) {
+            end -= 1;
+        }
+        file_name.truncate(end);
+    }
     loop {
         let tmp = dir.join(format!(
             ".{file_name}.{}.{}.tmp",

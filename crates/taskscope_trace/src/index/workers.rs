@@ -17,7 +17,7 @@
 use rustc_hash::FxHashMap;
 
 use super::times::TaskTimes;
-use crate::model::{LaneId, SpanId, Trace};
+use crate::model::{LaneId, SourceFormat, SpanId, SpanKind, Trace};
 
 /// One worker: a process and its lanes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -92,24 +92,35 @@ impl Workers {
     }
 
     /// How many workers ran `trace` (whose lanes these are, with `times` its task
-    /// times): [`RunMeta::workers`](crate::RunMeta) when recorded and non-zero, else the
-    /// lanes that ran work, not counting io lanes, async tracks, and lanes that only
-    /// transferred or spilled (in a run still going, a lane before its first finished
-    /// task); at least 1. The one count of workers every figure and picture uses.
+    /// times): [`RunMeta::workers`](crate::RunMeta) when recorded and non-zero; else, in
+    /// a taskscope file or an engine run (whose lanes are the run's worker threads,
+    /// announced before they run anything), its thread lanes; else the lanes that ran
+    /// work. Never counted: async tracks, and io lanes that ran no compute span (a Dask
+    /// worker's transfers; a foreign thread merely named `… io` that computes is a
+    /// worker). At least 1. The one count of workers every figure and picture uses.
     ///
     /// # Complexity
-    /// O(L) for L lanes.
+    /// O(L) for L lanes, plus the spans of io lanes.
     pub fn worker_count(&self, trace: &Trace, times: &TaskTimes) -> u32 {
         if let Some(workers) = trace.meta().workers.filter(|&w| w > 0) {
             return workers;
         }
+        let announced = matches!(
+            trace.meta().source,
+            SourceFormat::Taskscope | SourceFormat::Engine
+        );
         let working = trace
             .lanes()
             .iter()
             .enumerate()
             .filter(|&(i, lane)| {
                 let id = LaneId(i as u32);
-                !lane.is_async && !self.is_io_lane(id) && times.lane_has_work(id)
+                let transfers_only = self.is_io_lane(id)
+                    && !trace
+                        .lane_spans(id)
+                        .iter()
+                        .any(|s| s.kind == SpanKind::Compute);
+                !lane.is_async && !transfers_only && (announced || times.lane_has_work(id))
             })
             .count();
         u32::try_from(working).unwrap_or(u32::MAX).max(1)
@@ -228,8 +239,10 @@ mod tests {
     /// its io lane with a transfer for `a` and one for `b` (running: no compute span yet),
     /// and a second thread lane that has not finished a task yet.
     fn live_dask_like(workers: Option<u32>) -> Trace {
+        // Read as a plain Chrome file: the stream's taskscope section comes at its end.
         let mut b = TraceBuilder::new(RunMeta {
             workers,
+            source: SourceFormat::Chrome,
             ..RunMeta::default()
         });
         let g = b.graph_mut();
@@ -273,6 +286,60 @@ mod tests {
         // Recorded, the run's own count stands.
         let trace = live_dask_like(Some(2));
         assert_eq!(crate::TraceIndex::new(&trace).worker_count(&trace), 2);
+    }
+
+    /// Lanes named `names`, each running one compute span but those listed in `idle`.
+    fn lanes_trace(source: SourceFormat, names: &[&str], idle: &[usize]) -> Trace {
+        let mut b = TraceBuilder::new(RunMeta {
+            source,
+            ..RunMeta::default()
+        });
+        for (i, name) in names.iter().enumerate() {
+            let lane = b
+                .add_lane(Lane {
+                    name: (*name).to_owned(),
+                    process: "app".to_owned(),
+                    ..Lane::default()
+                })
+                .unwrap();
+            if idle.contains(&i) {
+                continue;
+            }
+            let task = b
+                .graph_mut()
+                .add_task(&format!("t{i}"), "t", [], TaskState::Done)
+                .unwrap();
+            b.add_span(Span {
+                start_ns: 0,
+                end_ns: 5,
+                task,
+                lane,
+                kind: SpanKind::Compute,
+                depth: 0,
+                unclosed: false,
+            })
+            .unwrap();
+        }
+        b.build().unwrap()
+    }
+
+    #[test]
+    fn a_thread_named_io_that_computes_is_a_worker() {
+        let trace = lanes_trace(SourceFormat::Chrome, &["net io", "disk io"], &[]);
+        assert_eq!(crate::TraceIndex::new(&trace).worker_count(&trace), 2);
+    }
+
+    #[test]
+    fn a_taskscope_streams_announced_threads_are_workers_before_they_run() {
+        // A live engine stream: eight worker threads announced, one has finished a task.
+        let names: Vec<String> = (0..8).map(|i| format!("worker {i}")).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let idle: Vec<usize> = (1..8).collect();
+        let stream = lanes_trace(SourceFormat::Taskscope, &names, &idle);
+        assert_eq!(crate::TraceIndex::new(&stream).worker_count(&stream), 8);
+        // A foreign file's lanes count once they ran work.
+        let chrome = lanes_trace(SourceFormat::Chrome, &names, &idle);
+        assert_eq!(crate::TraceIndex::new(&chrome).worker_count(&chrome), 1);
     }
 
     #[test]
