@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import re
+import secrets
 import threading
 from array import array
 from collections.abc import Iterable, Sequence
@@ -80,20 +80,19 @@ def key_text(key: Any) -> str:
     return key if isinstance(key, str) else str(key)
 
 
+def _create_part(directory: str, name: str) -> tuple[int, str]:
+    """Creates the stream's temporary file ``.NAME.XXXXXXXX.taskscope-part`` beside the
+    target, new (never an existing file), with the mode any new file gets (``0o666``
+    less the umask, applied by the system; ``mkstemp`` would make it private, and the
+    rename keeps the mode). Returns its descriptor and path."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        path = os.path.join(directory, f".{name}.{secrets.token_hex(4)}.taskscope-part")
+        try:
+            return os.open(path, flags, 0o666), path
+        except FileExistsError:
+            continue
 
-def _umask() -> int:
-    """The process's file-creation mask, read without changing it (Linux's
-    ``/proc/self/status``); elsewhere set and restored at once."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 class TraceWriter:
     """Streams one taskscope trace to a temporary file and finishes it atomically.
@@ -107,13 +106,13 @@ class TraceWriter:
         self.path = os.path.abspath(os.fspath(path))
         self.origin_unix_ns = origin_unix_ns
         directory, name = os.path.split(self.path)
-        fd, self.stream_path = tempfile.mkstemp(
-            prefix=f".{name}.", suffix=".taskscope-part", dir=directory or "."
-        )
-        # mkstemp creates the file private (0600), and the rename keeps that: give it the
-        # mode any new file gets here, as the Rust side's `Trace::save` does.
-        os.fchmod(fd, 0o666 & ~_umask())
-        self._file = os.fdopen(fd, "w", encoding="utf-8", buffering=1 << 20)
+        fd, self.stream_path = _create_part(directory or ".", name)
+        try:
+            self._file = os.fdopen(fd, "w", encoding="utf-8", buffering=1 << 20)
+        except BaseException:
+            os.close(fd)
+            os.unlink(self.stream_path)
+            raise
         self._lock = threading.Lock()
         self._finished = False
         # Tasks: key -> index, and the columns indexed by task.
