@@ -51,16 +51,18 @@ pub enum Column {
 }
 
 impl Column {
+    /// In the table's order: the share beside the self time it is the share of, so that a
+    /// side panel of usual width shows both (the distribution's columns scroll).
     const ALL: [Self; 9] = [
         Self::Name,
         Self::Count,
         Self::Total,
         Self::SelfTime,
+        Self::Share,
         Self::Mean,
         Self::Median,
         Self::P95,
         Self::Max,
-        Self::Share,
     ];
 
     fn title(self) -> &'static str {
@@ -375,12 +377,12 @@ fn name_table(ui: &mut Ui, analyses: &Analyses, sort: &mut Sort, action: &mut Op
                     .on_hover_text("inclusive time: calls nested in them included");
                 ui.label(format_ns(s.self_ns))
                     .on_hover_text("self time: their own time, nested calls excluded");
+                ui.label(format_percent(s.share))
+                    .on_hover_text("share of the run's busy time spent in their own code");
                 ui.label(format_ns(s.mean_ns));
                 ui.label(format_ns(s.median_ns));
                 ui.label(format_ns(s.p95_ns));
                 ui.label(format_ns(s.max_ns));
-                ui.label(format_percent(s.share))
-                    .on_hover_text("share of the run's busy time spent in their own code");
                 ui.end_row();
             }
         });
