@@ -395,7 +395,8 @@ fn advisor_findings_select_the_tasks_they_name() {
             .expect("a finding that names tasks")
     };
     let message = taskscope_viewer::panels::stats::displayable(&finding.to_string());
-    h.get_by_label(&message).click();
+    // The finding reads as its severity and its message, one text.
+    h.get_by_label_contains(&format!(" {message}")).click();
     h.run_steps(2);
     let tab = h.state().trace_tab(1).unwrap();
     assert_eq!(tab.highlight.selected(), finding.tasks.first().copied());

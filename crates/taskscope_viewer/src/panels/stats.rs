@@ -317,23 +317,36 @@ fn findings(ui: &mut Ui, analyses: &Analyses, action: &mut Option<StatsAction>) 
         return;
     }
     for f in &analyses.findings {
-        ui.horizontal_wrapped(|ui| {
-            let (word, color) = match f.severity {
-                Severity::Warning => ("warning", ui.visuals().warn_fg_color),
-                Severity::Info => ("note", ui.visuals().weak_text_color()),
-            };
-            ui.colored_label(color, word);
-            let message = displayable(&f.to_string());
-            let text = if f.tasks.is_empty() {
-                ui.label(message)
-            } else {
-                ui.link(message)
-                    .on_hover_text(format!("Select the {} tasks it names", f.tasks.len()))
-            };
-            if text.clicked() && !f.tasks.is_empty() {
-                *action = Some(StatsAction::SelectAll(f.tasks.clone()));
-            }
-        });
+        let (word, word_color) = match f.severity {
+            Severity::Warning => ("warning", ui.visuals().warn_fg_color),
+            Severity::Info => ("note", ui.visuals().weak_text_color()),
+        };
+        let text_color = if f.tasks.is_empty() {
+            ui.visuals().text_color()
+        } else {
+            ui.visuals().hyperlink_color
+        };
+        // One wrapped text, the word and the message: a key longer than the panel is
+        // broken across rows (in a wrapped row of two labels it ran off the panel's left).
+        let font = egui::TextStyle::Body.resolve(ui.style());
+        let mut job = egui::text::LayoutJob::default();
+        let format = |color| egui::TextFormat::simple(font.clone(), color);
+        job.append(word, 0.0, format(word_color));
+        job.append(
+            &format!(" {}", displayable(&f.to_string())),
+            0.0,
+            format(text_color),
+        );
+        job.wrap.max_width = ui.available_width();
+        let text = if f.tasks.is_empty() {
+            ui.label(job)
+        } else {
+            ui.add(egui::Link::new(job))
+                .on_hover_text(format!("Select the {} tasks it names", f.tasks.len()))
+        };
+        if text.clicked() && !f.tasks.is_empty() {
+            *action = Some(StatsAction::SelectAll(f.tasks.clone()));
+        }
     }
 }
 
