@@ -753,7 +753,7 @@ impl Timeline {
         painter.text(
             pos2(label.left(), label.center().y + 7.0),
             Align2::LEFT_CENTER,
-            format!("peak {} / {workers} workers", profile.peak()),
+            input.model.concurrency_caption(profile.peak()),
             FontId::proportional(10.0),
             theme.worker_line,
         );

@@ -10,7 +10,7 @@
 
 use std::ops::Range;
 
-use taskscope_trace::analysis::{format_count, format_duration_ns};
+use taskscope_trace::analysis::{format_count, format_counted, format_duration_ns};
 use taskscope_trace::{LaneId, Span, SpanKind, TaskState, Trace, TraceIndex};
 
 use super::lod::{LaneLod, MAX_DEPTH_ROWS, RenderItem, render_items};
@@ -171,6 +171,21 @@ impl TimelineLanes {
             "busy lanes"
         } else {
             "running tasks"
+        }
+    }
+
+    /// The strip's second line, for a peak of `peak` at once: `peak 3 / 4 workers`, or
+    /// with io lanes `peak 6 lanes · 4 workers` (busy lanes are not measured against the
+    /// workers: a worker's io lane is busy beside its threads).
+    pub fn concurrency_caption(&self, peak: u32) -> String {
+        let workers = format_counted(u64::from(self.workers), "worker", "workers");
+        if self.io_lanes {
+            format!(
+                "peak {} · {workers}",
+                format_counted(u64::from(peak), "lane", "lanes")
+            )
+        } else {
+            format!("peak {} / {workers}", format_count(u64::from(peak)))
         }
     }
 }
@@ -407,5 +422,6 @@ mod tests {
         assert_eq!(index.worker_count(&trace), 1);
         // A transfer on an io lane is no running task: the strip counts busy lanes.
         assert_eq!(lanes.concurrency_label(), "busy lanes");
+        assert_eq!(lanes.concurrency_caption(2), "peak 2 lanes · 1 worker");
     }
 }
