@@ -397,7 +397,8 @@ fn dask_part_for(target: &Path) -> Option<PathBuf> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    // A part no newer than a complete target is a crashed recording's leftover.
+    // A part older than a complete target is a crashed recording's leftover (one written
+    // in the same tick as the target, on a file system with coarse times, is followed).
     let target_written = modified(target);
     std::fs::read_dir(dir)
         .ok()?
@@ -411,7 +412,7 @@ fn dask_part_for(target: &Path) -> Option<PathBuf> {
         .filter_map(|entry| {
             let modified = entry.metadata().ok()?.modified().ok()?;
             let path = target.with_file_name(entry.file_name());
-            let newer = target_written.is_none_or(|t| modified > t);
+            let newer = target_written.is_none_or(|t| modified >= t);
             (newer && dask_target(&path).as_deref() == Some(target)).then_some((modified, path))
         })
         .max()

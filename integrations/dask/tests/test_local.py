@@ -166,6 +166,21 @@ def test_the_file_gets_the_mode_of_any_new_file(tmp_path: Path) -> None:
     assert path.stat().st_mode & 0o777 == 0o666 & ~mask
 
 
+def test_a_recording_that_cannot_start_leaves_no_file(tmp_path: Path, monkeypatch) -> None:
+    """A failure writing the head (a full disk) removes the temporary file: a follower
+    would take one left behind for a recording under way."""
+    from taskscope_dask import _writer
+
+    def full_disk(self) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(_writer.TraceWriter, "_start", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        with taskscope_dask.record(tmp_path / "run.json"):
+            pass
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_recording_nothing_gives_an_empty_trace(tmp_path: Path, taskscope: Taskscope) -> None:
     path = tmp_path / "empty.json"
     with taskscope_dask.record(path, title="nothing ran"):

@@ -112,7 +112,8 @@ impl TimelineLanes {
             .collect();
 
         let workers = index.worker_count(trace);
-        let io_lanes = index.workers().all().iter().any(|w| !w.io_lanes.is_empty());
+        let io_lanes = (0..trace.lanes().len() as u32)
+            .any(|lane| index.workers().is_transfer_lane(trace, LaneId(lane)));
         Self {
             rows,
             groups,
@@ -175,18 +176,16 @@ impl TimelineLanes {
     }
 
     /// The strip's second line, for a peak of `peak` at once: `peak 3 / 4 workers`, or
-    /// with io lanes `peak 6 lanes · 4 workers` (busy lanes are not measured against the
-    /// workers: a worker's io lane is busy beside its threads).
+    /// with io lanes `peak 6 · 4 workers` (busy lanes are not measured against the
+    /// workers: a worker's io lane is busy beside its threads). Short enough for the
+    /// lane-name gutter.
     pub fn concurrency_caption(&self, peak: u32) -> String {
         let workers = format_counted(u64::from(self.workers), "worker", "workers");
-        if self.io_lanes {
-            format!(
-                "peak {} · {workers}",
-                format_counted(u64::from(peak), "lane", "lanes")
-            )
-        } else {
-            format!("peak {} / {workers}", format_count(u64::from(peak)))
-        }
+        let separator = if self.io_lanes { "·" } else { "/" };
+        format!(
+            "peak {} {separator} {workers}",
+            format_count(u64::from(peak))
+        )
     }
 }
 
@@ -422,6 +421,6 @@ mod tests {
         assert_eq!(index.worker_count(&trace), 1);
         // A transfer on an io lane is no running task: the strip counts busy lanes.
         assert_eq!(lanes.concurrency_label(), "busy lanes");
-        assert_eq!(lanes.concurrency_caption(2), "peak 2 lanes · 1 worker");
+        assert_eq!(lanes.concurrency_caption(2), "peak 2 · 1 worker");
     }
 }

@@ -105,6 +105,10 @@ impl StreamWriter {
     /// Creates the file at `path` with the stream's head: the marker, the `lanes` known
     /// at the start and the whole `graph`.
     ///
+    /// The stream's lanes (these and those added later) are its run's worker threads: a
+    /// reader of the unfinished stream counts each as a worker, also one that has not
+    /// finished a task yet.
+    ///
     /// The head is written to a temporary file next to `path` and renamed over it, so
     /// the file under `path` always has its graph complete. Later writes append to it.
     ///
@@ -594,6 +598,22 @@ mod tests {
         let mut out = Vec::new();
         trace.write_to(&mut out).unwrap();
         out
+    }
+
+    #[test]
+    fn an_unfinished_streams_workers_are_its_announced_lanes() {
+        let dir = tempfile::tempdir().unwrap();
+        let trace = finished_run();
+        let (stages, _) = stream(&trace, dir.path());
+        // The head: two worker threads announced, none has finished a task.
+        let head = Trace::from_slice(&stages[0], "run.json").unwrap();
+        assert!(head.spans().is_empty());
+        assert_eq!(head.meta().workers, Some(2));
+        assert_eq!(crate::TraceIndex::new(&head).worker_count(&head), 2);
+        // A third announced since, one span ended.
+        let early = Trace::from_slice(&stages[1], "run.json").unwrap();
+        assert_eq!(early.spans().len(), 1);
+        assert_eq!(crate::TraceIndex::new(&early).worker_count(&early), 3);
     }
 
     #[test]

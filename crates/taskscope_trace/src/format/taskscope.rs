@@ -551,17 +551,22 @@ pub(crate) fn finish_stream_with(
         "a streaming taskscope file without its final taskscope object (the run is still going, or its writer stopped): the graph comes from its taskscope_graph event; {done} of {task_count} tasks ended{running}, the others are not finished"
     ));
     super::chrome::pairing_diagnostics(0, unmatched, &mut diagnostics);
+    let lanes = stream_lanes(col);
+    // A stream's lanes are the run's worker threads, announced before they run anything
+    // (`StreamWriter`): its workers, also those that have not finished a task yet.
+    let workers = lanes.iter().filter(|lane| !lane.is_async).count();
     let meta = RunMeta {
         // What was seen of the run so far.
         wall_ns: u64::try_from(col.time.end()).unwrap_or(0),
         source: SourceFormat::Taskscope,
         format_version: Some(READ_VERSION),
+        workers: u32::try_from(workers).ok().filter(|&w| w > 0),
         ..RunMeta::default()
     };
     let parts = Parts {
         meta,
         run_args: Vec::new(),
-        lanes: stream_lanes(col),
+        lanes,
         flows: Vec::new(),
         diagnostics,
     };

@@ -17,7 +17,7 @@
 use rustc_hash::FxHashMap;
 
 use super::times::TaskTimes;
-use crate::model::{LaneId, SourceFormat, SpanId, SpanKind, Trace};
+use crate::model::{LaneId, SpanId, SpanKind, Trace};
 
 /// One worker: a process and its lanes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -91,13 +91,26 @@ impl Workers {
         out
     }
 
+    /// Whether `lane` of `trace` is a transfer lane: an io lane (see the module docs)
+    /// that ran no compute span (a Dask worker's transfers and spills; a foreign thread
+    /// merely named `… io` that computes is not one).
+    ///
+    /// # Complexity
+    /// O(spans of the lane) for an io lane, O(1) otherwise.
+    pub fn is_transfer_lane(&self, trace: &Trace, lane: LaneId) -> bool {
+        self.is_io_lane(lane)
+            && !trace
+                .lane_spans(lane)
+                .iter()
+                .any(|s| s.kind == SpanKind::Compute)
+    }
+
     /// How many workers ran `trace` (whose lanes these are, with `times` its task
-    /// times): [`RunMeta::workers`](crate::RunMeta) when recorded and non-zero; else, in
-    /// a taskscope file or an engine run (whose lanes are the run's worker threads,
-    /// announced before they run anything), its thread lanes; else the lanes that ran
-    /// work. Never counted: async tracks, and io lanes that ran no compute span (a Dask
-    /// worker's transfers; a foreign thread merely named `… io` that computes is a
-    /// worker). At least 1. The one count of workers every figure and picture uses.
+    /// times): [`RunMeta::workers`](crate::RunMeta) when recorded and non-zero (an engine
+    /// run, a finished file, a taskscope stream, whose lanes are announced worker
+    /// threads), else the lanes that ran work, not counting async tracks and transfer
+    /// lanes ([`Workers::is_transfer_lane`]); at least 1. The one count of workers every
+    /// figure and picture uses.
     ///
     /// # Complexity
     /// O(L) for L lanes, plus the spans of io lanes.
@@ -105,22 +118,13 @@ impl Workers {
         if let Some(workers) = trace.meta().workers.filter(|&w| w > 0) {
             return workers;
         }
-        let announced = matches!(
-            trace.meta().source,
-            SourceFormat::Taskscope | SourceFormat::Engine
-        );
         let working = trace
             .lanes()
             .iter()
             .enumerate()
             .filter(|&(i, lane)| {
                 let id = LaneId(i as u32);
-                let transfers_only = self.is_io_lane(id)
-                    && !trace
-                        .lane_spans(id)
-                        .iter()
-                        .any(|s| s.kind == SpanKind::Compute);
-                !lane.is_async && !transfers_only && (announced || times.lane_has_work(id))
+                !lane.is_async && times.lane_has_work(id) && !self.is_transfer_lane(trace, id)
             })
             .count();
         u32::try_from(working).unwrap_or(u32::MAX).max(1)
@@ -233,7 +237,7 @@ fn is_io_lane_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Lane, RunMeta, Span, SpanKind, TaskState, TraceBuilder};
+    use crate::model::{Lane, RunMeta, SourceFormat, Span, SpanKind, TaskState, TraceBuilder};
 
     /// A live Dask run as its stream reads: a worker's thread lane that finished task `a`,
     /// its io lane with a transfer for `a` and one for `b` (running: no compute span yet),
@@ -330,16 +334,11 @@ mod tests {
     }
 
     #[test]
-    fn a_taskscope_streams_announced_threads_are_workers_before_they_run() {
-        // A live engine stream: eight worker threads announced, one has finished a task.
-        let names: Vec<String> = (0..8).map(|i| format!("worker {i}")).collect();
-        let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        let idle: Vec<usize> = (1..8).collect();
-        let stream = lanes_trace(SourceFormat::Taskscope, &names, &idle);
-        assert_eq!(crate::TraceIndex::new(&stream).worker_count(&stream), 8);
-        // A foreign file's lanes count once they ran work.
-        let chrome = lanes_trace(SourceFormat::Chrome, &names, &idle);
-        assert_eq!(crate::TraceIndex::new(&chrome).worker_count(&chrome), 1);
+    fn a_file_without_a_recorded_count_counts_the_lanes_that_ran_work() {
+        // A `tracing` layer's file: four threads ran spans, a fifth only logged.
+        let names = ["main", "t1", "t2", "t3", "progress"];
+        let trace = lanes_trace(SourceFormat::Taskscope, &names, &[4]);
+        assert_eq!(crate::TraceIndex::new(&trace).worker_count(&trace), 4);
     }
 
     #[test]

@@ -27,6 +27,7 @@ columns, which is why it can come after ``traceEvents`` without being held as JS
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -110,9 +111,23 @@ class TraceWriter:
         try:
             self._file = os.fdopen(fd, "w", encoding="utf-8", buffering=1 << 20)
         except BaseException:
-            os.close(fd)
-            os.unlink(self.stream_path)
+            # fdopen closed the descriptor (closing it again could close another
+            # thread's file that took its number).
+            with contextlib.suppress(OSError):
+                os.unlink(self.stream_path)
             raise
+        try:
+            self._start()
+        except BaseException:
+            # No file left behind (a follower would take it for a recording under way).
+            with contextlib.suppress(OSError):
+                self._file.close()
+            with contextlib.suppress(OSError):
+                os.unlink(self.stream_path)
+            raise
+
+    def _start(self) -> None:
+        """The writer's state, and the file's head."""
         self._lock = threading.Lock()
         self._finished = False
         # Tasks: key -> index, and the columns indexed by task.
