@@ -521,19 +521,7 @@ mod tests {
     fn following_a_dask_target_reads_its_recording_under_way() {
         use std::io::Write;
         let dir = tempfile::tempdir().unwrap();
-        let target = dir.path().join("run.json");
-        // A previous run's file (a minute old), and the recording of the next one under way.
-        std::fs::write(&target, "[]").unwrap();
-        set_age(&target, 60);
-        assert_eq!(dask_part_for(&target), None);
-        let part = dir.path().join(".run.json.k3x_9a.taskscope-part");
-        let mut file = std::fs::File::create(&part).unwrap();
-        write!(
-            file,
-            "{{\"traceEvents\":[\n{{\"ph\":\"X\",\"name\":\"inc\",\"ts\":0,\"dur\":5,\"pid\":1,\"tid\":1}},\n"
-        )
-        .unwrap();
-        file.flush().unwrap();
+        let (target, part, mut file) = recording_under_way(dir.path());
         std::fs::write(dir.path().join(".other.json.ab.taskscope-part"), "[").unwrap();
         assert_eq!(dask_part_for(&target), Some(part.clone()));
         let job = FollowJob::spawn(target.clone(), parse, || {}).unwrap();
@@ -564,6 +552,25 @@ mod tests {
         assert_eq!(doc.path.as_deref(), Some(target.as_path()));
     }
 
+    /// In `dir`: a previous run's `run.json` (a minute old), and the recording of the next
+    /// one under way, its temporary file with one span so far: (target, part, its file).
+    fn recording_under_way(dir: &Path) -> (PathBuf, PathBuf, std::fs::File) {
+        use std::io::Write;
+        let target = dir.join("run.json");
+        std::fs::write(&target, "[]").unwrap();
+        set_age(&target, 60);
+        assert_eq!(dask_part_for(&target), None);
+        let part = dir.join(".run.json.k3x_9a.taskscope-part");
+        let mut file = std::fs::File::create(&part).unwrap();
+        write!(
+            file,
+            "{{\"traceEvents\":[\n{{\"ph\":\"X\",\"name\":\"inc\",\"ts\":0,\"dur\":5,\"pid\":1,\"tid\":1}},\n"
+        )
+        .unwrap();
+        file.flush().unwrap();
+        (target, part, file)
+    }
+
     /// Makes `path` look last written `seconds` ago.
     fn set_age(path: &Path, seconds: u64) {
         let then = std::time::SystemTime::now() - Duration::from_secs(seconds);
@@ -591,19 +598,8 @@ mod tests {
 
     #[test]
     fn a_discarded_recording_does_not_end_as_the_previous_run() {
-        use std::io::Write;
         let dir = tempfile::tempdir().unwrap();
-        let target = dir.path().join("run.json");
-        std::fs::write(&target, "[]").unwrap();
-        set_age(&target, 60);
-        let part = dir.path().join(".run.json.k3x_9a.taskscope-part");
-        let mut file = std::fs::File::create(&part).unwrap();
-        write!(
-            file,
-            "{{\"traceEvents\":[\n{{\"ph\":\"X\",\"name\":\"inc\",\"ts\":0,\"dur\":5,\"pid\":1,\"tid\":1}},\n"
-        )
-        .unwrap();
-        file.flush().unwrap();
+        let (target, part, file) = recording_under_way(dir.path());
         let job = FollowJob::spawn(target.clone(), parse, || {}).unwrap();
         wait_for(&job, |u| matches!(u, FollowUpdate::Live(_)));
         // The recording fails and removes its file: the old run.json is not this run.
