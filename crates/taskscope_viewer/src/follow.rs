@@ -252,6 +252,10 @@ fn follow_once(
                     if written_since(&target, opened) {
                         return Ending::Done(read_whole(&target, parse, false));
                     }
+                    // The next recording of the followed target has begun: read it.
+                    if dask_part_for(followed).is_some_and(|next| next != path) {
+                        return Ending::Rewritten;
+                    }
                     shared.status.lock().note = Some(format!(
                         "the file is gone and {} is older than it (the run was discarded?): showing what was read",
                         target.display()
@@ -615,6 +619,22 @@ mod tests {
             std::thread::sleep(Duration::from_millis(10));
         }
         assert!(!job.status().complete);
+        // The next recording begins: it is followed, from its start.
+        let next = dir.path().join(".run.json.n3xt00.taskscope-part");
+        std::fs::write(
+            &next,
+            "{\"traceEvents\":[\n{\"ph\":\"X\",\"name\":\"add\",\"ts\":0,\"dur\":5,\"pid\":1,\"tid\":1},\n{\"ph\":\"X\",\"name\":\"add\",\"ts\":6,\"dur\":5,\"pid\":1,\"tid\":1},\n",
+        )
+        .unwrap();
+        let update = wait_for(
+            &job,
+            |u| matches!(u, FollowUpdate::Live(d) if d.trace.spans().len() == 2),
+        );
+        let FollowUpdate::Live(doc) = update else {
+            unreachable!()
+        };
+        assert_eq!(doc.path.as_deref(), Some(target.as_path()));
+        assert_eq!(job.status().restarts, 1);
     }
 
     #[test]
