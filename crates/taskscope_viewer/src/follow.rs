@@ -395,8 +395,6 @@ fn read_whole(path: &Path, parse: ParseFn, live: bool) -> FollowUpdate {
 /// The Dask integration's temporary file that becomes `target` (`.NAME.xxxx.taskscope-part`
 /// beside it), the newest if there are several; `None` when there is none.
 fn dask_part_for(target: &Path) -> Option<PathBuf> {
-    let name = target.file_name()?.to_str()?;
-    let prefix = format!(".{name}.");
     let dir = match target.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -407,17 +405,15 @@ fn dask_part_for(target: &Path) -> Option<PathBuf> {
     std::fs::read_dir(dir)
         .ok()?
         .filter_map(Result::ok)
-        .filter(|entry| {
-            entry
-                .file_name()
-                .to_str()
-                .is_some_and(|f| f.starts_with(&prefix) && f.ends_with(".taskscope-part"))
-        })
         .filter_map(|entry| {
-            let modified = entry.metadata().ok()?.modified().ok()?;
             let path = target.with_file_name(entry.file_name());
-            let newer = target_written.is_none_or(|t| modified >= t);
-            (newer && dask_target(&path).as_deref() == Some(target)).then_some((modified, path))
+            if dask_target(&path).as_deref() != Some(target) {
+                return None;
+            }
+            let modified = entry.metadata().ok()?.modified().ok()?;
+            target_written
+                .is_none_or(|t| modified >= t)
+                .then_some((modified, path))
         })
         .max()
         .map(|(_, path)| path)

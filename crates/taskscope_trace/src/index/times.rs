@@ -311,12 +311,6 @@ impl TaskTimes {
             .is_some_and(|&n| n > 0)
     }
 
-    /// How many lanes have work spans (compute spans, or spans of tasks that have no
-    /// compute span): lanes that only transfer or spill are not counted.
-    pub fn work_lanes(&self) -> usize {
-        self.lane_work_spans.iter().filter(|&&n| n > 0).count()
-    }
-
     /// How many work spans started while another work span of their lane was open
     /// (nested call stacks, or overlapping spans): their time is counted once.
     pub fn nested_spans(&self) -> u64 {
@@ -607,7 +601,15 @@ mod tests {
             (t.lane_work_ns(LaneId(0)), t.lane_work_ns(LaneId(1))),
             (19, 13)
         );
-        assert_eq!((t.work_lanes(), t.nested_spans()), (2, 0));
+        assert_eq!(
+            (
+                t.lane_has_work(LaneId(0)),
+                t.lane_has_work(LaneId(1)),
+                t.lane_has_work(LaneId(2)),
+                t.nested_spans()
+            ),
+            (true, true, false, 0)
+        );
         let at = |time| {
             (0..4)
                 .map(|i| t.state_at(TaskId(i), time))
