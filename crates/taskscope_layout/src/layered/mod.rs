@@ -716,51 +716,95 @@ fn wrap_edgeless(nodes: &mut [NodePlacement], options: &LayoutOptions) {
 }
 
 fn normalise(nodes: &mut [NodePlacement], edges: &mut [EdgeRoute]) -> (f64, f64) {
-    let mut lo = Point {
-        x: f64::INFINITY,
-        y: f64::INFINITY,
-    };
-    let mut hi = Point {
-        x: f64::NEG_INFINITY,
-        y: f64::NEG_INFINITY,
-    };
-    let mut grow = |p: Point, hw: f64, hh: f64| {
-        lo.x = lo.x.min(p.x - hw);
-        lo.y = lo.y.min(p.y - hh);
-        hi.x = hi.x.max(p.x + hw);
-        hi.y = hi.y.max(p.y + hh);
-    };
+    let mut all = Extent::EMPTY;
     for node in nodes.iter() {
-        grow(node.center, node.width / 2.0, node.height / 2.0);
+        all.add_node(node);
     }
     for edge in edges.iter() {
-        for &p in &edge.points {
-            grow(p, 0.0, 0.0);
-        }
-        for c in &edge.curves {
-            grow(c.ctrl1, 0.0, 0.0);
-            grow(c.ctrl2, 0.0, 0.0);
-        }
+        all.add_route(edge);
     }
-    if !lo.x.is_finite() || !lo.y.is_finite() {
+    if !all.lo.x.is_finite() || !all.lo.y.is_finite() {
         return (0.0, 0.0);
     }
-    let shift = |p: &mut Point| {
-        p.x -= lo.x;
-        p.y -= lo.y;
-    };
+    let (dx, dy) = (-all.lo.x, -all.lo.y);
     for node in nodes.iter_mut() {
-        shift(&mut node.center);
+        node.center.translate(dx, dy);
     }
     for edge in edges.iter_mut() {
-        edge.points.iter_mut().for_each(shift);
-        for c in &mut edge.curves {
-            shift(&mut c.ctrl1);
-            shift(&mut c.ctrl2);
-            shift(&mut c.end);
+        edge.translate(dx, dy);
+    }
+    (all.hi.x - all.lo.x, all.hi.y - all.lo.y)
+}
+
+/// The box holding some nodes and edge routes (their points and control points), in
+/// the drawing's coordinates: the drawing's size, or one part's when parts are packed.
+#[derive(Clone, Copy, Debug)]
+struct Extent {
+    /// The smallest coordinates.
+    lo: Point,
+    /// The largest coordinates.
+    hi: Point,
+}
+
+impl Extent {
+    /// The extent of nothing, which anything added grows.
+    const EMPTY: Self = Self {
+        lo: Point {
+            x: f64::INFINITY,
+            y: f64::INFINITY,
+        },
+        hi: Point {
+            x: f64::NEG_INFINITY,
+            y: f64::NEG_INFINITY,
+        },
+    };
+
+    /// Grows to hold a box of half-sizes `half_w`, `half_h` around `p`.
+    fn grow(&mut self, p: Point, half_w: f64, half_h: f64) {
+        self.lo.x = self.lo.x.min(p.x - half_w);
+        self.lo.y = self.lo.y.min(p.y - half_h);
+        self.hi.x = self.hi.x.max(p.x + half_w);
+        self.hi.y = self.hi.y.max(p.y + half_h);
+    }
+
+    /// Grows to hold `node`'s box.
+    fn add_node(&mut self, node: &NodePlacement) {
+        self.grow(node.center, node.width / 2.0, node.height / 2.0);
+    }
+
+    /// Grows to hold `edge`'s route: its points and its curves' control points.
+    fn add_route(&mut self, edge: &EdgeRoute) {
+        for &p in &edge.points {
+            self.grow(p, 0.0, 0.0);
+        }
+        for c in &edge.curves {
+            for p in [c.ctrl1, c.ctrl2, c.end] {
+                self.grow(p, 0.0, 0.0);
+            }
         }
     }
-    (hi.x - lo.x, hi.y - lo.y)
+}
+
+impl Point {
+    /// Moves the point by `dx`, `dy`.
+    fn translate(&mut self, dx: f64, dy: f64) {
+        self.x += dx;
+        self.y += dy;
+    }
+}
+
+impl EdgeRoute {
+    /// Moves the whole route (points and control points) by `dx`, `dy`.
+    fn translate(&mut self, dx: f64, dy: f64) {
+        for p in &mut self.points {
+            p.translate(dx, dy);
+        }
+        for c in &mut self.curves {
+            c.ctrl1.translate(dx, dy);
+            c.ctrl2.translate(dx, dy);
+            c.end.translate(dx, dy);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -19,42 +19,11 @@
 
 use super::order::Layers;
 use super::proper::Proper;
-use super::{EdgeRoute, LayoutGraph, LayoutOptions, NodePlacement, Point};
+use super::{EdgeRoute, Extent, LayoutGraph, LayoutOptions, NodePlacement, Point};
 
 /// Parts in one row at most before packing is considered: up to three stay side by side,
 /// as Graphviz draws them (the same rule as a drawing without edges).
 const KEEP_IN_ONE_ROW: usize = 3;
-
-/// A connected part's extent, in the drawing's coordinates.
-#[derive(Clone, Copy, Debug)]
-struct Extent {
-    /// The smallest coordinates.
-    lo: Point,
-    /// The largest coordinates.
-    hi: Point,
-}
-
-impl Extent {
-    /// The extent of nothing, which any point grows.
-    const EMPTY: Self = Self {
-        lo: Point {
-            x: f64::INFINITY,
-            y: f64::INFINITY,
-        },
-        hi: Point {
-            x: f64::NEG_INFINITY,
-            y: f64::NEG_INFINITY,
-        },
-    };
-
-    /// Grows to hold a box of half-sizes `half_w`, `half_h` around `p`.
-    fn grow(&mut self, p: Point, half_w: f64, half_h: f64) {
-        self.lo.x = self.lo.x.min(p.x - half_w);
-        self.lo.y = self.lo.y.min(p.y - half_h);
-        self.hi.x = self.hi.x.max(p.x + half_w);
-        self.hi.y = self.hi.y.max(p.y + half_h);
-    }
-}
 
 /// The root of `v`'s set in a union-find forest, halving the path to it.
 fn root(parent: &mut [u32], mut v: u32) -> u32 {
@@ -155,7 +124,7 @@ pub(super) fn group_parts(p: &Proper, layers: &mut Layers) -> bool {
     changed
 }
 
-/// The extent of each part: its nodes and its edges' points and control points.
+/// The extent of each part: its nodes and its edges' routes.
 fn extents(
     part_of: &[u32],
     parts: usize,
@@ -165,20 +134,13 @@ fn extents(
     let mut extent = vec![Extent::EMPTY; parts];
     for (node, &part) in nodes.iter().zip(part_of) {
         if let Some(e) = extent.get_mut(part as usize) {
-            e.grow(node.center, node.width / 2.0, node.height / 2.0);
+            e.add_node(node);
         }
     }
     for edge in edges {
         let part = part_of.get(edge.from.index()).copied().unwrap_or(0);
         if let Some(e) = extent.get_mut(part as usize) {
-            for &p in &edge.points {
-                e.grow(p, 0.0, 0.0);
-            }
-            for c in &edge.curves {
-                for p in [c.ctrl1, c.ctrl2, c.end] {
-                    e.grow(p, 0.0, 0.0);
-                }
-            }
+            e.add_route(edge);
         }
     }
     extent
@@ -192,28 +154,21 @@ fn shift_parts(
     nodes: &mut [NodePlacement],
     edges: &mut [EdgeRoute],
 ) {
-    let shift = |p: &mut Point, (dm, dc): (f64, f64)| {
-        let (dx, dy) = if vertical { (dm, dc) } else { (dc, dm) };
-        p.x += dx;
-        p.y += dy;
+    let delta = |part: u32| {
+        let (along, across) = offset.get(part as usize).copied().unwrap_or_default();
+        if vertical {
+            (along, across)
+        } else {
+            (across, along)
+        }
     };
     for (node, &part) in nodes.iter_mut().zip(part_of) {
-        shift(
-            &mut node.center,
-            offset.get(part as usize).copied().unwrap_or_default(),
-        );
+        let (dx, dy) = delta(part);
+        node.center.translate(dx, dy);
     }
     for edge in edges {
-        let part = part_of.get(edge.from.index()).copied().unwrap_or(0);
-        let d = offset.get(part as usize).copied().unwrap_or_default();
-        for p in &mut edge.points {
-            shift(p, d);
-        }
-        for c in &mut edge.curves {
-            shift(&mut c.ctrl1, d);
-            shift(&mut c.ctrl2, d);
-            shift(&mut c.end, d);
-        }
+        let (dx, dy) = delta(part_of.get(edge.from.index()).copied().unwrap_or(0));
+        edge.translate(dx, dy);
     }
 }
 
