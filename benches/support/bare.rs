@@ -4,7 +4,8 @@
 //! Continuation passing, as taskscope's own pool: the graph is CSR arrays (inputs and
 //! users per task); each run has one atomic in-degree counter per task; a finished task
 //! counts its users down and runs one user it made ready directly (no queue operation),
-//! pushing the others onto its worker's LIFO deque; roots are claimed in chunks by an
+//! pushing the others onto its worker's LIFO deque (arrivals at a task with 16 or more
+//! inputs counted in batches, as the pool does); roots are claimed in chunks by an
 //! atomic cursor; an idle worker steals half of another's deque in one batch. Only sinks
 //! count down a termination counter. No graph objects, no values moved (a task sums its
 //! inputs' `u64`s from a shared array), no trace, no error handling, threads spawned per
@@ -147,6 +148,9 @@ impl Run<'_> {
         let roots = &self.graph.roots;
         let mut mine = 0..0;
         let mut next: Option<u32> = None;
+        // Arrivals at a task with many inputs, not yet counted (as taskscope's pool does:
+        // counted before running any task that is not another input of that task).
+        let mut batch: Option<(u32, u32)> = None;
         loop {
             let task = next.take().or_else(|| local.pop()).or_else(|| {
                 if mine.is_empty() {
@@ -156,6 +160,16 @@ impl Run<'_> {
                 }
                 mine.next().map(|i| roots[i])
             });
+            let task = match (task, batch) {
+                (Some(t), Some((b, _))) if !self.graph.users_of(t as usize).contains(&b) => {
+                    if let Some(ready) = self.flush(&mut batch) {
+                        local.push(ready);
+                    }
+                    Some(t)
+                }
+                (None, Some(_)) => self.flush(&mut batch),
+                (task, _) => task,
+            };
             let task = task.or_else(|| self.steal(me, local));
             let Some(t) = task else {
                 if self.sinks_left.load(Ordering::Acquire) == 0 {
@@ -175,6 +189,21 @@ impl Run<'_> {
                 self.sinks_left.fetch_sub(1, Ordering::AcqRel);
             }
             for &u in users {
+                let inputs =
+                    self.graph.dep_start[u as usize + 1] - self.graph.dep_start[u as usize];
+                if inputs >= 16 {
+                    match &mut batch {
+                        Some((b, count)) if *b == u => {
+                            *count += 1;
+                            continue;
+                        }
+                        None => {
+                            batch = Some((u, 1));
+                            continue;
+                        }
+                        Some(_) => {}
+                    }
+                }
                 if self.pending[u as usize].fetch_sub(1, Ordering::AcqRel) == 1 {
                     match next {
                         None => next = Some(u),
@@ -183,6 +212,12 @@ impl Run<'_> {
                 }
             }
         }
+    }
+
+    /// Counts an open batch of arrivals; returns its task if that made it ready.
+    fn flush(&self, batch: &mut Option<(u32, u32)>) -> Option<u32> {
+        let (task, count) = batch.take()?;
+        (self.pending[task as usize].fetch_sub(count, Ordering::AcqRel) == count).then_some(task)
     }
 
     fn steal(&self, me: usize, local: &Worker<u32>) -> Option<u32> {

@@ -145,7 +145,10 @@ pub(crate) fn node_with<R: Data>(
     deps: impl Into<Deps>,
     body: impl Fn(&mut Inputs<'_>) -> Result<R, TaskFailure> + Send + Sync + 'static,
 ) -> Delayed<R> {
-    let func = Box::new(move |inputs: &mut Inputs<'_>| body(inputs).map(Value::new));
+    let func = Box::new(move |inputs: &mut Inputs<'_>, out: &mut Value| {
+        out.set(body(inputs)?);
+        Ok(())
+    });
     Delayed::from_node(Node::new(name, deps.into(), func))
 }
 

@@ -350,7 +350,10 @@ mod tests {
             Node::new(
                 Cow::Borrowed("x"),
                 Deps::None,
-                Box::new(|_| Ok(crate::value::Value::new(1_u8))),
+                Box::new(|_, out| {
+                    out.set(1_u8);
+                    Ok(())
+                }),
             )
         };
         let mut deps = Deps::None;
@@ -379,7 +382,10 @@ mod tests {
             Node::new(
                 Cow::Borrowed("x"),
                 Deps::from(deps),
-                Box::new(|_| Ok(crate::value::Value::new(1_u8))),
+                Box::new(|_, out| {
+                    out.set(1_u8);
+                    Ok(())
+                }),
             )
         };
         let bound = |tasks, edges| SizeBound { tasks, edges };

@@ -31,8 +31,10 @@ impl From<SlotError> for TaskFailure {
     }
 }
 
-/// The body of a task: reads its inputs, returns its output.
-pub(crate) type TaskFn = dyn Fn(&mut Inputs<'_>) -> Result<Value, TaskFailure> + Send + Sync;
+/// The body of a task: reads its inputs, writes its output into the empty value it is
+/// given (the task's result slot, see [`TaskBuffers::output`]).
+pub(crate) type TaskFn =
+    dyn Fn(&mut Inputs<'_>, &mut Value) -> Result<(), TaskFailure> + Send + Sync;
 
 /// The inputs of one running task, read in argument order.
 pub(crate) struct Inputs<'a> {

@@ -298,3 +298,68 @@ fn the_same_scheduler_serves_a_thousand_computes_after_faults_without_hanging_or
     }
     assert_eq!(shared.live.load(Ordering::SeqCst), 0, "the workers exited");
 }
+
+/// The span of the task named `name` in a run's trace: (start, end) in ns.
+fn span_named(trace: &taskscope_trace::Trace, name: &str) -> (u64, u64) {
+    let span = trace
+        .spans()
+        .iter()
+        .find(|s| trace.graph().name(s.task) == Some(name))
+        .unwrap_or_else(|| panic!("a span of {name}"));
+    (span.start_ns, span.end_ns)
+}
+
+/// Arrivals at a task with many inputs are counted in batches (`job::Batch`), and no
+/// task waits for one: the worker that ran the last inputs of `sum` counts them before it
+/// starts `long` (a root of lower priority, taken next), so `sum` runs on the other
+/// worker meanwhile instead of after `long`.
+#[test]
+fn a_wide_task_does_not_wait_for_its_inputs_batch_while_its_worker_runs_another_task() {
+    const LONG: Duration = Duration::from_millis(150);
+    let scheduler = Scheduler::threads(2);
+    for round in 0..6 {
+        let inputs: Vec<Delayed<u64>> = (0..64)
+            .map(|i| Delayed::from_fn("input", move || i))
+            .collect();
+        let sum = combine("sum", inputs, |v| v.into_iter().sum::<u64>());
+        let long = Delayed::from_fn("long", || {
+            std::thread::sleep(LONG);
+            1_000_u64
+        });
+        let out = combine("out", [sum, long], |v| v.into_iter().sum::<u64>());
+        let run = out.compute_with(&scheduler).unwrap();
+        assert_eq!(run.value, 63 * 64 / 2 + 1_000);
+        let (sum_start, _) = span_named(&run.trace, "sum");
+        let (long_start, long_end) = span_named(&run.trace, "long");
+        assert!(
+            sum_start < long_end,
+            "round {round}: sum started at {sum_start} ns, after long ({long_start}..{long_end} ns)"
+        );
+    }
+}
+
+/// Wide tasks sharing inputs, and tasks feeding several wide tasks at once (only one
+/// batch is open at a time), give the sequential scheduler's results on every run.
+#[test]
+fn batched_arrivals_give_the_sequential_results() {
+    let threads = Scheduler::threads(3);
+    let sequential = Scheduler::sequential();
+    let leaves: Vec<Delayed<u64>> = (0..500)
+        .map(|i| Delayed::from_fn("leaf", move || i * 7 + 1))
+        .collect();
+    // Overlapping windows: each leaf feeds up to three wide sums.
+    let sums: Vec<Delayed<u64>> = (0..20)
+        .map(|w| {
+            let window = leaves.iter().skip(w * 20).take(60).cloned();
+            combine("window", window, |v| v.into_iter().sum::<u64>())
+        })
+        .collect();
+    let total = combine("total", sums, |v| {
+        v.into_iter()
+            .fold(0_u64, |a, b| a.wrapping_mul(31).wrapping_add(b))
+    });
+    let expected = total.compute_with(&sequential).unwrap().value;
+    for _ in 0..200 {
+        assert_eq!(total.compute_with(&threads).unwrap().value, expected);
+    }
+}

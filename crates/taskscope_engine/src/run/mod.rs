@@ -125,12 +125,16 @@ impl<'a> RunState<'a> {
                 key = graph.key(id).unwrap_or_default(),
             )
         };
+        // SAFETY: this thread runs `task`, once (this function's contract); its dependents
+        // are released only after we return.
+        let Some(mut output) = (unsafe { self.tasks.output(task) }) else {
+            return self.fail(task, TaskFailure::internal("no result slot").message);
+        };
         let result = catch_unwind(AssertUnwindSafe(|| {
             #[cfg(feature = "tracing")]
             let _entered = span.enter();
-            let value = (node.func)(&mut inputs)?;
-            inputs.finish()?;
-            Ok(value)
+            (node.func)(&mut inputs, output.value())?;
+            inputs.finish()
         }));
         let mut end = 0;
         if self.record {
@@ -152,10 +156,9 @@ impl<'a> RunState<'a> {
             *last_end = Some(end);
         }
         match result {
-            Ok(Ok(value)) => {
-                // SAFETY: this thread ran `task`, once (this function's contract); its
-                // dependents are released only after we return.
-                unsafe { self.tasks.put(task, value, end) };
+            Ok(Ok(())) => {
+                debug_assert!(!output.value().is_empty(), "task {task} wrote its value");
+                output.set_end(end);
                 self.tasks.set_outcome(task, true);
                 true
             }

@@ -89,6 +89,23 @@ struct Slot {
     end_ns: u64,
 }
 
+/// A running task's own slot (see [`TaskBuffers::output`]).
+pub(crate) struct Output<'a> {
+    slot: &'a mut Slot,
+}
+
+impl Output<'_> {
+    /// Where the task's value goes (empty until the task function writes it).
+    pub(crate) fn value(&mut self) -> &mut Value {
+        &mut self.slot.value
+    }
+
+    /// Records the task's end (ns since the run's start), once it succeeded.
+    pub(crate) fn set_end(&mut self, end_ns: u64) {
+        self.slot.end_ns = end_ns;
+    }
+}
+
 /// The per-task buffers of a run, reused from run to run.
 pub(crate) struct TaskBuffers {
     /// Per task: inputs finished so far, then `DONE` or `FAILED` once it ran.
@@ -187,13 +204,20 @@ impl TaskBuffers {
     /// Counts one finished input of `task`, which has `inputs` inputs; returns whether
     /// that was the last one (the task is ready).
     pub(crate) fn arrive(&self, task: u32, inputs: u32) -> bool {
+        self.arrive_many(task, 1, inputs)
+    }
+
+    /// Counts `count` finished inputs of `task` at once (the caller put their values
+    /// before this call); returns whether they were the last ones (the task is ready).
+    pub(crate) fn arrive_many(&self, task: u32, count: u32, inputs: u32) -> bool {
         let Some(counter) = self.counters.get(task as usize) else {
             debug_assert!(false, "task {task} beyond the buffers");
             return false;
         };
-        // AcqRel: our result must be visible to whoever runs `task`, and we must see the
+        debug_assert!(count >= 1, "an arrival counts at least one input");
+        // AcqRel: our results must be visible to whoever runs `task`, and we must see the
         // other inputs' results if we are the one to run it.
-        let arrived = counter.fetch_add(1, Ordering::AcqRel) + 1;
+        let arrived = counter.fetch_add(count, Ordering::AcqRel) + count;
         debug_assert!(arrived <= inputs, "task {task} got more inputs than it has");
         arrived == inputs
     }
@@ -220,22 +244,41 @@ impl TaskBuffers {
         }
     }
 
+    /// Task `task`'s slot, for the worker running the task to write its value into
+    /// (the task function writes it in place: a value moved out of the function and
+    /// into the slot went through the stack three times) and then its end.
+    ///
+    /// The slot is empty: between runs every slot is, and a task runs once. A task that
+    /// fails after writing its value leaves it there; the run then ends unclean and
+    /// [`TaskBuffers::clear`] drops it.
+    ///
+    /// # Safety
+    /// Only the worker that runs task `task` may call this, once per run, and use the
+    /// slot only until it releases the task's dependents; no reader of this slot may run
+    /// meanwhile.
+    #[allow(
+        clippy::mut_from_ref,
+        reason = "exclusive by the caller's contract, as `put`'s"
+    )]
+    pub(crate) unsafe fn output(&self, task: u32) -> Option<Output<'_>> {
+        let slot = self.values.get(task as usize);
+        debug_assert!(slot.is_some(), "task {task} beyond the buffers");
+        // SAFETY: exclusive access per this function's contract.
+        let slot = unsafe { &mut *slot?.get() };
+        debug_assert!(slot.value.is_empty(), "task {task} put twice");
+        Some(Output { slot })
+    }
+
     /// Stores task `task`'s value and end (ns since the run's start).
     ///
     /// # Safety
-    /// Only the worker that ran task `task` may call this, once per run, before it
-    /// releases the task's dependents; no reader of this slot may run concurrently.
+    /// As for [`TaskBuffers::output`].
+    #[cfg(test)]
     pub(crate) unsafe fn put(&self, task: u32, value: Value, end_ns: u64) {
-        let Some(slot) = self.values.get(task as usize) else {
-            debug_assert!(false, "task {task} beyond the buffers");
-            return;
-        };
-        // SAFETY: exclusive access per this function's contract. The slot is empty
-        // (between runs every slot is, and a task runs once), so nothing is overwritten
-        // that needs dropping: write without reading the old slot first.
-        unsafe {
-            debug_assert!((*slot.get()).value.is_empty(), "task {task} put twice");
-            slot.get().write(Slot { value, end_ns });
+        // SAFETY: per this function's contract.
+        if let Some(mut out) = unsafe { self.output(task) } {
+            *out.value() = value;
+            out.set_end(end_ns);
         }
     }
 

@@ -34,7 +34,7 @@ impl<T: 'static> VTableOf<T> {
 }
 
 /// # Safety
-/// `ptr` must hold a `T` stored by [`Value::new`], which is not used afterwards.
+/// `ptr` must hold a `T` stored by [`Value::set`], which is not used afterwards.
 unsafe fn drop_stored<T>(ptr: *mut Storage) {
     if fits_in_place::<T>() {
         // SAFETY: per the function's contract, the storage holds a `T`.
@@ -53,7 +53,7 @@ pub struct Value {
     vtable: Option<&'static VTable>,
 }
 
-// SAFETY: a non-empty `Value` is only ever made from a `T: Send + Sync` (see `Value::new`),
+// SAFETY: a non-empty `Value` is only ever made from a `T: Send + Sync` (see `Value::set`),
 // so moving it to another thread moves a `Send` value.
 unsafe impl Send for Value {}
 // SAFETY: as above, `T: Sync`: a `&T` from [`Value::downcast_ref`] on a shared `&Value`
@@ -74,23 +74,40 @@ impl Value {
         vtable: None,
     };
 
-    /// Wraps `value`, in place when it fits, boxed otherwise.
+    /// Wraps `value`, in place when it fits, boxed otherwise (see [`Value::set`]).
+    #[cfg(test)]
+    pub(crate) fn new<T: Send + Sync + 'static>(value: T) -> Self {
+        let mut wrapped = Self::EMPTY;
+        wrapped.set(value);
+        wrapped
+    }
+
+    /// Replaces the value with `value`, written in place when it fits, boxed otherwise
+    /// (the old one, if any, is dropped first: a task's result slot is empty when its
+    /// function writes it).
     ///
     /// `T: Sync` is what makes [`Value`] `Sync`, and so [`Value::downcast_ref`] on a
-    /// `&Value` shared between threads sound.
-    pub(crate) fn new<T: Send + Sync + 'static>(value: T) -> Self {
-        let mut storage = Storage::uninit();
+    /// `&Value` shared between threads sound. A drop of the old value may panic (user
+    /// code); the value is then left empty.
+    #[inline]
+    pub(crate) fn set<T: Send + Sync + 'static>(&mut self, value: T) {
+        if !self.is_empty() {
+            drop(self.take());
+        }
         if fits_in_place::<T>() {
-            // SAFETY: `T` fits in `storage` (size and alignment checked above).
-            unsafe { storage.as_mut_ptr().cast::<T>().write(value) };
+            // SAFETY: `T` fits in the storage (size and alignment checked), which holds
+            // nothing to drop (the value is empty).
+            unsafe { self.storage.as_mut_ptr().cast::<T>().write(value) };
         } else {
-            // SAFETY: a `Box<T>` fits in `storage` (asserted at compile time above).
-            unsafe { storage.as_mut_ptr().cast::<Box<T>>().write(Box::new(value)) };
+            // SAFETY: as above, for the `Box<T>` a large `T` is stored as.
+            unsafe {
+                self.storage
+                    .as_mut_ptr()
+                    .cast::<Box<T>>()
+                    .write(Box::new(value));
+            }
         }
-        Self {
-            storage,
-            vtable: Some(&VTableOf::<T>::VTABLE),
-        }
+        self.vtable = Some(&VTableOf::<T>::VTABLE);
     }
 
     /// Whether the value is empty.
