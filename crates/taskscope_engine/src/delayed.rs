@@ -146,7 +146,7 @@ pub(crate) fn node_with<R: Data>(
     body: impl Fn(&mut Inputs<'_>) -> Result<R, TaskFailure> + Send + Sync + 'static,
 ) -> Delayed<R> {
     let func = Box::new(move |inputs: &mut Inputs<'_>, out: &mut Value| {
-        out.set(body(inputs)?);
+        out.fill(body(inputs)?);
         Ok(())
     });
     Delayed::from_node(Node::new(name, deps.into(), func))

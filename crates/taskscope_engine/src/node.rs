@@ -351,7 +351,7 @@ mod tests {
                 Cow::Borrowed("x"),
                 Deps::None,
                 Box::new(|_, out| {
-                    out.set(1_u8);
+                    out.fill(1_u8);
                     Ok(())
                 }),
             )
@@ -383,7 +383,7 @@ mod tests {
                 Cow::Borrowed("x"),
                 Deps::from(deps),
                 Box::new(|_, out| {
-                    out.set(1_u8);
+                    out.fill(1_u8);
                     Ok(())
                 }),
             )

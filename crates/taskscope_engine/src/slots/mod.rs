@@ -277,6 +277,7 @@ impl TaskBuffers {
     pub(crate) unsafe fn put(&self, task: u32, value: Value, end_ns: u64) {
         // SAFETY: per this function's contract.
         if let Some(mut out) = unsafe { self.output(task) } {
+            // The slot is empty (the contract), so nothing is dropped by the assignment.
             *out.value() = value;
             out.set_end(end_ns);
         }

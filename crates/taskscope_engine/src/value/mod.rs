@@ -34,7 +34,7 @@ impl<T: 'static> VTableOf<T> {
 }
 
 /// # Safety
-/// `ptr` must hold a `T` stored by [`Value::set`], which is not used afterwards.
+/// `ptr` must hold a `T` stored by [`Value::fill`], which is not used afterwards.
 unsafe fn drop_stored<T>(ptr: *mut Storage) {
     if fits_in_place::<T>() {
         // SAFETY: per the function's contract, the storage holds a `T`.
@@ -53,7 +53,7 @@ pub struct Value {
     vtable: Option<&'static VTable>,
 }
 
-// SAFETY: a non-empty `Value` is only ever made from a `T: Send + Sync` (see `Value::set`),
+// SAFETY: a non-empty `Value` is only ever made from a `T: Send + Sync` (see `Value::fill`),
 // so moving it to another thread moves a `Send` value.
 unsafe impl Send for Value {}
 // SAFETY: as above, `T: Sync`: a `&T` from [`Value::downcast_ref`] on a shared `&Value`
@@ -74,29 +74,30 @@ impl Value {
         vtable: None,
     };
 
-    /// Wraps `value`, in place when it fits, boxed otherwise (see [`Value::set`]).
+    /// Wraps `value`, in place when it fits, boxed otherwise (see [`Value::fill`]).
     #[cfg(test)]
     pub(crate) fn new<T: Send + Sync + 'static>(value: T) -> Self {
         let mut wrapped = Self::EMPTY;
-        wrapped.set(value);
+        wrapped.fill(value);
         wrapped
     }
 
-    /// Replaces the value with `value`, written in place when it fits, boxed otherwise
-    /// (the old one, if any, is dropped first: a task's result slot is empty when its
-    /// function writes it).
+    /// Fills an empty value with `value`, written in place when it fits, boxed otherwise.
+    ///
+    /// The value is not read first: a task's result slot is empty when its function fills
+    /// it, and reading a slot on a page no run has touched yet would map the shared zero
+    /// page, then copy it on the write (a second fault, and a TLB flush on every core).
+    /// Filling a value that is not empty forgets its old content (never dropped: a leak,
+    /// which is safe); that is a bug of the caller, checked in debug builds.
     ///
     /// `T: Sync` is what makes [`Value`] `Sync`, and so [`Value::downcast_ref`] on a
-    /// `&Value` shared between threads sound. A drop of the old value may panic (user
-    /// code); the value is then left empty.
+    /// `&Value` shared between threads sound.
     #[inline]
-    pub(crate) fn set<T: Send + Sync + 'static>(&mut self, value: T) {
-        if !self.is_empty() {
-            drop(self.take());
-        }
+    pub(crate) fn fill<T: Send + Sync + 'static>(&mut self, value: T) {
+        debug_assert!(self.is_empty(), "only an empty value is filled");
         if fits_in_place::<T>() {
-            // SAFETY: `T` fits in the storage (size and alignment checked), which holds
-            // nothing to drop (the value is empty).
+            // SAFETY: `T` fits in the storage (size and alignment checked); whatever it
+            // held is overwritten without a drop (see above).
             unsafe { self.storage.as_mut_ptr().cast::<T>().write(value) };
         } else {
             // SAFETY: as above, for the `Box<T>` a large `T` is stored as.
