@@ -81,7 +81,7 @@ impl<'a> RunState<'a> {
     ///
     /// # Safety
     /// `task` is ready: every one of its inputs ran and succeeded in this run, and their
-    /// [`TaskBuffers::put`] happened-before this call. Each task is run at most once per
+    /// [`TaskBuffers::output`] writes happened-before this call. Each task is run at most once per
     /// run. (The schedulers guarantee it: the sequential one runs tasks in plan order,
     /// the pool runs a task once its dependency counter says all inputs arrived.)
     pub(crate) unsafe fn run_task(

@@ -8,9 +8,9 @@
 //! failed run from there.
 //!
 //! # The slot protocol
-//! The producer writes its slot once ([`TaskBuffers::put`]); its readers read it
+//! The producer writes its slot once ([`TaskBuffers::output`]); its readers read it
 //! ([`TaskBuffers::read`], [`TaskBuffers::discard`]) only after the counters say the
-//! producer is done, that is after the producer's `put` *happened-before* the read
+//! producer is done, that is after the producer's write *happened-before* the read
 //! (the producer's `AcqRel` increment of its consumer's counter, observed by whoever
 //! runs the consumer). Each slot is read at most as often as its task has *readers*
 //! (consumer edges plus requested outputs, counted by the plan). These are the
@@ -118,7 +118,7 @@ pub(crate) struct TaskBuffers {
 }
 
 // SAFETY: a slot's value is written only by the worker running its task, before that
-// worker releases the task's dependents (see the module's protocol, which `put`, `read`
+// worker releases the task's dependents (see the module's protocol, which `output`, `read`
 // and `discard` require of their callers). After that it is only read: by its single
 // reader without a lock, or by several readers under its stripe lock. The values
 // themselves are `Send + Sync` (see `Value`). Counters and read counts are atomics.
@@ -256,10 +256,7 @@ impl TaskBuffers {
     /// Only the worker that runs task `task` may call this, once per run, and use the
     /// slot only until it releases the task's dependents; no reader of this slot may run
     /// meanwhile.
-    #[allow(
-        clippy::mut_from_ref,
-        reason = "exclusive by the caller's contract, as `put`'s"
-    )]
+    #[allow(clippy::mut_from_ref, reason = "exclusive by the caller's contract")]
     pub(crate) unsafe fn output(&self, task: u32) -> Option<Output<'_>> {
         let slot = self.values.get(task as usize);
         debug_assert!(slot.is_some(), "task {task} beyond the buffers");
@@ -289,8 +286,8 @@ impl TaskBuffers {
     /// value, under the slot's stripe lock.
     ///
     /// # Safety
-    /// The producer's [`put`](TaskBuffers::put) happened-before this call, and `readers`
-    /// is the task's reader count in the run: the slot is read (by `read` or
+    /// The producer's write of its slot ([`output`](TaskBuffers::output)) happened-before
+    /// this call, and `readers` is the task's reader count in the run: the slot is read (by `read` or
     /// [`discard`](TaskBuffers::discard)) at most `readers` times in the run, and if
     /// `readers == 1` by no other thread at the same time.
     #[inline]
