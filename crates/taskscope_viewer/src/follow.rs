@@ -402,12 +402,14 @@ fn dask_part_for(target: &Path) -> Option<PathBuf> {
     // A part older than a complete target is a crashed recording's leftover (one written
     // in the same tick as the target, on a file system with coarse times, is followed).
     let target_written = modified(target);
+    // A long name's part carries only its start (`temporary_stem`).
+    let stem = taskscope_trace::format::temporary_stem(target.file_name()?.to_str()?);
     std::fs::read_dir(dir)
         .ok()?
         .filter_map(Result::ok)
         .filter_map(|entry| {
             let path = target.with_file_name(entry.file_name());
-            if dask_target(&path).as_deref() != Some(target) {
+            if dask_part_stem(&path) != Some(stem) {
                 return None;
             }
             let modified = entry.metadata().ok()?.modified().ok()?;
@@ -432,12 +434,23 @@ fn written_since(target: &Path, since: Option<std::time::SystemTime>) -> bool {
     }
 }
 
-/// The file a Dask integration's temporary file `.NAME.xxxx.taskscope-part` becomes.
-fn dask_target(part: &Path) -> Option<PathBuf> {
+/// The name a Dask integration's temporary file `.NAME.xxxx.taskscope-part` carries of
+/// the file it becomes (the whole name, or the start of a long one: `temporary_stem`).
+fn dask_part_stem(part: &Path) -> Option<&str> {
     let file = part.file_name()?.to_str()?;
     let inner = file.strip_prefix('.')?.strip_suffix(".taskscope-part")?;
     let (name, _random) = inner.rsplit_once('.')?;
-    (!name.is_empty()).then(|| part.with_file_name(name))
+    (!name.is_empty()).then_some(name)
+}
+
+/// The file a Dask integration's temporary file `.NAME.xxxx.taskscope-part` becomes;
+/// `None` when its name may be the start of a longer one (a long name is cut at a
+/// character boundary within `TEMPORARY_STEM_MAX` bytes, so a name that long less a
+/// character's 4 bytes may be cut: which name it was cannot be told).
+fn dask_target(part: &Path) -> Option<PathBuf> {
+    let name = dask_part_stem(part)?;
+    (name.len() + 4 <= taskscope_trace::format::TEMPORARY_STEM_MAX)
+        .then(|| part.with_file_name(name))
 }
 
 #[cfg(test)]
@@ -550,6 +563,28 @@ mod tests {
             unreachable!()
         };
         assert_eq!(doc.path.as_deref(), Some(target.as_path()));
+    }
+
+    #[test]
+    fn a_long_target_name_finds_its_recording_by_the_names_start() {
+        let dir = tempfile::tempdir().unwrap();
+        // 230 bytes, a two-byte character across the 200-byte cut.
+        let name = format!("{}é{}.json", "r".repeat(199), "x".repeat(24));
+        let target = dir.path().join(&name);
+        let stem = taskscope_trace::format::temporary_stem(&name);
+        assert_eq!(
+            stem.len(),
+            199,
+            "cut before the character that crosses 200 bytes"
+        );
+        let part = dir.path().join(format!(".{stem}.0a1b2c3d.taskscope-part"));
+        std::fs::write(&part, "[").unwrap();
+        // Another long name with a different start is not taken for it.
+        let other = format!(".{}.0a1b2c3d.taskscope-part", "s".repeat(200));
+        std::fs::write(dir.path().join(other), "[").unwrap();
+        assert_eq!(dask_part_for(&target), Some(part.clone()));
+        // From the part alone the full name cannot be told.
+        assert_eq!(dask_target(&part), None);
     }
 
     /// In `dir`: a previous run's `run.json` (a minute old), and the recording of the next

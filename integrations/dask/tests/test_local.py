@@ -166,6 +166,20 @@ def test_the_file_gets_the_mode_of_any_new_file(tmp_path: Path) -> None:
     assert path.stat().st_mode & 0o777 == 0o666 & ~mask
 
 
+def test_a_long_target_name_is_recorded(tmp_path: Path, taskscope: Taskscope) -> None:
+    """A name of 240 bytes (file systems take 255) still gets a temporary file: it carries
+    the name's first 200 bytes, cut before a character that crosses them (the rule the
+    viewer finds the recording by)."""
+    name = "r" * 199 + "é" + "x" * 34 + ".json"
+    assert len(name.encode()) == 240
+    path = tmp_path / name
+    with taskscope_dask.record(path) as recording:
+        part = Path(recording.stream_path).name
+        assert part.startswith("." + "r" * 199 + ".") and part.endswith(".taskscope-part")
+        seed_total().compute(scheduler="sync")
+    assert taskscope.stats(path)["summary"]["tasks"] == 7
+
+
 def test_a_recording_that_cannot_start_leaves_no_file(tmp_path: Path, monkeypatch) -> None:
     """A failure writing the head (a full disk) removes the temporary file: a follower
     would take one left behind for a recording under way."""

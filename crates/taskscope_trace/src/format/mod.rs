@@ -207,6 +207,25 @@ pub fn write_atomically(
     result
 }
 
+/// The most bytes of a file's name that a temporary file beside it carries.
+///
+/// A temporary name adds a dot, a random or counted part and a suffix (up to 31 bytes
+/// here, 25 in the Dask integration's `.NAME.xxxxxxxx.taskscope-part`): keeping at most
+/// 200 bytes of the name leaves room for them within the 255 bytes file systems allow.
+pub const TEMPORARY_STEM_MAX: usize = 200;
+
+/// The part of the file name `name` that a temporary file beside it carries: the whole
+/// name when it has at most [`TEMPORARY_STEM_MAX`] bytes, else its longest start within
+/// that many bytes that ends at a character boundary. The Dask integration names its
+/// temporary file by the same rule, and the viewer finds it by it.
+pub fn temporary_stem(name: &str) -> &str {
+    let mut end = name.len().min(TEMPORARY_STEM_MAX);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    name.get(..end).unwrap_or(name)
+}
+
 /// Creates a new, uniquely named temporary file in the directory of `path`, to be renamed
 /// over `path` once written; returns it and its path.
 fn create_temporary(path: &Path) -> Result<(std::fs::File, std::path::PathBuf), FormatError> {
@@ -217,20 +236,13 @@ fn create_temporary(path: &Path) -> Result<(std::fs::File, std::path::PathBuf), 
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => std::path::PathBuf::from("."),
     };
-    let mut file_name = path.file_name().map_or_else(
+    let file_name = path.file_name().map_or_else(
         || "trace.json".to_owned(),
         |n| n.to_string_lossy().into_owned(),
     );
-    // The temporary name adds a dot, the process id, a counter and `.tmp` (up to 31
-    // bytes): keep a long name's start, so that a name the file system takes (255
-    // bytes) still has a temporary one it takes.
-    if file_name.len() > 200 {
-        let mut end = 200;
-        while !file_name.is_char_boundary(end) {
-            end -= 1;
-        }
-        file_name.truncate(end);
-    }
+    // The temporary name adds a dot, the process id, a counter and `.tmp`: a long name
+    // keeps its start, so that a name the file system takes still has a temporary one.
+    let file_name = temporary_stem(&file_name);
     loop {
         let tmp = dir.join(format!(
             ".{file_name}.{}.{}.tmp",

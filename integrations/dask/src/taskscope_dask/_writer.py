@@ -81,14 +81,35 @@ def key_text(key: Any) -> str:
     return key if isinstance(key, str) else str(key)
 
 
+#: The most bytes of the target's name that its temporary file's name carries: with the
+#: dot, the random part and the suffix (25 bytes) it stays within the 255 bytes file
+#: systems allow. The viewer finds a recording by this rule (the trace crate's
+#: ``format::temporary_stem``): change both together.
+TEMPORARY_STEM_MAX = 200
+
+
+def _temporary_stem(name: str) -> str:
+    """The target's name, or the longest start of a long one within ``TEMPORARY_STEM_MAX``
+    bytes of UTF-8 that ends at a character boundary."""
+    encoded = name.encode("utf-8", "surrogateescape")
+    if len(encoded) <= TEMPORARY_STEM_MAX:
+        return name
+    end = TEMPORARY_STEM_MAX
+    while end > 0 and encoded[end] & 0xC0 == 0x80:  # a continuation byte: inside a character
+        end -= 1
+    return encoded[:end].decode("utf-8", "surrogateescape")
+
+
 def _create_part(directory: str, name: str) -> tuple[int, str]:
     """Creates the stream's temporary file ``.NAME.XXXXXXXX.taskscope-part`` beside the
-    target, new (never an existing file), with the mode any new file gets (``0o666``
-    less the umask, applied by the system; ``mkstemp`` would make it private, and the
-    rename keeps the mode). Returns its descriptor and path."""
+    target (``NAME`` is the start of a long name, see ``_temporary_stem``), new (never an
+    existing file), with the mode any new file gets (``0o666`` less the umask, applied by
+    the system; ``mkstemp`` would make it private, and the rename keeps the mode).
+    Returns its descriptor and path."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    stem = _temporary_stem(name)
     while True:
-        path = os.path.join(directory, f".{name}.{secrets.token_hex(4)}.taskscope-part")
+        path = os.path.join(directory, f".{stem}.{secrets.token_hex(4)}.taskscope-part")
         try:
             return os.open(path, flags, 0o666), path
         except FileExistsError:
