@@ -162,10 +162,13 @@ impl Run<'_> {
             });
             let task = match (task, batch) {
                 (Some(t), Some((b, _))) if !self.graph.users_of(t as usize).contains(&b) => {
-                    if let Some(ready) = self.flush(&mut batch) {
-                        local.push(ready);
+                    match self.flush(&mut batch) {
+                        Some(ready) => {
+                            local.push(t);
+                            Some(ready)
+                        }
+                        None => Some(t),
                     }
-                    Some(t)
                 }
                 (None, Some(_)) => self.flush(&mut batch),
                 (task, _) => task,
@@ -191,20 +194,16 @@ impl Run<'_> {
             for &u in users {
                 let inputs =
                     self.graph.dep_start[u as usize + 1] - self.graph.dep_start[u as usize];
-                if inputs >= 16 {
-                    match &mut batch {
-                        Some((b, count)) if *b == u => {
-                            *count += 1;
-                            continue;
-                        }
-                        None => {
-                            batch = Some((u, 1));
-                            continue;
-                        }
-                        Some(_) => {}
-                    }
-                }
-                if self.pending[u as usize].fetch_sub(1, Ordering::AcqRel) == 1 {
+                let ready = if inputs >= 16 && batch.is_none_or(|(b, _)| b == u) {
+                    let (_, count) = batch.get_or_insert((u, 0));
+                    *count += 1;
+                    // Counted when this worker holds the last arrivals, as far as it can tell.
+                    *count >= self.pending[u as usize].load(Ordering::Relaxed)
+                        && self.flush(&mut batch).is_some()
+                } else {
+                    self.pending[u as usize].fetch_sub(1, Ordering::AcqRel) == 1
+                };
+                if ready {
                     match next {
                         None => next = Some(u),
                         Some(_) => local.push(u),

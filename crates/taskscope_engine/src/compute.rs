@@ -33,8 +33,8 @@ impl OutputValues<'_> {
             .outputs
             .get(index)
             .ok_or_else(|| ComputeError::Internal("output index out of range".into()))?;
-        // SAFETY: the run is over (every worker reported, so every `put` happened-before
-        // this), and the outputs' reads are counted among their tasks' readers: each
+        // SAFETY: the run is over (every worker reported, so every slot's write
+        // happened-before this), and the outputs' reads are counted among their tasks' readers: each
         // requested output is read once here.
         let read = unsafe { self.tasks.read::<T>(task, self.plan.readers(task)) };
         read.map(|(value, _)| value)

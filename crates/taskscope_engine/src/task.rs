@@ -1,5 +1,5 @@
-//! What a task is to the engine: a function from its [`Inputs`] to a [`Value`] or a
-//! [`TaskFailure`].
+//! What a task is to the engine: a function that reads its [`Inputs`] and fills its
+//! result slot with a [`Value`], or fails with a [`TaskFailure`].
 //!
 //! Graph nodes store a [`TaskFn`]; the runner calls it with the task's inputs. This
 //! module sits between the two: it knows the slot protocol (`slots`), not graphs,

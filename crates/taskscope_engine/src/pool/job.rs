@@ -32,11 +32,13 @@ const BATCH_MIN_INPUTS: u32 = 16;
 /// those stores (a quarter to a half of a gather's run time). A worker running one
 /// input after another of the same task counts them here and adds them in one step.
 ///
-/// **No task waits for a batch.** A batch stays open only while the worker's next task
-/// is another input of the same task (so that task cannot be ready yet): before running
-/// any other task, and before looking for work elsewhere or sleeping, the worker adds
-/// the batch to the counter ([`Job::flush`]), which releases the batched results
-/// (`AcqRel`, as a single arrival does) and may make the task ready.
+/// **A task that is ready runs as it would without batches.** The worker adds its batch
+/// to the counter ([`Job::flush`], `AcqRel` as a single arrival) when it holds the last
+/// arrivals as far as the counter tells (then the task is its next task, as `release`
+/// hands on any consumer it makes ready), and otherwise before it runs a task that is
+/// not another input of the batch's task (which runs first if the flush makes it ready
+/// and its priority is no lower) or sleeps. A batch stays open only while the worker's
+/// next task is another input of its task, which cannot be ready before that runs.
 #[derive(Clone, Copy, Debug)]
 struct Batch {
     task: u32,
@@ -171,12 +173,22 @@ impl<'r, 'p> Job<'r, 'p> {
             let task = match (task, batch) {
                 (Some(task), Some(open)) if !plan.users(task).contains(&open.task) => {
                     // `task` is no input of the batch's task: count the batch before running
-                    // it, so a task it makes ready does not wait for `task`.
-                    if let Some(ready) = self.flush(&mut batch) {
-                        local.push(ready);
-                        self.notify_work();
+                    // it. A task that makes ready runs first (its inputs are in cache), as
+                    // `release` would have chosen it, unless `task` has a longer path to
+                    // the output; the other waits on the deque, where idle workers steal.
+                    match self.flush(&mut batch) {
+                        Some(ready) => {
+                            let (run, wait) = if plan.priority(task) > plan.priority(ready) {
+                                (task, ready)
+                            } else {
+                                (ready, task)
+                            };
+                            local.push(wait);
+                            self.notify_work();
+                            Some(run)
+                        }
+                        None => Some(task),
                     }
-                    Some(task)
                 }
                 (None, Some(_)) => self.flush(&mut batch),
                 (task, _) => task,
@@ -239,27 +251,26 @@ impl<'r, 'p> Job<'r, 'p> {
         let mut pushed = false;
         for &user in users {
             let inputs = plan.input_count(user);
-            if inputs >= BATCH_MIN_INPUTS {
-                match batch {
-                    Some(open) if open.task == user => {
-                        open.count += 1;
-                        debug_assert!(
-                            open.count <= inputs,
-                            "a batch holds no more than all inputs"
-                        );
-                        continue;
-                    }
-                    None => {
-                        *batch = Some(Batch {
-                            task: user,
-                            count: 1,
-                        });
-                        continue;
-                    }
-                    Some(_) => {}
-                }
-            }
-            if !self.run.tasks.arrive(user, inputs) {
+            let ready = if inputs >= BATCH_MIN_INPUTS && batch.is_none_or(|open| open.task == user)
+            {
+                let open = batch.get_or_insert(Batch {
+                    task: user,
+                    count: 0,
+                });
+                open.count += 1;
+                debug_assert!(
+                    open.count <= inputs,
+                    "a batch holds no more than all inputs"
+                );
+                // Counted here until this worker holds the last arrivals, as far as the
+                // counter tells (a plain load: other workers' batches may be counted
+                // meanwhile, and then the flush before the next task makes it ready).
+                let counted = self.run.tasks.arrived(user);
+                counted.saturating_add(open.count) >= inputs && self.flush(batch).is_some()
+            } else {
+                self.run.tasks.arrive(user, inputs)
+            };
+            if !ready {
                 continue;
             }
             match best {

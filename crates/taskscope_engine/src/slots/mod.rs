@@ -1,8 +1,9 @@
 //! Per-run task state: dependency counters, outcomes, and result slots.
 //!
-//! Each task of a run has a counter and a slot. Its inputs count the counter
-//! up as they finish (from zero, so a zeroed buffer is a fresh run); the one
-//! that brings it to the task's input count makes the task ready. Once the
+//! Each task of a run has a counter and a slot. Its finished inputs are counted
+//! up on it (from zero, so a zeroed buffer is a fresh run; one at a time or, by
+//! the pool, several at once); the count that reaches the task's input count
+//! makes the task ready. Once the
 //! task has run, its worker replaces the count with the outcome (`DONE` or
 //! `FAILED`): nobody counts it any more, and the trace reads the outcomes of a
 //! failed run from there.
@@ -222,6 +223,14 @@ impl TaskBuffers {
         arrived == inputs
     }
 
+    /// How many inputs of `task` were counted so far (a plain load: others may be
+    /// counting at the same time; 0 for a task beyond the buffers).
+    pub(crate) fn arrived(&self, task: u32) -> u32 {
+        let counter = self.counters.get(task as usize);
+        debug_assert!(counter.is_some(), "task {task} beyond the buffers");
+        counter.map_or(0, |c| c.load(Ordering::Relaxed))
+    }
+
     /// Records that `task` ran (nobody counts its counter any more).
     pub(crate) fn set_outcome(&self, task: u32, succeeded: bool) {
         let Some(counter) = self.counters.get(task as usize) else {
@@ -274,7 +283,7 @@ impl TaskBuffers {
     pub(crate) unsafe fn put(&self, task: u32, value: Value, end_ns: u64) {
         // SAFETY: per this function's contract.
         if let Some(mut out) = unsafe { self.output(task) } {
-            // The slot is empty (the contract), so nothing is dropped by the assignment.
+            // The slot is empty (the contract): the assignment drops only the empty value.
             *out.value() = value;
             out.set_end(end_ns);
         }
