@@ -67,7 +67,7 @@ impl<T> Run<T> {
     /// ```
     ///
     /// # Errors
-    /// [`FormatError::Io`](taskscope_trace::FormatError::Io) naming the file when it cannot
+    /// [`FormatError::Io`] naming the file when it cannot
     /// be created, written, synced or renamed.
     pub fn save_trace(&self, path: impl AsRef<Path>) -> Result<(), FormatError> {
         let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);

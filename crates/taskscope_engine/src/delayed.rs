@@ -19,7 +19,7 @@ impl<T: Clone + Send + Sync + 'static> Data for T {}
 
 /// A lazy value of type `T`: the output of one task in a task graph.
 ///
-/// Calling functions on `Delayed` values (through [`delayed!`](crate::delayed),
+/// Calling functions on `Delayed` values (through [`delayed!`](macro@crate::delayed),
 /// the operators `+ - * /`, [`Delayed::then`] …) builds a graph instead of
 /// running anything; [`Delayed::compute`] runs the graph. `Delayed` is a cheap
 /// handle: cloning it shares the node, and a node shared by several consumers

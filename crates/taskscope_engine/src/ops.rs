@@ -8,7 +8,7 @@
 //! the left, building a serial chain of `add`/`mul` tasks — exactly what
 //! Python's `sum()` and `np.prod` build over Dask delayed values. For one task
 //! or a balanced tree instead, use [`sum`](crate::sum), [`prod`](crate::prod)
-//! or [`reduce`](crate::reduce).
+//! or [`reduce`](fn@crate::reduce).
 
 use std::borrow::Cow;
 use std::iter::{Product, Sum};
