@@ -149,7 +149,8 @@ impl Run<'_> {
         let mut mine = 0..0;
         let mut next: Option<u32> = None;
         // Arrivals at a task with many inputs, not yet counted (as taskscope's pool does:
-        // counted before running any task that is not another input of that task).
+        // counted when this worker holds the last ones, else before it runs a task that is
+        // not another input of that task, which then waits on the deque).
         let mut batch: Option<(u32, u32)> = None;
         loop {
             let task = next.take().or_else(|| local.pop()).or_else(|| {

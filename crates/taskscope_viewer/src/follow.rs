@@ -250,7 +250,7 @@ fn follow_once(
             TailRead::Gone => {
                 if let Some(target) = finished_name(&path).filter(|t| t.is_file()) {
                     if written_since(&target, opened) {
-                        return Ending::Done(read_whole(&target, parse, false));
+                        return Ending::Done(read_whole(&target, followed, parse, false));
                     }
                     // The next recording of the followed target has begun: read it.
                     if dask_part_for(followed).is_some_and(|next| next != path) {
@@ -269,14 +269,14 @@ fn follow_once(
         }
         if follower.stage() == FollowStage::Complete {
             if partial_target(&path).is_none() {
-                return Ending::Done(read_whole(&path, parse, false));
+                return Ending::Done(read_whole(&path, followed, parse, false));
             }
             // A snapshot complete in itself, rewritten while the run goes on.
-            if let FollowUpdate::Finished(doc) = read_whole(&path, parse, true) {
+            if let FollowUpdate::Finished(doc) = read_whole(&path, followed, parse, true) {
                 *shared.latest.lock() = Some(FollowUpdate::Live(doc));
                 repaint();
             }
-            return wait_for_rewrite(tail, parse, shared);
+            return wait_for_rewrite(tail, followed, parse, shared);
         }
         let due = last_snapshot.is_none_or(|at| {
             at.elapsed() >= MIN_SNAPSHOT_INTERVAL.max(build_time.saturating_mul(2))
@@ -317,7 +317,12 @@ fn follow_once(
 
 /// Waits until a complete `NAME.partial.EXT` is rewritten (read it again) or removed
 /// (the run ended: read `NAME.EXT`).
-fn wait_for_rewrite(tail: &mut FileTail, parse: ParseFn, shared: &Shared) -> Ending {
+fn wait_for_rewrite(
+    tail: &mut FileTail,
+    followed: &Path,
+    parse: ParseFn,
+    shared: &Shared,
+) -> Ending {
     let mut scratch = Vec::new();
     loop {
         if shared.stop.load(Ordering::Relaxed) {
@@ -332,7 +337,7 @@ fn wait_for_rewrite(tail: &mut FileTail, parse: ParseFn, shared: &Shared) -> End
             Ok(TailRead::Unchanged) => std::thread::sleep(POLL_INTERVAL),
             Ok(TailRead::Gone) => {
                 if let Some(target) = finished_name(tail.path()).filter(|t| t.is_file()) {
-                    return Ending::Done(read_whole(&target, parse, false));
+                    return Ending::Done(read_whole(&target, followed, parse, false));
                 }
                 shared.status.lock().note =
                     Some("the file is gone (moved or deleted): showing what was read".to_owned());
@@ -364,7 +369,7 @@ fn partial_target(path: &Path) -> Option<PathBuf> {
 
 /// Reads the complete file at `path` into the final document (analyses included), or
 /// into a live one (`live`: a complete snapshot of a run that goes on).
-fn read_whole(path: &Path, parse: ParseFn, live: bool) -> FollowUpdate {
+fn read_whole(path: &Path, followed: &Path, parse: ParseFn, live: bool) -> FollowUpdate {
     let name = path.display().to_string();
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
@@ -372,7 +377,7 @@ fn read_whole(path: &Path, parse: ParseFn, live: bool) -> FollowUpdate {
         // integration's temporary file): that file is the same run.
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             match finished_name(path).filter(|t| t.is_file()) {
-                Some(target) => return read_whole(&target, parse, live),
+                Some(target) => return read_whole(&target, followed, parse, live),
                 None => return FollowUpdate::Failed(format!("{name}: {e}")),
             }
         }
@@ -380,8 +385,13 @@ fn read_whole(path: &Path, parse: ParseFn, live: bool) -> FollowUpdate {
     };
     match parse(&bytes, &name) {
         Ok(trace) => {
-            // A Dask recording's temporary file, complete, is the run its target will be.
-            let path = Some(dask_target(path).unwrap_or_else(|| path.to_path_buf()));
+            // A Dask recording's temporary file, complete, is the run its target will be:
+            // shown under the name followed (its target), or the target it names.
+            let path = Some(if path != followed && dask_part_stem(path).is_some() {
+                followed.to_path_buf()
+            } else {
+                dask_target(path).unwrap_or_else(|| path.to_path_buf())
+            });
             FollowUpdate::Finished(Arc::new(if live {
                 TraceDoc::live(path, trace, None)
             } else {
@@ -402,8 +412,9 @@ fn dask_part_for(target: &Path) -> Option<PathBuf> {
     // A part older than a complete target is a crashed recording's leftover (one written
     // in the same tick as the target, on a file system with coarse times, is followed).
     let target_written = modified(target);
-    // A long name's part carries only its start (`temporary_stem`).
+    // A long name's part carries its start and a hash of it (`temporary_stem`).
     let stem = taskscope_trace::format::temporary_stem(target.file_name()?.to_str()?);
+    let stem: &str = &stem;
     std::fs::read_dir(dir)
         .ok()?
         .filter_map(Result::ok)
@@ -435,7 +446,8 @@ fn written_since(target: &Path, since: Option<std::time::SystemTime>) -> bool {
 }
 
 /// The name a Dask integration's temporary file `.NAME.xxxx.taskscope-part` carries of
-/// the file it becomes (the whole name, or the start of a long one: `temporary_stem`).
+/// the file it becomes (the whole name, or for a long one its start and a hash:
+/// `temporary_stem`).
 fn dask_part_stem(part: &Path) -> Option<&str> {
     let file = part.file_name()?.to_str()?;
     let inner = file.strip_prefix('.')?.strip_suffix(".taskscope-part")?;
@@ -443,14 +455,27 @@ fn dask_part_stem(part: &Path) -> Option<&str> {
     (!name.is_empty()).then_some(name)
 }
 
-/// The file a Dask integration's temporary file `.NAME.xxxx.taskscope-part` becomes;
-/// `None` when its name may be the start of a longer one (a long name is cut at a
-/// character boundary within `TEMPORARY_STEM_MAX` bytes, so a name that long less a
-/// character's 4 bytes may be cut: which name it was cannot be told).
+/// The file a Dask integration's temporary file `.NAME.xxxx.taskscope-part` becomes. A
+/// long name's part carries only its start and a hash: its file is the one beside it
+/// whose name gives that stem (found once it exists, that is once the recording ended).
 fn dask_target(part: &Path) -> Option<PathBuf> {
-    let name = dask_part_stem(part)?;
-    (name.len() + 4 <= taskscope_trace::format::TEMPORARY_STEM_MAX)
-        .then(|| part.with_file_name(name))
+    let stem = dask_part_stem(part)?;
+    if stem.len() <= taskscope_trace::format::TEMPORARY_STEM_MAX {
+        return Some(part.with_file_name(stem));
+    }
+    let dir = match part.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .find_map(|entry| {
+            let name = entry.file_name();
+            let name = name.to_str()?;
+            (taskscope_trace::format::temporary_stem(name) == stem)
+                .then(|| part.with_file_name(name))
+        })
 }
 
 #[cfg(test)]
@@ -532,9 +557,22 @@ mod tests {
 
     #[test]
     fn following_a_dask_target_reads_its_recording_under_way() {
+        // Names whose part carries them whole, and a long one carried as its start and
+        // a hash (198 and 230 bytes: a recording of either never finished in the viewer
+        // of a first version, which could not tell a part's target by its name).
+        for name in [
+            "run.json".to_owned(),
+            format!("{}.json", "r".repeat(193)),
+            format!("{}.json", "r".repeat(225)),
+        ] {
+            follow_a_recording_under_way(&name);
+        }
+    }
+
+    fn follow_a_recording_under_way(name: &str) {
         use std::io::Write;
         let dir = tempfile::tempdir().unwrap();
-        let (target, part, mut file) = recording_under_way(dir.path());
+        let (target, part, mut file) = recording_under_way_named(dir.path(), name);
         std::fs::write(dir.path().join(".other.json.ab.taskscope-part"), "[").unwrap();
         assert_eq!(dask_part_for(&target), Some(part.clone()));
         let job = FollowJob::spawn(target.clone(), parse, || {}).unwrap();
@@ -566,36 +604,51 @@ mod tests {
     }
 
     #[test]
-    fn a_long_target_name_finds_its_recording_by_the_names_start() {
+    fn a_long_target_name_finds_its_recording_by_its_start_and_hash() {
         let dir = tempfile::tempdir().unwrap();
         // 230 bytes, a two-byte character across the 200-byte cut.
         let name = format!("{}é{}.json", "r".repeat(199), "x".repeat(24));
         let target = dir.path().join(&name);
         let stem = taskscope_trace::format::temporary_stem(&name);
+        assert!(stem.starts_with(&format!("{}~", "r".repeat(199))), "{stem}");
         assert_eq!(
             stem.len(),
-            199,
-            "cut before the character that crosses 200 bytes"
+            199 + 17,
+            "cut before the character across 200 bytes"
         );
         let part = dir.path().join(format!(".{stem}.0a1b2c3d.taskscope-part"));
         std::fs::write(&part, "[").unwrap();
-        // Another long name with a different start is not taken for it.
-        let other = format!(".{}.0a1b2c3d.taskscope-part", "s".repeat(200));
-        std::fs::write(dir.path().join(other), "[").unwrap();
+        // Not taken for the recording of a name that starts alike: a longer one, another
+        // long one with the same first 200 bytes, or the 199 bytes before the cut.
+        for other in [
+            format!("{name}-run2.json"),
+            format!("{}é{}.csv", "r".repeat(199), "x".repeat(24)),
+            "r".repeat(199),
+        ] {
+            assert_eq!(dask_part_for(&dir.path().join(other)), None);
+        }
         assert_eq!(dask_part_for(&target), Some(part.clone()));
-        // From the part alone the full name cannot be told.
+        // From the part alone, its target is found once it exists.
         assert_eq!(dask_target(&part), None);
+        std::fs::write(&target, "[]").unwrap();
+        assert_eq!(dask_target(&part), Some(target));
     }
 
     /// In `dir`: a previous run's `run.json` (a minute old), and the recording of the next
     /// one under way, its temporary file with one span so far: (target, part, its file).
     fn recording_under_way(dir: &Path) -> (PathBuf, PathBuf, std::fs::File) {
+        recording_under_way_named(dir, "run.json")
+    }
+
+    /// As [`recording_under_way`], for a target named `name`.
+    fn recording_under_way_named(dir: &Path, name: &str) -> (PathBuf, PathBuf, std::fs::File) {
         use std::io::Write;
-        let target = dir.join("run.json");
+        let target = dir.join(name);
         std::fs::write(&target, "[]").unwrap();
         set_age(&target, 60);
         assert_eq!(dask_part_for(&target), None);
-        let part = dir.join(".run.json.k3x_9a.taskscope-part");
+        let stem = taskscope_trace::format::temporary_stem(name);
+        let part = dir.join(format!(".{stem}.k3x_9a.taskscope-part"));
         let mut file = std::fs::File::create(&part).unwrap();
         write!(
             file,

@@ -168,14 +168,23 @@ def test_the_file_gets_the_mode_of_any_new_file(tmp_path: Path) -> None:
 
 def test_a_long_target_name_is_recorded(tmp_path: Path, taskscope: Taskscope) -> None:
     """A name of 240 bytes (file systems take 255) still gets a temporary file: it carries
-    the name's first 200 bytes, cut before a character that crosses them (the rule the
-    viewer finds the recording by)."""
+    the name's first 200 bytes, cut before a character that crosses them, and a hash of
+    the whole name (the rule the viewer finds the recording by: pinned here against the
+    trace crate's FNV-1a, whose test pins the same digits)."""
+    from taskscope_dask._writer import _stable_hash, _temporary_stem
+
+    assert _stable_hash(b"") == 0xCBF29CE484222325
+    assert _stable_hash(b"a") == 0xAF63DC4C8601EC8C
     name = "r" * 199 + "é" + "x" * 34 + ".json"
     assert len(name.encode()) == 240
+    # The same digits as the viewer's test of the same rule on a name of this form.
+    stem = "r" * 199 + "~92dd4a6bdd90e8e3"
+    assert _temporary_stem(name) == stem
+    assert _temporary_stem(name + "2") != stem and _temporary_stem("run.json") == "run.json"
     path = tmp_path / name
     with taskscope_dask.record(path) as recording:
         part = Path(recording.stream_path).name
-        assert part.startswith("." + "r" * 199 + ".") and part.endswith(".taskscope-part")
+        assert part.startswith(f".{stem}.") and part.endswith(".taskscope-part")
         seed_total().compute(scheduler="sync")
     assert taskscope.stats(path)["summary"]["tasks"] == 7
 

@@ -24,8 +24,14 @@ fn within<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'st
     std::thread::spawn(move || {
         let _ = tx.send(f());
     });
-    rx.recv_timeout(limit)
-        .unwrap_or_else(|_| panic!("did not finish within {limit:?}: the pool hangs"))
+    match rx.recv_timeout(limit) {
+        Ok(value) => value,
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            panic!("did not finish within {limit:?}: the pool hangs")
+        }
+        // `f` panicked (its message is above): not a hang.
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => panic!("the test's body failed"),
+    }
 }
 
 fn gather(n: u64) -> Delayed<u64> {

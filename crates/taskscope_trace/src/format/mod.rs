@@ -207,23 +207,33 @@ pub fn write_atomically(
     result
 }
 
-/// The most bytes of a file's name that a temporary file beside it carries.
+/// The most bytes of a file's name that a temporary file beside it carries whole.
 ///
-/// A temporary name adds a dot, a random or counted part and a suffix (up to 31 bytes
-/// here, 25 in the Dask integration's `.NAME.xxxxxxxx.taskscope-part`): keeping at most
-/// 200 bytes of the name leaves room for them within the 255 bytes file systems allow.
+/// A temporary name adds a dot, a random or counted part and a suffix (up to 37 bytes
+/// here, 25 in the Dask integration's `.NAME.xxxxxxxx.taskscope-part`): a longer name is
+/// carried as its first 200 bytes and a hash of it (217 bytes, see [`temporary_stem`]),
+/// which leaves room for them within the 255 bytes file systems allow.
 pub const TEMPORARY_STEM_MAX: usize = 200;
 
 /// The part of the file name `name` that a temporary file beside it carries: the whole
-/// name when it has at most [`TEMPORARY_STEM_MAX`] bytes, else its longest start within
-/// that many bytes that ends at a character boundary. The Dask integration names its
-/// temporary file by the same rule, and the viewer finds it by it.
-pub fn temporary_stem(name: &str) -> &str {
-    let mut end = name.len().min(TEMPORARY_STEM_MAX);
+/// name when it has at most [`TEMPORARY_STEM_MAX`] bytes; else its longest start within
+/// that many bytes that ends at a character boundary, `~`, and the 16 hex digits of the
+/// whole name's [`stable_hash`](crate::stable_hash) (so two long names that start alike
+/// get different stems). The Dask integration names its temporary file by the same rule,
+/// and the viewer finds it by it.
+pub fn temporary_stem(name: &str) -> std::borrow::Cow<'_, str> {
+    if name.len() <= TEMPORARY_STEM_MAX {
+        return std::borrow::Cow::Borrowed(name);
+    }
+    let mut end = TEMPORARY_STEM_MAX;
     while !name.is_char_boundary(end) {
         end -= 1;
     }
-    name.get(..end).unwrap_or(name)
+    let start = name.get(..end).unwrap_or_default();
+    std::borrow::Cow::Owned(format!(
+        "{start}~{:016x}",
+        crate::stable_hash(name.as_bytes())
+    ))
 }
 
 /// Creates a new, uniquely named temporary file in the directory of `path`, to be renamed
@@ -243,6 +253,10 @@ fn create_temporary(path: &Path) -> Result<(std::fs::File, std::path::PathBuf), 
     // The temporary name adds a dot, the process id, a counter and `.tmp`: a long name
     // keeps its start, so that a name the file system takes still has a temporary one.
     let file_name = temporary_stem(&file_name);
+    debug_assert!(
+        file_name.len() <= TEMPORARY_STEM_MAX + 17,
+        "a stem and its hash"
+    );
     loop {
         let tmp = dir.join(format!(
             ".{file_name}.{}.{}.tmp",
@@ -265,5 +279,28 @@ fn create_temporary(path: &Path) -> Result<(std::fs::File, std::path::PathBuf), 
                 });
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod stem_tests {
+    use super::temporary_stem;
+
+    #[test]
+    fn a_long_name_is_carried_as_its_start_and_a_hash() {
+        assert_eq!(temporary_stem("run.json"), "run.json");
+        let whole = "n".repeat(200);
+        assert_eq!(temporary_stem(&whole), whole.as_str());
+        // Pinned digits: the Dask integration's test pins the same for its name.
+        let name = format!("{}é{}.json", "r".repeat(199), "x".repeat(34));
+        assert_eq!(
+            temporary_stem(&name),
+            format!("{}~92dd4a6bdd90e8e3", "r".repeat(199))
+        );
+        // A four-byte character across the cut.
+        let name = format!("{}😀{}", "a".repeat(198), "b".repeat(60));
+        let stem = temporary_stem(&name);
+        assert!(stem.starts_with(&format!("{}~", "a".repeat(198))), "{stem}");
+        assert_eq!(stem.len(), 198 + 17);
     }
 }

@@ -81,28 +81,39 @@ def key_text(key: Any) -> str:
     return key if isinstance(key, str) else str(key)
 
 
-#: The most bytes of the target's name that its temporary file's name carries: with the
-#: dot, the random part and the suffix (25 bytes) it stays within the 255 bytes file
-#: systems allow. The viewer finds a recording by this rule (the trace crate's
-#: ``format::temporary_stem``): change both together.
+#: The most bytes of the target's name that its temporary file's name carries whole; a
+#: longer name is carried as its start and a hash (217 bytes: with the dot, the random
+#: part and the suffix, within the 255 bytes file systems allow). The viewer finds a
+#: recording by this rule (the trace crate's ``format::temporary_stem``): change both
+#: together.
 TEMPORARY_STEM_MAX = 200
 
 
+def _stable_hash(data: bytes) -> int:
+    """FNV-1a, 64 bits: the trace crate's ``stable_hash``."""
+    h = 0xCBF29CE484222325
+    for byte in data:
+        h = ((h ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
 def _temporary_stem(name: str) -> str:
-    """The target's name, or the longest start of a long one within ``TEMPORARY_STEM_MAX``
-    bytes of UTF-8 that ends at a character boundary."""
-    encoded = name.encode("utf-8", "surrogateescape")
+    """What the temporary file's name carries of the target's name ``name``: the name, or
+    for a long one its longest start within ``TEMPORARY_STEM_MAX`` bytes that ends at a
+    character boundary, ``~`` and the 16 hex digits of the whole name's hash (two long
+    names that start alike get different stems)."""
+    encoded = os.fsencode(name)
     if len(encoded) <= TEMPORARY_STEM_MAX:
         return name
     end = TEMPORARY_STEM_MAX
     while end > 0 and encoded[end] & 0xC0 == 0x80:  # a continuation byte: inside a character
         end -= 1
-    return encoded[:end].decode("utf-8", "surrogateescape")
+    return os.fsdecode(encoded[:end]) + f"~{_stable_hash(encoded):016x}"
 
 
 def _create_part(directory: str, name: str) -> tuple[int, str]:
     """Creates the stream's temporary file ``.NAME.XXXXXXXX.taskscope-part`` beside the
-    target (``NAME`` is the start of a long name, see ``_temporary_stem``), new (never an
+    target (``NAME`` is a long name's start and hash, see ``_temporary_stem``), new (never an
     existing file), with the mode any new file gets (``0o666`` less the umask, applied by
     the system; ``mkstemp`` would make it private, and the rename keeps the mode).
     Returns its descriptor and path."""
