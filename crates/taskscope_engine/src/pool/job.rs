@@ -134,6 +134,7 @@ impl<'r, 'p> Job<'r, 'p> {
             // Any worker may run every task. Reserving address space is free; only the
             // pages actually written are touched, so this never copies on growth.
             spans.reserve(plan.len());
+            crate::run::advise_huge_pages(spans.spare_capacity_mut());
         }
         let lane = LaneId(me as u32);
         let mut live = crate::live::hook(self.run.live, me, &spans);

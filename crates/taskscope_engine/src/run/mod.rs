@@ -19,7 +19,7 @@ use crate::unwind::{drop_payload, panic_message};
 mod buffers;
 mod record;
 
-pub(crate) use buffers::{LaneSpans, RunBuffers};
+pub(crate) use buffers::{LaneSpans, RunBuffers, advise_huge_pages};
 pub(crate) use record::{RunRecord, build_trace, clock, unix_now_ns, worker_lane};
 
 /// The first failure of a run.
@@ -251,6 +251,7 @@ pub(crate) fn run_sequential(state: &RunState<'_>, mut lane: LaneSpans) -> RunRe
     let started_at_unix_ns = unix_now_ns();
     if state.record {
         lane.reserve(state.plan.len());
+        advise_huge_pages(lane.spare_capacity_mut());
     }
     let mut last_end = None;
     let mut live = crate::live::hook(state.live, 0, &lane);
