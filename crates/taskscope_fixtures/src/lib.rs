@@ -5,6 +5,8 @@
 //! - [`layered`]: a task graph of any size in layers, scheduled greedily on
 //!   `lanes` workers, so that every task starts after its inputs end (arrows in
 //!   the views point forward in time, as in a real run).
+//! - [`live_dask_run`]: a Dask run's stream read before its end (io lanes, a task
+//!   still running, an idle thread lane).
 //! - [`Crafted`]: a builder for hand-made traces: tasks named by key, spans by
 //!   lane and time, for tests that need a precise pattern.
 //!
@@ -75,6 +77,46 @@ pub fn diamond() -> Result<Trace, ModelError> {
     b.add_span(compute_span(x, 0, 0, 10 * MS))?;
     b.add_span(compute_span(y, 1, 0, 9 * MS))?;
     b.add_span(compute_span(z, 0, 10 * MS, 20 * MS))?;
+    b.build()
+}
+
+/// A live Dask run as its stream reads before its end (a plain Chrome file: the stream's
+/// taskscope section comes last), with the run's recorded worker count `workers`: one
+/// worker's thread lane that finished task `a`, its io lane with a transfer for `a` and one
+/// for `b` (still running: no compute span yet), and a second thread lane that has not
+/// finished a task yet. One lane ran work: one worker, unless `workers` says otherwise.
+pub fn live_dask_run(workers: Option<u32>) -> Result<Trace, ModelError> {
+    let mut b = TraceBuilder::new(RunMeta {
+        workers,
+        source: taskscope_trace::SourceFormat::Chrome,
+        ..RunMeta::default()
+    });
+    let g = b.graph_mut();
+    let a = g.add_task("a", "inc", [], TaskState::Done)?;
+    let running = g.add_task("b", "inc", [], TaskState::NotRun)?;
+    let lane = |name: &str| Lane {
+        name: name.to_owned(),
+        process: "worker 0 (tcp://127.0.0.1:1)".to_owned(),
+        ..Lane::default()
+    };
+    let thread = b.add_lane(lane("worker 0 thread 0"))?;
+    let io = b.add_lane(lane("worker 0 io"))?;
+    b.add_lane(lane("worker 0 thread 1"))?;
+    for (task, lane, kind, start_ns) in [
+        (a, io, SpanKind::Transfer, 0),
+        (a, thread, SpanKind::Compute, 10),
+        (running, io, SpanKind::Transfer, 20),
+    ] {
+        b.add_span(Span {
+            start_ns,
+            end_ns: start_ns + 5,
+            task,
+            lane,
+            kind,
+            depth: 0,
+            unclosed: false,
+        })?;
+    }
     b.build()
 }
 

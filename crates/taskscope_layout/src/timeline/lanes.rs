@@ -372,9 +372,7 @@ impl TimelineFrame {
 
 #[cfg(test)]
 mod tests {
-    use taskscope_trace::{
-        Lane, RunMeta, SourceFormat, Span, SpanKind, TaskState, TraceBuilder, TraceIndex,
-    };
+    use taskscope_trace::TraceIndex;
 
     use super::TimelineLanes;
 
@@ -383,38 +381,7 @@ mod tests {
         // A thread lane that ran a task, an io lane whose transfer belongs to a task
         // still running (no compute span yet), and a thread lane idle so far: one
         // worker (the timeline counted every thread lane, three).
-        // A Dask recording's stream, read as a plain Chrome file until its end.
-        let mut b = TraceBuilder::new(RunMeta {
-            source: SourceFormat::Chrome,
-            ..RunMeta::default()
-        });
-        let g = b.graph_mut();
-        let a = g.add_task("a", "inc", [], TaskState::Done).unwrap();
-        let running = g.add_task("b", "inc", [], TaskState::NotRun).unwrap();
-        let lane = |name: &str| Lane {
-            name: name.to_owned(),
-            process: "worker 0".to_owned(),
-            ..Lane::default()
-        };
-        let thread = b.add_lane(lane("worker 0 thread 0")).unwrap();
-        let io = b.add_lane(lane("worker 0 io")).unwrap();
-        b.add_lane(lane("worker 0 thread 1")).unwrap();
-        for (task, lane, kind) in [
-            (a, thread, SpanKind::Compute),
-            (running, io, SpanKind::Transfer),
-        ] {
-            b.add_span(Span {
-                start_ns: 0,
-                end_ns: 5,
-                task,
-                lane,
-                kind,
-                depth: 0,
-                unclosed: false,
-            })
-            .unwrap();
-        }
-        let trace = b.build().unwrap();
+        let trace = taskscope_fixtures::live_dask_run(None).unwrap();
         let index = TraceIndex::new(&trace);
         let lanes = TimelineLanes::new(&trace, &index);
         assert_eq!(lanes.workers(), 1);

@@ -239,59 +239,6 @@ mod tests {
     use super::*;
     use crate::model::{Lane, RunMeta, SourceFormat, Span, SpanKind, TaskState, TraceBuilder};
 
-    /// A live Dask run as its stream reads: a worker's thread lane that finished task `a`,
-    /// its io lane with a transfer for `a` and one for `b` (running: no compute span yet),
-    /// and a second thread lane that has not finished a task yet.
-    fn live_dask_like(workers: Option<u32>) -> Trace {
-        // Read as a plain Chrome file: the stream's taskscope section comes at its end.
-        let mut b = TraceBuilder::new(RunMeta {
-            workers,
-            source: SourceFormat::Chrome,
-            ..RunMeta::default()
-        });
-        let g = b.graph_mut();
-        let a = g.add_task("a", "inc", [], TaskState::Done).unwrap();
-        let t = g.add_task("b", "inc", [], TaskState::NotRun).unwrap();
-        let lane = |name: &str| Lane {
-            name: name.to_owned(),
-            process: "worker 0 (tcp://127.0.0.1:1)".to_owned(),
-            ..Lane::default()
-        };
-        let thread = b.add_lane(lane("worker 0 thread 0")).unwrap();
-        let io = b.add_lane(lane("worker 0 io")).unwrap();
-        b.add_lane(lane("worker 0 thread 1")).unwrap();
-        for (task, lane, kind, start) in [
-            (a, io, SpanKind::Transfer, 0),
-            (a, thread, SpanKind::Compute, 10),
-            (t, io, SpanKind::Transfer, 20),
-        ] {
-            b.add_span(Span {
-                start_ns: start,
-                end_ns: start + 5,
-                task,
-                lane,
-                kind,
-                depth: 0,
-                unclosed: false,
-            })
-            .unwrap();
-        }
-        b.build().unwrap()
-    }
-
-    #[test]
-    fn workers_are_the_lanes_that_ran_work_not_io_lanes() {
-        let trace = live_dask_like(None);
-        let index = crate::TraceIndex::new(&trace);
-        // The io lane's transfer of the running `b` is work of a task without a compute
-        // span, but an io lane is no worker; the idle thread lane has done nothing yet.
-        assert_eq!(index.worker_count(&trace), 1);
-        assert_eq!(crate::analysis::worker_count(&trace), 1);
-        // Recorded, the run's own count stands.
-        let trace = live_dask_like(Some(2));
-        assert_eq!(crate::TraceIndex::new(&trace).worker_count(&trace), 2);
-    }
-
     /// Lanes named `names`, each running one compute span but those listed in `idle`.
     fn lanes_trace(source: SourceFormat, names: &[&str], idle: &[usize]) -> Trace {
         let mut b = TraceBuilder::new(RunMeta {
