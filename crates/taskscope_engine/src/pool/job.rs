@@ -174,7 +174,7 @@ impl<'r, 'p> Job<'r, 'p> {
             let task = match (task, batch) {
                 (Some(task), Some(open)) if !plan.users(task).contains(&open.task) => {
                     // `task` is no input of the batch's task: count the batch before running
-                    // it. A task that makes ready runs first (its inputs are in cache), as
+                    // it. A task the flush makes ready runs first (its inputs are in cache), as
                     // `release` would have chosen it, unless `task` has a longer path to
                     // the output; the other waits on the deque, where idle workers steal.
                     match self.flush(&mut batch) {

@@ -265,7 +265,6 @@ impl TaskBuffers {
     /// Only the worker that runs task `task` may call this, once per run, and use the
     /// slot only until it releases the task's dependents; no reader of this slot may run
     /// meanwhile.
-    #[allow(clippy::mut_from_ref, reason = "exclusive by the caller's contract")]
     pub(crate) unsafe fn output(&self, task: u32) -> Option<Output<'_>> {
         let slot = self.values.get(task as usize);
         debug_assert!(slot.is_some(), "task {task} beyond the buffers");
