@@ -293,7 +293,12 @@ fn case(
         let start = Instant::now();
         black_box(rayon_peer::run(&pool, &bare));
         secs[5].push(start.elapsed().as_secs_f64());
-        // End to end, as a new user pays it: build, first compute, save the trace.
+    }
+    // End to end, as a new user pays it: build, first compute, save the trace. Not
+    // interleaved with the others: writing a file this large (hundreds of megabytes at
+    // 10^6 tasks) slows whatever runs next on this machine, up to 3× (measured on the
+    // baseline, 2026-12-07), so the repetitions of the other systems never follow one.
+    for _ in 0..reps {
         let start = Instant::now();
         let fresh = shapes::build(shape, n).ok_or_else(|| format!("unknown shape {shape:?}"))?;
         let run = fresh.compute_with(traced)?;

@@ -453,7 +453,9 @@ def main():
               "N/64 partial sums, 1 total. Baseline = the lean continuation-passing executor of "
               "`benches/support/bare.rs` (CSR arrays, atomic in-degree counters, one ready consumer run directly, "
               "the rest on a LIFO `crossbeam-deque`, batch stealing, arrivals at a task with 16 or more inputs counted in batches as taskscope's pool does; no graph object, no values moved, no trace). "
-              "taskscope figures come from one process that interleaves the systems repetition by repetition: "
+              "taskscope figures come from one process that interleaves the systems repetition by repetition "
+              "(the baseline, taskscope and rayon; the end-to-end runs of the peers table follow in a loop of "
+              "their own, since writing their large trace files slowed whatever ran next by up to 3×): "
               "`traced`, `untraced` and `sequential` are repeated computes of one graph (its plan is kept on the "
               "graph); `first compute` is the first (traced) compute of a freshly built graph, which also plans it.")
     md.append("")
