@@ -75,7 +75,7 @@ def ratio(a, b, digits=2):
 
 PLOT_REL = "assets/bench"
 
-# Written after reading the profiles of the 2026-12-07 07:01 UTC run (BENCH_ONLY=overhead); the
+# Written after reading the profiles of the 2026-12-07 12:59 UTC run (BENCH_ONLY=overhead); the
 # tables above it are regenerated on every run, this paragraph is not: re-read it when they change.
 PROFILE_READING = (
     "Reading of the profiles (written from the 2026-12-07 12:59 UTC partial run, 5 repetitions, the "
@@ -94,8 +94,9 @@ PROFILE_READING = (
     "memory leaves the caches. Counted from the data layout (not measured), a run touches some 140 "
     "bytes per task untraced (the node's task function, a 32-byte result slot, the counters, the "
     "plan's and the trace graph's index arrays) and 170 traced (a 32-byte span), against the lean "
-    "executor's 28 (six 4- or 8-byte array entries, no values moved): 5–6× the bytes, about the "
-    "ratio of the repeated computes at 10^6. (2) A first compute adds one-off work per node that the "
+    "executor's 28 (six 4- or 8-byte array entries, no values moved): 5–6× the bytes, where the "
+    "untraced repeated computes at 10^6 cost 2.3–6.5× the baseline's time (the chain, run by one "
+    "worker, 6.5×; the other shapes share the work between two). (2) A first compute adds one-off work per node that the "
     "lean executor does not have at all (its graph is prebuilt arrays): planning (`Numbered::number` "
     "+ `Plan::build`, 20–22 % of the first-compute profiles), copying the graph into the trace model "
     "(keys as text, names, dependencies; 5–6 %) and the kernel faulting in and zeroing the fresh "
